@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# System packages the build and the tests need (Debian). Safe to run again.
+set -euo pipefail
+need=()
+for p in gcc make gdb bzip2 python3; do
+  command -v "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq "${need[@]}"
+fi
