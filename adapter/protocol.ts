@@ -1,0 +1,58 @@
+/**
+ * The debug adapter's contract with its clients: launch/attach arguments, the
+ * custom requests and events for snapshots. Type-only: the extension imports it
+ * with `import type`, so nothing here may need a runtime.
+ */
+import type { ResourceTables, SnapshotInfo } from './engine/tables';
+export type { ResourceTables, SnapshotInfo, ProcessRow, ThreadRow, FdRow, FdKind } from './engine/tables';
+
+export const DEBUG_TYPE = 'ckpt';
+
+export interface CkptLaunchArguments {
+  program: string;
+  args?: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+  stopOnEntry?: boolean;
+  console?: 'internalConsole' | 'integratedTerminal';
+  /** Where snapshots and the control sockets live (default: <cwd>/.ckpt). */
+  snapshotDir?: string;
+  gdbPath?: string;
+  /** Save a snapshot every N seconds while running, and/or at every stop. */
+  autoSnapshot?: { everySeconds?: number; atStops?: boolean };
+}
+
+export interface CkptAttachArguments {
+  /** The directory of a computation started by `ckpt launch`. */
+  snapshotDir: string;
+  program?: string;
+  gdbPath?: string;
+}
+
+/** Custom requests: `ckpt/<verb>`. */
+export interface SaveSnapshotArgs { label?: string }
+export interface SaveSnapshotResult { snapshot: SnapshotInfo }
+export interface ListSnapshotsResult { snapshots: SnapshotInfo[]; restoredFrom?: string }
+export interface RestoreSnapshotArgs { id: string }
+export interface DeleteSnapshotArgs { id: string }
+export interface RenameSnapshotArgs { id: string; label: string }
+export interface ResourcesArgs { snapshot?: string }
+export type ResourcesResult = ResourceTables;
+
+export const Requests = {
+  saveSnapshot: 'ckpt/saveSnapshot',
+  listSnapshots: 'ckpt/listSnapshots',
+  restoreSnapshot: 'ckpt/restoreSnapshot',
+  deleteSnapshot: 'ckpt/deleteSnapshot',
+  renameSnapshot: 'ckpt/renameSnapshot',
+  resources: 'ckpt/resources',
+} as const;
+
+/** Custom events: `ckpt/<noun>Changed`. */
+export interface SnapshotsChangedBody { snapshots: SnapshotInfo[]; restoredFrom?: string }
+export interface ResourcesChangedBody { reason: 'started' | 'stopped' | 'restored' | 'exited' | 'forked' }
+
+export const Events = {
+  snapshotsChanged: 'ckpt/snapshotsChanged',
+  resourcesChanged: 'ckpt/resourcesChanged',
+} as const;
