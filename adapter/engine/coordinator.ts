@@ -1,0 +1,464 @@
+import { ChildProcess, execFile, spawn, StdioOptions } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { CkptError, errnoCode, errorMessage } from './ckptError';
+import { ComputationDir, imageFileName } from './computationDir';
+import { createCtlServer } from './ctlServer';
+import type { CtlInfo, CtlReply, CtlRequest } from './ctlProtocol';
+import { ctlInfo } from './ctlClient';
+import { EngineConnection, EngineHello } from './engineConnection';
+import { ExitStatus, exitStatus } from './exitStatus';
+import { Manifest, MANIFEST_FORMAT, ManifestProcess, snapshotInfo } from './manifest';
+import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
+import { mkdirPrivate, writeFilePrivate } from './privateFs';
+import { linkPeers, readArgv, readFds, readSession } from './procTables';
+import { reserveSnapshotId } from './snapshotIds';
+import { SnapshotStore } from './snapshotStore';
+import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
+import { listenPrivate, removeFile, socketIsLive } from './unixSocket';
+
+export const DEFAULT_CKPT_SIGNAL = 62;
+
+export interface CoordinatorOptions {
+  /** Overrides of the native build products (tests; a packaged engine elsewhere). */
+  native?: Partial<NativePaths>;
+  /** Preload the engine library into launched programs (default true). */
+  preload?: boolean;
+  /** Signal that tells the engine an order is waiting (default: $CKPT_SIGNAL or 62). */
+  signal?: number;
+  /** How long one process may take to write its image (default 10 min). */
+  checkpointTimeoutMs?: number;
+  /** How long one process may take to answer a status order (default 30 s). */
+  statusTimeoutMs?: number;
+  /** argv prefix of the image inspector, for the store (tests). */
+  inspectCommand?: string[];
+}
+
+export interface SpawnOptions {
+  cwd?: string;
+  /** The program's environment (default: this process's); the engine's variables are added to it. */
+  env?: NodeJS.ProcessEnv;
+  /** As for child_process.spawn (default 'inherit'). */
+  stdio?: StdioOptions;
+}
+
+/** A program the coordinator started, launched or restored. */
+export interface RunningProgram {
+  pid: number;
+  child: ChildProcess;
+  /** Settles when the program ends; rejects only when a restart failed before the program ran. */
+  exited: Promise<ExitStatus>;
+}
+
+export interface CheckpointOptions {
+  label?: string;
+  /** Stop the program once it is saved (hibernation). */
+  kill?: boolean;
+}
+
+/**
+ * Events:
+ *  - 'hello' (EngineHello): a process of the computation connected (launched, forked or restored)
+ *  - 'processExit' (EngineHello): a process's engine connection closed
+ *  - 'exit' (ExitStatus): the program the coordinator started ended
+ *  - 'snapshot' (SnapshotInfo): a snapshot was completed
+ */
+export class Coordinator extends EventEmitter {
+  readonly cdir: ComputationDir;
+  readonly store: SnapshotStore;
+  /** The snapshot the current program was restarted from, if it was. */
+  restoredFrom?: string;
+
+  private readonly native: NativePaths;
+  private readonly preload: boolean;
+  private readonly signal: number;
+  private readonly checkpointTimeoutMs: number;
+  private readonly statusTimeoutMs: number;
+  private readonly engineServer: net.Server;
+  private readonly ctlServer: net.Server;
+  private readonly connections = new Set<EngineConnection>();
+  private program?: RunningProgram;
+  /** Serializes checkpoints: one snapshot at a time. */
+  private checkpointChain: Promise<unknown> = Promise.resolve();
+  private checkpointInFlight?: Promise<unknown>;
+  /** pids stopped by a successful `kill: true` checkpoint: their SIGKILL is a hibernation. */
+  private readonly hibernatedPids = new Set<number>();
+  /** pids whose engine said hello as a restored process. */
+  private readonly restoredHellos = new Set<number>();
+  private closed = false;
+
+  private constructor(dir: string, options: CoordinatorOptions) {
+    super();
+    this.cdir = new ComputationDir(dir);
+    this.store = new SnapshotStore(this.cdir.dir, { inspectCommand: options.inspectCommand });
+    this.native = { ...nativePathsUnchecked(), ...options.native };
+    this.preload = options.preload ?? true;
+    this.signal = options.signal ?? signalFromEnv();
+    this.checkpointTimeoutMs = options.checkpointTimeoutMs ?? 10 * 60 * 1000;
+    this.statusTimeoutMs = options.statusTimeoutMs ?? 30 * 1000;
+    this.engineServer = net.createServer((sock) => this.onEngineConnection(sock));
+    this.ctlServer = createCtlServer((req) => this.handleCtl(req));
+  }
+
+  get dir(): string {
+    return this.cdir.dir;
+  }
+
+  /**
+   * Becomes the coordinator of computation directory `dir`: creates it (0700),
+   * refuses if a live coordinator already answers there, and listens on
+   * engine.sock and ctl.sock (0600).
+   */
+  static async open(dir: string, options: CoordinatorOptions = {}): Promise<Coordinator> {
+    const c = new Coordinator(dir, options);
+    const cdir = c.cdir;
+    try {
+      mkdirPrivate(cdir.dir);
+      mkdirPrivate(cdir.snapshots);
+    } catch (err) {
+      throw new CkptError(`cannot create the computation directory ${cdir.dir}: ${errorMessage(err)}`);
+    }
+    if (await socketIsLive(cdir.ctlSocket)) throw await inUseError(cdir);
+    // Nothing answers: any socket files are left over from a coordinator that died.
+    removeFile(cdir.ctlSocket);
+    removeFile(cdir.engineSocket);
+    try {
+      await listenPrivate(c.ctlServer, cdir.ctlSocket);
+      await listenPrivate(c.engineServer, cdir.engineSocket);
+    } catch (err) {
+      await c.close();
+      if (errnoCode(err) === 'EADDRINUSE') throw await inUseError(cdir);
+      throw new CkptError(`cannot listen in ${cdir.dir}: ${errorMessage(err)}`);
+    }
+    return c;
+  }
+
+  /** The variables a program needs to run under the engine, given its own environment. */
+  engineEnv(baseEnv: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const env: Record<string, string> = {
+      CKPT_ENGINE_SOCKET: this.cdir.engineSocket,
+      CKPT_SIGNAL: String(this.signal),
+    };
+    if (this.preload) {
+      const lib = requireNativeFile(this.native.lib);
+      const prior = baseEnv.LD_PRELOAD;
+      env.LD_PRELOAD = prior ? `${lib}:${prior}` : lib;
+    }
+    return env;
+  }
+
+  /** Live processes of the computation (those whose engine said hello and is still connected). */
+  processes(): EngineHello[] {
+    return this.live().map((c) => c.hello!);
+  }
+
+  /** The program this coordinator started, while it runs. */
+  get runningProgram(): RunningProgram | undefined {
+    return this.program;
+  }
+
+  /** Starts `program` under the engine. Resolves once it is running (rejects if it cannot be started). */
+  async launch(program: string, args: string[] = [], options: SpawnOptions = {}): Promise<RunningProgram> {
+    this.assertIdle();
+    const baseEnv = options.env ?? process.env;
+    const env = { ...baseEnv, ...this.engineEnv(baseEnv) };
+    const child = spawn(program, args, { cwd: options.cwd, env, stdio: options.stdio ?? 'inherit' });
+    await spawned(child, program);
+    this.restoredFrom = undefined;
+    return this.track(child);
+  }
+
+  /**
+   * Restarts snapshot `id` and resolves with the program's exit status when it ends.
+   * Rejects with the restorer's message if the snapshot cannot be restored.
+   */
+  async restart(id: string, options: SpawnOptions = {}): Promise<ExitStatus> {
+    return (await this.startRestart(id, options)).exited;
+  }
+
+  /** Starts the restart of snapshot `id`; resolves once the restorer runs. */
+  async startRestart(id: string, options: SpawnOptions = {}): Promise<RunningProgram> {
+    this.assertIdle();
+    const m = this.store.manifest(id);
+    if (m.processes.length !== 1) {
+      // Images are per process and the manifest names the root, so a tree restore
+      // slots in here once the restorer can rebuild a process tree.
+      throw new CkptError(`snapshot ${id} holds ${m.processes.length} processes; restarting more than one process is not supported yet`);
+    }
+    const root = m.processes.find((p) => p.vpid === m.root) ?? m.processes[0];
+    const image = path.join(this.cdir.snapshot(id), root.image);
+    const restorer = requireNativeFile(this.native.restore);
+    // Validate first, with stderr captured: a damaged image is refused with the
+    // restorer's own words, before anything of the program runs.
+    await checkImage(restorer, image, id);
+    const env = { ...(options.env ?? process.env), CKPT_ENGINE_SOCKET: this.cdir.engineSocket, CKPT_SIGNAL: String(this.signal) };
+    const child = spawn(restorer, ['--socket', this.cdir.engineSocket, image], {
+      cwd: options.cwd,
+      env,
+      stdio: options.stdio ?? 'inherit',
+    });
+    await spawned(child, restorer);
+    this.restoredFrom = id;
+    return this.track(child, id);
+  }
+
+  /** Saves every live process of the computation as a new snapshot. */
+  checkpoint(options: CheckpointOptions = {}): Promise<SnapshotInfo> {
+    const run = () => this.doCheckpoint(options);
+    const result = this.checkpointChain.then(run, run);
+    this.checkpointChain = result.catch(() => undefined);
+    this.checkpointInFlight = this.checkpointChain;
+    return result;
+  }
+
+  private async doCheckpoint(options: CheckpointOptions): Promise<SnapshotInfo> {
+    const conns = this.live();
+    if (conns.length === 0) throw new CkptError(`no program is running in ${this.dir}`);
+    const kill = options.kill === true;
+    const started = Date.now();
+    const { id, partialDir } = reserveSnapshotId(this.cdir);
+    const killing = conns.map((c) => c.hello!.pid);
+    try {
+      const answers = await Promise.all(
+        conns.map(async (c) => {
+          const hello = c.hello!;
+          const image = path.join(partialDir, imageFileName(hello.vpid));
+          const reply = await c.order({ cmd: 'checkpoint', image, kill }, 'checkpoint', this.checkpointTimeoutMs);
+          if (reply.ok !== true) {
+            const why = typeof reply.error === 'string' ? reply.error : 'the engine gave no reason';
+            throw new CkptError(`checkpoint of ${c.label} failed: ${why}`);
+          }
+          let bytes: number;
+          try {
+            bytes = fs.statSync(image).size;
+          } catch {
+            throw new CkptError(`checkpoint of ${c.label} failed: the engine reported success but ${image} does not exist`);
+          }
+          const proc: ManifestProcess = {
+            vpid: hello.vpid,
+            pid: hello.pid,
+            vppid: hello.vppid,
+            ppid: hello.ppid,
+            image: imageFileName(hello.vpid),
+            bytes,
+          };
+          if (typeof reply.pauseUs === 'number') proc.pauseUs = reply.pauseUs;
+          if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
+          return proc;
+        }),
+      );
+      const manifest: Manifest = {
+        format: MANIFEST_FORMAT,
+        id,
+        time: new Date(started).toISOString(),
+        size: answers.reduce((s, p) => s + p.bytes, 0),
+        root: this.rootVpid(answers),
+        processes: answers.sort((a, b) => a.vpid - b.vpid),
+        totalMs: Date.now() - started,
+      };
+      if (options.label !== undefined && options.label !== '') manifest.label = options.label;
+      if (this.restoredFrom !== undefined) manifest.restoredFrom = this.restoredFrom;
+      writeFilePrivate(path.join(partialDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+      // The rename is what makes the snapshot exist: readers never see it half-written.
+      fs.renameSync(partialDir, this.cdir.snapshot(id));
+      if (kill) for (const pid of killing) this.hibernatedPids.add(pid);
+      const info = snapshotInfo(manifest);
+      this.emit('snapshot', info);
+      return info;
+    } catch (err) {
+      fs.rmSync(partialDir, { recursive: true, force: true });
+      if (err instanceof CkptError) throw err;
+      throw new CkptError(`checkpoint failed: ${errorMessage(err)}`);
+    }
+  }
+
+  private rootVpid(procs: ManifestProcess[]): number {
+    const programPid = this.program?.pid;
+    const launched = procs.find((p) => p.pid === programPid);
+    if (launched) return launched.vpid;
+    const vpids = new Set(procs.map((p) => p.vpid));
+    return (procs.find((p) => !vpids.has(p.vppid)) ?? procs[0]).vpid;
+  }
+
+  /** The resource tables of the live computation. */
+  async status(): Promise<ResourceTables> {
+    const conns = this.live();
+    if (conns.length === 0) throw new CkptError(`no program is running in ${this.dir}`);
+    const processes: ProcessRow[] = await Promise.all(
+      conns.map(async (c) => {
+        const hello = c.hello!;
+        const reply = await c.order({ cmd: 'status' }, 'status', this.statusTimeoutMs);
+        const threads = Array.isArray(reply.threads)
+          ? (reply.threads as { vtid: number; tid: number }[]).map((t) => ({ vtid: t.vtid, tid: t.tid }))
+          : [];
+        const row: ProcessRow = {
+          vpid: hello.vpid,
+          pid: hello.pid,
+          vppid: hello.vppid,
+          ...readSession(hello.pid),
+          argv: readArgv(hello.pid),
+          threads,
+          fds: readFds(hello.pid),
+        };
+        return row;
+      }),
+    );
+    processes.sort((a, b) => a.vpid - b.vpid);
+    linkPeers(processes);
+    return { version: TABLES_VERSION, source: 'live', processes };
+  }
+
+  /** SIGKILLs every process of the computation; returns how many were signalled. */
+  kill(): number {
+    const pids = new Set(this.processes().map((h) => h.pid));
+    if (this.program) pids.add(this.program.pid);
+    if (pids.size === 0) throw new CkptError(`no program is running in ${this.dir}`);
+    let n = 0;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+        n++;
+      } catch {
+        // already gone
+      }
+    }
+    return n;
+  }
+
+  info(): CtlInfo {
+    const info: CtlInfo = { coordinatorPid: process.pid, dir: this.dir, processes: this.processes() };
+    if (this.program) info.programPid = this.program.pid;
+    if (this.restoredFrom !== undefined) info.restoredFrom = this.restoredFrom;
+    return info;
+  }
+
+  /** Stops listening and removes the sockets. The program, if any, is left running. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of this.connections) c.destroy();
+    await Promise.all([closeServer(this.ctlServer), closeServer(this.engineServer)]);
+    removeFile(this.cdir.ctlSocket);
+    removeFile(this.cdir.engineSocket);
+  }
+
+  private live(): EngineConnection[] {
+    return [...this.connections].filter((c) => c.hello && !c.closed);
+  }
+
+  private assertIdle(): void {
+    if (this.closed) throw new CkptError(`the coordinator of ${this.dir} is closed`);
+    if (this.program) throw new CkptError(`a program is already running in ${this.dir} (pid ${this.program.pid})`);
+  }
+
+  private onEngineConnection(sock: net.Socket): void {
+    const conn = new EngineConnection(sock, this.signal);
+    this.connections.add(conn);
+    conn.once('hello', (hello: EngineHello) => {
+      if (hello.restored) this.restoredHellos.add(hello.pid);
+      this.emit('hello', hello);
+    });
+    conn.once('close', () => {
+      this.connections.delete(conn);
+      if (conn.hello) this.emit('processExit', conn.hello);
+    });
+  }
+
+  private track(child: ChildProcess, restoredFrom?: string): RunningProgram {
+    const pid = child.pid!;
+    const exited = new Promise<ExitStatus>((resolve, reject) => {
+      child.once('exit', (code, signal) => {
+        void (async () => {
+          // A kill:true checkpoint SIGKILLs the program right after its answer;
+          // whether this exit is that hibernation is known once the checkpoint settles.
+          await this.checkpointInFlight;
+          const status = exitStatus(code, signal, signal === 'SIGKILL' && this.hibernatedPids.has(pid));
+          this.hibernatedPids.delete(pid);
+          if (this.program?.pid === pid) this.program = undefined;
+          if (restoredFrom !== undefined && code === 2 && !(await this.sawRestoredHello(pid))) {
+            reject(new CkptError(`ckpt-restore could not restart snapshot ${restoredFrom} (it exited with status 2 before the program ran)`));
+          } else {
+            resolve(status);
+          }
+          this.emit('exit', status);
+        })();
+      });
+    });
+    // Callers that only watch events must not get an unhandled rejection.
+    exited.catch(() => undefined);
+    this.program = { pid, child, exited };
+    return this.program;
+  }
+
+  /** Whether the restored process `pid` connected: proof the restorer got past its checks. */
+  private async sawRestoredHello(pid: number): Promise<boolean> {
+    // The hello and the exit travel different channels; let pending I/O land first.
+    for (let i = 0; i < 20; i++) {
+      if (this.restoredHellos.has(pid)) return true;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return this.restoredHellos.has(pid);
+  }
+
+  private async handleCtl(req: CtlRequest): Promise<CtlReply> {
+    switch (req.cmd) {
+      case 'checkpoint':
+        return { ok: true, snapshot: await this.checkpoint({ label: req.label, kill: req.kill }) };
+      case 'status':
+        return { ok: true, tables: await this.status() };
+      case 'kill':
+        return { ok: true, killed: this.kill() };
+      case 'info':
+        return { ok: true, info: this.info() };
+    }
+  }
+}
+
+function signalFromEnv(): number {
+  const n = Number(process.env.CKPT_SIGNAL);
+  return Number.isInteger(n) && n > 0 && n < 65 ? n : DEFAULT_CKPT_SIGNAL;
+}
+
+function spawned(child: ChildProcess, program: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('spawn', () => resolve());
+    child.once('error', (err) => {
+      const code = errnoCode(err);
+      if (code === 'ENOENT') reject(new CkptError(`cannot run ${program}: no such file (or not found on PATH)`));
+      else if (code === 'EACCES') reject(new CkptError(`cannot run ${program}: permission denied (is it executable?)`));
+      else reject(new CkptError(`cannot run ${program}: ${err.message}`));
+    });
+  });
+}
+
+function checkImage(restorer: string, image: string, id: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(restorer, ['--check', image], (err, _stdout, stderr) => {
+      if (!err) return resolve();
+      const msg = String(stderr).trim().split('\n').filter(Boolean).pop() ?? err.message;
+      reject(new CkptError(`cannot restart snapshot ${id}: ${msg}`));
+    });
+  });
+}
+
+async function inUseError(cdir: ComputationDir): Promise<CkptError> {
+  let who = '';
+  try {
+    const info = await ctlInfo(cdir.dir, 5000);
+    who = info.programPid ? ` (program pid ${info.programPid}, coordinator pid ${info.coordinatorPid})` : ` (coordinator pid ${info.coordinatorPid})`;
+  } catch {
+    // the message below is enough without the pids
+  }
+  return new CkptError(
+    `${cdir.dir} is in use: another computation is running there${who}; stop it with \`ckpt kill --dir ${cdir.dir}\` or use another --dir`,
+  );
+}
+
+function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+  });
+}

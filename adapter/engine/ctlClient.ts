@@ -1,0 +1,58 @@
+import * as net from 'node:net';
+import { CkptError, errnoCode } from './ckptError';
+import { ComputationDir } from './computationDir';
+import { readJsonLines, writeJsonLine } from './jsonLines';
+import type { CtlInfo, CtlRequest } from './ctlProtocol';
+import type { ResourceTables, SnapshotInfo } from './tables';
+
+/**
+ * Client side of `D/ctl.sock`. Every failure becomes a CkptError; no
+ * coordinator at all is "no program is running in D".
+ */
+export function ctlRequest(dir: string, req: CtlRequest, timeoutMs = 10 * 60 * 1000): Promise<Record<string, unknown>> {
+  const cdir = new ComputationDir(dir);
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(cdir.ctlSocket);
+    let settled = false;
+    const finish = (err: Error | undefined, reply?: Record<string, unknown>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      sock.destroy();
+      if (err) reject(err);
+      else resolve(reply!);
+    };
+    const timer = setTimeout(
+      () => finish(new CkptError(`the coordinator in ${cdir.dir} did not answer '${req.cmd}' within ${Math.round(timeoutMs / 1000)} s`)),
+      timeoutMs,
+    );
+    sock.once('connect', () => writeJsonLine(sock, req));
+    sock.on('error', (err) => {
+      const code = errnoCode(err);
+      if (code === 'ENOENT' || code === 'ECONNREFUSED') finish(new CkptError(`no program is running in ${cdir.dir}`));
+      else finish(new CkptError(`cannot reach the coordinator in ${cdir.dir}: ${err.message}`));
+    });
+    sock.on('close', () => finish(new CkptError(`the coordinator in ${cdir.dir} closed the connection without answering '${req.cmd}'`)));
+    readJsonLines(sock, (msg) => {
+      if (msg.ok === true) finish(undefined, msg);
+      else finish(new CkptError(typeof msg.error === 'string' ? msg.error : `the coordinator refused '${req.cmd}'`));
+    });
+  });
+}
+
+export async function ctlCheckpoint(dir: string, opts: { label?: string; kill?: boolean } = {}): Promise<SnapshotInfo> {
+  const reply = await ctlRequest(dir, { cmd: 'checkpoint', label: opts.label, kill: opts.kill ?? false });
+  return reply.snapshot as SnapshotInfo;
+}
+
+export async function ctlStatus(dir: string): Promise<ResourceTables> {
+  return (await ctlRequest(dir, { cmd: 'status' })).tables as ResourceTables;
+}
+
+export async function ctlKill(dir: string): Promise<number> {
+  return (await ctlRequest(dir, { cmd: 'kill' })).killed as number;
+}
+
+export async function ctlInfo(dir: string, timeoutMs?: number): Promise<CtlInfo> {
+  return (await ctlRequest(dir, { cmd: 'info' }, timeoutMs)).info as CtlInfo;
+}

@@ -1,0 +1,41 @@
+import * as net from 'node:net';
+import { errorMessage } from './ckptError';
+import { readJsonLines, writeJsonLine } from './jsonLines';
+import type { CtlReply, CtlRequest } from './ctlProtocol';
+
+/** Serves `D/ctl.sock`: parses each request line, hands it to `handle`, writes the reply. */
+export function createCtlServer(handle: (req: CtlRequest) => Promise<CtlReply>): net.Server {
+  return net.createServer((sock) => {
+    sock.on('error', () => undefined); // a client that went away is not our problem
+    readJsonLines(
+      sock,
+      (msg) => {
+        const req = parseCtlRequest(msg);
+        const reply: Promise<CtlReply> =
+          typeof req === 'string' ? Promise.resolve({ ok: false, error: req }) : handle(req);
+        reply
+          .catch((err: unknown): CtlReply => ({ ok: false, error: errorMessage(err) }))
+          .then((r) => {
+            if (!sock.destroyed) writeJsonLine(sock, r);
+          });
+      },
+      (line) => writeJsonLine(sock, { ok: false, error: `not a JSON request: ${line.slice(0, 80)}` }),
+    );
+  });
+}
+
+/** A request, or the reason it is not one. */
+export function parseCtlRequest(msg: Record<string, unknown>): CtlRequest | string {
+  switch (msg.cmd) {
+    case 'checkpoint':
+      if (msg.label !== undefined && typeof msg.label !== 'string') return 'checkpoint: label must be a string';
+      if (msg.kill !== undefined && typeof msg.kill !== 'boolean') return 'checkpoint: kill must be true or false';
+      return { cmd: 'checkpoint', label: msg.label as string | undefined, kill: msg.kill as boolean | undefined };
+    case 'status':
+    case 'kill':
+    case 'info':
+      return { cmd: msg.cmd };
+    default:
+      return `unknown command ${JSON.stringify(msg.cmd)}`;
+  }
+}

@@ -1,0 +1,83 @@
+import * as fs from 'node:fs';
+import type { SnapshotInfo } from './tables';
+
+export const MANIFEST_FORMAT = 1;
+
+/** One saved process of a snapshot. */
+export interface ManifestProcess {
+  vpid: number;
+  /** The kernel pid when the snapshot was taken. */
+  pid: number;
+  vppid: number;
+  ppid: number;
+  /** Image file name inside the snapshot directory (`p<vpid>.img`). */
+  image: string;
+  /** Bytes of the image. */
+  bytes: number;
+  /** Engine timings: how long the program was stopped and how long the write took. */
+  pauseUs?: number;
+  writeUs?: number;
+}
+
+/** `D/snapshots/<id>/manifest.json`: written last, so its presence marks a complete snapshot. */
+export interface Manifest {
+  format: typeof MANIFEST_FORMAT;
+  id: string;
+  label?: string;
+  time: string;
+  size: number;
+  /** vpid of the process the restart starts from (the one the coordinator launched). */
+  root: number;
+  processes: ManifestProcess[];
+  /** Wall time of the whole checkpoint as the coordinator saw it. */
+  totalMs: number;
+  /** The snapshot the computation was restarted from, if it was. */
+  restoredFrom?: string;
+}
+
+function isInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v);
+}
+
+/** Validates parsed JSON; returns a reason when it is not a manifest. */
+export function manifestProblem(m: unknown, id: string): string | undefined {
+  if (!m || typeof m !== 'object') return 'not a JSON object';
+  const o = m as Record<string, unknown>;
+  if (o.format !== MANIFEST_FORMAT) return `unknown format ${JSON.stringify(o.format)}`;
+  if (o.id !== id) return `its id ${JSON.stringify(o.id)} does not match the directory name`;
+  if (typeof o.time !== 'string' || Number.isNaN(Date.parse(o.time))) return 'bad time';
+  if (!isInt(o.size)) return 'bad size';
+  if (o.label !== undefined && typeof o.label !== 'string') return 'bad label';
+  if (!isInt(o.root)) return 'bad root';
+  if (!Array.isArray(o.processes) || o.processes.length === 0) return 'no processes';
+  for (const p of o.processes as unknown[]) {
+    const q = p as Record<string, unknown>;
+    if (!q || !isInt(q.vpid) || !isInt(q.pid) || typeof q.image !== 'string' || !/^p[0-9]+\.img$/.test(q.image)) {
+      return 'bad process entry';
+    }
+  }
+  return undefined;
+}
+
+/** Reads and validates a manifest; undefined when missing or invalid. */
+export function readManifest(file: string, id: string): Manifest | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  return manifestProblem(parsed, id) === undefined ? (parsed as Manifest) : undefined;
+}
+
+export function snapshotInfo(m: Manifest): SnapshotInfo {
+  const info: SnapshotInfo = { id: m.id, time: m.time, size: m.size, processes: m.processes.length };
+  if (m.label !== undefined) info.label = m.label;
+  return info;
+}

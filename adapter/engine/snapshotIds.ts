@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import { ComputationDir, isSnapshotId } from './computationDir';
+import { mkdirExclusive, writeFilePrivate } from './privateFs';
+
+/**
+ * Reserves a fresh snapshot id by creating its `.partial-<id>` directory.
+ * The counter file makes ids monotonic even after deletes; the exclusive mkdir
+ * (and the check for a finished snapshot of that id) keeps two writers, or a
+ * damaged counter, from ever handing out one id twice.
+ */
+export function reserveSnapshotId(cdir: ComputationDir): { id: string; partialDir: string } {
+  let next = readCounter(cdir);
+  for (const name of safeReaddir(cdir.snapshots)) {
+    const m = /^(?:\.partial-)?([0-9]+)$/.exec(name);
+    if (m) next = Math.max(next, Number(m[1]) + 1);
+  }
+  for (;; next++) {
+    const id = String(next);
+    if (!isSnapshotId(id)) continue;
+    if (fs.existsSync(cdir.snapshot(id))) continue;
+    const partialDir = cdir.partial(id);
+    if (!mkdirExclusive(partialDir)) continue;
+    writeFilePrivate(cdir.idCounter, `${next + 1}\n`);
+    return { id, partialDir };
+  }
+}
+
+function readCounter(cdir: ComputationDir): number {
+  try {
+    const n = Number.parseInt(fs.readFileSync(cdir.idCounter, 'utf8').trim(), 10);
+    return Number.isSafeInteger(n) && n >= 1 ? n : 1;
+  } catch {
+    return 1;
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

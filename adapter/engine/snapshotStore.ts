@@ -1,0 +1,134 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CkptError, errnoCode } from './ckptError';
+import { ComputationDir, isSnapshotId } from './computationDir';
+import { imageToProcessRow, InspectedImage, runInspector } from './imageInspector';
+import { Manifest, readManifest, snapshotInfo } from './manifest';
+import { nativePathsUnchecked, requireNativeFile } from './nativePaths';
+import { writeFilePrivate } from './privateFs';
+import { linkPeers } from './procTables';
+import { ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
+
+export interface SnapshotStoreOptions {
+  /** argv prefix of the image inspector (default: the built `ckpt-inspect`). */
+  inspectCommand?: string[];
+}
+
+/** What `inspect` returns: the shared tables plus each image's full JSON (memory regions, sections). */
+export interface SnapshotInspection {
+  info: SnapshotInfo;
+  tables: ResourceTables;
+  images: InspectedImage[];
+}
+
+/**
+ * The snapshots of one computation directory. Only complete snapshots exist
+ * for it: a directory named by an id that holds a valid manifest. Partial
+ * directories of checkpoints in progress (or that failed) are never listed.
+ */
+export class SnapshotStore {
+  readonly cdir: ComputationDir;
+  private readonly inspectCommand?: string[];
+
+  constructor(dir: string, options: SnapshotStoreOptions = {}) {
+    this.cdir = new ComputationDir(dir);
+    this.inspectCommand = options.inspectCommand;
+  }
+
+  get dir(): string {
+    return this.cdir.dir;
+  }
+
+  /** Every complete snapshot, oldest (lowest id) first. */
+  list(): SnapshotInfo[] {
+    return this.manifests().map(snapshotInfo);
+  }
+
+  manifests(): Manifest[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.cdir.snapshots);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw new CkptError(`cannot read ${this.cdir.snapshots}: ${(err as Error).message}`);
+    }
+    const out: Manifest[] = [];
+    for (const name of names) {
+      if (!isSnapshotId(name)) continue;
+      const m = readManifest(this.cdir.manifest(name), name);
+      if (m) out.push(m);
+    }
+    return out.sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  /** The manifest of one snapshot; a clear error for ids that do not name one. */
+  manifest(id: string): Manifest {
+    if (!isSnapshotId(id)) {
+      throw new CkptError(`'${id}' is not a snapshot id (ids are numbers; \`ckpt list --dir ${this.dir}\` shows them)`);
+    }
+    const m = readManifest(this.cdir.manifest(id), id);
+    if (!m) {
+      if (fs.existsSync(this.cdir.snapshot(id))) {
+        throw new CkptError(`snapshot ${id} in ${this.dir} is incomplete or damaged (its manifest.json is missing or invalid)`);
+      }
+      throw new CkptError(`there is no snapshot ${id} in ${this.dir}`);
+    }
+    return m;
+  }
+
+  get(id: string): SnapshotInfo {
+    return snapshotInfo(this.manifest(id));
+  }
+
+  has(id: string): boolean {
+    return isSnapshotId(id) && readManifest(this.cdir.manifest(id), id) !== undefined;
+  }
+
+  /** Absolute path of the image of process `vpid` in snapshot `id`. */
+  imagePath(id: string, vpid: number): string {
+    const m = this.manifest(id);
+    const p = m.processes.find((q) => q.vpid === vpid);
+    if (!p) throw new CkptError(`snapshot ${id} has no process ${vpid}`);
+    return path.join(this.cdir.snapshot(id), p.image);
+  }
+
+  /**
+   * Deletes a snapshot. The directory is first renamed to a partial name, so
+   * that it stops being listed at once even if removing the files is slow or
+   * fails half-way.
+   */
+  delete(id: string): void {
+    this.manifest(id);
+    const doomed = path.join(this.cdir.snapshots, `.partial-deleted-${id}-${process.pid}`);
+    fs.renameSync(this.cdir.snapshot(id), doomed);
+    fs.rmSync(doomed, { recursive: true, force: true });
+  }
+
+  /** Sets (or, with an empty string, clears) the label of a snapshot. */
+  rename(id: string, label: string): SnapshotInfo {
+    const m = this.manifest(id);
+    if (label === '') delete m.label;
+    else m.label = label;
+    writeFilePrivate(this.cdir.manifest(id), JSON.stringify(m, null, 2) + '\n');
+    return snapshotInfo(m);
+  }
+
+  totalSize(): number {
+    return this.manifests().reduce((sum, m) => sum + m.size, 0);
+  }
+
+  /** Reads every image of a snapshot through `ckpt-inspect`. */
+  async inspect(id: string): Promise<SnapshotInspection> {
+    const m = this.manifest(id);
+    const command = this.inspectCommand ?? [requireNativeFile(nativePathsUnchecked().inspect)];
+    const images: InspectedImage[] = [];
+    for (const p of m.processes) {
+      const file = path.join(this.cdir.snapshot(id), p.image);
+      if (!fs.existsSync(file)) throw new CkptError(`snapshot ${id} is damaged: its image ${p.image} is missing`);
+      images.push(await runInspector(command, file, `snapshot ${id} (image ${p.image})`));
+    }
+    const processes = images.map(imageToProcessRow);
+    linkPeers(processes);
+    return { info: snapshotInfo(m), tables: { version: TABLES_VERSION, source: id, processes }, images };
+  }
+}
