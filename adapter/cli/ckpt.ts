@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { CkptError } from '../engine/ckptError';
+import { checkpointCommand } from './commands/checkpointCommand';
+import { inspectCommand } from './commands/inspectCommand';
+import { killCommand } from './commands/killCommand';
+import { launchCommand } from './commands/launchCommand';
+import { listCommand } from './commands/listCommand';
+import { restartCommand } from './commands/restartCommand';
+import { statusCommand } from './commands/statusCommand';
+import { usageText } from './usage';
+import { HelpRequested, UsageError } from './usageError';
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  launch: launchCommand,
+  checkpoint: checkpointCommand,
+  restart: restartCommand,
+  list: listCommand,
+  inspect: inspectCommand,
+  status: statusCommand,
+  kill: killCommand,
+};
+
+/** Runs one `ckpt` command line; returns the exit status. Never throws for a user's mistake. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? process.stderr : process.stdout).write(usageText());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command '${name}'`);
+    return await command(rest);
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(usageText(err.command));
+      return 0;
+    }
+    if (err instanceof UsageError) {
+      const who = err.command ? `ckpt ${err.command}` : 'ckpt';
+      process.stderr.write(`${who}: ${err.message}\n${usageText(err.command)}`);
+      return 2;
+    }
+    if (err instanceof CkptError) {
+      process.stderr.write(`ckpt ${name}: ${err.message}\n`);
+      return 1;
+    }
+    // A bug, not a user error: the stack is what a bug report needs.
+    process.stderr.write(`ckpt ${name}: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
+    return 70;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = 70;
+    },
+  );
+}

@@ -1,0 +1,86 @@
+import { CkptError, errorMessage } from '../../engine/ckptError';
+import { Coordinator } from '../../engine/coordinator';
+import { computationDir, parseArgs } from '../argParser';
+import { note } from '../cliOutput';
+import { UsageError } from '../usageError';
+
+/**
+ * `ckpt launch`: runs the program in the foreground under the engine and is its
+ * coordinator while it runs. Writes nothing on stdout: that is the program's.
+ */
+export async function launchCommand(argv: string[]): Promise<number> {
+  const args = parseArgs({ name: 'launch', valueOptions: ['dir', 'interval'], rest: true }, argv);
+  if (args.rest.length === 0) throw new UsageError('missing PROGRAM', 'launch');
+  let intervalMs: number | undefined;
+  const interval = args.values.get('interval');
+  if (interval !== undefined) {
+    const seconds = Number(interval);
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--interval needs a positive number of seconds, not '${interval}'`, 'launch');
+    intervalMs = seconds * 1000;
+  }
+  const [program, ...programArgs] = args.rest;
+  const coordinator = await Coordinator.open(computationDir(args));
+  try {
+    const running = await coordinator.launch(program, programArgs, { stdio: 'inherit' });
+    return await runInForeground(coordinator, running.exited, intervalMs);
+  } finally {
+    await coordinator.close();
+  }
+}
+
+/**
+ * Waits for the program while passing on termination requests and taking the
+ * scheduled checkpoints. Shared with `ckpt restart`.
+ */
+export async function runInForeground(
+  coordinator: Coordinator,
+  exited: Promise<{ status: number }>,
+  intervalMs?: number,
+): Promise<number> {
+  // Ctrl-C reaches the program from the terminal itself; ckpt must just not die
+  // first, or the program would lose its coordinator.
+  const onInt = () => undefined;
+  const forward = (sig: NodeJS.Signals) => () => {
+    const pid = coordinator.runningProgram?.pid;
+    if (pid) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // it has just ended
+      }
+    }
+  };
+  const onTerm = forward('SIGTERM');
+  const onHup = forward('SIGHUP');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGHUP', onHup);
+  let timer: NodeJS.Timeout | undefined;
+  if (intervalMs !== undefined) {
+    let busy = false;
+    timer = setInterval(() => {
+      if (busy) return; // a slow checkpoint must not pile up behind itself
+      busy = true;
+      coordinator
+        .checkpoint({ label: 'interval' })
+        .then((s) => note(`snapshot ${s.id} saved`))
+        .catch((err: unknown) => {
+          // The program may have ended between the tick and the order.
+          if (coordinator.runningProgram) note(`scheduled checkpoint failed: ${errorMessage(err)}`);
+        })
+        .finally(() => (busy = false));
+    }, intervalMs);
+  }
+  try {
+    const { status } = await exited;
+    return status;
+  } catch (err) {
+    if (err instanceof CkptError) throw err;
+    throw new CkptError(errorMessage(err));
+  } finally {
+    if (timer) clearInterval(timer);
+    process.off('SIGINT', onInt);
+    process.off('SIGTERM', onTerm);
+    process.off('SIGHUP', onHup);
+  }
+}

@@ -1,0 +1,22 @@
+/** The usage text of every subcommand; shown on `--help` and after a usage error. */
+export const COMMAND_USAGE: Record<string, string> = {
+  launch: 'ckpt launch [--dir D] [--interval SECONDS] -- PROGRAM [ARGS...]',
+  checkpoint: 'ckpt checkpoint [--dir D] [--label TEXT] [--kill]',
+  restart: 'ckpt restart [--dir D] SNAPSHOT',
+  list: 'ckpt list [--dir D] [--json]',
+  inspect: 'ckpt inspect [--dir D] SNAPSHOT [--json]',
+  status: 'ckpt status [--dir D] [--json]',
+  kill: 'ckpt kill [--dir D]',
+};
+
+export function usageText(command?: string): string {
+  if (command && COMMAND_USAGE[command]) return `usage: ${COMMAND_USAGE[command]}\n`;
+  return [
+    'usage:',
+    ...Object.values(COMMAND_USAGE).map((u) => `  ${u}`),
+    '',
+    'D is the computation directory: --dir, else $CKPT_DIR, else ./.ckpt.',
+    'SNAPSHOT is an id from `ckpt list`, or `last`.',
+    '',
+  ].join('\n');
+}
