@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import * as fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { CkptError } from '../../adapter/engine/ckptError';
+import { Coordinator, CoordinatorOptions } from '../../adapter/engine/coordinator';
+import { ctlCheckpoint, ctlStatus } from '../../adapter/engine/ctlClient';
+import type { EngineHello } from '../../adapter/engine/engineConnection';
+import { FAKE_ENGINE, FAKE_INSPECT, FAKE_SIGNAL, mode, tempDir } from './fixtures/harness';
+
+const open: Coordinator[] = [];
+after(async () => {
+  for (const c of open) {
+    try {
+      c.kill();
+    } catch {
+      // nothing running
+    }
+    await c.close();
+  }
+});
+
+const FAKE_OPTIONS: CoordinatorOptions = {
+  preload: false,
+  signal: FAKE_SIGNAL,
+  inspectCommand: FAKE_INSPECT,
+  checkpointTimeoutMs: 60000,
+};
+
+async function openCoordinator(dir: string, extra: CoordinatorOptions = {}): Promise<Coordinator> {
+  const c = await Coordinator.open(dir, { ...FAKE_OPTIONS, ...extra });
+  open.push(c);
+  return c;
+}
+
+/** Launches the fake engine and waits for its hello. */
+async function launchFake(c: Coordinator, env: NodeJS.ProcessEnv = {}): Promise<EngineHello> {
+  const hello = once(c, 'hello');
+  await c.launch(process.execPath, [FAKE_ENGINE], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return (await hello)[0] as EngineHello;
+}
+
+describe('Coordinator', () => {
+  test('creates a private directory and private sockets, removed on close', async () => {
+    const root = tempDir('ckpt-coord-');
+    const dir = path.join(root, 'comp');
+    const c = await openCoordinator(dir);
+    assert.equal(mode(dir), 0o700);
+    assert.equal(mode(path.join(dir, 'snapshots')), 0o700);
+    assert.equal(mode(path.join(dir, 'engine.sock')), 0o600);
+    assert.equal(mode(path.join(dir, 'ctl.sock')), 0o600);
+    await c.close();
+    assert.equal(fs.existsSync(path.join(dir, 'engine.sock')), false);
+    assert.equal(fs.existsSync(path.join(dir, 'ctl.sock')), false);
+  });
+
+  test('refuses a directory whose coordinator is alive, and takes over stale sockets', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const first = await openCoordinator(dir);
+    await assert.rejects(openCoordinator(dir), (err: Error) => {
+      assert.ok(err instanceof CkptError);
+      assert.match(err.message, /is in use: another computation is running there/);
+      assert.match(err.message, new RegExp(`coordinator pid ${process.pid}`));
+      return true;
+    });
+    await first.close();
+    // Socket files nobody listens on, as a crashed coordinator leaves behind
+    // (a process that binds and exits leaves the file; node's close would unlink it).
+    for (const name of ['ctl.sock', 'engine.sock']) {
+      execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path.join(dir, name)]);
+      assert.ok(fs.statSync(path.join(dir, name)).isSocket());
+    }
+    const second = await openCoordinator(dir);
+    assert.equal(second.dir, dir);
+    await second.close();
+  });
+
+  test('engineEnv prepends the preload library and names the socket', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const lib = path.join(dir, 'libfake.so');
+    fs.writeFileSync(lib, '');
+    const c = await openCoordinator(dir, { preload: true, native: { lib } });
+    const env = c.engineEnv({ LD_PRELOAD: '/other.so' });
+    assert.equal(env.LD_PRELOAD, `${lib}:/other.so`);
+    assert.equal(env.CKPT_ENGINE_SOCKET, path.join(dir, 'engine.sock'));
+    assert.equal(env.CKPT_SIGNAL, String(FAKE_SIGNAL));
+    assert.equal(c.engineEnv({}).LD_PRELOAD, lib);
+    await c.close();
+  });
+
+  test('a missing preload library is named, with the fix', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const c = await openCoordinator(dir, { preload: true, native: { lib: path.join(dir, 'nope.so') } });
+    assert.throws(() => c.engineEnv(), /nope\.so is missing \(run `npm run build`\)/);
+    await c.close();
+  });
+
+  test('checkpoint with nothing running says so', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const c = await openCoordinator(dir);
+    await assert.rejects(c.checkpoint(), new RegExp(`no program is running in ${dir}`));
+    await assert.rejects(ctlCheckpoint(dir), new RegExp(`no program is running in ${dir}`));
+    await c.close();
+    await assert.rejects(ctlCheckpoint(dir), new RegExp(`no program is running in ${dir}`));
+  });
+
+  test('checkpoint writes a complete snapshot with a manifest; ids are never reused', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const c = await openCoordinator(dir);
+    const hello = await launchFake(c);
+    const s1 = await c.checkpoint({ label: 'first' });
+    assert.equal(s1.id, '1');
+    assert.equal(s1.label, 'first');
+    assert.equal(s1.processes, 1);
+    const snapDir = path.join(dir, 'snapshots', '1');
+    assert.equal(mode(snapDir), 0o700);
+    const manifest = JSON.parse(fs.readFileSync(path.join(snapDir, 'manifest.json'), 'utf8'));
+    assert.equal(mode(path.join(snapDir, 'manifest.json')), 0o600);
+    assert.equal(manifest.root, hello.vpid);
+    assert.deepEqual(
+      manifest.processes.map((p: { vpid: number; image: string; pauseUs: number }) => [p.vpid, p.image, p.pauseUs]),
+      [[hello.vpid, `p${hello.vpid}.img`, 10]],
+    );
+    assert.equal(manifest.size, fs.statSync(path.join(snapDir, `p${hello.vpid}.img`)).size);
+    assert.ok(!Number.isNaN(Date.parse(manifest.time)));
+    const s2 = await ctlCheckpoint(dir, {});
+    assert.equal(s2.id, '2');
+    c.store.delete('2');
+    const s3 = await c.checkpoint();
+    assert.equal(s3.id, '3', 'a deleted id is not handed out again');
+    assert.deepEqual(c.store.list().map((s) => s.id), ['1', '3']);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'snapshots')).filter((n) => n.startsWith('.')), []);
+    const inspection = await c.store.inspect('3');
+    assert.equal(inspection.tables.source, '3');
+    assert.equal(inspection.images[0].counter, 3);
+    c.kill();
+    await c.runningProgram?.exited;
+    await c.close();
+  });
+
+  test('a failing checkpoint leaves no partial snapshot, keeps the program running, and says why', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const c = await openCoordinator(dir);
+    await launchFake(c, { FAKE_FAIL: 'no space left on device (test)' });
+    await assert.rejects(c.checkpoint(), /checkpoint of process \d+ \(pid \d+\) failed: no space left on device \(test\)/);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'snapshots')), []);
+    assert.equal(c.processes().length, 1);
+    assert.ok(c.runningProgram, 'the program still runs');
+    c.kill();
+    const status = await c.runningProgram!.exited;
+    assert.equal(status.status, 137);
+    assert.equal(status.hibernated, false);
+    await c.close();
+  });
+
+  test('a checkpoint the engine never answers times out with a clear error', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const c = await openCoordinator(dir, { checkpointTimeoutMs: 300 });
+    await launchFake(c, { FAKE_MUTE: '1' });
+    await assert.rejects(c.checkpoint(), /did not answer the checkpoint order within/);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'snapshots')), []);
+    c.kill();
+    await c.runningProgram!.exited;
+    await c.close();
+  });
+
+  test('checkpoint --kill is a hibernation: exit status 0', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const c = await openCoordinator(dir);
+    const exits: EngineHello[] = [];
+    c.on('processExit', (h: EngineHello) => exits.push(h));
+    const hello = await launchFake(c);
+    const exited = c.runningProgram!.exited;
+    const s = await ctlCheckpoint(dir, { kill: true, label: 'bye' });
+    const status = await exited;
+    assert.deepEqual(status, { code: null, signal: 'SIGKILL', status: 0, hibernated: true });
+    assert.equal(c.store.get(s.id).label, 'bye');
+    await assert.rejects(c.checkpoint(), /no program is running/);
+    assert.deepEqual(exits.map((h) => h.vpid), [hello.vpid]);
+    await c.close();
+  });
+
+  test('status reads threads from the engine and fds from /proc', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const c = await openCoordinator(dir);
+    const hello = await launchFake(c);
+    const tables = await ctlStatus(dir);
+    assert.equal(tables.source, 'live');
+    assert.equal(tables.processes.length, 1);
+    const p = tables.processes[0];
+    assert.equal(p.vpid, hello.vpid);
+    assert.deepEqual(p.threads, [{ vtid: hello.vpid, tid: hello.pid }]);
+    assert.equal(p.argv[1], FAKE_ENGINE);
+    const data = p.fds.find((f) => f.path.endsWith('data.txt'));
+    assert.ok(data, 'the program\'s open file is listed');
+    assert.equal(data.kind, 'file');
+    assert.equal(data.offset, 6);
+    assert.equal(data.flags & 0o2003, 0o2001, 'O_WRONLY|O_APPEND');
+    assert.equal(p.fds[0].fd, 0);
+    assert.equal(p.fds[0].kind, 'stdio');
+    c.kill();
+    await c.runningProgram!.exited;
+    await c.close();
+  });
+
+  test('launching a missing program is a clear error', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const c = await openCoordinator(dir);
+    await assert.rejects(c.launch(path.join(dir, 'no-such-program')), /cannot run .*no-such-program: no such file/);
+    await c.close();
+  });
+});
