@@ -1,0 +1,43 @@
+/**
+ * Runs the debug adapter: in this extension host when the adapter offers an in-process
+ * entry (out/adapter/inProcess.js), else as a node child speaking DAP on stdio
+ * (out/adapter/debugAdapter.js).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+/** What adapter/inProcess.ts is expected to export, looked up at run time. */
+interface InProcessModule {
+  createInlineAdapter?: () => vscode.DebugAdapter;
+}
+
+export class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
+  constructor(private readonly extensionPath: string) {}
+
+  get stdioEntry(): string {
+    return path.join(this.extensionPath, 'out', 'adapter', 'debugAdapter.js');
+  }
+
+  get inProcessEntry(): string {
+    return path.join(this.extensionPath, 'out', 'adapter', 'inProcess.js');
+  }
+
+  createDebugAdapterDescriptor(): vscode.ProviderResult<vscode.DebugAdapterDescriptor> {
+    const useInline = vscode.workspace.getConfiguration('ckpt').get<boolean>('adapter.inProcess', false);
+    if (useInline && fs.existsSync(this.inProcessEntry)) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(this.inProcessEntry) as InProcessModule;
+      if (typeof mod.createInlineAdapter === 'function') {
+        return new vscode.DebugAdapterInlineImplementation(mod.createInlineAdapter());
+      }
+    }
+    if (!fs.existsSync(this.stdioEntry)) {
+      throw new Error(`the debug adapter is missing (${this.stdioEntry}); build the extension with "npm run build"`);
+    }
+    // The extension host of VS Code desktop is Electron, which runs scripts as node
+    // only when told; code-server's is node itself.
+    const electron = Boolean(process.versions.electron);
+    return new vscode.DebugAdapterExecutable(electron ? 'node' : process.execPath, [this.stdioEntry]);
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Checkpoint Debugger's VS Code side: the `ckpt` debug type, the Snapshots and
+ * Resources views in Run and Debug, the snapshot commands and the status bar count.
+ * It talks to the debug adapter only through DAP custom requests and events.
+ */
+import * as vscode from 'vscode';
+import { AdapterFactory } from './adapterFactory';
+import { ConfigurationResolver, DynamicConfigurations, InitialConfigurations } from './configurationProvider';
+import { DEBUG_TYPE, Views } from './ids';
+import { ResourcesView } from './resourcesView';
+import { SessionTracker } from './sessionTracker';
+import { SnapshotCommands } from './snapshotCommands';
+import { SnapshotsView } from './snapshotsView';
+import { SnapshotStatus } from './statusBar';
+
+/** What activate() returns: the extension-host tests look inside through it. */
+export interface CkptExtensionApi {
+  tracker: SessionTracker;
+  snapshots: SnapshotsView;
+  resources: ResourcesView;
+  status: SnapshotStatus;
+  commands: SnapshotCommands;
+  snapshotsTree: vscode.TreeView<vscode.TreeItem>;
+  resourcesTree: vscode.TreeView<vscode.TreeItem>;
+}
+
+export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
+  const tracker = new SessionTracker();
+  const snapshots = new SnapshotsView(tracker);
+  const resources = new ResourcesView(tracker);
+  const status = new SnapshotStatus(tracker, snapshots);
+  const commands = new SnapshotCommands(tracker, snapshots, resources);
+  const snapshotsTree = vscode.window.createTreeView(Views.snapshots, { treeDataProvider: snapshots, showCollapseAll: false });
+  const resourcesTree = vscode.window.createTreeView(Views.resources, { treeDataProvider: resources, showCollapseAll: true });
+  resources.attach(resourcesTree);
+
+  context.subscriptions.push(
+    tracker, snapshots, resources, status, snapshotsTree, resourcesTree,
+    ...commands.register(),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterFactory(context.extensionPath)),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new InitialConfigurations(),
+      vscode.DebugConfigurationProviderTriggerKind.Initial),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new DynamicConfigurations(),
+      vscode.DebugConfigurationProviderTriggerKind.Dynamic),
+    vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationResolver()),
+  );
+  return { tracker, snapshots, resources, status, commands, snapshotsTree, resourcesTree };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

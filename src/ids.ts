@@ -1,0 +1,51 @@
+/**
+ * Every id the extension shares with package.json: commands, views, context keys and the
+ * debug type. One place, checked against package.json by test/ext/ids.test.ts.
+ * The adapter's names are re-typed from adapter/protocol.ts with `import type`: the
+ * literal types make the compiler reject any spelling that differs from the contract.
+ */
+import type * as protocol from '../adapter/protocol';
+
+export const DEBUG_TYPE: typeof protocol.DEBUG_TYPE = 'ckpt';
+
+export const Requests: typeof protocol.Requests = {
+  saveSnapshot: 'ckpt/saveSnapshot',
+  listSnapshots: 'ckpt/listSnapshots',
+  restoreSnapshot: 'ckpt/restoreSnapshot',
+  deleteSnapshot: 'ckpt/deleteSnapshot',
+  renameSnapshot: 'ckpt/renameSnapshot',
+  resources: 'ckpt/resources',
+};
+
+export const Events: typeof protocol.Events = {
+  snapshotsChanged: 'ckpt/snapshotsChanged',
+  resourcesChanged: 'ckpt/resourcesChanged',
+};
+
+export const Commands = {
+  saveSnapshot: 'ckpt.saveSnapshot',
+  restoreSnapshot: 'ckpt.restoreSnapshot',
+  deleteSnapshot: 'ckpt.deleteSnapshot',
+  inspectSnapshot: 'ckpt.inspectSnapshot',
+  renameSnapshot: 'ckpt.renameSnapshot',
+  showLiveResources: 'ckpt.showLiveResources',
+  refreshViews: 'ckpt.refreshViews',
+} as const;
+
+export const Views = {
+  snapshots: 'ckpt.snapshots',
+  resources: 'ckpt.resources',
+} as const;
+
+export const ContextKeys = {
+  /** True while at least one `ckpt` debug session exists: shows the views. */
+  sessionActive: 'ckpt.sessionActive',
+  /** True while the Resources view shows a snapshot rather than the live program. */
+  inspectingSnapshot: 'ckpt.inspectingSnapshot',
+} as const;
+
+/** The `contextValue` of snapshot rows; menus in package.json match on these. */
+export const SnapshotContext = {
+  snapshot: 'snapshot',
+  restored: 'snapshot.restored',
+} as const;
