@@ -1,6 +1,6 @@
 /*
  * A busy counter loop. The counter lives in a register/stack variable and in
- * a global mirror; every 2^24 steps the program prints `tick K`, so the
+ * a global mirror; every 2^26 steps the program prints `tick K`, so the
  * driver can check that the ticks printed before the checkpoint and after the
  * restart form one unbroken sequence.
  */
@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		count++;
 		mirror = count * 3;
-		if ((count & ((1UL << 24) - 1)) == 0) {
+		if ((count & ((1UL << 26) - 1)) == 0) {
 			ticks++;
 			printf("tick %lu\n", ticks);
 			if (!said_ready && ticks >= 3) {
@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 				break;
 		}
 	}
-	CHECK(count == ticks << 24, "count %lu, ticks %lu", count, ticks);
+	CHECK(count == ticks << 26, "count %lu, ticks %lu", count, ticks);
 	CHECK(mirror == count * 3, "mirror %lu, count %lu", mirror, count);
 	scen_pass();
 }
