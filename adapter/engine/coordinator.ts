@@ -16,7 +16,7 @@ import { mkdirPrivate, writeFilePrivate } from './privateFs';
 import { linkPeers, readArgv, readFds, readSession } from './procTables';
 import { reserveSnapshotId } from './snapshotIds';
 import { SnapshotStore } from './snapshotStore';
-import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
+import { FdRow, ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 import { listenPrivate, removeFile, socketIsLive } from './unixSocket';
 
 export const DEFAULT_CKPT_SIGNAL = 62;
@@ -300,7 +300,7 @@ export class Coordinator extends EventEmitter {
           ...readSession(hello.pid),
           argv: readArgv(hello.pid),
           threads,
-          fds: readFds(hello.pid),
+          fds: hideEngineFd(readFds(hello.pid)),
         };
         return row;
       }),
@@ -414,6 +414,18 @@ export class Coordinator extends EventEmitter {
         return { ok: true, info: this.info() };
     }
   }
+}
+
+/**
+ * The engine keeps its connection to the coordinator at the first free fd
+ * from 1000 up (so the program's own fd numbers are as without it). The
+ * program never opened that socket: leave it out of the program's table.
+ */
+export const ENGINE_FD_MIN = 1000;
+
+export function hideEngineFd(fds: FdRow[]): FdRow[] {
+  const engine = fds.find((f) => f.fd >= ENGINE_FD_MIN && f.path.startsWith('socket:'));
+  return engine ? fds.filter((f) => f !== engine) : fds;
 }
 
 function signalFromEnv(): number {
