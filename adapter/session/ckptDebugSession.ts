@@ -1,0 +1,794 @@
+/**
+ * The DAP session: maps DAP requests onto gdb/MI commands and gdb's async
+ * records onto DAP events. The one place that knows both protocols.
+ */
+import * as path from 'path';
+import * as fs from 'fs';
+import {
+  BreakpointEvent, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent,
+  Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { CkptLaunchArguments } from '../protocol';
+import { GdbProcess, GdbCommandError, GdbUnavailableError } from '../gdb/gdbProcess';
+import * as mi from '../gdb/gdbCommands';
+import type { Breakpoint as GdbBreakpoint, ThreadFrame, VarObject } from '../gdb/gdbCommands';
+import { MiAsyncRecord, MiStreamRecord, miNumber, miString, miTuple } from '../gdb/miParser';
+import { InferiorTracker } from './inferiorTracker';
+import { InferiorOutput } from './inferiorOutput';
+import { LauncherFactory, ProgramLauncher, plainLauncherFactory } from './programLauncher';
+import { LaunchError, checkCwd, checkProgram, lacksDebugInfo, noDebugInfoMessage } from './programChecks';
+import { shellJoin, shellQuote } from './shellQuote';
+import { BorrowedTerminal } from './terminalTty';
+
+export type CkptLaunchRequestArguments = CkptLaunchArguments & DebugProtocol.LaunchRequestArguments;
+
+/** The checkpoint engine's signal: it must reach the program without stopping it. */
+export const CKPT_SIGNAL = 62;
+
+type VarRef =
+  | { kind: 'scope'; scope: 'locals' | 'args' | 'registers'; at: ThreadFrame }
+  | { kind: 'varobj'; varobj: string; at?: ThreadFrame; evaluateName?: string; type?: string };
+
+/** Handlers for the `ckpt/*` custom requests; supplied when the engine is available. */
+export interface CustomRequestHandler {
+  handles(command: string): boolean;
+  handle(command: string, args: unknown): Promise<unknown>;
+}
+
+export interface CkptDebugSessionOptions {
+  launcherFactory?: LauncherFactory;
+  /** Builds the handler of `ckpt/*` requests once the program is launched. */
+  customRequests?: (ctx: { launcher: ProgramLauncher; snapshotDir: string; session: CkptDebugSession }) => CustomRequestHandler | undefined;
+}
+
+const MAX_VALUE_LENGTH = 4096;
+
+class Deferred<T = void> {
+  resolve!: (v: T) => void;
+  readonly promise = new Promise<T>((r) => { this.resolve = r; });
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class CkptDebugSession extends LoggingDebugSession {
+  private static readonly live = new Set<CkptDebugSession>();
+
+  private gdb?: GdbProcess;
+  private readonly inferiors = new InferiorTracker();
+  private output?: InferiorOutput;
+  private terminal?: BorrowedTerminal;
+  private launcher?: ProgramLauncher;
+  private customHandler?: CustomRequestHandler;
+  private readonly configurationDone = new Deferred();
+  private clientSupportsRunInTerminal = false;
+
+  private frames = new Handles<ThreadFrame>();
+  private varRefs = new Handles<VarRef>();
+  private readonly varCache = new Map<number, { vars: DebugProtocol.Variable[]; varobjs: Map<string, string> }>();
+  private varobjsToDelete: string[] = [];
+  private registerNames?: string[];
+
+  /** Source path → gdb breakpoint numbers set for it. */
+  private readonly sourceBreakpoints = new Map<string, number[]>();
+  private functionBreakpoints: number[] = [];
+  private readonly knownBreakpoints = new Map<number, { source?: string }>();
+
+  private programRunning = false;
+  private programStarted = false;
+  private lastStoppedThread?: number;
+  private pauseRequested = false;
+  private entryStopPending = false;
+  private terminatedSent = false;
+  private exitedSent = false;
+
+  constructor(private readonly options: CkptDebugSessionOptions = {}) {
+    super();
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+    CkptDebugSession.live.add(this);
+  }
+
+  /** Kills every program and gdb of every session now: for the adapter's exit handlers. */
+  static killAll(): void {
+    for (const s of CkptDebugSession.live) s.killNow();
+  }
+
+  /** The gdb process, for layers above (custom requests that need stop-time state). */
+  get gdbProcess(): GdbProcess | undefined { return this.gdb; }
+  get isStopped(): boolean { return this.programStarted && !this.programRunning; }
+  pidsOfProgram(): number[] { return this.inferiors.livePids(); }
+
+  // ---- lifecycle ------------------------------------------------------------------------
+
+  protected initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
+    this.clientSupportsRunInTerminal = !!args.supportsRunInTerminalRequest;
+    response.body = {
+      ...response.body,
+      supportsConfigurationDoneRequest: true,
+      supportsFunctionBreakpoints: true,
+      supportsConditionalBreakpoints: true,
+      supportsEvaluateForHovers: true,
+      supportsSetVariable: true,
+      supportsTerminateRequest: true,
+      supportsSteppingGranularity: true,
+      supportsStepBack: false,
+    };
+    this.sendResponse(response);
+  }
+
+  protected configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.configurationDone.resolve();
+    this.sendResponse(response);
+  }
+
+  protected async launchRequest(response: DebugProtocol.LaunchResponse, args: CkptLaunchRequestArguments): Promise<void> {
+    try {
+      await this.launch(args);
+      this.sendResponse(response);
+    } catch (err) {
+      const message = err instanceof LaunchError || err instanceof GdbUnavailableError
+        ? err.message
+        : `Could not start the program: ${messageOf(err)}`;
+      this.sendEvent(new OutputEvent(message + '\n', 'stderr'));
+      this.sendErrorResponse(response, { id: 1001, format: '{_msg}', variables: { _msg: message }, showUser: true });
+      await this.shutdownEverything();
+    }
+  }
+
+  private async launch(args: CkptLaunchRequestArguments): Promise<void> {
+    const programArg = typeof args.program === 'string' ? args.program : undefined;
+    const cwd = checkCwd(args.cwd, programArg && path.isAbsolute(programArg) ? path.dirname(programArg) : process.cwd());
+    const program = checkProgram(programArg, cwd);
+    if (args.args !== undefined && (!Array.isArray(args.args) || args.args.some((a) => typeof a !== 'string'))) {
+      throw new LaunchError('"args" must be a list of strings.');
+    }
+    const snapshotDir = path.resolve(cwd, args.snapshotDir ?? '.ckpt');
+
+    const gdb = new GdbProcess();
+    this.gdb = gdb;
+    gdb.on('exec', (r) => this.onExec(r));
+    gdb.on('notify', (r) => this.onNotify(r));
+    gdb.on('stream', (r) => this.onStream(r));
+    gdb.on('other', (line) => this.sendEvent(new OutputEvent(line + '\n', 'stdout')));
+    gdb.on('exit', () => this.onGdbExit());
+    await gdb.start({ gdbPath: args.gdbPath, cwd });
+
+    // Async MI lets us interrupt a running program; the fork settings keep every
+    // process of the program under gdb, and the checkpoint signal passes silently.
+    for (const setting of [
+      'mi-async on', 'pagination off', 'confirm off', 'width 0', 'height 0', 'breakpoint pending on',
+      'detach-on-fork off', 'follow-fork-mode parent', 'schedule-multiple on', 'print pretty off',
+    ]) {
+      await mi.gdbSet(gdb, setting);
+    }
+    await mi.consoleCommand(gdb, `handle SIG${CKPT_SIGNAL} nostop noprint pass`);
+
+    let loaded: string;
+    try {
+      loaded = (await mi.fileExecAndSymbols(gdb, program)).console;
+    } catch (err) {
+      throw new LaunchError(`gdb cannot load '${program}': ${messageOf(err)}`);
+    }
+    if (lacksDebugInfo(loaded)) this.sendEvent(new OutputEvent(noDebugInfoMessage(program) + '\n', 'important'));
+    await mi.environmentCd(gdb, cwd);
+
+    const env = args.env ?? {};
+    for (const [name, value] of Object.entries(env)) {
+      if (typeof value !== 'string') throw new LaunchError(`"env.${name}" must be a string.`);
+      try {
+        await mi.setInferiorEnvironment(gdb, name, value);
+      } catch (err) {
+        throw new LaunchError(`"env.${name}": ${messageOf(err)}`);
+      }
+    }
+
+    const factory = this.options.launcherFactory ?? plainLauncherFactory;
+    const baseEnv: Record<string, string | undefined> = { ...process.env, ...env };
+    this.launcher = await factory({ program, cwd, baseEnv, snapshotDir });
+    const programEnv = await this.launcher.programEnvironment({ program, cwd, baseEnv, snapshotDir });
+    if (Object.keys(programEnv).length > 0) {
+      const assignments = Object.entries(programEnv).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ');
+      await mi.gdbSet(gdb, `exec-wrapper env ${assignments}`);
+    }
+    this.customHandler = this.options.customRequests?.({ launcher: this.launcher, snapshotDir, session: this });
+
+    let redirections = '';
+    if (args.console === 'integratedTerminal' && this.clientSupportsRunInTerminal) {
+      this.terminal = await BorrowedTerminal.open({
+        run: (cmd, dir, title) => new Promise((resolve, reject) => {
+          this.runInTerminalRequest({ kind: 'integrated', cwd: dir, args: cmd, title }, 15000, (r) => {
+            if (r.success) resolve(r.body?.shellProcessId ?? r.body?.processId);
+            else reject(new LaunchError(`The client could not open a terminal: ${r.message ?? 'unknown error'}`));
+          });
+        }),
+      }, cwd, path.basename(program));
+      await mi.inferiorTtySet(gdb, this.terminal.tty);
+    } else {
+      if (args.console === 'integratedTerminal') {
+        this.sendEvent(new OutputEvent('This client cannot run programs in a terminal; the program\'s output appears here.\n', 'console'));
+      }
+      this.output = InferiorOutput.create((category, text) => this.sendEvent(new OutputEvent(text, category)));
+      redirections = this.output.redirections();
+    }
+    await mi.execArguments(gdb, `${shellJoin(args.args ?? [])} ${redirections}`.trim());
+
+    this.sendEvent(new InitializedEvent());
+    await this.configurationDone.promise;
+
+    this.entryStopPending = !!args.stopOnEntry;
+    this.programStarted = true;
+    this.programRunning = true;
+    try {
+      await mi.execRun(gdb, { start: !!args.stopOnEntry });
+    } catch (err) {
+      this.programRunning = false;
+      throw new LaunchError(`gdb could not start '${program}': ${messageOf(err)}`);
+    }
+  }
+
+  protected async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
+    await this.shutdownEverything();
+    this.sendResponse(response);
+  }
+
+  protected async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
+    this.killProgram();
+    this.sendResponse(response);
+    // gdb reports the processes' exit; if it cannot (gone), end the session here.
+    if (!this.gdb?.running) this.sendTerminated();
+  }
+
+  private killProgram(): void {
+    for (const pid of this.inferiors.livePids()) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    }
+  }
+
+  /** Synchronous last resort (process exit): no message can be sent any more. */
+  killNow(): void {
+    this.killProgram();
+    this.gdb?.kill();
+    this.output?.dispose();
+    this.terminal?.dispose();
+  }
+
+  private async shutdownEverything(): Promise<void> {
+    CkptDebugSession.live.delete(this);
+    this.killProgram();
+    const gdb = this.gdb;
+    if (gdb?.running) await gdb.stop();
+    this.output?.dispose();
+    this.output = undefined;
+    this.terminal?.dispose();
+    this.terminal = undefined;
+    const launcher = this.launcher;
+    this.launcher = undefined;
+    if (launcher) await launcher.dispose().catch(() => undefined);
+  }
+
+  // ---- gdb events -------------------------------------------------------------------------
+
+  private onExec(record: MiAsyncRecord): void {
+    if (record.asyncClass === 'running') {
+      this.programRunning = true;
+      return;
+    }
+    if (record.asyncClass === 'stopped') {
+      this.onStopped(record).catch((err) => {
+        this.sendEvent(new OutputEvent(`Internal error after a stop: ${messageOf(err)}\n`, 'stderr'));
+      });
+    }
+  }
+
+  private async onStopped(record: MiAsyncRecord): Promise<void> {
+    const r = record.results;
+    const reason = miString(r.reason) ?? '';
+    this.programRunning = false;
+    this.invalidateStopState();
+
+    if (reason === 'exited-normally' || reason === 'exited' || reason === 'exited-signalled') {
+      this.output?.drain();
+      const next = this.inferiors.anyLiveThread();
+      if (next !== undefined && this.gdb?.running) {
+        // One process of several ended; gdb stopped the others (all-stop): let them go on.
+        this.programRunning = true;
+        try {
+          await mi.threadSelect(this.gdb, next);
+          await mi.execContinue(this.gdb);
+          return;
+        } catch (err) {
+          this.programRunning = false;
+          this.sendEvent(new OutputEvent(`Could not resume the remaining processes: ${messageOf(err)}\n`, 'stderr'));
+        }
+      }
+      const main = this.inferiors.mainInferior();
+      let code = main?.exitCode;
+      if (code === undefined) {
+        const own = miString(r['exit-code']);
+        code = own !== undefined ? parseInt(own, 8) : reason === 'exited-signalled' ? 128 : 0;
+      }
+      this.sendExited(code);
+      this.sendTerminated();
+      return;
+    }
+
+    const threadId = miNumber(r['thread-id']) ?? this.lastStoppedThread ?? 1;
+    this.lastStoppedThread = threadId;
+    let dapReason: string;
+    let description: string | undefined;
+    let hitIds: number[] | undefined;
+    switch (reason) {
+      case 'breakpoint-hit':
+        if (this.entryStopPending && miString(r.disp) === 'del') dapReason = 'entry';
+        else {
+          dapReason = 'breakpoint';
+          const id = miNumber(r.bkptno);
+          if (id !== undefined) hitIds = [id];
+        }
+        break;
+      case 'end-stepping-range':
+      case 'function-finished':
+      case 'location-reached':
+        dapReason = 'step';
+        break;
+      case 'watchpoint-trigger':
+      case 'read-watchpoint-trigger':
+      case 'access-watchpoint-trigger':
+        dapReason = 'data breakpoint';
+        break;
+      case 'signal-received': {
+        const sig = miString(r['signal-name']) ?? '';
+        if (this.pauseRequested && (sig === 'SIGINT' || sig === '0' || sig === 'SIGSTOP' || sig === 'SIGTRAP')) {
+          dapReason = 'pause';
+        } else {
+          dapReason = 'exception';
+          description = `Program received signal ${sig}, ${miString(r['signal-meaning']) ?? ''}`.trim();
+        }
+        break;
+      }
+      default:
+        dapReason = this.pauseRequested ? 'pause' : this.entryStopPending ? 'entry' : 'pause';
+    }
+    this.entryStopPending = false;
+    this.pauseRequested = false;
+    const event = new StoppedEvent(dapReason, threadId) as DebugProtocol.StoppedEvent;
+    event.body.allThreadsStopped = true;
+    if (description) {
+      event.body.description = description;
+      event.body.text = description;
+    }
+    if (hitIds) event.body.hitBreakpointIds = hitIds;
+    this.sendEvent(event);
+  }
+
+  private onNotify(record: MiAsyncRecord): void {
+    const change = this.inferiors.apply(record);
+    if (change.threadStarted !== undefined) this.sendEvent(new ThreadEvent('started', change.threadStarted));
+    if (change.threadExited !== undefined) this.sendEvent(new ThreadEvent('exited', change.threadExited));
+    if (record.asyncClass === 'breakpoint-modified') {
+      const bkpt = miTuple(record.results.bkpt);
+      if (!bkpt) return;
+      const bp = mi.toBreakpoint(bkpt);
+      const known = this.knownBreakpoints.get(bp.number);
+      if (!known) return;
+      this.sendEvent(new BreakpointEvent('changed', this.toDapBreakpoint(bp, known.source)));
+    }
+  }
+
+  private onStream(record: MiStreamRecord): void {
+    if (record.kind === 'target') {
+      this.sendEvent(new OutputEvent(record.text, 'stdout'));
+    } else if (record.kind === 'log' && /^warning:/.test(record.text)) {
+      this.sendEvent(new OutputEvent(record.text, 'console'));
+    } else if (record.kind === 'console' && /^\[(New inferior|Inferior \d+ \(process)/.test(record.text)) {
+      this.sendEvent(new OutputEvent(record.text, 'console'));
+    }
+  }
+
+  private onGdbExit(): void {
+    if (this.terminatedSent) return;
+    this.output?.drain();
+    this.sendEvent(new OutputEvent('gdb exited.\n', 'console'));
+    this.sendTerminated();
+  }
+
+  private sendExited(code: number): void {
+    if (this.exitedSent) return;
+    this.exitedSent = true;
+    this.sendEvent(new ExitedEvent(code));
+  }
+
+  private sendTerminated(): void {
+    if (this.terminatedSent) return;
+    this.terminatedSent = true;
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  /** Frames and variables are only valid for one stop. */
+  private invalidateStopState(): void {
+    this.frames.reset();
+    this.varRefs.reset();
+    this.varCache.clear();
+    const stale = this.varobjsToDelete;
+    this.varobjsToDelete = [];
+    const gdb = this.gdb;
+    if (gdb?.running) {
+      for (const name of stale) mi.varDelete(gdb, name).catch(() => undefined);
+    }
+  }
+
+  // ---- breakpoints ------------------------------------------------------------------------
+
+  private toDapBreakpoint(bp: GdbBreakpoint, sourcePath?: string): DebugProtocol.Breakpoint {
+    const out: DebugProtocol.Breakpoint = { id: bp.number, verified: !bp.pending && (bp.line !== undefined || bp.addr !== undefined) };
+    if (bp.line !== undefined) out.line = bp.line;
+    const file = bp.fullname ?? sourcePath;
+    if (file) out.source = new Source(path.basename(file), file);
+    if (bp.pending) out.message = 'Pending: the location is not loaded yet.';
+    return out;
+  }
+
+  protected async setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): Promise<void> {
+    const sourcePath = args.source.path ?? '';
+    const wanted: DebugProtocol.SourceBreakpoint[] = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
+    const gdb = this.gdb;
+    if (!gdb?.running) {
+      response.body = { breakpoints: wanted.map(() => ({ verified: false, message: 'gdb is not running' })) };
+      this.sendResponse(response);
+      return;
+    }
+    const old = this.sourceBreakpoints.get(sourcePath) ?? [];
+    await this.deleteBreakpoints(old);
+    const numbers: number[] = [];
+    const result: DebugProtocol.Breakpoint[] = [];
+    for (const want of wanted) {
+      try {
+        const bp = await mi.breakInsert(gdb, { location: `${sourcePath}:${want.line}`, condition: want.condition || undefined });
+        numbers.push(bp.number);
+        this.knownBreakpoints.set(bp.number, { source: sourcePath });
+        result.push(this.toDapBreakpoint(bp, sourcePath));
+      } catch (err) {
+        result.push({ verified: false, line: want.line, message: messageOf(err) });
+      }
+    }
+    this.sourceBreakpoints.set(sourcePath, numbers);
+    response.body = { breakpoints: result };
+    this.sendResponse(response);
+  }
+
+  protected async setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): Promise<void> {
+    const gdb = this.gdb;
+    if (!gdb?.running) {
+      response.body = { breakpoints: args.breakpoints.map(() => ({ verified: false, message: 'gdb is not running' })) };
+      this.sendResponse(response);
+      return;
+    }
+    await this.deleteBreakpoints(this.functionBreakpoints);
+    this.functionBreakpoints = [];
+    const result: DebugProtocol.Breakpoint[] = [];
+    for (const want of args.breakpoints) {
+      try {
+        const bp = await mi.breakInsert(gdb, { location: want.name, condition: want.condition || undefined });
+        this.functionBreakpoints.push(bp.number);
+        this.knownBreakpoints.set(bp.number, {});
+        result.push(this.toDapBreakpoint(bp));
+      } catch (err) {
+        result.push({ verified: false, message: messageOf(err) });
+      }
+    }
+    response.body = { breakpoints: result };
+    this.sendResponse(response);
+  }
+
+  private async deleteBreakpoints(numbers: number[]): Promise<void> {
+    if (numbers.length === 0 || !this.gdb) return;
+    for (const n of numbers) this.knownBreakpoints.delete(n);
+    await mi.breakDelete(this.gdb, numbers).catch(() => undefined);
+  }
+
+  protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse): void {
+    this.sendResponse(response);
+  }
+
+  // ---- threads, stacks, variables -----------------------------------------------------------
+
+  protected async threadsRequest(response: DebugProtocol.ThreadsResponse): Promise<void> {
+    const gdb = this.gdb;
+    if (!gdb?.running || !this.programStarted) {
+      response.body = { threads: [] };
+      this.sendResponse(response);
+      return;
+    }
+    try {
+      const { threads } = await mi.threadInfo(gdb);
+      const several = this.inferiors.processesSeen() > 1;
+      response.body = {
+        threads: threads.map((t) => {
+          const lwp = /LWP (\d+)/.exec(t.targetId)?.[1];
+          const pid = this.inferiors.inferiorOfThread(t.id)?.pid;
+          let name = t.name ? `${t.name} (${lwp ? `LWP ${lwp}` : t.targetId})` : t.targetId || `Thread ${t.id}`;
+          if (several && pid !== undefined) name = `[process ${pid}] ${name}`;
+          return new Thread(t.id, name);
+        }),
+      };
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  protected async stackTraceRequest(response: DebugProtocol.StackTraceResponse, args: DebugProtocol.StackTraceArguments): Promise<void> {
+    const gdb = this.gdb;
+    if (!gdb?.running) return this.sendError(response, 'gdb is not running');
+    try {
+      const start = args.startFrame ?? 0;
+      const levels = args.levels && args.levels > 0 ? args.levels : 1000;
+      const frames = await mi.stackListFrames(gdb, args.threadId, start, start + levels - 1);
+      response.body = {
+        stackFrames: frames.map((f) => {
+          const id = this.frames.create({ thread: args.threadId, frame: f.level });
+          const name = f.func ?? f.addr ?? '??';
+          const frame = new StackFrame(id, name) as DebugProtocol.StackFrame;
+          if (f.fullname && fs.existsSync(f.fullname)) {
+            frame.source = new Source(path.basename(f.fullname), f.fullname);
+            frame.line = f.line ?? 0;
+            frame.column = 1;
+          } else {
+            frame.name = f.from ? `${name} (${path.basename(f.from)})` : name;
+            frame.presentationHint = 'subtle';
+            frame.instructionPointerReference = f.addr;
+          }
+          return frame;
+        }),
+        // More may exist when the page is full; the client then asks again.
+        totalFrames: start + frames.length + (frames.length === levels ? 1 : 0),
+      };
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
+    const at = this.frames.get(args.frameId);
+    if (!at) return this.sendError(response, 'This frame is no longer valid: the program ran since.');
+    const locals = new Scope('Locals', this.varRefs.create({ kind: 'scope', scope: 'locals', at }), false) as DebugProtocol.Scope;
+    locals.presentationHint = 'locals';
+    const argsScope = new Scope('Arguments', this.varRefs.create({ kind: 'scope', scope: 'args', at }), false) as DebugProtocol.Scope;
+    argsScope.presentationHint = 'arguments';
+    const regs = new Scope('Registers', this.varRefs.create({ kind: 'scope', scope: 'registers', at }), true) as DebugProtocol.Scope;
+    regs.presentationHint = 'registers';
+    response.body = { scopes: [locals, argsScope, regs] };
+    this.sendResponse(response);
+  }
+
+  protected async variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): Promise<void> {
+    try {
+      const cached = this.varCache.get(args.variablesReference);
+      if (cached) {
+        response.body = { variables: cached.vars };
+      } else {
+        const ref = this.varRefs.get(args.variablesReference);
+        if (!ref) return this.sendError(response, 'These variables are no longer valid: the program ran since.');
+        const varobjs = new Map<string, string>();
+        const vars = await this.loadVariables(ref, varobjs);
+        this.varCache.set(args.variablesReference, { vars, varobjs });
+        response.body = { variables: vars };
+      }
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  private async loadVariables(ref: VarRef, varobjs: Map<string, string>): Promise<DebugProtocol.Variable[]> {
+    const gdb = this.requireStopped();
+    if (ref.kind === 'scope' && ref.scope === 'registers') return this.loadRegisters(ref.at);
+    if (ref.kind === 'scope') {
+      const all = await mi.stackListVariables(gdb, ref.at);
+      const wanted = all.filter((v) => v.isArg === (ref.scope === 'args'));
+      const out: DebugProtocol.Variable[] = [];
+      for (const v of wanted) {
+        try {
+          const vo = await this.createVarobj(v.name, ref.at);
+          varobjs.set(v.name, vo.name);
+          out.push(await this.toVariable(v.name, vo, ref.at, v.name));
+        } catch (err) {
+          out.push({ name: v.name, value: `<${messageOf(err)}>`, type: v.type, variablesReference: 0 });
+        }
+      }
+      return out;
+    }
+    const children = await this.listChildren(ref.varobj);
+    const out: DebugProtocol.Variable[] = [];
+    for (const child of children) {
+      const name = /^\d+$/.test(child.exp) ? `[${child.exp}]` : child.exp;
+      varobjs.set(name, child.name);
+      let evaluateName: string | undefined;
+      if (ref.evaluateName) {
+        if (/^\d+$/.test(child.exp)) evaluateName = `${ref.evaluateName}[${child.exp}]`;
+        else if (child.exp.startsWith('*')) evaluateName = `*(${ref.evaluateName})`;
+        // gdb shows a pointer to a struct with the struct's fields as its children.
+        else if (ref.type?.trim().endsWith('*')) evaluateName = `(${ref.evaluateName})->${child.exp}`;
+        else evaluateName = `(${ref.evaluateName}).${child.exp}`;
+      }
+      out.push(await this.toVariable(name, child, ref.at, evaluateName, false));
+    }
+    return out;
+  }
+
+  /** Children, with C++ access-specifier pseudo-children (public/private) flattened away. */
+  private async listChildren(varobj: string): Promise<VarObject[]> {
+    const gdb = this.requireStopped();
+    const children = await mi.varListChildren(gdb, varobj);
+    const out: VarObject[] = [];
+    for (const c of children) {
+      if (!c.type && (c.exp === 'public' || c.exp === 'private' || c.exp === 'protected')) {
+        out.push(...await this.listChildren(c.name));
+      } else out.push(c);
+    }
+    return out;
+  }
+
+  private async createVarobj(expression: string, at?: ThreadFrame): Promise<VarObject> {
+    const gdb = this.requireStopped();
+    const vo = await mi.varCreate(gdb, expression, at);
+    this.varobjsToDelete.push(vo.name);
+    return vo;
+  }
+
+  private async toVariable(name: string, vo: VarObject, at: ThreadFrame | undefined, evaluateName?: string, summarize = true): Promise<DebugProtocol.Variable> {
+    let value = vo.value ?? '';
+    // Structs and arrays show as "{...}" / "[4]" in a varobj: show their contents instead.
+    if (summarize && evaluateName && vo.numchild > 0 && (value === '{...}' || /^\[\d+\]$/.test(value))) {
+      try {
+        value = await mi.dataEvaluateExpression(this.requireStopped(), evaluateName, at);
+      } catch { /* keep gdb's short form */ }
+    }
+    if (value.length > MAX_VALUE_LENGTH) value = value.slice(0, MAX_VALUE_LENGTH) + '…';
+    const variable: DebugProtocol.Variable = {
+      name,
+      value,
+      type: vo.type,
+      variablesReference: vo.numchild > 0 || vo.dynamic
+        ? this.varRefs.create({ kind: 'varobj', varobj: vo.name, at, evaluateName, type: vo.type })
+        : 0,
+    };
+    if (evaluateName) variable.evaluateName = evaluateName;
+    return variable;
+  }
+
+  private async loadRegisters(at: ThreadFrame): Promise<DebugProtocol.Variable[]> {
+    const gdb = this.requireStopped();
+    if (!this.registerNames) this.registerNames = await mi.dataListRegisterNames(gdb);
+    const names = this.registerNames;
+    const values = await mi.dataListRegisterValues(gdb, at, 'x');
+    return values
+      .filter((v) => names[v.number] && !v.value.startsWith('{'))
+      .map((v) => ({ name: names[v.number], value: v.value, variablesReference: 0, evaluateName: `$${names[v.number]}` }));
+  }
+
+  protected async setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): Promise<void> {
+    try {
+      const gdb = this.requireStopped();
+      const container = this.varCache.get(args.variablesReference);
+      const varobj = container?.varobjs.get(args.name);
+      if (!varobj) throw new Error(`'${args.name}' cannot be changed here.`);
+      const value = await mi.varAssign(gdb, varobj, args.value);
+      // Values elsewhere (parents, summaries) may have changed: drop what was shown.
+      this.varCache.clear();
+      response.body = { value };
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  protected async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
+    try {
+      const gdb = this.gdb;
+      if (!gdb?.running) throw new Error('gdb is not running.');
+      const expression = args.expression.trim();
+      if (args.context === 'repl' && expression.startsWith('-exec ')) {
+        // A gdb command line typed in the debug console.
+        const text = await mi.consoleCommand(gdb, expression.slice(6));
+        response.body = { result: text.replace(/\n$/, ''), variablesReference: 0 };
+        return this.sendResponse(response);
+      }
+      if (this.programRunning) throw new Error('The program is running: pause it to evaluate expressions.');
+      let at = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
+      if (args.frameId !== undefined && !at) throw new Error('This frame is no longer valid: the program ran since.');
+      if (!at && this.programStarted && this.lastStoppedThread !== undefined) at = { thread: this.lastStoppedThread, frame: 0 };
+      if (!this.programStarted) {
+        response.body = { result: await mi.dataEvaluateExpression(gdb, expression), variablesReference: 0 };
+        return this.sendResponse(response);
+      }
+      const vo = await this.createVarobj(expression, at);
+      const v = await this.toVariable(expression, vo, at, expression);
+      response.body = { result: v.value, type: v.type, variablesReference: v.variablesReference };
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  // ---- execution control ----------------------------------------------------------------------
+
+  private requireStopped(): GdbProcess {
+    const gdb = this.gdb;
+    if (!gdb?.running) throw new Error('gdb is not running.');
+    if (this.programRunning) throw new Error('The program is running: pause it first.');
+    return gdb;
+  }
+
+  private async resume(response: DebugProtocol.Response, action: (gdb: GdbProcess) => Promise<void>): Promise<void> {
+    try {
+      const gdb = this.requireStopped();
+      this.invalidateStopState();
+      this.programRunning = true;
+      await action(gdb).catch((err) => { this.programRunning = false; throw err; });
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  protected continueRequest(response: DebugProtocol.ContinueResponse): Promise<void> {
+    response.body = { allThreadsContinued: true };
+    return this.resume(response, (gdb) => mi.execContinue(gdb));
+  }
+
+  protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): Promise<void> {
+    return this.resume(response, (gdb) => args.granularity === 'instruction'
+      ? mi.execNextInstruction(gdb, args.threadId) : mi.execNext(gdb, args.threadId));
+  }
+
+  protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): Promise<void> {
+    return this.resume(response, (gdb) => args.granularity === 'instruction'
+      ? mi.execStepInstruction(gdb, args.threadId) : mi.execStep(gdb, args.threadId));
+  }
+
+  protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): Promise<void> {
+    return this.resume(response, (gdb) => mi.execFinish(gdb, { thread: args.threadId, frame: 0 }));
+  }
+
+  protected async pauseRequest(response: DebugProtocol.PauseResponse): Promise<void> {
+    try {
+      const gdb = this.gdb;
+      if (!gdb?.running) throw new Error('gdb is not running.');
+      if (!this.programRunning) return this.sendResponse(response);
+      this.pauseRequested = true;
+      await mi.execInterrupt(gdb);
+      this.sendResponse(response);
+    } catch (err) {
+      this.pauseRequested = false;
+      this.sendError(response, err);
+    }
+  }
+
+  // ---- custom requests ------------------------------------------------------------------------
+
+  protected async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
+    if (!command.startsWith('ckpt/')) return super.customRequest(command, response, args);
+    try {
+      if (!this.customHandler || !this.customHandler.handles(command)) {
+        throw new Error(this.customHandler
+          ? `'${command}' is not supported yet.`
+          : `'${command}' needs the checkpoint engine, which is not running for this session.`);
+      }
+      response.body = await this.customHandler.handle(command, args);
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  private sendError(response: DebugProtocol.Response, err: unknown): void {
+    const message = typeof err === 'string' ? err : messageOf(err);
+    const known = err instanceof GdbCommandError || typeof err === 'string' || err instanceof Error;
+    this.sendErrorResponse(response, { id: 1002, format: '{_msg}', variables: { _msg: message }, showUser: !known || undefined });
+  }
+}
