@@ -1,0 +1,308 @@
+/**
+ * `npm run bench`: checkpoint and restart costs of the engine, printed as JSON.
+ *
+ * For a program that touches N MiB (N = 16, 256, 1024): the engine's own
+ * figures (pauseUs/writeUs from the snapshot manifest, restoreUs from the
+ * restored process's hello), the same operations as seen through the `ckpt`
+ * command line (wall time of `ckpt checkpoint --kill`, and of `ckpt restart`
+ * until the program prints a line), the image size next to the program's
+ * resident memory, and the cost of starting processes under the engine.
+ * Medians of a few repetitions; progress goes to stderr, the JSON to stdout.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn } from 'node:child_process';
+import { Coordinator } from '../../adapter/engine/coordinator';
+import type { EngineHello } from '../../adapter/engine/engineConnection';
+import { CKPT_JS, ckptOk, engineMissing, REPO, Run, snapshotIdFrom, withRun, WAIT_MS } from '../scenarios/harness';
+import { compileScenario } from '../scenarios/compileScenario';
+
+const SIZES_MIB = [16, 256, 1024];
+const REPS = Number(process.env.CKPT_BENCH_REPS ?? 3);
+const SPAWN_LOOP = 200;
+
+/** Targets the figures are judged against (ms, or MiB for the image overhead). */
+const TARGETS: Record<number, { checkpointMs?: number; restartMs?: number }> = {
+  16: { checkpointMs: 30, restartMs: 30 },
+  1024: { checkpointMs: 500, restartMs: 400 },
+};
+const IMAGE_OVER_RESIDENT_MIB = 2;
+const PER_PROCESS_MS = 1;
+
+interface Sample {
+  residentBytes: number;
+  anonBytes: number;
+  imageBytes: number;
+  pauseMs: number | null;
+  writeMs: number | null;
+  coordinatorMs: number | null;
+  cliCheckpointMs: number;
+  restoreMs: number | null;
+  cliRestartMs: number;
+}
+
+function log(msg: string): void {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+function median(xs: (number | null)[]): number | null {
+  const v = xs.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
+  if (v.length === 0) return null;
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+function round(x: number | null, digits = 1): number | null {
+  if (x === null) return null;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Resident memory from /proc: total (VmRSS) and anonymous (RssAnon), bytes. */
+function resident(pid: number): { total: number; anon: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string): number => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (!m) throw new Error(`no ${key} in /proc/${pid}/status`);
+    return Number(m[1]) * 1024;
+  };
+  return { total: kb('VmRSS'), anon: kb('RssAnon') };
+}
+
+function dirBytes(dir: string): number {
+  let sum = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) sum += dirBytes(p);
+    else if (e.isFile()) sum += fs.statSync(p).size;
+  }
+  return sum;
+}
+
+const usToMs = (v: unknown): number | null => (typeof v === 'number' ? v / 1000 : null);
+
+/**
+ * Restarts the snapshot through the engine driver itself, to read restoreUs
+ * from the restored process's hello (the command line does not print it).
+ */
+async function engineRestore(dir: string, id: string): Promise<number | null> {
+  const c = await Coordinator.open(dir);
+  try {
+    let restoreUs: number | undefined;
+    const hello = new Promise<void>((resolve) => {
+      c.on('hello', (h: EngineHello) => {
+        if (h.restored) {
+          restoreUs = h.restoreUs;
+          resolve();
+        }
+      });
+    });
+    const running = await c.startRestart(id, { stdio: ['ignore', 'pipe', 'pipe'] });
+    running.child.stdout?.resume();
+    running.child.stderr?.resume();
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the restored program did not say hello in time')), WAIT_MS);
+    });
+    try {
+      await Promise.race([hello, bound]);
+      await Promise.race([running.exited, bound]);
+    } finally {
+      clearTimeout(timer);
+      try {
+        running.child.kill('SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    return restoreUs === undefined ? null : restoreUs / 1000;
+  } finally {
+    await c.close();
+  }
+}
+
+async function oneRepetition(bin: string, mib: number): Promise<Sample> {
+  return withRun(async (run: Run) => {
+    const work = run.tempDir('ckpt-bench-');
+    const dir = path.join(work, 'ckpt');
+    const go = path.join(work, 'go');
+    const launch = run.launch(dir, bin, [String(mib), go]);
+    const at = await launch.waitForLine(/^ready \d+$/, 0, WAIT_MS * 2);
+    const pid = Number(launch.lines[at].split(' ')[1]);
+    const res = resident(pid);
+
+    const cp = await ckptOk(['checkpoint', '--dir', dir, '--kill'], WAIT_MS * 2);
+    const id = snapshotIdFrom(cp.stdout);
+    await launch.waitExit();
+    const snapDir = path.join(dir, 'snapshots', id);
+    const manifest = JSON.parse(fs.readFileSync(path.join(snapDir, 'manifest.json'), 'utf8')) as {
+      size?: number;
+      totalMs?: number;
+      processes?: { pauseUs?: number; writeUs?: number; bytes?: number }[];
+    };
+    const proc = manifest.processes?.[0] ?? {};
+
+    fs.writeFileSync(go, '');
+    const t0 = process.hrtime.bigint();
+    const restart = run.restart(dir, id);
+    await restart.waitForLine(/^alive/, 0, WAIT_MS * 2);
+    const cliRestartMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    const exit = await restart.waitExit();
+    if (exit.code !== 0) throw new Error(`ckpt restart ended with ${exit.code ?? exit.signal}\n${restart.describe()}`);
+
+    const restoreMs = await engineRestore(dir, id);
+    return {
+      residentBytes: res.total,
+      anonBytes: res.anon,
+      imageBytes: dirBytes(snapDir),
+      pauseMs: usToMs(proc.pauseUs),
+      writeMs: usToMs(proc.writeUs),
+      coordinatorMs: typeof manifest.totalMs === 'number' ? manifest.totalMs : null,
+      cliCheckpointMs: cp.ms,
+      restoreMs,
+      cliRestartMs,
+    };
+  });
+}
+
+function judge(value: number | null, target: number | undefined): boolean | null {
+  if (target === undefined || value === null) return null;
+  return value <= target;
+}
+
+async function memoryBench(bin: string, mib: number): Promise<Record<string, unknown>> {
+  const samples: Sample[] = [];
+  const errors: string[] = [];
+  for (let r = 0; r < REPS; r++) {
+    log(`${mib} MiB, repetition ${r + 1}/${REPS}`);
+    try {
+      samples.push(await oneRepetition(bin, mib));
+    } catch (err) {
+      errors.push(err instanceof Error ? err.message : String(err));
+      log(`${mib} MiB failed: ${errors[errors.length - 1].split('\n')[0]}`);
+    }
+  }
+  const t = TARGETS[mib] ?? {};
+  const m = (k: keyof Sample) => median(samples.map((s) => s[k]));
+  const pause = m('pauseMs');
+  const restore = m('restoreMs');
+  const cliCp = m('cliCheckpointMs');
+  const cliRs = m('cliRestartMs');
+  const image = m('imageBytes');
+  const res = m('residentBytes');
+  const overMiB = image !== null && res !== null ? (image - res) / 2 ** 20 : null;
+  return {
+    mib,
+    samples: samples.length,
+    checkpoint: {
+      engineMs: { pause: round(pause), write: round(m('writeMs')) },
+      coordinatorMs: round(m('coordinatorMs')),
+      cliMs: round(cliCp),
+      targetMs: t.checkpointMs ?? null,
+      meetsTarget: { engine: judge(pause, t.checkpointMs), cli: judge(cliCp, t.checkpointMs) },
+    },
+    restart: {
+      engineMs: round(restore),
+      cliMs: round(cliRs),
+      targetMs: t.restartMs ?? null,
+      meetsTarget: { engine: judge(restore, t.restartMs), cli: judge(cliRs, t.restartMs) },
+    },
+    image: {
+      bytes: image,
+      residentBytes: res,
+      residentAnonBytes: m('anonBytes'),
+      overResidentMiB: round(overMiB, 2),
+      targetOverResidentMiB: IMAGE_OVER_RESIDENT_MIB,
+      meetsTarget: judge(overMiB, IMAGE_OVER_RESIDENT_MIB),
+    },
+    ...(errors.length ? { errors } : {}),
+  };
+}
+
+/** Wall time of one command to its exit, ms; fails on a non-zero status. */
+function timed(cmd: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (code === 0) resolve(ms);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${stderr}`));
+    });
+  });
+}
+
+/** Per-process cost of the engine: a shell starting /bin/true 200 times, under the engine and plainly. */
+async function spawnBench(): Promise<Record<string, unknown>> {
+  const script = (n: number) => `i=0; while [ $i -lt ${n} ]; do /bin/true; i=$((i+1)); done`;
+  const plain: Record<number, number[]> = { 0: [], [SPAWN_LOOP]: [] };
+  const engine: Record<number, number[]> = { 0: [], [SPAWN_LOOP]: [] };
+  const errors: string[] = [];
+  for (let r = 0; r < REPS; r++) {
+    log(`process start, repetition ${r + 1}/${REPS}`);
+    for (const n of [0, SPAWN_LOOP]) {
+      plain[n].push(await timed('/bin/sh', ['-c', script(n)]));
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-bench-spawn-'));
+      try {
+        engine[n].push(await timed(process.execPath, [CKPT_JS, 'launch', '--dir', path.join(dir, 'ckpt'), '--', '/bin/sh', '-c', script(n)]));
+      } catch (err) {
+        errors.push(err instanceof Error ? err.message : String(err));
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  const p0 = median(plain[0]);
+  const pN = median(plain[SPAWN_LOOP]);
+  const e0 = median(engine[0]);
+  const eN = median(engine[SPAWN_LOOP]);
+  const plainPer = p0 !== null && pN !== null ? (pN - p0) / SPAWN_LOOP : null;
+  const enginePer = e0 !== null && eN !== null ? (eN - e0) / SPAWN_LOOP : null;
+  const extra = plainPer !== null && enginePer !== null ? enginePer - plainPer : null;
+  return {
+    processes: SPAWN_LOOP,
+    plainMs: { loop: round(pN), empty: round(p0), perProcess: round(plainPer, 3) },
+    engineMs: { loop: round(eN), empty: round(e0), perProcess: round(enginePer, 3) },
+    extraPerProcessMs: round(extra, 3),
+    targetExtraPerProcessMs: PER_PROCESS_MS,
+    meetsTarget: judge(extra, PER_PROCESS_MS),
+    ...(errors.length ? { errors } : {}),
+  };
+}
+
+async function main(): Promise<void> {
+  const missing = engineMissing();
+  if (missing) {
+    process.stderr.write(`bench: the engine is not built: ${missing}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-bench-bin-'));
+  try {
+    const bin = await compileScenario('touch', binDir, path.join(REPO, 'test', 'bench', 'touch.c'));
+    const memory = [];
+    for (const mib of SIZES_MIB) memory.push(await memoryBench(bin, mib));
+    const processStart = await spawnBench();
+    const result = {
+      machine: { cpus: os.cpus().length, kernel: os.release(), memoryMiB: Math.round(os.totalmem() / 2 ** 20) },
+      repetitions: REPS,
+      note:
+        'checkpoint engine = time the program was stopped (pauseUs), restart engine = restoreUs; ' +
+        'cli = wall time of the ckpt command (restart: until the program prints after the restart)',
+      memory,
+      processStart,
+    };
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } finally {
+    fs.rmSync(binDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
