@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
+import type { ResourceTables, SnapshotInfo } from '../../adapter/engine/tables';
+import { CkptProcess, compileC, killStarted, runCkpt } from './fixtures/cliRunner';
+import { mode, tempDir } from './fixtures/harness';
+import { STEPPER_C } from './fixtures/stepper';
+
+const native = nativePathsUnchecked();
+const built = [native.lib, native.restore, native.inspect].every((f) => fs.existsSync(f));
+const skip = built ? false : 'the native engine is not built (make -C native)';
+
+after(killStarted);
+
+/** Lines the stepper prints for n steps, then end of input. */
+function steps(n: number): string {
+  return 'n'.repeat(n);
+}
+
+describe('ckpt with the real engine', { skip }, () => {
+  let work: string;
+  let stepper: string;
+
+  before(() => {
+    work = tempDir('ckpt-real-');
+    stepper = compileC(work, 'stepper', STEPPER_C);
+  });
+
+  test('launch → checkpoint → checkpoint --kill → list → inspect → restart continues exactly', async () => {
+    const dir = path.join(work, 'main');
+    const log = path.join(work, 'main.log');
+
+    // The reference: one uninterrupted run.
+    const plain = await new Promise<string>((resolve, reject) => {
+      const { spawn } = require('node:child_process') as typeof import('node:child_process');
+      const p = spawn(stepper, [path.join(work, 'plain.log')], { stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      p.on('error', reject);
+      p.on('close', () => resolve(out));
+      p.stdin.end(steps(30));
+    });
+    assert.match(plain, /^step 0 .*\nstep 29 [0-9a-f]{16}\ndone 30\n$/s);
+
+    const launch = new CkptProcess(['launch', '--dir', dir, '--', stepper, log]);
+    launch.write(steps(10));
+    await launch.waitForStdout(/^step 9 /m);
+
+    const first = await runCkpt(['checkpoint', '--dir', dir, '--label', 'ten steps']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout.trim().split('\n').pop(), '1');
+
+    const status = await runCkpt(['status', '--dir', dir, '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const live = JSON.parse(status.stdout) as ResourceTables;
+    assert.equal(live.source, 'live');
+    assert.equal(live.processes.length, 1);
+    assert.equal(live.processes[0].argv[0], stepper);
+    assert.ok(live.processes[0].threads.length >= 1);
+    const liveLog = live.processes[0].fds.find((f) => f.path === log);
+    assert.ok(liveLog, 'the program\'s log file is in the live table');
+    assert.equal(liveLog.kind, 'file');
+    assert.equal(liveLog.offset, fs.statSync(log).size);
+    assert.ok(live.processes[0].fds.every((f) => f.fd < 1000), 'the engine\'s own socket is not listed');
+
+    launch.write(steps(5));
+    await launch.waitForStdout(/^step 14 /m);
+    const second = await runCkpt(['checkpoint', '--dir', dir, '--kill']);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(second.stdout.trim(), '2');
+    const launched = await launch.done;
+    assert.equal(launched.code, 0, `a hibernated program is a success; stderr: ${launched.stderr}`);
+    assert.equal(launched.stderr, '');
+
+    const list = await runCkpt(['list', '--dir', dir, '--json']);
+    const snapshots = JSON.parse(list.stdout) as SnapshotInfo[];
+    assert.deepEqual(snapshots.map((s) => [s.id, s.label, s.processes]), [['1', 'ten steps', 1], ['2', undefined, 1]]);
+    assert.ok(snapshots.every((s) => s.size > 0));
+    const human = await runCkpt(['list', '--dir', dir]);
+    assert.match(human.stdout, /^ID +LABEL +TIME +SIZE +PROCESSES\n1 +ten steps +\S+ \S+ +\S+ \S+ +1\n2 +/);
+
+    const inspect = await runCkpt(['inspect', '--dir', dir, '2', '--json']);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    const tables = JSON.parse(inspect.stdout) as ResourceTables & { images: { memory: unknown[] }[] };
+    assert.equal(tables.source, '2');
+    assert.equal(tables.processes[0].argv[0], stepper);
+    const savedLog = tables.processes[0].fds.find((f) => f.path === log);
+    assert.ok(savedLog, 'the log file is in the image');
+    assert.equal(savedLog.offset, fs.statSync(log).size);
+    assert.ok(tables.images[0].memory.length > 0);
+    const inspectText = await runCkpt(['inspect', '--dir', dir, '2']);
+    assert.match(inspectText.stdout, /Threads\n\s+VTID\s+TID\n/);
+    assert.match(inspectText.stdout, /Memory regions\n/);
+
+    // Permissions: the computation's files are the user's alone.
+    assert.equal(mode(dir), 0o700);
+    for (const id of ['1', '2']) {
+      const snap = path.join(dir, 'snapshots', id);
+      assert.equal(mode(snap), 0o700);
+      for (const f of fs.readdirSync(snap)) assert.equal(mode(path.join(snap, f)) & 0o077, 0, `${id}/${f} is private`);
+    }
+
+    const restart = new CkptProcess(['restart', '--dir', dir, '2']);
+    restart.write(steps(15));
+    restart.endInput();
+    const restarted = await restart.done;
+    assert.equal(restarted.code, 0, restarted.stderr);
+    assert.equal(launched.stdout + restarted.stdout, plain, 'launch output up to the kill + restart output = an uninterrupted run');
+  });
+
+  test('a restarted program can be checkpointed and restarted again', async () => {
+    const dir = path.join(work, 'again');
+    const launch = new CkptProcess(['launch', '--dir', dir, '--', stepper]);
+    launch.write(steps(3));
+    await launch.waitForStdout(/^step 2 /m);
+    assert.equal((await runCkpt(['checkpoint', '--dir', dir, '--kill'])).code, 0);
+    assert.equal((await launch.done).code, 0);
+
+    const restart = new CkptProcess(['restart', '--dir', dir, 'last']);
+    restart.write(steps(2));
+    await restart.waitForStdout(/^step 4 /m);
+    const refused = await runCkpt(['restart', '--dir', dir, '1']);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /is in use: another computation is running there/);
+    const again = await runCkpt(['checkpoint', '--dir', dir, '--kill']);
+    assert.equal(again.stdout.trim(), '2', again.stderr);
+    assert.equal((await restart.done).code, 0);
+
+    const third = new CkptProcess(['restart', '--dir', dir, '2']);
+    third.write(steps(1));
+    third.endInput();
+    const r = await third.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^step 5 [0-9a-f]{16}\ndone 6\n$/);
+  });
+
+  test('a second launch into a busy directory is refused; the first is unharmed', async () => {
+    const dir = path.join(work, 'busy');
+    const first = new CkptProcess(['launch', '--dir', dir, '--', stepper]);
+    first.write(steps(1));
+    await first.waitForStdout(/^step 0 /m);
+    const second = await runCkpt(['launch', '--dir', dir, '--', stepper], {}, steps(1));
+    assert.equal(second.code, 1);
+    assert.equal(second.stdout, '', 'the refused program never ran');
+    assert.match(second.stderr, new RegExp(`^ckpt launch: ${dir} is in use: another computation is running there \\(program pid \\d+, coordinator pid \\d+\\)`));
+    assert.equal(mode(path.join(dir, 'ctl.sock')), 0o600);
+    assert.equal(mode(path.join(dir, 'engine.sock')), 0o600);
+    first.write(steps(1));
+    first.endInput();
+    const r = await first.done;
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^step 0 \S+\nstep 1 \S+\ndone 2\n$/);
+    assert.equal(fs.existsSync(path.join(dir, 'ctl.sock')), false, 'sockets are removed at the end');
+  });
+
+  test('launch exits with the program\'s status; killed programs with 128+signal', async () => {
+    const dir = path.join(work, 'status');
+    const exit3 = await runCkpt(['launch', '--dir', dir, '--', 'sh', '-c', 'echo out; exit 3']);
+    assert.equal(exit3.code, 3);
+    assert.equal(exit3.stdout, 'out\n');
+    const killed = new CkptProcess(['launch', '--dir', dir, '--', stepper]);
+    killed.write(steps(1));
+    await killed.waitForStdout(/^step 0 /m);
+    const k = await runCkpt(['kill', '--dir', dir]);
+    assert.equal(k.code, 0, k.stderr);
+    assert.equal((await killed.done).code, 137);
+  });
+
+  test('restart of a corrupted image is refused and names the snapshot', async () => {
+    const dir = path.join(work, 'corrupt');
+    const launch = new CkptProcess(['launch', '--dir', dir, '--', stepper]);
+    launch.write(steps(2));
+    await launch.waitForStdout(/^step 1 /m);
+    assert.equal((await runCkpt(['checkpoint', '--dir', dir, '--kill'])).code, 0);
+    await launch.done;
+    const snap = path.join(dir, 'snapshots', '1');
+    const image = path.join(snap, fs.readdirSync(snap).find((f) => f.endsWith('.img'))!);
+    // Flip bytes in the middle of the image: a section checksum must catch it.
+    const fd = fs.openSync(image, 'r+');
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(64);
+    fs.readSync(fd, buf, 0, 64, Math.floor(size / 2));
+    for (let i = 0; i < buf.length; i++) buf[i] ^= 0xff;
+    fs.writeSync(fd, buf, 0, 64, Math.floor(size / 2));
+    fs.closeSync(fd);
+    const r = await runCkpt(['restart', '--dir', dir, '1'], {}, steps(1));
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '', 'nothing of the program ran');
+    assert.match(r.stderr, /^ckpt restart: cannot restart snapshot 1: ckpt-restore: .*p\d+\.img: .+\n$/);
+    const inspect = await runCkpt(['inspect', '--dir', dir, '1']);
+    assert.equal(inspect.code, 1);
+    assert.match(inspect.stderr, /^ckpt inspect: snapshot 1 \(image p\d+\.img\) is damaged: .+\n$/);
+  });
+});
