@@ -1,0 +1,162 @@
+/*
+ * The image format: one file per process, self-describing.
+ *
+ *   offset 0      struct ckpt_img_header (padded to CKPT_IMG_HEADER_SIZE)
+ *   ...           sections, each a run of bytes with its own checksum
+ *   table_offset  struct ckpt_img_section[nsections]
+ *
+ * The header names the format (magic, version, architecture) and where the
+ * section table is; header_checksum covers the header (with that field zero) and
+ * the table, and each table entry carries the checksum of its section's bytes.
+ * Memory contents are in the MEMDATA section, page-aligned, in the order of the
+ * page runs listed in MEMMAP. Everything is little-endian x86_64 layout.
+ * Shared by the preload library (writer), the restorer and the inspector.
+ */
+#ifndef CKPT_IMAGE_H
+#define CKPT_IMAGE_H
+#include <stdint.h>
+
+#define CKPT_IMG_MAGIC "CKPTIMG\n"
+#define CKPT_IMG_VERSION 1
+#define CKPT_IMG_ARCH_X86_64 62 /* ELF e_machine */
+#define CKPT_IMG_HEADER_SIZE 4096
+#define CKPT_PAGE 4096UL
+
+struct ckpt_img_header {
+	char magic[8];
+	uint32_t version;
+	uint32_t arch;
+	uint32_t header_size;
+	uint32_t nsections;
+	uint64_t table_offset;
+	uint64_t file_size;       /* total bytes: a shorter file is truncated */
+	uint64_t header_checksum; /* over this header (field zeroed) and the table */
+};
+
+enum ckpt_section_type {
+	CKPT_SEC_PROC = 1,    /* struct ckpt_img_proc */
+	CKPT_SEC_THREADS = 2, /* struct ckpt_img_thread[] */
+	CKPT_SEC_SIGNALS = 3, /* struct ckpt_img_signals */
+	CKPT_SEC_FDS = 4,     /* struct ckpt_img_fd[] */
+	CKPT_SEC_MEMMAP = 5,  /* struct ckpt_img_memmap + regions + runs + strings */
+	CKPT_SEC_MEMDATA = 6, /* page contents */
+	CKPT_SEC_AUXV = 7,    /* the saved auxiliary vector, as /proc/self/auxv */
+	CKPT_SEC_PLUGIN = 100 /* a plugin's own section; name in the table entry */
+};
+
+struct ckpt_img_section {
+	uint32_t type;
+	uint32_t flags;
+	uint64_t offset;
+	uint64_t size;
+	uint64_t checksum;
+	char name[32]; /* for CKPT_SEC_PLUGIN: the plugin's name */
+};
+
+/* The process: identity, memory layout fields of the kernel's mm, and where the
+ * restorer hands control back to the preload library. */
+struct ckpt_img_proc {
+	int32_t vpid, pid, vppid, ppid;
+	int32_t pgid, sid;
+	uint32_t nthreads;
+	uint32_t umask;
+	uint64_t time_ms; /* wall clock at checkpoint */
+	/* struct prctl_mm_map fields */
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk, start_stack;
+	uint64_t arg_start, arg_end, env_start, env_end;
+	/* addresses inside the restored preload library */
+	uint64_t runtime_addr;      /* struct ckpt_runtime */
+	uint64_t main_entry_addr;   /* ckpt_restart_main_entry(uc) */
+	uint64_t thread_entry_addr; /* ckpt_restart_thread_entry(uc) */
+	/* special mappings as they were; the restorer moves the new ones there */
+	uint64_t vvar_start, vvar_end, vclock_start, vclock_end, vdso_start, vdso_end;
+	uint32_t personality;
+	uint32_t rlimit_count;
+	struct { uint64_t cur, max; } rlimits[16];
+	char comm[16];
+	char cwd[4096];
+	char exe[4096];
+};
+
+/* One thread. Its registers (general, FP/SSE/AVX state), signal mask and
+ * alternate stack are in the signal frame at `uc` in the saved memory: the
+ * restorer resumes it with rt_sigreturn on that frame. */
+struct ckpt_img_thread {
+	int32_t vtid, tid;
+	uint64_t uc;        /* ucontext_t * of the engine's signal frame */
+	uint64_t fs_base;   /* TLS */
+	uint64_t tid_address;
+	uint64_t robust_head, robust_len;
+	uint64_t rseq_addr;
+	uint32_t rseq_len, rseq_sig;
+	uint64_t pending;   /* thread-directed pending signals (bit n-1 = signal n) */
+	uint64_t affinity[16];
+	uint32_t is_main;
+	uint32_t slot; /* index in the library's thread table */
+};
+
+struct ckpt_img_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
+struct ckpt_img_signals {
+	struct ckpt_img_sigaction act[65]; /* index = signal number */
+	uint64_t shared_pending;
+	struct { int64_t interval_sec, interval_usec, value_sec, value_usec; } itimer[3];
+};
+
+enum ckpt_fd_kind {
+	CKPT_FD_FILE = 1, CKPT_FD_DIR, CKPT_FD_DEVICE, CKPT_FD_TTY, CKPT_FD_FIFO,
+	CKPT_FD_PIPE, CKPT_FD_SOCKET, CKPT_FD_OTHER, CKPT_FD_STDIO
+};
+
+struct ckpt_img_fd {
+	int32_t fd;
+	uint32_t kind;
+	uint32_t flags;   /* F_GETFL */
+	uint32_t cloexec; /* F_GETFD & FD_CLOEXEC */
+	int64_t offset;   /* -1: none */
+	uint64_t dev, ino, size;
+	uint32_t mode;
+	uint32_t pad;
+	char path[4096];
+};
+
+enum ckpt_region_kind {
+	CKPT_MEM_ANON = 1, CKPT_MEM_FILE, CKPT_MEM_HEAP, CKPT_MEM_STACK,
+	CKPT_MEM_VDSO, CKPT_MEM_VVAR, CKPT_MEM_VCLOCK, CKPT_MEM_VSYSCALL,
+	CKPT_MEM_SHARED_ANON, CKPT_MEM_SHARED_FILE
+};
+
+#define CKPT_PROT_R 1
+#define CKPT_PROT_W 2
+#define CKPT_PROT_X 4
+
+struct ckpt_img_memmap {
+	uint32_t nregions;
+	uint32_t pad;
+	uint64_t nruns;
+	uint64_t strings_size;
+	/* followed by: regions[nregions], runs[nruns], strings[strings_size] */
+};
+
+struct ckpt_img_region {
+	uint64_t start, end;
+	uint32_t prot;  /* CKPT_PROT_* */
+	uint32_t kind;  /* enum ckpt_region_kind */
+	uint64_t file_offset;
+	uint64_t dev, ino, file_size, mtime_ns;
+	uint64_t path;  /* offset in the strings area, or ~0 */
+	uint64_t first_run, nruns;
+	uint64_t saved_bytes;
+};
+
+/* Pages saved for a region: [addr, addr + npages * 4096), their bytes at
+ * data_offset within the MEMDATA section. */
+struct ckpt_img_run {
+	uint64_t addr;
+	uint64_t npages;
+	uint64_t data_offset;
+};
+#endif

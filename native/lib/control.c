@@ -1,0 +1,124 @@
+/*
+ * The engine connection: one Unix stream socket per process to the coordinator
+ * (native/PROTOCOL.md). Opened in the constructor, again in a forked child and
+ * after a restart; kept at a high fd number with close-on-exec so that the
+ * program's own fd numbers stay as they would be without the engine.
+ */
+#include "engine.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+
+#define CTL_FD_MIN 1000
+
+int ckpt_control_fd_is_ours(int fd) { return fd >= 0 && fd == ckpt_rt.ctl_fd; }
+
+void ckpt_control_send(const char *line)
+{
+	int fd = ckpt_rt.ctl_fd;
+	if (fd < 0)
+		return;
+	size_t n = ckpt_strlen(line), off = 0;
+	while (off < n) {
+		long r = SYS4(SYS_sendto, fd, line + off, n - off, MSG_NOSIGNAL);
+		if (r == -4 /* EINTR */)
+			continue;
+		if (r <= 0)
+			return;
+		off += (size_t)r;
+	}
+}
+
+static int connect_socket(const char *path)
+{
+	int s = (int)SYS3(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -1;
+	struct sockaddr_un a;
+	__builtin_memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	ckpt_strlcpy(a.sun_path, path, sizeof a.sun_path);
+	if (SYS3(SYS_connect, s, &a, sizeof a) < 0) {
+		SYS1(SYS_close, s);
+		return -1;
+	}
+	/* move out of the program's way */
+	int high = (int)SYS3(SYS_fcntl, s, F_DUPFD_CLOEXEC, CTL_FD_MIN);
+	if (high >= 0) {
+		SYS1(SYS_close, s);
+		s = high;
+	}
+	return s;
+}
+
+void ckpt_control_connect(int restored, uint64_t restore_us)
+{
+	if (ckpt_rt.ctl_fd >= 0)
+		SYS1(SYS_close, ckpt_rt.ctl_fd);
+	ckpt_rt.ctl_fd = -1;
+	if (!ckpt_rt.restart.sock_path[0])
+		return;
+	ckpt_rt.ctl_fd = connect_socket(ckpt_rt.restart.sock_path);
+	if (ckpt_rt.ctl_fd < 0) {
+		ckpt_debug("ckpt: cannot connect to %s", ckpt_rt.restart.sock_path);
+		return;
+	}
+	char buf[512];
+	struct ckpt_json j;
+	ckpt_json_begin(&j, buf, sizeof buf - 2);
+	ckpt_json_open(&j, '{');
+	ckpt_json_key(&j, "type");
+	ckpt_json_str(&j, "hello");
+	ckpt_json_key(&j, "vpid");
+	ckpt_json_int(&j, ckpt_rt.vpid);
+	ckpt_json_key(&j, "pid");
+	ckpt_json_int(&j, ckpt_rt.real_pid);
+	ckpt_json_key(&j, "vppid");
+	ckpt_json_int(&j, ckpt_rt.vppid);
+	ckpt_json_key(&j, "ppid");
+	ckpt_json_int(&j, SYS0(SYS_getppid));
+	ckpt_json_key(&j, "restored");
+	ckpt_json_raw(&j, restored ? "true" : "false");
+	if (restored) {
+		ckpt_json_key(&j, "restoreUs");
+		ckpt_json_int(&j, (long)restore_us);
+	}
+	ckpt_json_close(&j, '}');
+	buf[j.len] = '\n';
+	buf[j.len + 1] = 0;
+	ckpt_control_send(buf);
+}
+
+/* Reads one order line. The coordinator writes the order before it sends the
+ * signal, so it is normally there already; wait a little for a slow writer. */
+int ckpt_control_read_order(char *buf, size_t n)
+{
+	int fd = ckpt_rt.ctl_fd;
+	size_t len = 0;
+	if (fd < 0)
+		return -1;
+	for (int tries = 0; tries < 50 && len + 1 < n;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long r = SYS3(SYS_poll, &p, 1, len ? 100 : 20);
+		if (r == -4)
+			continue;
+		if (r <= 0) {
+			if (!len)
+				return -1; /* nothing was ordered: a stray signal */
+			tries++;
+			continue;
+		}
+		/* one byte at a time: never read past the end of this order */
+		r = SYS3(SYS_read, fd, buf + len, 1);
+		if (r <= 0)
+			return -1;
+		if (buf[len] == '\n') {
+			buf[len] = 0;
+			return (int)len;
+		}
+		len++;
+	}
+	return -1;
+}

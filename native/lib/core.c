@@ -1,0 +1,464 @@
+/*
+ * The core of the preload library: start-up, the checkpoint signal handler, the
+ * rendezvous that brings every thread to a safe stop, the plugin manager, and
+ * the entry points where a restored process comes back to the library.
+ *
+ * A checkpoint: the coordinator writes an order on the engine connection and
+ * sends the engine's signal to the process. The thread that takes it (the
+ * leader) reads the order, sends the signal to every other thread and waits
+ * until each has saved its state (followers park in the handler). With all
+ * threads stopped, the plugins write the image; then everyone returns from the
+ * handler and the program goes on as if nothing happened.
+ *
+ * Each thread's registers, FP/AVX state, signal mask and alternate stack are
+ * in the signal frame the kernel built for the handler. A restored thread
+ * resumes with rt_sigreturn on that very frame, so the saved context needs no
+ * copying and no knowledge of the CPU's extended state layout.
+ */
+#include "engine.h"
+#include "writer.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+CKPT_EXPORT struct ckpt_runtime ckpt_rt = { .ctl_fd = -1 };
+
+/* ---------- plugin manager ---------- */
+
+#define MAX_PLUGINS 32
+static const struct ckpt_plugin *plugins[MAX_PLUGINS];
+static int nplugins;
+
+void ckpt_plugin_register(const struct ckpt_plugin *p)
+{
+	if (nplugins >= MAX_PLUGINS)
+		return;
+	/* keep them sorted by order, stable for equal orders */
+	int i = nplugins++;
+	while (i > 0 && plugins[i - 1]->order > p->order) {
+		plugins[i] = plugins[i - 1];
+		i--;
+	}
+	plugins[i] = p;
+}
+
+static char fail_msg[1024];
+
+int ckpt_fail(const char *fmt, ...)
+{
+	if (fail_msg[0])
+		return -1; /* the first reason is the one to report */
+	va_list ap;
+	va_start(ap, fmt);
+	ckpt_format(fail_msg, sizeof fail_msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---------- futex helpers ---------- */
+
+static void futex_wait(volatile int32_t *addr, int32_t val, long timeout_ms)
+{
+	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
+	SYS4(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, timeout_ms >= 0 ? &ts : 0);
+}
+
+static void futex_wake(volatile int32_t *addr)
+{
+	SYS3(SYS_futex, addr, FUTEX_WAKE_PRIVATE, 0x7fffffff);
+}
+
+/* ---------- the rendezvous ---------- */
+
+static volatile int32_t ckpt_generation;
+static volatile int32_t captured_gen[CKPT_MAX_THREADS];
+
+static void capture_self(ucontext_t *uc)
+{
+	int slot = ckpt_threads_slot_of_self();
+	if (slot < 0)
+		slot = ckpt_threads_register(ckpt_real_tid(), ckpt_real_tid(), 0);
+	if (slot < 0)
+		return;
+	ckpt_threads_capture(slot, uc);
+	__atomic_store_n(&captured_gen[slot], ckpt_generation, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&ckpt_rt.parked, 1, __ATOMIC_ACQ_REL);
+	futex_wake(&ckpt_rt.parked);
+}
+
+int ckpt_threads_slot_captured(int slot)
+{
+	return __atomic_load_n(&captured_gen[slot], __ATOMIC_ACQUIRE) == ckpt_generation;
+}
+
+static void follower(ucontext_t *uc)
+{
+	int32_t gen = __atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE);
+	capture_self(uc);
+	while (__atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE) == gen)
+		futex_wait(&ckpt_rt.release, gen, -1);
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Signals every thread not yet stopped; returns how many are still running,
+ * and the TID of one of them in *straggler. */
+static int signal_running_threads(int self_tid, int *straggler)
+{
+	char buf[4096];
+	int running = 0;
+	int fd = (int)SYS3(SYS_open, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	for (;;) {
+		long n = SYS3(SYS_getdents64, fd, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			const char *p = d->d_name;
+			int tid = (int)ckpt_parse_long(&p);
+			if (tid == self_tid)
+				continue;
+			int slot = -1;
+			for (int i = 0; i < CKPT_MAX_THREADS; i++)
+				if (ckpt_rt.threads[i].used && ckpt_rt.threads[i].tid == tid) {
+					slot = i;
+					break;
+				}
+			if (slot >= 0 && ckpt_threads_slot_captured(slot))
+				continue;
+			if (slot < 0) /* a thread the engine did not see start */
+				slot = ckpt_threads_register(tid, tid, 0);
+			running++;
+			*straggler = tid;
+			SYS3(SYS_tgkill, ckpt_rt.real_pid, tid, ckpt_rt.ckpt_signal);
+		}
+	}
+	SYS1(SYS_close, fd);
+	return running;
+}
+
+static int stop_all_threads(void)
+{
+	int self = ckpt_real_tid();
+	uint64_t deadline = ckpt_now_ns() + 5000000000ull;
+	int straggler = 0;
+	/* The first pass signals everyone; later passes catch threads born
+	 * meanwhile and re-signal those that have not arrived (a new thread runs
+	 * with signals blocked until glibc has set it up). */
+	for (int pass = 0;; pass++) {
+		int32_t parked = __atomic_load_n(&ckpt_rt.parked, __ATOMIC_ACQUIRE);
+		int running = signal_running_threads(self, &straggler);
+		if (!running)
+			return 0;
+		if (ckpt_now_ns() > deadline)
+			return ckpt_fail("thread %d did not stop within 5 s", straggler);
+		futex_wait(&ckpt_rt.parked, parked, pass < 10 ? 1 : 10);
+	}
+}
+
+/* ---------- orders ---------- */
+
+static int order_field(const char *order, const char *key, char *out, size_t n)
+{
+	/* orders come from our own coordinator: "key":"value" or "key":true */
+	size_t kl = ckpt_strlen(key);
+	for (const char *p = order; *p; p++) {
+		if (*p != '"' || !ckpt_startswith(p + 1, key) || p[1 + kl] != '"')
+			continue;
+		p += 2 + kl;
+		while (*p == ' ')
+			p++;
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ')
+			p++;
+		size_t i = 0;
+		if (*p == '"') {
+			for (p++; *p && *p != '"' && i + 1 < n; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				out[i++] = *p;
+			}
+		} else {
+			for (; *p && *p != ',' && *p != '}' && i + 1 < n; p++)
+				out[i++] = *p;
+		}
+		out[i] = 0;
+		return 1;
+	}
+	return 0;
+}
+
+static void answer_status(void)
+{
+	static char buf[65536];
+	struct ckpt_json j;
+	ckpt_json_begin(&j, buf, sizeof buf - 2);
+	ckpt_json_open(&j, '{');
+	ckpt_json_key(&j, "type");
+	ckpt_json_str(&j, "status");
+	ckpt_json_key(&j, "vpid");
+	ckpt_json_int(&j, ckpt_rt.vpid);
+	ckpt_json_key(&j, "pid");
+	ckpt_json_int(&j, ckpt_rt.real_pid);
+	ckpt_json_key(&j, "vppid");
+	ckpt_json_int(&j, ckpt_rt.vppid);
+	ckpt_json_key(&j, "threads");
+	ckpt_json_open(&j, '[');
+	for (int i = 0; i < CKPT_MAX_THREADS; i++) {
+		if (!ckpt_rt.threads[i].used)
+			continue;
+		ckpt_json_open(&j, '{');
+		ckpt_json_key(&j, "vtid");
+		ckpt_json_int(&j, ckpt_rt.threads[i].vtid);
+		ckpt_json_key(&j, "tid");
+		ckpt_json_int(&j, ckpt_rt.threads[i].tid);
+		ckpt_json_close(&j, '}');
+	}
+	ckpt_json_close(&j, ']');
+	for (int i = 0; i < nplugins; i++)
+		if (plugins[i]->status)
+			plugins[i]->status(&j);
+	ckpt_json_close(&j, '}');
+	buf[j.len] = '\n';
+	buf[j.len + 1] = 0;
+	ckpt_control_send(buf);
+}
+
+static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pause_ns, uint64_t write_ns)
+{
+	char buf[8192];
+	struct ckpt_json j;
+	ckpt_json_begin(&j, buf, sizeof buf - 2);
+	ckpt_json_open(&j, '{');
+	ckpt_json_key(&j, "type");
+	ckpt_json_str(&j, "checkpoint");
+	ckpt_json_key(&j, "ok");
+	ckpt_json_raw(&j, ok ? "true" : "false");
+	ckpt_json_key(&j, "vpid");
+	ckpt_json_int(&j, ckpt_rt.vpid);
+	if (ok) {
+		ckpt_json_key(&j, "image");
+		ckpt_json_str(&j, image);
+		ckpt_json_key(&j, "bytes");
+		ckpt_json_int(&j, bytes);
+		ckpt_json_key(&j, "pauseUs");
+		ckpt_json_int(&j, (long)(pause_ns / 1000));
+		ckpt_json_key(&j, "writeUs");
+		ckpt_json_int(&j, (long)(write_ns / 1000));
+	} else {
+		ckpt_json_key(&j, "error");
+		ckpt_json_str(&j, fail_msg[0] ? fail_msg : "checkpoint failed");
+	}
+	ckpt_json_close(&j, '}');
+	buf[j.len] = '\n';
+	buf[j.len + 1] = 0;
+	ckpt_control_send(buf);
+}
+
+static long write_image(const char *path)
+{
+	struct ckpt_writer *w = ckpt_writer_open(path);
+	if (!w)
+		return -1;
+	for (int i = 0; i < nplugins; i++) {
+		if (plugins[i]->checkpoint && plugins[i]->checkpoint(w) < 0) {
+			if (!fail_msg[0])
+				ckpt_fail("plugin %s failed", plugins[i]->name);
+			ckpt_writer_abort(w, path);
+			return -1;
+		}
+	}
+	long size = ckpt_writer_finish(w);
+	if (size < 0)
+		ckpt_writer_abort(w, path);
+	return size;
+}
+
+static void leader(ucontext_t *uc)
+{
+	static char order[8192];
+	static char image[4096];
+	char kill_flag[8] = "";
+	fail_msg[0] = 0;
+	if (ckpt_control_read_order(order, sizeof order) < 0)
+		return; /* a stray signal: nothing was ordered */
+	char cmd[32];
+	if (!order_field(order, "cmd", cmd, sizeof cmd))
+		return;
+	if (!__builtin_strcmp(cmd, "status")) {
+		answer_status();
+		return;
+	}
+	if (__builtin_strcmp(cmd, "checkpoint") || !order_field(order, "image", image, sizeof image)) {
+		ckpt_fail("unknown order");
+		answer_checkpoint(0, "", 0, 0, 0);
+		return;
+	}
+	order_field(order, "kill", kill_flag, sizeof kill_flag);
+
+	uint64_t t0 = ckpt_now_ns();
+	ckpt_generation++;
+	__atomic_store_n(&ckpt_rt.parked, 0, __ATOMIC_RELEASE);
+	capture_self(uc);
+	int ok = stop_all_threads() == 0;
+	uint64_t t1 = ckpt_now_ns();
+	long size = ok ? write_image(image) : -1;
+	ok = size >= 0;
+	uint64_t t2 = ckpt_now_ns();
+	answer_checkpoint(ok, image, size, t2 - t0, t2 - t1);
+	if (ok && !__builtin_strcmp(kill_flag, "true")) {
+		/* hibernate: nothing after the saved state may run */
+		for (;;)
+			SYS2(SYS_kill, ckpt_rt.real_pid, SIGKILL);
+	}
+	for (int i = nplugins - 1; i >= 0; i--)
+		if (plugins[i]->resume)
+			plugins[i]->resume();
+}
+
+static void handler(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	(void)si;
+	int saved_errno = errno;
+	int32_t expected = 0;
+	if (__atomic_compare_exchange_n(&ckpt_rt.busy, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		leader((ucontext_t *)ucv);
+		/* let the followers go */
+		__atomic_store_n(&ckpt_rt.busy, 0, __ATOMIC_RELEASE);
+		__atomic_add_fetch(&ckpt_rt.release, 1, __ATOMIC_ACQ_REL);
+		futex_wake(&ckpt_rt.release);
+	} else {
+		follower((ucontext_t *)ucv);
+	}
+	errno = saved_errno;
+}
+
+int ckpt_signal(void) { return ckpt_rt.ckpt_signal; }
+
+int ckpt_install_handler(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = handler;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	/* the real sigaction: the wrapper keeps the program away from this signal */
+	return ckpt_real_sigaction(ckpt_rt.ckpt_signal, &sa, 0);
+}
+
+/* ---------- start-up ---------- */
+
+static void child_after_fork(void)
+{
+	ckpt_rt.real_pid = (int)SYS0(SYS_getpid);
+	ckpt_rt.vppid = ckpt_rt.vpid;
+	ckpt_rt.vpid = ckpt_rt.real_pid;
+	ckpt_rt.busy = 0;
+	ckpt_threads_reset_after_fork();
+	ckpt_rt.ctl_fd = -1; /* the inherited one is the parent's */
+	ckpt_control_connect(0, 0);
+}
+
+__attribute__((constructor(200))) static void ckpt_init(void)
+{
+	ckpt_rt.magic = CKPT_RUNTIME_MAGIC;
+	ckpt_rt.real_pid = (int)SYS0(SYS_getpid);
+	ckpt_rt.vpid = ckpt_rt.real_pid;
+	ckpt_rt.vppid = (int)SYS0(SYS_getppid);
+	ckpt_rt.ctl_fd = -1;
+	const char *s = getenv("CKPT_SIGNAL");
+	ckpt_rt.ckpt_signal = s && atoi(s) > 0 ? atoi(s) : CKPT_DEFAULT_SIGNAL;
+	const char *sock = getenv("CKPT_ENGINE_SOCKET");
+	if (sock)
+		ckpt_strlcpy(ckpt_rt.restart.sock_path, sock, sizeof ckpt_rt.restart.sock_path);
+	ckpt_threads_register(ckpt_rt.vpid, ckpt_rt.real_pid, (uint64_t)pthread_self());
+	ckpt_install_handler();
+	pthread_atfork(0, 0, child_after_fork);
+	ckpt_control_connect(0, 0);
+}
+
+/* ---------- coming back from the restorer ---------- */
+
+void ckpt_restart_thread_c(ucontext_t *uc)
+{
+	(void)uc;
+	__atomic_add_fetch(&ckpt_rt.arrived, 1, __ATOMIC_ACQ_REL);
+	futex_wake(&ckpt_rt.arrived);
+	while (!__atomic_load_n(&ckpt_rt.go, __ATOMIC_ACQUIRE))
+		futex_wait(&ckpt_rt.go, 0, -1);
+}
+
+void ckpt_restart_main_c(ucontext_t *uc)
+{
+	(void)uc;
+	int others = ckpt_rt.restart.nthreads - 1;
+	for (;;) {
+		int32_t a = __atomic_load_n(&ckpt_rt.arrived, __ATOMIC_ACQUIRE);
+		if (a >= others)
+			break;
+		futex_wait(&ckpt_rt.arrived, a, 10);
+	}
+	/* every thread now runs library code: the restorer can go */
+	if (ckpt_rt.restart.restorer_end > ckpt_rt.restart.restorer_start)
+		SYS2(SYS_munmap, ckpt_rt.restart.restorer_start,
+		     ckpt_rt.restart.restorer_end - ckpt_rt.restart.restorer_start);
+	ckpt_rt.real_pid = ckpt_rt.restart.real_pid;
+	ckpt_rt.busy = 0;
+	ckpt_rt.parked = 0;
+	ckpt_rt.ctl_fd = -1; /* the restorer left no engine connection */
+	for (int i = nplugins - 1; i >= 0; i--)
+		if (plugins[i]->restart)
+			plugins[i]->restart();
+	uint64_t us = (ckpt_now_ns() - ckpt_rt.restart.started_ns) / 1000;
+	ckpt_control_connect(1, us);
+	if (ckpt_rt.restart.hold)
+		SYS2(SYS_kill, ckpt_rt.real_pid, SIGSTOP);
+	__atomic_store_n(&ckpt_rt.arrived, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&ckpt_rt.go, 1, __ATOMIC_RELEASE);
+	futex_wake(&ckpt_rt.go);
+}
+
+/* The restorer jumps here with %rdi = the thread's saved ucontext, on a stack
+ * of its own. Move to the thread's own stack below the signal frame, run the
+ * C part, then return into the program with rt_sigreturn on the frame. */
+__asm__(".text\n"
+	".globl ckpt_restart_thread_entry\n"
+	".hidden ckpt_restart_thread_entry\n"
+	"ckpt_restart_thread_entry:\n"
+	"  lea ckpt_restart_thread_c(%rip), %rax\n"
+	"  jmp 1f\n"
+	".globl ckpt_restart_main_entry\n"
+	".hidden ckpt_restart_main_entry\n"
+	"ckpt_restart_main_entry:\n"
+	"  lea ckpt_restart_main_c(%rip), %rax\n"
+	"1:\n"
+	"  mov %rdi, %rsp\n"
+	"  sub $1024, %rsp\n" /* below the frame's return slot and red zone */
+	"  and $-16, %rsp\n"
+	"  push %rdi\n"
+	"  push %rdi\n"
+	"  call *%rax\n"
+	"  pop %rdi\n"
+	"  mov %rdi, %rsp\n"
+	"  mov $15, %eax\n" /* rt_sigreturn */
+	"  syscall\n"
+	"  hlt\n");

@@ -1,0 +1,58 @@
+/*
+ * The plugin API of the preload library: the one header a plugin includes.
+ *
+ * A plugin virtualizes one part of the outside world. It registers a table of
+ * hooks from a constructor; the core calls
+ *   - checkpoint(w)  with every thread of the process stopped, in registration
+ *                    order (ascending `order`): save what the plugin knows as
+ *                    sections of the image;
+ *   - resume()       after the image is written, in the original process, in
+ *                    reverse order;
+ *   - restart()      in the restored process before the program runs again, in
+ *                    reverse order (layered plugins unwind like a stack);
+ *   - status(j)      to add fields to the live `status` answer.
+ * Hooks run in signal context: no malloc, no stdio, no locks that the program
+ * might hold. Use the section writer and ckpt_fail() below.
+ */
+#ifndef CKPT_PLUGIN_H
+#define CKPT_PLUGIN_H
+#include <stddef.h>
+#include <stdint.h>
+#include "../include/ckpt_image.h"
+
+struct ckpt_writer;
+struct ckpt_json;
+
+struct ckpt_plugin {
+	const char *name;
+	int order;
+	int (*checkpoint)(struct ckpt_writer *w);
+	void (*resume)(void);
+	void (*restart)(void);
+	void (*status)(struct ckpt_json *j);
+};
+
+void ckpt_plugin_register(const struct ckpt_plugin *p);
+
+/* Sections: begin, write any number of times, end. A plugin's own section uses
+ * CKPT_SEC_PLUGIN and its name; the restorer skips it, the inspector lists it. */
+int ckpt_section_begin(struct ckpt_writer *w, uint32_t type, const char *name);
+int ckpt_section_write(struct ckpt_writer *w, const void *data, size_t n);
+int ckpt_section_end(struct ckpt_writer *w);
+/* Reads a plugin section back from the image being restarted from (restart hook). */
+long ckpt_restart_read_section(const char *name, void *buf, size_t n);
+
+/* Records why the checkpoint cannot go on; returns -1 for `return ckpt_fail(...)`.
+ * Formats: %s %d %u %ld %lu %lx only. */
+int ckpt_fail(const char *fmt, ...);
+
+/* A small JSON writer for status answers (no malloc). */
+void ckpt_json_key(struct ckpt_json *j, const char *key);
+void ckpt_json_str(struct ckpt_json *j, const char *s);
+void ckpt_json_int(struct ckpt_json *j, long v);
+void ckpt_json_raw(struct ckpt_json *j, const char *s);
+
+/* Register a plugin from a constructor that runs before the core's. */
+#define CKPT_PLUGIN(var) \
+	__attribute__((constructor(150))) static void var##_register(void) { ckpt_plugin_register(&var); }
+#endif

@@ -1,0 +1,124 @@
+/*
+ * files: the fd table. Regular files, directories and devices are reopened by
+ * path at the same fd number, offset and flags; stdin, stdout and stderr are
+ * whatever the restarting command has (as for a program started anew). Kinds
+ * this plugin does not understand make the checkpoint fail with a message that
+ * names the fd, rather than a restart that silently differs.
+ */
+#include "../../engine.h"
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static int classify(const struct stat *st, const char *path, int fd)
+{
+	if (fd <= 2)
+		return CKPT_FD_STDIO;
+	switch (st->st_mode & S_IFMT) {
+	case S_IFREG: return CKPT_FD_FILE;
+	case S_IFDIR: return CKPT_FD_DIR;
+	case S_IFCHR:
+		if (ckpt_startswith(path, "/dev/pts/") || ckpt_startswith(path, "/dev/tty"))
+			return CKPT_FD_TTY;
+		return CKPT_FD_DEVICE;
+	case S_IFBLK: return CKPT_FD_DEVICE;
+	case S_IFIFO: return path[0] == '/' ? CKPT_FD_FIFO : CKPT_FD_PIPE;
+	case S_IFSOCK: return CKPT_FD_SOCKET;
+	default: return CKPT_FD_OTHER;
+	}
+}
+
+static const char *kind_name(int k)
+{
+	switch (k) {
+	case CKPT_FD_PIPE: return "pipe";
+	case CKPT_FD_SOCKET: return "socket";
+	case CKPT_FD_FIFO: return "fifo";
+	case CKPT_FD_TTY: return "terminal";
+	default: return "special file";
+	}
+}
+
+static int ends_with_deleted(const char *p)
+{
+	size_t n = ckpt_strlen(p), k = ckpt_strlen(" (deleted)");
+	return n > k && !__builtin_memcmp(p + n - k, " (deleted)", k);
+}
+
+static int files_checkpoint(struct ckpt_writer *w)
+{
+	static struct ckpt_img_fd rec;
+	char buf[4096];
+	int image_fd = ckpt_writer_fd(w);
+	int dir = (int)SYS3(SYS_open, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dir < 0)
+		return ckpt_fail("cannot list the process's files");
+	if (ckpt_section_begin(w, CKPT_SEC_FDS, 0) < 0)
+		goto fail;
+	for (;;) {
+		long n = SYS3(SYS_getdents64, dir, buf, sizeof buf);
+		if (n <= 0)
+			break;
+		for (long off = 0; off < n;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			const char *p = d->d_name;
+			int fd = (int)ckpt_parse_long(&p);
+			if (fd == dir || fd == image_fd || ckpt_control_fd_is_ours(fd))
+				continue;
+			memset(&rec, 0, sizeof rec);
+			rec.fd = fd;
+			char link[64];
+			ckpt_format_fd_link(link, sizeof link, fd);
+			long l = SYS3(SYS_readlink, link, rec.path, sizeof rec.path - 1);
+			rec.path[l > 0 ? l : 0] = 0;
+			struct stat st;
+			if (SYS2(SYS_fstat, fd, &st) < 0)
+				continue;
+			rec.kind = (uint32_t)classify(&st, rec.path, fd);
+			rec.flags = (uint32_t)SYS2(SYS_fcntl, fd, F_GETFL);
+			rec.cloexec = (uint32_t)(SYS2(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC);
+			rec.offset = SYS3(SYS_lseek, fd, 0, SEEK_CUR);
+			if (rec.offset < 0)
+				rec.offset = -1;
+			rec.dev = st.st_dev;
+			rec.ino = st.st_ino;
+			rec.size = (uint64_t)st.st_size;
+			rec.mode = st.st_mode;
+			if (rec.kind == CKPT_FD_FILE && ends_with_deleted(rec.path)) {
+				ckpt_fail("fd %d: file %s was deleted and cannot be reopened at restart", fd, rec.path);
+				goto fail;
+			}
+			if (rec.kind == CKPT_FD_PIPE || rec.kind == CKPT_FD_SOCKET || rec.kind == CKPT_FD_OTHER) {
+				ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid,
+					  fd, kind_name((int)rec.kind), rec.path);
+				goto fail;
+			}
+			if (ckpt_section_write(w, &rec, sizeof rec) < 0)
+				goto fail;
+		}
+	}
+	SYS1(SYS_close, dir);
+	return ckpt_section_end(w);
+fail:
+	SYS1(SYS_close, dir);
+	return -1;
+}
+
+static const struct ckpt_plugin files_plugin = {
+	.name = "files",
+	.order = 30,
+	.checkpoint = files_checkpoint,
+};
+CKPT_PLUGIN(files_plugin)

@@ -1,0 +1,239 @@
+/* Small helpers the engine uses in signal context, where libc's stdio and
+ * malloc are off limits. */
+#include "engine.h"
+#include <fcntl.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+__asm__(".text\n"
+	".globl ckpt_sys\n"
+	".hidden ckpt_sys\n"
+	".type ckpt_sys,@function\n"
+	"ckpt_sys:\n"
+	"  mov %rdi, %rax\n"
+	"  mov %rsi, %rdi\n"
+	"  mov %rdx, %rsi\n"
+	"  mov %rcx, %rdx\n"
+	"  mov %r8, %r10\n"
+	"  mov %r9, %r8\n"
+	"  mov 8(%rsp), %r9\n"
+	"  syscall\n"
+	"  ret\n");
+
+int ckpt_real_tid(void) { return (int)SYS0(SYS_gettid); }
+
+uint64_t ckpt_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+size_t ckpt_strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+void ckpt_strlcpy(char *dst, const char *src, size_t n)
+{
+	size_t i = 0;
+	if (!n)
+		return;
+	for (; i + 1 < n && src[i]; i++)
+		dst[i] = src[i];
+	dst[i] = 0;
+}
+
+int ckpt_startswith(const char *s, const char *prefix)
+{
+	while (*prefix)
+		if (*s++ != *prefix++)
+			return 0;
+	return 1;
+}
+
+long ckpt_parse_long(const char **p)
+{
+	const char *s = *p;
+	long v = 0, neg = 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '-') {
+		neg = 1;
+		s++;
+	}
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (*s++ - '0');
+	*p = s;
+	return neg ? -v : v;
+}
+
+uint64_t ckpt_parse_hex(const char **p)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	for (;;) {
+		char c = *s;
+		int d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			break;
+		v = v * 16 + (uint64_t)d;
+		s++;
+	}
+	*p = s;
+	return v;
+}
+
+long ckpt_read_file(const char *path, char *buf, size_t n)
+{
+	int fd = (int)SYS3(SYS_open, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	size_t len = 0;
+	while (len + 1 < n) {
+		long r = SYS3(SYS_read, fd, buf + len, n - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	SYS1(SYS_close, fd);
+	buf[len] = 0;
+	return (long)len;
+}
+
+uint64_t ckpt_status_hex(const char *text, const char *key)
+{
+	size_t kl = ckpt_strlen(key);
+	for (const char *l = text; *l;) {
+		if (ckpt_startswith(l, key) && l[kl] == ':') {
+			const char *p = l + kl + 1;
+			return ckpt_parse_hex(&p);
+		}
+		while (*l && *l != '\n')
+			l++;
+		if (*l)
+			l++;
+	}
+	return 0;
+}
+
+static void put(char *buf, size_t n, size_t *len, char c)
+{
+	if (*len + 1 < n)
+		buf[(*len)++] = c;
+}
+
+static void put_unsigned(char *buf, size_t n, size_t *len, unsigned long v, unsigned base)
+{
+	char tmp[24];
+	int i = 0;
+	do {
+		tmp[i++] = "0123456789abcdef"[v % base];
+		v /= base;
+	} while (v);
+	while (i)
+		put(buf, n, len, tmp[--i]);
+}
+
+int ckpt_format(char *buf, size_t n, const char *fmt, va_list ap)
+{
+	size_t len = 0;
+	for (const char *f = fmt; *f; f++) {
+		if (*f != '%') {
+			put(buf, n, &len, *f);
+			continue;
+		}
+		f++;
+		int is_long = 0;
+		if (*f == 'l') {
+			is_long = 1;
+			f++;
+		}
+		switch (*f) {
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			if (!s)
+				s = "(null)";
+			while (*s)
+				put(buf, n, &len, *s++);
+			break;
+		}
+		case 'd': {
+			long v = is_long ? va_arg(ap, long) : va_arg(ap, int);
+			if (v < 0) {
+				put(buf, n, &len, '-');
+				v = -v;
+			}
+			put_unsigned(buf, n, &len, (unsigned long)v, 10);
+			break;
+		}
+		case 'u':
+			put_unsigned(buf, n, &len, is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 10);
+			break;
+		case 'x':
+			put_unsigned(buf, n, &len, is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned), 16);
+			break;
+		case '%':
+			put(buf, n, &len, '%');
+			break;
+		default:
+			break;
+		}
+	}
+	if (n)
+		buf[len] = 0;
+	return (int)len;
+}
+
+static int debug_on = -1;
+
+void ckpt_debug(const char *fmt, ...)
+{
+	if (debug_on < 0) {
+		char env[4096];
+		long r = ckpt_read_file("/proc/self/environ", env, sizeof env);
+		debug_on = 0;
+		for (long i = 0; r > 0 && i < r; i += (long)ckpt_strlen(env + i) + 1)
+			if (ckpt_startswith(env + i, "CKPT_DEBUG="))
+				debug_on = 1;
+	}
+	if (!debug_on)
+		return;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	size_t n = (size_t)ckpt_format(buf, sizeof buf - 1, fmt, ap);
+	va_end(ap);
+	buf[n++] = '\n';
+	SYS3(SYS_write, 2, buf, n);
+}
+
+void ckpt_format_fd_link(char *buf, size_t n, int fd)
+{
+	const char *prefix = "/proc/self/fd/";
+	size_t len = 0;
+	while (*prefix && len + 1 < n)
+		buf[len++] = *prefix++;
+	char tmp[16];
+	int i = 0;
+	do {
+		tmp[i++] = (char)('0' + fd % 10);
+		fd /= 10;
+	} while (fd);
+	while (i && len + 1 < n)
+		buf[len++] = tmp[--i];
+	buf[len] = 0;
+}

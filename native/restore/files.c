@@ -1,0 +1,140 @@
+/*
+ * Files: every file the image needs is opened before the point of no return,
+ * so that a missing one is an error that names it while nothing has changed.
+ * After memory is in place they move to their fd numbers with their offsets.
+ */
+#include "rt.h"
+
+struct open_file {
+	int target;   /* fd number in the program */
+	int temp;     /* where the restorer holds it now */
+	int cloexec;
+	int64_t offset;
+};
+
+static struct open_file *files;
+static uint32_t nfiles;
+
+static int reopen_flags(uint32_t flags)
+{
+	/* never create or truncate what the program had open */
+	return (int)(flags & ~(uint32_t)(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC;
+}
+
+void files_preflight(struct image *im)
+{
+	files = arena_alloc((im->nfds + 1) * sizeof *files);
+	for (uint32_t i = 0; i < im->nfds; i++) {
+		struct ckpt_img_fd *f = &im->fds[i];
+		f->path[sizeof f->path - 1] = 0;
+		if (f->kind == CKPT_FD_STDIO)
+			continue; /* the restart command's own */
+		if (f->kind != CKPT_FD_FILE && f->kind != CKPT_FD_DIR && f->kind != CKPT_FD_DEVICE &&
+		    f->kind != CKPT_FD_TTY && f->kind != CKPT_FD_FIFO)
+			fail_num("fd ", f->fd, " is of a kind this restorer cannot reopen");
+		int flags = reopen_flags(f->flags);
+		if (f->kind == CKPT_FD_FIFO)
+			flags |= 04000; /* O_NONBLOCK: do not wait for a writer here */
+		long fd = sys3(NR_open, f->path, flags, 0);
+		if (fd < 0)
+			fail4("cannot reopen the program's file ", f->path, ": ", errno_name(fd));
+		files[nfiles].target = f->fd;
+		files[nfiles].temp = (int)fd;
+		files[nfiles].cloexec = (int)f->cloexec;
+		files[nfiles].offset = f->offset;
+		nfiles++;
+	}
+}
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static int wanted(struct image *im, int fd)
+{
+	if (fd == im->fd)
+		return 1;
+	for (uint32_t i = 0; i < nfiles; i++)
+		if (files[i].temp == fd)
+			return 1;
+	for (uint32_t i = 0; i < im->nfds; i++)
+		if (im->fds[i].kind == CKPT_FD_STDIO && im->fds[i].fd == fd)
+			return 1;
+	return 0;
+}
+
+/* Closes what the restarting command passed on that the program did not have:
+ * stdin/out/err the program had closed, and any other inherited fd. */
+static void close_strays(struct image *im)
+{
+	char buf[2048];
+	int dir = (int)sys3(NR_open, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (dir < 0)
+		return;
+	int strays[256], n = 0;
+	for (;;) {
+		long got = sys3(NR_getdents64, dir, buf, sizeof buf);
+		if (got <= 0)
+			break;
+		for (long off = 0; off < got;) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			off += d->d_reclen;
+			if (d->d_name[0] < '0' || d->d_name[0] > '9')
+				continue;
+			int fd = 0;
+			for (const char *p = d->d_name; *p; p++)
+				fd = fd * 10 + (*p - '0');
+			if (fd != dir && !wanted(im, fd) && n < 256)
+				strays[n++] = fd;
+		}
+	}
+	sys1(NR_close, dir);
+	for (int i = 0; i < n; i++)
+		sys1(NR_close, strays[i]);
+}
+
+void files_install(struct image *im)
+{
+	close_strays(im);
+	/* lift every temporary above all targets first, so that no dup2 below
+	 * can close a file that is still waiting to move */
+	int top = 3;
+	for (uint32_t i = 0; i < nfiles; i++)
+		if (files[i].target >= top)
+			top = files[i].target + 1;
+	if (im->fd >= top)
+		top = im->fd + 1;
+	for (uint32_t i = 0; i < nfiles; i++) {
+		long fd = sys3(NR_fcntl, files[i].temp, F_DUPFD_CLOEXEC, top);
+		if (fd < 0)
+			fail("cannot arrange the program's files: ", errno_name(fd), 0);
+		sys1(NR_close, files[i].temp);
+		files[i].temp = (int)fd;
+	}
+	int image_fd = (int)sys3(NR_fcntl, im->fd, F_DUPFD_CLOEXEC, top + (int)nfiles + 1);
+	if (image_fd >= 0) {
+		sys1(NR_close, im->fd);
+		im->fd = image_fd;
+	}
+	for (uint32_t i = 0; i < nfiles; i++) {
+		long r = sys3(NR_dup3, files[i].temp, files[i].target, files[i].cloexec ? O_CLOEXEC : 0);
+		if (r < 0)
+			fail_num("cannot reopen fd ", files[i].target, "");
+		sys1(NR_close, files[i].temp);
+		if (files[i].offset >= 0)
+			sys3(NR_lseek, files[i].target, files[i].offset, 0);
+	}
+	/* stdin/out/err the program had closed stay closed */
+	for (int fd = 0; fd <= 2; fd++) {
+		int had = 0;
+		for (uint32_t i = 0; i < im->nfds; i++)
+			if (im->fds[i].fd == fd)
+				had = 1;
+		if (!had)
+			sys1(NR_close, fd);
+	}
+}

@@ -1,0 +1,226 @@
+/*
+ * Memory: the restorer clears the address space of everything but itself and
+ * the kernel's special mappings, moves the new vdso and vvar pages to where
+ * the program had them (glibc holds pointers into them), maps each region
+ * (files again, anonymous memory anew) and reads the saved pages into place,
+ * checking their checksum as they arrive.
+ */
+#include "rt.h"
+#include "../include/ckpt_hash.h"
+
+struct special {
+	uint64_t start, end;
+};
+static struct special cur_vvar, cur_vclock, cur_vdso;
+static int *region_fd; /* per region: the file to map, or -1 */
+
+static uint64_t parse_hex(const char **p)
+{
+	uint64_t v = 0;
+	for (;;) {
+		char c = **p;
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (d < 0)
+			return v;
+		v = v * 16 + (uint64_t)d;
+		(*p)++;
+	}
+}
+
+static char *read_maps(void)
+{
+	size_t cap = 1ul << 20;
+	char *buf = arena_alloc(cap);
+	int fd = (int)sys3(NR_open, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		fail("cannot read /proc/self/maps", 0, 0);
+	size_t len = 0;
+	for (;;) {
+		long r = sys3(NR_read, fd, buf + len, cap - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	sys1(NR_close, fd);
+	buf[len] = 0;
+	return buf;
+}
+
+static int ends_with(const char *line_end_path, const char *name)
+{
+	return streq(line_end_path, name);
+}
+
+/* Calls fn for every mapping of this process. */
+static void each_mapping(char *maps, void (*fn)(uint64_t, uint64_t, const char *))
+{
+	for (char *line = maps; *line;) {
+		const char *p = line;
+		char *eol = line;
+		while (*eol && *eol != '\n')
+			eol++;
+		char saved = *eol;
+		*eol = 0;
+		uint64_t start = parse_hex(&p);
+		p++;
+		uint64_t end = parse_hex(&p);
+		/* the path is the last field, after five others */
+		const char *path = "";
+		int fields = 0;
+		for (const char *q = p; *q; q++)
+			if (*q == ' ' && q[1] != ' ' && q[1] && ++fields == 5) {
+				path = q + 1;
+				break;
+			}
+		fn(start, end, path);
+		*eol = saved;
+		line = *eol ? eol + 1 : eol;
+	}
+}
+
+static void note_special(uint64_t start, uint64_t end, const char *path)
+{
+	struct special s = { start, end };
+	if (ends_with(path, "[vvar]"))
+		cur_vvar = s;
+	else if (ends_with(path, "[vvar_vclock]"))
+		cur_vclock = s;
+	else if (ends_with(path, "[vdso]"))
+		cur_vdso = s;
+}
+
+void memory_preflight(struct image *im)
+{
+	each_mapping(read_maps(), note_special);
+	struct ckpt_img_proc *p = im->proc;
+	if (p->vdso_end - p->vdso_start != cur_vdso.end - cur_vdso.start ||
+	    p->vvar_end - p->vvar_start != cur_vvar.end - cur_vvar.start ||
+	    p->vclock_end - p->vclock_start != cur_vclock.end - cur_vclock.start)
+		fail("the image was taken under another kernel (vdso layout differs)", 0, 0);
+	region_fd = arena_alloc(sizeof(int) * (im->mm->nregions + 1));
+	for (uint32_t i = 0; i < im->mm->nregions; i++) {
+		struct ckpt_img_region *r = &im->regions[i];
+		region_fd[i] = -1;
+		if (r->end > ZONE_START && r->start < ZONE_END)
+			fail("the program used memory where the restorer lives", 0, 0);
+		if (r->kind != CKPT_MEM_FILE && r->kind != CKPT_MEM_SHARED_FILE)
+			continue;
+		const char *path = region_path(im, r);
+		int writable_shared = r->kind == CKPT_MEM_SHARED_FILE && (r->prot & CKPT_PROT_W);
+		long fd = sys3(NR_open, path, (writable_shared ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+		if (fd < 0)
+			fail4("a file the program had mapped cannot be opened: ", path, ": ", errno_name(fd));
+		uint64_t st[18];
+		sys2(NR_fstat, fd, st);
+		/* struct stat on x86_64: dev, ino, nlink, mode|uid, gid|pad, rdev, size,
+		 * blksize, blocks, atime(2), mtime(2), ctime(2) */
+		uint64_t mtime_ns = st[11] * 1000000000ull + st[12];
+		if (st[1] != r->ino || st[6] != r->file_size || mtime_ns != r->mtime_ns)
+			fail("a file the program had mapped has changed since the snapshot: ", path, 0);
+		region_fd[i] = (int)fd;
+	}
+}
+
+static void unmap_foreign(uint64_t start, uint64_t end, const char *path)
+{
+	if (start >= ZONE_START && end <= ZONE_END)
+		return;
+	if (ends_with(path, "[vvar]") || ends_with(path, "[vvar_vclock]") || ends_with(path, "[vdso]") ||
+	    ends_with(path, "[vsyscall]"))
+		return;
+	sys2(NR_munmap, start, end - start);
+}
+
+static void move(struct special *from, uint64_t to)
+{
+	if (!from->start || from->start == to)
+		return;
+	uint64_t len = from->end - from->start;
+	long r = sys5(NR_mremap, from->start, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	if (r != (long)to)
+		fail("cannot move the vdso: ", errno_name(r), 0);
+	from->start = to;
+	from->end = to + len;
+}
+
+static int to_prot(uint32_t p)
+{
+	return (p & CKPT_PROT_R ? PROT_READ : 0) | (p & CKPT_PROT_W ? PROT_WRITE : 0) |
+	       (p & CKPT_PROT_X ? PROT_EXEC : 0);
+}
+
+static void read_pages(struct image *im, struct ckpt_hash *h, char *dst, uint64_t n, uint64_t off)
+{
+	/* in chunks that stay in cache between the read and the checksum */
+	const uint64_t chunk = 1ul << 20;
+	while (n) {
+		uint64_t want = n < chunk ? n : chunk;
+		long r = sys4(NR_pread64, im->fd, dst, want, im->memdata->offset + off);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			fail("the image is truncated (memory contents)", 0, 0);
+		ckpt_hash_update(h, dst, (size_t)r);
+		dst += r;
+		off += (uint64_t)r;
+		n -= (uint64_t)r;
+	}
+}
+
+void memory_restore(struct image *im)
+{
+	struct ckpt_img_proc *p = im->proc;
+	each_mapping(read_maps(), unmap_foreign);
+	/* out of the way first: the program may want the addresses they have now */
+	move(&cur_vvar, ZONE_TEMP);
+	move(&cur_vclock, ZONE_TEMP + 0x100000);
+	move(&cur_vdso, ZONE_TEMP + 0x200000);
+
+	struct ckpt_hash h;
+	ckpt_hash_init(&h);
+	for (uint32_t i = 0; i < im->mm->nregions; i++) {
+		struct ckpt_img_region *r = &im->regions[i];
+		uint64_t len = r->end - r->start;
+		int prot = to_prot(r->prot);
+		int fill_prot = r->nruns ? prot | PROT_READ | PROT_WRITE : prot;
+		long got;
+		switch (r->kind) {
+		case CKPT_MEM_VDSO:
+		case CKPT_MEM_VVAR:
+		case CKPT_MEM_VCLOCK:
+		case CKPT_MEM_VSYSCALL:
+			continue;
+		case CKPT_MEM_FILE:
+			got = sys6(NR_mmap, r->start, len, fill_prot, MAP_PRIVATE | MAP_FIXED, region_fd[i], r->file_offset);
+			break;
+		case CKPT_MEM_SHARED_FILE:
+			got = sys6(NR_mmap, r->start, len, prot, MAP_SHARED | MAP_FIXED, region_fd[i], r->file_offset);
+			break;
+		case CKPT_MEM_SHARED_ANON:
+			got = sys6(NR_mmap, r->start, len, fill_prot, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			break;
+		case CKPT_MEM_STACK:
+			got = sys6(NR_mmap, r->start, len, fill_prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN,
+				   -1, 0);
+			break;
+		default:
+			got = sys6(NR_mmap, r->start, len, fill_prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			break;
+		}
+		if (got != (long)r->start)
+			fail("cannot map memory at its saved address: ", errno_name(got), 0);
+		for (uint64_t k = 0; k < r->nruns; k++) {
+			struct ckpt_img_run *run = &im->runs[r->first_run + k];
+			read_pages(im, &h, (char *)run->addr, run->npages * CKPT_PAGE, run->data_offset);
+		}
+		if (fill_prot != prot)
+			sys3(NR_mprotect, r->start, len, prot);
+		if (region_fd[i] >= 0)
+			sys1(NR_close, region_fd[i]);
+	}
+	if (ckpt_hash_final(&h) != im->memdata->checksum)
+		fail("the memory contents are corrupt (checksum mismatch); the program was not started", 0, 0);
+	move(&cur_vvar, p->vvar_start);
+	move(&cur_vclock, p->vclock_start);
+	move(&cur_vdso, p->vdso_start);
+}

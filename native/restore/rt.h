@@ -1,0 +1,136 @@
+/*
+ * What the freestanding restorer has instead of libc: raw system calls, a few
+ * memory and string functions, and an error path that names the image.
+ */
+#ifndef CKPT_RESTORE_RT_H
+#define CKPT_RESTORE_RT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "../include/ckpt_image.h"
+#include "../include/ckpt_runtime.h"
+
+/* x86_64 system call numbers used here */
+enum {
+	NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_stat = 4, NR_fstat = 5,
+	NR_lseek = 8, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_rt_sigaction = 13,
+	NR_rt_sigprocmask = 14, NR_pread64 = 17, NR_mremap = 25, NR_dup2 = 33, NR_getitimer = 36,
+	NR_setitimer = 38, NR_getpid = 39, NR_socket = 41, NR_connect = 42, NR_clone = 56,
+	NR_exit = 60, NR_kill = 62, NR_fcntl = 72, NR_chdir = 80, NR_umask = 95, NR_prctl = 157,
+	NR_arch_prctl = 158, NR_gettid = 186, NR_futex = 202, NR_sched_setaffinity = 203,
+	NR_getdents64 = 217, NR_set_tid_address = 218, NR_clock_gettime = 228, NR_exit_group = 231,
+	NR_tgkill = 234, NR_openat = 257, NR_set_robust_list = 273, NR_dup3 = 292, NR_rseq = 334
+};
+
+#define O_RDONLY 0
+#define O_WRONLY 1
+#define O_RDWR 2
+#define O_ACCMODE 3
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+#define O_DIRECTORY 0200000
+#define O_CLOEXEC 02000000
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC 1
+
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 1
+#define MAP_PRIVATE 2
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x100
+#define MAP_NORESERVE 0x4000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+
+#define ENOENT 2
+#define EINTR 4
+#define EACCES 13
+#define EEXIST 17
+
+/* The restorer keeps everything it owns inside this window, far from where
+ * the kernel places programs, and unmaps it before the program runs. */
+#define ZONE_START 0x200000000000ul
+#define ZONE_ARENA 0x200040000000ul
+#define ZONE_TEMP 0x2001c0000000ul
+#define ZONE_END 0x200200000000ul
+
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	long ret;
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#define sys0(n) sys6(n, 0, 0, 0, 0, 0, 0)
+#define sys1(n, a) sys6(n, (long)(a), 0, 0, 0, 0, 0)
+#define sys2(n, a, b) sys6(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(n, a, b, c) sys6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(n, a, b, c, d) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define sys5(n, a, b, c, d, e) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+
+void *memcpy(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int streq(const char *a, const char *b);
+const char *errno_name(long e);
+
+/* output */
+void out_str(int fd, const char *s);
+void out_num(int fd, long v);
+extern const char *image_path;
+/* Prints "ckpt-restore: IMAGE: a b c" and exits with status 2. */
+__attribute__((noreturn)) void fail(const char *a, const char *b, const char *c);
+__attribute__((noreturn)) void fail4(const char *a, const char *b, const char *c, const char *d);
+__attribute__((noreturn)) void fail_num(const char *a, long n, const char *b);
+
+uint64_t now_ns(void);
+
+/* the arena: memory for what the restorer reads, inside its own window */
+void *arena_alloc(size_t n);
+
+/* the image */
+struct image {
+	int fd;
+	struct ckpt_img_header hdr;
+	struct ckpt_img_section *sec;
+	struct ckpt_img_proc *proc;
+	struct ckpt_img_thread *threads;
+	uint32_t nthreads;
+	struct ckpt_img_signals *signals;
+	struct ckpt_img_fd *fds;
+	uint32_t nfds;
+	struct ckpt_img_memmap *mm;
+	struct ckpt_img_region *regions;
+	struct ckpt_img_run *runs;
+	const char *strings;
+	void *auxv;
+	uint32_t auxv_size;
+	struct ckpt_img_section *memdata;
+};
+
+void image_load(struct image *im, const char *path);
+void image_verify_data(struct image *im);
+const char *region_path(struct image *im, struct ckpt_img_region *r);
+
+/* stages */
+void files_preflight(struct image *im);
+void files_install(struct image *im);
+void memory_preflight(struct image *im);
+void memory_restore(struct image *im);
+void process_restore(struct image *im);
+__attribute__((noreturn)) void threads_restore(struct image *im, struct ckpt_runtime *rt);
+#endif

@@ -1,0 +1,104 @@
+/*
+ * Threads: the restorer's own thread becomes the program's main thread; the
+ * others are cloned. Each gets its kernel state back (TLS base, clear_child_tid,
+ * robust list, rseq, CPU affinity, pending signals), records its new TID in the
+ * library's table, and jumps into the library, which resumes it with
+ * rt_sigreturn on the signal frame saved in its stack.
+ */
+#include "rt.h"
+
+#define CLONE_VM 0x100
+#define CLONE_FS 0x200
+#define CLONE_FILES 0x400
+#define CLONE_SIGHAND 0x800
+#define CLONE_THREAD 0x10000
+#define CLONE_SYSVSEM 0x40000
+#define ARCH_SET_FS 0x1002
+
+long rclone(unsigned long flags, void *stack, void (*fn)(void *), void *arg);
+__asm__(".text\n"
+	".globl rclone\n"
+	"rclone:\n"
+	"  sub $16, %rsi\n"
+	"  mov %rdx, 0(%rsi)\n" /* fn */
+	"  mov %rcx, 8(%rsi)\n" /* arg */
+	"  mov $56, %eax\n"
+	"  xor %edx, %edx\n"
+	"  xor %r10d, %r10d\n"
+	"  xor %r8d, %r8d\n"
+	"  syscall\n"
+	"  test %rax, %rax\n"
+	"  jnz 1f\n"
+	"  pop %rax\n"
+	"  pop %rdi\n"
+	"  call *%rax\n"
+	"  ud2\n"
+	"1: ret\n");
+
+/* jump(entry, uc): never returns */
+__attribute__((noreturn)) static void jump(uint64_t entry, uint64_t uc)
+{
+	__asm__ volatile("mov %0, %%rdi\n jmp *%1\n" : : "r"(uc), "r"(entry) : "rdi", "memory");
+	__builtin_unreachable();
+}
+
+static struct image *img;
+static struct ckpt_runtime *runtime;
+static int real_pid;
+
+static void setup_thread(struct ckpt_img_thread *t)
+{
+	sys2(NR_arch_prctl, ARCH_SET_FS, t->fs_base);
+	int tid = (int)sys1(NR_set_tid_address, t->tid_address);
+	if (t->robust_head)
+		sys2(NR_set_robust_list, t->robust_head, t->robust_len);
+	if (t->rseq_len)
+		sys4(NR_rseq, t->rseq_addr, t->rseq_len, 0, t->rseq_sig);
+	sys3(NR_sched_setaffinity, 0, sizeof t->affinity, t->affinity);
+	for (int sig = 1; sig <= 64; sig++)
+		if (t->pending & (1ull << (sig - 1)))
+			sys3(NR_tgkill, real_pid, tid, sig);
+	runtime->threads[t->slot].tid = tid;
+	runtime->threads[t->slot].used = 1;
+}
+
+static void thread_main(void *arg)
+{
+	struct ckpt_img_thread *t = arg;
+	setup_thread(t);
+	jump(img->proc->thread_entry_addr, t->uc);
+}
+
+void threads_restore(struct image *im, struct ckpt_runtime *rt)
+{
+	img = im;
+	runtime = rt;
+	real_pid = (int)sys0(NR_getpid);
+	uint32_t main_index = 0;
+	for (uint32_t i = 0; i < im->nthreads; i++)
+		if (im->threads[i].is_main)
+			main_index = i;
+	/* the table is the library's: keep only the threads that come back */
+	for (int i = 0; i < CKPT_MAX_THREADS; i++)
+		rt->threads[i].used = 0;
+	for (uint32_t i = 0; i < im->nthreads; i++) {
+		struct ckpt_img_thread *t = &im->threads[i];
+		rt->threads[t->slot].vtid = t->vtid;
+		rt->threads[t->slot].used = 1;
+	}
+	for (uint32_t i = 0; i < im->nthreads; i++) {
+		if (i == main_index)
+			continue;
+		char *stack = arena_alloc(64 * 1024);
+		long r = rclone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM,
+				stack + 64 * 1024, thread_main, &im->threads[i]);
+		if (r < 0)
+			fail("cannot start a thread: ", errno_name(r), " (the program was not started)");
+	}
+	struct ckpt_img_thread *m = &im->threads[main_index];
+	setup_thread(m);
+	for (int sig = 1; sig <= 64; sig++)
+		if (im->signals->shared_pending & (1ull << (sig - 1)))
+			sys2(NR_kill, real_pid, sig);
+	jump(im->proc->main_entry_addr, m->uc);
+}
