@@ -706,7 +706,14 @@ export class CkptDebugSession extends LoggingDebugSession {
         response.body = { result: await mi.dataEvaluateExpression(gdb, expression), variablesReference: 0 };
         return this.sendResponse(response);
       }
-      const vo = await this.createVarobj(expression, at);
+      let vo: VarObject;
+      try {
+        vo = await this.createVarobj(expression, at);
+      } catch {
+        // Varobjs only say "unable to create variable object": let gdb say why.
+        response.body = { result: await mi.dataEvaluateExpression(gdb, expression, at), variablesReference: 0 };
+        return this.sendResponse(response);
+      }
       const v = await this.toVariable(expression, vo, at, expression);
       response.body = { result: v.value, type: v.type, variablesReference: v.variablesReference };
       this.sendResponse(response);
