@@ -201,6 +201,20 @@ export async function fileExecAndSymbols(gdb: MiConnection, program: string): Pr
   return gdb.send(`-file-exec-and-symbols ${quoteMiArg(program)}`);
 }
 
+/**
+ * Whether the loaded program has line information: gdb answers "No symbol table
+ * is loaded" for the program's main source file when it has none.
+ */
+export async function hasDebugInfo(gdb: MiConnection): Promise<boolean> {
+  try {
+    await gdb.send('-file-list-exec-source-file');
+    return true;
+  } catch (err) {
+    if (err instanceof Error && /No symbol table/i.test(err.message)) return false;
+    throw err;
+  }
+}
+
 export async function gdbSet(gdb: MiConnection, setting: string): Promise<void> {
   await gdb.send(`-gdb-set ${setting}`);
 }

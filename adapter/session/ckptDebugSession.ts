@@ -17,7 +17,7 @@ import { MiAsyncRecord, MiStreamRecord, miNumber, miString, miTuple } from '../g
 import { InferiorTracker } from './inferiorTracker';
 import { InferiorOutput } from './inferiorOutput';
 import { LauncherFactory, ProgramLauncher, plainLauncherFactory } from './programLauncher';
-import { LaunchError, checkCwd, checkProgram, lacksDebugInfo, noDebugInfoMessage } from './programChecks';
+import { LaunchError, checkCwd, checkProgram, noDebugInfoMessage } from './programChecks';
 import { shellJoin, shellQuote } from './shellQuote';
 import { BorrowedTerminal } from './terminalTty';
 
@@ -166,13 +166,12 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
     await mi.consoleCommand(gdb, `handle SIG${CKPT_SIGNAL} nostop noprint pass`);
 
-    let loaded: string;
     try {
-      loaded = (await mi.fileExecAndSymbols(gdb, program)).console;
+      await mi.fileExecAndSymbols(gdb, program);
     } catch (err) {
       throw new LaunchError(`gdb cannot load '${program}': ${messageOf(err)}`);
     }
-    if (lacksDebugInfo(loaded)) this.sendEvent(new OutputEvent(noDebugInfoMessage(program) + '\n', 'important'));
+    if (!await mi.hasDebugInfo(gdb)) this.sendEvent(new OutputEvent(noDebugInfoMessage(program) + '\n', 'important'));
     await mi.environmentCd(gdb, cwd);
 
     const env = args.env ?? {};
@@ -235,10 +234,21 @@ export class CkptDebugSession extends LoggingDebugSession {
   }
 
   protected async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
+    const gdb = this.gdb;
+    if (gdb?.running && this.programStarted && !this.programRunning) {
+      // A stopped program is not waited for by gdb: a signal would go unnoticed
+      // until it resumes, so gdb kills it itself.
+      const numbers = this.inferiors.liveInferiors().map((i) => Number(i.id.replace(/^i/, '')));
+      await mi.killInferiors(gdb, numbers).catch(() => this.killProgram());
+      this.output?.drain();
+      this.sendResponse(response);
+      this.sendTerminated();
+      return;
+    }
+    // Running: gdb sees the processes die and reports their exit (onStopped ends the session).
     this.killProgram();
     this.sendResponse(response);
-    // gdb reports the processes' exit; if it cannot (gone), end the session here.
-    if (!this.gdb?.running) this.sendTerminated();
+    if (!gdb?.running || !this.programStarted) this.sendTerminated();
   }
 
   private killProgram(): void {

@@ -56,11 +56,6 @@ export function checkCwd(cwd: string | undefined, fallback: string): string {
   return resolved;
 }
 
-/** gdb's words when a program has no DWARF debug info. */
-export function lacksDebugInfo(gdbConsole: string): boolean {
-  return /No debugging symbols found/i.test(gdbConsole);
-}
-
 export function noDebugInfoMessage(program: string): string {
   return `Program '${program}' has no debug information: breakpoints on source lines cannot be set and variables cannot be shown. Rebuild it with -g (e.g. gcc -g -O0).`;
 }
