@@ -1,4 +1,6 @@
-import { ChildProcess, execFile, spawn, StdioOptions } from 'node:child_process';
+import { ChildProcess, execFile, StdioOptions } from 'node:child_process';
+import { cleanSpawn } from './cleanSpawn';
+import { resolveProgram } from './programPath';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -163,8 +165,10 @@ export class Coordinator extends EventEmitter {
   async launch(program: string, args: string[] = [], options: SpawnOptions = {}): Promise<RunningProgram> {
     this.assertIdle();
     const baseEnv = options.env ?? process.env;
-    const env = { ...baseEnv, ...this.engineEnv(baseEnv) };
-    const child = spawn(program, args, { cwd: options.cwd, env, stdio: options.stdio ?? 'inherit' });
+    const { LD_PRELOAD: preload, ...engineVars } = this.engineEnv(baseEnv);
+    const env = { ...baseEnv, ...engineVars };
+    const file = resolveProgram(program, env.PATH, options.cwd);
+    const child = cleanSpawn(file, args, { cwd: options.cwd, env, stdio: options.stdio ?? 'inherit', preload, argv0: program });
     await spawned(child, program);
     this.restoredFrom = undefined;
     return this.track(child);
@@ -194,7 +198,7 @@ export class Coordinator extends EventEmitter {
     // restorer's own words, before anything of the program runs.
     await checkImage(restorer, image, id);
     const env = { ...(options.env ?? process.env), CKPT_ENGINE_SOCKET: this.cdir.engineSocket, CKPT_SIGNAL: String(this.signal) };
-    const child = spawn(restorer, ['--socket', this.cdir.engineSocket, image], {
+    const child = cleanSpawn(restorer, ['--socket', this.cdir.engineSocket, image], {
       cwd: options.cwd,
       env,
       stdio: options.stdio ?? 'inherit',

@@ -1,0 +1,15 @@
+/** The engine driver's public surface, for the CLI and the debug adapter. */
+export { CkptError } from './ckptError';
+export { Coordinator, DEFAULT_CKPT_SIGNAL } from './coordinator';
+export type { CheckpointOptions, CoordinatorOptions, RunningProgram, SpawnOptions } from './coordinator';
+export { ctlCheckpoint, ctlInfo, ctlKill, ctlRequest, ctlStatus } from './ctlClient';
+export type { CtlInfo, CtlRequest } from './ctlProtocol';
+export type { EngineHello } from './engineConnection';
+export type { ExitStatus } from './exitStatus';
+export type { ImageMemoryRegion, InspectedImage } from './imageInspector';
+export type { Manifest, ManifestProcess } from './manifest';
+export { nativePaths } from './nativePaths';
+export type { NativePaths } from './nativePaths';
+export { SnapshotStore } from './snapshotStore';
+export type { SnapshotInspection, SnapshotStoreOptions } from './snapshotStore';
+export * from './tables';
