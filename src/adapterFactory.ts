@@ -7,13 +7,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
-/** What adapter/inProcess.ts is expected to export, looked up at run time. */
+/** What adapter/inProcess.ts exports, looked up at run time (it may not be built). */
 interface InProcessModule {
-  createInlineAdapter?: () => vscode.DebugAdapter;
+  createInProcessSession?: () => vscode.DebugAdapter;
+  killAllInProcessSessions?: () => void;
 }
 
 export class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
+  /** Set once an in-process session was made, so dispose() can end its programs. */
+  private inProcess: InProcessModule | undefined;
+
   constructor(private readonly extensionPath: string) {}
+
+  /** Ends the programs and gdb of in-process sessions (stdio adapters end with their process). */
+  dispose(): void {
+    this.inProcess?.killAllInProcessSessions?.();
+  }
 
   get stdioEntry(): string {
     return path.join(this.extensionPath, 'out', 'adapter', 'debugAdapter.js');
@@ -28,8 +37,9 @@ export class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
     if (useInline && fs.existsSync(this.inProcessEntry)) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(this.inProcessEntry) as InProcessModule;
-      if (typeof mod.createInlineAdapter === 'function') {
-        return new vscode.DebugAdapterInlineImplementation(mod.createInlineAdapter());
+      if (typeof mod.createInProcessSession === 'function') {
+        this.inProcess = mod;
+        return new vscode.DebugAdapterInlineImplementation(mod.createInProcessSession());
       }
     }
     if (!fs.existsSync(this.stdioEntry)) {

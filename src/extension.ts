@@ -33,11 +33,13 @@ export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
   const snapshotsTree = vscode.window.createTreeView(Views.snapshots, { treeDataProvider: snapshots, showCollapseAll: false });
   const resourcesTree = vscode.window.createTreeView(Views.resources, { treeDataProvider: resources, showCollapseAll: true });
   resources.attach(resourcesTree);
+  const adapterFactory = new AdapterFactory(context.extensionPath);
 
   context.subscriptions.push(
     tracker, snapshots, resources, status, snapshotsTree, resourcesTree,
     ...commands.register(),
-    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new AdapterFactory(context.extensionPath)),
+    adapterFactory,
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, adapterFactory),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new InitialConfigurations(),
       vscode.DebugConfigurationProviderTriggerKind.Initial),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new DynamicConfigurations(),
