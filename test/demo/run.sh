@@ -7,13 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 
-# Start with only stdin, stdout and stderr open, as a fresh terminal would:
-# anything else the caller leaked would become the program's open files too.
-for fd in /proc/$$/fd/*; do
-  n=${fd##*/}
-  case $n in 0 | 1 | 2 | 255) ;; *) eval "exec $n>&-" 2>/dev/null || true ;; esac
-done
-
 ckpt() { node "$root/out/adapter/cli/ckpt.js" "$@"; }
 if [ -t 2 ]; then bold=$'\e[1m' plain=$'\e[0m'; else bold='' plain=''; fi
 say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain" >&2; }
