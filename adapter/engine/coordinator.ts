@@ -14,7 +14,7 @@ import { EngineConnection, EngineHello } from './engineConnection';
 import { ExitStatus, exitStatus } from './exitStatus';
 import { Manifest, MANIFEST_FORMAT, ManifestProcess, snapshotInfo } from './manifest';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
-import { mkdirPrivate, writeFilePrivate } from './privateFs';
+import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
 import { linkPeers, readArgv, readFds, readSession } from './procTables';
 import { reserveSnapshotId } from './snapshotIds';
 import { SnapshotStore } from './snapshotStore';
@@ -117,7 +117,7 @@ export class Coordinator extends EventEmitter {
     const c = new Coordinator(dir, options);
     const cdir = c.cdir;
     try {
-      mkdirPrivate(cdir.dir);
+      ensureDir(cdir.dir);
       mkdirPrivate(cdir.snapshots);
     } catch (err) {
       throw new CkptError(`cannot create the computation directory ${cdir.dir}: ${errorMessage(err)}`);

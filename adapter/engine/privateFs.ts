@@ -11,6 +11,17 @@ export function mkdirPrivate(dir: string): void {
   fs.chmodSync(dir, 0o700);
 }
 
+/**
+ * Creates `dir` (and missing parents) for the computation. A directory that
+ * already exists keeps its mode: it may be the user's own (say, `--dir .`), and
+ * privacy is kept one level down (snapshots/ 0700, sockets 0600).
+ */
+export function ensureDir(dir: string): void {
+  const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (created !== undefined) fs.chmodSync(dir, 0o700);
+  if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+}
+
 /** Creates exactly `dir` (its parent must exist); false if it already exists. */
 export function mkdirExclusive(dir: string): boolean {
   try {
