@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Coordinator } from '../../adapter/engine/coordinator';
 import type { EngineHello } from '../../adapter/engine/engineConnection';
-import { CKPT_JS, ckptOk, withStdioOnly, engineMissing, REPO, Run, snapshotIdFrom, withRun, WAIT_MS } from '../scenarios/harness';
+import { CKPT_JS, ckptOk, engineMissing, REPO, Run, snapshotIdFrom, withRun, WAIT_MS } from '../scenarios/harness';
 import { compileScenario } from '../scenarios/compileScenario';
 
 const SIZES_MIB = [16, 256, 1024];
@@ -254,7 +254,7 @@ async function spawnBench(): Promise<Record<string, unknown>> {
       plain[n].push(await timed('/bin/sh', ['-c', script(n)]));
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-bench-spawn-'));
       try {
-        engine[n].push(await timed(...withStdioOnly(process.execPath, [CKPT_JS, 'launch', '--dir', path.join(dir, 'ckpt'), '--', '/bin/sh', '-c', script(n)])));
+        engine[n].push(await timed(process.execPath, [CKPT_JS, 'launch', '--dir', path.join(dir, 'ckpt'), '--', '/bin/sh', '-c', script(n)]));
       } catch (err) {
         errors.push(err instanceof Error ? err.message : String(err));
       } finally {
@@ -308,21 +308,7 @@ async function main(): Promise<void> {
   }
 }
 
-/**
- * The bench restarts snapshots from this process too (engineRestore), so it
- * first sheds descriptors leaked to it by its caller: re-run with stdio only.
- */
-function cleanReexec(): boolean {
-  if (process.env.CKPT_BENCH_STDIO_ONLY === '1') return false;
-  const [cmd, args] = withStdioOnly(process.execPath, process.argv.slice(1));
-  const child = spawn(cmd, args, { stdio: 'inherit', env: { ...process.env, CKPT_BENCH_STDIO_ONLY: '1' } });
-  child.on('close', (code, signal) => {
-    process.exitCode = code ?? (signal ? 1 : 0);
-  });
-  return true;
-}
-
-if (!cleanReexec()) main().catch((err) => {
+main().catch((err) => {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -17,18 +17,6 @@ export const SCENARIO_SRC = path.join(REPO, 'test', 'scenarios');
 /** Default bound for one wait; generous because the machine is shared. */
 export const WAIT_MS = 90_000;
 
-/**
- * Runs `command args` with only stdin, stdout and stderr open. Descriptors
- * that the caller's environment leaks without close-on-exec (a CI runner's
- * pipes, say) would otherwise reach the program under test and become part of
- * what is checkpointed; they belong to no scenario.
- */
-export function withStdioOnly(command: string, args: string[]): [string, string[]] {
-  const script =
-    'for f in /proc/self/fd/*; do n=${f##*/}; case $n in 0|1|2) ;; *) eval "exec $n>&-" 2>/dev/null;; esac; done; exec "$@"';
-  return ['/bin/bash', ['-c', script, 'bash', command, ...args]];
-}
-
 export interface Exit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -247,15 +235,13 @@ export class Run {
   /** `ckpt launch --dir D -- PROG ARGS` in the foreground, as a child. */
   launch(dir: string, prog: string, args: string[]): LineProcess {
     if (!this.computations.includes(dir)) this.computations.push(dir);
-    const [cmd, argv] = withStdioOnly(process.execPath, [CKPT_JS, 'launch', '--dir', dir, '--', prog, ...args]);
-    return this.start(`ckpt launch ${path.basename(prog)}`, cmd, argv);
+    return this.start(`ckpt launch ${path.basename(prog)}`, process.execPath, [CKPT_JS, 'launch', '--dir', dir, '--', prog, ...args]);
   }
 
   /** `ckpt restart --dir D ID` in the foreground, as a child. */
   restart(dir: string, id: string): LineProcess {
     if (!this.computations.includes(dir)) this.computations.push(dir);
-    const [cmd, argv] = withStdioOnly(process.execPath, [CKPT_JS, 'restart', '--dir', dir, id]);
-    return this.start(`ckpt restart ${id}`, cmd, argv);
+    return this.start(`ckpt restart ${id}`, process.execPath, [CKPT_JS, 'restart', '--dir', dir, id]);
   }
 
   /** `ckpt checkpoint --kill`; returns the snapshot id. */
