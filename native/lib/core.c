@@ -114,7 +114,7 @@ struct linux_dirent64 {
 
 /* Signals every thread not yet stopped; returns how many are still running,
  * and the TID of one of them in *straggler. */
-static int signal_running_threads(int self_tid, int *straggler)
+static int signal_running_threads(int self_tid, int *straggler, int send)
 {
 	char buf[4096];
 	int running = 0;
@@ -146,12 +146,18 @@ static int signal_running_threads(int self_tid, int *straggler)
 				slot = ckpt_threads_register(tid, tid, 0);
 			running++;
 			*straggler = tid;
-			SYS3(SYS_tgkill, ckpt_rt.real_pid, tid, ckpt_rt.ckpt_signal);
+			if (send)
+				SYS3(SYS_tgkill, ckpt_rt.real_pid, tid, ckpt_rt.ckpt_signal);
 		}
 	}
 	SYS1(SYS_close, fd);
 	return running;
 }
+
+/* Under a debugger (hold mode) every thread already has the signal queued by
+ * the debugger and is about to take it before running any instruction of its
+ * own: sending more would leave a second one pending after the snapshot. */
+static int hold_mode;
 
 static int stop_all_threads(void)
 {
@@ -163,7 +169,7 @@ static int stop_all_threads(void)
 	 * with signals blocked until glibc has set it up). */
 	for (int pass = 0;; pass++) {
 		int32_t parked = __atomic_load_n(&ckpt_rt.parked, __ATOMIC_ACQUIRE);
-		int running = signal_running_threads(self, &straggler);
+		int running = signal_running_threads(self, &straggler, !hold_mode);
 		if (!running)
 			return 0;
 		if (ckpt_now_ns() > deadline)
@@ -296,8 +302,9 @@ static void leader(ucontext_t *uc)
 {
 	static char order[8192];
 	static char image[4096];
-	char kill_flag[8] = "";
+	char kill_flag[8] = "", hold_flag[8] = "";
 	fail_msg[0] = 0;
+	hold_mode = 0;
 	if (ckpt_control_read_order(order, sizeof order) < 0)
 		return; /* a stray signal: nothing was ordered */
 	char cmd[32];
@@ -313,6 +320,8 @@ static void leader(ucontext_t *uc)
 		return;
 	}
 	order_field(order, "kill", kill_flag, sizeof kill_flag);
+	order_field(order, "hold", hold_flag, sizeof hold_flag);
+	hold_mode = !__builtin_strcmp(hold_flag, "true");
 
 	uint64_t t0 = ckpt_now_ns();
 	ckpt_generation++;
@@ -334,22 +343,44 @@ static void leader(ucontext_t *uc)
 			plugins[i]->resume();
 }
 
+/* Hold mode: return into the program through a trap, so that the debugger
+ * that queued the signals stops each thread right before its context comes
+ * back; one single-step (over rt_sigreturn) then puts it at its own
+ * instruction again with nothing of the program run. */
+__attribute__((noreturn)) void ckpt_hold_return(ucontext_t *uc);
+__asm__(".text\n"
+	".globl ckpt_hold_return\n"
+	".hidden ckpt_hold_return\n"
+	"ckpt_hold_return:\n"
+	"  mov %rdi, %rsp\n"
+	"  mov $15, %eax\n"
+	"  int3\n"
+	".globl ckpt_hold_sigreturn\n"
+	"ckpt_hold_sigreturn:\n"
+	"  syscall\n"
+	"  hlt\n");
+
 static void handler(int sig, siginfo_t *si, void *ucv)
 {
 	(void)sig;
 	(void)si;
 	int saved_errno = errno;
 	int32_t expected = 0;
+	int hold;
 	if (__atomic_compare_exchange_n(&ckpt_rt.busy, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		leader((ucontext_t *)ucv);
+		hold = hold_mode;
 		/* let the followers go */
 		__atomic_store_n(&ckpt_rt.busy, 0, __ATOMIC_RELEASE);
 		__atomic_add_fetch(&ckpt_rt.release, 1, __ATOMIC_ACQ_REL);
 		futex_wake(&ckpt_rt.release);
 	} else {
 		follower((ucontext_t *)ucv);
+		hold = hold_mode;
 	}
 	errno = saved_errno;
+	if (hold)
+		ckpt_hold_return((ucontext_t *)ucv);
 }
 
 int ckpt_signal(void) { return ckpt_rt.ckpt_signal; }
@@ -398,16 +429,17 @@ __attribute__((constructor(200))) static void ckpt_init(void)
 
 /* ---------- coming back from the restorer ---------- */
 
-void ckpt_restart_thread_c(ucontext_t *uc)
+int ckpt_restart_thread_c(ucontext_t *uc)
 {
 	(void)uc;
 	__atomic_add_fetch(&ckpt_rt.arrived, 1, __ATOMIC_ACQ_REL);
 	futex_wake(&ckpt_rt.arrived);
 	while (!__atomic_load_n(&ckpt_rt.go, __ATOMIC_ACQUIRE))
 		futex_wait(&ckpt_rt.go, 0, -1);
+	return ckpt_rt.restart.hold;
 }
 
-void ckpt_restart_main_c(ucontext_t *uc)
+int ckpt_restart_main_c(ucontext_t *uc)
 {
 	(void)uc;
 	int others = ckpt_rt.restart.nthreads - 1;
@@ -430,16 +462,19 @@ void ckpt_restart_main_c(ucontext_t *uc)
 			plugins[i]->restart();
 	uint64_t us = (ckpt_now_ns() - ckpt_rt.restart.started_ns) / 1000;
 	ckpt_control_connect(1, us);
+	/* held for a debugger: stop here until it has attached */
 	if (ckpt_rt.restart.hold)
 		SYS2(SYS_kill, ckpt_rt.real_pid, SIGSTOP);
 	__atomic_store_n(&ckpt_rt.arrived, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&ckpt_rt.go, 1, __ATOMIC_RELEASE);
 	futex_wake(&ckpt_rt.go);
+	return ckpt_rt.restart.hold;
 }
 
 /* The restorer jumps here with %rdi = the thread's saved ucontext, on a stack
  * of its own. Move to the thread's own stack below the signal frame, run the
- * C part, then return into the program with rt_sigreturn on the frame. */
+ * C part, then return into the program with rt_sigreturn on the frame (through
+ * the hold trap when a debugger is to take over). */
 __asm__(".text\n"
 	".globl ckpt_restart_thread_entry\n"
 	".hidden ckpt_restart_thread_entry\n"
@@ -458,6 +493,8 @@ __asm__(".text\n"
 	"  push %rdi\n"
 	"  call *%rax\n"
 	"  pop %rdi\n"
+	"  test %eax, %eax\n"
+	"  jnz ckpt_hold_return\n"
 	"  mov %rdi, %rsp\n"
 	"  mov $15, %eax\n" /* rt_sigreturn */
 	"  syscall\n"
