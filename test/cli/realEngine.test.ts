@@ -6,7 +6,7 @@ import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
 import type { ResourceTables, SnapshotInfo } from '../../adapter/engine/tables';
 import { CkptProcess, compileC, killStarted, runCkpt } from './fixtures/cliRunner';
 import { mode, tempDir } from './fixtures/harness';
-import { STEPPER_C } from './fixtures/stepper';
+import { runPlain, STEPPER_C } from './fixtures/stepper';
 
 const native = nativePathsUnchecked();
 const built = [native.lib, native.restore, native.inspect].every((f) => fs.existsSync(f));
@@ -33,15 +33,7 @@ describe('ckpt with the real engine', { skip }, () => {
     const log = path.join(work, 'main.log');
 
     // The reference: one uninterrupted run.
-    const plain = await new Promise<string>((resolve, reject) => {
-      const { spawn } = require('node:child_process') as typeof import('node:child_process');
-      const p = spawn(stepper, [path.join(work, 'plain.log')], { stdio: ['pipe', 'pipe', 'inherit'] });
-      let out = '';
-      p.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-      p.on('error', reject);
-      p.on('close', () => resolve(out));
-      p.stdin.end(steps(30));
-    });
+    const plain = await runPlain(stepper, [path.join(work, 'plain.log')], steps(30));
     assert.match(plain, /^step 0 .*\nstep 29 [0-9a-f]{16}\ndone 30\n$/s);
 
     const launch = new CkptProcess(['launch', '--dir', dir, '--', stepper, log]);

@@ -1,4 +1,4 @@
-/* The demo program: counts to 40, ten steps a second. Every line depends on
+/* The demo program: counts to 50, ten steps a second. Every line depends on
  * all earlier ones (a running sum kept on the heap), so a restart that lost or
  * garbled any state would print different numbers than an uninterrupted run. */
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <time.h>
 
 int main(int argc, char **argv) {
-  int steps = argc > 1 ? atoi(argv[1]) : 40;
+  int steps = argc > 1 ? atoi(argv[1]) : 50;
   unsigned long *sum = malloc(sizeof *sum);
   *sum = 0;
   for (int i = 1; i <= steps; i++) {
