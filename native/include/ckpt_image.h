@@ -41,6 +41,7 @@ enum ckpt_section_type {
 	CKPT_SEC_MEMMAP = 5,  /* struct ckpt_img_memmap + regions + runs + strings */
 	CKPT_SEC_MEMDATA = 6, /* page contents */
 	CKPT_SEC_AUXV = 7,    /* the saved auxiliary vector, as /proc/self/auxv */
+	CKPT_SEC_FDDATA = 8,  /* bytes that were waiting in pipes, see ckpt_img_fd */
 	CKPT_SEC_PLUGIN = 100 /* a plugin's own section; name in the table entry */
 };
 
@@ -120,6 +121,8 @@ struct ckpt_img_fd {
 	uint64_t dev, ino, size;
 	uint32_t mode;
 	uint32_t pad;
+	/* pipes: bytes that were waiting to be read, in the FDDATA section */
+	uint64_t data_offset, data_len;
 	char path[4096];
 };
 

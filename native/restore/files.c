@@ -2,6 +2,8 @@
  * Files: every file the image needs is opened before the point of no return,
  * so that a missing one is an error that names it while nothing has changed.
  * After memory is in place they move to their fd numbers with their offsets.
+ * Pipes are made anew (with the bytes that were waiting in them); an end whose
+ * peer was outside the process, and any socket, comes back with its peer closed.
  */
 #include "rt.h"
 
@@ -10,6 +12,7 @@ struct open_file {
 	int temp;     /* where the restorer holds it now */
 	int cloexec;
 	int64_t offset;
+	int32_t setfl; /* flags to set after installing, -1: none */
 };
 
 static struct open_file *files;
@@ -24,11 +27,12 @@ static int reopen_flags(uint32_t flags)
 void files_preflight(struct image *im)
 {
 	files = arena_alloc((im->nfds + 1) * sizeof *files);
+	memset(files, 0, (im->nfds + 1) * sizeof *files);
 	for (uint32_t i = 0; i < im->nfds; i++) {
 		struct ckpt_img_fd *f = &im->fds[i];
 		f->path[sizeof f->path - 1] = 0;
-		if (f->kind == CKPT_FD_STDIO)
-			continue; /* the restart command's own */
+		if (f->kind == CKPT_FD_STDIO || f->kind == CKPT_FD_PIPE || f->kind == CKPT_FD_SOCKET)
+			continue; /* the restart command's own, or made anew at install */
 		if (f->kind != CKPT_FD_FILE && f->kind != CKPT_FD_DIR && f->kind != CKPT_FD_DEVICE &&
 		    f->kind != CKPT_FD_TTY && f->kind != CKPT_FD_FIFO)
 			fail_num("fd ", f->fd, " is of a kind this restorer cannot reopen");
@@ -42,6 +46,7 @@ void files_preflight(struct image *im)
 		files[nfiles].temp = (int)fd;
 		files[nfiles].cloexec = (int)f->cloexec;
 		files[nfiles].offset = f->offset;
+		files[nfiles].setfl = -1;
 		nfiles++;
 	}
 }
@@ -97,6 +102,70 @@ static void close_strays(struct image *im)
 		sys1(NR_close, strays[i]);
 }
 
+static int lift(int fd, int top)
+{
+	long high = sys3(NR_fcntl, fd, F_DUPFD_CLOEXEC, top);
+	if (high < 0)
+		fail("cannot arrange the program's files: ", errno_name(high), 0);
+	sys1(NR_close, fd);
+	return (int)high;
+}
+
+static void add(int target, int temp, struct ckpt_img_fd *f)
+{
+	files[nfiles].target = target;
+	files[nfiles].temp = temp;
+	files[nfiles].cloexec = (int)f->cloexec;
+	files[nfiles].offset = -1;
+	files[nfiles].setfl = (int32_t)(f->flags & 04000 /* O_NONBLOCK */);
+	nfiles++;
+}
+
+static void make_pipes_and_sockets(struct image *im, int top)
+{
+	for (uint32_t i = 0; i < im->nfds; i++) {
+		struct ckpt_img_fd *f = &im->fds[i];
+		if (f->kind == CKPT_FD_SOCKET) {
+			int sv[2];
+			long r = sys4(NR_socketpair, 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, sv);
+			if (r < 0)
+				fail_num("cannot recreate socket fd ", f->fd, "");
+			sys1(NR_close, sv[1]); /* its peer is gone */
+			add(f->fd, lift(sv[0], top), f);
+			continue;
+		}
+		if (f->kind != CKPT_FD_PIPE)
+			continue;
+		int seen = 0;
+		for (uint32_t k = 0; k < i; k++)
+			if (im->fds[k].kind == CKPT_FD_PIPE && im->fds[k].ino == f->ino)
+				seen = 1;
+		if (seen)
+			continue; /* made with the first end of the same pipe */
+		int p[2];
+		long r = sys2(NR_pipe2, p, O_CLOEXEC);
+		if (r < 0)
+			fail_num("cannot recreate pipe fd ", f->fd, "");
+		p[0] = lift(p[0], top);
+		p[1] = lift(p[1], top);
+		for (uint32_t k = i; k < im->nfds; k++) {
+			struct ckpt_img_fd *e = &im->fds[k];
+			if (e->kind != CKPT_FD_PIPE || e->ino != f->ino)
+				continue;
+			if (e->data_len) {
+				if (e->data_len > 65536)
+					sys3(NR_fcntl, p[1], F_SETPIPE_SZ, e->data_len);
+				sys3(NR_write, p[1], im->fddata + e->data_offset, e->data_len);
+			}
+			int reader = (e->flags & O_ACCMODE) == O_RDONLY;
+			int end = (int)sys3(NR_fcntl, reader ? p[0] : p[1], F_DUPFD_CLOEXEC, top);
+			add(e->fd, end, e);
+		}
+		sys1(NR_close, p[0]);
+		sys1(NR_close, p[1]);
+	}
+}
+
 void files_install(struct image *im)
 {
 	close_strays(im);
@@ -115,6 +184,7 @@ void files_install(struct image *im)
 		sys1(NR_close, files[i].temp);
 		files[i].temp = (int)fd;
 	}
+	make_pipes_and_sockets(im, top);
 	int image_fd = (int)sys3(NR_fcntl, im->fd, F_DUPFD_CLOEXEC, top + (int)nfiles + 1);
 	if (image_fd >= 0) {
 		sys1(NR_close, im->fd);
@@ -127,6 +197,8 @@ void files_install(struct image *im)
 		sys1(NR_close, files[i].temp);
 		if (files[i].offset >= 0)
 			sys3(NR_lseek, files[i].target, files[i].offset, 0);
+		if (files[i].setfl >= 0)
+			sys3(NR_fcntl, files[i].target, F_SETFL, files[i].setfl);
 	}
 	/* stdin/out/err the program had closed stay closed */
 	for (int fd = 0; fd <= 2; fd++) {

@@ -42,6 +42,7 @@ static const char *section_name(uint32_t type)
 	case CKPT_SEC_MEMMAP: return "memory map";
 	case CKPT_SEC_MEMDATA: return "memory contents";
 	case CKPT_SEC_AUXV: return "auxiliary vector";
+	case CKPT_SEC_FDDATA: return "pipe contents";
 	default: return "plugin";
 	}
 }
@@ -123,6 +124,12 @@ void image_load(struct image *im, const char *path)
 	struct ckpt_img_section *as = find(im, CKPT_SEC_AUXV);
 	im->auxv = as ? load_section(im, CKPT_SEC_AUXV, 0) : 0;
 	im->auxv_size = as ? (uint32_t)as->size : 0;
+	struct ckpt_img_section *pd = find(im, CKPT_SEC_FDDATA);
+	im->fddata = pd ? load_section(im, CKPT_SEC_FDDATA, 0) : 0;
+	im->fddata_size = pd ? pd->size : 0;
+	for (uint32_t i = 0; i < im->nfds; i++)
+		if (im->fds[i].data_len && im->fds[i].data_offset + im->fds[i].data_len > im->fddata_size)
+			fail("the files section is inconsistent", 0, 0);
 	im->memdata = find(im, CKPT_SEC_MEMDATA);
 	if (!im->memdata)
 		fail("the image has no memory contents section", 0, 0);

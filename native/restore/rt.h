@@ -17,7 +17,7 @@ enum {
 	NR_setitimer = 38, NR_getpid = 39, NR_socket = 41, NR_connect = 42, NR_clone = 56,
 	NR_exit = 60, NR_kill = 62, NR_fcntl = 72, NR_chdir = 80, NR_umask = 95, NR_prctl = 157,
 	NR_arch_prctl = 158, NR_gettid = 186, NR_futex = 202, NR_sched_setaffinity = 203,
-	NR_getdents64 = 217, NR_set_tid_address = 218, NR_clock_gettime = 228, NR_exit_group = 231,
+	NR_getdents64 = 217, NR_socketpair = 53, NR_pipe2 = 293, NR_set_tid_address = 218, NR_clock_gettime = 228, NR_exit_group = 231,
 	NR_tgkill = 234, NR_openat = 257, NR_set_robust_list = 273, NR_dup3 = 292, NR_rseq = 334
 };
 
@@ -35,6 +35,8 @@ enum {
 #define F_GETFD 1
 #define F_SETFD 2
 #define F_DUPFD_CLOEXEC 1030
+#define F_SETFL 4
+#define F_SETPIPE_SZ 1031
 #define FD_CLOEXEC 1
 
 #define PROT_READ 1
@@ -120,6 +122,8 @@ struct image {
 	void *auxv;
 	uint32_t auxv_size;
 	struct ckpt_img_section *memdata;
+	const char *fddata;
+	uint64_t fddata_size;
 };
 
 void image_load(struct image *im, const char *path);

@@ -4,10 +4,18 @@
  * whatever the restarting command has (as for a program started anew). Kinds
  * this plugin does not understand make the checkpoint fail with a message that
  * names the fd, rather than a restart that silently differs.
+ *
+ * Pipes: the bytes waiting in a pipe are read out at checkpoint (every thread
+ * is stopped, so nothing races with it), put back at once through a second
+ * write end opened via /proc/self/fd, and saved; the restorer makes a new pipe
+ * with the same bytes in it. An end whose peer is outside the process comes
+ * back with its peer closed (reads see end of file, writes EPIPE), and so does a
+ * socket: the outside world it talked to is not part of the snapshot.
  */
 #include "../../engine.h"
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -54,8 +62,66 @@ static int ends_with_deleted(const char *p)
 	return n > k && !__builtin_memcmp(p + n - k, " (deleted)", k);
 }
 
+#define PIPE_DATA_MAX (16ul << 20)
+static char *pipe_data;
+static uint64_t pipe_data_len;
+
+/* Reads out what waits in the pipe behind fd and puts it back. */
+static int drain_pipe(int fd, struct ckpt_img_fd *rec)
+{
+	if (!pipe_data) {
+		long m = SYS6(SYS_mmap, 0, PIPE_DATA_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			      -1, 0);
+		if (m < 0 && m > -4096)
+			return ckpt_fail("cannot allocate memory for pipe contents");
+		pipe_data = (char *)m;
+	}
+	long flags = SYS2(SYS_fcntl, fd, F_GETFL);
+	SYS3(SYS_fcntl, fd, F_SETFL, flags | O_NONBLOCK);
+	rec->data_offset = pipe_data_len;
+	for (;;) {
+		long r = SYS3(SYS_read, fd, pipe_data + pipe_data_len, PIPE_DATA_MAX - pipe_data_len);
+		if (r <= 0)
+			break;
+		pipe_data_len += (uint64_t)r;
+	}
+	SYS3(SYS_fcntl, fd, F_SETFL, flags);
+	rec->data_len = pipe_data_len - rec->data_offset;
+	if (!rec->data_len)
+		return 0;
+	char link[64];
+	ckpt_format_fd_link(link, sizeof link, fd);
+	int wfd = (int)SYS3(SYS_open, link, O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
+	if (wfd < 0)
+		return ckpt_fail("fd %d: cannot put the pipe's contents back", fd);
+	for (uint64_t done = 0; done < rec->data_len;) {
+		long r = SYS3(SYS_write, wfd, pipe_data + rec->data_offset + done, rec->data_len - done);
+		if (r <= 0) {
+			SYS1(SYS_close, wfd);
+			return ckpt_fail("fd %d: cannot put the pipe's contents back", fd);
+		}
+		done += (uint64_t)r;
+	}
+	SYS1(SYS_close, wfd);
+	return 0;
+}
+
+static int write_pipe_data(struct ckpt_writer *w)
+{
+	int rc = -1;
+	if (ckpt_section_begin(w, CKPT_SEC_FDDATA, 0) == 0 &&
+	    (!pipe_data_len || ckpt_section_write(w, pipe_data, pipe_data_len) == 0))
+		rc = ckpt_section_end(w);
+	/* gone before the memory plugin looks at the address space */
+	if (pipe_data)
+		SYS2(SYS_munmap, pipe_data, PIPE_DATA_MAX);
+	pipe_data = 0;
+	return rc;
+}
+
 static int files_checkpoint(struct ckpt_writer *w)
 {
+	pipe_data_len = 0;
 	static struct ckpt_img_fd rec;
 	char buf[4096];
 	int image_fd = ckpt_writer_fd(w);
@@ -100,7 +166,9 @@ static int files_checkpoint(struct ckpt_writer *w)
 				ckpt_fail("fd %d: file %s was deleted and cannot be reopened at restart", fd, rec.path);
 				goto fail;
 			}
-			if (rec.kind == CKPT_FD_PIPE || rec.kind == CKPT_FD_SOCKET || rec.kind == CKPT_FD_OTHER) {
+			if (rec.kind == CKPT_FD_PIPE && (rec.flags & O_ACCMODE) == O_RDONLY && drain_pipe(fd, &rec) < 0)
+				goto fail;
+			if (rec.kind == CKPT_FD_OTHER) {
 				ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid,
 					  fd, kind_name((int)rec.kind), rec.path);
 				goto fail;
@@ -110,9 +178,14 @@ static int files_checkpoint(struct ckpt_writer *w)
 		}
 	}
 	SYS1(SYS_close, dir);
-	return ckpt_section_end(w);
+	if (ckpt_section_end(w) < 0)
+		return -1;
+	return write_pipe_data(w);
 fail:
 	SYS1(SYS_close, dir);
+	if (pipe_data)
+		SYS2(SYS_munmap, pipe_data, PIPE_DATA_MAX);
+	pipe_data = 0;
 	return -1;
 }
 
