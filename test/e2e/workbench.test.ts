@@ -1,0 +1,68 @@
+/**
+ * The extension in a real VS Code (code-server) driven through a real browser
+ * (Chromium): the packed .vsix installed, test/workspace open, a breakpoint set in the
+ * editor's gutter with F9, F5, the stop, and the Snapshots and Resources views showing
+ * the live program. Screenshots go to test/e2e/artifacts/; times are reported, not asserted.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { rowTexts, screenshot } from './browser';
+import { WORKSPACE } from './codeServer';
+import {
+  markerLine, openWorkbench, resourceRows, setBreakpoint, snapshotsPane, startDebugging, waitForVariable, Workbench,
+} from './workbenchFlow';
+
+describe('Checkpoint Debugger in a real VS Code', { timeout: 600_000 }, () => {
+  let wb: Workbench;
+  const started = Date.now();
+  const line = markerLine('#BP1');
+
+  before(async () => {
+    wb = await openWorkbench();
+  });
+
+  after(async () => {
+    if (!wb) return;
+    wb.timings.wholePass = Date.now() - started;
+    console.log(`timings (ms): ${JSON.stringify(wb.timings)}`);
+    await wb.close();
+  });
+
+  test('opens test/workspace with the extension installed from the .vsix', async () => {
+    const installed = fs.readdirSync(wb.server.extensionsDir);
+    assert.ok(installed.some((d) => d.startsWith('checkpoint-debugger.checkpoint-debugger-')), `installed: ${installed.join(', ')}`);
+    const title = await wb.page.locator('.pane-header', { hasText: /run and debug|explorer/i }).count()
+      + await wb.page.locator('.explorer-folders-view, .sidebar').count();
+    assert.ok(title > 0, 'the side bar is there');
+    await screenshot(wb.page, '01-workbench');
+  });
+
+  test('stops at a breakpoint set with F9 after F5', async () => {
+    await setBreakpoint(wb.page, line);
+    await screenshot(wb.page, '02-breakpoint');
+    const frame = await startDebugging(wb, line);
+    assert.match(frame, /^main/);
+    await waitForVariable(wb.page, 'step', '1');
+    await waitForVariable(wb.page, 'start', '27');
+    await screenshot(wb.page, '03-stopped');
+  });
+
+  test('shows the Snapshots view and the live processes, threads and files in Resources', async () => {
+    const snapshots = await snapshotsPane(wb.page);
+    assert.ok(await snapshots.isVisible(), 'the Snapshots view is shown during a ckpt session');
+    const rows = await resourceRows(wb.page);
+    const process = rows.find((r) => /^\d+ → \d+\s*\S*journal/.test(r));
+    assert.ok(process, `a process row "vpid → pid journal": ${JSON.stringify(rows)}`);
+    const pid = Number(/^\d+ → (\d+)/.exec(process)?.[1]);
+    assert.ok(fs.existsSync(`/proc/${pid}`), `the real pid ${pid} is a live process`);
+    assert.equal(fs.readlinkSync(`/proc/${pid}/exe`), path.join(WORKSPACE, 'journal'));
+    const fd = rows.find((r) => /journal\.log/.test(r));
+    assert.ok(fd, `an fd row for journal.log: ${JSON.stringify(rows)}`);
+    assert.match(fd, /^3\s*file .*journal\.log/);
+    assert.ok(rows.some((r) => /thread/.test(r)), 'a thread row');
+    assert.equal((await rowTexts(snapshots)).filter((r) => /process/.test(r)).length, 0, 'no snapshots yet');
+    await screenshot(wb.page, '04-resources');
+  });
+});
