@@ -439,6 +439,32 @@ int ckpt_restart_thread_c(ucontext_t *uc)
 	return ckpt_rt.restart.hold;
 }
 
+/* Held for a debugger: wait until one has attached (it then sees every thread
+ * stop at the hold trap). Nobody coming is an error, not a program that runs
+ * on unobserved. */
+static void wait_for_debugger(void)
+{
+	char status[4096];
+	for (int i = 0; i < 60000; i++) {
+		if (ckpt_read_file("/proc/self/status", status, sizeof status) > 0) {
+			const char *p = status;
+			for (; *p; p++)
+				if (ckpt_startswith(p, "TracerPid:"))
+					break;
+			if (*p) {
+				p += 10;
+				if (ckpt_parse_long(&p) != 0)
+					return;
+			}
+		}
+		static volatile int32_t never;
+		futex_wait(&never, 0, 1);
+	}
+	static const char msg[] = "ckpt: no debugger attached to the held process within 60 s\n";
+	SYS3(SYS_write, 2, msg, sizeof msg - 1);
+	SYS1(SYS_exit_group, 1);
+}
+
 int ckpt_restart_main_c(ucontext_t *uc)
 {
 	(void)uc;
@@ -462,9 +488,8 @@ int ckpt_restart_main_c(ucontext_t *uc)
 			plugins[i]->restart();
 	uint64_t us = (ckpt_now_ns() - ckpt_rt.restart.started_ns) / 1000;
 	ckpt_control_connect(1, us);
-	/* held for a debugger: stop here until it has attached */
 	if (ckpt_rt.restart.hold)
-		SYS2(SYS_kill, ckpt_rt.real_pid, SIGSTOP);
+		wait_for_debugger();
 	__atomic_store_n(&ckpt_rt.arrived, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&ckpt_rt.go, 1, __ATOMIC_RELEASE);
 	futex_wake(&ckpt_rt.go);

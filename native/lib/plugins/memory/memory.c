@@ -12,6 +12,7 @@
  * the kernel's memory-layout fields, where the restorer re-enters the library).
  */
 #include "../../engine.h"
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -32,6 +33,18 @@ extern char ckpt_restart_main_entry[], ckpt_restart_thread_entry[];
 
 static char *scratch;
 static uint64_t scratch_end;
+
+/* The engine's own library is saved whole rather than mapped from its file
+ * again: a snapshot must outlive a rebuild or reinstall of the engine. */
+static uint64_t own_ino;
+
+__attribute__((constructor(120))) static void find_own_library(void)
+{
+	Dl_info info;
+	struct stat st;
+	if (dladdr((void *)&ckpt_rt, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0)
+		own_ino = st.st_ino;
+}
 
 struct layout {
 	struct ckpt_img_proc proc;
@@ -63,7 +76,7 @@ static uint32_t prot_of(const char *perms)
 }
 
 /* Decides which pages of a region to save and appends their runs. */
-static int plan_pages(struct layout *l, struct ckpt_img_region *r, int pm_fd, uint64_t *data_off)
+static int plan_pages(struct layout *l, struct ckpt_img_region *r, int pm_fd, uint64_t *data_off, int whole)
 {
 	int anon_like = r->kind == CKPT_MEM_ANON || r->kind == CKPT_MEM_HEAP || r->kind == CKPT_MEM_STACK ||
 			r->kind == CKPT_MEM_SHARED_ANON;
@@ -82,8 +95,8 @@ static int plan_pages(struct layout *l, struct ckpt_img_region *r, int pm_fd, ui
 			return ckpt_fail("cannot read the page map at %lx", r->start + base * CKPT_PAGE);
 		for (uint64_t i = 0; i < n; i++) {
 			uint64_t e = l->pagemap[i];
-			int save = anon_like ? (e & (PM_PRESENT | PM_SWAPPED)) != 0
-					     : ((e & PM_PRESENT) && !(e & PM_FILE)) || (e & PM_SWAPPED);
+			int save = whole || (anon_like ? (e & (PM_PRESENT | PM_SWAPPED)) != 0
+						       : ((e & PM_PRESENT) && !(e & PM_FILE)) || (e & PM_SWAPPED));
 			uint64_t addr = r->start + (base + i) * CKPT_PAGE;
 			if (!save) {
 				cur = 0;
@@ -166,6 +179,8 @@ static int parse_maps(struct layout *l, const char *text, int pm_fd, uint64_t *d
 			r->kind = CKPT_MEM_HEAP;
 		} else if (!strcmp(path, "[stack]")) {
 			r->kind = CKPT_MEM_STACK;
+		} else if (path[0] == '/' && inode && (uint64_t)inode == own_ino) {
+			r->kind = CKPT_MEM_ANON; /* restored from the image, see own_ino */
 		} else if (path[0] == '/' && inode && !is_shared_anon_path(path)) {
 			r->kind = shared ? CKPT_MEM_SHARED_FILE : CKPT_MEM_FILE;
 			struct stat st;
@@ -180,7 +195,8 @@ static int parse_maps(struct layout *l, const char *text, int pm_fd, uint64_t *d
 		}
 		if (path[0])
 			r->path = add_string(l, path);
-		if (plan_pages(l, r, pm_fd, data_off) < 0)
+		int whole = own_ino && (uint64_t)inode == own_ino && (r->prot & CKPT_PROT_R);
+		if (plan_pages(l, r, pm_fd, data_off, whole) < 0)
 			return -1;
 	}
 	return 0;
