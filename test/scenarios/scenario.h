@@ -91,6 +91,35 @@ static inline void scen_fail(const char *fmt, ...)
 		}                                                               \
 	} while (0)
 
+/*
+ * Checks that do not depend on each other: a failed EXPECT is recorded and
+ * the program goes on, so one run reports every broken piece of state.
+ * scen_finish() then prints PASS or one FAIL line naming them all.
+ */
+static char scen_failures[8192];
+static int scen_nfailures;
+
+#define EXPECT(cond, ...)                                                       \
+	do {                                                                    \
+		if (!(cond)) {                                                  \
+			char scen_msg_[1024];                                   \
+			snprintf(scen_msg_, sizeof scen_msg_, __VA_ARGS__);     \
+			size_t scen_len_ = strlen(scen_failures);               \
+			snprintf(scen_failures + scen_len_,                     \
+				 sizeof scen_failures - scen_len_, "%s%s:%d: %s", \
+				 scen_nfailures ? "; " : "", __FILE__, __LINE__, \
+				 scen_msg_);                                    \
+			scen_nfailures++;                                       \
+		}                                                               \
+	} while (0)
+
+static inline void scen_finish(void)
+{
+	if (scen_nfailures)
+		scen_fail("%s", scen_failures);
+	scen_pass();
+}
+
 /* A small deterministic generator, so contents can be recomputed. */
 static inline unsigned long long scen_xorshift(unsigned long long *s)
 {

@@ -89,51 +89,51 @@ int main(int argc, char **argv)
 	scen_wait_go();
 
 	struct sigaction old;
-	CHECK(sigaction(SIGUSR1, NULL, &old) == 0, "query USR1");
-	CHECK(old.sa_handler == on_usr1, "USR1 handler is %p, want %p", (void *)old.sa_handler, (void *)on_usr1);
-	CHECK(old.sa_flags & SA_RESTART, "USR1 lost SA_RESTART (flags %x)", old.sa_flags);
-	CHECK(is_member(&old.sa_mask, SIGINT), "USR1 handler mask lost SIGINT");
-	CHECK(!is_member(&old.sa_mask, SIGQUIT), "USR1 handler mask gained SIGQUIT");
-	CHECK(sigaction(RT, NULL, &old) == 0, "query RT");
-	CHECK((old.sa_flags & SA_SIGINFO) && old.sa_sigaction == on_rt, "RT handler lost");
-	CHECK(sigaction(SIGWINCH, NULL, &old) == 0, "query WINCH");
-	CHECK(old.sa_handler == on_winch && (old.sa_flags & SA_ONSTACK), "WINCH handler or SA_ONSTACK lost");
-	CHECK(sigaction(SIGTERM, NULL, &old) == 0, "query TERM");
-	CHECK(old.sa_handler == SIG_IGN, "SIGTERM no longer ignored");
-	CHECK(sigaction(SIGINT, NULL, &old) == 0, "query INT");
-	CHECK(old.sa_handler == SIG_DFL, "SIGINT no longer default");
+	EXPECT(sigaction(SIGUSR1, NULL, &old) == 0, "query USR1");
+	EXPECT(old.sa_handler == on_usr1, "USR1 handler is %p, want %p", (void *)old.sa_handler, (void *)on_usr1);
+	EXPECT(old.sa_flags & SA_RESTART, "USR1 lost SA_RESTART (flags %x)", old.sa_flags);
+	EXPECT(is_member(&old.sa_mask, SIGINT), "USR1 handler mask lost SIGINT");
+	EXPECT(!is_member(&old.sa_mask, SIGQUIT), "USR1 handler mask gained SIGQUIT");
+	EXPECT(sigaction(RT, NULL, &old) == 0, "query RT");
+	EXPECT((old.sa_flags & SA_SIGINFO) && old.sa_sigaction == on_rt, "RT handler lost");
+	EXPECT(sigaction(SIGWINCH, NULL, &old) == 0, "query WINCH");
+	EXPECT(old.sa_handler == on_winch && (old.sa_flags & SA_ONSTACK), "WINCH handler or SA_ONSTACK lost");
+	EXPECT(sigaction(SIGTERM, NULL, &old) == 0, "query TERM");
+	EXPECT(old.sa_handler == SIG_IGN, "SIGTERM no longer ignored");
+	EXPECT(sigaction(SIGINT, NULL, &old) == 0, "query INT");
+	EXPECT(old.sa_handler == SIG_DFL, "SIGINT no longer default");
 
 	sigset_t now;
-	CHECK(sigprocmask(SIG_BLOCK, NULL, &now) == 0, "query mask");
-	CHECK(is_member(&now, SIGHUP), "SIGHUP no longer blocked");
-	CHECK(is_member(&now, RT), "SIGRTMIN+3 no longer blocked");
-	CHECK(is_member(&now, SIGQUIT), "SIGQUIT no longer blocked");
-	CHECK(!is_member(&now, SIGUSR1), "SIGUSR1 became blocked");
+	EXPECT(sigprocmask(SIG_BLOCK, NULL, &now) == 0, "query mask");
+	EXPECT(is_member(&now, SIGHUP), "SIGHUP no longer blocked");
+	EXPECT(is_member(&now, RT), "SIGRTMIN+3 no longer blocked");
+	EXPECT(is_member(&now, SIGQUIT), "SIGQUIT no longer blocked");
+	EXPECT(!is_member(&now, SIGUSR1), "SIGUSR1 became blocked");
 
 	sigset_t pend;
-	CHECK(sigpending(&pend) == 0, "sigpending");
-	CHECK(is_member(&pend, SIGHUP), "pending SIGHUP lost");
-	CHECK(is_member(&pend, RT), "pending SIGRTMIN+3 lost");
-	CHECK(!is_member(&pend, SIGQUIT), "SIGQUIT became pending");
-	CHECK(hup_count == 0 && rt_count == 0, "blocked signals delivered while blocked");
+	EXPECT(sigpending(&pend) == 0, "sigpending");
+	EXPECT(is_member(&pend, SIGHUP), "pending SIGHUP lost");
+	EXPECT(is_member(&pend, RT), "pending SIGRTMIN+3 lost");
+	EXPECT(!is_member(&pend, SIGQUIT), "SIGQUIT became pending");
+	EXPECT(hup_count == 0 && rt_count == 0, "blocked signals delivered while blocked");
 
 	stack_t cur;
-	CHECK(sigaltstack(NULL, &cur) == 0, "query sigaltstack");
-	CHECK(cur.ss_sp == alt_base && cur.ss_size == alt_size && !(cur.ss_flags & SS_DISABLE),
+	EXPECT(sigaltstack(NULL, &cur) == 0, "query sigaltstack");
+	EXPECT(cur.ss_sp == alt_base && cur.ss_size == alt_size && !(cur.ss_flags & SS_DISABLE),
 	      "alternate stack is %p+%zu flags %x, want %p+%zu", cur.ss_sp, cur.ss_size,
 	      cur.ss_flags, (void *)alt_base, alt_size);
 
 	raise(SIGUSR1);
-	CHECK(usr1_count == 2, "USR1 handler ran %d times, want 2", (int)usr1_count);
+	EXPECT(usr1_count == 2, "USR1 handler ran %d times, want 2", (int)usr1_count);
 	winch_on_alt = 0;
 	kill(getpid(), SIGWINCH);
-	CHECK(winch_count == 2, "WINCH handler did not run after restart");
-	CHECK(winch_on_alt, "WINCH handler not on the alternate stack after restart");
+	EXPECT(winch_count == 2, "WINCH handler did not run after restart");
+	EXPECT(winch_on_alt, "WINCH handler not on the alternate stack after restart");
 
-	CHECK(sigprocmask(SIG_UNBLOCK, &block, NULL) == 0, "unblock");
-	CHECK(hup_count == 1, "pending SIGHUP delivered %d times, want 1", (int)hup_count);
-	CHECK(rt_count == 1, "pending SIGRTMIN+3 delivered %d times, want 1", (int)rt_count);
-	CHECK(rt_value == 42, "SIGRTMIN+3 value %d, want 42", rt_value);
-	CHECK(rt_code == SI_QUEUE, "SIGRTMIN+3 si_code %d, want SI_QUEUE", rt_code);
-	scen_pass();
+	EXPECT(sigprocmask(SIG_UNBLOCK, &block, NULL) == 0, "unblock");
+	EXPECT(hup_count == 1, "pending SIGHUP delivered %d times, want 1", (int)hup_count);
+	EXPECT(rt_count == 1, "pending SIGRTMIN+3 delivered %d times, want 1", (int)rt_count);
+	EXPECT(rt_value == 42, "SIGRTMIN+3 value %d, want 42", rt_value);
+	EXPECT(rt_code == SI_QUEUE, "SIGRTMIN+3 si_code %d, want SI_QUEUE", rt_code);
+	scen_finish();
 }
