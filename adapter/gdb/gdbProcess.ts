@@ -2,8 +2,9 @@
  * One gdb process speaking MI: numbered commands, one promise per command,
  * async records passed on as events. Knows nothing of DAP.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, SpawnOptionsWithStdioTuple, StdioPipe, spawn } from 'child_process';
 import { EventEmitter } from 'events';
+import * as fs from 'fs';
 import {
   MiAsyncRecord, MiRecord, MiResultRecord, MiStreamRecord, miString, parseMiLine,
 } from './miParser';
@@ -73,11 +74,16 @@ export class GdbProcess extends EventEmitter<GdbProcessEvents> implements MiConn
   /** Spawns gdb and waits until it answers a first command. */
   async start(options: GdbStartOptions = {}): Promise<void> {
     const gdbPath = options.gdbPath || 'gdb';
-    const child = spawn(gdbPath, ['--interpreter=mi3', '-q', '-nx', ...(options.args ?? [])], {
-      cwd: options.cwd,
-      env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const gdbArgs = ['--interpreter=mi3', '-q', '-nx', ...(options.args ?? [])];
+    const spawnOptions: SpawnOptionsWithStdioTuple<StdioPipe, StdioPipe, StdioPipe> = {
+      cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'],
+    };
+    // Fds this process inherited without close-on-exec would pass through gdb
+    // into the program (and into its snapshots): bash closes them, then becomes gdb.
+    const leaked = inheritedFds();
+    const child = leaked.length === 0 || !fs.existsSync('/bin/bash')
+      ? spawn(gdbPath, gdbArgs, spawnOptions)
+      : spawn('/bin/bash', ['-c', `${leaked.map((fd) => `exec ${fd}<&-`).join('; ')}; exec "$0" "$@"`, gdbPath, ...gdbArgs], spawnOptions);
     this.child = child;
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -194,4 +200,28 @@ export class GdbProcess extends EventEmitter<GdbProcessEvents> implements MiConn
     this.pending.clear();
     this.emit('exit', code, signal);
   }
+}
+
+const O_CLOEXEC = 0o2000000;
+
+/** This process's fds above stdio that a child would inherit (no close-on-exec). */
+export function inheritedFds(): number[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc/self/fdinfo');
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const name of names) {
+    const fd = Number(name);
+    if (!Number.isInteger(fd) || fd <= 2) continue;
+    try {
+      const m = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+      if (m && (parseInt(m[1], 8) & O_CLOEXEC) === 0) out.push(fd);
+    } catch {
+      // closed meanwhile (the directory listing's own fd)
+    }
+  }
+  return out;
 }

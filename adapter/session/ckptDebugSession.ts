@@ -5,11 +5,12 @@
 import * as path from 'path';
 import * as fs from 'fs';
 import {
-  BreakpointEvent, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent,
+  BreakpointEvent, Event, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent,
   Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { CkptLaunchArguments } from '../protocol';
+import type { CkptLaunchArguments, ResourcesChangedBody } from '../protocol';
+import { Events } from '../protocol';
 import { GdbProcess, GdbCommandError, GdbUnavailableError } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { Breakpoint as GdbBreakpoint, ThreadFrame, VarObject } from '../gdb/gdbCommands';
@@ -94,6 +95,16 @@ export class CkptDebugSession extends LoggingDebugSession {
   /** Kills every program and gdb of every session now: for the adapter's exit handlers. */
   static killAll(): void {
     for (const s of CkptDebugSession.live) s.killNow();
+  }
+
+  /** Sends a custom event (`ckpt/...Changed`) to the client. */
+  sendCustomEvent(event: string, body: unknown): void {
+    const e = new Event(event, body) as DebugProtocol.Event;
+    this.sendEvent(e);
+  }
+
+  private resourcesChanged(reason: ResourcesChangedBody['reason']): void {
+    if (this.customHandler) this.sendCustomEvent(Events.resourcesChanged, { reason } satisfies ResourcesChangedBody);
   }
 
   /** The gdb process, for layers above (custom requests that need stop-time state). */
@@ -186,8 +197,13 @@ export class CkptDebugSession extends LoggingDebugSession {
 
     const factory = this.options.launcherFactory ?? plainLauncherFactory;
     const baseEnv: Record<string, string | undefined> = { ...process.env, ...env };
-    this.launcher = await factory({ program, cwd, baseEnv, snapshotDir });
+    this.launcher = await factory({ program, cwd, baseEnv, snapshotDir }, args.snapshotDir !== undefined);
+    if (this.launcher.notice) this.sendEvent(new OutputEvent(this.launcher.notice + '\n', 'console'));
     const programEnv = await this.launcher.programEnvironment({ program, cwd, baseEnv, snapshotDir });
+    const engineSignal = Number(programEnv.CKPT_SIGNAL);
+    if (Number.isInteger(engineSignal) && engineSignal > 0 && engineSignal !== CKPT_SIGNAL) {
+      await mi.consoleCommand(gdb, `handle SIG${engineSignal} nostop noprint pass`);
+    }
     if (Object.keys(programEnv).length > 0) {
       const assignments = Object.entries(programEnv).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ');
       await mi.gdbSet(gdb, `exec-wrapper env ${assignments}`);
@@ -320,6 +336,7 @@ export class CkptDebugSession extends LoggingDebugSession {
         const own = miString(r['exit-code']);
         code = own !== undefined ? parseInt(own, 8) : reason === 'exited-signalled' ? 128 : 0;
       }
+      this.resourcesChanged('exited');
       this.sendExited(code);
       this.sendTerminated();
       return;
@@ -372,10 +389,14 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
     if (hitIds) event.body.hitBreakpointIds = hitIds;
     this.sendEvent(event);
+    this.resourcesChanged('stopped');
   }
 
   private onNotify(record: MiAsyncRecord): void {
     const change = this.inferiors.apply(record);
+    if (record.asyncClass === 'thread-group-started') {
+      this.resourcesChanged(this.inferiors.processesSeen() > 1 ? 'forked' : 'started');
+    }
     if (change.threadStarted !== undefined) this.sendEvent(new ThreadEvent('started', change.threadStarted));
     if (change.threadExited !== undefined) this.sendEvent(new ThreadEvent('exited', change.threadExited));
     if (record.asyncClass === 'breakpoint-modified') {

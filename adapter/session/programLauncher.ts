@@ -15,6 +15,8 @@ export interface LaunchContext {
 export interface ProgramLauncher {
   /** A short name for messages: "plain", "checkpoint engine". */
   readonly description: string;
+  /** Something the user should know about how the program is run (shown once). */
+  readonly notice?: string;
   /**
    * Variables for the program's own environment only. They are applied by gdb's
    * exec wrapper (`env NAME=VALUE ... program`), so the shell gdb starts the
@@ -27,10 +29,12 @@ export interface ProgramLauncher {
 
 export class PlainLauncher implements ProgramLauncher {
   readonly description = 'plain';
+  constructor(readonly notice?: string) {}
   async programEnvironment(): Promise<Record<string, string>> { return {}; }
   async dispose(): Promise<void> { /* nothing held */ }
 }
 
-export type LauncherFactory = (ctx: LaunchContext) => Promise<ProgramLauncher>;
+/** `explicitSnapshotDir`: the user chose the directory (so it must work). */
+export type LauncherFactory = (ctx: LaunchContext, explicitSnapshotDir?: boolean) => Promise<ProgramLauncher>;
 
 export const plainLauncherFactory: LauncherFactory = async () => new PlainLauncher();

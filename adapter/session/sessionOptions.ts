@@ -1,10 +1,17 @@
 /**
- * How sessions are put together in production: which launcher starts the
- * program, and who answers the `ckpt/*` requests.
+ * How sessions are put together in production: the program runs under the
+ * checkpoint engine when it is built, and the engine's coordinator answers the
+ * `ckpt/*` requests.
  */
 import type { CkptDebugSessionOptions } from './ckptDebugSession';
-import { plainLauncherFactory } from './programLauncher';
+import { EngineLauncher, engineLauncherFactory } from './engineLauncher';
+import { SnapshotRequests } from './snapshotRequests';
 
 export function createSessionOptions(): CkptDebugSessionOptions {
-  return { launcherFactory: plainLauncherFactory };
+  return {
+    launcherFactory: engineLauncherFactory,
+    customRequests: ({ launcher, session }) => launcher instanceof EngineLauncher
+      ? new SnapshotRequests(launcher.coordinator, session, (event, body) => session.sendCustomEvent(event, body))
+      : undefined,
+  };
 }

@@ -1,0 +1,121 @@
+/**
+ * The `ckpt/*` requests that need no stop-time exactness: listing, deleting and
+ * renaming snapshots, and the resource tables (live, or of a snapshot).
+ */
+import * as fs from 'fs';
+import type { Coordinator } from '../engine';
+import { CkptError, TABLES_VERSION } from '../engine';
+import { hideEngineFd } from '../engine/coordinator';
+import { linkPeers, readArgv, readFds, readSession } from '../engine/procTables';
+import type {
+  DeleteSnapshotArgs, ListSnapshotsResult, RenameSnapshotArgs, ResourcesArgs, ResourcesResult,
+  SnapshotsChangedBody,
+} from '../protocol';
+import { Events, Requests } from '../protocol';
+import type { ProcessRow, SnapshotInfo } from '../engine/tables';
+import type { CustomRequestHandler } from './ckptDebugSession';
+
+/** What the handler needs to know about the debug session. */
+export interface SessionView {
+  /** gdb holds the program stopped: the engine cannot answer until it runs. */
+  readonly isStopped: boolean;
+}
+
+export type EventSink = (event: string, body: unknown) => void;
+
+const HANDLED: ReadonlySet<string> = new Set([
+  Requests.listSnapshots, Requests.deleteSnapshot, Requests.renameSnapshot, Requests.resources,
+]);
+
+export class SnapshotRequests implements CustomRequestHandler {
+  constructor(
+    private readonly coordinator: Coordinator,
+    private readonly session: SessionView,
+    private readonly emit: EventSink,
+  ) {
+    // Snapshots taken from outside (the `ckpt` CLI on the same directory) show up too.
+    coordinator.on('snapshot', () => this.snapshotsChanged());
+  }
+
+  handles(command: string): boolean {
+    return HANDLED.has(command);
+  }
+
+  async handle(command: string, args: unknown): Promise<unknown> {
+    const a = (args ?? {}) as Record<string, unknown>;
+    switch (command) {
+      case Requests.listSnapshots:
+        return this.list();
+      case Requests.deleteSnapshot: {
+        const { id } = a as Partial<DeleteSnapshotArgs>;
+        this.coordinator.store.delete(requireString(id, 'id'));
+        this.snapshotsChanged();
+        return this.list();
+      }
+      case Requests.renameSnapshot: {
+        const { id, label } = a as Partial<RenameSnapshotArgs>;
+        const snapshot: SnapshotInfo = this.coordinator.store.rename(requireString(id, 'id'), requireString(label, 'label', true));
+        this.snapshotsChanged();
+        return { snapshot };
+      }
+      case Requests.resources: {
+        const { snapshot } = a as ResourcesArgs;
+        if (snapshot !== undefined) {
+          return (await this.coordinator.store.inspect(requireString(snapshot, 'snapshot'))).tables satisfies ResourcesResult;
+        }
+        return this.liveTables();
+      }
+      default:
+        throw new CkptError(`unknown request ${command}`);
+    }
+  }
+
+  private list(): ListSnapshotsResult {
+    const result: ListSnapshotsResult = { snapshots: this.coordinator.store.list() };
+    if (this.coordinator.restoredFrom !== undefined) result.restoredFrom = this.coordinator.restoredFrom;
+    return result;
+  }
+
+  private snapshotsChanged(): void {
+    const body: SnapshotsChangedBody = this.list();
+    this.emit(Events.snapshotsChanged, body);
+  }
+
+  private async liveTables(): Promise<ResourcesResult> {
+    const hellos = this.coordinator.processes();
+    if (hellos.length === 0) throw new CkptError('no program is running under the checkpoint engine');
+    if (!this.session.isStopped) return this.coordinator.status();
+    // gdb holds every thread: the engine's handler cannot run to answer, so the
+    // tables come from /proc. A process that was never restored has virtual ids
+    // equal to the kernel's, which is what the engine would report.
+    const restored = hellos.find((h) => h.restored);
+    if (restored) {
+      throw new CkptError(`process ${restored.vpid} was restored and its virtual thread ids are only known to the engine: continue the program to read its live tables`);
+    }
+    const processes: ProcessRow[] = hellos.map((h) => ({
+      vpid: h.vpid,
+      pid: h.pid,
+      vppid: h.vppid,
+      ...readSession(h.pid),
+      argv: readArgv(h.pid),
+      threads: readTids(h.pid).map((tid) => ({ vtid: tid, tid })),
+      fds: hideEngineFd(readFds(h.pid)),
+    }));
+    processes.sort((x, y) => x.vpid - y.vpid);
+    linkPeers(processes);
+    return { version: TABLES_VERSION, source: 'live', processes };
+  }
+}
+
+function readTids(pid: number): number[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+  } catch {
+    return [];
+  }
+}
+
+function requireString(v: unknown, name: string, allowEmpty = false): string {
+  if (typeof v !== 'string' || (!allowEmpty && v === '')) throw new CkptError(`"${name}" must be a${allowEmpty ? '' : ' non-empty'} string`);
+  return v;
+}

@@ -1,0 +1,134 @@
+/**
+ * The debug session with the program under the real checkpoint engine: live
+ * resource tables (running and stopped), and the snapshot list, rename and
+ * delete requests on snapshots taken through the coordinator's control socket.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { ctlCheckpoint } from '../../adapter/engine';
+import { Events, Requests } from '../../adapter/protocol';
+import type { ListSnapshotsResult, ResourcesResult, SaveSnapshotResult } from '../../adapter/protocol';
+import { Programs, startClient } from './dapHarness';
+
+const programs = new Programs();
+let basic: string;
+let spin: string;
+let forks: string;
+
+before(() => {
+  basic = programs.build('basic');
+  spin = programs.build('spin');
+  forks = programs.build('forks');
+});
+after(() => programs.dispose());
+
+function snapshotDir(name: string): string {
+  return path.join(programs.dir, `snapshots-${name}`);
+}
+
+test('the program runs under the engine: live tables at a breakpoint', async (t) => {
+  const dc = await startClient(t);
+  const dir = snapshotDir('stopped');
+  const changed: string[] = [];
+  dc.on(Events.resourcesChanged, (e: DebugProtocol.Event) => changed.push(e.body.reason));
+  const stop = await dc.launchAndStop({ program: basic, snapshotDir: dir }, [{ file: 'basic.c', marker: 'BP1' }]);
+  assert.equal(fs.statSync(dir).mode & 0o777, 0o700, 'the snapshot directory is private');
+  const threads = (await dc.threadsRequest()).body.threads;
+  const pid = Number(/LWP (\d+)/.exec(threads[0].name)?.[1]);
+
+  const tables = (await dc.customRequest(Requests.resources, {})).body as ResourcesResult;
+  assert.equal(tables.source, 'live');
+  assert.equal(tables.processes.length, 1);
+  const proc = tables.processes[0];
+  assert.equal(proc.pid, pid, 'the process gdb debugs is the one the engine knows');
+  assert.equal(proc.argv[0].endsWith('basic'), true);
+  assert.deepEqual(proc.threads, [{ vtid: pid, tid: pid }]);
+  // Only its stdio: no fd of the adapter, gdb or the test runner leaks into the program.
+  assert.deepEqual(proc.fds.map((f) => f.fd), [0, 1, 2], JSON.stringify(proc.fds));
+  assert.match(proc.fds[1].path, /ckpt-io-.*stdout$/, 'stdout goes to the adapter through a named pipe');
+  assert.ok(changed.includes('started') && changed.includes('stopped'), `resourcesChanged events: ${changed}`);
+
+  // The preload really is in the program.
+  const maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
+  assert.match(maps, /libckpt\.so/);
+  // ...and not in its environment's LD_PRELOAD for anything but the program itself.
+  const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  assert.ok(environ.some((e) => e.startsWith('CKPT_ENGINE_SOCKET=') && e.endsWith('engine.sock')));
+
+  const terminated = dc.eventSeen('terminated');
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  await terminated;
+  await dc.outputContains('basic: total=30');
+});
+
+test('live tables of a running program come from the engine; a forked child is listed', async (t) => {
+  const dc = await startClient(t);
+  const stop = await dc.launchAndStop({ program: forks, snapshotDir: snapshotDir('forks') }, [{ file: 'forks.c', marker: 'CHILD' }]);
+  const tables = (await dc.customRequest(Requests.resources, {})).body as ResourcesResult;
+  assert.equal(tables.processes.length, 2, 'parent and child');
+  const [parent, child] = tables.processes;
+  assert.equal(child.vppid, parent.vpid);
+  assert.equal(child.threads.length, 1);
+  await dc.setBreakpointsRequest({ source: { path: path.join(path.dirname(forks), 'none.c') }, breakpoints: [] });
+  const terminated = dc.eventSeen('terminated');
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  await terminated;
+
+  const dc2 = await startClient(t);
+  await Promise.all([dc2.configurationSequence(), dc2.launch({ program: spin, snapshotDir: snapshotDir('running') })]);
+  await dc2.outputContains('spin: running');
+  // Running: the engine answers through its signal, which gdb passes on silently.
+  const live = (await dc2.customRequest(Requests.resources, {})).body as ResourcesResult;
+  assert.equal(live.processes.length, 1);
+  assert.equal(live.processes[0].threads.length, 1);
+  assert.equal(dc2.outputs.some((o) => /SIG62|Real-time event 62/.test(o.body.output)), false, 'the signal is silent');
+});
+
+test('snapshots are listed, renamed, inspected and deleted through custom requests', async (t) => {
+  const dc = await startClient(t);
+  const dir = snapshotDir('list');
+  await Promise.all([dc.configurationSequence(), dc.launch({ program: spin, snapshotDir: dir })]);
+  await dc.outputContains('spin: running');
+
+  const empty = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
+  assert.deepEqual(empty.snapshots, []);
+
+  // A snapshot taken from outside (as `ckpt checkpoint --dir` does) shows up in the session.
+  const announced = dc.eventSeen(Events.snapshotsChanged);
+  const taken = await ctlCheckpoint(dir, { label: 'first' });
+  const event = await announced;
+  assert.deepEqual(event.body.snapshots.map((s: { id: string }) => s.id), [taken.id]);
+
+  const listed = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
+  assert.equal(listed.snapshots.length, 1);
+  assert.equal(listed.snapshots[0].label, 'first');
+  assert.ok(listed.snapshots[0].size > 0);
+
+  const renamed = (await dc.customRequest(Requests.renameSnapshot, { id: taken.id, label: 'renamed' })).body as SaveSnapshotResult;
+  assert.equal(renamed.snapshot.label, 'renamed');
+  const relisted = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
+  assert.equal(relisted.snapshots[0].label, 'renamed');
+
+  const saved = (await dc.customRequest(Requests.resources, { snapshot: taken.id })).body as ResourcesResult;
+  assert.equal(saved.source, taken.id);
+  assert.equal(saved.processes.length, 1);
+  assert.ok(saved.processes[0].argv[0].endsWith('spin'));
+
+  await assert.rejects(dc.customRequest(Requests.renameSnapshot, { label: 'x' }), /"id" must be a non-empty string/);
+  await assert.rejects(dc.customRequest(Requests.deleteSnapshot, { id: 'no-such-snapshot' }), /no-such-snapshot/);
+
+  await dc.customRequest(Requests.deleteSnapshot, { id: taken.id });
+  const after = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
+  assert.deepEqual(after.snapshots, []);
+});
+
+test('a snapshot directory that cannot be created fails the launch, naming it', async (t) => {
+  const dc = await startClient(t);
+  const blocker = path.join(programs.dir, 'a-file');
+  fs.writeFileSync(blocker, 'not a directory');
+  // The user chose the directory: the launch fails, naming it.
+  await assert.rejects(dc.launch({ program: basic, snapshotDir: path.join(blocker, 'snaps') }), /"snapshotDir"/);
+});
