@@ -5,6 +5,7 @@
 import { ChildProcess, SpawnOptionsWithStdioTuple, StdioPipe, spawn } from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
+import * as path from 'path';
 import {
   MiAsyncRecord, MiRecord, MiResultRecord, MiStreamRecord, miString, parseMiLine,
 } from './miParser';
@@ -74,6 +75,10 @@ export class GdbProcess extends EventEmitter<GdbProcessEvents> implements MiConn
   /** Spawns gdb and waits until it answers a first command. */
   async start(options: GdbStartOptions = {}): Promise<void> {
     const gdbPath = options.gdbPath || 'gdb';
+    // Found here rather than by spawn: through the bash wrapper below a missing
+    // gdb would only show as bash's exit status 127.
+    const gdbFile = findExecutable(gdbPath, options.env?.PATH ?? process.env.PATH ?? '', options.cwd);
+    if (!gdbFile) throw new GdbUnavailableError(`gdb was not found ('${gdbPath}'). ${GDB_INSTALL_HINT}`);
     const gdbArgs = ['--interpreter=mi3', '-q', '-nx', ...(options.args ?? [])];
     const spawnOptions: SpawnOptionsWithStdioTuple<StdioPipe, StdioPipe, StdioPipe> = {
       cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'],
@@ -82,8 +87,8 @@ export class GdbProcess extends EventEmitter<GdbProcessEvents> implements MiConn
     // into the program (and into its snapshots): bash closes them, then becomes gdb.
     const leaked = inheritedFds();
     const child = leaked.length === 0 || !fs.existsSync('/bin/bash')
-      ? spawn(gdbPath, gdbArgs, spawnOptions)
-      : spawn('/bin/bash', ['-c', `${leaked.map((fd) => `exec ${fd}<&-`).join('; ')}; exec "$0" "$@"`, gdbPath, ...gdbArgs], spawnOptions);
+      ? spawn(gdbFile, gdbArgs, spawnOptions)
+      : spawn('/bin/bash', ['-c', `${leaked.map((fd) => `exec ${fd}<&-`).join('; ')}; exec "$0" "$@"`, gdbFile, ...gdbArgs], spawnOptions);
     this.child = child;
     const spawned = new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
@@ -200,6 +205,24 @@ export class GdbProcess extends EventEmitter<GdbProcessEvents> implements MiConn
     this.pending.clear();
     this.emit('exit', code, signal);
   }
+}
+
+/** The executable `name` resolves to (a path, or a name looked up in PATH), if any. */
+export function findExecutable(name: string, pathVar: string, cwd?: string): string | undefined {
+  const candidates = name.includes('/')
+    ? [path.resolve(cwd ?? process.cwd(), name)]
+    : pathVar.split(':').filter(Boolean).map((dir) => path.join(dir, name));
+  for (const file of candidates) {
+    try {
+      if (fs.statSync(file).isFile()) {
+        fs.accessSync(file, fs.constants.X_OK);
+        return file;
+      }
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
 }
 
 const O_CLOEXEC = 0o2000000;
