@@ -2,10 +2,12 @@
  * ckpt-inspect IMAGE: prints an image as JSON (native/PROTOCOL.md), after
  * checking it as the restorer would: magic, version, architecture, size, and
  * every section's checksum. A bad image gets a message and status 2.
+ * ckpt-inspect --core OUT IMAGE: writes the image as an ELF core file instead.
  */
 #define _GNU_SOURCE
 #include "../include/ckpt_hash.h"
 #include "../include/ckpt_image.h"
+#include "core.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,8 +111,14 @@ static struct ckpt_img_section *find(struct ckpt_img_section *sec, uint32_t n, u
 
 int main(int argc, char **argv)
 {
+	const char *core_out = 0;
+	if (argc == 4 && !strcmp(argv[1], "--core")) {
+		core_out = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: ckpt-inspect IMAGE\n");
+		fprintf(stderr, "usage: ckpt-inspect [--core OUT] IMAGE\n");
 		return 2;
 	}
 	path = argv[1];
@@ -182,6 +190,27 @@ int main(int argc, char **argv)
 	if (!ps || !ts || !fs || !ms || ps->size < sizeof(struct ckpt_img_proc))
 		die("the image lacks a required section");
 	struct ckpt_img_proc *p = data[ps - sec];
+	if (core_out) {
+		struct ckpt_img_memmap *cm = data[ms - sec];
+		struct ckpt_img_section *as = find(sec, h.nsections, CKPT_SEC_AUXV);
+		struct core_input in = {
+			.fd = fd, .proc = p, .threads = data[ts - sec],
+			.nthreads = (uint32_t)(ts->size / sizeof(struct ckpt_img_thread)), .mm = cm,
+			.regions = (struct ckpt_img_region *)(cm + 1),
+			.runs = (struct ckpt_img_run *)((struct ckpt_img_region *)(cm + 1) + cm->nregions),
+			.strings = (const char *)((struct ckpt_img_run *)((struct ckpt_img_region *)(cm + 1) + cm->nregions) + cm->nruns),
+			.memdata = find(sec, h.nsections, CKPT_SEC_MEMDATA),
+			.auxv = as ? data[as - sec] : 0, .auxv_size = as ? (uint32_t)as->size : 0,
+		};
+		if (!in.memdata || write_core(&in, core_out) < 0) {
+			fprintf(stderr, "ckpt-inspect: %s: cannot write the core file %s: %m\n", path, core_out);
+			return 2;
+		}
+		printf("{\"core\":");
+		json_str(core_out);
+		printf("}\n");
+		return 0;
+	}
 	p->comm[15] = 0;
 	p->exe[sizeof p->exe - 1] = 0;
 	p->cwd[sizeof p->cwd - 1] = 0;
