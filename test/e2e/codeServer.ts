@@ -78,6 +78,8 @@ export interface CodeServerOptions {
   /** Kept after stop() when set (for `npm start`, which prints it). */
   scratch?: string;
   extraSettings?: Record<string, unknown>;
+  /** Added to code-server's environment (its extension host inherits it). */
+  env?: Record<string, string>;
 }
 
 export interface CodeServer {
@@ -128,7 +130,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   }
   fs.writeFileSync(path.join(userDataDir, 'User', 'settings.json'),
     JSON.stringify({ ...USER_SETTINGS, ...opts.extraSettings }, null, 2));
-  const env = isolatedEnv(scratch);
+  const env = { ...isolatedEnv(scratch), ...opts.env };
   const common = ['--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
   if (opts.vsix) {
     execFileSync(process.execPath, [CODE_SERVER_ENTRY, ...common, '--install-extension', opts.vsix, '--force'], {
