@@ -1,0 +1,72 @@
+/**
+ * The snapshot part of a debugging pass in the real workbench: Save Snapshot on the
+ * debug toolbar, the new row in the Snapshots view, Continue, Restore from the row's
+ * inline button, and the editor back at the breakpoint with the earlier values.
+ */
+import assert from 'node:assert/strict';
+import { rowTexts, screenshot, until } from './browser';
+import type { Page } from './playwrightTypes';
+import {
+  clickToolbar, resourceRows, snapshotsPane, topFrame, variables, waitForStopAt, waitForVariable, Workbench,
+} from './workbenchFlow';
+
+/** The messages of the notifications now shown (errors from the extension land here). */
+export async function notifications(page: Page): Promise<string[]> {
+  return (await page.locator('.notifications-toasts .notification-list-item-message').allTextContents()).map((t) => t.trim());
+}
+
+/** Snapshot rows: a row of the Snapshots view reads "label hh:mm:ss · size · n process(es)". */
+async function snapshotRows(page: Page): Promise<string[]> {
+  return (await rowTexts(await snapshotsPane(page))).filter((r) => /\d+ process/.test(r));
+}
+
+/** Runs the snapshot steps; the program must be stopped at `line` with step = 1. */
+export async function snapshotPass(wb: Workbench, line: number): Promise<void> {
+  const { page } = wb;
+  await waitForVariable(page, 'step', '1');
+  const before = await variables(page);
+  assert.equal((await snapshotRows(page)).length, 0, 'no snapshot rows before saving');
+
+  const clicked = Date.now();
+  await clickToolbar(page, 'Save Snapshot');
+  const rows = await until('the new row in the Snapshots view', async () => {
+    const errors = (await notifications(page)).filter((n) => /could not/i.test(n));
+    if (errors.length > 0) throw new Error(`saving failed: ${errors.join(' | ')}`);
+    const r = await snapshotRows(page);
+    return r.length === 1 ? r : undefined;
+  }, 120_000, 25);
+  wb.timings.saveClickToRow = Date.now() - clicked;
+  assert.match(rows[0], /\d\d:\d\d:\d\d · [\d.]+ (B|KiB|MiB|GiB) · 1 process/);
+  await until('the status bar count', async () =>
+    (await page.locator('.statusbar-item', { hasText: '1 snapshot' }).count()) > 0, 15_000);
+  await screenshot(page, '05-saved');
+
+  await clickToolbar(page, 'Continue');
+  await waitForVariable(page, 'step', '2');
+  await waitForStopAt(page, line);
+  await screenshot(page, '06-continued');
+
+  const row = (await snapshotsPane(page)).locator('.monaco-list-row').first();
+  await row.hover();
+  const restoreClicked = Date.now();
+  await row.locator('.action-label[aria-label^="Restore Snapshot"]').click();
+  await waitForVariable(page, 'step', '1', 120_000);
+  wb.timings.restoreClickToValues = Date.now() - restoreClicked;
+  const frame = await waitForStopAt(page, line);
+  assert.match(frame, /^main/);
+  const after = await variables(page);
+  for (const name of ['step', 'start', 'acc']) {
+    assert.equal(after.get(name), before.get(name), `${name} is back to its value at the snapshot`);
+  }
+  // The editor shows the stop at the breakpoint line again.
+  await until('the editor\'s current-line decoration on the breakpoint line', async () =>
+    (await page.locator('.editor-instance .debug-top-stack-frame, .editor-instance .debug-top-stack-frame-line').count()) > 0, 15_000);
+  await until('the restored mark on the snapshot row', async () => (await snapshotRows(page)).some((r) => /restored/.test(r)), 30_000);
+  await screenshot(page, '07-restored');
+
+  const res = await resourceRows(page);
+  assert.ok(res.some((r) => /^\d+ → \d+/.test(r)), `a process row after the restore: ${JSON.stringify(res)}`);
+  assert.ok(res.some((r) => /^3\s*file .*journal\.log/.test(r)), `the journal.log fd row after the restore: ${JSON.stringify(res)}`);
+  await screenshot(page, '08-resources-after-restore');
+  assert.ok((await topFrame(page)).length > 0);
+}

@@ -1,0 +1,115 @@
+/**
+ * Extension-host tests of the snapshot commands against a real debug session: save
+ * (with a label), the Snapshots view and status bar, rename, inspect (Resources shows
+ * the snapshot's tables), restore (back at the breakpoint with the earlier values, the
+ * row marked) and delete. A separate entry point from index.ts: it needs an adapter
+ * that answers ckpt/saveSnapshot and ckpt/restoreSnapshot.
+ */
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { SnapshotInfo } from '../../../adapter/protocol';
+import type { CkptExtensionApi } from '../../../src/extension';
+import { Commands, SnapshotContext } from '../../../src/ids';
+import { ResourceItem } from '../../../src/resourcesView';
+import { SnapshotItem } from '../../../src/snapshotsView';
+import { Debugging, extensionApi, markerLine, startDebugging } from './debugSessionHelper';
+import { runCases, waitFor } from './harness';
+
+export async function run(): Promise<void> {
+  let api: CkptExtensionApi;
+  let dbg: Debugging | undefined;
+  let saved: SnapshotInfo | undefined;
+  const line = markerLine('#BP1');
+
+  async function snapshotItems(): Promise<SnapshotItem[]> {
+    return (await api.snapshots.getChildren()).filter((i): i is SnapshotItem => i instanceof SnapshotItem);
+  }
+
+  await runCases('snapshots', [
+    {
+      name: 'stops at #BP1 with step = 1',
+      fn: async () => {
+        api = await extensionApi();
+        dbg = await startDebugging('#BP1');
+        assert.equal((await dbg.topFrame()).line, line);
+        assert.equal(await dbg.evaluate('step'), '1');
+      },
+    },
+    {
+      name: 'Save Snapshot with a label adds a row and counts it in the status bar',
+      fn: async () => {
+        assert.ok(dbg);
+        const events = dbg.traffic.events('ckpt/snapshotsChanged').length;
+        saved = await vscode.commands.executeCommand<SnapshotInfo | undefined>(Commands.saveSnapshot, 'first stop');
+        assert.ok(saved, 'the command returns the new snapshot');
+        assert.equal(saved.label, 'first stop');
+        assert.equal(saved.processes, 1);
+        assert.ok(saved.size > 0);
+        await waitFor('a ckpt/snapshotsChanged event', () => dbg!.traffic.events('ckpt/snapshotsChanged').length > events, 15_000);
+        const items = await waitFor('the row', async () => { const i = await snapshotItems(); return i.length === 1 ? i : undefined; }, 15_000);
+        assert.equal(items[0].label, 'first stop');
+        assert.match(String(items[0].description), /^\d\d:\d\d:\d\d · .+ · 1 process$/);
+        assert.equal(items[0].contextValue, SnapshotContext.snapshot);
+        await waitFor('the status bar count', () => api.status.text === '$(history) 1 snapshot', 10_000);
+      },
+    },
+    {
+      name: 'Rename changes the row\'s label',
+      fn: async () => {
+        assert.ok(saved);
+        assert.equal(await vscode.commands.executeCommand(Commands.renameSnapshot, saved.id, 'step one'), true);
+        await waitFor('the renamed row', async () => (await snapshotItems())[0]?.label === 'step one', 15_000);
+      },
+    },
+    {
+      name: 'Inspect shows the snapshot\'s processes and files in Resources',
+      fn: async () => {
+        assert.ok(saved);
+        const [item] = await snapshotItems();
+        assert.equal(await vscode.commands.executeCommand(Commands.inspectSnapshot, item), true);
+        assert.equal(api.resources.inspected?.id, saved.id);
+        const rows = (await api.resources.getChildren()).filter((r): r is ResourceItem => r instanceof ResourceItem);
+        assert.equal(api.resources.lastTables?.source, saved.id);
+        assert.equal(rows.length, 1);
+        const kids = (await api.resources.getChildren(rows[0])) as ResourceItem[];
+        assert.ok(kids.some((k) => /journal\.log @11$/.test(String(k.description))), 'the file offset as saved');
+        api.resources.showLive();
+      },
+    },
+    {
+      name: 'Continue, then Restore: back at #BP1 with step = 1 and the row marked',
+      fn: async () => {
+        assert.ok(dbg && saved);
+        const stops = dbg.traffic.stops().length;
+        await dbg.session.customRequest('continue', { threadId: dbg.threadId });
+        await dbg.waitForStop(stops);
+        assert.equal(await dbg.evaluate('step'), '2');
+        const [item] = await snapshotItems();
+        assert.equal(await vscode.commands.executeCommand(Commands.restoreSnapshot, item), true);
+        await waitFor('step = 1 again', async () => {
+          try { return (await dbg!.evaluate('step')) === '1'; } catch { return false; }
+        }, 60_000);
+        assert.equal((await dbg.topFrame()).line, line);
+        assert.equal(await dbg.evaluate('acc.value'), '82');
+        const marked = await waitFor('the restored mark', async () => {
+          const [i] = await snapshotItems();
+          return i?.contextValue === SnapshotContext.restored ? i : undefined;
+        }, 15_000);
+        assert.match(String(marked.description), /restored$/);
+      },
+    },
+    {
+      name: 'Delete removes the row and the count',
+      fn: async () => {
+        assert.ok(saved);
+        const [item] = await snapshotItems();
+        assert.equal(await vscode.commands.executeCommand(Commands.deleteSnapshot, item), true);
+        await waitFor('no rows', async () => (await snapshotItems()).length === 0, 15_000);
+        await waitFor('the status bar count', () => api.status.text === '$(history) 0 snapshots', 10_000);
+        assert.equal(await vscode.commands.executeCommand(Commands.restoreSnapshot, saved.id), false, 'a deleted snapshot cannot be restored');
+      },
+    },
+  ], async () => {
+    if (dbg) await dbg.stop();
+  });
+}
