@@ -112,6 +112,8 @@ const SCENARIOS: Scenario[] = [
   { name: 'fpu', what: 'x87, ymm0-15, zmm16-24 and k1 registers and MXCSR survive' },
   { name: 'memory_layout', what: 'program break, guard and read-only pages, private and shared mappings, sparse memory' },
   { name: 'process_state', what: 'cwd, umask, resource limits, personality and thread names' },
+  { name: 'pipe_self', what: 'a pipe inside one process keeps its unread data and flags' },
+  { name: 'fork_pipe', what: 'parent and child joined by a full pipe lose and repeat no record' },
 ];
 
 for (const s of SCENARIOS) {
