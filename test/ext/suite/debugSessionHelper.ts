@@ -70,7 +70,8 @@ export interface Debugging {
   stop(): Promise<void>;
 }
 
-export async function startDebugging(marker: string): Promise<Debugging> {
+/** Starts the workspace's launch configuration, or `config` when given. */
+export async function startDebugging(marker: string, config?: vscode.DebugConfiguration): Promise<Debugging> {
   registerTracker();
   const folder = workspaceFolder();
   for (const f of ['journal', 'journal.log', '.ckpt']) fs.rmSync(path.join(folder.uri.fsPath, f), { recursive: true, force: true });
@@ -85,8 +86,8 @@ export async function startDebugging(marker: string): Promise<Debugging> {
       if (s.type === DEBUG_TYPE) { d.dispose(); resolve(s); }
     });
   });
-  const ok = await vscode.debug.startDebugging(folder, LAUNCH_NAME);
-  if (!ok) throw new Error(`could not start "${LAUNCH_NAME}"`);
+  const ok = await vscode.debug.startDebugging(folder, config ?? LAUNCH_NAME);
+  if (!ok) throw new Error(`could not start "${config?.name ?? LAUNCH_NAME}"`);
   const session = await started;
   await waitFor('the first stop', () => traffic.stops().length >= 1, 90_000);
   const threadId = Number(traffic.stops()[0].body?.threadId ?? 1);

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import type { CkptExtensionApi } from '../../../src/extension';
 import { Commands } from '../../../src/ids';
+import { DynamicConfigurations } from '../../../src/configurationProvider';
 import { ResourceItem } from '../../../src/resourcesView';
 import { Debugging, extensionApi, markerLine, startDebugging, workspaceFolder } from './debugSessionHelper';
 import { runCases, waitFor } from './harness';
@@ -53,6 +54,7 @@ export async function run(): Promise<void> {
         assert.equal(await dbg.evaluate('step'), '1');
         assert.equal(api.tracker.current, dbg.session);
         assert.ok(fs.existsSync(`${workspaceFolder().uri.fsPath}/journal`), 'the program was built');
+        assert.equal(childNodePids().length, 1, 'the adapter runs as a node child speaking DAP on stdio');
       },
     },
     {
@@ -133,7 +135,59 @@ export async function run(): Promise<void> {
         dbg = undefined;
       },
     },
+    {
+      name: 'the dynamic configuration builds and debugs the active C file',
+      fn: async () => {
+        const source = vscode.Uri.file(`${workspaceFolder().uri.fsPath}/journal.c`);
+        await vscode.window.showTextDocument(source);
+        const [config] = new DynamicConfigurations().provideDebugConfigurations();
+        assert.ok(config, 'a configuration is offered for journal.c');
+        assert.equal(config.type, 'ckpt');
+        assert.equal(config.name, 'Checkpoint: build and debug journal.c');
+        assert.equal(config.build, source.fsPath);
+        dbg = await startDebugging('#BP1', config);
+        assert.equal((await dbg.topFrame()).line, line);
+        assert.equal(await dbg.evaluate('start'), '27');
+        await dbg.stop();
+        dbg = undefined;
+      },
+    },
+    {
+      name: 'the adapter also runs inside the extension host (ckpt.adapter.inProcess)',
+      fn: async () => {
+        const cfg = vscode.workspace.getConfiguration('ckpt');
+        await cfg.update('adapter.inProcess', true, vscode.ConfigurationTarget.Global);
+        try {
+          const pidsBefore = childNodePids();
+          dbg = await startDebugging('#BP1');
+          assert.equal((await dbg.topFrame()).line, line);
+          assert.equal(await dbg.evaluate('step'), '1');
+          assert.deepEqual(childNodePids().filter((p) => !pidsBefore.includes(p)), [], 'no adapter process was started');
+          const [p] = await waitFor('a process row', async () => { const r = await processRows(); return r.length > 0 ? r : undefined; }, 30_000);
+          assert.match(String(p.label), /^\d+ → \d+$/);
+          await dbg.stop();
+          dbg = undefined;
+        } finally {
+          await cfg.update('adapter.inProcess', undefined, vscode.ConfigurationTarget.Global);
+        }
+      },
+    },
   ], async () => {
     if (dbg) await dbg.stop();
   });
+}
+
+/** Node processes that are children of this extension host (stdio debug adapters are). */
+function childNodePids(): number[] {
+  const pids: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('debugAdapter.js')) pids.push(Number(d));
+    } catch { /* gone meanwhile */ }
+  }
+  return pids;
 }
