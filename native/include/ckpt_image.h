@@ -42,6 +42,7 @@ enum ckpt_section_type {
 	CKPT_SEC_MEMDATA = 6, /* page contents */
 	CKPT_SEC_AUXV = 7,    /* the saved auxiliary vector, as /proc/self/auxv */
 	CKPT_SEC_FDDATA = 8,  /* bytes that were waiting in pipes, see ckpt_img_fd */
+	CKPT_SEC_ZOMBIES = 9, /* struct ckpt_img_zombie[]: exited children not yet reaped */
 	CKPT_SEC_PLUGIN = 100 /* a plugin's own section; name in the table entry */
 };
 
@@ -110,6 +111,13 @@ struct ckpt_img_signals {
 enum ckpt_fd_kind {
 	CKPT_FD_FILE = 1, CKPT_FD_DIR, CKPT_FD_DEVICE, CKPT_FD_TTY, CKPT_FD_FIFO,
 	CKPT_FD_PIPE, CKPT_FD_SOCKET, CKPT_FD_OTHER, CKPT_FD_STDIO
+};
+
+struct ckpt_img_zombie {
+	int32_t vpid;
+	int32_t code;   /* siginfo si_code: CLD_EXITED, CLD_KILLED, CLD_DUMPED */
+	int32_t status; /* exit status or signal */
+	int32_t pad;
 };
 
 struct ckpt_img_fd {

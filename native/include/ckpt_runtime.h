@@ -10,6 +10,10 @@
 #include <stdint.h>
 
 #define CKPT_MAX_THREADS 1024
+#define CKPT_MAX_PROCS 256
+/* virtual PIDs handed out when a new process's real PID is already some other
+ * process's virtual one: above any real PID */
+#define CKPT_VPID_BASE 4194304
 #define CKPT_SOCK_PATH_MAX 108
 
 struct ckpt_thread_slot {
@@ -45,6 +49,11 @@ struct ckpt_runtime {
 	volatile int32_t go;       /* restart: main thread says "run" */
 	int32_t pad;
 	struct ckpt_restart_info restart;
+	/* virtual ↔ real PIDs of the other processes of the computation (the
+	 * restorer fills it; identity for processes not listed) */
+	int32_t npids;
+	int32_t pad2;
+	struct { int32_t vpid, pid; } pidmap[CKPT_MAX_PROCS];
 	struct ckpt_thread_slot threads[CKPT_MAX_THREADS];
 };
 

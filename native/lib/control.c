@@ -93,7 +93,7 @@ void ckpt_control_connect(int restored, uint64_t restore_us)
 
 /* Reads one order line. The coordinator writes the order before it sends the
  * signal, so it is normally there already; wait a little for a slow writer. */
-int ckpt_control_read_order(char *buf, size_t n)
+int ckpt_control_read_order(char *buf, size_t n, int first_wait_ms)
 {
 	int fd = ckpt_rt.ctl_fd;
 	size_t len = 0;
@@ -101,7 +101,7 @@ int ckpt_control_read_order(char *buf, size_t n)
 		return -1;
 	for (int tries = 0; tries < 50 && len + 1 < n;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		long r = SYS3(SYS_poll, &p, 1, len ? 100 : 20);
+		long r = SYS3(SYS_poll, &p, 1, len ? 100 : first_wait_ms);
 		if (r == -4)
 			continue;
 		if (r <= 0) {

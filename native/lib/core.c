@@ -248,6 +248,61 @@ static void answer_status(void)
 	ckpt_control_send(buf);
 }
 
+#define MAX_SKIPPED 256
+static uint64_t skipped[MAX_SKIPPED];
+static int skipped_count;
+
+int ckpt_pipe_skipped(uint64_t ino)
+{
+	for (int i = 0; i < skipped_count; i++)
+		if (skipped[i] == ino)
+			return 1;
+	return 0;
+}
+
+/* "skipPipes":[ino,...]: pipes whose contents another process saves */
+static void parse_skipped(const char *order)
+{
+	const char *p = order;
+	for (; *p; p++)
+		if (ckpt_startswith(p, "\"skipPipes\""))
+			break;
+	while (*p && *p != '[')
+		p++;
+	if (!*p)
+		return;
+	p++;
+	while (*p && *p != ']' && skipped_count < MAX_SKIPPED) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p < '0' || *p > '9')
+			break;
+		skipped[skipped_count++] = (uint64_t)ckpt_parse_long(&p);
+	}
+}
+
+static void answer_stopped(int ok)
+{
+	char buf[1200];
+	struct ckpt_json j;
+	ckpt_json_begin(&j, buf, sizeof buf - 2);
+	ckpt_json_open(&j, '{');
+	ckpt_json_key(&j, "type");
+	ckpt_json_str(&j, "stopped");
+	ckpt_json_key(&j, "ok");
+	ckpt_json_raw(&j, ok ? "true" : "false");
+	ckpt_json_key(&j, "vpid");
+	ckpt_json_int(&j, ckpt_rt.vpid);
+	if (!ok) {
+		ckpt_json_key(&j, "error");
+		ckpt_json_str(&j, fail_msg[0] ? fail_msg : "the process could not be stopped");
+	}
+	ckpt_json_close(&j, '}');
+	buf[j.len] = '\n';
+	buf[j.len + 1] = 0;
+	ckpt_control_send(buf);
+}
+
 static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pause_ns, uint64_t write_ns)
 {
 	char buf[8192];
@@ -305,7 +360,7 @@ static void leader(ucontext_t *uc)
 	char kill_flag[8] = "", hold_flag[8] = "";
 	fail_msg[0] = 0;
 	hold_mode = 0;
-	if (ckpt_control_read_order(order, sizeof order) < 0)
+	if (ckpt_control_read_order(order, sizeof order, 20) < 0)
 		return; /* a stray signal: nothing was ordered */
 	char cmd[32];
 	if (!order_field(order, "cmd", cmd, sizeof cmd))
@@ -323,21 +378,47 @@ static void leader(ucontext_t *uc)
 	order_field(order, "hold", hold_flag, sizeof hold_flag);
 	hold_mode = !__builtin_strcmp(hold_flag, "true");
 
+	char sync_flag[8] = "";
+	order_field(order, "sync", sync_flag, sizeof sync_flag);
+	int sync = !__builtin_strcmp(sync_flag, "true");
+	skipped_count = 0;
+
 	uint64_t t0 = ckpt_now_ns();
 	ckpt_generation++;
 	__atomic_store_n(&ckpt_rt.parked, 0, __ATOMIC_RELEASE);
 	capture_self(uc);
 	int ok = stop_all_threads() == 0;
 	uint64_t t1 = ckpt_now_ns();
+	int kill_after = !__builtin_strcmp(kill_flag, "true");
+	if (sync) {
+		/* Several processes: every one is stopped before any is saved, and
+		 * none goes on before all are saved (pipes between them are drained
+		 * and refilled while everyone is still). */
+		answer_stopped(ok);
+		if (!ok)
+			return;
+		if (ckpt_control_read_order(order, sizeof order, 120000) < 0 || !order_field(order, "cmd", cmd, sizeof cmd) ||
+		    __builtin_strcmp(cmd, "write"))
+			goto resume; /* aborted: nothing written */
+		parse_skipped(order);
+	}
 	long size = ok ? write_image(image) : -1;
 	ok = size >= 0;
 	uint64_t t2 = ckpt_now_ns();
 	answer_checkpoint(ok, image, size, t2 - t0, t2 - t1);
-	if (ok && !__builtin_strcmp(kill_flag, "true")) {
+	if (sync) {
+		if (ckpt_control_read_order(order, sizeof order, 120000) >= 0 && order_field(order, "cmd", cmd, sizeof cmd) &&
+		    !__builtin_strcmp(cmd, "kill") && ok)
+			kill_after = 1;
+		else
+			kill_after = 0;
+	}
+	if (ok && kill_after) {
 		/* hibernate: nothing after the saved state may run */
 		for (;;)
 			SYS2(SYS_kill, ckpt_rt.real_pid, SIGKILL);
 	}
+resume:
 	for (int i = nplugins - 1; i >= 0; i--)
 		if (plugins[i]->resume)
 			plugins[i]->resume();
@@ -402,7 +483,8 @@ static void child_after_fork(void)
 {
 	ckpt_rt.real_pid = (int)SYS0(SYS_getpid);
 	ckpt_rt.vppid = ckpt_rt.vpid;
-	ckpt_rt.vpid = ckpt_rt.real_pid;
+	/* the same rule the parent's fork() applies to the value it returns */
+	ckpt_rt.vpid = ckpt_pid_for_new_child(ckpt_rt.real_pid);
 	ckpt_rt.busy = 0;
 	ckpt_threads_reset_after_fork();
 	ckpt_rt.ctl_fd = -1; /* the inherited one is the parent's */

@@ -51,7 +51,9 @@ int ckpt_format(char *buf, size_t n, const char *fmt, __builtin_va_list ap);
 /* the engine connection */
 void ckpt_control_connect(int restored, uint64_t restore_us);
 void ckpt_control_send(const char *line);
-int ckpt_control_read_order(char *buf, size_t n);
+int ckpt_control_read_order(char *buf, size_t n, int first_wait_ms);
+/* files plugin: pipes another process of the computation saves */
+int ckpt_pipe_skipped(uint64_t ino);
 int ckpt_control_fd_is_ours(int fd);
 
 /* JSON writer state */
@@ -74,6 +76,12 @@ int ckpt_threads_real_of_pthread(uint64_t pthread);
 void ckpt_threads_reset_after_fork(void);
 int ckpt_threads_count_captured(void);
 
+
+/* ids plugin: virtual ↔ real PIDs across the computation */
+int ckpt_pid_real(pid_t v);
+int ckpt_pid_virtual(pid_t r);
+void ckpt_pid_add(pid_t v, pid_t r);
+int ckpt_pid_for_new_child(pid_t real);
 
 /* the image being written (core) */
 int ckpt_writer_fd(struct ckpt_writer *w);

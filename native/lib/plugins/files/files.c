@@ -66,9 +66,18 @@ static int ends_with_deleted(const char *p)
 static char *pipe_data;
 static uint64_t pipe_data_len;
 
+/* Each pipe is drained once, whatever number of read ends it has. */
+static uint64_t drained[256];
+static int ndrained;
+
 /* Reads out what waits in the pipe behind fd and puts it back. */
 static int drain_pipe(int fd, struct ckpt_img_fd *rec)
 {
+	for (int i = 0; i < ndrained; i++)
+		if (drained[i] == rec->ino)
+			return 0;
+	if (ndrained < 256)
+		drained[ndrained++] = rec->ino;
 	if (!pipe_data) {
 		long m = SYS6(SYS_mmap, 0, PIPE_DATA_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 			      -1, 0);
@@ -122,6 +131,7 @@ static int write_pipe_data(struct ckpt_writer *w)
 static int files_checkpoint(struct ckpt_writer *w)
 {
 	pipe_data_len = 0;
+	ndrained = 0;
 	static struct ckpt_img_fd rec;
 	char buf[4096];
 	int image_fd = ckpt_writer_fd(w);
@@ -166,7 +176,8 @@ static int files_checkpoint(struct ckpt_writer *w)
 				ckpt_fail("fd %d: file %s was deleted and cannot be reopened at restart", fd, rec.path);
 				goto fail;
 			}
-			if (rec.kind == CKPT_FD_PIPE && (rec.flags & O_ACCMODE) == O_RDONLY && drain_pipe(fd, &rec) < 0)
+			if (rec.kind == CKPT_FD_PIPE && (rec.flags & O_ACCMODE) == O_RDONLY && !ckpt_pipe_skipped(rec.ino) &&
+			    drain_pipe(fd, &rec) < 0)
 				goto fail;
 			if (rec.kind == CKPT_FD_OTHER) {
 				ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid,

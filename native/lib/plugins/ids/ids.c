@@ -10,15 +10,67 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+/* virtual → real for any process of the computation; identity when unknown */
+int ckpt_pid_real(pid_t v)
+{
+	if (v == ckpt_rt.vpid)
+		return ckpt_rt.real_pid;
+	for (int i = 0; i < ckpt_rt.npids && i < CKPT_MAX_PROCS; i++)
+		if (ckpt_rt.pidmap[i].vpid == v)
+			return ckpt_rt.pidmap[i].pid;
+	return v;
+}
+
+int ckpt_pid_virtual(pid_t r)
+{
+	if (r == ckpt_rt.real_pid)
+		return ckpt_rt.vpid;
+	for (int i = 0; i < ckpt_rt.npids && i < CKPT_MAX_PROCS; i++)
+		if (ckpt_rt.pidmap[i].pid == r)
+			return ckpt_rt.pidmap[i].vpid;
+	return r;
+}
+
+static int vpid_taken(pid_t v)
+{
+	if (v == ckpt_rt.vpid)
+		return 1;
+	for (int i = 0; i < ckpt_rt.npids && i < CKPT_MAX_PROCS; i++)
+		if (ckpt_rt.pidmap[i].vpid == v)
+			return 1;
+	return 0;
+}
+
+void ckpt_pid_add(pid_t v, pid_t r)
+{
+	if (v == r && !vpid_taken(v))
+		return; /* identity needs no entry */
+	if (ckpt_rt.npids < CKPT_MAX_PROCS) {
+		ckpt_rt.pidmap[ckpt_rt.npids].vpid = v;
+		ckpt_rt.pidmap[ckpt_rt.npids].pid = r;
+		ckpt_rt.npids++;
+	}
+}
+
+/* The virtual PID of a new child: its real one, unless that already names
+ * another process of the computation (after a restart real PIDs are reused). */
+int ckpt_pid_for_new_child(pid_t real)
+{
+	return vpid_taken(real) ? real + CKPT_VPID_BASE : real;
+}
+
+/* pid arguments: >0 a process, <-1 a process group, 0 and -1 as they are */
 static int real_pid_of(pid_t pid)
 {
-	if (pid == ckpt_rt.vpid)
-		return ckpt_rt.real_pid;
-	if (pid == -ckpt_rt.vpid)
-		return -ckpt_rt.real_pid;
+	if (pid > 0)
+		return ckpt_pid_real(pid);
+	if (pid < -1)
+		return -ckpt_pid_real(-pid);
 	return pid;
 }
 
@@ -94,3 +146,111 @@ CKPT_EXPORT long syscall(long n, ...)
 	default: return ret_errno(ckpt_sys(n, a, b, c, d, e, f));
 	}
 }
+
+CKPT_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
+{
+	return (pid_t)ckpt_pid_virtual((pid_t)ret_errno(SYS4(SYS_wait4, real_pid_of(pid), status, options, 0)));
+}
+
+CKPT_EXPORT pid_t wait(int *status) { return waitpid(-1, status, 0); }
+
+CKPT_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	return (pid_t)ckpt_pid_virtual((pid_t)ret_errno(SYS4(SYS_wait4, real_pid_of(pid), status, options, ru)));
+}
+
+CKPT_EXPORT int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
+{
+	if (type == P_PID || type == P_PGID)
+		id = (id_t)ckpt_pid_real((pid_t)id);
+	long r = ret_errno(SYS6(SYS_waitid, type, id, info, options, 0, 0));
+	if (r == 0 && info && info->si_pid)
+		info->si_pid = ckpt_pid_virtual(info->si_pid);
+	return (int)r;
+}
+
+CKPT_EXPORT pid_t getpgid(pid_t pid)
+{
+	return (pid_t)ckpt_pid_virtual((pid_t)ret_errno(SYS1(SYS_getpgid, real_pid_of(pid))));
+}
+
+CKPT_EXPORT pid_t getpgrp(void) { return getpgid(0); }
+
+CKPT_EXPORT int setpgid(pid_t pid, pid_t pgid)
+{
+	return (int)ret_errno(SYS2(SYS_setpgid, real_pid_of(pid), real_pid_of(pgid)));
+}
+
+CKPT_EXPORT pid_t getsid(pid_t pid)
+{
+	return (pid_t)ckpt_pid_virtual((pid_t)ret_errno(SYS1(SYS_getsid, real_pid_of(pid))));
+}
+
+CKPT_EXPORT pid_t fork(void)
+{
+	static pid_t (*real)(void);
+	if (!real)
+		real = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
+	pid_t child = real();
+	if (child > 0) {
+		/* the child computed the same virtual PID in its atfork handler */
+		pid_t v = ckpt_pid_for_new_child(child);
+		if (v != child)
+			ckpt_pid_add(v, child);
+		return v;
+	}
+	return child;
+}
+
+/* Exited children that the parent has not reaped are saved so that the
+ * restored parent can still wait for them. */
+static int ids_checkpoint(struct ckpt_writer *w)
+{
+	char path[64], buf[4096];
+	if (ckpt_section_begin(w, CKPT_SEC_ZOMBIES, 0) < 0)
+		return -1;
+	const char *prefix = "/proc/self/task/";
+	for (int i = 0; i < CKPT_MAX_THREADS; i++) {
+		if (!ckpt_rt.threads[i].used)
+			continue;
+		/* /proc/self/task/<tid>/children */
+		size_t n = 0;
+		for (const char *p = prefix; *p; p++)
+			path[n++] = *p;
+		char num[16];
+		int k = 0, t = ckpt_rt.threads[i].tid;
+		do {
+			num[k++] = (char)('0' + t % 10);
+			t /= 10;
+		} while (t);
+		while (k)
+			path[n++] = num[--k];
+		for (const char *p = "/children"; *p; p++)
+			path[n++] = *p;
+		path[n] = 0;
+		if (ckpt_read_file(path, buf, sizeof buf) <= 0)
+			continue;
+		for (const char *p = buf; *p;) {
+			long child = ckpt_parse_long(&p);
+			while (*p == ' ' || *p == '\n')
+				p++;
+			if (child <= 0)
+				break;
+			siginfo_t si;
+			__builtin_memset(&si, 0, sizeof si);
+			if (SYS6(SYS_waitid, P_PID, child, &si, WEXITED | WNOHANG | WNOWAIT, 0, 0) == 0 && si.si_pid) {
+				struct ckpt_img_zombie z = { ckpt_pid_virtual((pid_t)child), si.si_code, si.si_status, 0 };
+				if (ckpt_section_write(w, &z, sizeof z) < 0)
+					return -1;
+			}
+		}
+	}
+	return ckpt_section_end(w);
+}
+
+static const struct ckpt_plugin ids_plugin = {
+	.name = "ids",
+	.order = 40,
+	.checkpoint = ids_checkpoint,
+};
+CKPT_PLUGIN(ids_plugin)
