@@ -244,11 +244,21 @@ export class Run {
     return this.start(`ckpt restart ${id}`, process.execPath, [CKPT_JS, 'restart', '--dir', dir, id]);
   }
 
-  /** `ckpt checkpoint --kill`; returns the snapshot id. */
-  async checkpointKill(dir: string, label?: string): Promise<string> {
+  /**
+   * `ckpt checkpoint --kill`; returns the snapshot id. On failure the error
+   * also shows how `program` (the launch or restart being saved) ended.
+   */
+  async checkpointKill(dir: string, program?: LineProcess, label?: string): Promise<string> {
     const args = ['checkpoint', '--dir', dir, '--kill'];
     if (label) args.push('--label', label);
-    return snapshotIdFrom((await ckptOk(args)).stdout);
+    try {
+      return snapshotIdFrom((await ckptOk(args)).stdout);
+    } catch (err) {
+      if (!program) throw err;
+      await program.waitExit(10_000).catch(() => undefined);
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new Error(`${msg}\n--- the program being saved ---\n${program.describe()}`);
+    }
   }
 
   /** Notes the computation's live pids so cleanup can end them. */

@@ -72,7 +72,7 @@ async function checkpointRestartCheck(s: Scenario): Promise<void> {
     const go = path.join(work, 'go');
     const launch = run.launch(dir, bin, [go, work]);
     await launch.waitForLine(/^ready$/);
-    const id = await run.checkpointKill(dir);
+    const id = await run.checkpointKill(dir, launch);
     await launch.waitExit();
     assert.ok(
       !launch.lines.some((l) => /^(PASS|FAIL)/.test(l)),
@@ -112,6 +112,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'fpu', what: 'x87, ymm0-15, zmm16-24 and k1 registers and MXCSR survive' },
   { name: 'memory_layout', what: 'program break, guard and read-only pages, private and shared mappings, sparse memory' },
   { name: 'process_state', what: 'cwd, umask, resource limits, personality and thread names' },
+  { name: 'locale_iconv', what: 'a UTF-8 locale and an open iconv converter keep working' },
   { name: 'pipe_self', what: 'a pipe inside one process keeps its unread data and flags' },
   { name: 'fork_pipe', what: 'parent and child joined by a full pipe lose and repeat no record' },
 ];
@@ -129,7 +130,7 @@ test('scenario replay: one snapshot restarted three times continues identically 
     const go = path.join(work, 'go');
     const launch = run.launch(dir, bin, [go, work]);
     await launch.waitForLine(/^ready$/);
-    const id = await run.checkpointKill(dir);
+    const id = await run.checkpointKill(dir, launch);
     await launch.waitExit();
     const launchSteps = numbered(launch.lines, 'step');
     const lastBefore = launchSteps[launchSteps.length - 1];
@@ -173,7 +174,7 @@ test('scenario generations: three generations of checkpoint -> restart -> checkp
     const outputs: string[][] = [];
     const ids: string[] = [];
     for (let gen = 1; gen <= 3; gen++) {
-      const id = await run.checkpointKill(dir, `generation ${gen}`);
+      const id = await run.checkpointKill(dir, current, `generation ${gen}`);
       await current.waitExit();
       outputs.push(current.lines);
       ids.push(id);
@@ -267,7 +268,7 @@ test('real program: perl -e loop checkpointed mid-run prints what an uninterrupt
     const dir = path.join(run.tempDir('ckpt-scn-perl-'), 'ckpt');
     const launch = run.launch(dir, which('perl'), ['-e', PERL_SCRIPT]);
     await launch.waitForLine(/^progress /);
-    const id = await run.checkpointKill(dir);
+    const id = await run.checkpointKill(dir, launch);
     await launch.waitExit();
     assert.ok(!launch.lines.some((l) => l.startsWith('sum ')), `perl finished before the checkpoint:\n${launch.describe()}`);
     const restart = run.restart(dir, id);
@@ -294,7 +295,7 @@ async function compressorTest(tool: string, args: string[], suffix: string, mib:
     const out = path.join(work, `input.txt${suffix}`);
     const launch = run.launch(dir, which(tool), [...args, path.join(work, 'input.txt')]);
     await waitForBytes(out, launch);
-    const id = await run.checkpointKill(dir);
+    const id = await run.checkpointKill(dir, launch);
     await launch.waitExit();
     const atCheckpoint = fs.statSync(out).size;
     assert.ok(atCheckpoint < refSize, `${tool} had already written all ${refSize} bytes at the checkpoint`);
