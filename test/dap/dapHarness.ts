@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import type { TestContext } from 'node:test';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -57,6 +57,35 @@ export class TestClient extends DebugClient {
     for (const name of ['exited', 'terminated', 'stopped', 'breakpoint', 'thread']) {
       this.on(name, (e: DebugProtocol.Event) => this.events.push(e));
     }
+  }
+
+  /**
+   * Answers the adapter's `runInTerminal` requests as an editor would, with a
+   * pseudo-terminal made by `script`; what the terminal shows is collected.
+   */
+  serveTerminals(t: TestContext): { text: () => string } {
+    let shown = '';
+    const client = this as unknown as {
+      dispatch(body: string): void;
+      outputStream: NodeJS.WritableStream;
+    };
+    const original = client.dispatch.bind(this);
+    client.dispatch = (body: string) => {
+      const msg = JSON.parse(body) as DebugProtocol.ProtocolMessage;
+      if (msg.type !== 'request') return original(body);
+      const req = msg as DebugProtocol.RunInTerminalRequest;
+      const command = req.arguments.args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+      const term = spawn('script', ['-qfec', command, '/dev/null'], { cwd: req.arguments.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+      term.stdout.on('data', (d: Buffer) => { shown += d.toString('utf8'); });
+      t.after(() => { term.kill('SIGKILL'); });
+      const response: DebugProtocol.RunInTerminalResponse = {
+        type: 'response', seq: 0, request_seq: req.seq, command: req.command, success: true,
+        body: { processId: term.pid },
+      };
+      const json = JSON.stringify(response);
+      client.outputStream.write(`Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n${json}`, 'utf8');
+    };
+    return { text: () => shown };
   }
 
   /** All output of one category so far, concatenated. */

@@ -147,3 +147,20 @@ test('terminate ends a program that is running', async (t) => {
   while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal(processAlive(pid), false, 'the program is gone');
 });
+
+test('"console": "integratedTerminal" runs the program on the client\'s terminal', async (t) => {
+  const dc = await startClient(t);
+  const terminal = dc.serveTerminals(t);
+  const terminated = dc.eventSeen('terminated');
+  await Promise.all([
+    dc.waitForEvent('initialized').then(() => dc.configurationDoneRequest()),
+    dc.initializeRequest({ adapterID: 'ckpt', supportsRunInTerminalRequest: true, linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' })
+      .then(() => dc.launchRequest({ program: basic, console: 'integratedTerminal' } as never)),
+  ]);
+  await terminated;
+  const deadline = Date.now() + 30000;
+  while (!terminal.text().includes('basic: total=30') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.match(terminal.text(), /basic: started with 0 args/);
+  assert.match(terminal.text(), /basic: total=30/);
+  assert.doesNotMatch(dc.outputText('stdout'), /basic:/, 'the output went to the terminal, not to the debug console');
+});
