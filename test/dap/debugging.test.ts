@@ -178,3 +178,23 @@ test('stopOnEntry stops in main before any of its code runs', async (t) => {
   assert.equal(frame.name, 'main');
   assert.equal(dc.outputText('stdout'), '', 'nothing printed yet');
 });
+
+test('a breakpoint set while the program runs is hit', async (t) => {
+  const dc = await startClient(t);
+  const spin = programs.build('spin');
+  await Promise.all([dc.configurationSequence(), dc.launch({ program: spin })]);
+  await dc.outputContains('spin: running');
+  const stopped = dc.nextStop();
+  const set = await dc.setBreakpointsRequest({ source: { path: sourceOf('spin.c') }, breakpoints: [{ line: lineOf('spin.c', 'SPIN') }] });
+  assert.equal(set.body.breakpoints[0].verified, true);
+  const stop = await stopped;
+  assert.equal(stop.body.reason, 'breakpoint');
+  const frame = await dc.topFrame(stop.body.threadId);
+  assert.equal(frame.line, lineOf('spin.c', 'SPIN'));
+  // Removing it lets the program run on; pause then finds it elsewhere in the loop.
+  await dc.setBreakpointsRequest({ source: { path: sourceOf('spin.c') }, breakpoints: [] });
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  const paused = dc.nextStop();
+  await dc.pauseRequest({ threadId: stop.body.threadId });
+  assert.equal((await paused).body.reason, 'pause');
+});
