@@ -7,14 +7,6 @@
  */
 #include "rt.h"
 
-struct open_file {
-	int target;   /* fd number in the program */
-	int temp;     /* where the restorer holds it now */
-	int cloexec;
-	int64_t offset;
-	int32_t setfl; /* flags to set after installing, -1: none */
-};
-
 static struct open_file *files;
 static uint32_t nfiles;
 
@@ -28,6 +20,7 @@ void files_preflight(struct image *im)
 {
 	files = arena_alloc((im->nfds + 1) * sizeof *files);
 	memset(files, 0, (im->nfds + 1) * sizeof *files);
+	nfiles = 0;
 	for (uint32_t i = 0; i < im->nfds; i++) {
 		struct ckpt_img_fd *f = &im->fds[i];
 		f->path[sizeof f->path - 1] = 0;
@@ -49,6 +42,8 @@ void files_preflight(struct image *im)
 		files[nfiles].setfl = -1;
 		nfiles++;
 	}
+	im->files = files;
+	im->nfiles = nfiles;
 }
 
 struct linux_dirent64 {
@@ -132,63 +127,104 @@ static void make_pipes_and_sockets(struct image *im, int top)
 				fail_num("cannot recreate socket fd ", f->fd, "");
 			sys1(NR_close, sv[1]); /* its peer is gone */
 			add(f->fd, lift(sv[0], top), f);
-			continue;
+		} else if (f->kind == CKPT_FD_PIPE) {
+			int end = pipe_end(f->ino, (f->flags & O_ACCMODE) == O_RDONLY);
+			long fd = end < 0 ? end : sys3(NR_fcntl, end, F_DUPFD_CLOEXEC, top);
+			if (fd < 0)
+				fail_num("cannot recreate pipe fd ", f->fd, "");
+			add(f->fd, (int)fd, f);
 		}
-		if (f->kind != CKPT_FD_PIPE)
-			continue;
-		int seen = 0;
-		for (uint32_t k = 0; k < i; k++)
-			if (im->fds[k].kind == CKPT_FD_PIPE && im->fds[k].ino == f->ino)
-				seen = 1;
-		if (seen)
-			continue; /* made with the first end of the same pipe */
-		int p[2];
-		long r = sys2(NR_pipe2, p, O_CLOEXEC);
-		if (r < 0)
-			fail_num("cannot recreate pipe fd ", f->fd, "");
-		p[0] = lift(p[0], top);
-		p[1] = lift(p[1], top);
-		for (uint32_t k = i; k < im->nfds; k++) {
-			struct ckpt_img_fd *e = &im->fds[k];
-			if (e->kind != CKPT_FD_PIPE || e->ino != f->ino)
+	}
+}
+
+/* Pipes are made before the processes of a tree part ways, so that the ends
+ * that lead from one to another are one pipe again; the bytes saved for it go
+ * in once. An end whose peer was outside the computation gets a pipe whose
+ * other end nobody holds. */
+static struct shared_pipe *pipes;
+static uint32_t npipes;
+
+void pipes_create(struct image *ims, uint32_t n)
+{
+	uint32_t cap = 0;
+	for (uint32_t k = 0; k < n; k++)
+		cap += ims[k].nfds;
+	pipes = arena_alloc((cap + 1) * sizeof *pipes);
+	for (uint32_t k = 0; k < n; k++) {
+		for (uint32_t i = 0; i < ims[k].nfds; i++) {
+			struct ckpt_img_fd *f = &ims[k].fds[i];
+			if (f->kind != CKPT_FD_PIPE)
 				continue;
-			if (e->data_len) {
-				if (e->data_len > 65536)
-					sys3(NR_fcntl, p[1], F_SETPIPE_SZ, e->data_len);
-				sys3(NR_write, p[1], im->fddata + e->data_offset, e->data_len);
+			struct shared_pipe *sp = 0;
+			for (uint32_t j = 0; j < npipes; j++)
+				if (pipes[j].ino == f->ino)
+					sp = &pipes[j];
+			if (!sp) {
+				int p[2];
+				long r = sys2(NR_pipe2, p, O_CLOEXEC);
+				if (r < 0)
+					fail_num("cannot recreate pipe fd ", f->fd, "");
+				sp = &pipes[npipes++];
+				sp->ino = f->ino;
+				sp->rfd = lift(p[0], 600);
+				sp->wfd = lift(p[1], 600);
 			}
-			int reader = (e->flags & O_ACCMODE) == O_RDONLY;
-			int end = (int)sys3(NR_fcntl, reader ? p[0] : p[1], F_DUPFD_CLOEXEC, top);
-			add(e->fd, end, e);
+			if (f->data_len) {
+				if (f->data_len > 65536)
+					sys3(NR_fcntl, sp->wfd, F_SETPIPE_SZ, f->data_len);
+				sys3(NR_write, sp->wfd, ims[k].fddata + f->data_offset, f->data_len);
+			}
 		}
-		sys1(NR_close, p[0]);
-		sys1(NR_close, p[1]);
+	}
+}
+
+int pipe_end(uint64_t ino, int reader)
+{
+	for (uint32_t j = 0; j < npipes; j++)
+		if (pipes[j].ino == ino)
+			return reader ? pipes[j].rfd : pipes[j].wfd;
+	return -1;
+}
+
+void pipes_close_all(void)
+{
+	for (uint32_t j = 0; j < npipes; j++) {
+		sys1(NR_close, pipes[j].rfd);
+		sys1(NR_close, pipes[j].wfd);
 	}
 }
 
 void files_install(struct image *im)
 {
-	close_strays(im);
-	/* lift every temporary above all targets first, so that no dup2 below
-	 * can close a file that is still waiting to move */
+	files = im->files;
+	nfiles = im->nfiles;
 	int top = 3;
-	for (uint32_t i = 0; i < nfiles; i++)
-		if (files[i].target >= top)
-			top = files[i].target + 1;
+	for (uint32_t i = 0; i < im->nfds; i++)
+		if (im->fds[i].fd >= top)
+			top = im->fds[i].fd + 1;
 	if (im->fd >= top)
 		top = im->fd + 1;
+	/* ends of shared pipes and new sockets join this image's files first:
+	 * everything else that is open now and not the program's goes */
+	make_pipes_and_sockets(im, top);
+	pipes_close_all();
+	close_strays(im);
+	/* lift every temporary above all targets first, so that no dup3 below
+	 * can close a file that is still waiting to move */
 	for (uint32_t i = 0; i < nfiles; i++) {
+		if (files[i].temp >= top)
+			continue;
 		long fd = sys3(NR_fcntl, files[i].temp, F_DUPFD_CLOEXEC, top);
 		if (fd < 0)
 			fail("cannot arrange the program's files: ", errno_name(fd), 0);
 		sys1(NR_close, files[i].temp);
 		files[i].temp = (int)fd;
 	}
-	make_pipes_and_sockets(im, top);
-	int image_fd = (int)sys3(NR_fcntl, im->fd, F_DUPFD_CLOEXEC, top + (int)nfiles + 1);
+	/* the image stays open until the threads start: out of the program's way too */
+	long image_fd = sys3(NR_fcntl, im->fd, F_DUPFD_CLOEXEC, top + 64);
 	if (image_fd >= 0) {
 		sys1(NR_close, im->fd);
-		im->fd = image_fd;
+		im->fd = (int)image_fd;
 	}
 	for (uint32_t i = 0; i < nfiles; i++) {
 		long r = sys3(NR_dup3, files[i].temp, files[i].target, files[i].cloexec ? O_CLOEXEC : 0);

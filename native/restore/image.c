@@ -43,6 +43,7 @@ static const char *section_name(uint32_t type)
 	case CKPT_SEC_MEMDATA: return "memory contents";
 	case CKPT_SEC_AUXV: return "auxiliary vector";
 	case CKPT_SEC_FDDATA: return "pipe contents";
+	case CKPT_SEC_ZOMBIES: return "exited children";
 	default: return "plugin";
 	}
 }
@@ -64,6 +65,8 @@ static void *load_section(struct image *im, uint32_t type, uint64_t min_size)
 void image_load(struct image *im, const char *path)
 {
 	memset(im, 0, sizeof *im);
+	im->path = path;
+	image_path = path;
 	im->fd = (int)sys3(NR_open, path, O_RDONLY | O_CLOEXEC, 0);
 	if (im->fd < 0)
 		fail("cannot open the image: ", errno_name(im->fd), 0);
@@ -130,6 +133,9 @@ void image_load(struct image *im, const char *path)
 	for (uint32_t i = 0; i < im->nfds; i++)
 		if (im->fds[i].data_len && im->fds[i].data_offset + im->fds[i].data_len > im->fddata_size)
 			fail("the files section is inconsistent", 0, 0);
+	struct ckpt_img_section *zs = find(im, CKPT_SEC_ZOMBIES);
+	im->zombies = zs ? load_section(im, CKPT_SEC_ZOMBIES, 0) : 0;
+	im->nzombies = zs ? (uint32_t)(zs->size / sizeof(struct ckpt_img_zombie)) : 0;
 	im->memdata = find(im, CKPT_SEC_MEMDATA);
 	if (!im->memdata)
 		fail("the image has no memory contents section", 0, 0);

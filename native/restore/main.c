@@ -1,8 +1,10 @@
 /*
  * ckpt-restore: becomes the process saved in an image.
  *
- *   ckpt-restore [--socket PATH] [--hold] IMAGE
- *   ckpt-restore --check IMAGE
+ *   ckpt-restore [--socket PATH] [--hold] IMAGE...
+ *   ckpt-restore --check IMAGE...
+ *
+ * Several images are the processes of one computation, restored as a tree.
  *
  * Stages: read and check the image; open every file it needs; (point of no
  * return) block signals, clear the address space, map memory, set process
@@ -26,7 +28,6 @@ __asm__(".text\n"
 	"  call restore_main\n"
 	"  ud2\n");
 
-static char image_buf[4096];
 static char socket_buf[CKPT_SOCK_PATH_MAX];
 
 static void copy(char *dst, const char *src, size_t n)
@@ -39,9 +40,11 @@ static void copy(char *dst, const char *src, size_t n)
 
 static void usage(void)
 {
-	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] IMAGE\n       ckpt-restore --check IMAGE\n");
+	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] IMAGE...\n       ckpt-restore --check IMAGE...\n");
 	sys1(NR_exit_group, 2);
 }
+
+#define MAX_IMAGES CKPT_MAX_PROCS
 
 void restore_main(long *sp)
 {
@@ -50,7 +53,9 @@ void restore_main(long *sp)
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
 	int check = 0, hold = 0;
-	const char *image = 0, *sock = 0;
+	const char *sock = 0;
+	const char *paths[MAX_IMAGES];
+	uint32_t n = 0;
 	for (int i = 1; i < argc; i++) {
 		if (streq(argv[i], "--check"))
 			check = 1;
@@ -60,54 +65,40 @@ void restore_main(long *sp)
 			sock = argv[++i];
 		else if (argv[i][0] == '-')
 			usage();
-		else if (!image)
-			image = argv[i];
+		else if (n < MAX_IMAGES)
+			paths[n++] = argv[i];
 		else
-			usage();
+			fail("too many images", 0, 0);
 	}
-	if (!image)
+	if (!n)
 		usage();
 	for (char **e = envp; !sock && *e; e++)
 		if (!memcmp(*e, "CKPT_ENGINE_SOCKET=", 19))
 			sock = *e + 19;
 	/* argv and envp live on the stack that is about to go away */
-	copy(image_buf, image, sizeof image_buf);
-	image_path = image_buf;
 	if (sock)
 		copy(socket_buf, sock, sizeof socket_buf);
-
-	struct image im;
-	image_load(&im, image_buf);
-	files_preflight(&im);
-	memory_preflight(&im);
+	struct image *ims = arena_alloc(n * sizeof *ims);
+	for (uint32_t i = 0; i < n; i++) {
+		char *p = arena_alloc(strlen(paths[i]) + 1);
+		memcpy(p, paths[i], strlen(paths[i]) + 1);
+		image_load(&ims[i], p);
+	}
+	/* every check of every image before anything changes */
+	for (uint32_t i = 0; i < n; i++) {
+		image_path = ims[i].path;
+		files_preflight(&ims[i]);
+		memory_preflight(&ims[i]);
+		for (uint32_t k = 0; k < i; k++)
+			if (ims[k].proc->vpid == ims[i].proc->vpid)
+				fail("two images of the same process", 0, 0);
+	}
 	if (check) {
-		image_verify_data(&im);
+		for (uint32_t i = 0; i < n; i++) {
+			image_path = ims[i].path;
+			image_verify_data(&ims[i]);
+		}
 		sys1(NR_exit_group, 0);
 	}
-
-	/* the point of no return */
-	uint64_t all = ~0ull;
-	sys4(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &all, 0, 8);
-	memory_restore(&im);
-	struct ckpt_runtime *rt = (struct ckpt_runtime *)im.proc->runtime_addr;
-	if (rt->magic != CKPT_RUNTIME_MAGIC)
-		fail("the image does not contain the engine's library state", 0, 0);
-	process_restore(&im);
-	files_install(&im);
-
-	rt->real_pid = (int)sys0(NR_getpid);
-	rt->busy = 0;
-	rt->arrived = 0;
-	rt->go = 0;
-	rt->restart.restored = 1;
-	rt->restart.real_pid = rt->real_pid;
-	rt->restart.restorer_start = ZONE_START;
-	rt->restart.restorer_end = ZONE_END;
-	rt->restart.started_ns = t0;
-	rt->restart.hold = hold;
-	rt->restart.nthreads = (int32_t)im.nthreads;
-	memcpy(rt->restart.sock_path, socket_buf, sizeof socket_buf);
-	memcpy(rt->restart.image_path, image_buf, sizeof image_buf);
-	sys1(NR_close, im.fd);
-	threads_restore(&im, rt);
+	tree_restore(ims, n, hold, sock ? socket_buf : 0, t0);
 }

@@ -12,7 +12,6 @@ struct special {
 	uint64_t start, end;
 };
 static struct special cur_vvar, cur_vclock, cur_vdso;
-static int *region_fd; /* per region: the file to map, or -1 */
 
 static uint64_t parse_hex(const char **p)
 {
@@ -97,7 +96,8 @@ void memory_preflight(struct image *im)
 	    p->vvar_end - p->vvar_start != cur_vvar.end - cur_vvar.start ||
 	    p->vclock_end - p->vclock_start != cur_vclock.end - cur_vclock.start)
 		fail("the image was taken under another kernel (vdso layout differs)", 0, 0);
-	region_fd = arena_alloc(sizeof(int) * (im->mm->nregions + 1));
+	int *region_fd = arena_alloc(sizeof(int) * (im->mm->nregions + 1));
+	im->region_fd = region_fd;
 	for (uint32_t i = 0; i < im->mm->nregions; i++) {
 		struct ckpt_img_region *r = &im->regions[i];
 		region_fd[i] = -1;
@@ -170,6 +170,7 @@ static void read_pages(struct image *im, struct ckpt_hash *h, char *dst, uint64_
 void memory_restore(struct image *im)
 {
 	struct ckpt_img_proc *p = im->proc;
+	int *region_fd = im->region_fd;
 	each_mapping(read_maps(), unmap_foreign);
 	/* out of the way first: the program may want the addresses they have now */
 	move(&cur_vvar, ZONE_TEMP);

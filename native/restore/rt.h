@@ -15,7 +15,7 @@ enum {
 	NR_lseek = 8, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_rt_sigaction = 13,
 	NR_rt_sigprocmask = 14, NR_pread64 = 17, NR_mremap = 25, NR_dup2 = 33, NR_getitimer = 36,
 	NR_setitimer = 38, NR_getpid = 39, NR_socket = 41, NR_connect = 42, NR_clone = 56,
-	NR_exit = 60, NR_kill = 62, NR_fcntl = 72, NR_chdir = 80, NR_umask = 95, NR_prctl = 157,
+	NR_exit = 60, NR_kill = 62, NR_fork = 57, NR_wait4 = 61, NR_setpgid = 109, NR_getpgid = 121, NR_setsid = 112, NR_getsid = 124, NR_fcntl = 72, NR_chdir = 80, NR_umask = 95, NR_prctl = 157,
 	NR_arch_prctl = 158, NR_gettid = 186, NR_futex = 202, NR_sched_setaffinity = 203,
 	NR_getdents64 = 217, NR_socketpair = 53, NR_pipe2 = 293, NR_set_tid_address = 218, NR_clock_gettime = 228, NR_exit_group = 231,
 	NR_tgkill = 234, NR_openat = 257, NR_set_robust_list = 273, NR_dup3 = 292, NR_rseq = 334
@@ -107,6 +107,7 @@ void *arena_alloc(size_t n);
 /* the image */
 struct image {
 	int fd;
+	const char *path;
 	struct ckpt_img_header hdr;
 	struct ckpt_img_section *sec;
 	struct ckpt_img_proc *proc;
@@ -124,13 +125,37 @@ struct image {
 	struct ckpt_img_section *memdata;
 	const char *fddata;
 	uint64_t fddata_size;
+	struct ckpt_img_zombie *zombies;
+	uint32_t nzombies;
+	/* what the restorer opened for this image */
+	struct open_file *files;
+	uint32_t nfiles;
+	int *region_fd;
 };
+
+struct open_file {
+	int target;    /* fd number in the program */
+	int temp;      /* where the restorer holds it now */
+	int cloexec;
+	int64_t offset;
+	int32_t setfl; /* flags to set after installing, -1: none */
+};
+
+/* pipes shared by the processes of a tree, made once before anyone forks */
+struct shared_pipe {
+	uint64_t ino;
+	int rfd, wfd;
+};
+void pipes_create(struct image *ims, uint32_t n);
+int pipe_end(uint64_t ino, int reader);
+void pipes_close_all(void);
 
 void image_load(struct image *im, const char *path);
 void image_verify_data(struct image *im);
 const char *region_path(struct image *im, struct ckpt_img_region *r);
 
 /* stages */
+void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uint64_t t0) __attribute__((noreturn));
 void files_preflight(struct image *im);
 void files_install(struct image *im);
 void memory_preflight(struct image *im);
