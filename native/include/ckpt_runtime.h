@@ -41,6 +41,7 @@ struct ckpt_runtime {
 	int32_t vpid, real_pid, vppid;
 	int32_t ctl_fd;            /* engine connection, -1 if none */
 	int32_t ckpt_signal;
+	uint64_t environ_addr;     /* &environ, for the restorer's --env */
 	/* checkpoint rendezvous */
 	volatile int32_t busy;     /* a checkpoint is in progress */
 	volatile int32_t parked;   /* threads that have saved their state */

@@ -494,6 +494,8 @@ static void child_after_fork(void)
 __attribute__((constructor(200))) static void ckpt_init(void)
 {
 	ckpt_rt.magic = CKPT_RUNTIME_MAGIC;
+	extern char **environ;
+	ckpt_rt.environ_addr = (uint64_t)&environ;
 	ckpt_rt.real_pid = (int)SYS0(SYS_getpid);
 	ckpt_rt.vpid = ckpt_rt.real_pid;
 	ckpt_rt.vppid = (int)SYS0(SYS_getppid);

@@ -32,9 +32,10 @@ void files_preflight(struct image *im)
 		int flags = reopen_flags(f->flags);
 		if (f->kind == CKPT_FD_FIFO)
 			flags |= 04000; /* O_NONBLOCK: do not wait for a writer here */
-		long fd = sys3(NR_open, f->path, flags, 0);
+		const char *path = world_path(f->path, 0);
+		long fd = sys3(NR_open, path, flags, 0);
 		if (fd < 0)
-			fail4("cannot reopen the program's file ", f->path, ": ", errno_name(fd));
+			fail4("cannot reopen the program's file ", path, ": ", errno_name(fd));
 		files[nfiles].target = f->fd;
 		files[nfiles].temp = (int)fd;
 		files[nfiles].cloexec = (int)f->cloexec;

@@ -40,7 +40,7 @@ static void copy(char *dst, const char *src, size_t n)
 
 static void usage(void)
 {
-	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] IMAGE...\n       ckpt-restore --check IMAGE...\n");
+	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] [--path-map OLD=NEW]... [--env NAME=VALUE]... IMAGE...\n       ckpt-restore --check IMAGE...\n");
 	sys1(NR_exit_group, 2);
 }
 
@@ -63,6 +63,10 @@ void restore_main(long *sp)
 			hold = 1;
 		else if (streq(argv[i], "--socket") && i + 1 < argc)
 			sock = argv[++i];
+		else if (streq(argv[i], "--path-map") && i + 1 < argc)
+			world_add_path_map(argv[++i]);
+		else if (streq(argv[i], "--env") && i + 1 < argc)
+			world_add_env(argv[++i]);
 		else if (argv[i][0] == '-')
 			usage();
 		else if (n < MAX_IMAGES)

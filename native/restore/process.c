@@ -40,7 +40,7 @@ void process_restore(struct image *im)
 	sys2(NR_prctl, PR_SET_NAME, p->comm);
 	p->cwd[sizeof p->cwd - 1] = 0;
 	if (p->cwd[0])
-		sys1(NR_chdir, p->cwd);
+		sys1(NR_chdir, world_path(p->cwd, 0));
 	sys1(NR_umask, p->umask);
 
 	struct ckpt_img_signals *s = im->signals;

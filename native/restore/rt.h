@@ -154,6 +154,12 @@ void image_load(struct image *im, const char *path);
 void image_verify_data(struct image *im);
 const char *region_path(struct image *im, struct ckpt_img_region *r);
 
+/* a changed world: moved files, replaced environment variables */
+void world_add_path_map(const char *arg);
+void world_add_env(const char *arg);
+const char *world_path(const char *path, int *moved);
+void world_apply_env(uint64_t environ_addr);
+
 /* stages */
 void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uint64_t t0) __attribute__((noreturn));
 void files_preflight(struct image *im);

@@ -182,6 +182,7 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 		fail("the image does not contain the engine's library state", 0, 0);
 	process_restore(im);
 	files_install(im);
+	world_apply_env(rt->environ_addr);
 
 	rt->real_pid = (int)sys0(NR_getpid);
 	rt->busy = 0;
