@@ -129,8 +129,14 @@ struct ckpt_img_fd {
 	uint64_t dev, ino, size;
 	uint32_t mode;
 	uint32_t pad;
-	/* pipes: bytes that were waiting to be read, in the FDDATA section */
+	/* pipes and stream sockets: bytes that were waiting to be read, in the
+	 * FDDATA section */
 	uint64_t data_offset, data_len;
+	/* sockets */
+	uint32_t domain, type, protocol, listening;
+	uint32_t local_len, peer_len;
+	uint64_t peer_ino; /* AF_UNIX: the inode of the connected peer, 0 if none */
+	uint8_t local[128], peer[128]; /* struct sockaddr_storage */
 	char path[4096];
 };
 

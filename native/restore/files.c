@@ -122,12 +122,11 @@ static void make_pipes_and_sockets(struct image *im, int top)
 	for (uint32_t i = 0; i < im->nfds; i++) {
 		struct ckpt_img_fd *f = &im->fds[i];
 		if (f->kind == CKPT_FD_SOCKET) {
-			int sv[2];
-			long r = sys4(NR_socketpair, 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0, sv);
-			if (r < 0)
+			int made = socket_made(im, f->fd);
+			long fd = made < 0 ? made : sys3(NR_fcntl, made, F_DUPFD_CLOEXEC, top);
+			if (fd < 0)
 				fail_num("cannot recreate socket fd ", f->fd, "");
-			sys1(NR_close, sv[1]); /* its peer is gone */
-			add(f->fd, lift(sv[0], top), f);
+			add(f->fd, (int)fd, f);
 		} else if (f->kind == CKPT_FD_PIPE) {
 			int end = pipe_end(f->ino, (f->flags & O_ACCMODE) == O_RDONLY);
 			long fd = end < 0 ? end : sys3(NR_fcntl, end, F_DUPFD_CLOEXEC, top);
@@ -209,6 +208,7 @@ void files_install(struct image *im)
 	 * everything else that is open now and not the program's goes */
 	make_pipes_and_sockets(im, top);
 	pipes_close_all();
+	sockets_close_all();
 	close_strays(im);
 	/* lift every temporary above all targets first, so that no dup3 below
 	 * can close a file that is still waiting to move */

@@ -149,6 +149,9 @@ struct shared_pipe {
 void pipes_create(struct image *ims, uint32_t n);
 int pipe_end(uint64_t ino, int reader);
 void pipes_close_all(void);
+void sockets_create(struct image *ims, uint32_t n);
+int socket_made(struct image *im, int fd);
+void sockets_close_all(void);
 
 void image_load(struct image *im, const char *path);
 void image_verify_data(struct image *im);

@@ -160,6 +160,7 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 	sh->total = total;
 	sh->live = (int32_t)n;
 	pipes_create(ims, n);
+	sockets_create(ims, n);
 	restore_subtree(root);
 
 	struct image *im = images;

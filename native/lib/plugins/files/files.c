@@ -9,8 +9,8 @@
  * is stopped, so nothing races with it), put back at once through a second
  * write end opened via /proc/self/fd, and saved; the restorer makes a new pipe
  * with the same bytes in it. An end whose peer is outside the process comes
- * back with its peer closed (reads see end of file, writes EPIPE), and so does a
- * socket: the outside world it talked to is not part of the snapshot.
+ * back with its peer closed (reads see end of file, writes EPIPE). Sockets: see
+ * sockets.c; one whose peer is outside the computation comes back closed too.
  */
 #include "../../engine.h"
 #include <fcntl.h>
@@ -66,6 +66,20 @@ static int ends_with_deleted(const char *p)
 static char *pipe_data;
 static uint64_t pipe_data_len;
 
+static int ensure_data(void)
+{
+	if (!pipe_data) {
+		long m = SYS6(SYS_mmap, 0, PIPE_DATA_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			      -1, 0);
+		if (m < 0 && m > -4096)
+			return ckpt_fail("cannot allocate memory for pipe contents");
+		pipe_data = (char *)m;
+	}
+	return 0;
+}
+
+long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap);
+
 /* Each pipe is drained once, whatever number of read ends it has. */
 static uint64_t drained[256];
 static int ndrained;
@@ -78,13 +92,8 @@ static int drain_pipe(int fd, struct ckpt_img_fd *rec)
 			return 0;
 	if (ndrained < 256)
 		drained[ndrained++] = rec->ino;
-	if (!pipe_data) {
-		long m = SYS6(SYS_mmap, 0, PIPE_DATA_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			      -1, 0);
-		if (m < 0 && m > -4096)
-			return ckpt_fail("cannot allocate memory for pipe contents");
-		pipe_data = (char *)m;
-	}
+	if (ensure_data() < 0)
+		return -1;
 	long flags = SYS2(SYS_fcntl, fd, F_GETFL);
 	SYS3(SYS_fcntl, fd, F_SETFL, flags | O_NONBLOCK);
 	rec->data_offset = pipe_data_len;
@@ -179,6 +188,12 @@ static int files_checkpoint(struct ckpt_writer *w)
 			if (rec.kind == CKPT_FD_PIPE && (rec.flags & O_ACCMODE) == O_RDONLY && !ckpt_pipe_skipped(rec.ino) &&
 			    drain_pipe(fd, &rec) < 0)
 				goto fail;
+			if (rec.kind == CKPT_FD_SOCKET && ensure_data() == 0) {
+				rec.data_offset = pipe_data_len;
+				rec.data_len = (uint64_t)ckpt_socket_describe(fd, &rec, pipe_data + pipe_data_len,
+									     PIPE_DATA_MAX - pipe_data_len);
+				pipe_data_len += rec.data_len;
+			}
 			if (rec.kind == CKPT_FD_OTHER) {
 				ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid,
 					  fd, kind_name((int)rec.kind), rec.path);

@@ -1,0 +1,77 @@
+/*
+ * Sockets as the files plugin saves them: family, type, addresses, whether
+ * listening, the peer (for Unix sockets its inode, from the kernel's sock_diag
+ * interface; for TCP the address pair), and the bytes waiting in the receive
+ * queue of a stream socket (peeked, so nothing is taken from the program).
+ * The restorer connects the two ends again when both belong to the computation.
+ */
+#include "../../engine.h"
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+static uint64_t unix_peer_inode(uint64_t ino)
+{
+	int nl = (int)SYS3(SYS_socket, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		return 0;
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req r;
+	} req;
+	memset(&req, 0, sizeof req);
+	req.nlh.nlmsg_len = sizeof req;
+	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.r.sdiag_family = AF_UNIX;
+	req.r.udiag_states = ~0u;
+	req.r.udiag_ino = (uint32_t)ino;
+	req.r.udiag_show = UDIAG_SHOW_PEER;
+	req.r.udiag_cookie[0] = ~0u;
+	req.r.udiag_cookie[1] = ~0u;
+	uint64_t peer = 0;
+	if (SYS6(SYS_sendto, nl, &req, sizeof req, 0, 0, 0) == (long)sizeof req) {
+		char buf[4096];
+		long n = SYS6(SYS_recvfrom, nl, buf, sizeof buf, 0, 0, 0);
+		struct nlmsghdr *h = (struct nlmsghdr *)buf;
+		if (n > 0 && NLMSG_OK(h, (unsigned)n) && h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
+			struct unix_diag_msg *m = NLMSG_DATA(h);
+			struct rtattr *a = (struct rtattr *)(m + 1);
+			int len = (int)h->nlmsg_len - NLMSG_LENGTH(sizeof *m);
+			for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
+				if (a->rta_type == UNIX_DIAG_PEER)
+					peer = *(uint32_t *)RTA_DATA(a);
+		}
+	}
+	SYS1(SYS_close, nl);
+	return peer;
+}
+
+/* Fills the socket fields of rec; queued stream bytes go to data[0..cap). */
+long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap)
+{
+	socklen_t l = sizeof rec->domain;
+	SYS6(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &rec->domain, &l, 0);
+	l = sizeof rec->type;
+	SYS6(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &rec->type, &l, 0);
+	l = sizeof rec->protocol;
+	SYS6(SYS_getsockopt, fd, SOL_SOCKET, SO_PROTOCOL, &rec->protocol, &l, 0);
+	l = sizeof rec->listening;
+	SYS6(SYS_getsockopt, fd, SOL_SOCKET, SO_ACCEPTCONN, &rec->listening, &l, 0);
+	socklen_t al = sizeof rec->local;
+	if (SYS3(SYS_getsockname, fd, rec->local, &al) == 0)
+		rec->local_len = al;
+	al = sizeof rec->peer;
+	if (SYS3(SYS_getpeername, fd, rec->peer, &al) == 0)
+		rec->peer_len = al;
+	if (rec->domain == AF_UNIX)
+		rec->peer_ino = unix_peer_inode(rec->ino);
+	if (rec->listening || rec->type != SOCK_STREAM || !(rec->peer_len || rec->peer_ino) || !cap)
+		return 0;
+	long n = SYS6(SYS_recvfrom, fd, data, cap, MSG_PEEK | MSG_DONTWAIT, 0, 0);
+	return n > 0 ? n : 0;
+}

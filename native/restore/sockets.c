@@ -1,0 +1,186 @@
+/*
+ * Sockets are made before the processes of a tree part ways, like pipes: two
+ * ends that were connected inside the computation are connected again (a Unix
+ * socketpair, or a TCP connection over loopback made with a throwaway
+ * listener), with the bytes that were waiting for each end put back in its
+ * receive queue; listening sockets listen again at their address; a socket
+ * whose peer was outside the computation comes back with its peer closed.
+ */
+#include "rt.h"
+
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_STREAM 1
+#define SOCK_CLOEXEC 02000000
+#define SOL_SOCKET 1
+#define SO_REUSEADDR 2
+enum { NR_accept = 43, NR_bind = 49, NR_listen = 50, NR_getsockname = 51, NR_setsockopt = 54, NR_unlink = 87 };
+
+struct made {
+	struct image *im;
+	int fd;   /* the program's fd number */
+	int temp; /* ours */
+};
+static struct made *made;
+static uint32_t nmade;
+
+static void add(struct image *im, int fd, int temp)
+{
+	made[nmade].im = im;
+	made[nmade].fd = fd;
+	made[nmade].temp = temp;
+	nmade++;
+}
+
+static int has(struct image *im, int fd)
+{
+	for (uint32_t i = 0; i < nmade; i++)
+		if (made[i].im == im && made[i].fd == fd)
+			return 1;
+	return 0;
+}
+
+int socket_made(struct image *im, int fd)
+{
+	for (uint32_t i = 0; i < nmade; i++)
+		if (made[i].im == im && made[i].fd == fd)
+			return made[i].temp;
+	return -1;
+}
+
+static int lift_high(int fd)
+{
+	long high = sys3(NR_fcntl, fd, F_DUPFD_CLOEXEC, 600);
+	if (high < 0)
+		fail("cannot arrange the program's sockets: ", errno_name(high), 0);
+	sys1(NR_close, fd);
+	return (int)high;
+}
+
+static void put_back(int into, struct image *im, struct ckpt_img_fd *f)
+{
+	if (f->data_len)
+		sys3(NR_write, into, im->fddata + f->data_offset, f->data_len);
+}
+
+/* A connected TCP pair over loopback: a listener on the first end's address
+ * with port 0, a connect, an accept. */
+static void tcp_pair(struct ckpt_img_fd *f, int sv[2])
+{
+	uint8_t addr[128];
+	memcpy(addr, f->local, sizeof addr);
+	uint32_t len = f->local_len;
+	if (f->domain == AF_INET)
+		addr[2] = addr[3] = 0; /* sin_port */
+	else
+		addr[2] = addr[3] = 0; /* sin6_port */
+	long l = sys3(NR_socket, f->domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || sys3(NR_bind, l, addr, len) < 0 || sys2(NR_listen, l, 1) < 0)
+		fail_num("cannot recreate the TCP connection of fd ", f->fd, "");
+	uint32_t alen = sizeof addr;
+	sys3(NR_getsockname, l, addr, &alen);
+	long c = sys3(NR_socket, f->domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0 || sys3(NR_connect, c, addr, alen) < 0)
+		fail_num("cannot recreate the TCP connection of fd ", f->fd, "");
+	long a = sys3(NR_accept, l, 0, 0);
+	if (a < 0)
+		fail_num("cannot recreate the TCP connection of fd ", f->fd, "");
+	sys1(NR_close, l);
+	sv[0] = (int)c;
+	sv[1] = (int)a;
+}
+
+static int same_addr(const uint8_t *a, uint32_t al, const uint8_t *b, uint32_t bl)
+{
+	return al && al == bl && !memcmp(a, b, al);
+}
+
+static int find_partner(struct image *ims, uint32_t n, struct ckpt_img_fd *f, struct image **pim, struct ckpt_img_fd **pf)
+{
+	for (uint32_t k = 0; k < n; k++)
+		for (uint32_t i = 0; i < ims[k].nfds; i++) {
+			struct ckpt_img_fd *g = &ims[k].fds[i];
+			if (g == f || g->kind != CKPT_FD_SOCKET || g->domain != f->domain)
+				continue;
+			int match = f->domain == AF_UNIX ? (f->peer_ino && g->ino == f->peer_ino)
+							 : (same_addr(g->local, g->local_len, f->peer, f->peer_len) &&
+							    same_addr(g->peer, g->peer_len, f->local, f->local_len));
+			if (match) {
+				*pim = &ims[k];
+				*pf = g;
+				return 1;
+			}
+		}
+	return 0;
+}
+
+static void listen_again(struct ckpt_img_fd *f, int *out)
+{
+	long s = sys3(NR_socket, f->domain, f->type | SOCK_CLOEXEC, f->protocol);
+	if (s < 0)
+		fail_num("cannot recreate listening socket fd ", f->fd, "");
+	int one = 1;
+	sys6(NR_setsockopt, s, SOL_SOCKET, SO_REUSEADDR, (long)&one, sizeof one, 0);
+	if (f->domain == AF_UNIX && f->local_len > 2 && f->local[2])
+		sys1(NR_unlink, (const char *)f->local + 2); /* the dead process's socket file */
+	long r = sys3(NR_bind, s, f->local, f->local_len);
+	if (r < 0)
+		fail_num("cannot listen again at the address of fd ", f->fd, r == -98 ? ": address in use" : "");
+	if (sys2(NR_listen, s, 128) < 0)
+		fail_num("cannot listen again on fd ", f->fd, "");
+	*out = (int)s;
+}
+
+void sockets_create(struct image *ims, uint32_t n)
+{
+	uint32_t cap = 1;
+	for (uint32_t k = 0; k < n; k++)
+		cap += ims[k].nfds;
+	made = arena_alloc(cap * sizeof *made);
+	for (uint32_t k = 0; k < n; k++) {
+		struct image *im = &ims[k];
+		for (uint32_t i = 0; i < im->nfds; i++) {
+			struct ckpt_img_fd *f = &im->fds[i];
+			if (f->kind != CKPT_FD_SOCKET || has(im, f->fd))
+				continue;
+			struct image *pim;
+			struct ckpt_img_fd *pf;
+			int sv[2];
+			if (f->listening) {
+				listen_again(f, &sv[0]);
+				add(im, f->fd, lift_high(sv[0]));
+			} else if ((f->peer_len || f->peer_ino) && find_partner(ims, n, f, &pim, &pf)) {
+				if (f->domain == AF_UNIX) {
+					if (sys4(NR_socketpair, AF_UNIX, f->type | SOCK_CLOEXEC, 0, sv) < 0)
+						fail_num("cannot recreate the connection of fd ", f->fd, "");
+				} else {
+					tcp_pair(f, sv);
+				}
+				put_back(sv[1], im, f);  /* lands in sv[0]'s queue */
+				put_back(sv[0], pim, pf);
+				add(im, f->fd, lift_high(sv[0]));
+				add(pim, pf->fd, lift_high(sv[1]));
+			} else if (f->peer_len || f->peer_ino) {
+				/* the peer was outside: it is gone */
+				if (sys4(NR_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+					fail_num("cannot recreate socket fd ", f->fd, "");
+				sys1(NR_close, sv[1]);
+				add(im, f->fd, lift_high(sv[0]));
+			} else {
+				long s = sys3(NR_socket, f->domain, f->type | SOCK_CLOEXEC, f->protocol);
+				if (s < 0)
+					fail_num("cannot recreate socket fd ", f->fd, "");
+				if (f->local_len > 2 && f->domain != AF_UNIX)
+					sys3(NR_bind, s, f->local, f->local_len);
+				add(im, f->fd, lift_high((int)s));
+			}
+		}
+	}
+}
+
+void sockets_close_all(void)
+{
+	for (uint32_t i = 0; i < nmade; i++)
+		sys1(NR_close, made[i].temp);
+}
