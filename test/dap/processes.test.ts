@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as path from 'path';
 import { Programs, find, lineOf, startClient } from './dapHarness';
 
 const programs = new Programs();
@@ -41,6 +42,22 @@ test('the program\'s stdout and stderr reach output events, with its arguments',
   assert.match(dc.outputText('stdout'), /basic: started with 2 args\n/);
   assert.match(dc.outputText('stdout'), /basic: total=30 x=30 values\[2\]=30\n/);
   assert.match(dc.outputText('stderr'), /basic: to stderr\n/);
+});
+
+test('arguments, environment and working directory reach the program unchanged', async (t) => {
+  const dc = await startClient(t);
+  const dir = path.join(programs.dir, 'dir with space');
+  fs.mkdirSync(dir, { recursive: true });
+  const program = programs.build('args', { output: 'dir with space/args prog' });
+  const args = ['plain', 'two words', '$HOME', '"quoted"', "it's", '*', '', 'a\\b;c|d>e'];
+  const terminated = dc.eventSeen('terminated');
+  await Promise.all([
+    dc.configurationSequence(),
+    dc.launch({ program, args, cwd: dir, env: { CKPT_TEST_VAR: 'value with $dollar and "quotes"' } }),
+  ]);
+  await terminated;
+  const expected = args.map((a) => `arg[${a}]\n`).join('') + 'env[value with $dollar and "quotes"]\n' + `cwd[${dir}]\n`;
+  assert.equal(dc.outputText('stdout'), expected);
 });
 
 test('every thread of a multi-threaded program is listed', async (t) => {
