@@ -110,7 +110,15 @@ struct ckpt_img_signals {
 
 enum ckpt_fd_kind {
 	CKPT_FD_FILE = 1, CKPT_FD_DIR, CKPT_FD_DEVICE, CKPT_FD_TTY, CKPT_FD_FIFO,
-	CKPT_FD_PIPE, CKPT_FD_SOCKET, CKPT_FD_OTHER, CKPT_FD_STDIO
+	CKPT_FD_PIPE, CKPT_FD_SOCKET, CKPT_FD_OTHER, CKPT_FD_STDIO,
+	CKPT_FD_EVENTFD, CKPT_FD_EPOLL, CKPT_FD_SIGNALFD, CKPT_FD_TIMERFD
+};
+
+/* an epoll registration, in FDDATA for an epoll fd */
+struct ckpt_img_epoll_entry {
+	int32_t tfd;
+	uint32_t events;
+	uint64_t data;
 };
 
 struct ckpt_img_zombie {
@@ -137,6 +145,14 @@ struct ckpt_img_fd {
 	uint32_t local_len, peer_len;
 	uint64_t peer_ino; /* AF_UNIX: the inode of the connected peer, 0 if none */
 	uint8_t local[128], peer[128]; /* struct sockaddr_storage */
+	/* eventfd: count, semaphore; signalfd: mask; timerfd: clock and the
+	 * remaining time (seconds, nanoseconds of value and interval) */
+	uint64_t event_count, sigmask;
+	uint32_t semaphore, clockid;
+	int64_t timer[4];
+	/* terminals: struct termios as TCGETS gives it */
+	uint32_t has_termios, pad2;
+	uint8_t termios[64];
 	char path[4096];
 };
 

@@ -81,6 +81,10 @@ static const char *fd_kind(uint32_t k)
 	case CKPT_FD_PIPE: return "pipe";
 	case CKPT_FD_SOCKET: return "socket";
 	case CKPT_FD_STDIO: return "stdio";
+	case CKPT_FD_EVENTFD: return "eventfd";
+	case CKPT_FD_EPOLL: return "epoll";
+	case CKPT_FD_SIGNALFD: return "signalfd";
+	case CKPT_FD_TIMERFD: return "timerfd";
 	default: return "other";
 	}
 }

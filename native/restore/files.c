@@ -24,7 +24,9 @@ void files_preflight(struct image *im)
 	for (uint32_t i = 0; i < im->nfds; i++) {
 		struct ckpt_img_fd *f = &im->fds[i];
 		f->path[sizeof f->path - 1] = 0;
-		if (f->kind == CKPT_FD_STDIO || f->kind == CKPT_FD_PIPE || f->kind == CKPT_FD_SOCKET)
+		if (f->kind == CKPT_FD_STDIO || f->kind == CKPT_FD_PIPE || f->kind == CKPT_FD_SOCKET ||
+		    f->kind == CKPT_FD_EVENTFD || f->kind == CKPT_FD_EPOLL || f->kind == CKPT_FD_SIGNALFD ||
+		    f->kind == CKPT_FD_TIMERFD)
 			continue; /* the restart command's own, or made anew at install */
 		if (f->kind != CKPT_FD_FILE && f->kind != CKPT_FD_DIR && f->kind != CKPT_FD_DEVICE &&
 		    f->kind != CKPT_FD_TTY && f->kind != CKPT_FD_FIFO)
@@ -117,6 +119,51 @@ static void add(int target, int temp, struct ckpt_img_fd *f)
 	nfiles++;
 }
 
+/* eventfd, epoll, signalfd, timerfd made anew with their state; epoll's
+ * registrations are added once every fd is at its number (see files_install) */
+static int make_anon(struct ckpt_img_fd *f)
+{
+	int nonblock = (int)(f->flags & 04000);
+	long fd = -22;
+	switch (f->kind) {
+	case CKPT_FD_EVENTFD:
+		fd = sys2(NR_eventfd2, f->event_count, O_CLOEXEC | nonblock | (f->semaphore ? 1 : 0));
+		break;
+	case CKPT_FD_SIGNALFD:
+		fd = sys4(NR_signalfd4, -1, &f->sigmask, 8, O_CLOEXEC | nonblock);
+		break;
+	case CKPT_FD_TIMERFD:
+		fd = sys2(NR_timerfd_create, f->clockid, O_CLOEXEC | nonblock);
+		if (fd >= 0 && (f->timer[0] || f->timer[1])) {
+			int64_t its[4] = { f->timer[2], f->timer[3], f->timer[0], f->timer[1] };
+			sys4(NR_timerfd_settime, fd, 0, its, 0);
+		}
+		break;
+	case CKPT_FD_EPOLL:
+		fd = sys1(NR_epoll_create1, O_CLOEXEC);
+		break;
+	}
+	if (fd < 0)
+		fail_num("cannot recreate fd ", f->fd, " (eventfd, epoll, signalfd or timerfd)");
+	return (int)fd;
+}
+
+static void finish_fds(struct image *im)
+{
+	for (uint32_t i = 0; i < im->nfds; i++) {
+		struct ckpt_img_fd *f = &im->fds[i];
+		if (f->has_termios)
+			sys3(NR_ioctl, f->fd, 0x5402 /* TCSETS */, f->termios);
+		if (f->kind != CKPT_FD_EPOLL)
+			continue;
+		const struct ckpt_img_epoll_entry *e = (const void *)(im->fddata + f->data_offset);
+		for (uint64_t k = 0; k < f->data_len / sizeof *e; k++) {
+			struct __attribute__((packed)) { uint32_t events; uint64_t data; } ev = { e[k].events, e[k].data };
+			sys4(NR_epoll_ctl, f->fd, 1 /* EPOLL_CTL_ADD */, e[k].tfd, &ev);
+		}
+	}
+}
+
 static void make_pipes_and_sockets(struct image *im, int top)
 {
 	for (uint32_t i = 0; i < im->nfds; i++) {
@@ -127,6 +174,9 @@ static void make_pipes_and_sockets(struct image *im, int top)
 			if (fd < 0)
 				fail_num("cannot recreate socket fd ", f->fd, "");
 			add(f->fd, (int)fd, f);
+		} else if (f->kind == CKPT_FD_EVENTFD || f->kind == CKPT_FD_EPOLL || f->kind == CKPT_FD_SIGNALFD ||
+			   f->kind == CKPT_FD_TIMERFD) {
+			add(f->fd, lift(make_anon(f), top), f);
 		} else if (f->kind == CKPT_FD_PIPE) {
 			int end = pipe_end(f->ino, (f->flags & O_ACCMODE) == O_RDONLY);
 			long fd = end < 0 ? end : sys3(NR_fcntl, end, F_DUPFD_CLOEXEC, top);
@@ -237,6 +287,7 @@ void files_install(struct image *im)
 		if (files[i].setfl >= 0)
 			sys3(NR_fcntl, files[i].target, F_SETFL, files[i].setfl);
 	}
+	finish_fds(im);
 	/* stdin/out/err the program had closed stay closed */
 	for (int fd = 0; fd <= 2; fd++) {
 		int had = 0;

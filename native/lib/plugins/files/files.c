@@ -15,6 +15,7 @@
 #include "../../engine.h"
 #include <fcntl.h>
 #include <string.h>
+#include <asm/ioctls.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -31,6 +32,14 @@ static int classify(const struct stat *st, const char *path, int fd)
 {
 	if (fd <= 2)
 		return CKPT_FD_STDIO;
+	if (ckpt_startswith(path, "anon_inode:[eventfd]"))
+		return CKPT_FD_EVENTFD;
+	if (ckpt_startswith(path, "anon_inode:[eventpoll]"))
+		return CKPT_FD_EPOLL;
+	if (ckpt_startswith(path, "anon_inode:[signalfd]"))
+		return CKPT_FD_SIGNALFD;
+	if (ckpt_startswith(path, "anon_inode:[timerfd]"))
+		return CKPT_FD_TIMERFD;
 	switch (st->st_mode & S_IFMT) {
 	case S_IFREG: return CKPT_FD_FILE;
 	case S_IFDIR: return CKPT_FD_DIR;
@@ -79,6 +88,104 @@ static int ensure_data(void)
 }
 
 long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap);
+
+/* "key: value" of an fdinfo text, after `from` */
+static const char *field(const char *text, const char *key)
+{
+	size_t kl = ckpt_strlen(key);
+	for (const char *l = text; *l;) {
+		if (ckpt_startswith(l, key) && l[kl] == ':')
+			return l + kl + 1;
+		while (*l && *l != '\n')
+			l++;
+		if (*l)
+			l++;
+	}
+	return 0;
+}
+
+/* "(sec, nsec)" */
+static void parse_pair(const char *p, int64_t *a, int64_t *b)
+{
+	while (*p && *p != '(')
+		p++;
+	if (*p)
+		p++;
+	*a = ckpt_parse_long(&p);
+	while (*p == ',' || *p == ' ')
+		p++;
+	*b = ckpt_parse_long(&p);
+}
+
+/* eventfd, epoll, signalfd, timerfd: their state as /proc/self/fdinfo shows it */
+static int describe_anon(int fd, struct ckpt_img_fd *rec)
+{
+	char path[64], info[8192];
+	const char *prefix = "/proc/self/fdinfo/";
+	ckpt_format_fd_link(path, sizeof path, fd);
+	/* /proc/self/fd/N -> /proc/self/fdinfo/N */
+	char num[16];
+	ckpt_strlcpy(num, path + ckpt_strlen("/proc/self/fd/"), sizeof num);
+	size_t n = 0;
+	for (const char *p = prefix; *p; p++)
+		path[n++] = *p;
+	for (const char *p = num; *p; p++)
+		path[n++] = *p;
+	path[n] = 0;
+	if (ckpt_read_file(path, info, sizeof info) <= 0)
+		return ckpt_fail("fd %d: cannot read its state", fd);
+	const char *v;
+	switch (rec->kind) {
+	case CKPT_FD_EVENTFD:
+		if ((v = field(info, "eventfd-count")))
+			rec->event_count = (uint64_t)ckpt_parse_long(&v);
+		if ((v = field(info, "eventfd-semaphore")))
+			rec->semaphore = (uint32_t)ckpt_parse_long(&v);
+		break;
+	case CKPT_FD_SIGNALFD:
+		if ((v = field(info, "sigmask")))
+			rec->sigmask = ckpt_parse_hex(&v);
+		break;
+	case CKPT_FD_TIMERFD:
+		if ((v = field(info, "clockid")))
+			rec->clockid = (uint32_t)ckpt_parse_long(&v);
+		if ((v = field(info, "it_value")))
+			parse_pair(v, &rec->timer[0], &rec->timer[1]);
+		if ((v = field(info, "it_interval")))
+			parse_pair(v, &rec->timer[2], &rec->timer[3]);
+		break;
+	case CKPT_FD_EPOLL:
+		if (ensure_data() < 0)
+			return -1;
+		rec->data_offset = pipe_data_len;
+		for (const char *l = info; *l;) {
+			if (ckpt_startswith(l, "tfd:")) {
+				const char *p = l + 4;
+				struct ckpt_img_epoll_entry e;
+				e.tfd = (int32_t)ckpt_parse_long(&p);
+				while (*p == ' ')
+					p++;
+				p += ckpt_startswith(p, "events:") ? 7 : 0;
+				e.events = (uint32_t)ckpt_parse_hex(&p);
+				while (*p == ' ')
+					p++;
+				p += ckpt_startswith(p, "data:") ? 5 : 0;
+				e.data = ckpt_parse_hex(&p);
+				if (pipe_data_len + sizeof e <= PIPE_DATA_MAX) {
+					__builtin_memcpy(pipe_data + pipe_data_len, &e, sizeof e);
+					pipe_data_len += sizeof e;
+				}
+			}
+			while (*l && *l != '\n')
+				l++;
+			if (*l)
+				l++;
+		}
+		rec->data_len = pipe_data_len - rec->data_offset;
+		break;
+	}
+	return 0;
+}
 
 /* Each pipe is drained once, whatever number of read ends it has. */
 static uint64_t drained[256];
@@ -194,6 +301,14 @@ static int files_checkpoint(struct ckpt_writer *w)
 									     PIPE_DATA_MAX - pipe_data_len);
 				pipe_data_len += rec.data_len;
 			}
+			if ((rec.kind == CKPT_FD_EVENTFD || rec.kind == CKPT_FD_EPOLL || rec.kind == CKPT_FD_SIGNALFD ||
+			     rec.kind == CKPT_FD_TIMERFD) &&
+			    describe_anon(fd, &rec) < 0)
+				goto fail;
+			/* a terminal's settings (raw mode of a full-screen program, say) go
+			 * to whatever terminal the restarted program gets */
+			if (rec.kind == CKPT_FD_TTY || rec.kind == CKPT_FD_STDIO)
+				rec.has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec.termios) == 0;
 			if (rec.kind == CKPT_FD_OTHER) {
 				ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid,
 					  fd, kind_name((int)rec.kind), rec.path);
