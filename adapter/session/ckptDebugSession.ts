@@ -4,14 +4,15 @@
  */
 import * as path from 'path';
 import * as fs from 'fs';
+import * as os from 'os';
 import {
   BreakpointEvent, Event, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent,
   Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { CkptLaunchArguments, ResourcesChangedBody } from '../protocol';
-import { Events } from '../protocol';
-import { GdbProcess, GdbCommandError, GdbUnavailableError } from '../gdb/gdbProcess';
+import { Events, Requests } from '../protocol';
+import { GdbProcess, GdbUnavailableError } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { Breakpoint as GdbBreakpoint, ThreadFrame, VarObject } from '../gdb/gdbCommands';
 import { MiAsyncRecord, MiStreamRecord, miNumber, miString, miTuple } from '../gdb/miParser';
@@ -48,6 +49,11 @@ const MAX_VALUE_LENGTH = 4096;
 class Deferred<T = void> {
   resolve!: (v: T) => void;
   readonly promise = new Promise<T>((r) => { this.resolve = r; });
+}
+
+function signalNumber(name: string | undefined): number {
+  const n = name ? os.constants.signals[name as NodeJS.Signals] : undefined;
+  return typeof n === 'number' ? n : 0;
 }
 
 function messageOf(err: unknown): string {
@@ -247,6 +253,8 @@ export class CkptDebugSession extends LoggingDebugSession {
   protected async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
     await this.shutdownEverything();
     this.sendResponse(response);
+    // Over stdio this ends the adapter process; as a server or in-process it only ends the session.
+    this.shutdown();
   }
 
   protected async terminateRequest(response: DebugProtocol.TerminateResponse): Promise<void> {
@@ -334,7 +342,8 @@ export class CkptDebugSession extends LoggingDebugSession {
       let code = main?.exitCode;
       if (code === undefined) {
         const own = miString(r['exit-code']);
-        code = own !== undefined ? parseInt(own, 8) : reason === 'exited-signalled' ? 128 : 0;
+        // A program killed by a signal gets the shell's convention: 128 + the signal number.
+        code = own !== undefined ? parseInt(own, 8) : reason === 'exited-signalled' ? 128 + signalNumber(miString(r['signal-name'])) : 0;
       }
       this.resourcesChanged('exited');
       this.sendExited(code);
@@ -812,10 +821,13 @@ export class CkptDebugSession extends LoggingDebugSession {
   protected async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
     if (!command.startsWith('ckpt/')) return super.customRequest(command, response, args);
     try {
-      if (!this.customHandler || !this.customHandler.handles(command)) {
-        throw new Error(this.customHandler
-          ? `'${command}' is not supported yet.`
-          : `'${command}' needs the checkpoint engine, which is not running for this session.`);
+      if (!this.customHandler) {
+        throw new Error(`'${command}' needs the checkpoint engine, which is not running for this session${this.launcher?.notice ? ` (${this.launcher.notice})` : ''}.`);
+      }
+      if (!this.customHandler.handles(command)) {
+        throw new Error(command === Requests.saveSnapshot || command === Requests.restoreSnapshot
+          ? `'${command}' is not available in the debugger yet: a snapshot taken while gdb holds the program must be exact, and that is still to be built.`
+          : `'${command}' is not a request of this debug adapter.`);
       }
       response.body = await this.customHandler.handle(command, args);
       this.sendResponse(response);
@@ -824,9 +836,10 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
   }
 
+  /** An error response carrying the message as is (gdb's words, or ours). */
   private sendError(response: DebugProtocol.Response, err: unknown): void {
     const message = typeof err === 'string' ? err : messageOf(err);
-    const known = err instanceof GdbCommandError || typeof err === 'string' || err instanceof Error;
-    this.sendErrorResponse(response, { id: 1002, format: '{_msg}', variables: { _msg: message }, showUser: !known || undefined });
+    // The `_` prefix lets the library put the text in without treating it as private data.
+    this.sendErrorResponse(response, { id: 1002, format: '{_msg}', variables: { _msg: message } });
   }
 }

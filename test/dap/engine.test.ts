@@ -120,6 +120,8 @@ test('snapshots are listed, renamed, inspected and deleted through custom reques
   await assert.rejects(dc.customRequest(Requests.renameSnapshot, { label: 'x' }), /"id" must be a non-empty string/);
   await assert.rejects(dc.customRequest(Requests.deleteSnapshot, { id: 'no-such-snapshot' }), /no-such-snapshot/);
 
+  await assert.rejects(dc.customRequest(Requests.saveSnapshot, {}), /not available in the debugger yet/);
+
   await dc.customRequest(Requests.deleteSnapshot, { id: taken.id });
   const after = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
   assert.deepEqual(after.snapshots, []);
