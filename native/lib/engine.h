@@ -63,8 +63,6 @@ struct ckpt_json {
 	int need_comma;
 };
 void ckpt_json_begin(struct ckpt_json *j, char *buf, size_t cap);
-void ckpt_json_open(struct ckpt_json *j, char c);
-void ckpt_json_close(struct ckpt_json *j, char c);
 
 /* threads plugin: the thread table and per-thread state capture */
 int ckpt_threads_slot_of_self(void);

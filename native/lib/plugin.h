@@ -51,6 +51,9 @@ void ckpt_json_key(struct ckpt_json *j, const char *key);
 void ckpt_json_str(struct ckpt_json *j, const char *s);
 void ckpt_json_int(struct ckpt_json *j, long v);
 void ckpt_json_raw(struct ckpt_json *j, const char *s);
+/* '{' or '[' to open an object or array, '}' or ']' to close it */
+void ckpt_json_open(struct ckpt_json *j, char c);
+void ckpt_json_close(struct ckpt_json *j, char c);
 
 /* Register a plugin from a constructor that runs before the core's. */
 #define CKPT_PLUGIN(var) \
