@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import { snapshotPass } from './snapshotSteps';
-import { markerLine, openWorkbench, setBreakpoint, startDebugging, Workbench } from './workbenchFlow';
+import { markerLine, openWorkbench, reportTimings, setBreakpoint, startDebugging, Workbench } from './workbenchFlow';
 
 describe('snapshots in a real VS Code', { timeout: 600_000 }, () => {
   let wb: Workbench;
@@ -21,7 +21,7 @@ describe('snapshots in a real VS Code', { timeout: 600_000 }, () => {
   after(async () => {
     if (!wb) return;
     wb.timings.wholePass = Date.now() - started;
-    console.log(`timings (ms): ${JSON.stringify(wb.timings)}`);
+    reportTimings(wb, 'snapshots');
     await wb.close();
   });
 

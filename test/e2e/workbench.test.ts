@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { rowTexts, screenshot } from './browser';
+import { rowTexts, screenshot, until } from './browser';
 import { WORKSPACE } from './codeServer';
 import {
-  markerLine, openWorkbench, resourceRows, setBreakpoint, snapshotsPane, startDebugging, waitForVariable, Workbench,
+  markerLine, openWorkbench, reportTimings, resourceRows, setBreakpoint, snapshotsPane, startDebugging, waitForVariable, Workbench,
 } from './workbenchFlow';
 
 describe('Checkpoint Debugger in a real VS Code', { timeout: 600_000 }, () => {
@@ -26,16 +26,16 @@ describe('Checkpoint Debugger in a real VS Code', { timeout: 600_000 }, () => {
   after(async () => {
     if (!wb) return;
     wb.timings.wholePass = Date.now() - started;
-    console.log(`timings (ms): ${JSON.stringify(wb.timings)}`);
+    reportTimings(wb, 'workbench');
     await wb.close();
   });
 
   test('opens test/workspace with the extension installed from the .vsix', async () => {
     const installed = fs.readdirSync(wb.server.extensionsDir);
     assert.ok(installed.some((d) => d.startsWith('checkpoint-debugger.checkpoint-debugger-')), `installed: ${installed.join(', ')}`);
-    const title = await wb.page.locator('.pane-header', { hasText: /run and debug|explorer/i }).count()
-      + await wb.page.locator('.explorer-folders-view, .sidebar').count();
-    assert.ok(title > 0, 'the side bar is there');
+    // The Explorer shows the example workspace.
+    await until('journal.c in the Explorer', async () =>
+      (await wb.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'journal.c' }).count()) > 0, 30_000);
     await screenshot(wb.page, '01-workbench');
   });
 
@@ -63,6 +63,8 @@ describe('Checkpoint Debugger in a real VS Code', { timeout: 600_000 }, () => {
     assert.match(fd, /^3\s*file .*journal\.log/);
     assert.ok(rows.some((r) => /thread/.test(r)), 'a thread row');
     assert.equal((await rowTexts(snapshots)).filter((r) => /process/.test(r)).length, 0, 'no snapshots yet');
+    await until('the snapshot count in the status bar', async () =>
+      (await wb.page.locator('.statusbar-item', { hasText: '0 snapshots' }).count()) > 0, 15_000);
     await screenshot(wb.page, '04-resources');
   });
 });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Browser, goToLine, launchBrowser, openFile, pane, rowTexts, screenshot, until, waitForWorkbench } from './browser';
-import { CodeServer, packageVsix, startCodeServer, WORKSPACE } from './codeServer';
+import { ARTIFACTS, CodeServer, packageVsix, startCodeServer, WORKSPACE } from './codeServer';
 import type { Locator, Page } from './playwrightTypes';
 
 export const SOURCE = 'journal.c';
@@ -28,6 +28,13 @@ export interface Workbench {
   /** Milliseconds of named steps, reported at the end. */
   timings: Record<string, number>;
   close(): Promise<void>;
+}
+
+/** Prints the measured times and keeps them beside the screenshots (reported, never asserted). */
+export function reportTimings(wb: Workbench, name: string): void {
+  console.log(`${name} timings (ms): ${JSON.stringify(wb.timings)}`);
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS, `${name}-timings.json`), `${JSON.stringify(wb.timings, null, 2)}\n`);
 }
 
 /** Removes what a previous run of the example program left in the workspace. */

@@ -79,6 +79,8 @@ test('the .vsix holds nothing else: no sources, tests, maps, tools or dev depend
   const runtime = runtimePackages();
   const allowed = (e: string): boolean => {
     if (['[Content_Types].xml', 'extension.vsixmanifest', 'extension/package.json', 'extension/readme.md'].includes(e)) return true;
+    // vsce adds a license or changelog of the project's own when there is one.
+    if (/^extension\/(license|changelog)(\.md|\.txt)?$/i.test(e)) return true;
     if (/^extension\/out\/(src|adapter)\/.+\.js$/.test(e)) return true;
     if (/^extension\/native\/build\/(libckpt\.so|ckpt-restore|ckpt-inspect)$/.test(e)) return true;
     if (/^extension\/media\/[\w-]+\.svg$/.test(e)) return true;

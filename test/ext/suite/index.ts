@@ -163,7 +163,14 @@ export async function run(): Promise<void> {
           assert.equal((await dbg.topFrame()).line, line);
           assert.equal(await dbg.evaluate('step'), '1');
           assert.deepEqual(childNodePids().filter((p) => !pidsBefore.includes(p)), [], 'no adapter process was started');
-          const [p] = await waitFor('a process row', async () => { const r = await processRows(); return r.length > 0 ? r : undefined; }, 30_000);
+          let shown: string[] = [];
+          const [p] = await waitFor('a process row', async () => {
+            api.resources.refresh();
+            const all = await api.resources.getChildren();
+            shown = all.map((i) => String(i.label));
+            const r = all.filter((i): i is ResourceItem => i instanceof ResourceItem);
+            return r.length > 0 ? r : undefined;
+          }, 30_000).catch((e: Error) => { throw new Error(`${e.message}; the view showed: ${JSON.stringify(shown)}`); });
           assert.match(String(p.label), /^\d+ → \d+$/);
           await dbg.stop();
           dbg = undefined;
