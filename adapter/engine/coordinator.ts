@@ -349,7 +349,7 @@ export class Coordinator extends EventEmitter {
   }
 
   private live(): EngineConnection[] {
-    return [...this.connections].filter((c) => c.hello && !c.closed);
+    return [...this.connections].filter((c) => c.hello && !c.closed && !c.exited);
   }
 
   private assertIdle(): void {
@@ -374,6 +374,9 @@ export class Coordinator extends EventEmitter {
     const pid = child.pid!;
     const exited = new Promise<ExitStatus>((resolve, reject) => {
       child.once('exit', (code, signal) => {
+        // The process is gone even if its connection's EOF is still in flight:
+        // no order may be sent to it any more.
+        for (const conn of this.connections) if (conn.hello?.pid === pid) conn.markExited();
         void (async () => {
           // A kill:true checkpoint SIGKILLs the program right after its answer;
           // whether this exit is that hibernation is known once the checkpoint settles.

@@ -35,6 +35,8 @@ function isInt(v: unknown): v is number {
 export class EngineConnection extends EventEmitter {
   hello?: EngineHello;
   closed = false;
+  /** The process is known to have exited; its last lines may still be in flight. */
+  exited = false;
   private waiters: Waiter[] = [];
   /** Orders are sent one at a time: the engine reads one line per signal. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -43,6 +45,8 @@ export class EngineConnection extends EventEmitter {
     super();
     readJsonLines(socket, (msg) => this.onMessage(msg));
     socket.on('error', () => undefined); // 'close' follows and says it all
+    // The peer's end (EOF) already means the process is gone; do not wait for 'close'.
+    socket.on('end', () => this.onClose());
     socket.on('close', () => this.onClose());
   }
 
@@ -95,7 +99,7 @@ export class EngineConnection extends EventEmitter {
 
   private sendOrder(cmd: Record<string, unknown>, replyType: string, timeoutMs: number): Promise<EngineReply> {
     return new Promise<EngineReply>((resolve, reject) => {
-      if (this.closed || !this.hello) {
+      if (this.closed || this.exited || !this.hello) {
         reject(new CkptError(`${this.label} is not running`));
         return;
       }
@@ -112,6 +116,7 @@ export class EngineConnection extends EventEmitter {
         const i = this.waiters.indexOf(waiter);
         if (i < 0) return; // already answered by a close or the timeout
         let err: unknown = writeErr;
+        if (err && this.closed) err = new Error('it has exited');
         if (!err) {
           try {
             process.kill(pid, this.signal);
@@ -128,7 +133,16 @@ export class EngineConnection extends EventEmitter {
     });
   }
 
+  /**
+   * Notes that the process has exited (its parent saw it). Answers it wrote
+   * before dying are still read; only new orders are refused.
+   */
+  markExited(): void {
+    this.exited = true;
+  }
+
   destroy(): void {
     this.socket.destroy();
+    this.onClose();
   }
 }

@@ -66,7 +66,7 @@ describe('ckpt command line (no engine needed)', () => {
     assert.equal(inspect.code, 1);
     assert.equal(inspect.stderr, `ckpt inspect: there is no snapshot 4 in ${dir}\n`);
     const restart = await runCkpt(['restart', '--dir', dir, 'last']);
-    assert.equal(restart.code, 1);
+    assert.equal(restart.code, 1, restart.stderr);
     assert.equal(restart.stderr, `ckpt restart: there are no snapshots in ${dir}\n`);
   });
 

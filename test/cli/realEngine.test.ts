@@ -107,8 +107,8 @@ describe('ckpt with the real engine', { skip }, () => {
     const launch = new CkptProcess(['launch', '--dir', dir, '--', stepper]);
     launch.write(steps(3));
     await launch.waitForStdout(/^step 2 /m);
-    assert.equal((await runCkpt(['checkpoint', '--dir', dir, '--kill'])).code, 0);
-    assert.equal((await launch.done).code, 0);
+    { const r = await runCkpt(['checkpoint', '--dir', dir, '--kill']); assert.equal(r.code, 0, r.stderr); }
+    { const r = await launch.done; assert.equal(r.code, 0, r.stderr); }
 
     const restart = new CkptProcess(['restart', '--dir', dir, 'last']);
     restart.write(steps(2));
@@ -118,7 +118,7 @@ describe('ckpt with the real engine', { skip }, () => {
     assert.match(refused.stderr, /is in use: another computation is running there/);
     const again = await runCkpt(['checkpoint', '--dir', dir, '--kill']);
     assert.equal(again.stdout.trim(), '2', again.stderr);
-    assert.equal((await restart.done).code, 0);
+    { const r = await restart.done; assert.equal(r.code, 0, r.stderr); }
 
     const third = new CkptProcess(['restart', '--dir', dir, '2']);
     third.write(steps(1));
@@ -150,14 +150,14 @@ describe('ckpt with the real engine', { skip }, () => {
   test('launch exits with the program\'s status; killed programs with 128+signal', async () => {
     const dir = path.join(work, 'status');
     const exit3 = await runCkpt(['launch', '--dir', dir, '--', 'sh', '-c', 'echo out; exit 3']);
-    assert.equal(exit3.code, 3);
+    assert.equal(exit3.code, 3, exit3.stderr);
     assert.equal(exit3.stdout, 'out\n');
     const killed = new CkptProcess(['launch', '--dir', dir, '--', stepper]);
     killed.write(steps(1));
     await killed.waitForStdout(/^step 0 /m);
     const k = await runCkpt(['kill', '--dir', dir]);
     assert.equal(k.code, 0, k.stderr);
-    assert.equal((await killed.done).code, 137);
+    { const r = await killed.done; assert.equal(r.code, 137, r.stderr); }
   });
 
   test('restart of a corrupted image is refused and names the snapshot', async () => {
@@ -165,7 +165,7 @@ describe('ckpt with the real engine', { skip }, () => {
     const launch = new CkptProcess(['launch', '--dir', dir, '--', stepper]);
     launch.write(steps(2));
     await launch.waitForStdout(/^step 1 /m);
-    assert.equal((await runCkpt(['checkpoint', '--dir', dir, '--kill'])).code, 0);
+    { const r = await runCkpt(['checkpoint', '--dir', dir, '--kill']); assert.equal(r.code, 0, r.stderr); }
     await launch.done;
     const snap = path.join(dir, 'snapshots', '1');
     const image = path.join(snap, fs.readdirSync(snap).find((f) => f.endsWith('.img'))!);
