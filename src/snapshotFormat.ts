@@ -57,14 +57,16 @@ export interface ResourceRow {
 
 export function processRow(p: ProcessRow, source: string): ResourceRow {
   const key = `${source}/p${p.vpid}`;
-  const name = p.argv.length > 0 ? p.argv.join(' ') : '';
+  const full = p.argv.join(' ');
+  // The program's file name and arguments fit the row; the full path goes in the tooltip.
+  const name = p.argv.length > 0 ? [p.argv[0].slice(p.argv[0].lastIndexOf('/') + 1), ...p.argv.slice(1)].join(' ') : '';
   return {
     kind: 'process',
     key,
     label: `${p.vpid} → ${p.pid}`,
     description: name,
     tooltip: `process: virtual pid ${p.vpid}, real pid ${p.pid}, parent ${p.vppid}` +
-      (name ? `\n${name}` : ''),
+      (full ? `\n${full}` : ''),
     children: [
       ...p.threads.map((t): ResourceRow => ({
         kind: 'thread',

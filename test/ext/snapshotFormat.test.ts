@@ -26,7 +26,7 @@ test('resource tables become process rows with thread and fd rows under them', (
     version: 1,
     source: 'live',
     processes: [{
-      vpid: 1, pid: 4242, vppid: 0, argv: ['./journal', '27'],
+      vpid: 1, pid: 4242, vppid: 0, argv: ['/w/journal', '27'],
       threads: [{ vtid: 1, tid: 4242 }],
       fds: [
         { fd: 3, kind: 'file', path: '/w/journal.log', offset: 120, flags: 0o1101 },
@@ -36,7 +36,8 @@ test('resource tables become process rows with thread and fd rows under them', (
   };
   const [p] = resourceRows(tables);
   assert.equal(p.label, '1 → 4242');
-  assert.equal(p.description, './journal 27');
+  assert.equal(p.description, 'journal 27');
+  assert.match(p.tooltip, /\/w\/journal 27/);
   assert.deepEqual(p.children.map((c) => [c.kind, c.label, c.description]), [
     ['thread', '1 → 4242', 'thread'],
     ['fd', '3', 'file /w/journal.log @120'],
