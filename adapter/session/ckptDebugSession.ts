@@ -10,7 +10,7 @@ import {
   Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { CkptLaunchArguments, ResourcesChangedBody } from '../protocol';
+import type { CkptAttachArguments, CkptLaunchArguments, ResourcesChangedBody } from '../protocol';
 import { Events, Requests } from '../protocol';
 import { GdbProcess, GdbUnavailableError } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
@@ -22,6 +22,7 @@ import { LauncherFactory, ProgramLauncher, plainLauncherFactory } from './progra
 import { LaunchError, checkCwd, checkProgram, noDebugInfoMessage } from './programChecks';
 import { shellJoin, shellQuote } from './shellQuote';
 import { BorrowedTerminal } from './terminalTty';
+import { ctlInfo } from '../engine';
 
 export type CkptLaunchRequestArguments = CkptLaunchArguments & DebugProtocol.LaunchRequestArguments;
 
@@ -36,13 +37,18 @@ type VarRef =
 export interface CustomRequestHandler {
   handles(command: string): boolean;
   handle(command: string, args: unknown): Promise<unknown>;
+  dispose?(): void;
 }
 
 export interface CkptDebugSessionOptions {
   launcherFactory?: LauncherFactory;
   /** Builds the handler of `ckpt/*` requests once the program is launched. */
   customRequests?: (ctx: { launcher: ProgramLauncher; snapshotDir: string; session: CkptDebugSession }) => CustomRequestHandler | undefined;
+  /** For `attach`: the handler of `ckpt/*` requests for a computation started by `ckpt launch`. */
+  attachRequests?: (ctx: { dir: string; session: CkptDebugSession }) => CustomRequestHandler | undefined;
 }
+
+export type CkptAttachRequestArguments = CkptAttachArguments & DebugProtocol.AttachRequestArguments;
 
 const MAX_VALUE_LENGTH = 4096;
 
@@ -90,6 +96,9 @@ export class CkptDebugSession extends LoggingDebugSession {
   private entryStopPending = false;
   private terminatedSent = false;
   private exitedSent = false;
+  /** Attached to a computation started elsewhere: disconnect detaches instead of killing. */
+  private attached = false;
+  private readonly silentStops: Deferred[] = [];
 
   constructor(private readonly options: CkptDebugSessionOptions = {}) {
     super();
@@ -164,24 +173,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
     const snapshotDir = path.resolve(cwd, args.snapshotDir ?? '.ckpt');
 
-    const gdb = new GdbProcess();
-    this.gdb = gdb;
-    gdb.on('exec', (r) => this.onExec(r));
-    gdb.on('notify', (r) => this.onNotify(r));
-    gdb.on('stream', (r) => this.onStream(r));
-    gdb.on('other', (line) => this.sendEvent(new OutputEvent(line + '\n', 'stdout')));
-    gdb.on('exit', () => this.onGdbExit());
-    await gdb.start({ gdbPath: args.gdbPath, cwd });
-
-    // Async MI lets us interrupt a running program; the fork settings keep every
-    // process of the program under gdb, and the checkpoint signal passes silently.
-    for (const setting of [
-      'mi-async on', 'pagination off', 'confirm off', 'width 0', 'height 0', 'breakpoint pending on',
-      'detach-on-fork off', 'follow-fork-mode parent', 'schedule-multiple on', 'print pretty off',
-    ]) {
-      await mi.gdbSet(gdb, setting);
-    }
-    await mi.consoleCommand(gdb, `handle SIG${CKPT_SIGNAL} nostop noprint pass`);
+    const gdb = await this.startGdb(args.gdbPath, cwd);
 
     try {
       await mi.fileExecAndSymbols(gdb, program);
@@ -250,7 +242,120 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected async disconnectRequest(response: DebugProtocol.DisconnectResponse): Promise<void> {
+  private async startGdb(gdbPath: string | undefined, cwd: string): Promise<GdbProcess> {
+    const gdb = new GdbProcess();
+    this.gdb = gdb;
+    gdb.on('exec', (r) => this.onExec(r));
+    gdb.on('notify', (r) => this.onNotify(r));
+    gdb.on('stream', (r) => this.onStream(r));
+    gdb.on('other', (line) => this.sendEvent(new OutputEvent(line + '\n', 'stdout')));
+    gdb.on('exit', () => this.onGdbExit());
+    await gdb.start({ gdbPath, cwd });
+
+    // Async MI lets us interrupt a running program; the fork settings keep every
+    // process of the program under gdb, and the checkpoint signal passes silently.
+    for (const setting of [
+      'mi-async on', 'pagination off', 'confirm off', 'width 0', 'height 0', 'breakpoint pending on',
+      'detach-on-fork off', 'follow-fork-mode parent', 'schedule-multiple on', 'print pretty off',
+    ]) {
+      await mi.gdbSet(gdb, setting);
+    }
+    await mi.consoleCommand(gdb, `handle SIG${CKPT_SIGNAL} nostop noprint pass`);
+    return gdb;
+  }
+
+  // ---- attach: a computation started by `ckpt launch` ----------------------------------------
+
+  protected async attachRequest(response: DebugProtocol.AttachResponse, args: CkptAttachRequestArguments): Promise<void> {
+    try {
+      await this.attach(args);
+      this.sendResponse(response);
+    } catch (err) {
+      const message = err instanceof LaunchError || err instanceof GdbUnavailableError
+        ? err.message
+        : `Could not attach: ${messageOf(err)}`;
+      this.sendEvent(new OutputEvent(message + '\n', 'stderr'));
+      this.sendErrorResponse(response, { id: 1003, format: '{_msg}', variables: { _msg: message }, showUser: true });
+      await this.shutdownEverything();
+    }
+  }
+
+  private async attach(args: CkptAttachRequestArguments): Promise<void> {
+    if (typeof args.snapshotDir !== 'string' || args.snapshotDir === '') {
+      throw new LaunchError('"snapshotDir" must name the directory of a computation started by `ckpt launch --dir DIR -- PROGRAM`.');
+    }
+    const dir = path.resolve(args.snapshotDir);
+    let hellos: { pid: number; vpid: number; vppid: number }[];
+    try {
+      hellos = (await ctlInfo(dir, 10000)).processes;
+    } catch (err) {
+      throw new LaunchError(`No computation is running in '${dir}' (${messageOf(err)}). Start one with \`ckpt launch --dir ${dir} -- PROGRAM\`.`);
+    }
+    if (hellos.length === 0) throw new LaunchError(`The computation in '${dir}' has no live process to attach to.`);
+    this.attached = true;
+    const gdb = await this.startGdb(args.gdbPath, dir);
+    if (args.program !== undefined) {
+      const program = checkProgram(args.program, process.cwd());
+      await mi.fileExecAndSymbols(gdb, program).catch((err) => {
+        throw new LaunchError(`gdb cannot load '${program}': ${messageOf(err)}`);
+      });
+    }
+    // Parents first, so that inferior 1 is the computation's root process.
+    const ordered = [...hellos].sort((a, b) => a.vpid - b.vpid);
+    for (let i = 0; i < ordered.length; i++) {
+      const stopped = this.nextSilentStop();
+      try {
+        if (i > 0) {
+          const added = await gdb.send('-add-inferior');
+          await gdb.send(`-target-attach --thread-group ${miString(added.record.results.inferior)} ${ordered[i].pid}`);
+        } else {
+          await gdb.send(`-target-attach ${ordered[i].pid}`);
+        }
+      } catch (err) {
+        this.silentStops.pop();
+        throw new LaunchError(`gdb cannot attach to process ${ordered[i].pid}: ${messageOf(err)}`);
+      }
+      await stopped;
+    }
+    this.programStarted = true;
+    this.programRunning = false;
+    this.customHandler = this.options.attachRequests?.({ dir, session: this });
+    this.sendEvent(new OutputEvent(`Attached to ${ordered.length === 1 ? 'process' : 'processes'} ${ordered.map((h) => h.pid).join(', ')} of the computation in ${dir}.\n`, 'console'));
+
+    this.sendEvent(new InitializedEvent());
+    await this.configurationDone.promise;
+    // The program was running before we came: it goes on, now under the debugger.
+    this.invalidateStopState();
+    this.programRunning = true;
+    await mi.execContinue(gdb).catch((err) => {
+      this.programRunning = false;
+      throw err;
+    });
+  }
+
+  /** The next `*stopped` is ours (attach, detach) and is not reported to the client. */
+  private nextSilentStop(): Promise<void> {
+    const d = new Deferred();
+    this.silentStops.push(d);
+    return d.promise;
+  }
+
+  /** Leaves the program running without the debugger (attach mode's disconnect). */
+  private async detachAll(): Promise<void> {
+    const gdb = this.gdb;
+    if (!gdb?.running) return;
+    if (this.programRunning) {
+      const stopped = this.nextSilentStop();
+      await mi.execInterrupt(gdb).catch(() => undefined);
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 10000))]);
+    }
+    for (const inf of this.inferiors.liveInferiors()) {
+      await gdb.send(`-target-detach --thread-group ${inf.id}`).catch(() => undefined);
+    }
+  }
+
+  protected async disconnectRequest(response: DebugProtocol.DisconnectResponse, args?: DebugProtocol.DisconnectArguments): Promise<void> {
+    if (this.attached && !args?.terminateDebuggee) await this.detachAll();
     await this.shutdownEverything();
     this.sendResponse(response);
     // Over stdio this ends the adapter process; as a server or in-process it only ends the session.
@@ -291,7 +396,10 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   private async shutdownEverything(): Promise<void> {
     CkptDebugSession.live.delete(this);
+    // Detached processes are no longer in the table: only what gdb still holds is killed.
     this.killProgram();
+    this.customHandler?.dispose?.();
+    this.customHandler = undefined;
     const gdb = this.gdb;
     if (gdb?.running) await gdb.stop();
     this.output?.dispose();
@@ -322,6 +430,11 @@ export class CkptDebugSession extends LoggingDebugSession {
     const reason = miString(r.reason) ?? '';
     this.programRunning = false;
     this.invalidateStopState();
+    const silent = this.silentStops.shift();
+    if (silent && !reason.startsWith('exited')) {
+      silent.resolve();
+      return;
+    }
 
     if (reason === 'exited-normally' || reason === 'exited' || reason === 'exited-signalled') {
       this.output?.drain();

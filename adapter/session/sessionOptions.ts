@@ -6,12 +6,15 @@
 import type { CkptDebugSessionOptions } from './ckptDebugSession';
 import { EngineLauncher, engineLauncherFactory } from './engineLauncher';
 import { SnapshotRequests } from './snapshotRequests';
+import { OwnCoordinator, RemoteComputation } from './computation';
 
 export function createSessionOptions(): CkptDebugSessionOptions {
   return {
     launcherFactory: engineLauncherFactory,
     customRequests: ({ launcher, session }) => launcher instanceof EngineLauncher
-      ? new SnapshotRequests(launcher.coordinator, session, (event, body) => session.sendCustomEvent(event, body))
+      ? new SnapshotRequests(new OwnCoordinator(launcher.coordinator), session, (event, body) => session.sendCustomEvent(event, body))
       : undefined,
+    attachRequests: ({ dir, session }) =>
+      new SnapshotRequests(new RemoteComputation(dir), session, (event, body) => session.sendCustomEvent(event, body)),
   };
 }

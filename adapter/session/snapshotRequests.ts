@@ -3,7 +3,6 @@
  * renaming snapshots, and the resource tables (live, or of a snapshot).
  */
 import * as fs from 'fs';
-import type { Coordinator } from '../engine';
 import { CkptError, TABLES_VERSION } from '../engine';
 import { hideEngineFd } from '../engine/coordinator';
 import { linkPeers, readArgv, readFds, readSession } from '../engine/procTables';
@@ -14,6 +13,7 @@ import type {
 import { Events, Requests } from '../protocol';
 import type { ProcessRow, SnapshotInfo } from '../engine/tables';
 import type { CustomRequestHandler } from './ckptDebugSession';
+import type { Computation } from './computation';
 
 /** What the handler needs to know about the debug session. */
 export interface SessionView {
@@ -29,12 +29,16 @@ const HANDLED: ReadonlySet<string> = new Set([
 
 export class SnapshotRequests implements CustomRequestHandler {
   constructor(
-    private readonly coordinator: Coordinator,
+    private readonly computation: Computation,
     private readonly session: SessionView,
     private readonly emit: EventSink,
   ) {
     // Snapshots taken from outside (the `ckpt` CLI on the same directory) show up too.
-    coordinator.on('snapshot', () => this.snapshotsChanged());
+    computation.onSnapshot(() => { this.snapshotsChanged().catch(() => undefined); });
+  }
+
+  dispose(): void {
+    this.computation.dispose();
   }
 
   handles(command: string): boolean {
@@ -48,20 +52,20 @@ export class SnapshotRequests implements CustomRequestHandler {
         return this.list();
       case Requests.deleteSnapshot: {
         const { id } = a as Partial<DeleteSnapshotArgs>;
-        this.coordinator.store.delete(requireString(id, 'id'));
-        this.snapshotsChanged();
+        this.computation.store.delete(requireString(id, 'id'));
+        await this.snapshotsChanged();
         return this.list();
       }
       case Requests.renameSnapshot: {
         const { id, label } = a as Partial<RenameSnapshotArgs>;
-        const snapshot: SnapshotInfo = this.coordinator.store.rename(requireString(id, 'id'), requireString(label, 'label', true));
-        this.snapshotsChanged();
+        const snapshot: SnapshotInfo = this.computation.store.rename(requireString(id, 'id'), requireString(label, 'label', true));
+        await this.snapshotsChanged();
         return { snapshot };
       }
       case Requests.resources: {
         const { snapshot } = a as ResourcesArgs;
         if (snapshot !== undefined) {
-          return (await this.coordinator.store.inspect(requireString(snapshot, 'snapshot'))).tables satisfies ResourcesResult;
+          return (await this.computation.store.inspect(requireString(snapshot, 'snapshot'))).tables satisfies ResourcesResult;
         }
         return this.liveTables();
       }
@@ -70,21 +74,22 @@ export class SnapshotRequests implements CustomRequestHandler {
     }
   }
 
-  private list(): ListSnapshotsResult {
-    const result: ListSnapshotsResult = { snapshots: this.coordinator.store.list() };
-    if (this.coordinator.restoredFrom !== undefined) result.restoredFrom = this.coordinator.restoredFrom;
+  private async list(): Promise<ListSnapshotsResult> {
+    const result: ListSnapshotsResult = { snapshots: this.computation.store.list() };
+    const restoredFrom = await this.computation.restoredFrom().catch(() => undefined);
+    if (restoredFrom !== undefined) result.restoredFrom = restoredFrom;
     return result;
   }
 
-  private snapshotsChanged(): void {
-    const body: SnapshotsChangedBody = this.list();
+  private async snapshotsChanged(): Promise<void> {
+    const body: SnapshotsChangedBody = await this.list();
     this.emit(Events.snapshotsChanged, body);
   }
 
   private async liveTables(): Promise<ResourcesResult> {
-    const hellos = this.coordinator.processes();
+    const hellos = await this.computation.processes();
     if (hellos.length === 0) throw new CkptError('no program is running under the checkpoint engine');
-    if (!this.session.isStopped) return this.coordinator.status();
+    if (!this.session.isStopped) return this.computation.status();
     // gdb holds every thread: the engine's handler cannot run to answer, so the
     // tables come from /proc. A process that was never restored has virtual ids
     // equal to the kernel's, which is what the engine would report.
