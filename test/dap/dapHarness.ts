@@ -37,7 +37,14 @@ export class Programs {
   build(name: string, opts: { debug?: boolean; output?: string } = {}): string {
     const out = path.join(this.dir, opts.output ?? name);
     const flags = opts.debug === false ? ['-O0'] : ['-g', '-O0'];
-    execFileSync('gcc', [...flags, '-pthread', '-o', out, sourceOf(`${name}.c`)], { stdio: 'pipe' });
+    execFileSync('gcc', [...flags, '-pthread', '-o', out, sourceOf(`${name}.c`), '-ldl'], { stdio: 'pipe' });
+    return out;
+  }
+
+  /** Compiles programs/<name>.c as a shared library `lib<name>.so` in the temp dir. */
+  buildLibrary(name: string): string {
+    const out = path.join(this.dir, `lib${name}.so`);
+    execFileSync('gcc', ['-g', '-O0', '-shared', '-fPIC', '-o', out, sourceOf(`${name}.c`)], { stdio: 'pipe' });
     return out;
   }
 

@@ -198,3 +198,29 @@ test('a breakpoint set while the program runs is hit', async (t) => {
   await dc.pauseRequest({ threadId: stop.body.threadId });
   assert.equal((await paused).body.reason, 'pause');
 });
+
+test('a breakpoint in a library loaded later is pending, then verified and hit', async (t) => {
+  const dc = await startClient(t);
+  const host = programs.build('plugin_host');
+  programs.buildLibrary('plugin');
+  const line = lineOf('plugin.c', 'PLUGIN');
+  const verified = dc.eventSeen('breakpoint', (e) => e.body.reason === 'changed' && e.body.breakpoint.verified === true);
+  const stopped = dc.nextStop();
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      const r = await dc.setBreakpointsRequest({ source: { path: sourceOf('plugin.c') }, breakpoints: [{ line }] });
+      assert.equal(r.body.breakpoints[0].verified, false, 'not loaded yet');
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch({ program: host }),
+  ]);
+  const changed = await verified;
+  assert.equal(changed.body.breakpoint.line, line);
+  const stop = await stopped;
+  assert.equal(stop.body.reason, 'breakpoint');
+  const frame = await dc.topFrame(stop.body.threadId);
+  assert.equal(frame.name, 'plugin_compute');
+  assert.equal(frame.source?.path, sourceOf('plugin.c'));
+  const args = await dc.scopeVariables(frame.id, 'Arguments');
+  assert.equal(args[0].value, '13');
+});
