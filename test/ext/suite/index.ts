@@ -136,6 +136,19 @@ export async function run(): Promise<void> {
       },
     },
     {
+      name: 'a configuration that cannot be built or is malformed does not start a session',
+      fn: async () => {
+        const folder = workspaceFolder();
+        const missing = `${folder.uri.fsPath}/no-such-file.c`;
+        assert.equal(await vscode.debug.startDebugging(folder,
+          { type: 'ckpt', request: 'launch', name: 'broken build', build: missing, program: `${folder.uri.fsPath}/no-such-file` }), false);
+        assert.equal(await vscode.debug.startDebugging(folder, { type: 'ckpt', request: 'launch', name: 'no program' }), false);
+        assert.equal(await vscode.debug.startDebugging(folder, { type: 'ckpt', request: 'attach', name: 'no dir' }), false);
+        assert.equal(api.tracker.current, undefined);
+        assert.ok(!fs.existsSync(`${folder.uri.fsPath}/no-such-file`));
+      },
+    },
+    {
       name: 'the dynamic configuration builds and debugs the active C file',
       fn: async () => {
         const source = vscode.Uri.file(`${workspaceFolder().uri.fsPath}/journal.c`);
