@@ -315,7 +315,7 @@ static int memory_checkpoint(struct ckpt_writer *w)
 	int rc = -1, pm_fd = -1, mem_fd = -1;
 	struct layout *l = (struct layout *)scratch;
 	memset(l, 0, sizeof *l);
-	char *maps = scratch + 4096;
+	char *maps = scratch + ((sizeof *l + 4095) & ~4095ul); /* after the layout, which holds paths */
 	l->pagemap = (uint64_t *)(maps + MAPS_MAX);
 	l->regions = (struct ckpt_img_region *)((char *)l->pagemap + PAGEMAP_CHUNK * 8);
 	l->strtab = (char *)(l->regions + 65536);
