@@ -96,6 +96,11 @@ struct ckpt_img_thread {
 	uint64_t affinity[16];
 	uint32_t is_main;
 	uint32_t slot; /* index in the library's thread table */
+	char comm[16]; /* the thread's name */
+	/* pending queued signals of this thread, with their siginfo */
+	uint32_t npending_info;
+	uint32_t pad;
+	uint8_t pending_info[16][128];
 };
 
 struct ckpt_img_sigaction {
@@ -106,6 +111,18 @@ struct ckpt_img_signals {
 	struct ckpt_img_sigaction act[65]; /* index = signal number */
 	uint64_t shared_pending;
 	struct { int64_t interval_sec, interval_usec, value_sec, value_usec; } itimer[3];
+	/* process-directed pending signals, with their siginfo */
+	uint32_t nshared_info;
+	uint32_t ntimers;
+	uint8_t shared_info[32][128];
+	/* POSIX timers (timer_create) */
+	struct {
+		int32_t id, clockid, notify, signo;
+		int32_t tid; /* SIGEV_THREAD_ID: the virtual TID */
+		int32_t pad;
+		uint64_t value; /* sigev_value */
+		int64_t interval_sec, interval_nsec, value_sec, value_nsec;
+	} timers[32];
 };
 
 enum ckpt_fd_kind {

@@ -89,5 +89,8 @@ int ckpt_writer_align(struct ckpt_writer *w, uint64_t align);
 /* signals plugin: the engine's own signal must stay deliverable */
 int ckpt_signal(void);
 int ckpt_real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+/* dequeues the pending signals in mask (at most max, siginfo of 128 bytes
+ * each), then queues them again to the thread tid (or the process if tid is 0) */
+int ckpt_signals_save_queue(uint64_t mask, uint8_t (*info)[128], int max, int pid, int tid);
 int ckpt_threads_slot_captured(int slot);
 #endif

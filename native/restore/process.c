@@ -42,6 +42,10 @@ void process_restore(struct image *im)
 	if (p->cwd[0])
 		sys1(NR_chdir, world_path(p->cwd, 0));
 	sys1(NR_umask, p->umask);
+	sys1(NR_personality, p->personality);
+	/* limits as they were, where allowed (raising a hard limit needs privilege) */
+	for (uint32_t i = 0; i < p->rlimit_count && i < 16; i++)
+		sys4(NR_prlimit64, 0, i, &p->rlimits[i], 0);
 
 	struct ckpt_img_signals *s = im->signals;
 	for (int sig = 1; sig <= 64; sig++) {

@@ -17,7 +17,7 @@ enum {
 	NR_setitimer = 38, NR_getpid = 39, NR_socket = 41, NR_connect = 42, NR_clone = 56,
 	NR_exit = 60, NR_kill = 62, NR_fork = 57, NR_wait4 = 61, NR_setpgid = 109, NR_getpgid = 121, NR_setsid = 112, NR_getsid = 124, NR_fcntl = 72, NR_chdir = 80, NR_umask = 95, NR_prctl = 157,
 	NR_arch_prctl = 158, NR_gettid = 186, NR_futex = 202, NR_sched_setaffinity = 203,
-	NR_getdents64 = 217, NR_ioctl = 16, NR_eventfd2 = 290, NR_signalfd4 = 289, NR_timerfd_create = 283, NR_timerfd_settime = 286, NR_epoll_create1 = 291, NR_epoll_ctl = 233, NR_socketpair = 53, NR_pipe2 = 293, NR_set_tid_address = 218, NR_clock_gettime = 228, NR_exit_group = 231,
+	NR_getdents64 = 217, NR_rt_tgsigqueueinfo = 297, NR_rt_sigqueueinfo = 129, NR_timer_create = 222, NR_timer_settime = 223, NR_personality = 135, NR_prlimit64 = 302, NR_ioctl = 16, NR_eventfd2 = 290, NR_signalfd4 = 289, NR_timerfd_create = 283, NR_timerfd_settime = 286, NR_epoll_create1 = 291, NR_epoll_ctl = 233, NR_socketpair = 53, NR_pipe2 = 293, NR_set_tid_address = 218, NR_clock_gettime = 228, NR_exit_group = 231,
 	NR_tgkill = 234, NR_openat = 257, NR_set_robust_list = 273, NR_dup3 = 292, NR_rseq = 334
 };
 

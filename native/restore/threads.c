@@ -55,11 +55,53 @@ static void setup_thread(struct ckpt_img_thread *t)
 	if (t->rseq_len)
 		sys4(NR_rseq, t->rseq_addr, t->rseq_len, 0, t->rseq_sig);
 	sys3(NR_sched_setaffinity, 0, sizeof t->affinity, t->affinity);
-	for (int sig = 1; sig <= 64; sig++)
-		if (t->pending & (1ull << (sig - 1)))
-			sys3(NR_tgkill, real_pid, tid, sig);
+	t->comm[sizeof t->comm - 1] = 0;
+	if (t->comm[0])
+		sys2(NR_prctl, 15 /* PR_SET_NAME */, t->comm);
+	if (t->npending_info) {
+		for (uint32_t i = 0; i < t->npending_info && i < 16; i++)
+			sys4(NR_rt_tgsigqueueinfo, real_pid, tid, *(int32_t *)t->pending_info[i], t->pending_info[i]);
+	} else {
+		for (int sig = 1; sig <= 64; sig++)
+			if (t->pending & (1ull << (sig - 1)))
+				sys3(NR_tgkill, real_pid, tid, sig);
+	}
 	runtime->threads[t->slot].tid = tid;
 	runtime->threads[t->slot].used = 1;
+}
+
+/* POSIX timers come back with the same ids (PR_TIMER_CREATE_RESTORE_IDS: the
+ * program holds them as timer_t values), notification and remaining time. */
+static void timers_restore(struct image *im, struct ckpt_runtime *rt)
+{
+	struct ckpt_img_signals *s = im->signals;
+	if (!s->ntimers)
+		return;
+	sys2(NR_prctl, 77 /* PR_TIMER_CREATE_RESTORE_IDS */, 1);
+	for (uint32_t i = 0; i < s->ntimers && i < 32; i++) {
+		__typeof__(s->timers[0]) *t = &s->timers[i];
+		struct {
+			uint64_t value;
+			int32_t signo, notify;
+			int32_t tid;
+			int32_t pad[11];
+		} ev = { t->value, t->signo, t->notify, 0, { 0 } };
+		if (t->notify == 4) { /* SIGEV_THREAD_ID: the thread's new TID */
+			ev.tid = real_pid;
+			for (int k = 0; k < CKPT_MAX_THREADS; k++)
+				if (rt->threads[k].used && rt->threads[k].vtid == t->tid)
+					ev.tid = rt->threads[k].tid;
+		}
+		int32_t id = t->id;
+		if (sys3(NR_timer_create, t->clockid, &ev, &id) < 0 || id != t->id) {
+			out_str(2, "ckpt-restore: warning: a POSIX timer could not be made again with its id\n");
+			continue;
+		}
+		int64_t its[4] = { t->interval_sec, t->interval_nsec, t->value_sec, t->value_nsec };
+		if (its[2] || its[3])
+			sys4(NR_timer_settime, id, 0, its, 0);
+	}
+	sys2(NR_prctl, 77, 0);
 }
 
 static void thread_main(void *arg)
@@ -84,6 +126,7 @@ void threads_restore(struct image *im, struct ckpt_runtime *rt)
 	for (uint32_t i = 0; i < im->nthreads; i++) {
 		struct ckpt_img_thread *t = &im->threads[i];
 		rt->threads[t->slot].vtid = t->vtid;
+		rt->threads[t->slot].tid = 0; /* each thread writes its new one */
 		rt->threads[t->slot].used = 1;
 	}
 	for (uint32_t i = 0; i < im->nthreads; i++) {
@@ -97,8 +140,19 @@ void threads_restore(struct image *im, struct ckpt_runtime *rt)
 	}
 	struct ckpt_img_thread *m = &im->threads[main_index];
 	setup_thread(m);
-	for (int sig = 1; sig <= 64; sig++)
-		if (im->signals->shared_pending & (1ull << (sig - 1)))
-			sys2(NR_kill, real_pid, sig);
+	/* every thread's new TID is known before timers that name one are made */
+	for (uint32_t i = 0; i < im->nthreads; i++)
+		while (!__atomic_load_n(&rt->threads[im->threads[i].slot].tid, __ATOMIC_ACQUIRE))
+			sys0(24 /* sched_yield */);
+	timers_restore(im, rt);
+	struct ckpt_img_signals *s = im->signals;
+	if (s->nshared_info) {
+		for (uint32_t i = 0; i < s->nshared_info && i < 32; i++)
+			sys3(NR_rt_sigqueueinfo, real_pid, *(int32_t *)s->shared_info[i], s->shared_info[i]);
+	} else {
+		for (int sig = 1; sig <= 64; sig++)
+			if (s->shared_pending & (1ull << (sig - 1)))
+				sys2(NR_kill, real_pid, sig);
+	}
 	jump(im->proc->main_entry_addr, m->uc);
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 
 struct kernel_sigaction {
 	uint64_t handler, flags, restorer, mask;
@@ -77,6 +78,83 @@ CKPT_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	return real(how, without_ours(how, set, &copy), old);
 }
 
+int ckpt_signals_save_queue(uint64_t mask, uint8_t (*info)[128], int max, int pid, int tid)
+{
+	int n = 0;
+	struct timespec zero = { 0, 0 };
+	while (n < max) {
+		long sig = SYS4(SYS_rt_sigtimedwait, &mask, info[n], &zero, 8);
+		if (sig <= 0)
+			break;
+		n++;
+	}
+	for (int i = 0; i < n; i++) {
+		int sig = ((siginfo_t *)info[i])->si_signo;
+		if (tid)
+			SYS4(SYS_rt_tgsigqueueinfo, pid, tid, sig, info[i]);
+		else
+			SYS3(SYS_rt_sigqueueinfo, pid, sig, info[i]);
+	}
+	return n;
+}
+
+/* POSIX timers from /proc/self/timers, with what remains of each */
+static void save_timers(struct ckpt_img_signals *s)
+{
+	static char text[16384];
+	if (ckpt_read_file("/proc/self/timers", text, sizeof text) <= 0)
+		return;
+	for (const char *l = text; *l && s->ntimers < 32;) {
+		if (ckpt_startswith(l, "ID:")) {
+			const char *p = l + 3;
+			__typeof__(s->timers[0]) *t = &s->timers[s->ntimers];
+			__builtin_memset(t, 0, sizeof *t);
+			t->id = (int32_t)ckpt_parse_long(&p);
+			for (; *l; l++) {
+				if (ckpt_startswith(l, "signal:")) {
+					p = l + 7;
+					t->signo = (int32_t)ckpt_parse_long(&p);
+					if (*p == '/')
+						p++;
+					t->value = ckpt_parse_hex(&p);
+				} else if (ckpt_startswith(l, "notify:")) {
+					p = l + 7;
+					while (*p == ' ' || *p == '\t')
+						p++;
+					t->notify = ckpt_startswith(p, "thread") ? 4 /* SIGEV_THREAD_ID */
+						    : ckpt_startswith(p, "none") ? 1 /* SIGEV_NONE */ : 0;
+					while (*p && *p != '.' && *p != '\n')
+						p++;
+					if (*p == '.') {
+						p++;
+						int real = (int)ckpt_parse_long(&p);
+						t->tid = real;
+						for (int i = 0; i < CKPT_MAX_THREADS; i++)
+							if (ckpt_rt.threads[i].used && ckpt_rt.threads[i].tid == real)
+								t->tid = ckpt_rt.threads[i].vtid;
+					}
+				} else if (ckpt_startswith(l, "ClockID:")) {
+					p = l + 8;
+					t->clockid = (int32_t)ckpt_parse_long(&p);
+					break;
+				}
+			}
+			struct itimerspec cur;
+			if (SYS2(SYS_timer_gettime, t->id, &cur) == 0) {
+				t->interval_sec = cur.it_interval.tv_sec;
+				t->interval_nsec = cur.it_interval.tv_nsec;
+				t->value_sec = cur.it_value.tv_sec;
+				t->value_nsec = cur.it_value.tv_nsec;
+				s->ntimers++;
+			}
+		}
+		while (*l && *l != '\n')
+			l++;
+		if (*l)
+			l++;
+	}
+}
+
 static int signals_checkpoint(struct ckpt_writer *w)
 {
 	static struct ckpt_img_signals s;
@@ -95,6 +173,9 @@ static int signals_checkpoint(struct ckpt_writer *w)
 	char status[4096];
 	if (ckpt_read_file("/proc/self/status", status, sizeof status) > 0)
 		s.shared_pending = ckpt_status_hex(status, "ShdPnd") & ~(1ull << (ckpt_rt.ckpt_signal - 1));
+	if (s.shared_pending)
+		s.nshared_info = (uint32_t)ckpt_signals_save_queue(s.shared_pending, s.shared_info, 32, ckpt_rt.real_pid, 0);
+	save_timers(&s);
 	for (int which = 0; which < 3; which++) {
 		struct itimerval it;
 		if (SYS2(SYS_getitimer, which, &it) == 0) {

@@ -110,6 +110,16 @@ void ckpt_threads_capture(int slot, ucontext_t *uc)
 	char status[4096];
 	if (ckpt_read_file("/proc/thread-self/status", status, sizeof status) > 0)
 		t->pending = ckpt_status_hex(status, "SigPnd") & ~(1ull << (ckpt_rt.ckpt_signal - 1));
+	char comm[32];
+	long n = ckpt_read_file("/proc/thread-self/comm", comm, sizeof comm);
+	if (n > 0 && comm[n - 1] == '\n')
+		comm[n - 1] = 0;
+	ckpt_strlcpy(t->comm, n > 0 ? comm : "", sizeof t->comm);
+	/* queued signals keep their siginfo (a sigqueue value, say): take them out
+	 * to read it, and put them back in the same order */
+	if (t->pending)
+		t->npending_info = (uint32_t)ckpt_signals_save_queue(t->pending, t->pending_info, 16, ckpt_rt.real_pid,
+									  ckpt_real_tid());
 }
 
 int ckpt_threads_count_captured(void)
