@@ -2,7 +2,8 @@
  * ckpt-restore: becomes the process saved in an image.
  *
  *   ckpt-restore [--socket PATH] [--hold] IMAGE...
- *   ckpt-restore --check IMAGE...
+ *   ckpt-restore --check IMAGE...        metadata and files only
+ *   ckpt-restore --check-data IMAGE...   and every page's checksum
  *
  * Several images are the processes of one computation, restored as a tree.
  *
@@ -40,7 +41,7 @@ static void copy(char *dst, const char *src, size_t n)
 
 static void usage(void)
 {
-	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] [--path-map OLD=NEW]... [--env NAME=VALUE]... IMAGE...\n       ckpt-restore --check IMAGE...\n");
+	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] [--path-map OLD=NEW]... [--env NAME=VALUE]... IMAGE...\n       ckpt-restore --check|--check-data IMAGE...\n");
 	sys1(NR_exit_group, 2);
 }
 
@@ -59,6 +60,8 @@ void restore_main(long *sp)
 	for (int i = 1; i < argc; i++) {
 		if (streq(argv[i], "--check"))
 			check = 1;
+		else if (streq(argv[i], "--check-data"))
+			check = 2;
 		else if (streq(argv[i], "--hold"))
 			hold = 1;
 		else if (streq(argv[i], "--socket") && i + 1 < argc)
@@ -98,7 +101,7 @@ void restore_main(long *sp)
 				fail("two images of the same process", 0, 0);
 	}
 	if (check) {
-		for (uint32_t i = 0; i < n; i++) {
+		for (uint32_t i = 0; check == 2 && i < n; i++) {
 			image_path = ims[i].path;
 			image_verify_data(&ims[i]);
 		}
