@@ -16,6 +16,7 @@ import { Manifest, MANIFEST_FORMAT, ManifestProcess, snapshotInfo } from './mani
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
 import { linkPeers, readArgv, readFds, readSession } from './procTables';
+import { pipeSkipLists } from './pipeReaders';
 import { reserveSnapshotId } from './snapshotIds';
 import { SnapshotStore } from './snapshotStore';
 import { FdRow, ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
@@ -46,6 +47,23 @@ export interface SpawnOptions {
   stdio?: StdioOptions;
 }
 
+/** How a snapshot comes back: as spawned, plus the changes to its world. */
+export interface RestartOptions extends SpawnOptions {
+  /** Wait for a debugger to attach before running the program (native/PROTOCOL.md). */
+  hold?: boolean;
+  /** Files that moved since the snapshot: `OLD=NEW` path prefixes. */
+  pathMap?: string[];
+  /** Environment variables the program should find changed when it reads them again: `NAME=VALUE`. */
+  setEnv?: string[];
+}
+
+function restartWorldArgs(options: RestartOptions): string[] {
+  const args: string[] = [];
+  for (const m of options.pathMap ?? []) args.push('--path-map', m);
+  for (const e of options.setEnv ?? []) args.push('--env', e);
+  return args;
+}
+
 /** A program the coordinator started, launched or restored. */
 export interface RunningProgram {
   pid: number;
@@ -58,6 +76,15 @@ export interface CheckpointOptions {
   label?: string;
   /** Stop the program once it is saved (hibernation). */
   kill?: boolean;
+  /**
+   * The program is held stopped by a debugger, which delivers the engine's
+   * signal itself (queued on every thread): send no signal, and have every
+   * thread return through the hold trap (native/PROTOCOL.md). The caller
+   * queues the signals once `onOrdersSent` is called.
+   */
+  hold?: boolean;
+  /** Called once every process's (first) order is written. */
+  onOrdersSent?: () => void;
 }
 
 /**
@@ -178,27 +205,25 @@ export class Coordinator extends EventEmitter {
    * Restarts snapshot `id` and resolves with the program's exit status when it ends.
    * Rejects with the restorer's message if the snapshot cannot be restored.
    */
-  async restart(id: string, options: SpawnOptions = {}): Promise<ExitStatus> {
+  async restart(id: string, options: RestartOptions = {}): Promise<ExitStatus> {
     return (await this.startRestart(id, options)).exited;
   }
 
   /** Starts the restart of snapshot `id`; resolves once the restorer runs. */
-  async startRestart(id: string, options: SpawnOptions = {}): Promise<RunningProgram> {
+  async startRestart(id: string, options: RestartOptions = {}): Promise<RunningProgram> {
     this.assertIdle();
     const m = this.store.manifest(id);
-    if (m.processes.length !== 1) {
-      // Images are per process and the manifest names the root, so a tree restore
-      // slots in here once the restorer can rebuild a process tree.
-      throw new CkptError(`snapshot ${id} holds ${m.processes.length} processes; restarting more than one process is not supported yet`);
-    }
+    // The root first; the restorer rebuilds the tree from the images' parent links.
     const root = m.processes.find((p) => p.vpid === m.root) ?? m.processes[0];
-    const image = path.join(this.cdir.snapshot(id), root.image);
+    const ordered = [root, ...m.processes.filter((p) => p !== root)];
+    const images = ordered.map((p) => path.join(this.cdir.snapshot(id), p.image));
     const restorer = requireNativeFile(this.native.restore);
     // Validate first, with stderr captured: a damaged image is refused with the
     // restorer's own words, before anything of the program runs.
-    await checkImage(restorer, image, id);
+    await checkImage(restorer, images, id, restartWorldArgs(options));
     const env = { ...(options.env ?? process.env), CKPT_ENGINE_SOCKET: this.cdir.engineSocket, CKPT_SIGNAL: String(this.signal) };
-    const child = cleanSpawn(restorer, ['--socket', this.cdir.engineSocket, image], {
+    const args = ['--socket', this.cdir.engineSocket, ...(options.hold ? ['--hold'] : []), ...restartWorldArgs(options), ...images];
+    const child = cleanSpawn(restorer, args, {
       cwd: options.cwd,
       env,
       stdio: options.stdio ?? 'inherit',
@@ -218,48 +243,31 @@ export class Coordinator extends EventEmitter {
   }
 
   private async doCheckpoint(options: CheckpointOptions): Promise<SnapshotInfo> {
-    const conns = this.live();
+    const conns = this.live().sort((a, b) => a.hello!.vpid - b.hello!.vpid);
     if (conns.length === 0) throw new CkptError(`no program is running in ${this.dir}`);
     const kill = options.kill === true;
     const started = Date.now();
     const { id, partialDir } = reserveSnapshotId(this.cdir);
-    const killing = conns.map((c) => c.hello!.pid);
+    const releases: (() => void)[] = [];
+    // Processes stopped by a synchronized checkpoint, waiting for the final order.
+    let waiting: EngineConnection[] = [];
     try {
-      const answers = await Promise.all(
-        conns.map(async (c) => {
-          const hello = c.hello!;
-          const image = path.join(partialDir, imageFileName(hello.vpid));
-          const reply = await c.order({ cmd: 'checkpoint', image, kill }, 'checkpoint', this.checkpointTimeoutMs);
-          if (reply.ok !== true) {
-            const why = typeof reply.error === 'string' ? reply.error : 'the engine gave no reason';
-            throw new CkptError(`checkpoint of ${c.label} failed: ${why}`);
-          }
-          let bytes: number;
-          try {
-            bytes = fs.statSync(image).size;
-          } catch {
-            throw new CkptError(`checkpoint of ${c.label} failed: the engine reported success but ${image} does not exist`);
-          }
-          const proc: ManifestProcess = {
-            vpid: hello.vpid,
-            pid: hello.pid,
-            vppid: hello.vppid,
-            ppid: hello.ppid,
-            image: imageFileName(hello.vpid),
-            bytes,
-          };
-          if (typeof reply.pauseUs === 'number') proc.pauseUs = reply.pauseUs;
-          if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
-          return proc;
-        }),
-      );
+      for (const c of conns) releases.push(await c.lock());
+      let procs: ManifestProcess[];
+      if (conns.length === 1) {
+        procs = [await this.checkpointAlone(conns[0], partialDir, options)];
+      } else {
+        const sync = await this.checkpointTogether(conns, partialDir, options);
+        waiting = sync.waiting;
+        procs = sync.procs;
+      }
       const manifest: Manifest = {
         format: MANIFEST_FORMAT,
         id,
         time: new Date(started).toISOString(),
-        size: answers.reduce((s, p) => s + p.bytes, 0),
-        root: this.rootVpid(answers),
-        processes: answers.sort((a, b) => a.vpid - b.vpid),
+        size: procs.reduce((s, p) => s + p.bytes, 0),
+        root: this.rootVpid(procs),
+        processes: procs,
         totalMs: Date.now() - started,
       };
       if (options.label !== undefined && options.label !== '') manifest.label = options.label;
@@ -267,15 +275,87 @@ export class Coordinator extends EventEmitter {
       writeFilePrivate(path.join(partialDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
       // The rename is what makes the snapshot exist: readers never see it half-written.
       fs.renameSync(partialDir, this.cdir.snapshot(id));
-      if (kill) for (const pid of killing) this.hibernatedPids.add(pid);
+      if (kill) for (const c of conns) this.hibernatedPids.add(c.hello!.pid);
+      // Only now, with the snapshot safe, may a synchronized computation end.
+      await finalOrder(waiting, kill ? 'kill' : 'resume');
+      waiting = [];
       const info = snapshotInfo(manifest);
       this.emit('snapshot', info);
       return info;
     } catch (err) {
       fs.rmSync(partialDir, { recursive: true, force: true });
+      await finalOrder(waiting, 'resume');
       if (err instanceof CkptError) throw err;
       throw new CkptError(`checkpoint failed: ${errorMessage(err)}`);
+    } finally {
+      for (const release of releases) release();
     }
+  }
+
+  /** One process: a single order; the engine stops, writes, and resumes (or dies) by itself. */
+  private async checkpointAlone(c: EngineConnection, partialDir: string, options: CheckpointOptions): Promise<ManifestProcess> {
+    const hello = c.hello!;
+    const image = path.join(partialDir, imageFileName(hello.vpid));
+    const order: Record<string, unknown> = { cmd: 'checkpoint', image, kill: options.kill === true };
+    if (options.hold) order.hold = true;
+    const reply = await c.request(order, 'checkpoint', this.checkpointTimeoutMs, {
+      signal: !options.hold,
+      onSent: options.onOrdersSent,
+    });
+    return manifestProcess(c, reply, image);
+  }
+
+  /**
+   * Several processes (PROTOCOL.md, "sync"): all are stopped before any is
+   * saved, one reader per pipe saves its waiting bytes, and all stay stopped
+   * until the caller sends the final order. On failure the stopped ones are
+   * resumed here.
+   */
+  private async checkpointTogether(
+    conns: EngineConnection[],
+    partialDir: string,
+    options: CheckpointOptions,
+  ): Promise<{ procs: ManifestProcess[]; waiting: EngineConnection[] }> {
+    const images = new Map(conns.map((c) => [c, path.join(partialDir, imageFileName(c.hello!.vpid))]));
+    let sent = 0;
+    const onSent = () => {
+      if (++sent === conns.length) options.onOrdersSent?.();
+    };
+    const stops = await Promise.allSettled(
+      conns.map(async (c) => {
+        const order: Record<string, unknown> = { cmd: 'checkpoint', image: images.get(c), kill: options.kill === true, sync: true };
+        if (options.hold) order.hold = true;
+        const reply = await c.request(order, 'stopped', this.checkpointTimeoutMs, { signal: !options.hold, onSent });
+        if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
+      }),
+    );
+    const stopped = conns.filter((_, i) => stops[i].status === 'fulfilled');
+    const stopFailure = stops.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (stopFailure) {
+      await finalOrder(stopped, 'resume');
+      throw stopFailure.reason;
+    }
+    // Everyone is still: the pipes' ends can be read from /proc without a race.
+    const skip = pipeSkipLists(conns.map((c) => c.hello!));
+    const writes = await Promise.allSettled(
+      conns.map(async (c) => {
+        const reply = await c.request({ cmd: 'write', skipPipes: skip.get(c.hello!.vpid) ?? [] }, 'checkpoint', this.checkpointTimeoutMs, {
+          signal: false,
+        });
+        return manifestProcess(c, reply, images.get(c)!);
+      }),
+    );
+    // A process whose write timed out is in an unknown state: it resumes on its own.
+    const answered = conns.filter((_, i) => {
+      const r = writes[i];
+      return r.status === 'fulfilled' || !/did not answer/.test(errorMessage(r.reason));
+    });
+    const writeFailure = writes.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (writeFailure) {
+      await finalOrder(answered, 'resume');
+      throw writeFailure.reason;
+    }
+    return { procs: writes.map((r) => (r as PromiseFulfilledResult<ManifestProcess>).value), waiting: conns };
   }
 
   private rootVpid(procs: ManifestProcess[]): number {
@@ -385,7 +465,7 @@ export class Coordinator extends EventEmitter {
           this.hibernatedPids.delete(pid);
           if (this.program?.pid === pid) this.program = undefined;
           if (restoredFrom !== undefined && code === 2 && !(await this.sawRestoredHello(pid))) {
-            reject(new CkptError(`ckpt-restore could not restart snapshot ${restoredFrom} (it exited with status 2 before the program ran)`));
+            reject(new CkptError(`cannot restart snapshot ${restoredFrom}: ckpt-restore refused it before the program ran (its message is on stderr)`));
           } else {
             resolve(status);
           }
@@ -435,6 +515,32 @@ export function hideEngineFd(fds: FdRow[]): FdRow[] {
   return engine ? fds.filter((f) => f !== engine) : fds;
 }
 
+/** The engine's reason for a failed answer. */
+function engineError(reply: Record<string, unknown>): string {
+  return typeof reply.error === 'string' ? reply.error : 'the engine gave no reason';
+}
+
+/** Checks a checkpoint answer and describes the saved process for the manifest. */
+function manifestProcess(c: EngineConnection, reply: Record<string, unknown>, image: string): ManifestProcess {
+  if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
+  let bytes: number;
+  try {
+    bytes = fs.statSync(image).size;
+  } catch {
+    throw new CkptError(`checkpoint of ${c.label} failed: the engine reported success but ${image} does not exist`);
+  }
+  const hello = c.hello!;
+  const proc: ManifestProcess = { vpid: hello.vpid, pid: hello.pid, vppid: hello.vppid, ppid: hello.ppid, image: imageFileName(hello.vpid), bytes };
+  if (typeof reply.pauseUs === 'number') proc.pauseUs = reply.pauseUs;
+  if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
+  return proc;
+}
+
+/** Ends a synchronized checkpoint: every waiting process resumes, or is stopped for good. */
+async function finalOrder(conns: EngineConnection[], cmd: 'resume' | 'kill'): Promise<void> {
+  await Promise.allSettled(conns.filter((c) => !c.closed).map((c) => c.request({ cmd }, null, 10000, { signal: false })));
+}
+
 function signalFromEnv(): number {
   const n = Number(process.env.CKPT_SIGNAL);
   return Number.isInteger(n) && n > 0 && n < 65 ? n : DEFAULT_CKPT_SIGNAL;
@@ -452,9 +558,13 @@ function spawned(child: ChildProcess, program: string): Promise<void> {
   });
 }
 
-function checkImage(restorer: string, image: string, id: string): Promise<void> {
+function checkImage(restorer: string, images: string[], id: string, world: string[]): Promise<void> {
+  // Several processes: every page is checked before any process is restored, so
+  // that a damaged image cannot leave half a tree running. One process checks its
+  // pages while it loads them and never runs if they are damaged.
+  const check = images.length > 1 ? '--check-data' : '--check';
   return new Promise((resolve, reject) => {
-    execFile(restorer, ['--check', image], (err, _stdout, stderr) => {
+    execFile(restorer, [check, ...world, ...images], (err, _stdout, stderr) => {
       if (!err) return resolve();
       const msg = String(stderr).trim().split('\n').filter(Boolean).pop() ?? err.message;
       reject(new CkptError(`cannot restart snapshot ${id}: ${msg}`));

@@ -14,7 +14,21 @@ export interface EngineHello {
   restoreUs?: number;
 }
 
+export interface OrderOptions {
+  /** Send the engine's signal after the line (default true). */
+  signal?: boolean;
+  /** Called once the line is in the kernel's buffer (before any reply). */
+  onSent?: () => void;
+}
+
 export type EngineReply = Record<string, unknown> & { type: string };
+
+export interface OrderOptions {
+  /** Send the engine's signal after the line (default). Off when something else
+   * delivers it: a debugger that queued it on every thread, or a handler that is
+   * already waiting for its next line. */
+  signal?: boolean;
+}
 
 interface Waiter {
   type: string;
@@ -39,7 +53,7 @@ export class EngineConnection extends EventEmitter {
   exited = false;
   private waiters: Waiter[] = [];
   /** Orders are sent one at a time: the engine reads one line per signal. */
-  private queue: Promise<unknown> = Promise.resolve();
+  private lockChain: Promise<void> = Promise.resolve();
 
   constructor(private readonly socket: Socket, private readonly signal: number) {
     super();
@@ -87,37 +101,59 @@ export class EngineConnection extends EventEmitter {
   }
 
   /**
-   * Sends one order and waits for the reply of type `replyType`. The order line
-   * goes first, then the signal, so the engine's handler finds the line ready.
+   * Takes this connection for a sequence of orders that must not be
+   * interleaved with others (the several steps of a synchronized checkpoint).
+   * Resolves with the function that gives it back.
    */
-  order(cmd: Record<string, unknown>, replyType: string, timeoutMs: number): Promise<EngineReply> {
-    const run = () => this.sendOrder(cmd, replyType, timeoutMs);
-    const result = this.queue.then(run, run);
-    this.queue = result.catch(() => undefined);
-    return result;
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const prior = this.lockChain;
+    this.lockChain = prior.then(() => mine);
+    return prior.then(() => release);
   }
 
-  private sendOrder(cmd: Record<string, unknown>, replyType: string, timeoutMs: number): Promise<EngineReply> {
+  /** One order on its own: waits for the connection, sends it, waits for the reply. */
+  async order(cmd: Record<string, unknown>, replyType: string, timeoutMs: number, options: OrderOptions = {}): Promise<EngineReply> {
+    const release = await this.lock();
+    try {
+      return await this.request(cmd, replyType, timeoutMs, options);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Sends one order and waits for the reply of type `replyType` (with null:
+   * only until the line is sent). The caller holds the lock. By default the
+   * line goes first, then the signal, so the engine's handler finds it ready;
+   * orders that follow inside a checkpoint are read by the waiting handler
+   * without a signal.
+   */
+  request(cmd: Record<string, unknown>, replyType: string | null, timeoutMs: number, options: OrderOptions = {}): Promise<EngineReply> {
+    const what = replyType ?? String(cmd.cmd);
     return new Promise<EngineReply>((resolve, reject) => {
       if (this.closed || this.exited || !this.hello) {
         reject(new CkptError(`${this.label} is not running`));
         return;
       }
       const pid = this.hello.pid;
-      const timer = setTimeout(() => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(new CkptError(`${this.label} did not answer the ${replyType} order within ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs);
-      const waiter: Waiter = { type: replyType, resolve, reject, timer };
-      this.waiters.push(waiter);
+      let waiter: Waiter | undefined;
+      if (replyType !== null) {
+        const timer = setTimeout(() => {
+          const i = this.waiters.indexOf(waiter!);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new CkptError(`${this.label} did not answer the ${what} order within ${Math.round(timeoutMs / 1000)} s`));
+        }, timeoutMs);
+        waiter = { type: replyType, resolve, reject, timer };
+        this.waiters.push(waiter);
+      }
       // Signal only once the line is in the kernel's buffer: the handler reads it at once.
       writeJsonLine(this.socket, cmd, (writeErr) => {
-        const i = this.waiters.indexOf(waiter);
-        if (i < 0) return; // already answered by a close or the timeout
+        if (waiter && !this.waiters.includes(waiter)) return; // already settled by a close or the timeout
         let err: unknown = writeErr;
         if (err && this.closed) err = new Error('it has exited');
-        if (!err) {
+        if (!err && options.signal !== false) {
           try {
             process.kill(pid, this.signal);
           } catch (killErr) {
@@ -125,10 +161,15 @@ export class EngineConnection extends EventEmitter {
           }
         }
         if (err) {
-          this.waiters.splice(i, 1);
-          clearTimeout(timer);
-          reject(new CkptError(`cannot send the ${replyType} order to ${this.label}: ${errorMessage(err)}`));
+          if (waiter) {
+            this.waiters.splice(this.waiters.indexOf(waiter), 1);
+            clearTimeout(waiter.timer);
+          }
+          reject(new CkptError(`cannot send the ${what} order to ${this.label}: ${errorMessage(err)}`));
+          return;
         }
+        options.onSent?.();
+        if (!waiter) resolve({ type: 'sent' });
       });
     });
   }
