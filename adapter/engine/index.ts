@@ -1,7 +1,7 @@
 /** The engine driver's public surface, for the CLI and the debug adapter. */
 export { CkptError } from './ckptError';
 export { Coordinator, DEFAULT_CKPT_SIGNAL } from './coordinator';
-export type { CheckpointOptions, CoordinatorOptions, RunningProgram, SpawnOptions } from './coordinator';
+export type { CheckpointOptions, CoordinatorOptions, RestartOptions, RunningProgram, SpawnOptions } from './coordinator';
 export { ctlCheckpoint, ctlInfo, ctlKill, ctlRequest, ctlStatus } from './ctlClient';
 export type { CtlInfo, CtlRequest } from './ctlProtocol';
 export type { EngineHello } from './engineConnection';

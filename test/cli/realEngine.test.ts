@@ -6,7 +6,7 @@ import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
 import type { ResourceTables, SnapshotInfo } from '../../adapter/engine/tables';
 import { CkptProcess, compileC, killStarted, runCkpt } from './fixtures/cliRunner';
 import { mode, tempDir } from './fixtures/harness';
-import { runPlain, STEPPER_C } from './fixtures/stepper';
+import { PIPE_PAIR_C, runPlain, STEPPER_C } from './fixtures/stepper';
 
 const native = nativePathsUnchecked();
 const built = [native.lib, native.restore, native.inspect].every((f) => fs.existsSync(f));
@@ -187,5 +187,43 @@ describe('ckpt with the real engine', { skip }, () => {
     const inspect = await runCkpt(['inspect', '--dir', dir, '1']);
     assert.equal(inspect.code, 1);
     assert.match(inspect.stderr, /^ckpt inspect: snapshot 1 \(image p\d+\.img\) is damaged: .+\n$/);
+  });
+});
+
+describe('ckpt with the real engine: several processes', { skip }, () => {
+  test('a parent and child joined by a pipe are saved together and restarted as a tree', async () => {
+    const work = tempDir('ckpt-tree-');
+    const pair = compileC(work, 'pair', PIPE_PAIR_C);
+    const dir = path.join(work, 'd');
+    const plain = await runPlain(pair, [], steps(6));
+    assert.match(plain, /child got 36 .*\nchild done\nparent done\n$/s);
+
+    const launch = new CkptProcess(['launch', '--dir', dir, '--', pair]);
+    launch.write(steps(3));
+    await launch.waitForStdout(/child got 9 /);
+    const status = await runCkpt(['status', '--dir', dir, '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const live = JSON.parse(status.stdout) as ResourceTables;
+    assert.equal(live.processes.length, 2);
+    const [parent, child] = live.processes.sort((a, b) => a.vpid - b.vpid);
+    assert.equal(child.vppid, parent.vpid);
+    const write = parent.fds.find((f) => f.kind === 'pipe');
+    assert.ok(write, 'the parent holds the write end');
+    assert.deepEqual(write.peer?.vpid, child.vpid);
+    assert.ok([...parent.fds, ...child.fds].every((f) => f.fd < 1000), 'no engine sockets listed');
+
+    const saved = await runCkpt(['checkpoint', '--dir', dir, '--kill']);
+    assert.equal(saved.code, 0, saved.stderr);
+    const launched = await launch.done;
+    assert.equal(launched.code, 0, launched.stderr);
+    const list = JSON.parse((await runCkpt(['list', '--dir', dir, '--json'])).stdout) as SnapshotInfo[];
+    assert.deepEqual(list.map((s) => s.processes), [2]);
+
+    const restart = new CkptProcess(['restart', '--dir', dir, '1']);
+    restart.write(steps(3));
+    restart.endInput();
+    const r = await restart.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(launched.stdout + r.stdout, plain, 'the pair goes on exactly as an uninterrupted run');
   });
 });
