@@ -8,7 +8,7 @@ import { CkptError } from '../../adapter/engine/ckptError';
 import { Coordinator, CoordinatorOptions } from '../../adapter/engine/coordinator';
 import { ctlCheckpoint, ctlStatus } from '../../adapter/engine/ctlClient';
 import type { EngineHello } from '../../adapter/engine/engineConnection';
-import { FAKE_ENGINE, FAKE_INSPECT, FAKE_SIGNAL, mode, tempDir } from './fixtures/harness';
+import { FAKE_ENGINE, FAKE_INSPECT, FAKE_SIGNAL, mode, tempDir, waitFor } from './fixtures/harness';
 
 const open: Coordinator[] = [];
 after(async () => {
@@ -210,5 +210,98 @@ describe('Coordinator', () => {
     const c = await openCoordinator(dir);
     await assert.rejects(c.launch(path.join(dir, 'no-such-program')), /cannot run .*no-such-program: no such file/);
     await c.close();
+  });
+});
+
+interface LogLine {
+  vpid: number;
+  signals: number;
+  order?: { cmd: string; sync?: boolean; skipPipes?: number[] };
+  exit?: boolean;
+}
+
+function readLog(file: string): LogLine[] {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as LogLine) : [];
+}
+
+describe('Coordinator with several processes (stand-in engine)', () => {
+  /** Launches a fake parent with a fake child; resolves once both said hello. */
+  async function launchPair(c: Coordinator, env: NodeJS.ProcessEnv): Promise<EngineHello[]> {
+    const hellos: EngineHello[] = [];
+    c.on('hello', (h: EngineHello) => hellos.push(h));
+    await c.launch(process.execPath, [FAKE_ENGINE], { env: { ...process.env, FAKE_CHILD: '1', ...env }, stdio: 'ignore' });
+    await waitFor(() => hellos.length === 2, 'two hellos');
+    return hellos.sort((a, b) => a.vpid - b.vpid);
+  }
+
+  test('a synchronized checkpoint stops all, writes all, then resumes all', async () => {
+    const dir = tempDir('ckpt-sync-');
+    const log = path.join(dir, 'orders.log');
+    const c = await openCoordinator(path.join(dir, 'd'));
+    const [a, b] = await launchPair(c, { FAKE_LOG: log });
+    const parent = a.pid === c.runningProgram!.pid ? a : b;
+    const child = parent === a ? b : a;
+    assert.equal(child.vppid, parent.vpid);
+    const snap = await c.checkpoint({ label: 'pair' });
+    assert.equal(snap.processes, 2);
+    const m = c.store.manifest(snap.id);
+    assert.equal(m.root, parent.vpid);
+    assert.deepEqual(m.processes.map((p) => p.vpid), [a.vpid, b.vpid]);
+    await waitFor(() => readLog(log).filter((l) => l.order?.cmd === 'resume').length === 2, 'both resume orders');
+    for (const h of [a, b]) {
+      assert.deepEqual(
+        readLog(log).filter((l) => l.vpid === h.vpid).map((l) => l.order?.cmd),
+        ['checkpoint', 'write', 'resume'],
+      );
+    }
+    assert.equal(c.processes().length, 2, 'both still run');
+    const { tables } = await c.store.inspect(snap.id);
+    assert.deepEqual(tables.processes.map((p) => p.vpid), [a.vpid, b.vpid]);
+    c.kill();
+    await c.runningProgram?.exited;
+    await c.close();
+  });
+
+  test('kill ends both only after the snapshot exists; a stop failure resumes the others', async () => {
+    const dir = tempDir('ckpt-sync-');
+    const log = path.join(dir, 'orders.log');
+    const c = await openCoordinator(path.join(dir, 'd'));
+    const failing = await launchPair(c, { FAKE_LOG: log, FAKE_CHILD_FAIL: 'cannot stop thread 7 (test)' });
+    await assert.rejects(c.checkpoint(), /checkpoint of process \d+ \(pid \d+\) failed: cannot stop thread 7 \(test\)/);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'd', 'snapshots')), []);
+    const parentVpid = failing.find((h) => h.pid === c.runningProgram!.pid)!.vpid;
+    await waitFor(() => readLog(log).some((l) => l.vpid === parentVpid && l.order?.cmd === 'resume'), 'the parent resumed');
+    assert.equal(c.processes().length, 2);
+    c.kill();
+    await c.runningProgram!.exited;
+    await c.close();
+
+    const c2 = await openCoordinator(path.join(dir, 'd2'));
+    await launchPair(c2, {});
+    const exited = c2.runningProgram!.exited;
+    const snap = await c2.checkpoint({ kill: true });
+    assert.equal((await exited).hibernated, true);
+    assert.equal(c2.store.get(snap.id).processes, 2);
+    await waitFor(() => c2.processes().length === 0, 'both processes gone');
+    await c2.close();
+  });
+
+  test('hold: the orders go out without a signal, and the caller hears when they are sent', async () => {
+    const dir = tempDir('ckpt-hold-');
+    for (const hold of [true, false]) {
+      const log = path.join(dir, `${hold}.log`);
+      const c = await openCoordinator(path.join(dir, String(hold)));
+      const hello = await launchFake(c, { FAKE_LOG: log });
+      let sentBeforeAnswer = false;
+      const snap = await c.checkpoint({ hold, onOrdersSent: () => (sentBeforeAnswer = true) });
+      assert.ok(sentBeforeAnswer);
+      assert.equal(c.store.get(snap.id).processes, 1);
+      const exited = c.runningProgram!.exited;
+      process.kill(hello.pid, 'SIGTERM');
+      await exited;
+      const last = readLog(log).find((l) => l.exit)!;
+      assert.equal(last.signals, hold ? 0 : 1, `signals with hold=${hold}`);
+      await c.close();
+    }
   });
 });
