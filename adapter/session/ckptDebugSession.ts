@@ -22,6 +22,7 @@ import { LauncherFactory, ProgramLauncher, plainLauncherFactory } from './progra
 import { LaunchError, checkCwd, checkProgram, noDebugInfoMessage } from './programChecks';
 import { shellJoin, shellQuote } from './shellQuote';
 import { BorrowedTerminal } from './terminalTty';
+import { snapshotHeld } from './heldSnapshot';
 import { ctlInfo } from '../engine';
 
 export type CkptLaunchRequestArguments = CkptLaunchArguments & DebugProtocol.LaunchRequestArguments;
@@ -99,6 +100,10 @@ export class CkptDebugSession extends LoggingDebugSession {
   /** Attached to a computation started elsewhere: disconnect detaches instead of killing. */
   private attached = false;
   private readonly silentStops: Deferred[] = [];
+  /** While a held snapshot runs, gdb's stops belong to it (see heldSnapshot.ts). */
+  private heldStops?: { queue: MiAsyncRecord[]; waiters: ((r: MiAsyncRecord) => void)[] };
+  /** The engine's signal, when the program runs under the engine. */
+  private engineSignal = CKPT_SIGNAL;
 
   constructor(private readonly options: CkptDebugSessionOptions = {}) {
     super();
@@ -201,6 +206,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     const engineSignal = Number(programEnv.CKPT_SIGNAL);
     if (Number.isInteger(engineSignal) && engineSignal > 0 && engineSignal !== CKPT_SIGNAL) {
       await mi.consoleCommand(gdb, `handle SIG${engineSignal} nostop noprint pass`);
+      this.engineSignal = engineSignal;
     }
     if (Object.keys(programEnv).length > 0) {
       const assignments = Object.entries(programEnv).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ');
@@ -429,6 +435,13 @@ export class CkptDebugSession extends LoggingDebugSession {
     const r = record.results;
     const reason = miString(r.reason) ?? '';
     this.programRunning = false;
+    const held = this.heldStops;
+    if (held) {
+      const waiter = held.waiters.shift();
+      if (waiter) waiter(record);
+      else held.queue.push(record);
+      if (!reason.startsWith('exited')) return;
+    }
     this.invalidateStopState();
     const silent = this.silentStops.shift();
     if (silent && !reason.startsWith('exited')) {
@@ -880,6 +893,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   private requireStopped(): GdbProcess {
     const gdb = this.gdb;
     if (!gdb?.running) throw new Error('gdb is not running.');
+    if (this.heldStops) throw new Error('A snapshot is being taken: wait until it is done.');
     if (this.programRunning) throw new Error('The program is running: pause it first.');
     return gdb;
   }
@@ -929,6 +943,56 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
   }
 
+  // ---- snapshots while gdb holds the program ----------------------------------------------------
+
+  /**
+   * Runs `checkpoint` (an engine order sent without a signal) while every thread
+   * passes through the engine and comes back exactly where it was. A running
+   * program is paused for it and then resumed; a stopped one stays stopped.
+   */
+  async whileHeld<T>(checkpoint: () => Promise<T>): Promise<T> {
+    const gdb = this.gdb;
+    if (!gdb?.running || !this.programStarted) throw new Error('No program is running.');
+    if (this.heldStops) throw new Error('A snapshot is being taken already.');
+    const wasRunning = this.programRunning;
+    if (wasRunning) {
+      const stopped = this.nextSilentStop();
+      await mi.execInterrupt(gdb);
+      await stopped;
+    }
+    const held = { queue: [] as MiAsyncRecord[], waiters: [] as ((r: MiAsyncRecord) => void)[] };
+    this.heldStops = held;
+    try {
+      const { threads } = await mi.threadInfo(gdb);
+      return await snapshotHeld({
+        gdb,
+        signal: this.engineSignal,
+        threads: threads.map((t) => t.id),
+        nextStop: (timeoutMs) => {
+          const queued = held.queue.shift();
+          if (queued) return Promise.resolve(queued);
+          return new Promise((resolve, reject) => {
+            const timer = setTimeout(() => {
+              const i = held.waiters.indexOf(deliver);
+              if (i >= 0) held.waiters.splice(i, 1);
+              reject(new Error(`gdb did not stop within ${Math.round(timeoutMs / 1000)} s`));
+            }, timeoutMs);
+            const deliver = (r: MiAsyncRecord): void => { clearTimeout(timer); resolve(r); };
+            held.waiters.push(deliver);
+          });
+        },
+      }, checkpoint);
+    } finally {
+      this.heldStops = undefined;
+      this.programRunning = false;
+      if (this.lastStoppedThread !== undefined) await mi.threadSelect(gdb, this.lastStoppedThread).catch(() => undefined);
+      if (wasRunning && this.inferiors.liveInferiors().length > 0) {
+        this.programRunning = true;
+        await mi.execContinue(gdb).catch(() => { this.programRunning = false; });
+      }
+    }
+  }
+
   // ---- custom requests ------------------------------------------------------------------------
 
   protected async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
@@ -938,8 +1002,8 @@ export class CkptDebugSession extends LoggingDebugSession {
         throw new Error(`'${command}' needs the checkpoint engine, which is not running for this session${this.launcher?.notice ? ` (${this.launcher.notice})` : ''}.`);
       }
       if (!this.customHandler.handles(command)) {
-        throw new Error(command === Requests.saveSnapshot || command === Requests.restoreSnapshot
-          ? `'${command}' is not available in the debugger yet: a snapshot taken while gdb holds the program must be exact, and that is still to be built.`
+        throw new Error(command === Requests.restoreSnapshot
+          ? `'${command}' is not available in the debugger yet.`
           : `'${command}' is not a request of this debug adapter.`);
       }
       response.body = await this.customHandler.handle(command, args);

@@ -6,8 +6,8 @@
  */
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
-import type { Coordinator, EngineHello, ResourceTables } from '../engine';
-import { SnapshotStore, ctlInfo, ctlStatus } from '../engine';
+import type { Coordinator, EngineHello, ResourceTables, SnapshotInfo } from '../engine';
+import { CkptError, SnapshotStore, ctlInfo, ctlStatus } from '../engine';
 
 export interface Computation {
   readonly store: SnapshotStore;
@@ -15,6 +15,12 @@ export interface Computation {
   processes(): Promise<EngineHello[]>;
   /** Tables from the engine itself: needs the program running. */
   status(): Promise<ResourceTables>;
+  /**
+   * Saves a snapshot of a program that gdb holds: the engine gets its order
+   * without a signal (the debugger queues it on every thread) and every thread
+   * returns through the hold trap.
+   */
+  checkpointHeld(label?: string): Promise<SnapshotInfo>;
   /** Called when a snapshot is completed by anyone. */
   onSnapshot(listener: () => void): void;
   dispose(): void;
@@ -26,6 +32,9 @@ export class OwnCoordinator implements Computation {
   async restoredFrom(): Promise<string | undefined> { return this.coordinator.restoredFrom; }
   async processes(): Promise<EngineHello[]> { return this.coordinator.processes(); }
   status(): Promise<ResourceTables> { return this.coordinator.status(); }
+  checkpointHeld(label?: string): Promise<SnapshotInfo> {
+    return this.coordinator.checkpoint({ label, hold: true });
+  }
   onSnapshot(listener: () => void): void { this.coordinator.on('snapshot', listener); }
   dispose(): void { /* the launcher closes the coordinator */ }
 }
@@ -50,6 +59,9 @@ export class RemoteComputation implements Computation {
   async restoredFrom(): Promise<string | undefined> { return (await ctlInfo(this.dir, 10000)).restoredFrom; }
   async processes(): Promise<EngineHello[]> { return (await ctlInfo(this.dir, 10000)).processes; }
   status(): Promise<ResourceTables> { return ctlStatus(this.dir); }
+  async checkpointHeld(): Promise<SnapshotInfo> {
+    throw new CkptError(`saving a snapshot from the debugger needs the computation's own coordinator; for ${this.dir} use \`ckpt checkpoint --dir ${this.dir}\` while the program runs without breakpoints`);
+  }
   onSnapshot(listener: () => void): void { this.events.on('snapshot', listener); }
   dispose(): void { this.watcher?.close(); }
 }

@@ -7,7 +7,7 @@ import { CkptError, TABLES_VERSION } from '../engine';
 import { hideEngineFd } from '../engine/coordinator';
 import { linkPeers, readArgv, readFds, readSession } from '../engine/procTables';
 import type {
-  DeleteSnapshotArgs, ListSnapshotsResult, RenameSnapshotArgs, ResourcesArgs, ResourcesResult,
+  SaveSnapshotArgs, SaveSnapshotResult, DeleteSnapshotArgs, ListSnapshotsResult, RenameSnapshotArgs, ResourcesArgs, ResourcesResult,
   SnapshotsChangedBody,
 } from '../protocol';
 import { Events, Requests } from '../protocol';
@@ -19,12 +19,14 @@ import type { Computation } from './computation';
 export interface SessionView {
   /** gdb holds the program stopped: the engine cannot answer until it runs. */
   readonly isStopped: boolean;
+  /** Runs a held checkpoint with every thread of the program passing through the engine. */
+  whileHeld<T>(checkpoint: () => Promise<T>): Promise<T>;
 }
 
 export type EventSink = (event: string, body: unknown) => void;
 
 const HANDLED: ReadonlySet<string> = new Set([
-  Requests.listSnapshots, Requests.deleteSnapshot, Requests.renameSnapshot, Requests.resources,
+  Requests.saveSnapshot, Requests.listSnapshots, Requests.deleteSnapshot, Requests.renameSnapshot, Requests.resources,
 ]);
 
 export class SnapshotRequests implements CustomRequestHandler {
@@ -48,6 +50,12 @@ export class SnapshotRequests implements CustomRequestHandler {
   async handle(command: string, args: unknown): Promise<unknown> {
     const a = (args ?? {}) as Record<string, unknown>;
     switch (command) {
+      case Requests.saveSnapshot: {
+        const { label } = a as SaveSnapshotArgs;
+        if (label !== undefined) requireString(label, 'label', true);
+        const snapshot = await this.session.whileHeld(() => this.computation.checkpointHeld(label || undefined));
+        return { snapshot } satisfies SaveSnapshotResult;
+      }
       case Requests.listSnapshots:
         return this.list();
       case Requests.deleteSnapshot: {

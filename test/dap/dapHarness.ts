@@ -55,7 +55,7 @@ export class Programs {
 
 export class TestClient extends DebugClient {
   readonly outputs: DebugProtocol.OutputEvent[] = [];
-  private readonly events: DebugProtocol.Event[] = [];
+  readonly events: DebugProtocol.Event[] = [];
 
   constructor() {
     super('node', ADAPTER, 'ckpt', { stdio: 'pipe' }, !!process.env.CKPT_TEST_ADAPTER_STDERR);
@@ -93,6 +93,26 @@ export class TestClient extends DebugClient {
       client.outputStream.write(`Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n${json}`, 'utf8');
     };
     return { text: () => shown };
+  }
+
+  private stopped?: Promise<void>;
+
+  /**
+   * Disconnects and ends the adapter, once (later calls wait for the first).
+   * The disconnect gets a deadline: a dead adapter never answers, and a
+   * promise that nothing can settle would leave the test runner hanging.
+   */
+  stop(): Promise<void> {
+    if (!this.stopped) {
+      this.stopped = (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, TIMEOUT_MS); });
+        await Promise.race([this.disconnectRequest().then(() => undefined, () => undefined), deadline]);
+        clearTimeout(timer);
+        (this as unknown as { stopAdapter(): void }).stopAdapter();
+      })();
+    }
+    return this.stopped;
   }
 
   /** All output of one category so far, concatenated. */

@@ -8,18 +8,20 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { ctlCheckpoint } from '../../adapter/engine';
+import { Coordinator, ctlCheckpoint } from '../../adapter/engine';
 import { Events, Requests } from '../../adapter/protocol';
 import type { ListSnapshotsResult, ResourcesResult, SaveSnapshotResult } from '../../adapter/protocol';
-import { Programs, startClient } from './dapHarness';
+import { PROGRAMS_DIR as PROGRAMS, Programs, lineOf, startClient } from './dapHarness';
 
 const programs = new Programs();
 let basic: string;
 let spin: string;
 let forks: string;
+let threads: string;
 
 before(() => {
   basic = programs.build('basic');
+  threads = programs.build('threads');
   spin = programs.build('spin');
   forks = programs.build('forks');
 });
@@ -120,7 +122,7 @@ test('snapshots are listed, renamed, inspected and deleted through custom reques
   await assert.rejects(dc.customRequest(Requests.renameSnapshot, { label: 'x' }), /"id" must be a non-empty string/);
   await assert.rejects(dc.customRequest(Requests.deleteSnapshot, { id: 'no-such-snapshot' }), /no-such-snapshot/);
 
-  await assert.rejects(dc.customRequest(Requests.saveSnapshot, {}), /not available in the debugger yet/);
+  await assert.rejects(dc.customRequest(Requests.restoreSnapshot, { id: taken.id }), /not available in the debugger yet/);
 
   await dc.customRequest(Requests.deleteSnapshot, { id: taken.id });
   const after = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
@@ -133,4 +135,90 @@ test('a snapshot directory that cannot be created fails the launch, naming it', 
   fs.writeFileSync(blocker, 'not a directory');
   // The user chose the directory: the launch fails, naming it.
   await assert.rejects(dc.launch({ program: basic, snapshotDir: path.join(blocker, 'snaps') }), /"snapshotDir"/);
+});
+
+/** Restarts snapshot `id` of `dir` outside the debugger; resolves with its output and exit. */
+async function restartOutside(dir: string, id: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const coordinator = await Coordinator.open(dir);
+  try {
+    const running = await coordinator.startRestart(id, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    running.child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
+    running.child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const code = await new Promise<number | null>((resolve) => running.child.once('close', (c) => resolve(c)));
+    return { stdout, stderr, code };
+  } finally {
+    await coordinator.close();
+  }
+}
+
+test('a snapshot saved at a breakpoint is exact: the session stays put, the restored program goes on from there', async (t) => {
+  const dc = await startClient(t);
+  const dir = snapshotDir('held');
+  const stop = await dc.launchAndStop({ program: basic, snapshotDir: dir }, [{ file: 'basic.c', marker: 'SQUARE_BODY', condition: 'v == 2' }]);
+  const before = (await dc.stackTraceRequest({ threadId: stop.body.threadId })).body.stackFrames;
+
+  const saved = (await dc.customRequest(Requests.saveSnapshot, { label: 'in square' })).body as SaveSnapshotResult;
+  assert.equal(saved.snapshot.label, 'in square');
+  assert.equal(saved.snapshot.processes, 1);
+
+  // Still at the same place, with the same values; no stop was reported for the work.
+  const after = (await dc.stackTraceRequest({ threadId: stop.body.threadId })).body.stackFrames;
+  assert.deepEqual(after.map((f) => [f.name, f.line]), before.map((f) => [f.name, f.line]));
+  const args = await dc.scopeVariables(after[0].id, 'Arguments');
+  assert.equal(args[0].value, '2');
+  const listed = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
+  assert.deepEqual(listed.snapshots.map((s) => s.id), [saved.snapshot.id]);
+
+  // The breakpoint still works after the snapshot (it was disabled only meanwhile).
+  await dc.setBreakpointsRequest({ source: { path: path.join(PROGRAMS, 'basic.c') }, breakpoints: [{ line: lineOf('basic.c', 'SQUARE_BODY'), condition: 'v == 3' }] });
+  const again = dc.nextStop();
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  const stop3 = await again;
+  const frame3 = await dc.topFrame(stop3.body.threadId);
+  assert.equal((await dc.scopeVariables(frame3.id, 'Arguments'))[0].value, '3');
+  await dc.setBreakpointsRequest({ source: { path: path.join(PROGRAMS, 'basic.c') }, breakpoints: [] });
+  const terminated = dc.eventSeen('terminated');
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  await terminated;
+  assert.equal(dc.outputText('stdout'), 'basic: started with 0 args\nbasic: total=30 x=30 values[2]=30\n');
+  await dc.stop();
+
+  // Restored without a debugger, it prints exactly what the original printed after the breakpoint.
+  const restored = await restartOutside(dir, saved.snapshot.id);
+  assert.equal(restored.stdout, 'basic: total=30 x=30 values[2]=30\n');
+  assert.equal(restored.stderr, 'basic: to stderr\n');
+  assert.equal(restored.code, 0);
+});
+
+test('a snapshot of a multi-threaded program at a breakpoint, and of a running one', async (t) => {
+  const dc = await startClient(t);
+  const dir = snapshotDir('held-threads');
+  const stop = await dc.launchAndStop({ program: threads, snapshotDir: dir }, [{ file: 'threads.c', marker: 'ALL_STARTED' }]);
+  const saved = (await dc.customRequest(Requests.saveSnapshot, {})).body as SaveSnapshotResult;
+  const threadList = (await dc.threadsRequest()).body.threads;
+  assert.equal(threadList.length, 4, 'every thread is still there');
+  const frame = await dc.topFrame(stop.body.threadId);
+  assert.equal(frame.line, lineOf('threads.c', 'ALL_STARTED'));
+  await dc.setBreakpointsRequest({ source: { path: path.join(PROGRAMS, 'threads.c') }, breakpoints: [] });
+  const terminated = dc.eventSeen('terminated');
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  await terminated;
+  await dc.stop();
+  const restored = await restartOutside(dir, saved.snapshot.id);
+  assert.equal(restored.code, 0);
+  for (let i = 0; i < 3; i++) assert.match(restored.stdout, new RegExp(`threads: worker ${i} running`));
+  assert.match(restored.stdout, /threads: done, 3 workers\n$/);
+
+  // A running program is paused for the snapshot and goes on afterwards.
+  const dc2 = await startClient(t);
+  await Promise.all([dc2.configurationSequence(), dc2.launch({ program: spin, snapshotDir: snapshotDir('held-running') })]);
+  await dc2.outputContains('spin: running');
+  const running = (await dc2.customRequest(Requests.saveSnapshot, { label: 'running' })).body as SaveSnapshotResult;
+  assert.equal(running.snapshot.label, 'running');
+  assert.equal(dc2.events.some((e) => e.event === 'stopped'), false, 'no stop was reported');
+  const paused = dc2.nextStop();
+  await dc2.pauseRequest({ threadId: (await dc2.threadsRequest()).body.threads[0].id });
+  assert.equal((await paused).body.reason, 'pause', 'it was running again');
 });
