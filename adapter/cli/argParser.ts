@@ -4,6 +4,8 @@ export interface CommandSpec {
   name: string;
   /** Options that take a value (`--dir D` or `--dir=D`). */
   valueOptions?: string[];
+  /** Options that take a value and may be given several times (`--path-map A=B --path-map C=D`). */
+  listOptions?: string[];
   /** Options that are flags (`--json`). */
   flagOptions?: string[];
   /** Names of required positionals, in order. */
@@ -14,6 +16,7 @@ export interface CommandSpec {
 
 export interface ParsedArgs {
   values: Map<string, string>;
+  lists: Map<string, string[]>;
   flags: Set<string>;
   positionals: string[];
   rest: string[];
@@ -25,6 +28,8 @@ export interface ParsedArgs {
  */
 export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
   const values = new Map<string, string>();
+  const lists = new Map<string, string[]>();
+  const listOptions = new Set(spec.listOptions ?? []);
   const flags = new Set<string>();
   const positionals: string[] = [];
   const rest: string[] = [];
@@ -42,12 +47,13 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
     if (arg.startsWith('--') && arg.length > 2) {
       const eq = arg.indexOf('=');
       const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-      if (valueOptions.has(name)) {
+      if (valueOptions.has(name) || listOptions.has(name)) {
         let value: string | undefined;
         if (eq >= 0) value = arg.slice(eq + 1);
         else if (i + 1 < argv.length) value = argv[++i];
         if (value === undefined || value === '') throw new UsageError(`option --${name} needs a value`, spec.name);
-        values.set(name, value);
+        if (listOptions.has(name)) lists.set(name, [...(lists.get(name) ?? []), value]);
+        else values.set(name, value);
         continue;
       }
       if (flagOptions.has(name)) {
@@ -70,7 +76,28 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
   if (positionals.length > wanted.length) {
     throw new UsageError(`unexpected argument '${positionals[wanted.length]}'`, spec.name);
   }
-  return { values, flags, positionals, rest };
+  return { values, lists, flags, positionals, rest };
+}
+
+/** `--interval SECONDS` as milliseconds, if given. */
+export function intervalMs(args: ParsedArgs, command: string): number | undefined {
+  const interval = args.values.get('interval');
+  if (interval === undefined) return undefined;
+  const seconds = Number(interval);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UsageError(`--interval needs a positive number of seconds, not '${interval}'`, command);
+  }
+  return seconds * 1000;
+}
+
+/** Values of a repeatable option that must each look like `LEFT=RIGHT`. */
+export function pairList(args: ParsedArgs, name: string, command: string): string[] {
+  const list = args.lists.get(name) ?? [];
+  for (const v of list) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--${name} needs the form ${name === 'env' ? 'NAME=VALUE' : 'OLD=NEW'}, not '${v}'`, command);
+  }
+  return list;
 }
 
 /** The computation directory: --dir, else $CKPT_DIR, else ./.ckpt. */

@@ -2,7 +2,7 @@
 export const COMMAND_USAGE: Record<string, string> = {
   launch: 'ckpt launch [--dir D] [--interval SECONDS] -- PROGRAM [ARGS...]',
   checkpoint: 'ckpt checkpoint [--dir D] [--label TEXT] [--kill]',
-  restart: 'ckpt restart [--dir D] SNAPSHOT',
+  restart: 'ckpt restart [--dir D] [--interval SECONDS] [--path-map OLD=NEW]... [--env NAME=VALUE]... SNAPSHOT',
   list: 'ckpt list [--dir D] [--json]',
   inspect: 'ckpt inspect [--dir D] SNAPSHOT [--json]',
   status: 'ckpt status [--dir D] [--json]',
@@ -17,6 +17,8 @@ export function usageText(command?: string): string {
     '',
     'D is the computation directory: --dir, else $CKPT_DIR, else ./.ckpt.',
     'SNAPSHOT is an id from `ckpt list`, or `last`.',
+    'restart --path-map: files under OLD are reopened under NEW (they moved since the snapshot);',
+    '        --env: the program finds NAME=VALUE when it reads its environment again.',
     '',
   ].join('\n');
 }

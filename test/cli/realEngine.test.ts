@@ -227,3 +227,34 @@ describe('ckpt with the real engine: several processes', { skip }, () => {
     assert.equal(launched.stdout + r.stdout, plain, 'the pair goes on exactly as an uninterrupted run');
   });
 });
+
+describe('ckpt restart into a changed world', { skip }, () => {
+  test('--path-map reopens files that moved since the snapshot', async () => {
+    const work = tempDir('ckpt-moved-');
+    const stepper = compileC(work, 'stepper', STEPPER_C);
+    const dir = path.join(work, 'd');
+    const oldData = path.join(work, 'old');
+    const newData = path.join(work, 'new');
+    fs.mkdirSync(oldData);
+    const launch = new CkptProcess(['launch', '--dir', dir, '--', stepper, path.join(oldData, 'log')]);
+    launch.write(steps(2));
+    await launch.waitForStdout(/^step 1 /m);
+    { const r = await runCkpt(['checkpoint', '--dir', dir, '--kill']); assert.equal(r.code, 0, r.stderr); }
+    await launch.done;
+    fs.renameSync(oldData, newData);
+
+    const refused = await runCkpt(['restart', '--dir', dir, '1'], {}, steps(1));
+    assert.equal(refused.code, 1, 'the file is gone: nothing may run');
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /cannot restart snapshot 1: .*old\/log/);
+
+    const badUsage = await runCkpt(['restart', '--dir', dir, '--path-map', 'nonsense', '1']);
+    assert.equal(badUsage.code, 2);
+    assert.match(badUsage.stderr, /^ckpt restart: --path-map needs the form OLD=NEW, not 'nonsense'\n/);
+
+    const r = await runCkpt(['restart', '--dir', dir, '--path-map', `${oldData}=${newData}`, '1'], {}, steps(1));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^step 2 [0-9a-f]{16}\ndone 3\n$/);
+    assert.equal(fs.readFileSync(path.join(newData, 'log'), 'utf8'), '0\n1\n2\n', 'the moved log got the new line at its saved offset');
+  });
+});

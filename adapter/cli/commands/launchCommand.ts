@@ -1,6 +1,6 @@
 import { CkptError, errorMessage } from '../../engine/ckptError';
 import { Coordinator } from '../../engine/coordinator';
-import { computationDir, parseArgs } from '../argParser';
+import { computationDir, intervalMs, parseArgs } from '../argParser';
 import { note } from '../cliOutput';
 import { UsageError } from '../usageError';
 
@@ -11,18 +11,12 @@ import { UsageError } from '../usageError';
 export async function launchCommand(argv: string[]): Promise<number> {
   const args = parseArgs({ name: 'launch', valueOptions: ['dir', 'interval'], rest: true }, argv);
   if (args.rest.length === 0) throw new UsageError('missing PROGRAM', 'launch');
-  let intervalMs: number | undefined;
-  const interval = args.values.get('interval');
-  if (interval !== undefined) {
-    const seconds = Number(interval);
-    if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`--interval needs a positive number of seconds, not '${interval}'`, 'launch');
-    intervalMs = seconds * 1000;
-  }
+  const every = intervalMs(args, 'launch');
   const [program, ...programArgs] = args.rest;
   const coordinator = await Coordinator.open(computationDir(args));
   try {
     const running = await coordinator.launch(program, programArgs, { stdio: 'inherit' });
-    return await runInForeground(coordinator, running.exited, intervalMs);
+    return await runInForeground(coordinator, running.exited, every);
   } finally {
     await coordinator.close();
   }
