@@ -222,3 +222,23 @@ test('a snapshot of a multi-threaded program at a breakpoint, and of a running o
   await dc2.pauseRequest({ threadId: (await dc2.threadsRequest()).body.threads[0].id });
   assert.equal((await paused).body.reason, 'pause', 'it was running again');
 });
+
+test('a snapshot at a breakpoint in a forked child saves both processes', async (t) => {
+  const dc = await startClient(t);
+  const dir = snapshotDir('held-forks');
+  const stop = await dc.launchAndStop({ program: forks, snapshotDir: dir }, [{ file: 'forks.c', marker: 'CHILD' }]);
+  const saved = (await dc.customRequest(Requests.saveSnapshot, {})).body as SaveSnapshotResult;
+  assert.equal(saved.snapshot.processes, 2, 'parent and child');
+  const frame = await dc.topFrame(stop.body.threadId);
+  assert.equal(frame.name, 'child_work');
+  await dc.setBreakpointsRequest({ source: { path: path.join(PROGRAMS, 'forks.c') }, breakpoints: [] });
+  const exited = dc.eventSeen('exited');
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  assert.equal((await exited).body.exitCode, 0);
+  await dc.outputContains('forks: parent saw child exit 0');
+  await dc.stop();
+  const restored = await restartOutside(dir, saved.snapshot.id);
+  // Both processes come back and finish their work (the two lines reach the pipe in either order).
+  assert.deepEqual(restored.stdout.split('\n').filter(Boolean).sort(), ['forks: child result 42', 'forks: parent saw child exit 0']);
+  assert.equal(restored.code, 0);
+});
