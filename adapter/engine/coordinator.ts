@@ -15,7 +15,7 @@ import { ExitStatus, exitStatus } from './exitStatus';
 import { Manifest, MANIFEST_FORMAT, ManifestProcess, snapshotInfo } from './manifest';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
-import { linkPeers, readArgv, readFds, readSession } from './procTables';
+import { linkPeers, readArgv, readFds, readSession, readState } from './procTables';
 import { pipeSkipLists } from './pipeReaders';
 import { reserveSnapshotId } from './snapshotIds';
 import { SnapshotStore } from './snapshotStore';
@@ -247,6 +247,7 @@ export class Coordinator extends EventEmitter {
     if (conns.length === 0) throw new CkptError(`no program is running in ${this.dir}`);
     const kill = options.kill === true;
     const started = Date.now();
+    if (!options.hold) assertRunnable(conns);
     const { id, partialDir } = reserveSnapshotId(this.cdir);
     const releases: (() => void)[] = [];
     // Processes stopped by a synchronized checkpoint, waiting for the final order.
@@ -519,6 +520,18 @@ export function hideEngineFd(fds: FdRow[]): FdRow[] {
     hidden.add(row);
   }
   return fds.filter((f) => !hidden.has(f));
+}
+
+/**
+ * A stopped process cannot run the engine's handler: the order would wait
+ * until the timeout. Say so at once instead (a debugger uses `hold`).
+ */
+function assertRunnable(conns: EngineConnection[]): void {
+  for (const c of conns) {
+    const state = readState(c.hello!.pid);
+    if (state === 'T') throw new CkptError(`${c.label} is stopped (SIGSTOP or Ctrl-Z): continue it (kill -CONT ${c.hello!.pid}) and checkpoint again`);
+    if (state === 't') throw new CkptError(`${c.label} is held by a debugger: continue it, or take the snapshot from the debugger`);
+  }
 }
 
 /** The engine's reason for a failed answer. */

@@ -22,6 +22,13 @@ export function readArgv(pid: number): string[] {
   return parts;
 }
 
+/** The scheduler state letter of a process (R, S, D, T for stopped, t for held by a tracer, Z, ...). */
+export function readState(pid: number): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+}
+
 /** pgid and sid from /proc/<pid>/stat (fields 5 and 6, after the parenthesized name). */
 export function readSession(pid: number): { pgid?: number; sid?: number } {
   const stat = readText(`/proc/${pid}/stat`);

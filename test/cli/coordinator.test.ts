@@ -205,6 +205,23 @@ describe('Coordinator', () => {
     await c.close();
   });
 
+  test('a stopped program is refused at once, and can be saved once continued', async () => {
+    const dir = tempDir('ckpt-coord-');
+    const c = await openCoordinator(dir);
+    const hello = await launchFake(c);
+    process.kill(hello.pid, 'SIGSTOP');
+    try {
+      await waitFor(() => /\) T /.test(fs.readFileSync(`/proc/${hello.pid}/stat`, 'utf8')), 'the stop');
+      await assert.rejects(c.checkpoint(), new RegExp(`is stopped \\(SIGSTOP or Ctrl-Z\\): continue it \\(kill -CONT ${hello.pid}\\)`));
+    } finally {
+      process.kill(hello.pid, 'SIGCONT');
+    }
+    assert.equal((await c.checkpoint()).id, '1');
+    c.kill();
+    await c.runningProgram!.exited;
+    await c.close();
+  });
+
   test('launching a missing program is a clear error', async () => {
     const dir = tempDir('ckpt-coord-');
     const c = await openCoordinator(dir);
