@@ -128,7 +128,7 @@ export class Coordinator extends EventEmitter {
     this.checkpointTimeoutMs = options.checkpointTimeoutMs ?? 10 * 60 * 1000;
     this.statusTimeoutMs = options.statusTimeoutMs ?? 30 * 1000;
     this.engineServer = net.createServer((sock) => this.onEngineConnection(sock));
-    this.ctlServer = createCtlServer((req) => this.handleCtl(req));
+    this.ctlServer = createCtlServer((req, progress) => this.handleCtl(req, progress));
   }
 
   get dir(): string {
@@ -490,10 +490,16 @@ export class Coordinator extends EventEmitter {
     return this.restoredHellos.has(pid);
   }
 
-  private async handleCtl(req: CtlRequest): Promise<CtlReply> {
+  private async handleCtl(req: CtlRequest, progress: (msg: object) => void): Promise<CtlReply> {
     switch (req.cmd) {
-      case 'checkpoint':
-        return { ok: true, snapshot: await this.checkpoint({ label: req.label, kill: req.kill }) };
+      case 'checkpoint': {
+        const options: CheckpointOptions = { label: req.label, kill: req.kill };
+        if (req.hold) {
+          options.hold = true;
+          options.onOrdersSent = () => progress({ sent: true });
+        }
+        return { ok: true, snapshot: await this.checkpoint(options) };
+      }
       case 'status':
         return { ok: true, tables: await this.status() };
       case 'kill':

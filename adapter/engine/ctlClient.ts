@@ -9,7 +9,12 @@ import type { ResourceTables, SnapshotInfo } from './tables';
  * Client side of `D/ctl.sock`. Every failure becomes a CkptError; no
  * coordinator at all is "no program is running in D".
  */
-export function ctlRequest(dir: string, req: CtlRequest, timeoutMs = 10 * 60 * 1000): Promise<Record<string, unknown>> {
+export function ctlRequest(
+  dir: string,
+  req: CtlRequest,
+  timeoutMs = 10 * 60 * 1000,
+  onProgress?: (msg: Record<string, unknown>) => void,
+): Promise<Record<string, unknown>> {
   const cdir = new ComputationDir(dir);
   return new Promise((resolve, reject) => {
     const sock = net.connect(cdir.ctlSocket);
@@ -34,14 +39,30 @@ export function ctlRequest(dir: string, req: CtlRequest, timeoutMs = 10 * 60 * 1
     });
     sock.on('close', () => finish(new CkptError(`the coordinator in ${cdir.dir} closed the connection without answering '${req.cmd}'`)));
     readJsonLines(sock, (msg) => {
+      if (msg.ok === undefined) {
+        onProgress?.(msg);
+        return;
+      }
       if (msg.ok === true) finish(undefined, msg);
       else finish(new CkptError(typeof msg.error === 'string' ? msg.error : `the coordinator refused '${req.cmd}'`));
     });
   });
 }
 
-export async function ctlCheckpoint(dir: string, opts: { label?: string; kill?: boolean } = {}): Promise<SnapshotInfo> {
-  const reply = await ctlRequest(dir, { cmd: 'checkpoint', label: opts.label, kill: opts.kill ?? false });
+export interface CtlCheckpointOptions {
+  label?: string;
+  kill?: boolean;
+  /** The program is held by a debugger (see CtlRequest); `onOrdersSent` says when to queue the signal. */
+  hold?: boolean;
+  onOrdersSent?: () => void;
+}
+
+export async function ctlCheckpoint(dir: string, opts: CtlCheckpointOptions = {}): Promise<SnapshotInfo> {
+  const req: CtlRequest = { cmd: 'checkpoint', label: opts.label, kill: opts.kill ?? false };
+  if (opts.hold) req.hold = true;
+  const reply = await ctlRequest(dir, req, undefined, (msg) => {
+    if (msg.sent === true) opts.onOrdersSent?.();
+  });
   return reply.snapshot as SnapshotInfo;
 }
 

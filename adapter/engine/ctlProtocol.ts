@@ -8,7 +8,13 @@ import type { EngineHello } from './engineConnection';
  * one JSON reply line.
  */
 export type CtlRequest =
-  | { cmd: 'checkpoint'; label?: string; kill?: boolean }
+  /**
+   * With `hold`, the program is held by a debugger attached to it: the
+   * coordinator writes the orders without a signal and then sends the
+   * progress line `{"sent":true}` before the final reply, so that the
+   * debugger knows when to queue the engine's signal (PROTOCOL.md).
+   */
+  | { cmd: 'checkpoint'; label?: string; kill?: boolean; hold?: boolean }
   | { cmd: 'status' }
   | { cmd: 'kill' }
   | { cmd: 'info' };

@@ -4,7 +4,7 @@ import { readJsonLines, writeJsonLine } from './jsonLines';
 import type { CtlReply, CtlRequest } from './ctlProtocol';
 
 /** Serves `D/ctl.sock`: parses each request line, hands it to `handle`, writes the reply. */
-export function createCtlServer(handle: (req: CtlRequest) => Promise<CtlReply>): net.Server {
+export function createCtlServer(handle: (req: CtlRequest, progress: (msg: object) => void) => Promise<CtlReply>): net.Server {
   return net.createServer((sock) => {
     sock.on('error', () => undefined); // a client that went away is not our problem
     readJsonLines(
@@ -12,7 +12,11 @@ export function createCtlServer(handle: (req: CtlRequest) => Promise<CtlReply>):
       (msg) => {
         const req = parseCtlRequest(msg);
         const reply: Promise<CtlReply> =
-          typeof req === 'string' ? Promise.resolve({ ok: false, error: req }) : handle(req);
+          typeof req === 'string'
+            ? Promise.resolve({ ok: false, error: req })
+            : handle(req, (msg) => {
+                if (!sock.destroyed) writeJsonLine(sock, msg);
+              });
         reply
           .catch((err: unknown): CtlReply => ({ ok: false, error: errorMessage(err) }))
           .then((r) => {
@@ -30,7 +34,13 @@ export function parseCtlRequest(msg: Record<string, unknown>): CtlRequest | stri
     case 'checkpoint':
       if (msg.label !== undefined && typeof msg.label !== 'string') return 'checkpoint: label must be a string';
       if (msg.kill !== undefined && typeof msg.kill !== 'boolean') return 'checkpoint: kill must be true or false';
-      return { cmd: 'checkpoint', label: msg.label as string | undefined, kill: msg.kill as boolean | undefined };
+      if (msg.hold !== undefined && typeof msg.hold !== 'boolean') return 'checkpoint: hold must be true or false';
+      return {
+        cmd: 'checkpoint',
+        label: msg.label as string | undefined,
+        kill: msg.kill as boolean | undefined,
+        hold: msg.hold as boolean | undefined,
+      };
     case 'status':
     case 'kill':
     case 'info':

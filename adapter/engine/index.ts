@@ -3,6 +3,7 @@ export { CkptError } from './ckptError';
 export { Coordinator, DEFAULT_CKPT_SIGNAL } from './coordinator';
 export type { CheckpointOptions, CoordinatorOptions, RestartOptions, RunningProgram, SpawnOptions } from './coordinator';
 export { ctlCheckpoint, ctlInfo, ctlKill, ctlRequest, ctlStatus } from './ctlClient';
+export type { CtlCheckpointOptions } from './ctlClient';
 export type { CtlInfo, CtlRequest } from './ctlProtocol';
 export type { EngineHello } from './engineConnection';
 export type { ExitStatus } from './exitStatus';

@@ -303,15 +303,27 @@ describe('Coordinator with several processes (stand-in engine)', () => {
     await c2.close();
   });
 
-  test('hold: the orders go out without a signal, and the caller hears when they are sent', async () => {
+  test('hold (through ctl.sock): the orders go out without a signal, and the caller hears when they are sent', async () => {
     const dir = tempDir('ckpt-hold-');
     for (const hold of [true, false]) {
       const log = path.join(dir, `${hold}.log`);
+      if (!hold) {
+        // In-process, the callback comes for an ordinary checkpoint too.
+        const c0 = await openCoordinator(path.join(dir, 'direct'));
+        await launchFake(c0);
+        let sent = false;
+        await c0.checkpoint({ onOrdersSent: () => (sent = true) });
+        assert.ok(sent);
+        c0.kill();
+        await c0.runningProgram!.exited;
+        await c0.close();
+      }
       const c = await openCoordinator(path.join(dir, String(hold)));
       const hello = await launchFake(c, { FAKE_LOG: log });
       let sentBeforeAnswer = false;
-      const snap = await c.checkpoint({ hold, onOrdersSent: () => (sentBeforeAnswer = true) });
-      assert.ok(sentBeforeAnswer);
+      // Through ctl.sock, as a debugger attached to a `ckpt launch` program does.
+      const snap = await ctlCheckpoint(path.join(dir, String(hold)), { hold, onOrdersSent: () => (sentBeforeAnswer = true) });
+      assert.equal(sentBeforeAnswer, hold, 'the progress line comes only for a held program');
       assert.equal(c.store.get(snap.id).processes, 1);
       const exited = c.runningProgram!.exited;
       process.kill(hello.pid, 'SIGTERM');
