@@ -12,7 +12,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { engineMissing, LineProcess, Run, sleep, WAIT_MS, withRun } from './harness';
+import { ckptOk, engineMissing, LineProcess, Run, sleep, snapshotIdFrom, WAIT_MS, withRun } from './harness';
 import { compileScenario } from './compileScenario';
 import { sequenceBreak, numbered } from './outputRules';
 
@@ -113,6 +113,9 @@ const SCENARIOS: Scenario[] = [
   { name: 'memory_layout', what: 'program break, guard and read-only pages, private and shared mappings, sparse memory' },
   { name: 'process_state', what: 'cwd, umask, resource limits, personality and thread names' },
   { name: 'locale_iconv', what: 'a UTF-8 locale and an open iconv converter keep working' },
+  { name: 'blocking_syscalls', what: 'threads blocked in read, poll, sigwaitinfo, epoll_wait, a mutex and join complete when woken' },
+  { name: 'fd_kinds', what: 'eventfd, epoll, signalfd, timerfd, dup()ed and O_APPEND descriptors keep their state' },
+  { name: 'socketpair', what: 'stream and datagram socket pairs keep the data in flight' },
   { name: 'pipe_self', what: 'a pipe inside one process keeps its unread data and flags' },
   { name: 'fork_pipe', what: 'parent and child joined by a full pipe lose and repeat no record' },
 ];
@@ -158,6 +161,43 @@ test('scenario replay: one snapshot restarted three times continues identically 
     assert.ok(common >= 8, `each run printed at least 8 steps (shortest: ${common})`);
     for (let i = 1; i < runs.length; i++) {
       assert.deepEqual(runs[i].slice(0, common), runs[0].slice(0, common), `restart ${i + 1} printed other lines than restart 1`);
+    }
+  });
+});
+
+test('scenario busy_threads: 15 checkpoints while 16 threads run, then restarts of an early and of the last snapshot', { timeout: TEST_MS }, async () => {
+  requireEngine();
+  const bin = await binary('busy_threads');
+  await withRun(async (run) => {
+    const work = run.tempDir('ckpt-scn-busy_threads-');
+    const dir = path.join(work, 'ckpt');
+    const go = path.join(work, 'go');
+    const launch = run.launch(dir, bin, [go, work]);
+    await launch.waitForLine(/^ready$/);
+    const ids: string[] = [];
+    for (let i = 1; i <= 15; i++) {
+      let id: string;
+      try {
+        id = snapshotIdFrom((await ckptOk(['checkpoint', '--dir', dir])).stdout);
+      } catch (err) {
+        await launch.waitExit(10_000).catch(() => undefined);
+        throw new Error(`checkpoint ${i} of the running program: ${(err as Error).message}\n${launch.describe()}`);
+      }
+      ids.push(id);
+      assert.equal(launch.exit, undefined, `the program ended after checkpoint ${i}:\n${launch.describe()}`);
+    }
+    const last = await run.checkpointKill(dir, launch);
+    await launch.waitExit();
+    assert.equal(new Set([...ids, last]).size, 16, 'every checkpoint has its own id');
+    for (const id of [ids[4], last]) {
+      fs.rmSync(go, { force: true });
+      const restart = run.restart(dir, id);
+      await waitRestored(run, dir, restart);
+      fs.writeFileSync(go, '');
+      const at = await restart.waitForLine(/^(PASS|FAIL)/);
+      const exit = await restart.waitExit();
+      assert.equal(restart.lines[at], 'PASS', `snapshot ${id}: ${restart.lines[at]}\n${restart.describe()}`);
+      assert.equal(exit.code, 0, restart.describe());
     }
   });
 });
