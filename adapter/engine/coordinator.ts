@@ -150,9 +150,11 @@ export class Coordinator extends EventEmitter {
       throw new CkptError(`cannot create the computation directory ${cdir.dir}: ${errorMessage(err)}`);
     }
     if (await socketIsLive(cdir.ctlSocket)) throw await inUseError(cdir);
-    // Nothing answers: any socket files are left over from a coordinator that died.
+    // Nothing answers: any socket files, and any partial snapshot, are left
+    // over from a coordinator that died mid-way.
     removeFile(cdir.ctlSocket);
     removeFile(cdir.engineSocket);
+    removeStalePartials(cdir);
     try {
       await listenPrivate(c.ctlServer, cdir.ctlSocket);
       await listenPrivate(c.engineServer, cdir.engineSocket);
@@ -537,6 +539,12 @@ function assertRunnable(conns: EngineConnection[]): void {
     const state = readState(c.hello!.pid);
     if (state === 'T') throw new CkptError(`${c.label} is stopped (SIGSTOP or Ctrl-Z): continue it (kill -CONT ${c.hello!.pid}) and checkpoint again`);
     if (state === 't') throw new CkptError(`${c.label} is held by a debugger: continue it, or take the snapshot from the debugger`);
+  }
+}
+
+function removeStalePartials(cdir: ComputationDir): void {
+  for (const name of fs.readdirSync(cdir.snapshots)) {
+    if (name.startsWith('.partial-')) fs.rmSync(path.join(cdir.snapshots, name), { recursive: true, force: true });
   }
 }
 

@@ -72,8 +72,11 @@ describe('Coordinator', () => {
       execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path.join(dir, name)]);
       assert.ok(fs.statSync(path.join(dir, name)).isSocket());
     }
+    fs.mkdirSync(path.join(dir, 'snapshots', '.partial-7'));
+    fs.writeFileSync(path.join(dir, 'snapshots', '.partial-7', 'p1.img'), 'half');
     const second = await openCoordinator(dir);
     assert.equal(second.dir, dir);
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'snapshots')), [], 'a dead checkpoint\'s partial snapshot is removed');
     await second.close();
   });
 

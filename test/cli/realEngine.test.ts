@@ -113,6 +113,8 @@ describe('ckpt with the real engine', { skip }, () => {
     const restart = new CkptProcess(['restart', '--dir', dir, 'last']);
     restart.write(steps(2));
     await restart.waitForStdout(/^step 4 /m);
+    const status = await runCkpt(['status', '--dir', dir]);
+    assert.match(status.stdout, new RegExp(`^Running in ${dir}: 1 process, restarted from snapshot 1\n\nProcess \\d+ `));
     const refused = await runCkpt(['restart', '--dir', dir, '1']);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /is in use: another computation is running there/);

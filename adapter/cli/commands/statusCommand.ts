@@ -1,4 +1,4 @@
-import { ctlStatus } from '../../engine/ctlClient';
+import { ctlInfo, ctlStatus } from '../../engine/ctlClient';
 import { computationDir, parseArgs } from '../argParser';
 import { out } from '../cliOutput';
 import { tablesText } from '../formatting';
@@ -6,7 +6,15 @@ import { tablesText } from '../formatting';
 /** `ckpt status`: the resource tables of the running computation. */
 export async function statusCommand(argv: string[]): Promise<number> {
   const args = parseArgs({ name: 'status', valueOptions: ['dir'], flagOptions: ['json'] }, argv);
-  const tables = await ctlStatus(computationDir(args));
-  out(args.flags.has('json') ? JSON.stringify(tables, null, 2) + '\n' : tablesText(tables));
+  const dir = computationDir(args);
+  const tables = await ctlStatus(dir);
+  if (args.flags.has('json')) {
+    out(JSON.stringify(tables, null, 2) + '\n');
+    return 0;
+  }
+  const info = await ctlInfo(dir);
+  const n = tables.processes.length;
+  const from = info.restoredFrom !== undefined ? `, restarted from snapshot ${info.restoredFrom}` : '';
+  out(`Running in ${info.dir}: ${n} process${n === 1 ? '' : 'es'}${from}\n\n` + tablesText(tables));
   return 0;
 }
