@@ -11,7 +11,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { CkptAttachArguments, CkptLaunchArguments, ResourcesChangedBody } from '../protocol';
-import { Events, Requests } from '../protocol';
+import { Events } from '../protocol';
 import { GdbProcess, GdbUnavailableError } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { Breakpoint as GdbBreakpoint, ThreadFrame, VarObject } from '../gdb/gdbCommands';
@@ -22,7 +22,8 @@ import { LauncherFactory, ProgramLauncher, plainLauncherFactory } from './progra
 import { LaunchError, checkCwd, checkProgram, noDebugInfoMessage } from './programChecks';
 import { shellJoin, shellQuote } from './shellQuote';
 import { BorrowedTerminal } from './terminalTty';
-import { snapshotHeld } from './heldSnapshot';
+import { releaseRestored, snapshotHeld } from './heldSnapshot';
+import type { StdioOptions } from 'child_process';
 import { ctlInfo } from '../engine';
 
 export type CkptLaunchRequestArguments = CkptLaunchArguments & DebugProtocol.LaunchRequestArguments;
@@ -263,6 +264,8 @@ export class CkptDebugSession extends LoggingDebugSession {
     for (const setting of [
       'mi-async on', 'pagination off', 'confirm off', 'width 0', 'height 0', 'breakpoint pending on',
       'detach-on-fork off', 'follow-fork-mode parent', 'schedule-multiple on', 'print pretty off',
+      // A restored process runs as the restorer's executable: keep the program's symbols.
+      'exec-file-mismatch off',
     ]) {
       await mi.gdbSet(gdb, setting);
     }
@@ -993,6 +996,91 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
   }
 
+  /**
+   * Ends the current program and takes over snapshot `snapshotId`, restarted by
+   * `restart` held for the debugger: gdb attaches to each of its processes and
+   * brings every thread to the instruction it was saved at, then the client is
+   * told the program stopped there.
+   */
+  async restoreHeld(snapshotId: string, restart: (stdio: StdioOptions) => Promise<number[]>): Promise<void> {
+    const gdb = this.gdb;
+    if (!gdb?.running || !this.programStarted) throw new Error('No debug session is running.');
+    if (this.heldStops) throw new Error('A snapshot is being taken or restored already.');
+    if (this.attached) throw new Error('Restoring a snapshot needs a launched session, not an attached one.');
+
+    // The program of now goes: gdb kills what it holds.
+    if (this.programRunning) {
+      const stopped = this.nextSilentStop();
+      await mi.execInterrupt(gdb);
+      await stopped;
+    }
+    const old = this.inferiors.liveInferiors().map((i) => Number(i.id.replace(/^i/, '')));
+    await mi.killInferiors(gdb, old);
+    this.output?.drain();
+    this.invalidateStopState();
+
+    const held = { queue: [] as MiAsyncRecord[], waiters: [] as ((r: MiAsyncRecord) => void)[] };
+    this.heldStops = held;
+    const nextStop = (timeoutMs: number): Promise<MiAsyncRecord> => {
+      const queued = held.queue.shift();
+      if (queued) return Promise.resolve(queued);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const i = held.waiters.indexOf(deliver);
+          if (i >= 0) held.waiters.splice(i, 1);
+          reject(new Error(`gdb did not stop within ${Math.round(timeoutMs / 1000)} s`));
+        }, timeoutMs);
+        const deliver = (r: MiAsyncRecord): void => { clearTimeout(timer); resolve(r); };
+        held.waiters.push(deliver);
+      });
+    };
+    try {
+      let pids: number[];
+      const fds: number[] = [];
+      try {
+        let stdio: StdioOptions = 'ignore';
+        if (this.output) {
+          fds.push(...this.output.openWriters());
+          stdio = ['ignore', fds[0], fds[1]];
+        } else if (this.terminal) {
+          const tty = fs.openSync(this.terminal.tty, 'r+');
+          fds.push(tty);
+          stdio = [tty, tty, tty];
+        }
+        pids = await restart(stdio);
+      } finally {
+        for (const fd of fds) fs.closeSync(fd);
+      }
+
+      // One inferior per process: the dead ones of the old program are reused.
+      const free = [...this.inferiors.inferiors.values()].filter((i) => !i.live).map((i) => i.id).sort();
+      for (const pid of pids) {
+        let group = free.shift();
+        if (!group) group = miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
+        const stopped = nextStop(60000);
+        await gdb.send(`-target-attach --thread-group ${group} ${pid}`).catch((err) => {
+          throw new Error(`gdb cannot attach to the restored process ${pid}: ${messageOf(err)}`);
+        });
+        await stopped;
+      }
+      const { threads } = await mi.threadInfo(gdb);
+      await releaseRestored({ gdb, signal: this.engineSignal, threads: threads.map((t) => t.id), nextStop });
+      this.lastStoppedThread = threads.find((t) => this.inferiors.inferiorOfThread(t.id)?.pid === pids[0])?.id ?? threads[0]?.id;
+    } finally {
+      this.heldStops = undefined;
+      this.programRunning = false;
+    }
+    this.invalidateStopState();
+    const threadId = this.lastStoppedThread ?? 1;
+    await mi.threadSelect(gdb, threadId).catch(() => undefined);
+    this.resourcesChanged('restored');
+    const event = new StoppedEvent('restore', threadId) as DebugProtocol.StoppedEvent;
+    event.body.allThreadsStopped = true;
+    event.body.description = `Restored snapshot ${snapshotId}`;
+    event.body.text = `Restored snapshot ${snapshotId}`;
+    this.sendEvent(event);
+  }
+
   // ---- custom requests ------------------------------------------------------------------------
 
   protected async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
@@ -1002,9 +1090,7 @@ export class CkptDebugSession extends LoggingDebugSession {
         throw new Error(`'${command}' needs the checkpoint engine, which is not running for this session${this.launcher?.notice ? ` (${this.launcher.notice})` : ''}.`);
       }
       if (!this.customHandler.handles(command)) {
-        throw new Error(command === Requests.restoreSnapshot
-          ? `'${command}' is not available in the debugger yet.`
-          : `'${command}' is not a request of this debug adapter.`);
+        throw new Error(`'${command}' is not a request of this debug adapter.`);
       }
       response.body = await this.customHandler.handle(command, args);
       this.sendResponse(response);

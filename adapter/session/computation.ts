@@ -4,6 +4,7 @@
  * own coordinator (launch) or the coordinator of a `ckpt launch` reached
  * through its control socket (attach).
  */
+import type { StdioOptions } from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import type { Coordinator, EngineHello, ResourceTables, SnapshotInfo } from '../engine';
@@ -21,6 +22,12 @@ export interface Computation {
    * returns through the hold trap.
    */
   checkpointHeld(label?: string): Promise<SnapshotInfo>;
+  /**
+   * Restarts snapshot `id` held for a debugger (`ckpt-restore --hold`) with the
+   * given stdio; resolves with the pids of its processes, the root first, once
+   * each has connected.
+   */
+  restartHeld(id: string, stdio: StdioOptions): Promise<number[]>;
   /** Called when a snapshot is completed by anyone. */
   onSnapshot(listener: () => void): void;
   dispose(): void;
@@ -36,6 +43,41 @@ export class OwnCoordinator implements Computation {
     return this.coordinator.checkpoint({ label, hold: true });
   }
   onSnapshot(listener: () => void): void { this.coordinator.on('snapshot', listener); }
+
+  async restartHeld(id: string, stdio: StdioOptions): Promise<number[]> {
+    const expected = this.coordinator.store.manifest(id).processes.length;
+    const hellos: EngineHello[] = [];
+    let onHello!: (h: EngineHello) => void;
+    const allHere = new Promise<void>((resolve) => {
+      onHello = (h) => {
+        if (!h.restored) return;
+        hellos.push(h);
+        if (hellos.length === expected) resolve();
+      };
+      this.coordinator.on('hello', onHello);
+    });
+    try {
+      const running = await this.coordinator.startRestart(id, { hold: true, stdio });
+      const failed = running.exited.then((status) => {
+        throw new CkptError(`the restored program of snapshot ${id} ended before a debugger could take it (${JSON.stringify(status)})`);
+      });
+      failed.catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CkptError(`snapshot ${id}: only ${hellos.length} of ${expected} processes came back within 60 s`)), 60000);
+      });
+      try {
+        await Promise.race([allHere, failed, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+      const root = hellos.find((h) => h.pid === running.pid);
+      return [...(root ? [root] : []), ...hellos.filter((h) => h !== root).sort((a, b) => a.vpid - b.vpid)].map((h) => h.pid);
+    } finally {
+      this.coordinator.off('hello', onHello);
+    }
+  }
+
   dispose(): void { /* the launcher closes the coordinator */ }
 }
 
@@ -63,5 +105,8 @@ export class RemoteComputation implements Computation {
     throw new CkptError(`saving a snapshot from the debugger needs the computation's own coordinator; for ${this.dir} use \`ckpt checkpoint --dir ${this.dir}\` while the program runs without breakpoints`);
   }
   onSnapshot(listener: () => void): void { this.events.on('snapshot', listener); }
+  async restartHeld(): Promise<number[]> {
+    throw new CkptError(`restoring a snapshot from the debugger needs the computation's own coordinator; for ${this.dir} use \`ckpt restart --dir ${this.dir} SNAPSHOT\``);
+  }
   dispose(): void { this.watcher?.close(); }
 }

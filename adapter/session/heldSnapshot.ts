@@ -43,12 +43,7 @@ export class HeldSnapshotError extends Error {
  */
 export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: () => Promise<T>): Promise<T> {
   const { gdb, threads } = ctx;
-  let trap: string;
-  try {
-    trap = await mi.dataEvaluateExpression(gdb, `(long)&${HOLD_TRAP_SYMBOL}`);
-  } catch {
-    throw new HeldSnapshotError(`the checkpoint engine is not loaded in the program (no ${HOLD_TRAP_SYMBOL})`);
-  }
+  const trap = await holdTrapAddress(gdb);
   const lockingBefore = await showSetting(gdb, 'scheduler-locking');
 
   await gdb.send('-break-disable');
@@ -88,6 +83,36 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: () =
   if (!result) throw new HeldSnapshotError('the checkpoint did not finish');
   if (!result.ok) throw result.error;
   return result.value;
+}
+
+/** The address of the engine's hold trap in the program (as gdb prints a long). */
+export async function holdTrapAddress(gdb: MiConnection): Promise<string> {
+  try {
+    return await mi.dataEvaluateExpression(gdb, `(long)&${HOLD_TRAP_SYMBOL}`);
+  } catch {
+    throw new HeldSnapshotError(`the checkpoint engine is not loaded in the program (no ${HOLD_TRAP_SYMBOL})`);
+  }
+}
+
+/**
+ * A restored program held for the debugger (`ckpt-restore --hold`), freshly
+ * attached: lets every thread run into the hold trap, then puts each back at
+ * its own instruction.
+ */
+export async function releaseRestored(ctx: HeldSnapshotContext): Promise<void> {
+  const { gdb, threads } = ctx;
+  const trap = await holdTrapAddress(gdb);
+  const lockingBefore = await showSetting(gdb, 'scheduler-locking');
+  try {
+    await mi.gdbSet(gdb, 'scheduler-locking off');
+    const firstStop = ctx.nextStop(TRAP_TIMEOUT_MS);
+    await mi.execContinue(gdb);
+    await firstStop;
+    await mi.gdbSet(gdb, 'scheduler-locking on');
+    for (const t of threads) await returnThread(ctx, t, trap);
+  } finally {
+    await mi.gdbSet(gdb, `scheduler-locking ${lockingBefore}`).catch(() => undefined);
+  }
 }
 
 /** Runs one thread up to the hold trap, then over rt_sigreturn. */

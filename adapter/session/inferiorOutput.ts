@@ -65,6 +65,22 @@ export class InferiorOutput {
   }
 
   /**
+   * New write ends of the two pipes (stdout, stderr), for a program started
+   * outside gdb (a restored snapshot). Blocking: the program must never see
+   * EAGAIN on its stdout. The caller closes them once the program has them.
+   */
+  openWriters(): [number, number] {
+    const [stdout, stderr] = this.channels;
+    const out = fs.openSync(stdout.path, fs.constants.O_WRONLY);
+    try {
+      return [out, fs.openSync(stderr.path, fs.constants.O_WRONLY)];
+    } catch (err) {
+      fs.closeSync(out);
+      throw err;
+    }
+  }
+
+  /**
    * Reads whatever the program left in the pipes, synchronously: called when the
    * program has exited, so that its last output comes before the exit event.
    */

@@ -2,12 +2,13 @@
  * The `ckpt/*` requests that need no stop-time exactness: listing, deleting and
  * renaming snapshots, and the resource tables (live, or of a snapshot).
  */
+import type { StdioOptions } from 'child_process';
 import * as fs from 'fs';
 import { CkptError, TABLES_VERSION } from '../engine';
 import { hideEngineFd } from '../engine/coordinator';
 import { linkPeers, readArgv, readFds, readSession } from '../engine/procTables';
 import type {
-  SaveSnapshotArgs, SaveSnapshotResult, DeleteSnapshotArgs, ListSnapshotsResult, RenameSnapshotArgs, ResourcesArgs, ResourcesResult,
+  SaveSnapshotArgs, SaveSnapshotResult, RestoreSnapshotArgs, DeleteSnapshotArgs, ListSnapshotsResult, RenameSnapshotArgs, ResourcesArgs, ResourcesResult,
   SnapshotsChangedBody,
 } from '../protocol';
 import { Events, Requests } from '../protocol';
@@ -21,12 +22,14 @@ export interface SessionView {
   readonly isStopped: boolean;
   /** Runs a held checkpoint with every thread of the program passing through the engine. */
   whileHeld<T>(checkpoint: () => Promise<T>): Promise<T>;
+  /** Replaces the program by a restarted snapshot (given its stdio, returns its pids) and takes it over. */
+  restoreHeld(snapshotId: string, restart: (stdio: StdioOptions) => Promise<number[]>): Promise<void>;
 }
 
 export type EventSink = (event: string, body: unknown) => void;
 
 const HANDLED: ReadonlySet<string> = new Set([
-  Requests.saveSnapshot, Requests.listSnapshots, Requests.deleteSnapshot, Requests.renameSnapshot, Requests.resources,
+  Requests.saveSnapshot, Requests.restoreSnapshot, Requests.listSnapshots, Requests.deleteSnapshot, Requests.renameSnapshot, Requests.resources,
 ]);
 
 export class SnapshotRequests implements CustomRequestHandler {
@@ -55,6 +58,14 @@ export class SnapshotRequests implements CustomRequestHandler {
         if (label !== undefined) requireString(label, 'label', true);
         const snapshot = await this.session.whileHeld(() => this.computation.checkpointHeld(label || undefined));
         return { snapshot } satisfies SaveSnapshotResult;
+      }
+      case Requests.restoreSnapshot: {
+        const { id } = a as Partial<RestoreSnapshotArgs>;
+        const snapshotId = requireString(id, 'id');
+        this.computation.store.manifest(snapshotId); // a clear error for an unknown id, before the program is touched
+        await this.session.restoreHeld(snapshotId, (stdio) => this.computation.restartHeld(snapshotId, stdio));
+        await this.snapshotsChanged();
+        return this.list();
       }
       case Requests.listSnapshots:
         return this.list();
