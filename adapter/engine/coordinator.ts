@@ -246,7 +246,7 @@ export class Coordinator extends EventEmitter {
 
   private async doCheckpoint(options: CheckpointOptions): Promise<SnapshotInfo> {
     const conns = this.live().sort((a, b) => a.hello!.vpid - b.hello!.vpid);
-    if (conns.length === 0) throw new CkptError(`no program is running in ${this.dir}`);
+    if (conns.length === 0) throw this.nothingToOrder();
     const kill = options.kill === true;
     const started = Date.now();
     if (!options.hold) assertRunnable(conns);
@@ -372,7 +372,7 @@ export class Coordinator extends EventEmitter {
   /** The resource tables of the live computation. */
   async status(): Promise<ResourceTables> {
     const conns = this.live();
-    if (conns.length === 0) throw new CkptError(`no program is running in ${this.dir}`);
+    if (conns.length === 0) throw this.nothingToOrder();
     const processes: ProcessRow[] = await Promise.all(
       conns.map(async (c) => {
         const hello = c.hello!;
@@ -433,6 +433,17 @@ export class Coordinator extends EventEmitter {
 
   private live(): EngineConnection[] {
     return [...this.connections].filter((c) => c.hello && !c.closed && !c.exited);
+  }
+
+  /** Why no order can be given: nothing runs, or what runs never reached the engine. */
+  private nothingToOrder(): CkptError {
+    if (this.program) {
+      return new CkptError(
+        `the program in ${this.dir} (pid ${this.program.pid}) is not running under the checkpoint engine: ` +
+          'it is statically linked, setuid, or cleared LD_PRELOAD, or it has not started yet',
+      );
+    }
+    return new CkptError(`no program is running in ${this.dir}`);
   }
 
   private assertIdle(): void {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -258,5 +259,24 @@ describe('ckpt restart into a changed world', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^step 2 [0-9a-f]{16}\ndone 3\n$/);
     assert.equal(fs.readFileSync(path.join(newData, 'log'), 'utf8'), '0\n1\n2\n', 'the moved log got the new line at its saved offset');
+  });
+});
+
+describe('ckpt with a program the engine cannot enter', { skip }, () => {
+  test('a statically linked program runs, but checkpoint says why it cannot be saved', async () => {
+    const work = tempDir('ckpt-static-');
+    const src = path.join(work, 'wait.c');
+    fs.writeFileSync(src, '#include <unistd.h>\nint main(void) { char c; write(1, "up\\n", 3); return read(0, &c, 1) < 0; }\n');
+    const exe = path.join(work, 'wait');
+    execFileSync('gcc', ['-static', '-o', exe, src]);
+    const dir = path.join(work, 'd');
+    const launch = new CkptProcess(['launch', '--dir', dir, '--', exe]);
+    await launch.waitForStdout(/^up$/m);
+    const r = await runCkpt(['checkpoint', '--dir', dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^ckpt checkpoint: the program in .* \(pid \d+\) is not running under the checkpoint engine: it is statically linked/);
+    launch.endInput();
+    const done = await launch.done;
+    assert.equal(done.code, 0, done.stderr);
   });
 });
