@@ -16,13 +16,16 @@ import { Manifest, MANIFEST_FORMAT, ManifestProcess, snapshotInfo } from './mani
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
 import { linkPeers, readArgv, readFds, readSession, readState } from './procTables';
+import { hideEngineFd } from './engineFds';
 import { pipeSkipLists } from './pipeReaders';
 import { reserveSnapshotId } from './snapshotIds';
 import { SnapshotStore } from './snapshotStore';
-import { FdRow, ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
+import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 import { listenPrivate, removeFile, socketIsLive } from './unixSocket';
 
 export const DEFAULT_CKPT_SIGNAL = 62;
+// Kept importable from here: the debug adapter reads live tables itself while gdb holds the program.
+export { ENGINE_FD_MIN, hideEngineFd } from './engineFds';
 
 export interface CoordinatorOptions {
   /** Overrides of the native build products (tests; a packaged engine elsewhere). */
@@ -521,24 +524,6 @@ export class Coordinator extends EventEmitter {
         return { ok: true, info: this.info() };
     }
   }
-}
-
-/**
- * The engine keeps its connection to the coordinator at the first free fd
- * from 1000 up (so the program's own fd numbers are as without it); a forked
- * child may also hold its parent's at the fd before its own. The program never
- * opened these sockets: leave them out of the program's table.
- */
-export const ENGINE_FD_MIN = 1000;
-
-export function hideEngineFd(fds: FdRow[]): FdRow[] {
-  const hidden = new Set<FdRow>();
-  for (let fd = ENGINE_FD_MIN; ; fd++) {
-    const row = fds.find((f) => f.fd === fd);
-    if (!row || row.kind !== 'socket') break;
-    hidden.add(row);
-  }
-  return fds.filter((f) => !hidden.has(f));
 }
 
 /**

@@ -82,7 +82,8 @@ export function imageToProcessRow(img: InspectedImage): ProcessRow {
       path: f.path ?? '',
       flags: isInt(f.flags) ? f.flags : 0,
     };
-    if (isInt(f.offset)) row.offset = f.offset;
+    // The inspector says -1 for fds without an offset (pipes, sockets).
+    if (isInt(f.offset) && f.offset >= 0) row.offset = f.offset;
     return row;
   });
   fds.sort((a, b) => a.fd - b.fd);

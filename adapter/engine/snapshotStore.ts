@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CkptError, errnoCode } from './ckptError';
 import { ComputationDir, isSnapshotId } from './computationDir';
+import { hideEngineFd } from './engineFds';
 import { imageToProcessRow, InspectedImage, runInspector } from './imageInspector';
 import { Manifest, readManifest, snapshotInfo } from './manifest';
 import { nativePathsUnchecked, requireNativeFile } from './nativePaths';
@@ -127,7 +128,7 @@ export class SnapshotStore {
       if (!fs.existsSync(file)) throw new CkptError(`snapshot ${id} is damaged: its image ${p.image} is missing`);
       images.push(await runInspector(command, file, `snapshot ${id} (image ${p.image})`));
     }
-    const processes = images.map(imageToProcessRow);
+    const processes = images.map(imageToProcessRow).map((p) => ({ ...p, fds: hideEngineFd(p.fds) }));
     linkPeers(processes);
     return { info: snapshotInfo(m), tables: { version: TABLES_VERSION, source: id, processes }, images };
   }

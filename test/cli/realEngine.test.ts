@@ -221,6 +221,14 @@ describe('ckpt with the real engine: several processes', { skip }, () => {
     assert.equal(launched.code, 0, launched.stderr);
     const list = JSON.parse((await runCkpt(['list', '--dir', dir, '--json'])).stdout) as SnapshotInfo[];
     assert.deepEqual(list.map((s) => s.processes), [2]);
+    const inspected = JSON.parse((await runCkpt(['inspect', '--dir', dir, '1', '--json'])).stdout) as ResourceTables;
+    const savedPipes = inspected.processes.flatMap((p) => p.fds.filter((f) => f.kind === 'pipe').map((f) => ({ vpid: p.vpid, f })));
+    assert.equal(savedPipes.length, 2, 'both ends of the pipe are in the images');
+    for (const { vpid, f } of savedPipes) {
+      assert.equal(f.offset, undefined, 'a pipe has no offset');
+      assert.ok(f.peer && f.peer.vpid !== vpid, 'each end names the other process');
+    }
+    assert.ok(inspected.processes.every((p) => p.fds.every((f) => f.fd < 1000)), 'no engine sockets in the tables');
 
     const restart = new CkptProcess(['restart', '--dir', dir, '1']);
     restart.write(steps(3));
