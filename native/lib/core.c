@@ -487,7 +487,11 @@ static void child_after_fork(void)
 	ckpt_rt.vpid = ckpt_pid_for_new_child(ckpt_rt.real_pid);
 	ckpt_rt.busy = 0;
 	ckpt_threads_reset_after_fork();
-	ckpt_rt.ctl_fd = -1; /* the inherited one is the parent's */
+	/* the inherited connection is the parent's: the child closes its copy and
+	 * introduces itself on a connection of its own */
+	if (ckpt_rt.ctl_fd >= 0)
+		SYS1(SYS_close, ckpt_rt.ctl_fd);
+	ckpt_rt.ctl_fd = -1;
 	ckpt_control_connect(0, 0);
 }
 
