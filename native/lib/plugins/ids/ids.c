@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -254,3 +255,18 @@ static const struct ckpt_plugin ids_plugin = {
 	.checkpoint = ids_checkpoint,
 };
 CKPT_PLUGIN(ids_plugin)
+
+/* The terminal's foreground process group, in virtual ids (job-control shells). */
+CKPT_EXPORT int tcsetpgrp(int fd, pid_t pgrp)
+{
+	int real = ckpt_pid_real(pgrp);
+	return (int)ret_errno(SYS3(SYS_ioctl, fd, TIOCSPGRP, &real));
+}
+
+CKPT_EXPORT pid_t tcgetpgrp(int fd)
+{
+	int real = 0;
+	if (ret_errno(SYS3(SYS_ioctl, fd, TIOCGPGRP, &real)) < 0)
+		return -1;
+	return ckpt_pid_virtual(real);
+}
