@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as fs from 'fs';
 import * as os from 'os';
 import {
-  BreakpointEvent, Event, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent,
+  BreakpointEvent, CapabilitiesEvent, Event, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent,
   Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -40,12 +40,20 @@ export interface CustomRequestHandler {
   handles(command: string): boolean;
   handle(command: string, args: unknown): Promise<unknown>;
   dispose?(): void;
+  /** A stop is about to be reported to the client (an automatic snapshot may be taken first). */
+  beforeStopReported?(reason: string): Promise<void>;
+  /** The user resumed the program. */
+  resumed?(): void;
+  /** Step Back and Reverse Continue. */
+  travel?(kind: 'stepBack' | 'reverseContinue'): Promise<void>;
 }
 
 export interface CkptDebugSessionOptions {
   launcherFactory?: LauncherFactory;
   /** Builds the handler of `ckpt/*` requests once the program is launched. */
-  customRequests?: (ctx: { launcher: ProgramLauncher; snapshotDir: string; session: CkptDebugSession }) => CustomRequestHandler | undefined;
+  customRequests?: (ctx: {
+    launcher: ProgramLauncher; snapshotDir: string; session: CkptDebugSession; autoSnapshot?: CkptLaunchArguments['autoSnapshot'];
+  }) => CustomRequestHandler | undefined;
   /** For `attach`: the handler of `ckpt/*` requests for a computation started by `ckpt launch`. */
   attachRequests?: (ctx: { dir: string; session: CkptDebugSession }) => CustomRequestHandler | undefined;
 }
@@ -105,6 +113,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   private heldStops?: { queue: MiAsyncRecord[]; waiters: ((r: MiAsyncRecord) => void)[] };
   /** The engine's signal, when the program runs under the engine. */
   private engineSignal = CKPT_SIGNAL;
+  private stepBackEnabled = false;
 
   constructor(private readonly options: CkptDebugSessionOptions = {}) {
     super();
@@ -213,7 +222,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       const assignments = Object.entries(programEnv).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ');
       await mi.gdbSet(gdb, `exec-wrapper env ${assignments}`);
     }
-    this.customHandler = this.options.customRequests?.({ launcher: this.launcher, snapshotDir, session: this });
+    this.customHandler = this.options.customRequests?.({ launcher: this.launcher, snapshotDir, session: this, autoSnapshot: args.autoSnapshot });
 
     let redirections = '';
     if (args.console === 'integratedTerminal' && this.clientSupportsRunInTerminal) {
@@ -526,6 +535,12 @@ export class CkptDebugSession extends LoggingDebugSession {
       event.body.text = description;
     }
     if (hitIds) event.body.hitBreakpointIds = hitIds;
+    if (this.customHandler?.beforeStopReported) {
+      // Before the client hears of the stop: it must not ask for frames while threads move.
+      await this.customHandler.beforeStopReported(dapReason).catch((err) => {
+        this.sendEvent(new OutputEvent(`Automatic snapshot failed: ${messageOf(err)}\n`, 'console'));
+      });
+    }
     this.sendEvent(event);
     this.resourcesChanged('stopped');
   }
@@ -906,6 +921,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       const gdb = this.requireStopped();
       this.invalidateStopState();
       this.programRunning = true;
+      this.customHandler?.resumed?.();
       await action(gdb).catch((err) => { this.programRunning = false; throw err; });
       this.sendResponse(response);
     } catch (err) {
@@ -930,6 +946,39 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): Promise<void> {
     return this.resume(response, (gdb) => mi.execFinish(gdb, { thread: args.threadId, frame: 0 }));
+  }
+
+  protected stepBackRequest(response: DebugProtocol.StepBackResponse): Promise<void> {
+    return this.travel(response, 'stepBack');
+  }
+
+  protected reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): Promise<void> {
+    return this.travel(response, 'reverseContinue');
+  }
+
+  private async travel(response: DebugProtocol.Response, kind: 'stepBack' | 'reverseContinue'): Promise<void> {
+    try {
+      this.requireStopped();
+      if (!this.customHandler?.travel) throw new Error('Going back needs the checkpoint engine, which is not running for this session.');
+      await this.customHandler.travel(kind);
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  get isRunning(): boolean {
+    return this.programStarted && this.programRunning && this.inferiors.liveInferiors().length > 0 && !this.heldStops;
+  }
+
+  enableStepBack(): void {
+    if (this.stepBackEnabled) return;
+    this.stepBackEnabled = true;
+    this.sendEvent(new CapabilitiesEvent({ supportsStepBack: true }));
+  }
+
+  note(text: string): void {
+    this.sendEvent(new OutputEvent(text + '\n', 'console'));
   }
 
   protected async pauseRequest(response: DebugProtocol.PauseResponse): Promise<void> {

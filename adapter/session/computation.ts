@@ -57,6 +57,17 @@ export class OwnCoordinator implements Computation {
       this.coordinator.on('hello', onHello);
     });
     try {
+      // A program restored earlier in this session was just killed: the coordinator
+      // takes a new one once it has seen that one end.
+      const previous = this.coordinator.runningProgram;
+      if (previous) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          previous.exited.catch(() => undefined),
+          new Promise((resolve) => { timer = setTimeout(resolve, 30000); }),
+        ]);
+        clearTimeout(timer);
+      }
       const running = await this.coordinator.startRestart(id, { hold: true, stdio });
       const failed = running.exited.then((status) => {
         throw new CkptError(`the restored program of snapshot ${id} ended before a debugger could take it (${JSON.stringify(status)})`);

@@ -11,8 +11,8 @@ import { OwnCoordinator, RemoteComputation } from './computation';
 export function createSessionOptions(): CkptDebugSessionOptions {
   return {
     launcherFactory: engineLauncherFactory,
-    customRequests: ({ launcher, session }) => launcher instanceof EngineLauncher
-      ? new SnapshotRequests(new OwnCoordinator(launcher.coordinator), session, (event, body) => session.sendCustomEvent(event, body))
+    customRequests: ({ launcher, session, autoSnapshot }) => launcher instanceof EngineLauncher
+      ? new SnapshotRequests(new OwnCoordinator(launcher.coordinator), session, (event, body) => session.sendCustomEvent(event, body), autoSnapshot)
       : undefined,
     attachRequests: ({ dir, session }) =>
       new SnapshotRequests(new RemoteComputation(dir), session, (event, body) => session.sendCustomEvent(event, body)),

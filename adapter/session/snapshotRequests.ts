@@ -15,6 +15,7 @@ import { Events, Requests } from '../protocol';
 import type { ProcessRow, SnapshotInfo } from '../engine/tables';
 import type { CustomRequestHandler } from './ckptDebugSession';
 import type { Computation } from './computation';
+import { SnapshotHistory } from './snapshotHistory';
 
 /** What the handler needs to know about the debug session. */
 export interface SessionView {
@@ -24,6 +25,19 @@ export interface SessionView {
   whileHeld<T>(checkpoint: () => Promise<T>): Promise<T>;
   /** Replaces the program by a restarted snapshot (given its stdio, returns its pids) and takes it over. */
   restoreHeld(snapshotId: string, restart: (stdio: StdioOptions) => Promise<number[]>): Promise<void>;
+  /** The program runs (started, not stopped, not exited). */
+  readonly isRunning: boolean;
+  /** Tells the client that Step Back and Reverse Continue can be used now. */
+  enableStepBack(): void;
+  /** A message for the debug console. */
+  note(text: string): void;
+}
+
+export interface AutoSnapshotOptions {
+  /** A snapshot at every stop the client sees (so that Step Back goes back one stop). */
+  atStops?: boolean;
+  /** A snapshot every N seconds while the program runs. */
+  everySeconds?: number;
 }
 
 export type EventSink = (event: string, body: unknown) => void;
@@ -33,17 +47,85 @@ const HANDLED: ReadonlySet<string> = new Set([
 ]);
 
 export class SnapshotRequests implements CustomRequestHandler {
+  private readonly history = new SnapshotHistory();
+  private timer?: NodeJS.Timeout;
+  private busy = false;
+
   constructor(
     private readonly computation: Computation,
     private readonly session: SessionView,
     private readonly emit: EventSink,
+    private readonly auto: AutoSnapshotOptions = {},
   ) {
     // Snapshots taken from outside (the `ckpt` CLI on the same directory) show up too.
     computation.onSnapshot(() => { this.snapshotsChanged().catch(() => undefined); });
+    const every = auto.everySeconds;
+    if (typeof every === 'number' && every > 0) {
+      this.timer = setInterval(() => { void this.timedSnapshot(); }, every * 1000);
+      this.timer.unref();
+    }
   }
 
   dispose(): void {
+    if (this.timer) clearInterval(this.timer);
     this.computation.dispose();
+  }
+
+  /** Called before a stop is reported: the automatic snapshot of that stop. */
+  async beforeStopReported(reason: string): Promise<void> {
+    if (!this.auto.atStops || this.busy) return;
+    await this.save(`auto: ${reason}`, reason, false);
+  }
+
+  /** The user resumed the program. */
+  resumed(): void {
+    this.history.moved();
+  }
+
+  /** Step Back / Reverse Continue: restores the snapshot the history names. */
+  async travel(kind: 'stepBack' | 'reverseContinue'): Promise<void> {
+    const target = kind === 'stepBack' ? this.history.stepBackTarget() : this.history.reverseContinueTarget();
+    if (!target) {
+      throw new CkptError(this.history.length === 0
+        ? 'There is no snapshot to go back to: save one (or set "autoSnapshot": { "atStops": true }) first.'
+        : 'There is no earlier snapshot to go back to.');
+    }
+    await this.restore(target.id);
+  }
+
+  private async timedSnapshot(): Promise<void> {
+    if (this.busy || !this.session.isRunning) return;
+    try {
+      await this.save('auto: timer', 'timer', true);
+    } catch (err) {
+      this.session.note(`Automatic snapshot failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** A snapshot of the program as it is (stopped, or paused for it while running). */
+  private async save(label: string | undefined, reason: string, running: boolean): Promise<SnapshotInfo> {
+    this.busy = true;
+    try {
+      const snapshot = await this.session.whileHeld(() => this.computation.checkpointHeld(label));
+      this.history.record({ id: snapshot.id, reason });
+      if (running) this.history.moved();
+      this.session.enableStepBack();
+      return snapshot;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async restore(id: string): Promise<void> {
+    this.computation.store.manifest(id); // a clear error for an unknown id, before the program is touched
+    this.busy = true;
+    try {
+      await this.session.restoreHeld(id, (stdio) => this.computation.restartHeld(id, stdio));
+    } finally {
+      this.busy = false;
+    }
+    this.history.restoredTo(id);
+    await this.snapshotsChanged();
   }
 
   handles(command: string): boolean {
@@ -56,15 +138,12 @@ export class SnapshotRequests implements CustomRequestHandler {
       case Requests.saveSnapshot: {
         const { label } = a as SaveSnapshotArgs;
         if (label !== undefined) requireString(label, 'label', true);
-        const snapshot = await this.session.whileHeld(() => this.computation.checkpointHeld(label || undefined));
+        const snapshot = await this.save(label || undefined, 'manual', this.session.isRunning);
         return { snapshot } satisfies SaveSnapshotResult;
       }
       case Requests.restoreSnapshot: {
         const { id } = a as Partial<RestoreSnapshotArgs>;
-        const snapshotId = requireString(id, 'id');
-        this.computation.store.manifest(snapshotId); // a clear error for an unknown id, before the program is touched
-        await this.session.restoreHeld(snapshotId, (stdio) => this.computation.restartHeld(snapshotId, stdio));
-        await this.snapshotsChanged();
+        await this.restore(requireString(id, 'id'));
         return this.list();
       }
       case Requests.listSnapshots:
@@ -72,6 +151,7 @@ export class SnapshotRequests implements CustomRequestHandler {
       case Requests.deleteSnapshot: {
         const { id } = a as Partial<DeleteSnapshotArgs>;
         this.computation.store.delete(requireString(id, 'id'));
+        this.history.forget(id!);
         await this.snapshotsChanged();
         return this.list();
       }
