@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { CkptError } from '../engine/ckptError';
 import { checkpointCommand } from './commands/checkpointCommand';
+import { deleteCommand } from './commands/deleteCommand';
 import { inspectCommand } from './commands/inspectCommand';
 import { killCommand } from './commands/killCommand';
+import { labelCommand } from './commands/labelCommand';
 import { launchCommand } from './commands/launchCommand';
 import { listCommand } from './commands/listCommand';
 import { restartCommand } from './commands/restartCommand';
@@ -16,6 +18,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   restart: restartCommand,
   list: listCommand,
   inspect: inspectCommand,
+  label: labelCommand,
+  delete: deleteCommand,
   status: statusCommand,
   kill: killCommand,
 };

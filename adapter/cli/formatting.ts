@@ -1,5 +1,5 @@
 import type { ImageMemoryRegion, InspectedImage } from '../engine/imageInspector';
-import type { ProcessRow, ResourceTables, SnapshotInfo } from '../engine/tables';
+import type { FdRow, ProcessRow, ResourceTables, SnapshotInfo } from '../engine/tables';
 import { textTable } from './textTable';
 
 export function formatBytes(n: number): string {
@@ -59,7 +59,10 @@ export function snapshotListText(snapshots: SnapshotInfo[]): string {
 
 function processText(p: ProcessRow, memory?: ImageMemoryRegion[]): string {
   const parts: string[] = [];
-  parts.push(`Process ${p.vpid} (pid ${p.pid}, parent ${p.vppid}): ${p.argv.join(' ')}\n`);
+  const group = p.pgid !== undefined ? `, group ${p.pgid}` : '';
+  const session = p.sid !== undefined ? `, session ${p.sid}` : '';
+  parts.push(`Process ${p.vpid} (pid ${p.pid}, parent ${p.vppid}${group}${session}): ${p.argv.join(' ')}\n`);
+  for (const [name, value] of Object.entries(p.plugins ?? {})) parts.push(`  ${name}: ${JSON.stringify(value)}\n`);
   parts.push('\n  Threads\n');
   parts.push(indent(textTable(['VTID', 'TID'], p.threads.map((t) => [t.vtid, t.tid]))));
   parts.push('\n  File descriptors\n');
@@ -72,7 +75,7 @@ function processText(p: ProcessRow, memory?: ImageMemoryRegion[]): string {
           f.kind,
           f.offset === undefined ? '-' : String(f.offset),
           formatFlags(f.flags),
-          f.path + (f.peer ? `  (peer: process ${f.peer.vpid} fd ${f.peer.fd})` : ''),
+          f.path + endpoints(f) + (f.peer ? `  (peer: process ${f.peer.vpid} fd ${f.peer.fd})` : ''),
         ]),
       ),
     ),
@@ -89,6 +92,12 @@ function processText(p: ProcessRow, memory?: ImageMemoryRegion[]): string {
     );
   }
   return parts.join('');
+}
+
+/** A TCP socket's addresses: `local → remote`, or `listening on local`. */
+function endpoints(f: FdRow): string {
+  if (f.local === undefined) return '';
+  return f.remote === undefined ? ` listening on ${f.local}` : ` ${f.local} → ${f.remote}`;
 }
 
 function indent(text: string): string {

@@ -5,6 +5,8 @@ export const COMMAND_USAGE: Record<string, string> = {
   restart: 'ckpt restart [--dir D] [--interval SECONDS] [--path-map OLD=NEW]... [--env NAME=VALUE]... SNAPSHOT',
   list: 'ckpt list [--dir D] [--json]',
   inspect: 'ckpt inspect [--dir D] SNAPSHOT [--json]',
+  label: 'ckpt label [--dir D] SNAPSHOT TEXT',
+  delete: 'ckpt delete [--dir D] SNAPSHOT',
   status: 'ckpt status [--dir D] [--json]',
   kill: 'ckpt kill [--dir D]',
 };
@@ -17,6 +19,7 @@ export function usageText(command?: string): string {
     '',
     'D is the computation directory: --dir, else $CKPT_DIR, else ./.ckpt.',
     'SNAPSHOT is an id from `ckpt list`, or `last`.',
+    'label TEXT: the snapshot\'s new label; an empty TEXT (\'\') clears it.',
     'restart --path-map: files under OLD are reopened under NEW (they moved since the snapshot);',
     '        --env: the program finds NAME=VALUE when it reads its environment again.',
     '',

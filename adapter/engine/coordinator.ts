@@ -392,6 +392,8 @@ export class Coordinator extends EventEmitter {
           threads,
           fds: hideEngineFd(readFds(hello.pid)),
         };
+        const plugins = pluginFields(reply);
+        if (plugins) row.plugins = plugins;
         return row;
       }),
     );
@@ -547,6 +549,15 @@ function removeStalePartials(cdir: ComputationDir): void {
 /** The engine's reason for a failed answer. */
 function engineError(reply: Record<string, unknown>): string {
   return typeof reply.error === 'string' ? reply.error : 'the engine gave no reason';
+}
+
+/** The fields of the engine's own status answer; every other one is a plugin's. */
+const STATUS_FIELDS = new Set(['type', 'ok', 'vpid', 'pid', 'vppid', 'ppid', 'threads']);
+
+/** What the plugins added to a status answer, by field name; undefined when none did. */
+export function pluginFields(reply: Record<string, unknown>): Record<string, unknown> | undefined {
+  const entries = Object.entries(reply).filter(([k]) => !STATUS_FIELDS.has(k));
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
 /** Checks a checkpoint answer and describes the saved process for the manifest. */

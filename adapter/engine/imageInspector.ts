@@ -91,6 +91,8 @@ export function imageToProcessRow(img: InspectedImage): ProcessRow {
     vpid: img.vpid,
     pid: img.pid,
     vppid: isInt(img.vppid) ? img.vppid : 0,
+    ...(isInt(img.pgid) ? { pgid: img.pgid } : {}),
+    ...(isInt(img.sid) ? { sid: img.sid } : {}),
     argv: Array.isArray(img.argv) ? img.argv.map(String) : [],
     threads: img.threads.map((t) => ({ vtid: t.vtid, tid: t.tid })),
     fds,

@@ -69,6 +69,49 @@ export function parseFdinfo(text: string): { pos?: number; flags?: number } {
   return out;
 }
 
+/** A TCP socket as /proc/<pid>/net/tcp{,6} lists it. */
+export interface InetSocket {
+  local: string;
+  remote: string;
+  listening: boolean;
+}
+
+/** `0100007F:9371` (little-endian words, as the kernel prints them) → `127.0.0.1:37745`. */
+export function inetAddress(hex: string): string {
+  const [addr, portHex] = hex.split(':');
+  const port = Number.parseInt(portHex, 16);
+  const bytes: number[] = [];
+  // Each 32-bit word is in host (little-endian) order.
+  for (let w = 0; w < addr.length; w += 8) {
+    const word = addr.slice(w, w + 8);
+    for (let b = 6; b >= 0; b -= 2) bytes.push(Number.parseInt(word.slice(b, b + 2), 16));
+  }
+  if (bytes.length === 4) return `${bytes.join('.')}:${port}`;
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  // IPv4-mapped IPv6 addresses read best as IPv4.
+  if (groups.slice(0, 5).every((g) => g === '0') && groups[5] === 'ffff') return `${bytes.slice(12).join('.')}:${port}`;
+  return `[${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}]:${port}`;
+}
+
+/** Parses /proc/net/tcp or tcp6 text: socket inode → endpoints. */
+export function parseNetTcp(text: string, into = new Map<string, InetSocket>()): Map<string, InetSocket> {
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10) continue;
+    const listening = f[3] === '0A';
+    into.set(f[9], { local: inetAddress(f[1]), remote: inetAddress(f[2]), listening });
+  }
+  return into;
+}
+
+/** The TCP sockets of the network namespace `pid` is in (a few KiB of text; read once per process). */
+export function readInetSockets(pid: number): Map<string, InetSocket> {
+  const map = new Map<string, InetSocket>();
+  for (const name of ['tcp', 'tcp6']) parseNetTcp(readText(`/proc/${pid}/net/${name}`) ?? '', map);
+  return map;
+}
+
 /**
  * The open fds of a process. `hide` names fds that belong to the engine itself
  * (its connection to the coordinator), which the program never opened.
@@ -81,6 +124,7 @@ export function readFds(pid: number, hide: (fd: number, target: string) => boole
     return [];
   }
   const rows: FdRow[] = [];
+  let inet: Map<string, InetSocket> | undefined;
   for (const name of names) {
     const fd = Number(name);
     if (!Number.isInteger(fd)) continue;
@@ -101,30 +145,71 @@ export function readFds(pid: number, hide: (fd: number, target: string) => boole
     const row: FdRow = { fd, kind: fdKind(fd, target, st), path: target, flags: info.flags ?? 0 };
     // Only seekable things have a meaningful offset.
     if (info.pos !== undefined && st && (st.isFile() || st.isBlockDevice() || st.isDirectory())) row.offset = info.pos;
+    const sock = /^socket:\[(\d+)\]$/.exec(target);
+    if (sock) {
+      inet ??= readInetSockets(pid);
+      const tcp = inet.get(sock[1]);
+      if (tcp) {
+        row.local = tcp.local;
+        if (!tcp.listening) row.remote = tcp.remote;
+      }
+    }
     rows.push(row);
   }
   rows.sort((a, b) => a.fd - b.fd);
   return rows;
 }
 
+interface End {
+  vpid: number;
+  row: FdRow;
+}
+
+/** The better peer of `end` among `ends`: another process first, then the opposite direction. */
+function bestPeer(end: End, ends: End[]): End | undefined {
+  const access = (e: End) => e.row.flags & 3;
+  const others = ends.filter((e) => e !== end && !(e.vpid === end.vpid && e.row.fd === end.row.fd));
+  const score = (e: End) => (e.vpid !== end.vpid ? 2 : 0) + (access(e) !== access(end) ? 1 : 0);
+  const best = others.sort((a, b) => score(b) - score(a))[0];
+  // The same pipe end twice in one process (dup) is not a peer.
+  if (!best || (best.vpid === end.vpid && access(best) === access(end))) return undefined;
+  return best;
+}
+
 /**
- * Links the two ends of pipes and sockets that are both inside the computation:
- * the same `pipe:[inode]` name open in two different processes.
+ * Links the two ends of pipes and TCP sockets that are both inside the
+ * computation. A pipe is one `pipe:[inode]` open in several places; a TCP
+ * connection is two sockets whose endpoints mirror each other.
  */
 export function linkPeers(processes: ProcessRow[]): void {
-  const byName = new Map<string, { vpid: number; row: FdRow }[]>();
+  const pipes = new Map<string, End[]>();
+  const tcp = new Map<string, End[]>();
   for (const p of processes) {
     for (const row of p.fds) {
-      if (!/^(pipe|socket):\[\d+\]$/.test(row.path)) continue;
-      const list = byName.get(row.path) ?? [];
-      list.push({ vpid: p.vpid, row });
-      byName.set(row.path, list);
+      delete row.peer;
+      if (/^pipe:\[\d+\]$/.test(row.path)) {
+        const list = pipes.get(row.path) ?? [];
+        list.push({ vpid: p.vpid, row });
+        pipes.set(row.path, list);
+      } else if (row.local !== undefined && row.remote !== undefined) {
+        const key = `${row.local} ${row.remote}`;
+        const list = tcp.get(key) ?? [];
+        list.push({ vpid: p.vpid, row });
+        tcp.set(key, list);
+      }
     }
   }
-  for (const ends of byName.values()) {
+  for (const ends of pipes.values()) {
     for (const end of ends) {
-      const other = ends.find((e) => e.vpid !== end.vpid);
-      if (other) end.row.peer = { vpid: other.vpid, fd: other.row.fd };
+      const peer = bestPeer(end, ends);
+      if (peer) end.row.peer = { vpid: peer.vpid, fd: peer.row.fd };
+    }
+  }
+  for (const ends of tcp.values()) {
+    for (const end of ends) {
+      const mirror = tcp.get(`${end.row.remote} ${end.row.local}`);
+      const peer = mirror?.find((e) => e.vpid !== end.vpid) ?? mirror?.[0];
+      if (peer) end.row.peer = { vpid: peer.vpid, fd: peer.row.fd };
     }
   }
 }

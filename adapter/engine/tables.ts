@@ -4,7 +4,9 @@
  * `ckpt/resources` request returns. The one definition of these shapes;
  * bump TABLES_VERSION when a field changes meaning or disappears.
  */
-export const TABLES_VERSION = 1;
+export const TABLES_VERSION = 2;
+// 2: a socket's `peer` is the other end of the connection (1: the same socket open in another process);
+//    `local`/`remote` endpoints of TCP sockets; `plugins` per process.
 
 export type FdKind = 'file' | 'stdio' | 'pipe' | 'fifo' | 'socket' | 'dir' | 'device' | 'tty' | 'other';
 
@@ -17,8 +19,17 @@ export interface FdRow {
   offset?: number;
   /** open(2) flags as a number (O_ACCMODE bits, O_APPEND, ...). */
   flags: number;
-  /** For pipes and sockets inside the computation: the other end. */
+  /**
+   * For pipes and sockets inside the computation: the other end. A pipe's peer
+   * is an end of the same pipe in another process (the opposite direction when
+   * there is one); a TCP socket's peer is the socket whose endpoints are this
+   * one's reversed. Unix sockets have none: /proc does not say who their peer is.
+   */
   peer?: { vpid: number; fd: number };
+  /** TCP sockets: this end's address, e.g. `127.0.0.1:5000` or `[::1]:5000`. */
+  local?: string;
+  /** TCP sockets: the other end's address (absent for a listening socket). */
+  remote?: string;
 }
 
 export interface ThreadRow {
@@ -37,10 +48,17 @@ export interface ProcessRow {
   argv: string[];
   threads: ThreadRow[];
   fds: FdRow[];
+  /**
+   * What the engine's plugins add to their status answer, by field name (e.g.
+   * `generations: {checkpoints, restarts}`). Live tables only: a snapshot's
+   * plugin sections are the engine's own format.
+   */
+  plugins?: Record<string, unknown>;
 }
 
 export interface ResourceTables {
-  version: typeof TABLES_VERSION;
+  /** The TABLES_VERSION of whoever made the tables (a reader may get older ones). */
+  version: number;
   /** 'live' for a running computation, else the snapshot id. */
   source: 'live' | string;
   processes: ProcessRow[];
