@@ -7,14 +7,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import {
   BreakpointEvent, CapabilitiesEvent, Event, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent,
-  Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent,
+  Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { CkptAttachArguments, CkptLaunchArguments, ResourcesChangedBody } from '../protocol';
 import { Events } from '../protocol';
 import { GdbProcess, GdbUnavailableError } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
-import type { Breakpoint as GdbBreakpoint, ThreadFrame, VarObject } from '../gdb/gdbCommands';
+import type { Breakpoint as GdbBreakpoint, ThreadFrame } from '../gdb/gdbCommands';
 import { MiAsyncRecord, MiStreamRecord, miNumber, miString, miTuple } from '../gdb/miParser';
 import { InferiorTracker } from './inferiorTracker';
 import { InferiorOutput } from './inferiorOutput';
@@ -23,6 +23,8 @@ import { LaunchError, checkCwd, checkProgram, noDebugInfoMessage } from './progr
 import { shellJoin, shellQuote } from './shellQuote';
 import { BorrowedTerminal } from './terminalTty';
 import { releaseRestored, snapshotHeld } from './heldSnapshot';
+import { StopQueue } from './stopQueue';
+import { VariableStore } from './variableStore';
 import type { StdioOptions } from 'child_process';
 import { ctlInfo } from '../engine';
 
@@ -30,10 +32,6 @@ export type CkptLaunchRequestArguments = CkptLaunchArguments & DebugProtocol.Lau
 
 /** The checkpoint engine's signal: it must reach the program without stopping it. */
 export const CKPT_SIGNAL = 62;
-
-type VarRef =
-  | { kind: 'scope'; scope: 'locals' | 'args' | 'registers'; at: ThreadFrame }
-  | { kind: 'varobj'; varobj: string; at?: ThreadFrame; evaluateName?: string; type?: string };
 
 /** Handlers for the `ckpt/*` custom requests; supplied when the engine is available. */
 export interface CustomRequestHandler {
@@ -59,8 +57,6 @@ export interface CkptDebugSessionOptions {
 }
 
 export type CkptAttachRequestArguments = CkptAttachArguments & DebugProtocol.AttachRequestArguments;
-
-const MAX_VALUE_LENGTH = 4096;
 
 class Deferred<T = void> {
   resolve!: (v: T) => void;
@@ -89,10 +85,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   private clientSupportsRunInTerminal = false;
 
   private frames = new Handles<ThreadFrame>();
-  private varRefs = new Handles<VarRef>();
-  private readonly varCache = new Map<number, { vars: DebugProtocol.Variable[]; varobjs: Map<string, string> }>();
-  private varobjsToDelete: string[] = [];
-  private registerNames?: string[];
+  private readonly variables = new VariableStore(() => this.requireStopped());
 
   /** Source path → gdb breakpoint numbers set for it. */
   private readonly sourceBreakpoints = new Map<string, number[]>();
@@ -110,7 +103,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   private attached = false;
   private readonly silentStops: Deferred[] = [];
   /** While a held snapshot runs, gdb's stops belong to it (see heldSnapshot.ts). */
-  private heldStops?: { queue: MiAsyncRecord[]; waiters: ((r: MiAsyncRecord) => void)[] };
+  private heldStops?: StopQueue;
   /** The engine's signal, when the program runs under the engine. */
   private engineSignal = CKPT_SIGNAL;
   private stepBackEnabled = false;
@@ -447,11 +440,8 @@ export class CkptDebugSession extends LoggingDebugSession {
     const r = record.results;
     const reason = miString(r.reason) ?? '';
     this.programRunning = false;
-    const held = this.heldStops;
-    if (held) {
-      const waiter = held.waiters.shift();
-      if (waiter) waiter(record);
-      else held.queue.push(record);
+    if (this.heldStops) {
+      this.heldStops.push(record);
       if (!reason.startsWith('exited')) return;
     }
     this.invalidateStopState();
@@ -594,14 +584,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   /** Frames and variables are only valid for one stop. */
   private invalidateStopState(): void {
     this.frames.reset();
-    this.varRefs.reset();
-    this.varCache.clear();
-    const stale = this.varobjsToDelete;
-    this.varobjsToDelete = [];
-    const gdb = this.gdb;
-    if (gdb?.running) {
-      for (const name of stale) mi.varDelete(gdb, name).catch(() => undefined);
-    }
+    this.variables.reset();
   }
 
   // ---- breakpoints ------------------------------------------------------------------------
@@ -739,132 +722,24 @@ export class CkptDebugSession extends LoggingDebugSession {
   protected scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {
     const at = this.frames.get(args.frameId);
     if (!at) return this.sendError(response, 'This frame is no longer valid: the program ran since.');
-    const locals = new Scope('Locals', this.varRefs.create({ kind: 'scope', scope: 'locals', at }), false) as DebugProtocol.Scope;
-    locals.presentationHint = 'locals';
-    const argsScope = new Scope('Arguments', this.varRefs.create({ kind: 'scope', scope: 'args', at }), false) as DebugProtocol.Scope;
-    argsScope.presentationHint = 'arguments';
-    const regs = new Scope('Registers', this.varRefs.create({ kind: 'scope', scope: 'registers', at }), true) as DebugProtocol.Scope;
-    regs.presentationHint = 'registers';
-    response.body = { scopes: [locals, argsScope, regs] };
+    response.body = { scopes: this.variables.scopes(at) };
     this.sendResponse(response);
   }
 
   protected async variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): Promise<void> {
     try {
-      const cached = this.varCache.get(args.variablesReference);
-      if (cached) {
-        response.body = { variables: cached.vars };
-      } else {
-        const ref = this.varRefs.get(args.variablesReference);
-        if (!ref) return this.sendError(response, 'These variables are no longer valid: the program ran since.');
-        const varobjs = new Map<string, string>();
-        const vars = await this.loadVariables(ref, varobjs);
-        this.varCache.set(args.variablesReference, { vars, varobjs });
-        response.body = { variables: vars };
-      }
+      this.requireStopped();
+      response.body = { variables: await this.variables.variables(args.variablesReference) };
       this.sendResponse(response);
     } catch (err) {
       this.sendError(response, err);
     }
   }
 
-  private async loadVariables(ref: VarRef, varobjs: Map<string, string>): Promise<DebugProtocol.Variable[]> {
-    const gdb = this.requireStopped();
-    if (ref.kind === 'scope' && ref.scope === 'registers') return this.loadRegisters(ref.at);
-    if (ref.kind === 'scope') {
-      const all = await mi.stackListVariables(gdb, ref.at);
-      const wanted = all.filter((v) => v.isArg === (ref.scope === 'args'));
-      const out: DebugProtocol.Variable[] = [];
-      for (const v of wanted) {
-        try {
-          const vo = await this.createVarobj(v.name, ref.at);
-          varobjs.set(v.name, vo.name);
-          out.push(await this.toVariable(v.name, vo, ref.at, v.name));
-        } catch (err) {
-          out.push({ name: v.name, value: `<${messageOf(err)}>`, type: v.type, variablesReference: 0 });
-        }
-      }
-      return out;
-    }
-    const children = await this.listChildren(ref.varobj);
-    const out: DebugProtocol.Variable[] = [];
-    for (const child of children) {
-      const name = /^\d+$/.test(child.exp) ? `[${child.exp}]` : child.exp;
-      varobjs.set(name, child.name);
-      let evaluateName: string | undefined;
-      if (ref.evaluateName) {
-        if (/^\d+$/.test(child.exp)) evaluateName = `${ref.evaluateName}[${child.exp}]`;
-        else if (child.exp.startsWith('*')) evaluateName = `*(${ref.evaluateName})`;
-        // gdb shows a pointer to a struct with the struct's fields as its children.
-        else if (ref.type?.trim().endsWith('*')) evaluateName = `(${ref.evaluateName})->${child.exp}`;
-        else evaluateName = `(${ref.evaluateName}).${child.exp}`;
-      }
-      out.push(await this.toVariable(name, child, ref.at, evaluateName, false));
-    }
-    return out;
-  }
-
-  /** Children, with C++ access-specifier pseudo-children (public/private) flattened away. */
-  private async listChildren(varobj: string): Promise<VarObject[]> {
-    const gdb = this.requireStopped();
-    const children = await mi.varListChildren(gdb, varobj);
-    const out: VarObject[] = [];
-    for (const c of children) {
-      if (!c.type && (c.exp === 'public' || c.exp === 'private' || c.exp === 'protected')) {
-        out.push(...await this.listChildren(c.name));
-      } else out.push(c);
-    }
-    return out;
-  }
-
-  private async createVarobj(expression: string, at?: ThreadFrame): Promise<VarObject> {
-    const gdb = this.requireStopped();
-    const vo = await mi.varCreate(gdb, expression, at);
-    this.varobjsToDelete.push(vo.name);
-    return vo;
-  }
-
-  private async toVariable(name: string, vo: VarObject, at: ThreadFrame | undefined, evaluateName?: string, summarize = true): Promise<DebugProtocol.Variable> {
-    let value = vo.value ?? '';
-    // Structs and arrays show as "{...}" / "[4]" in a varobj: show their contents instead.
-    if (summarize && evaluateName && vo.numchild > 0 && (value === '{...}' || /^\[\d+\]$/.test(value))) {
-      try {
-        value = await mi.dataEvaluateExpression(this.requireStopped(), evaluateName, at);
-      } catch { /* keep gdb's short form */ }
-    }
-    if (value.length > MAX_VALUE_LENGTH) value = value.slice(0, MAX_VALUE_LENGTH) + '…';
-    const variable: DebugProtocol.Variable = {
-      name,
-      value,
-      type: vo.type,
-      variablesReference: vo.numchild > 0 || vo.dynamic
-        ? this.varRefs.create({ kind: 'varobj', varobj: vo.name, at, evaluateName, type: vo.type })
-        : 0,
-    };
-    if (evaluateName) variable.evaluateName = evaluateName;
-    return variable;
-  }
-
-  private async loadRegisters(at: ThreadFrame): Promise<DebugProtocol.Variable[]> {
-    const gdb = this.requireStopped();
-    if (!this.registerNames) this.registerNames = await mi.dataListRegisterNames(gdb);
-    const names = this.registerNames;
-    const values = await mi.dataListRegisterValues(gdb, at, 'x');
-    return values
-      .filter((v) => names[v.number] && !v.value.startsWith('{'))
-      .map((v) => ({ name: names[v.number], value: v.value, variablesReference: 0, evaluateName: `$${names[v.number]}` }));
-  }
-
   protected async setVariableRequest(response: DebugProtocol.SetVariableResponse, args: DebugProtocol.SetVariableArguments): Promise<void> {
     try {
-      const gdb = this.requireStopped();
-      const container = this.varCache.get(args.variablesReference);
-      const varobj = container?.varobjs.get(args.name);
-      if (!varobj) throw new Error(`'${args.name}' cannot be changed here.`);
-      const value = await mi.varAssign(gdb, varobj, args.value);
-      // Values elsewhere (parents, summaries) may have changed: drop what was shown.
-      this.varCache.clear();
-      response.body = { value };
+      this.requireStopped();
+      response.body = { value: await this.variables.setVariable(args.variablesReference, args.name, args.value) };
       this.sendResponse(response);
     } catch (err) {
       this.sendError(response, err);
@@ -882,24 +757,17 @@ export class CkptDebugSession extends LoggingDebugSession {
         response.body = { result: text.replace(/\n$/, ''), variablesReference: 0 };
         return this.sendResponse(response);
       }
-      if (this.programRunning) throw new Error('The program is running: pause it to evaluate expressions.');
-      let at = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
-      if (args.frameId !== undefined && !at) throw new Error('This frame is no longer valid: the program ran since.');
-      if (!at && this.programStarted && this.lastStoppedThread !== undefined) at = { thread: this.lastStoppedThread, frame: 0 };
       if (!this.programStarted) {
+        // Before the program runs: constants, sizes, types.
         response.body = { result: await mi.dataEvaluateExpression(gdb, expression), variablesReference: 0 };
         return this.sendResponse(response);
       }
-      let vo: VarObject;
-      try {
-        vo = await this.createVarobj(expression, at);
-      } catch {
-        // Varobjs only say "unable to create variable object": let gdb say why.
-        response.body = { result: await mi.dataEvaluateExpression(gdb, expression, at), variablesReference: 0 };
-        return this.sendResponse(response);
-      }
-      const v = await this.toVariable(expression, vo, at, expression);
-      response.body = { result: v.value, type: v.type, variablesReference: v.variablesReference };
+      if (this.programRunning) throw new Error('The program is running: pause it to evaluate expressions.');
+      this.requireStopped();
+      let at = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
+      if (args.frameId !== undefined && !at) throw new Error('This frame is no longer valid: the program ran since.');
+      if (!at && this.lastStoppedThread !== undefined) at = { thread: this.lastStoppedThread, frame: 0 };
+      response.body = await this.variables.evaluate(expression, at);
       this.sendResponse(response);
     } catch (err) {
       this.sendError(response, err);
@@ -1012,7 +880,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       await mi.execInterrupt(gdb);
       await stopped;
     }
-    const held = { queue: [] as MiAsyncRecord[], waiters: [] as ((r: MiAsyncRecord) => void)[] };
+    const held = new StopQueue();
     this.heldStops = held;
     try {
       const { threads } = await mi.threadInfo(gdb);
@@ -1020,19 +888,7 @@ export class CkptDebugSession extends LoggingDebugSession {
         gdb,
         signal: this.engineSignal,
         threads: threads.map((t) => t.id),
-        nextStop: (timeoutMs) => {
-          const queued = held.queue.shift();
-          if (queued) return Promise.resolve(queued);
-          return new Promise((resolve, reject) => {
-            const timer = setTimeout(() => {
-              const i = held.waiters.indexOf(deliver);
-              if (i >= 0) held.waiters.splice(i, 1);
-              reject(new Error(`gdb did not stop within ${Math.round(timeoutMs / 1000)} s`));
-            }, timeoutMs);
-            const deliver = (r: MiAsyncRecord): void => { clearTimeout(timer); resolve(r); };
-            held.waiters.push(deliver);
-          });
-        },
+        nextStop: (timeoutMs) => held.next(timeoutMs),
       }, checkpoint);
     } finally {
       this.heldStops = undefined;
@@ -1068,21 +924,9 @@ export class CkptDebugSession extends LoggingDebugSession {
     this.output?.drain();
     this.invalidateStopState();
 
-    const held = { queue: [] as MiAsyncRecord[], waiters: [] as ((r: MiAsyncRecord) => void)[] };
+    const held = new StopQueue();
     this.heldStops = held;
-    const nextStop = (timeoutMs: number): Promise<MiAsyncRecord> => {
-      const queued = held.queue.shift();
-      if (queued) return Promise.resolve(queued);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          const i = held.waiters.indexOf(deliver);
-          if (i >= 0) held.waiters.splice(i, 1);
-          reject(new Error(`gdb did not stop within ${Math.round(timeoutMs / 1000)} s`));
-        }, timeoutMs);
-        const deliver = (r: MiAsyncRecord): void => { clearTimeout(timer); resolve(r); };
-        held.waiters.push(deliver);
-      });
-    };
+    const nextStop = (timeoutMs: number): Promise<MiAsyncRecord> => held.next(timeoutMs);
     try {
       let pids: number[];
       const fds: number[] = [];
