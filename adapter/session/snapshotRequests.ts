@@ -50,6 +50,17 @@ export class SnapshotRequests implements CustomRequestHandler {
   private readonly history = new SnapshotHistory();
   private timer?: NodeJS.Timeout;
   private busy = false;
+  /**
+   * One request at a time: a status order sent while threads pass through the
+   * engine for a snapshot would be a second signal in the middle of it.
+   */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work, work);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
 
   constructor(
     private readonly computation: Computation,
@@ -74,7 +85,7 @@ export class SnapshotRequests implements CustomRequestHandler {
   /** Called before a stop is reported: the automatic snapshot of that stop. */
   async beforeStopReported(reason: string): Promise<void> {
     if (!this.auto.atStops || this.busy) return;
-    await this.save(`auto: ${reason}`, reason, false);
+    await this.exclusive(() => this.save(`auto: ${reason}`, reason, false));
   }
 
   /** The user resumed the program. */
@@ -90,13 +101,13 @@ export class SnapshotRequests implements CustomRequestHandler {
         ? 'There is no snapshot to go back to: save one (or set "autoSnapshot": { "atStops": true }) first.'
         : 'There is no earlier snapshot to go back to.');
     }
-    await this.restore(target.id);
+    await this.exclusive(() => this.restore(target.id));
   }
 
   private async timedSnapshot(): Promise<void> {
     if (this.busy || !this.session.isRunning) return;
     try {
-      await this.save('auto: timer', 'timer', true);
+      await this.exclusive(() => this.session.isRunning ? this.save('auto: timer', 'timer', true) : Promise.resolve(undefined));
     } catch (err) {
       this.session.note(`Automatic snapshot failed: ${(err as Error).message}`);
     }
@@ -132,7 +143,11 @@ export class SnapshotRequests implements CustomRequestHandler {
     return HANDLED.has(command);
   }
 
-  async handle(command: string, args: unknown): Promise<unknown> {
+  handle(command: string, args: unknown): Promise<unknown> {
+    return this.exclusive(() => this.handleNow(command, args));
+  }
+
+  private async handleNow(command: string, args: unknown): Promise<unknown> {
     const a = (args ?? {}) as Record<string, unknown>;
     switch (command) {
       case Requests.saveSnapshot: {
