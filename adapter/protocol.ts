@@ -56,3 +56,10 @@ export const Events = {
   snapshotsChanged: 'ckpt/snapshotsChanged',
   resourcesChanged: 'ckpt/resourcesChanged',
 } as const;
+
+/**
+ * The `reason` of the `stopped` event that follows a jump in time: after
+ * `ckpt/restoreSnapshot`, Step Back and Reverse Continue the program stands
+ * where the snapshot was taken (the event's `description` names the snapshot).
+ */
+export const RESTORED_STOP_REASON = 'restore';

@@ -11,7 +11,7 @@ import {
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { CkptAttachArguments, CkptLaunchArguments, ResourcesChangedBody } from '../protocol';
-import { Events } from '../protocol';
+import { Events, RESTORED_STOP_REASON } from '../protocol';
 import { GdbProcess, GdbUnavailableError } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { Breakpoint as GdbBreakpoint, ThreadFrame } from '../gdb/gdbCommands';
@@ -967,7 +967,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     const threadId = this.lastStoppedThread ?? 1;
     await mi.threadSelect(gdb, threadId).catch(() => undefined);
     this.resourcesChanged('restored');
-    const event = new StoppedEvent('restore', threadId) as DebugProtocol.StoppedEvent;
+    const event = new StoppedEvent(RESTORED_STOP_REASON, threadId) as DebugProtocol.StoppedEvent;
     event.body.allThreadsStopped = true;
     event.body.description = `Restored snapshot ${snapshotId}`;
     event.body.text = `Restored snapshot ${snapshotId}`;
