@@ -14,7 +14,7 @@ import type { CkptAttachArguments, CkptLaunchArguments, ResourcesChangedBody } f
 import { Events, RESTORED_STOP_REASON } from '../protocol';
 import { GdbProcess, GdbUnavailableError } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
-import type { Breakpoint as GdbBreakpoint, ThreadFrame } from '../gdb/gdbCommands';
+import type { ThreadFrame } from '../gdb/gdbCommands';
 import { MiAsyncRecord, MiStreamRecord, miNumber, miString, miTuple } from '../gdb/miParser';
 import { InferiorTracker } from './inferiorTracker';
 import { InferiorOutput } from './inferiorOutput';
@@ -25,6 +25,7 @@ import { BorrowedTerminal } from './terminalTty';
 import { releaseRestored, snapshotHeld } from './heldSnapshot';
 import { StopQueue } from './stopQueue';
 import { VariableStore } from './variableStore';
+import { BreakpointTable } from './breakpointTable';
 import type { StdioOptions } from 'child_process';
 import { ctlInfo } from '../engine';
 
@@ -87,10 +88,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   private frames = new Handles<ThreadFrame>();
   private readonly variables = new VariableStore(() => this.requireStopped());
 
-  /** Source path → gdb breakpoint numbers set for it. */
-  private readonly sourceBreakpoints = new Map<string, number[]>();
-  private functionBreakpoints: number[] = [];
-  private readonly knownBreakpoints = new Map<number, { source?: string }>();
+  private readonly breakpoints = new BreakpointTable();
 
   private programRunning = false;
   private programStarted = false;
@@ -545,10 +543,8 @@ export class CkptDebugSession extends LoggingDebugSession {
     if (record.asyncClass === 'breakpoint-modified') {
       const bkpt = miTuple(record.results.bkpt);
       if (!bkpt) return;
-      const bp = mi.toBreakpoint(bkpt);
-      const known = this.knownBreakpoints.get(bp.number);
-      if (!known) return;
-      this.sendEvent(new BreakpointEvent('changed', this.toDapBreakpoint(bp, known.source)));
+      const changed = this.breakpoints.changed(mi.toBreakpoint(bkpt));
+      if (changed) this.sendEvent(new BreakpointEvent('changed', changed));
     }
   }
 
@@ -589,71 +585,25 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   // ---- breakpoints ------------------------------------------------------------------------
 
-  private toDapBreakpoint(bp: GdbBreakpoint, sourcePath?: string): DebugProtocol.Breakpoint {
-    const out: DebugProtocol.Breakpoint = { id: bp.number, verified: !bp.pending && (bp.line !== undefined || bp.addr !== undefined) };
-    if (bp.line !== undefined) out.line = bp.line;
-    const file = bp.fullname ?? sourcePath;
-    if (file) out.source = new Source(path.basename(file), file);
-    if (bp.pending) out.message = 'Pending: the location is not loaded yet.';
-    return out;
-  }
-
   protected async setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): Promise<void> {
-    const sourcePath = args.source.path ?? '';
     const wanted: DebugProtocol.SourceBreakpoint[] = args.breakpoints ?? (args.lines ?? []).map((line) => ({ line }));
     const gdb = this.gdb;
-    if (!gdb?.running) {
-      response.body = { breakpoints: wanted.map(() => ({ verified: false, message: 'gdb is not running' })) };
-      this.sendResponse(response);
-      return;
-    }
-    const old = this.sourceBreakpoints.get(sourcePath) ?? [];
-    await this.deleteBreakpoints(old);
-    const numbers: number[] = [];
-    const result: DebugProtocol.Breakpoint[] = [];
-    for (const want of wanted) {
-      try {
-        const bp = await mi.breakInsert(gdb, { location: `${sourcePath}:${want.line}`, condition: want.condition || undefined });
-        numbers.push(bp.number);
-        this.knownBreakpoints.set(bp.number, { source: sourcePath });
-        result.push(this.toDapBreakpoint(bp, sourcePath));
-      } catch (err) {
-        result.push({ verified: false, line: want.line, message: messageOf(err) });
-      }
-    }
-    this.sourceBreakpoints.set(sourcePath, numbers);
-    response.body = { breakpoints: result };
+    response.body = {
+      breakpoints: gdb?.running
+        ? await this.breakpoints.setSourceBreakpoints(gdb, args.source.path ?? '', wanted)
+        : wanted.map(() => ({ verified: false, message: 'gdb is not running' })),
+    };
     this.sendResponse(response);
   }
 
   protected async setFunctionBreakPointsRequest(response: DebugProtocol.SetFunctionBreakpointsResponse, args: DebugProtocol.SetFunctionBreakpointsArguments): Promise<void> {
     const gdb = this.gdb;
-    if (!gdb?.running) {
-      response.body = { breakpoints: args.breakpoints.map(() => ({ verified: false, message: 'gdb is not running' })) };
-      this.sendResponse(response);
-      return;
-    }
-    await this.deleteBreakpoints(this.functionBreakpoints);
-    this.functionBreakpoints = [];
-    const result: DebugProtocol.Breakpoint[] = [];
-    for (const want of args.breakpoints) {
-      try {
-        const bp = await mi.breakInsert(gdb, { location: want.name, condition: want.condition || undefined });
-        this.functionBreakpoints.push(bp.number);
-        this.knownBreakpoints.set(bp.number, {});
-        result.push(this.toDapBreakpoint(bp));
-      } catch (err) {
-        result.push({ verified: false, message: messageOf(err) });
-      }
-    }
-    response.body = { breakpoints: result };
+    response.body = {
+      breakpoints: gdb?.running
+        ? await this.breakpoints.setFunctionBreakpoints(gdb, args.breakpoints)
+        : args.breakpoints.map(() => ({ verified: false, message: 'gdb is not running' })),
+    };
     this.sendResponse(response);
-  }
-
-  private async deleteBreakpoints(numbers: number[]): Promise<void> {
-    if (numbers.length === 0 || !this.gdb) return;
-    for (const n of numbers) this.knownBreakpoints.delete(n);
-    await mi.breakDelete(this.gdb, numbers).catch(() => undefined);
   }
 
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse): void {

@@ -1,0 +1,80 @@
+/**
+ * The client's breakpoints as gdb breakpoints: line breakpoints per source
+ * file and function breakpoints, each replaced as a whole when the client
+ * sends a new list (as DAP asks), and gdb's later changes to them (a pending
+ * breakpoint resolved when its library loads) turned into DAP breakpoints.
+ */
+import * as path from 'path';
+import { Source } from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import type { MiConnection } from '../gdb/gdbProcess';
+import * as mi from '../gdb/gdbCommands';
+import type { Breakpoint as GdbBreakpoint } from '../gdb/gdbCommands';
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export class BreakpointTable {
+  /** Source path → gdb breakpoint numbers set for it. */
+  private readonly bySource = new Map<string, number[]>();
+  private functions: number[] = [];
+  /** Every breakpoint the client knows, with the source it was set in. */
+  private readonly known = new Map<number, { source?: string }>();
+
+  async setSourceBreakpoints(gdb: MiConnection, sourcePath: string, wanted: DebugProtocol.SourceBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
+    await this.delete(gdb, this.bySource.get(sourcePath) ?? []);
+    const numbers: number[] = [];
+    const result: DebugProtocol.Breakpoint[] = [];
+    for (const want of wanted) {
+      try {
+        const bp = await mi.breakInsert(gdb, { location: `${sourcePath}:${want.line}`, condition: want.condition || undefined });
+        numbers.push(bp.number);
+        this.known.set(bp.number, { source: sourcePath });
+        result.push(toDapBreakpoint(bp, sourcePath));
+      } catch (err) {
+        result.push({ verified: false, line: want.line, message: messageOf(err) });
+      }
+    }
+    this.bySource.set(sourcePath, numbers);
+    return result;
+  }
+
+  async setFunctionBreakpoints(gdb: MiConnection, wanted: DebugProtocol.FunctionBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
+    await this.delete(gdb, this.functions);
+    this.functions = [];
+    const result: DebugProtocol.Breakpoint[] = [];
+    for (const want of wanted) {
+      try {
+        const bp = await mi.breakInsert(gdb, { location: want.name, condition: want.condition || undefined });
+        this.functions.push(bp.number);
+        this.known.set(bp.number, {});
+        result.push(toDapBreakpoint(bp));
+      } catch (err) {
+        result.push({ verified: false, message: messageOf(err) });
+      }
+    }
+    return result;
+  }
+
+  /** gdb changed a breakpoint (`=breakpoint-modified`): the DAP form, if the client knows it. */
+  changed(bp: GdbBreakpoint): DebugProtocol.Breakpoint | undefined {
+    const known = this.known.get(bp.number);
+    return known ? toDapBreakpoint(bp, known.source) : undefined;
+  }
+
+  private async delete(gdb: MiConnection, numbers: number[]): Promise<void> {
+    if (numbers.length === 0) return;
+    for (const n of numbers) this.known.delete(n);
+    await mi.breakDelete(gdb, numbers).catch(() => undefined);
+  }
+}
+
+function toDapBreakpoint(bp: GdbBreakpoint, sourcePath?: string): DebugProtocol.Breakpoint {
+  const out: DebugProtocol.Breakpoint = { id: bp.number, verified: !bp.pending && (bp.line !== undefined || bp.addr !== undefined) };
+  if (bp.line !== undefined) out.line = bp.line;
+  const file = bp.fullname ?? sourcePath;
+  if (file) out.source = new Source(path.basename(file), file);
+  if (bp.pending) out.message = 'Pending: the location is not loaded yet.';
+  return out;
+}
