@@ -22,6 +22,13 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+/** ' (SIGPIPE?)' for a shell-style status 128+N: the CLI passes on the program's death by signal N. */
+function signalHint(code: number | null): string {
+  if (code === null || code <= 128) return '';
+  const name = Object.entries(os.constants.signals).find(([, n]) => n === code - 128)?.[0];
+  return name ? ` (${name}?)` : '';
+}
+
 /** A child process whose stdout is split into lines as they arrive. */
 export class LineProcess {
   readonly lines: string[] = [];
@@ -78,7 +85,7 @@ export class LineProcess {
 
   /** Everything seen so far, for failure messages. */
   describe(): string {
-    const exit = this.exit ? ` exited ${this.exit.code ?? this.exit.signal}` : ' still running';
+    const exit = this.exit ? ` exited ${this.exit.code ?? this.exit.signal}${signalHint(this.exit.code)}` : ' still running';
     return `${this.what}${exit}\n--- stdout ---\n${this.lines.join('\n')}\n--- stderr ---\n${this.stderr}`;
   }
 
