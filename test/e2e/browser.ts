@@ -109,9 +109,20 @@ export async function goToLine(page: Page, line: number): Promise<void> {
 export async function pane(page: Page, title: string, expand = true): Promise<Locator> {
   const header = page.locator('.pane-header', { hasText: new RegExp(`^\\s*${title}`, 'i') }).first();
   await header.waitFor({ state: 'visible', timeout: 30_000 });
-  if (expand && (await header.getAttribute('aria-expanded')) !== 'true') {
+  // A command may be expanding the view at the same moment (a view's focus command
+  // does): click only while it stays collapsed, and check again after each click.
+  for (let attempt = 0; expand && attempt < 5; attempt++) {
+    const expanded = async () => (await header.getAttribute('aria-expanded')) === 'true';
+    if (await expanded()) break;
+    await new Promise((r) => setTimeout(r, 300));
+    if (await expanded()) break;
     await header.click();
-    await until(`the ${title} view to expand`, async () => (await header.getAttribute('aria-expanded')) === 'true', 10_000);
+    try {
+      await until(`the ${title} view to expand`, expanded, 3_000);
+      break;
+    } catch (e) {
+      if (attempt === 4) throw e;
+    }
   }
   return page.locator('.pane', { has: header });
 }

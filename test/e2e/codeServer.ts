@@ -20,6 +20,27 @@ export const EXTENSION_ID = 'checkpoint-debugger.checkpoint-debugger';
 
 export class SetupError extends Error {}
 
+/**
+ * A private copy of test/workspace for one test run: runs started at the same time on
+ * a shared machine must not share the program, its journal or its snapshot directory.
+ */
+export function copyWorkspace(): string {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-ws-')), 'workspace');
+  fs.cpSync(WORKSPACE, dir, {
+    recursive: true,
+    filter: (src) => !['journal', 'journal.log', '.ckpt'].includes(path.basename(src)) || path.dirname(src) !== WORKSPACE,
+  });
+  return dir;
+}
+
+/** Removes a copy made by copyWorkspace. */
+export function removeWorkspaceCopy(dir: string): void {
+  if (path.basename(dir) !== 'workspace' || !path.basename(path.dirname(dir)).startsWith('ckpt-ws-')) {
+    throw new Error(`${dir} is not a workspace copy`);
+  }
+  fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+}
+
 /** Fails with the command that fixes it when the test tooling is not installed. */
 export function requireE2eTooling(): void {
   const missing: string[] = [];

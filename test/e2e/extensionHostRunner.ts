@@ -8,8 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchBrowser, screenshot, until } from './browser';
-import { REPO_ROOT, startCodeServer, WORKSPACE } from './codeServer';
-import { cleanWorkspace } from './workbenchFlow';
+import { copyWorkspace, removeWorkspaceCopy, REPO_ROOT, startCodeServer } from './codeServer';
 
 export interface SuiteOutcome {
   exitCode: number;
@@ -20,10 +19,9 @@ export interface SuiteOutcome {
 
 export async function runExtensionHostSuite(entry: string, screenshotName: string): Promise<SuiteOutcome> {
   const t0 = Date.now();
-  cleanWorkspace();
-  const scratch = fs.mkdtempSync(path.join(REPO_ROOT, 'out', '.ext-host-'));
-  const resultsFile = path.join(scratch, 'results.json');
-  const server = await startCodeServer({ folder: WORKSPACE, env: { CKPT_EXT_TEST_RESULTS: resultsFile } });
+  const folder = copyWorkspace();
+  const resultsFile = path.join(path.dirname(folder), 'results.json');
+  const server = await startCodeServer({ folder, env: { CKPT_EXT_TEST_RESULTS: resultsFile } });
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   const log: string[] = [];
   try {
@@ -39,7 +37,7 @@ export async function runExtensionHostSuite(entry: string, screenshotName: strin
       ['extensionDevelopmentPath', ext],
       ['extensionTestsPath', `${ext}/${entry}`],
     ]);
-    await page.goto(`${server.base}?folder=${encodeURIComponent(WORKSPACE)}&payload=${encodeURIComponent(payload)}`,
+    await page.goto(`${server.base}?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`,
       { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await until('the extension-host suite to finish', async () => exitCode !== undefined, 480_000, 250);
     await screenshot(page, screenshotName).catch(() => undefined);
@@ -51,7 +49,6 @@ export async function runExtensionHostSuite(entry: string, screenshotName: strin
   } finally {
     await browser?.close();
     await server.stop();
-    fs.rmSync(scratch, { recursive: true, force: true });
-    cleanWorkspace();
+    removeWorkspaceCopy(folder);
   }
 }

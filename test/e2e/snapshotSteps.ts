@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { rowTexts, screenshot, until } from './browser';
 import type { Page } from './playwrightTypes';
 import {
-  clickToolbar, resourceRows, snapshotsPane, topFrame, variables, waitForStopAt, waitForVariable, Workbench,
+  clickToolbar, resourceRows, snapshotsPane, variables, waitForStopAt, waitForVariable, Workbench,
 } from './workbenchFlow';
 
 /** The messages of the notifications now shown (errors from the extension land here). */
@@ -44,6 +44,8 @@ export async function snapshotPass(wb: Workbench, line: number): Promise<void> {
   await clickToolbar(page, 'Continue');
   await waitForVariable(page, 'step', '2');
   await waitForStopAt(page, line);
+  const afterContinue = await variables(page);
+  assert.notEqual(afterContinue.get('acc'), before.get('acc'), 'the program moved on');
   await screenshot(page, '06-continued');
 
   const row = (await snapshotsPane(page)).locator('.monaco-list-row').first();
@@ -64,9 +66,29 @@ export async function snapshotPass(wb: Workbench, line: number): Promise<void> {
   await until('the restored mark on the snapshot row', async () => (await snapshotRows(page)).some((r) => /restored/.test(r)), 30_000);
   await screenshot(page, '07-restored');
 
-  const res = await resourceRows(page);
-  assert.ok(res.some((r) => /^\d+ → \d+/.test(r)), `a process row after the restore: ${JSON.stringify(res)}`);
-  assert.ok(res.some((r) => /^3\s*file .*journal\.log/.test(r)), `the journal.log fd row after the restore: ${JSON.stringify(res)}`);
-  await screenshot(page, '08-resources-after-restore');
-  assert.ok((await topFrame(page)).length > 0);
+  // The snapshot's own tables, from the row's context menu: the process and the
+  // journal file at the offset it had when saved ("step 1: 82\n").
+  await (await snapshotsPane(page)).locator('.monaco-list-row').first().click({ button: 'right' });
+  // The menu acts on a focused item's Enter; hovering focuses the item.
+  const inspectItem = page.locator('.monaco-menu [role="menuitem"]', { hasText: 'Inspect Snapshot Resources' }).first();
+  await inspectItem.hover();
+  await until('the Inspect menu item to take the focus', async () =>
+    (await page.locator('.monaco-menu .action-item.focused', { hasText: 'Inspect Snapshot Resources' }).count()) > 0, 10_000);
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 10_000 });
+  const saved = await resourceRows(page);
+  assert.ok(saved.some((r) => /^\d+ → \d+\s*journal 27/.test(r)), `the saved process row: ${JSON.stringify(saved)}`);
+  assert.ok(saved.some((r) => /^3\s*file .*journal\.log @11$/.test(r)), `the saved journal.log fd row: ${JSON.stringify(saved)}`);
+  await until('the Resources view to name the snapshot', async () =>
+    (await page.locator('.pane-header', { hasText: /Resources\s*snapshot/i }).count()) > 0, 10_000);
+  await screenshot(page, '08-inspect-snapshot');
+
+  // The restored program runs on exactly as the original did: the next stop is step 2
+  // with the same values as before the restore.
+  await clickToolbar(page, 'Continue');
+  await waitForVariable(page, 'step', '2');
+  await waitForStopAt(page, line);
+  const again = await variables(page);
+  assert.equal(again.get('acc'), afterContinue.get('acc'), 'the run after the restore repeats the original run');
+  await screenshot(page, '09-continued-after-restore');
 }

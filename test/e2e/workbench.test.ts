@@ -1,15 +1,17 @@
 /**
  * The extension in a real VS Code (code-server) driven through a real browser
- * (Chromium): the packed .vsix installed, test/workspace open, a breakpoint set in the
- * editor's gutter with F9, F5, the stop, and the Snapshots and Resources views showing
- * the live program. Screenshots go to test/e2e/artifacts/; times are reported, not asserted.
+ * (Chromium): the packed .vsix installed, a copy of test/workspace open, a breakpoint set with
+ * F9, F5, the stop, the Snapshots and Resources views showing the live program, then
+ * Save Snapshot on the debug toolbar, Continue, Restore from the row, and the editor
+ * back at the breakpoint with the earlier values. Screenshots go to
+ * test/e2e/artifacts/; times are reported (and kept there as JSON), not asserted.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { rowTexts, screenshot, until } from './browser';
-import { WORKSPACE } from './codeServer';
+import { snapshotPass } from './snapshotSteps';
 import {
   markerLine, openWorkbench, reportTimings, resourceRows, setBreakpoint, snapshotsPane, startDebugging, waitForVariable, Workbench,
 } from './workbenchFlow';
@@ -57,7 +59,7 @@ describe('Checkpoint Debugger in a real VS Code', { timeout: 600_000 }, () => {
     assert.ok(process, `a process row "vpid → pid journal": ${JSON.stringify(rows)}`);
     const pid = Number(/^\d+ → (\d+)/.exec(process)?.[1]);
     assert.ok(fs.existsSync(`/proc/${pid}`), `the real pid ${pid} is a live process`);
-    assert.equal(fs.readlinkSync(`/proc/${pid}/exe`), path.join(WORKSPACE, 'journal'));
+    assert.equal(fs.readlinkSync(`/proc/${pid}/exe`), path.join(wb.folder, 'journal'));
     const fd = rows.find((r) => /journal\.log/.test(r));
     assert.ok(fd, `an fd row for journal.log: ${JSON.stringify(rows)}`);
     assert.match(fd, /^3\s*file .*journal\.log/);
@@ -66,5 +68,9 @@ describe('Checkpoint Debugger in a real VS Code', { timeout: 600_000 }, () => {
     await until('the snapshot count in the status bar', async () =>
       (await wb.page.locator('.statusbar-item', { hasText: '0 snapshots' }).count()) > 0, 15_000);
     await screenshot(wb.page, '04-resources');
+  });
+
+  test('Save Snapshot, Continue, Restore: back at the breakpoint with the earlier values', async () => {
+    await snapshotPass(wb, line);
   });
 });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Browser, goToLine, launchBrowser, openFile, pane, rowTexts, screenshot, until, waitForWorkbench } from './browser';
-import { ARTIFACTS, CodeServer, packageVsix, startCodeServer, WORKSPACE } from './codeServer';
+import { ARTIFACTS, CodeServer, copyWorkspace, packageVsix, removeWorkspaceCopy, startCodeServer, WORKSPACE } from './codeServer';
 import type { Locator, Page } from './playwrightTypes';
 
 export const SOURCE = 'journal.c';
@@ -25,6 +25,8 @@ export interface Workbench {
   browser: Browser;
   page: Page;
   scratch: string;
+  /** The private copy of test/workspace that is open. */
+  folder: string;
   /** Milliseconds of named steps, reported at the end. */
   timings: Record<string, number>;
   close(): Promise<void>;
@@ -37,16 +39,11 @@ export function reportTimings(wb: Workbench, name: string): void {
   fs.writeFileSync(path.join(ARTIFACTS, `${name}-timings.json`), `${JSON.stringify(wb.timings, null, 2)}\n`);
 }
 
-/** Removes what a previous run of the example program left in the workspace. */
-export function cleanWorkspace(): void {
-  for (const f of ['journal', 'journal.log', '.ckpt']) fs.rmSync(path.join(WORKSPACE, f), { recursive: true, force: true });
-}
-
 export async function openWorkbench(): Promise<Workbench> {
   const t0 = Date.now();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-e2e-'));
   const timings: Record<string, number> = {};
-  cleanWorkspace();
+  const folder = copyWorkspace();
   const vsix = packageVsix(path.join(scratch, 'checkpoint-debugger.vsix'));
   timings.packageVsix = Date.now() - t0;
   let server: CodeServer | undefined;
@@ -55,10 +52,10 @@ export async function openWorkbench(): Promise<Workbench> {
     await browser?.close();
     await server?.stop();
     fs.rmSync(scratch, { recursive: true, force: true });
-    cleanWorkspace();
+    removeWorkspaceCopy(folder);
   };
   try {
-    server = await startCodeServer({ folder: WORKSPACE, vsix });
+    server = await startCodeServer({ folder, vsix });
     timings.startCodeServer = Date.now() - t0 - timings.packageVsix;
     browser = await launchBrowser();
     const page = browser.page;
@@ -67,7 +64,7 @@ export async function openWorkbench(): Promise<Workbench> {
     await page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
     await waitForWorkbench(page);
     timings.workbenchReady = Date.now() - t1;
-    return { server, browser, page, scratch, timings, close };
+    return { server, browser, page, scratch, folder, timings, close };
   } catch (e) {
     if (browser) await screenshot(browser.page, 'failure-open-workbench').catch(() => undefined);
     await close();
