@@ -12,10 +12,10 @@ import type { CtlInfo, CtlReply, CtlRequest } from './ctlProtocol';
 import { ctlInfo } from './ctlClient';
 import { EngineConnection, EngineHello } from './engineConnection';
 import { ExitStatus, exitStatus } from './exitStatus';
-import { Manifest, MANIFEST_FORMAT, ManifestProcess, snapshotInfo } from './manifest';
+import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
-import { linkPeers, readArgv, readFds, readSession, readState } from './procTables';
+import { linkPeers, readArgv, readFds, readSession, readState, socketEndpoints } from './procTables';
 import { hideEngineFd } from './engineFds';
 import { pipeSkipLists } from './pipeReaders';
 import { reserveSnapshotId } from './snapshotIds';
@@ -261,11 +261,14 @@ export class Coordinator extends EventEmitter {
       for (const c of conns) releases.push(await c.lock());
       let procs: ManifestProcess[];
       if (conns.length === 1) {
-        procs = [await this.checkpointAlone(conns[0], partialDir, options)];
+        // Read before the order: with --kill the process is gone after it.
+        const sockets = socketEndpoints(conns[0].hello!.pid);
+        procs = [withSockets(await this.checkpointAlone(conns[0], partialDir, options), sockets)];
       } else {
         const sync = await this.checkpointTogether(conns, partialDir, options);
         waiting = sync.waiting;
-        procs = sync.procs;
+        // Everyone is still stopped: the endpoints are those of the saved state.
+        procs = sync.procs.map((p) => withSockets(p, socketEndpoints(p.pid)));
       }
       const manifest: Manifest = {
         format: MANIFEST_FORMAT,
@@ -574,6 +577,10 @@ function manifestProcess(c: EngineConnection, reply: Record<string, unknown>, im
   if (typeof reply.pauseUs === 'number') proc.pauseUs = reply.pauseUs;
   if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
   return proc;
+}
+
+function withSockets(p: ManifestProcess, sockets: ManifestSocket[]): ManifestProcess {
+  return sockets.length > 0 ? { ...p, sockets } : p;
 }
 
 /** Ends a synchronized checkpoint: every waiting process resumes, or is stopped for good. */

@@ -17,6 +17,18 @@ export interface ManifestProcess {
   /** Engine timings: how long the program was stopped and how long the write took. */
   pauseUs?: number;
   writeUs?: number;
+  /**
+   * TCP endpoints of the process's sockets when it was saved (the image keeps
+   * only `socket:[inode]`): what links a snapshot's sockets to their peers.
+   */
+  sockets?: ManifestSocket[];
+}
+
+export interface ManifestSocket {
+  fd: number;
+  path: string;
+  local: string;
+  remote?: string;
 }
 
 /** `D/snapshots/<id>/manifest.json`: written last, so its presence marks a complete snapshot. */

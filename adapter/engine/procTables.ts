@@ -160,6 +160,23 @@ export function readFds(pid: number, hide: (fd: number, target: string) => boole
   return rows;
 }
 
+/** The TCP endpoints of a process's sockets, as a manifest keeps them. */
+export function socketEndpoints(pid: number): { fd: number; path: string; local: string; remote?: string }[] {
+  return readFds(pid)
+    .filter((f) => f.local !== undefined)
+    .map((f) => ({ fd: f.fd, path: f.path, local: f.local!, ...(f.remote !== undefined ? { remote: f.remote } : {}) }));
+}
+
+/** Puts saved TCP endpoints back on a snapshot's fd rows (same fd, same socket). */
+export function applySocketEndpoints(fds: FdRow[], sockets: { fd: number; path: string; local: string; remote?: string }[] = []): void {
+  for (const s of sockets) {
+    const row = fds.find((f) => f.fd === s.fd && f.path === s.path);
+    if (!row) continue;
+    row.local = s.local;
+    if (s.remote !== undefined) row.remote = s.remote;
+  }
+}
+
 interface End {
   vpid: number;
   row: FdRow;

@@ -7,7 +7,7 @@ import { imageToProcessRow, InspectedImage, runInspector } from './imageInspecto
 import { Manifest, readManifest, snapshotInfo } from './manifest';
 import { nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { writeFilePrivate } from './privateFs';
-import { linkPeers } from './procTables';
+import { applySocketEndpoints, linkPeers } from './procTables';
 import { ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 
 export interface SnapshotStoreOptions {
@@ -129,6 +129,7 @@ export class SnapshotStore {
       images.push(await runInspector(command, file, `snapshot ${id} (image ${p.image})`));
     }
     const processes = images.map(imageToProcessRow).map((p) => ({ ...p, fds: hideEngineFd(p.fds) }));
+    for (const p of processes) applySocketEndpoints(p.fds, m.processes.find((q) => q.vpid === p.vpid)?.sockets);
     linkPeers(processes);
     return { info: snapshotInfo(m), tables: { version: TABLES_VERSION, source: id, processes }, images };
   }

@@ -94,6 +94,13 @@ describe('a client and a server over loopback TCP', { skip: skipUnlessBuilt }, (
     assert.doesNotMatch(first.stdout, /done/, 'saved mid-conversation');
     assert.ok(reference.startsWith(first.stdout));
 
+    // The snapshot's tables link the same ends (the endpoints were kept in the manifest).
+    const inspect = await runCkpt(['inspect', '--dir', dir, saved.id!, '--json']);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    const snap = JSON.parse(inspect.stdout) as ResourceTables;
+    const sockets = (t: ResourceTables) => t.processes.map((p) => p.fds.filter((f) => f.kind === 'socket').map((f) => [f.fd, f.local, f.remote, f.peer]));
+    assert.deepEqual(sockets(snap), sockets(live));
+
     const again = await finish(restart(dir, saved.id!), dir);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(first.stdout + again.stdout, reference);
