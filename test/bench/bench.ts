@@ -8,6 +8,12 @@
  * until the program prints a line), the image size next to the program's
  * resident memory, and the cost of starting processes under the engine.
  * Medians of a few repetitions; progress goes to stderr, the JSON to stdout.
+ *
+ * `pipeline`: a running five-process shell pipeline (sh and four programs
+ * streaming through pipes), checkpointed with --kill and restarted through the
+ * engine driver: the engine's figures (the longest pauseUs/writeUs of the five,
+ * the longest restoreUs of the restored hellos) and the coordinator's wall time
+ * (the whole synchronized checkpoint; the restart until all five said hello).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -28,6 +34,9 @@ const TARGETS: Record<number, { checkpointMs?: number; restartMs?: number }> = {
   1024: { checkpointMs: 500, restartMs: 400 },
 };
 const IMAGE_OVER_RESIDENT_MIB = 2;
+const PIPELINE = 'cat /dev/zero | gzip -1 | gzip -d | cat > /dev/null';
+const PIPELINE_PROCESSES = 5;
+const PIPELINE_TARGETS = { checkpointMs: 50, restartMs: 100 };
 const PER_PROCESS_MS = 1;
 
 interface Sample {
@@ -280,6 +289,117 @@ async function spawnBench(): Promise<Record<string, unknown>> {
   };
 }
 
+interface PipelineSample {
+  pauseMs: number | null;
+  writeMs: number | null;
+  coordinatorCheckpointMs: number;
+  restoreMs: number | null;
+  coordinatorRestartMs: number;
+  imageBytes: number;
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + WAIT_MS * 2;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+async function pipelineRepetition(): Promise<PipelineSample> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-bench-pipe-'));
+  const c = await Coordinator.open(path.join(work, 'ckpt'));
+  const restored: EngineHello[] = [];
+  c.on('hello', (h: EngineHello) => {
+    if (h.restored) restored.push(h);
+  });
+  try {
+    const running = await c.launch('/bin/sh', ['-c', PIPELINE], { stdio: 'ignore' });
+    await until(() => c.processes().length === PIPELINE_PROCESSES, `${PIPELINE_PROCESSES} processes`);
+    // Let the data flow until the pipes are full: the state a checkpoint usually meets.
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = process.hrtime.bigint();
+    const info = await c.checkpoint({ kill: true });
+    const coordinatorCheckpointMs = Number(process.hrtime.bigint() - t0) / 1e6;
+    await running.exited;
+    const m = c.store.manifest(info.id);
+
+    const t1 = process.hrtime.bigint();
+    const restarted = await c.startRestart(info.id, { stdio: 'ignore' });
+    let coordinatorRestartMs: number;
+    try {
+      await until(() => restored.length === PIPELINE_PROCESSES, `${PIPELINE_PROCESSES} restored processes`);
+      coordinatorRestartMs = Number(process.hrtime.bigint() - t1) / 1e6;
+    } finally {
+      try {
+        c.kill();
+      } catch {
+        /* already gone */
+      }
+      await restarted.exited.catch(() => undefined);
+    }
+    const maxOf = (xs: (number | undefined)[]) => {
+      const v = xs.filter((x): x is number => typeof x === 'number');
+      return v.length ? Math.max(...v) : null;
+    };
+    return {
+      pauseMs: usToMs(maxOf(m.processes.map((p) => p.pauseUs))),
+      writeMs: usToMs(maxOf(m.processes.map((p) => p.writeUs))),
+      coordinatorCheckpointMs,
+      restoreMs: usToMs(maxOf(restored.map((h) => h.restoreUs))),
+      coordinatorRestartMs,
+      imageBytes: m.size,
+    };
+  } finally {
+    await c.close();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function pipelineBench(): Promise<Record<string, unknown>> {
+  const samples: PipelineSample[] = [];
+  const errors: string[] = [];
+  for (let r = 0; r < REPS; r++) {
+    log(`pipeline, repetition ${r + 1}/${REPS}`);
+    try {
+      samples.push(await pipelineRepetition());
+    } catch (err) {
+      errors.push(err instanceof Error ? err.message : String(err));
+      log(`pipeline failed: ${errors[errors.length - 1].split('\n')[0]}`);
+    }
+  }
+  const m = (k: keyof PipelineSample) => median(samples.map((s) => s[k]));
+  const t = PIPELINE_TARGETS;
+  return {
+    command: `sh -c '${PIPELINE}'`,
+    processes: PIPELINE_PROCESSES,
+    samples: samples.length,
+    note:
+      'checkpoint engine = longest pauseUs of the five, coordinator = the whole synchronized checkpoint; ' +
+      'restart engine = longest restoreUs, coordinator = until all five restored processes said hello',
+    checkpoint: {
+      engineMs: { pause: round(m('pauseMs')), write: round(m('writeMs')) },
+      coordinatorMs: round(m('coordinatorCheckpointMs')),
+      targetMs: t.checkpointMs,
+      meetsTarget: { engine: judge(m('pauseMs'), t.checkpointMs), coordinator: judge(m('coordinatorCheckpointMs'), t.checkpointMs) },
+    },
+    restart: {
+      engineMs: round(m('restoreMs')),
+      coordinatorMs: round(m('coordinatorRestartMs')),
+      targetMs: t.restartMs,
+      meetsTarget: { engine: judge(m('restoreMs'), t.restartMs), coordinator: judge(m('coordinatorRestartMs'), t.restartMs) },
+    },
+    imageBytes: m('imageBytes'),
+    raw: {
+      pauseMs: samples.map((x) => round(x.pauseMs)),
+      coordinatorCheckpointMs: samples.map((x) => round(x.coordinatorCheckpointMs)),
+      restoreMs: samples.map((x) => round(x.restoreMs)),
+      coordinatorRestartMs: samples.map((x) => round(x.coordinatorRestartMs)),
+    },
+    ...(errors.length ? { errors } : {}),
+  };
+}
+
 async function main(): Promise<void> {
   const missing = engineMissing();
   if (missing) {
@@ -291,8 +411,15 @@ async function main(): Promise<void> {
   try {
     const bin = await compileScenario('touch', binDir, path.join(REPO, 'test', 'bench', 'touch.c'));
     const memory = [];
+    // CKPT_BENCH_ONLY=pipeline: just the pipeline figures (a quick look while working on them).
+    const only = process.env.CKPT_BENCH_ONLY;
+    if (only === 'pipeline') {
+      process.stdout.write(JSON.stringify({ repetitions: REPS, pipeline: await pipelineBench() }, null, 2) + '\n');
+      return;
+    }
     for (const mib of SIZES_MIB) memory.push(await memoryBench(bin, mib));
     const processStart = await spawnBench();
+    const pipeline = await pipelineBench();
     const result = {
       machine: { cpus: os.cpus().length, kernel: os.release(), memoryMiB: Math.round(os.totalmem() / 2 ** 20) },
       repetitions: REPS,
@@ -301,6 +428,7 @@ async function main(): Promise<void> {
         'cli = wall time of the ckpt command (restart: until the program prints after the restart)',
       memory,
       processStart,
+      pipeline,
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {
