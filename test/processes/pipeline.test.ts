@@ -6,10 +6,10 @@ import { STDIO_PIPES } from './fixtures/engineBugs';
 import { waitForProcesses } from './fixtures/waiting';
 
 /**
- * A shell pipeline of five programs streaming ~150 MB between them (about two
+ * A shell pipeline of five programs streaming ~300 MB between them (about two
  * seconds of work here), saved while the data flows and restarted.
  */
-const PIPELINE = "seq 1 6000000 | awk '{ print $1 * 3 }' | gzip -1 | gzip -d | sha256sum";
+const PIPELINE = "seq 1 12000000 | awk '{ print $1 * 3 }' | gzip -1 | gzip -d | sha256sum";
 const ws = new Workspace();
 after(() => ws.cleanup());
 
