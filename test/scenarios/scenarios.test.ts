@@ -109,6 +109,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'posix_timer', what: 'a POSIX timer stays armed and fires with its value' },
   { name: 'ids', what: 'getpid(), gettid() and syscall(SYS_gettid) are unchanged' },
   { name: 'getcpu', what: 'sched_getcpu() is right after the restart (rseq re-registered)' },
+  { name: 'vdso_clock', what: 'clocks read through the vDSO agree with the kernel after the restart' },
   { name: 'fpu', what: 'x87, ymm0-15, zmm16-24 and k1 registers and MXCSR survive' },
   { name: 'memory_layout', what: 'program break, guard and read-only pages, private and shared mappings, sparse memory' },
   { name: 'process_state', what: 'cwd, umask, resource limits, personality and thread names' },
