@@ -75,6 +75,27 @@ test('the .vsix holds every built extension, adapter and native file', () => {
   assert.ok(entries.includes('extension/node_modules/@vscode/debugadapter/package.json'), 'the adapter\'s DAP library');
 });
 
+test('every runtime dependency can load from the .vsix: its entry file and native addons are there', () => {
+  const runtime = [...runtimePackages()].filter((name) => fs.existsSync(path.join(root, 'node_modules', name, 'package.json')));
+  assert.ok(runtime.includes('@vscode/debugadapter'));
+  const missing: string[] = [];
+  for (const name of runtime) {
+    const dir = path.join(root, 'node_modules', name);
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    if (pkg.main || !pkg.exports) {
+      let main = path.posix.normalize(pkg.main ?? 'index.js');
+      if (!main.endsWith('.js') && !main.endsWith('.json') && !main.endsWith('.node')) main = fs.existsSync(path.join(dir, `${main}.js`)) ? `${main}.js` : `${main}/index.js`;
+      if (!entries.includes(`extension/node_modules/${name}/${main}`)) missing.push(`${name}/${main}`);
+    }
+    for (const f of (fs.readdirSync(dir, { recursive: true }) as string[])) {
+      if (f.endsWith('.node') && !f.split(path.sep).includes('node_modules') && !entries.includes(`extension/node_modules/${name}/${f.split(path.sep).join('/')}`)) {
+        missing.push(`${name}/${f}`);
+      }
+    }
+  }
+  assert.deepEqual(missing, []);
+});
+
 test('the .vsix holds nothing else: no sources, tests, maps, tools or dev dependencies', () => {
   const runtime = runtimePackages();
   const allowed = (e: string): boolean => {
@@ -85,7 +106,8 @@ test('the .vsix holds nothing else: no sources, tests, maps, tools or dev depend
     if (/^extension\/native\/build\/(libckpt\.so|ckpt-restore|ckpt-inspect)$/.test(e)) return true;
     if (/^extension\/media\/[\w-]+\.svg$/.test(e)) return true;
     const m = /^extension\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(e);
-    return m !== null && runtime.has(m[1]) && !/\.(ts|map|md)$/.test(e);
+    if (m === null || !runtime.has(m[1])) return false;
+    return /\/(license|licence)[^/]*$/i.test(e) || !/\.(ts|map|md)$/.test(e);
   };
   const extra = entries.filter((e) => !allowed(e));
   assert.deepEqual(extra, []);
