@@ -88,9 +88,12 @@ test('every runtime dependency can load from the .vsix: its entry file and nativ
       if (!entries.includes(`extension/node_modules/${name}/${main}`)) missing.push(`${name}/${main}`);
     }
     for (const f of (fs.readdirSync(dir, { recursive: true }) as string[])) {
-      if (f.endsWith('.node') && !f.split(path.sep).includes('node_modules') && !entries.includes(`extension/node_modules/${name}/${f.split(path.sep).join('/')}`)) {
-        missing.push(`${name}/${f}`);
-      }
+      if (!f.endsWith('.node') || f.split(path.sep).includes('node_modules')) continue;
+      const entry = `extension/node_modules/${name}/${f.split(path.sep).join('/')}`;
+      // Prebuilt addons for other systems stay out: the engine runs on Linux x86_64 only.
+      const foreign = /(^|\/)prebuilds\//.test(entry) && !entry.includes(`/prebuilds/${process.platform}-${process.arch}/`);
+      if (foreign) assert.ok(!entries.includes(entry), `${entry} is for another system`);
+      else if (!entries.includes(entry)) missing.push(`${name}/${f}`);
     }
   }
   assert.deepEqual(missing, []);
@@ -107,6 +110,7 @@ test('the .vsix holds nothing else: no sources, tests, maps, tools or dev depend
     if (/^extension\/media\/[\w-]+\.svg$/.test(e)) return true;
     const m = /^extension\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(e);
     if (m === null || !runtime.has(m[1])) return false;
+    if (/\/prebuilds\//.test(e) && !e.includes(`/prebuilds/${process.platform}-${process.arch}/`)) return false;
     return /\/(license|licence)[^/]*$/i.test(e) || !/\.(ts|map|md)$/.test(e);
   };
   const extra = entries.filter((e) => !allowed(e));
