@@ -240,11 +240,28 @@ export class Coordinator extends EventEmitter {
 
   /** Saves every live process of the computation as a new snapshot. */
   checkpoint(options: CheckpointOptions = {}): Promise<SnapshotInfo> {
-    const run = () => this.doCheckpoint(options);
+    const run = () => this.checkpointRetrying(options);
     const result = this.checkpointChain.then(run, run);
     this.checkpointChain = result.catch(() => undefined);
     this.checkpointInFlight = this.checkpointChain;
     return result;
+  }
+
+  /**
+   * A process that ends or execs while the orders go out makes an attempt fail
+   * with nothing saved (the others are resumed). That is a race with the
+   * program, not a problem of it: try again with the processes there are now.
+   * Not under a debugger, which delivers the signals of one attempt itself.
+   */
+  private async checkpointRetrying(options: CheckpointOptions): Promise<SnapshotInfo> {
+    for (let attempt = 1; ; attempt++) {
+      const conns = this.live();
+      try {
+        return await this.doCheckpoint(options);
+      } catch (err) {
+        if (options.hold || attempt >= CHECKPOINT_ATTEMPTS || !(await someEnded(conns))) throw err;
+      }
+    }
   }
 
   private async doCheckpoint(options: CheckpointOptions): Promise<SnapshotInfo> {
@@ -529,6 +546,19 @@ export class Coordinator extends EventEmitter {
         return { ok: true, info: this.info() };
     }
   }
+}
+
+/** How many times a checkpoint is tried when processes end while it is taken. */
+const CHECKPOINT_ATTEMPTS = 4;
+
+/**
+ * Whether one of `conns` ended (exited, or exec'd and so left its connection)
+ * during a failed attempt. Its connection's end may trail the failure a little.
+ */
+async function someEnded(conns: EngineConnection[]): Promise<boolean> {
+  const ended = () => conns.some((c) => c.closed || c.exited || ['Z', 'X', undefined].includes(readState(c.hello!.pid)));
+  for (let i = 0; i < 20 && !ended(); i++) await new Promise((r) => setTimeout(r, 10));
+  return ended();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { CkptError, errorMessage } from './ckptError';
+import { CkptError, errnoCode, errorMessage } from './ckptError';
 import { readJsonLines, writeJsonLine } from './jsonLines';
 
 /** The first line of every engine connection (PROTOCOL.md). */
@@ -131,7 +131,8 @@ export class EngineConnection extends EventEmitter {
    * without a signal.
    */
   request(cmd: Record<string, unknown>, replyType: string | null, timeoutMs: number, options: OrderOptions = {}): Promise<EngineReply> {
-    const what = replyType ?? String(cmd.cmd);
+    // Name the order as the user knows it ("checkpoint"), not the answer awaited ("stopped").
+    const what = cmd.cmd === 'write' ? 'checkpoint' : typeof cmd.cmd === 'string' ? cmd.cmd : String(replyType);
     return new Promise<EngineReply>((resolve, reject) => {
       if (this.closed || this.exited || !this.hello) {
         reject(new CkptError(`${this.label} is not running`));
@@ -152,7 +153,7 @@ export class EngineConnection extends EventEmitter {
       writeJsonLine(this.socket, cmd, (writeErr) => {
         if (waiter && !this.waiters.includes(waiter)) return; // already settled by a close or the timeout
         let err: unknown = writeErr;
-        if (err && this.closed) err = new Error('it has exited');
+        if (err && (this.closed || errnoCode(err) === 'EPIPE')) err = new Error('it has exited');
         if (!err && options.signal !== false) {
           try {
             process.kill(pid, this.signal);
