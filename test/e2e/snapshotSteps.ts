@@ -91,4 +91,16 @@ export async function snapshotPass(wb: Workbench, line: number): Promise<void> {
   const again = await variables(page);
   assert.equal(again.get('acc'), afterContinue.get('acc'), 'the run after the restore repeats the original run');
   await screenshot(page, '09-continued-after-restore');
+
+  // The keybinding saves too: a second row, newest first.
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+Alt+S');
+  const two = await until('a second row after Ctrl+Alt+S', async () => {
+    const r = await snapshotRows(page);
+    return r.length === 2 ? r : undefined;
+  }, 60_000);
+  assert.ok(!/restored/.test(two[0]) && /restored/.test(two[1]), `the new snapshot is on top: ${JSON.stringify(two)}`);
+  await until('the status bar count', async () =>
+    (await page.locator('.statusbar-item', { hasText: '2 snapshots' }).count()) > 0, 15_000);
+  await screenshot(page, '10-second-snapshot');
 }
