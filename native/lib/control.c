@@ -65,7 +65,7 @@ void ckpt_control_connect(int restored, uint64_t restore_us)
 		ckpt_debug("ckpt: cannot connect to %s", ckpt_rt.restart.sock_path);
 		return;
 	}
-	char buf[512];
+	static char buf[65536];
 	struct ckpt_json j;
 	ckpt_json_begin(&j, buf, sizeof buf - 2);
 	ckpt_json_open(&j, '{');
@@ -84,6 +84,21 @@ void ckpt_control_connect(int restored, uint64_t restore_us)
 	if (restored) {
 		ckpt_json_key(&j, "restoreUs");
 		ckpt_json_int(&j, (long)restore_us);
+		/* the thread table now: a debugger may hold the process stopped, when
+		 * the engine cannot answer a status order */
+		ckpt_json_key(&j, "threads");
+		ckpt_json_open(&j, '[');
+		for (int i = 0; i < CKPT_MAX_THREADS; i++) {
+			if (!ckpt_rt.threads[i].used)
+				continue;
+			ckpt_json_open(&j, '{');
+			ckpt_json_key(&j, "vtid");
+			ckpt_json_int(&j, ckpt_rt.threads[i].vtid);
+			ckpt_json_key(&j, "tid");
+			ckpt_json_int(&j, ckpt_rt.threads[i].tid);
+			ckpt_json_close(&j, '}');
+		}
+		ckpt_json_close(&j, ']');
 	}
 	ckpt_json_close(&j, '}');
 	buf[j.len] = '\n';
