@@ -15,7 +15,7 @@ import { ExitStatus, exitStatus } from './exitStatus';
 import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
-import { linkPeers, readArgv, readFds, readSession, readState, socketEndpoints } from './procTables';
+import { linkPeers, readArgv, readFds, readSession, readState, readUnixPeers, socketEndpoints } from './procTables';
 import { hideEngineFd } from './engineFds';
 import { pipeSkipLists } from './pipeReaders';
 import { reserveSnapshotId } from './snapshotIds';
@@ -279,13 +279,14 @@ export class Coordinator extends EventEmitter {
       let procs: ManifestProcess[];
       if (conns.length === 1) {
         // Read before the order: with --kill the process is gone after it.
-        const sockets = socketEndpoints(conns[0].hello!.pid);
+        const sockets = socketEndpoints(conns[0].hello!.pid, readUnixPeers());
         procs = [withSockets(await this.checkpointAlone(conns[0], partialDir, options), sockets)];
       } else {
         const sync = await this.checkpointTogether(conns, partialDir, options);
         waiting = sync.waiting;
         // Everyone is still stopped: the endpoints are those of the saved state.
-        procs = sync.procs.map((p) => withSockets(p, socketEndpoints(p.pid)));
+        const unixPeers = readUnixPeers();
+        procs = sync.procs.map((p) => withSockets(p, socketEndpoints(p.pid, unixPeers)));
       }
       const manifest: Manifest = {
         format: MANIFEST_FORMAT,
@@ -418,7 +419,7 @@ export class Coordinator extends EventEmitter {
       }),
     );
     processes.sort((a, b) => a.vpid - b.vpid);
-    linkPeers(processes);
+    linkPeers(processes, readUnixPeers());
     return { version: TABLES_VERSION, source: 'live', processes };
   }
 

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { SavedSocket } from './procTables';
 import type { SnapshotInfo } from './tables';
 
 export const MANIFEST_FORMAT = 1;
@@ -18,18 +19,13 @@ export interface ManifestProcess {
   pauseUs?: number;
   writeUs?: number;
   /**
-   * TCP endpoints of the process's sockets when it was saved (the image keeps
-   * only `socket:[inode]`): what links a snapshot's sockets to their peers.
+   * The process's sockets when it was saved (TCP endpoints, Unix peer inodes;
+   * the image keeps only `socket:[inode]`): what links a snapshot's sockets to their peers.
    */
-  sockets?: ManifestSocket[];
+  sockets?: SavedSocket[];
 }
 
-export interface ManifestSocket {
-  fd: number;
-  path: string;
-  local: string;
-  remote?: string;
-}
+export type { SavedSocket as ManifestSocket } from './procTables';
 
 /** `D/snapshots/<id>/manifest.json`: written last, so its presence marks a complete snapshot. */
 export interface Manifest {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { FdKind, FdRow, ProcessRow } from './tables';
 
@@ -160,20 +161,66 @@ export function readFds(pid: number, hide: (fd: number, target: string) => boole
   return rows;
 }
 
-/** The TCP endpoints of a process's sockets, as a manifest keeps them. */
-export function socketEndpoints(pid: number): { fd: number; path: string; local: string; remote?: string }[] {
-  return readFds(pid)
-    .filter((f) => f.local !== undefined)
-    .map((f) => ({ fd: f.fd, path: f.path, local: f.local!, ...(f.remote !== undefined ? { remote: f.remote } : {}) }));
+/** Unix stream sockets: inode → the inode of the socket at the other end. */
+export type UnixPeers = Map<number, number>;
+
+/** Parses `ss -xnH` lines: `u_str ESTAB 0 0 <path|*> <inode> <path|*> <peer inode> ...`. */
+export function parseSsUnix(text: string): UnixPeers {
+  const peers: UnixPeers = new Map();
+  for (const line of text.split('\n')) {
+    const m = /^\S+\s+\S+\s+\d+\s+\d+\s+.*?\s(\d+)\s+\S*\s+(\d+)(\s|$)/.exec(line);
+    if (m && m[2] !== '0') peers.set(Number(m[1]), Number(m[2]));
+  }
+  return peers;
 }
 
-/** Puts saved TCP endpoints back on a snapshot's fd rows (same fd, same socket). */
-export function applySocketEndpoints(fds: FdRow[], sockets: { fd: number; path: string; local: string; remote?: string }[] = []): void {
+/**
+ * Who is at the other end of each Unix socket. /proc does not say; `ss`
+ * (iproute2) asks the kernel's socket diagnostics. Without it, no peers.
+ */
+export function readUnixPeers(): UnixPeers {
+  try {
+    return parseSsUnix(execFileSync('ss', ['-xnH'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }));
+  } catch {
+    return new Map();
+  }
+}
+
+/** What a manifest keeps of a socket: TCP endpoints, or a Unix socket's peer inode (the image has only `socket:[inode]`). */
+export interface SavedSocket {
+  fd: number;
+  path: string;
+  local?: string;
+  remote?: string;
+  peerInode?: number;
+}
+
+function socketInode(path: string): number | undefined {
+  const m = /^socket:\[(\d+)\]$/.exec(path);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** The sockets of a process as a manifest keeps them. */
+export function socketEndpoints(pid: number, unixPeers: UnixPeers): SavedSocket[] {
+  const out: SavedSocket[] = [];
+  for (const f of readFds(pid)) {
+    const inode = socketInode(f.path);
+    if (inode === undefined) continue;
+    if (f.local !== undefined) out.push({ fd: f.fd, path: f.path, local: f.local, ...(f.remote !== undefined ? { remote: f.remote } : {}) });
+    else if (unixPeers.has(inode)) out.push({ fd: f.fd, path: f.path, peerInode: unixPeers.get(inode) });
+  }
+  return out;
+}
+
+/** Puts saved TCP endpoints back on a snapshot's fd rows (same fd, same socket); adds saved Unix pairs to `unixPeers`. */
+export function applySocketEndpoints(fds: FdRow[], sockets: SavedSocket[] = [], unixPeers?: UnixPeers): void {
   for (const s of sockets) {
     const row = fds.find((f) => f.fd === s.fd && f.path === s.path);
     if (!row) continue;
-    row.local = s.local;
+    if (s.local !== undefined) row.local = s.local;
     if (s.remote !== undefined) row.remote = s.remote;
+    const inode = socketInode(s.path);
+    if (s.peerInode !== undefined && inode !== undefined) unixPeers?.set(inode, s.peerInode);
   }
 }
 
@@ -194,13 +241,15 @@ function bestPeer(end: End, ends: End[]): End | undefined {
 }
 
 /**
- * Links the two ends of pipes and TCP sockets that are both inside the
+ * Links the two ends of pipes and sockets that are both inside the
  * computation. A pipe is one `pipe:[inode]` open in several places; a TCP
- * connection is two sockets whose endpoints mirror each other.
+ * connection is two sockets whose endpoints mirror each other; a Unix socket's
+ * peer is the inode `unixPeers` names (none without it).
  */
-export function linkPeers(processes: ProcessRow[]): void {
+export function linkPeers(processes: ProcessRow[], unixPeers: UnixPeers = new Map()): void {
   const pipes = new Map<string, End[]>();
   const tcp = new Map<string, End[]>();
+  const sockets = new Map<number, End[]>();
   for (const p of processes) {
     for (const row of p.fds) {
       delete row.peer;
@@ -208,6 +257,11 @@ export function linkPeers(processes: ProcessRow[]): void {
         const list = pipes.get(row.path) ?? [];
         list.push({ vpid: p.vpid, row });
         pipes.set(row.path, list);
+      } else if (socketInode(row.path) !== undefined && row.local === undefined) {
+        const inode = socketInode(row.path)!;
+        const list = sockets.get(inode) ?? [];
+        list.push({ vpid: p.vpid, row });
+        sockets.set(inode, list);
       } else if (row.local !== undefined && row.remote !== undefined) {
         const key = `${row.local} ${row.remote}`;
         const list = tcp.get(key) ?? [];
@@ -220,6 +274,15 @@ export function linkPeers(processes: ProcessRow[]): void {
     for (const end of ends) {
       const peer = bestPeer(end, ends);
       if (peer) end.row.peer = { vpid: peer.vpid, fd: peer.row.fd };
+    }
+  }
+  for (const [inode, ends] of sockets) {
+    const other = unixPeers.get(inode);
+    const mirror = other === undefined ? undefined : sockets.get(other);
+    if (!mirror) continue;
+    for (const end of ends) {
+      const peer = mirror.find((e) => e.vpid !== end.vpid) ?? mirror[0];
+      end.row.peer = { vpid: peer.vpid, fd: peer.row.fd };
     }
   }
   for (const ends of tcp.values()) {

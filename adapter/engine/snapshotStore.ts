@@ -129,8 +129,9 @@ export class SnapshotStore {
       images.push(await runInspector(command, file, `snapshot ${id} (image ${p.image})`));
     }
     const processes = images.map(imageToProcessRow).map((p) => ({ ...p, fds: hideEngineFd(p.fds) }));
-    for (const p of processes) applySocketEndpoints(p.fds, m.processes.find((q) => q.vpid === p.vpid)?.sockets);
-    linkPeers(processes);
+    const unixPeers = new Map<number, number>();
+    for (const p of processes) applySocketEndpoints(p.fds, m.processes.find((q) => q.vpid === p.vpid)?.sockets, unixPeers);
+    linkPeers(processes, unixPeers);
     return { info: snapshotInfo(m), tables: { version: TABLES_VERSION, source: id, processes }, images };
   }
 }

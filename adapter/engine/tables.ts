@@ -23,7 +23,9 @@ export interface FdRow {
    * For pipes and sockets inside the computation: the other end. A pipe's peer
    * is an end of the same pipe in another process (the opposite direction when
    * there is one); a TCP socket's peer is the socket whose endpoints are this
-   * one's reversed. Unix sockets have none: /proc does not say who their peer is.
+   * one's reversed; a Unix socket's peer is the socket the kernel pairs it
+   * with (from `ss`; none where iproute2 is missing). Snapshots get the same
+   * links from what the manifest kept at checkpoint time.
    */
   peer?: { vpid: number; fd: number };
   /** TCP sockets: this end's address, e.g. `127.0.0.1:5000` or `[::1]:5000`. */

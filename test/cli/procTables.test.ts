@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pluginFields } from '../../adapter/engine/coordinator';
-import { inetAddress, linkPeers, parseNetTcp } from '../../adapter/engine/procTables';
+import { inetAddress, linkPeers, parseNetTcp, parseSsUnix } from '../../adapter/engine/procTables';
 import type { FdRow, ProcessRow } from '../../adapter/engine/tables';
 
 function proc(vpid: number, fds: FdRow[]): ProcessRow {
@@ -44,6 +44,26 @@ describe('live tables from /proc text', () => {
     assert.deepEqual(procs[2].fds[1].peer, { vpid: 4, fd: 7 });
     assert.deepEqual(procs[3].fds[0].peer, { vpid: 3, fd: 5 });
     assert.equal(procs[2].fds[2].peer, undefined, 'a listening socket has no peer');
+  });
+
+  test('Unix socket pairs from ss; peers by the paired inode', () => {
+    const peers = parseSsUnix(
+      [
+        'u_str ESTAB 0      0                                   * 707490 * 707491',
+        'u_str ESTAB 0      0      /tmp/dir with space/engine.sock 709005 * 708764  users:(("node",pid=9660,fd=22))',
+        'u_str LISTEN 0     511    /run/x.sock 1200 * 0',
+      ].join('\n'),
+    );
+    assert.deepEqual([...peers], [[707490, 707491], [709005, 708764]]);
+    const procs = [
+      proc(1, [{ fd: 3, kind: 'socket', path: 'socket:[707490]', flags: 2 }]),
+      proc(2, [{ fd: 4, kind: 'socket', path: 'socket:[707491]', flags: 2 }]),
+    ];
+    linkPeers(procs, new Map([[707490, 707491], [707491, 707490]]));
+    assert.deepEqual(procs[0].fds[0].peer, { vpid: 2, fd: 4 });
+    assert.deepEqual(procs[1].fds[0].peer, { vpid: 1, fd: 3 });
+    linkPeers(procs);
+    assert.equal(procs[0].fds[0].peer, undefined, 'without the pairs, no Unix peers');
   });
 
   test('plugin fields are what the engine\'s own status answer does not have', () => {

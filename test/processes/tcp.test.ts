@@ -49,6 +49,37 @@ waitpid $pid, 0;
 print "server done $total, client status $?\n";
 `;
 
+/** A parent and its child over a Unix socketpair: numbered questions, answers folded into a checksum. */
+const SOCKETPAIR_PL = String.raw`
+use strict; use warnings; use Socket; use IO::Handle;
+$| = 1;
+my $n = 40000;
+socketpair(my $p, my $c, AF_UNIX, SOCK_STREAM, PF_UNSPEC) or die "socketpair: $!";
+$p->autoflush(1); $c->autoflush(1);
+my $pid = fork // die "fork: $!";
+if ($pid == 0) {
+  close $p;
+  while (my $q = <$c>) { chomp $q; print $c $q * $q % 65521, "
+" }
+  exit 0;
+}
+close $c;
+my $sum = 0;
+for my $i (1 .. $n) {
+  print $p "$i
+";
+  my $a = <$p>;
+  defined $a or die "child closed at $i";
+  $sum = ($sum * 33 + $a) % 1000000007;
+  print "asked $i $sum
+" if $i % 4000 == 0;
+}
+close $p;
+waitpid $pid, 0;
+print "done $sum, child status $?
+";
+`;
+
 describe('a client and a server over loopback TCP', { skip: skipUnlessBuilt }, () => {
   let script: string;
   let reference: string;
@@ -104,5 +135,42 @@ describe('a client and a server over loopback TCP', { skip: skipUnlessBuilt }, (
     const again = await finish(restart(dir, saved.id!), dir);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(first.stdout + again.stdout, reference);
+  });
+});
+
+describe('a parent and child over a Unix socketpair', { skip: skipUnlessBuilt }, () => {
+  test('peers in the live and the snapshot tables; --kill mid-conversation, restart to the same end', async () => {
+    const script = path.join(ws.root, 'socketpair.pl');
+    fs.writeFileSync(script, SOCKETPAIR_PL);
+    const plain = await runPlain(['perl', script]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /\ndone \d+, child status 0\n$/);
+
+    const dir = ws.dir('socketpair');
+    const run = launch(dir, ['perl', script]);
+    await run.waitForStdout(/^asked 4000 /m);
+    const status = await runCkpt(['status', '--dir', dir, '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const live = JSON.parse(status.stdout) as ResourceTables;
+    const [parent, child] = [...live.processes].sort((a, b) => a.vpid - b.vpid);
+    const ps = parent.fds.find((f) => f.kind === 'socket')!;
+    const cs = child.fds.find((f) => f.kind === 'socket')!;
+    assert.ok(ps && cs, 'each holds one end');
+    assert.deepEqual(ps.peer, { vpid: child.vpid, fd: cs.fd });
+    assert.deepEqual(cs.peer, { vpid: parent.vpid, fd: ps.fd });
+
+    const saved = await checkpoint(dir, '--kill');
+    assert.equal(saved.code, 0, saved.stderr);
+    const first = await finish(run, dir);
+    assert.equal(first.code, 0, first.stderr);
+    assert.doesNotMatch(first.stdout, /done/);
+    const inspect = await runCkpt(['inspect', '--dir', dir, saved.id!, '--json']);
+    const snap = JSON.parse(inspect.stdout) as ResourceTables;
+    const sockets = (t: ResourceTables) => t.processes.map((p) => p.fds.filter((f) => f.kind === 'socket').map((f) => [f.fd, f.path, f.peer]));
+    assert.deepEqual(sockets(snap), sockets(live));
+
+    const again = await finish(restart(dir, saved.id!), dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(first.stdout + again.stdout, plain.stdout);
   });
 });
