@@ -15,7 +15,7 @@ import { ExitStatus, exitStatus } from './exitStatus';
 import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
-import { linkPeers, readArgv, readFds, readSession, readState, readUnixPeers, socketEndpoints } from './procTables';
+import { lazyInetSockets, lazyUnixPeers, linkPeers, readArgv, readFds, readSession, readState, readUnixPeers, socketEndpoints } from './procTables';
 import { hideEngineFd } from './engineFds';
 import { pipeSkipLists } from './pipeReaders';
 import { reserveSnapshotId } from './snapshotIds';
@@ -279,14 +279,15 @@ export class Coordinator extends EventEmitter {
       let procs: ManifestProcess[];
       if (conns.length === 1) {
         // Read before the order: with --kill the process is gone after it.
-        const sockets = socketEndpoints(conns[0].hello!.pid, readUnixPeers());
+        const sockets = socketEndpoints(conns[0].hello!.pid, lazyUnixPeers());
         procs = [withSockets(await this.checkpointAlone(conns[0], partialDir, options), sockets)];
       } else {
         const sync = await this.checkpointTogether(conns, partialDir, options);
         waiting = sync.waiting;
         // Everyone is still stopped: the endpoints are those of the saved state.
-        const unixPeers = readUnixPeers();
-        procs = sync.procs.map((p) => withSockets(p, socketEndpoints(p.pid, unixPeers)));
+        const unixPeers = lazyUnixPeers();
+        const inet = lazyInetSockets(sync.procs[0].pid);
+        procs = sync.procs.map((p) => withSockets(p, socketEndpoints(p.pid, unixPeers, inet)));
       }
       const manifest: Manifest = {
         format: MANIFEST_FORMAT,
@@ -397,6 +398,8 @@ export class Coordinator extends EventEmitter {
   async status(): Promise<ResourceTables> {
     const conns = this.live();
     if (conns.length === 0) throw this.nothingToOrder();
+    // One TCP table for all (a computation shares its network namespace).
+    const inet = lazyInetSockets(conns[0].hello!.pid);
     const processes: ProcessRow[] = await Promise.all(
       conns.map(async (c) => {
         const hello = c.hello!;
@@ -411,7 +414,7 @@ export class Coordinator extends EventEmitter {
           ...readSession(hello.pid),
           argv: readArgv(hello.pid),
           threads,
-          fds: hideEngineFd(readFds(hello.pid)),
+          fds: hideEngineFd(readFds(hello.pid, undefined, inet)),
         };
         const plugins = pluginFields(reply);
         if (plugins) row.plugins = plugins;

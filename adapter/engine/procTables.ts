@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { ENGINE_FD_MIN } from './engineFds';
 import type { FdKind, FdRow, ProcessRow } from './tables';
 
 /**
@@ -113,11 +114,21 @@ export function readInetSockets(pid: number): Map<string, InetSocket> {
   return map;
 }
 
+/** `readInetSockets(pid)` run at most once, when first needed. */
+export function lazyInetSockets(pid: number): () => Map<string, InetSocket> {
+  let map: Map<string, InetSocket> | undefined;
+  return () => (map ??= readInetSockets(pid));
+}
+
 /**
  * The open fds of a process. `hide` names fds that belong to the engine itself
  * (its connection to the coordinator), which the program never opened.
  */
-export function readFds(pid: number, hide: (fd: number, target: string) => boolean = () => false): FdRow[] {
+export function readFds(
+  pid: number,
+  hide: (fd: number, target: string) => boolean = () => false,
+  inetSockets: () => Map<string, InetSocket> = lazyInetSockets(pid),
+): FdRow[] {
   let names: string[];
   try {
     names = fs.readdirSync(`/proc/${pid}/fd`);
@@ -125,7 +136,6 @@ export function readFds(pid: number, hide: (fd: number, target: string) => boole
     return [];
   }
   const rows: FdRow[] = [];
-  let inet: Map<string, InetSocket> | undefined;
   for (const name of names) {
     const fd = Number(name);
     if (!Number.isInteger(fd)) continue;
@@ -148,8 +158,7 @@ export function readFds(pid: number, hide: (fd: number, target: string) => boole
     if (info.pos !== undefined && st && (st.isFile() || st.isBlockDevice() || st.isDirectory())) row.offset = info.pos;
     const sock = /^socket:\[(\d+)\]$/.exec(target);
     if (sock) {
-      inet ??= readInetSockets(pid);
-      const tcp = inet.get(sock[1]);
+      const tcp = inetSockets().get(sock[1]);
       if (tcp) {
         row.local = tcp.local;
         if (!tcp.listening) row.remote = tcp.remote;
@@ -200,16 +209,29 @@ function socketInode(path: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-/** The sockets of a process as a manifest keeps them. */
-export function socketEndpoints(pid: number, unixPeers: UnixPeers): SavedSocket[] {
+/**
+ * The sockets of a process as a manifest keeps them. This runs while the
+ * program waits, stopped: `inetSockets` (the TCP table, which processes of one
+ * network namespace can share) is read only if the process has a socket, and
+ * `unixPeers` (which runs `ss`) only if one of them is not TCP.
+ */
+export function socketEndpoints(pid: number, unixPeers: () => UnixPeers, inetSockets?: () => Map<string, InetSocket>): SavedSocket[] {
   const out: SavedSocket[] = [];
-  for (const f of readFds(pid)) {
+  // The engine's own sockets (from fd 1000 up) are left out before anything is looked up for them.
+  const engineSocket = (fd: number, target: string) => fd >= ENGINE_FD_MIN && target.startsWith('socket:');
+  for (const f of readFds(pid, engineSocket, inetSockets)) {
     const inode = socketInode(f.path);
     if (inode === undefined) continue;
     if (f.local !== undefined) out.push({ fd: f.fd, path: f.path, local: f.local, ...(f.remote !== undefined ? { remote: f.remote } : {}) });
-    else if (unixPeers.has(inode)) out.push({ fd: f.fd, path: f.path, peerInode: unixPeers.get(inode) });
+    else if (unixPeers().has(inode)) out.push({ fd: f.fd, path: f.path, peerInode: unixPeers().get(inode) });
   }
   return out;
+}
+
+/** `readUnixPeers` run at most once, when first needed. */
+export function lazyUnixPeers(): () => UnixPeers {
+  let peers: UnixPeers | undefined;
+  return () => (peers ??= readUnixPeers());
 }
 
 /** Puts saved TCP endpoints back on a snapshot's fd rows (same fd, same socket); adds saved Unix pairs to `unixPeers`. */
