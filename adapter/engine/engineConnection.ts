@@ -12,6 +12,8 @@ export interface EngineHello {
   restored: boolean;
   /** Microseconds from the restorer's start to the program running again. */
   restoreUs?: number;
+  /** A restored process's thread table (virtual ↔ kernel TIDs) when it said hello. */
+  threads?: { vtid: number; tid: number }[];
 }
 
 export interface OrderOptions {
@@ -79,6 +81,11 @@ export class EngineConnection extends EventEmitter {
         restored: msg.restored === true,
       };
       if (isInt(msg.restoreUs)) this.hello.restoreUs = msg.restoreUs;
+      if (Array.isArray(msg.threads)) {
+        this.hello.threads = (msg.threads as { vtid?: unknown; tid?: unknown }[])
+          .filter((t) => isInt(t.vtid) && isInt(t.tid))
+          .map((t) => ({ vtid: t.vtid as number, tid: t.tid as number }));
+      }
       this.emit('hello', this.hello);
       return;
     }

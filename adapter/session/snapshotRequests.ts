@@ -206,20 +206,19 @@ export class SnapshotRequests implements CustomRequestHandler {
     if (!this.session.isStopped) return this.computation.status();
     // gdb holds every thread: the engine's handler cannot run to answer, so the
     // tables come from /proc. A process that was never restored has virtual ids
-    // equal to the kernel's, which is what the engine would report.
-    const restored = hellos.find((h) => h.restored);
-    if (restored) {
-      throw new CkptError(`process ${restored.vpid} was restored and its virtual thread ids are only known to the engine: continue the program to read its live tables`);
-    }
-    const processes: ProcessRow[] = hellos.map((h) => ({
-      vpid: h.vpid,
-      pid: h.pid,
-      vppid: h.vppid,
-      ...readSession(h.pid),
-      argv: readArgv(h.pid),
-      threads: readTids(h.pid).map((tid) => ({ vtid: tid, tid })),
-      fds: hideEngineFd(readFds(h.pid)),
-    }));
+    // equal to the kernel's; a restored one told its thread table in its hello.
+    const processes: ProcessRow[] = hellos.map((h) => {
+      const virtualOf = new Map((h.threads ?? []).map((t) => [t.tid, t.vtid]));
+      return {
+        vpid: h.vpid,
+        pid: h.pid,
+        vppid: h.vppid,
+        ...readSession(h.pid),
+        argv: readArgv(h.pid),
+        threads: readTids(h.pid).map((tid) => ({ vtid: virtualOf.get(tid) ?? tid, tid })),
+        fds: hideEngineFd(readFds(h.pid)),
+      };
+    });
     processes.sort((x, y) => x.vpid - y.vpid);
     linkPeers(processes);
     return { version: TABLES_VERSION, source: 'live', processes };
