@@ -16,7 +16,7 @@ after(() => ws.cleanup());
 const TCP_PL = String.raw`
 use strict; use warnings; use IO::Socket::INET;
 $| = 1;
-my $n = 40000;
+my ($n, $gate) = (40000, $ARGV[0]);
 my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 1, ReuseAddr => 1) or die "listen: $!";
 my $pid = fork // die "fork: $!";
 if ($pid == 0) {
@@ -32,6 +32,7 @@ if ($pid == 0) {
     my ($v) = $r =~ /^pong (\d+)$/ or die "bad answer '$r'";
     $sum = ($sum * 131 + $v) % 1000000007;
     print "client $i $sum\n" if $i % 4000 == 0;
+    select(undef, undef, undef, 0.02) until $i != $n - 1000 || -e $gate;
   }
   close $c;
   print "client done $sum\n";
@@ -53,31 +54,28 @@ print "server done $total, client status $?\n";
 const SOCKETPAIR_PL = String.raw`
 use strict; use warnings; use Socket; use IO::Handle;
 $| = 1;
-my $n = 40000;
+my ($n, $gate) = (40000, $ARGV[0]);
 socketpair(my $p, my $c, AF_UNIX, SOCK_STREAM, PF_UNSPEC) or die "socketpair: $!";
 $p->autoflush(1); $c->autoflush(1);
 my $pid = fork // die "fork: $!";
 if ($pid == 0) {
   close $p;
-  while (my $q = <$c>) { chomp $q; print $c $q * $q % 65521, "
-" }
+  while (my $q = <$c>) { chomp $q; print $c $q * $q % 65521, "\n" }
   exit 0;
 }
 close $c;
 my $sum = 0;
 for my $i (1 .. $n) {
-  print $p "$i
-";
+  print $p "$i\n";
   my $a = <$p>;
   defined $a or die "child closed at $i";
   $sum = ($sum * 33 + $a) % 1000000007;
-  print "asked $i $sum
-" if $i % 4000 == 0;
+  print "asked $i $sum\n" if $i % 4000 == 0;
+  select(undef, undef, undef, 0.02) until $i != $n - 1000 || -e $gate;
 }
 close $p;
 waitpid $pid, 0;
-print "done $sum, child status $?
-";
+print "done $sum, child status $?\n";
 `;
 
 describe('a client and a server over loopback TCP', { skip: skipUnlessBuilt }, () => {
@@ -87,7 +85,7 @@ describe('a client and a server over loopback TCP', { skip: skipUnlessBuilt }, (
   before(async () => {
     script = path.join(ws.root, 'tcp.pl');
     fs.writeFileSync(script, TCP_PL);
-    const plain = await runPlain(['perl', script]);
+    const plain = await runPlain(['perl', script, ws.openGate('tcp-plain')]);
     assert.equal(plain.code, 0, plain.stderr);
     reference = plain.stdout;
     assert.match(reference, /\nclient done \d+\nserver done 800020000, client status 0\n$/);
@@ -95,7 +93,8 @@ describe('a client and a server over loopback TCP', { skip: skipUnlessBuilt }, (
 
   test('saved mid-conversation with --kill, restarted: the same exchange to the end', async () => {
     const dir = ws.dir('tcp');
-    const run = launch(dir, ['perl', script]);
+    const gate = ws.gate('tcp');
+    const run = launch(dir, ['perl', script, gate]);
     await run.waitForStdout(/^client 4000 /m);
 
     // The live tables know both ends of the connection and the listening socket.
@@ -124,6 +123,7 @@ describe('a client and a server over loopback TCP', { skip: skipUnlessBuilt }, (
     assert.equal(first.code, 0, first.stderr);
     assert.doesNotMatch(first.stdout, /done/, 'saved mid-conversation');
     assert.ok(reference.startsWith(first.stdout));
+    fs.writeFileSync(gate, '');
 
     // The snapshot's tables link the same ends (the endpoints were kept in the manifest).
     const inspect = await runCkpt(['inspect', '--dir', dir, saved.id!, '--json']);
@@ -142,12 +142,13 @@ describe('a parent and child over a Unix socketpair', { skip: skipUnlessBuilt },
   test('peers in the live and the snapshot tables; --kill mid-conversation, restart to the same end', async () => {
     const script = path.join(ws.root, 'socketpair.pl');
     fs.writeFileSync(script, SOCKETPAIR_PL);
-    const plain = await runPlain(['perl', script]);
+    const plain = await runPlain(['perl', script, ws.openGate('socketpair-plain')]);
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stdout, /\ndone \d+, child status 0\n$/);
 
     const dir = ws.dir('socketpair');
-    const run = launch(dir, ['perl', script]);
+    const gate = ws.gate('socketpair');
+    const run = launch(dir, ['perl', script, gate]);
     await run.waitForStdout(/^asked 4000 /m);
     const status = await runCkpt(['status', '--dir', dir, '--json']);
     assert.equal(status.code, 0, status.stderr);
@@ -164,6 +165,7 @@ describe('a parent and child over a Unix socketpair', { skip: skipUnlessBuilt },
     const first = await finish(run, dir);
     assert.equal(first.code, 0, first.stderr);
     assert.doesNotMatch(first.stdout, /done/);
+    fs.writeFileSync(gate, '');
     const inspect = await runCkpt(['inspect', '--dir', dir, saved.id!, '--json']);
     const snap = JSON.parse(inspect.stdout) as ResourceTables;
     const sockets = (t: ResourceTables) => t.processes.map((p) => p.fds.filter((f) => f.kind === 'socket').map((f) => [f.fd, f.path, f.peer]));

@@ -16,7 +16,7 @@ after(() => ws.cleanup());
 const WORKERS_PL = String.raw`
 use strict; use warnings;
 $| = 1;
-my ($jobs, $nworkers) = (60000, 3);
+my ($jobs, $nworkers, $gate) = (60000, 3, $ARGV[0]);
 my (@to, @from);
 for my $w (0 .. $nworkers - 1) {
   pipe(my $job_r, my $job_w) or die "pipe: $!";
@@ -48,6 +48,7 @@ for my $n (1 .. $jobs) {
   $m == $n or die "worker $w answered job $m for job $n";
   $sum = ($sum * 31 + $h) % 1000000007;
   print "job $n sum $sum\n" if $n % 5000 == 0;
+  select(undef, undef, undef, 0.02) until $n != $jobs - 5000 || -e $gate;
 }
 close $_ for @to;
 my $ended = 0;
@@ -65,7 +66,7 @@ describe('perl with worker processes over pipes', { skip: skipUnlessBuilt }, () 
   before(async () => {
     script = path.join(ws.root, 'workers.pl');
     fs.writeFileSync(script, WORKERS_PL);
-    const plain = await runPlain(['perl', script]);
+    const plain = await runPlain(['perl', script, ws.openGate('workers-plain')]);
     assert.equal(plain.code, 0, plain.stderr);
     reference = plain.stdout;
     assert.match(reference, /\ndone 60000 jobs, 3 workers ended, sum \d+\n$/);
@@ -73,7 +74,8 @@ describe('perl with worker processes over pipes', { skip: skipUnlessBuilt }, () 
 
   test('saved mid-run with --kill: four processes, each worker joined to the parent by two pipes', async () => {
     dir = ws.dir('workers');
-    const run = launch(dir, ['perl', script]);
+    const gate = ws.gate('workers');
+    const run = launch(dir, ['perl', script, gate]);
     await run.waitForStdout(/^job 5000 /m);
     const status = await runCkpt(['status', '--dir', dir, '--json']);
     assert.equal(status.code, 0, status.stderr);
@@ -92,6 +94,7 @@ describe('perl with worker processes over pipes', { skip: skipUnlessBuilt }, () 
     assert.equal(first.code, 0, first.stderr);
     assert.doesNotMatch(first.stdout, /^done/m, 'saved before the end');
     assert.ok(reference.startsWith(first.stdout));
+    fs.writeFileSync(gate, '');
     snapshot = saved.id!;
     before_ = first.stdout;
   });
