@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { ResourceTables } from '../../adapter/engine/tables';
 import { checkpoint, finish, launch, restart, runCkpt, runPlain, skipUnlessBuilt, Workspace } from './fixtures/computation';
@@ -9,25 +10,31 @@ import { waitForProcesses } from './fixtures/waiting';
  * A shell pipeline of five programs streaming ~300 MB between them (about two
  * seconds of work here), saved while the data flows and restarted.
  */
-const PIPELINE = "seq 1 12000000 | awk '{ print $1 * 3 }' | gzip -1 | gzip -d | sha256sum";
+function pipeline(gate: string): string {
+  // awk holds the gate (see Workspace.gate) near the end of the stream.
+  const wait = `NR == 11000000 { while (system("[ -e ${gate} ]")) system("sleep 0.05") }`;
+  return `seq 1 12000000 | awk '${wait} { print $1 * 3 }' | gzip -1 | gzip -d | sha256sum`;
+}
 const ws = new Workspace();
 after(() => ws.cleanup());
 
 describe('a shell pipeline', { skip: skipUnlessBuilt }, () => {
   let reference: string;
   before(async () => {
-    const plain = await runPlain(['sh', '-c', PIPELINE]);
+    const plain = await runPlain(['sh', '-c', pipeline(ws.openGate('pipeline-plain'))]);
     assert.equal(plain.code, 0, plain.stderr);
     reference = plain.stdout;
     assert.match(reference, /^[0-9a-f]{64} {2}-\n$/);
   });
 
   let dir: string;
+  let gate: string;
   let snapshot: string;
 
   test('saved mid-stream with --kill: live and snapshot tables show the same tree and pipes', async () => {
     dir = ws.dir('pipeline');
-    const run = launch(dir, ['sh', '-c', PIPELINE]);
+    gate = ws.gate('pipeline');
+    const run = launch(dir, ['sh', '-c', pipeline(gate)]);
     const live = await waitForProcesses(dir, 6, run);
 
     // The live tables: every pipe links one program's stdout to the next one's stdin.
@@ -48,6 +55,7 @@ describe('a shell pipeline', { skip: skipUnlessBuilt }, () => {
     const first = await finish(run, dir);
     assert.equal(first.code, 0, first.stderr);
     assert.equal(first.stdout, '', 'the checkpoint came before the digest: the pipeline was mid-run');
+    fs.writeFileSync(gate, '');
 
     // The snapshot's tables have the live tables' shape and the same links.
     const inspect = await runCkpt(['inspect', '--dir', dir, saved.id!, '--json']);
