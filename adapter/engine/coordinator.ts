@@ -15,7 +15,7 @@ import { ExitStatus, exitStatus } from './exitStatus';
 import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
-import { lazyInetSockets, lazyUnixPeers, linkPeers, readArgv, readFds, readSession, readState, readUnixPeers, socketEndpoints } from './procTables';
+import { lazyInetSockets, lazyUnixPeers, linkPeers, readArgv, readFds, readSession, readState, readUnixPeers, socketEndpoints, virtualizeSessions } from './procTables';
 import { hideEngineFd } from './engineFds';
 import { pipeSkipLists } from './pipeReaders';
 import { reserveSnapshotId } from './snapshotIds';
@@ -422,6 +422,7 @@ export class Coordinator extends EventEmitter {
       }),
     );
     processes.sort((a, b) => a.vpid - b.vpid);
+    virtualizeSessions(processes);
     linkPeers(processes, readUnixPeers());
     return { version: TABLES_VERSION, source: 'live', processes };
   }

@@ -42,6 +42,20 @@ export function readSession(pid: number): { pgid?: number; sid?: number } {
   return { pgid: Number.isInteger(pgid) ? pgid : undefined, sid: Number.isInteger(sid) ? sid : undefined };
 }
 
+/**
+ * Process groups and sessions as the program sees them: /proc gives the
+ * kernel's ids, which after a restart are the new real PIDs of the leaders.
+ * A leader inside the computation is named by its virtual PID, like every
+ * process in the tables; one outside it keeps the kernel's id.
+ */
+export function virtualizeSessions(processes: ProcessRow[]): void {
+  const vpidOf = new Map(processes.map((p) => [p.pid, p.vpid]));
+  for (const p of processes) {
+    if (p.pgid !== undefined) p.pgid = vpidOf.get(p.pgid) ?? p.pgid;
+    if (p.sid !== undefined) p.sid = vpidOf.get(p.sid) ?? p.sid;
+  }
+}
+
 /** Classifies an fd by its link target and the type of what it points to. */
 export function fdKind(fd: number, target: string, st: fs.Stats | undefined): FdKind {
   if (fd <= 2) return 'stdio';

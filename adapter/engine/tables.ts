@@ -45,6 +45,7 @@ export interface ProcessRow {
   vpid: number;
   pid: number;
   vppid: number;
+  /** Process group and session, by the leader's virtual PID when the leader is in the computation. */
   pgid?: number;
   sid?: number;
   argv: string[];

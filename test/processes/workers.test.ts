@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ResourceTables } from '../../adapter/engine/tables';
 import { checkpoint, finish, launch, restart, runCkpt, runPlain, skipUnlessBuilt, Workspace } from './fixtures/computation';
+import { waitForProcesses } from './fixtures/waiting';
 
 const ws = new Workspace();
 after(() => ws.cleanup());
@@ -62,6 +63,9 @@ describe('perl with worker processes over pipes', { skip: skipUnlessBuilt }, () 
   let dir: string;
   let snapshot: string;
   let before_: string;
+  let gate: string;
+  let tree: unknown[];
+  let pids: number[];
 
   before(async () => {
     script = path.join(ws.root, 'workers.pl');
@@ -74,7 +78,7 @@ describe('perl with worker processes over pipes', { skip: skipUnlessBuilt }, () 
 
   test('saved mid-run with --kill: four processes, each worker joined to the parent by two pipes', async () => {
     dir = ws.dir('workers');
-    const gate = ws.gate('workers');
+    gate = ws.gate('workers');
     const run = launch(dir, ['perl', script, gate]);
     await run.waitForStdout(/^job 5000 /m);
     const status = await runCkpt(['status', '--dir', dir, '--json']);
@@ -94,15 +98,24 @@ describe('perl with worker processes over pipes', { skip: skipUnlessBuilt }, () 
     assert.equal(first.code, 0, first.stderr);
     assert.doesNotMatch(first.stdout, /^done/m, 'saved before the end');
     assert.ok(reference.startsWith(first.stdout));
-    fs.writeFileSync(gate, '');
     snapshot = saved.id!;
     before_ = first.stdout;
+    tree = live.processes.map((p) => [p.vpid, p.vppid, p.pgid, p.sid, p.argv]);
+    pids = live.processes.map((p) => p.pid);
   });
 
-  test('the same snapshot restarted twice in a row: each run ends as the uninterrupted one', async () => {
+  test('the same snapshot restarted twice in a row: the same tree, and each run ends as the uninterrupted one', async () => {
     assert.ok(snapshot, 'the first test saved a snapshot');
     for (const round of [1, 2]) {
-      const again = await finish(restart(dir, snapshot), dir);
+      const running = restart(dir, snapshot);
+      if (round === 1) {
+        // Held at the gate: the restored tree as the tables show it.
+        const t = await waitForProcesses(dir, 4, running);
+        assert.deepEqual(t.processes.map((p) => [p.vpid, p.vppid, p.pgid, p.sid, p.argv]), tree, 'same ids, parents, groups, sessions');
+        assert.ok(t.processes.every((p) => !pids.includes(p.pid)), 'new kernel pids');
+        fs.writeFileSync(gate, '');
+      }
+      const again = await finish(running, dir);
       assert.equal(again.code, 0, `round ${round}: ${again.stderr}`);
       assert.equal(before_ + again.stdout, reference, `round ${round}`);
     }
