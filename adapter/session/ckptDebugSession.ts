@@ -836,6 +836,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       const { threads } = await mi.threadInfo(gdb);
       return await snapshotHeld({
         gdb,
+        pids: this.inferiors.livePids(),
         signal: this.engineSignal,
         threads: threads.map((t) => t.id),
         nextStop: (timeoutMs) => held.next(timeoutMs),
@@ -907,7 +908,7 @@ export class CkptDebugSession extends LoggingDebugSession {
         await stopped;
       }
       const { threads } = await mi.threadInfo(gdb);
-      await releaseRestored({ gdb, signal: this.engineSignal, threads: threads.map((t) => t.id), nextStop });
+      await releaseRestored({ gdb, pids, signal: this.engineSignal, threads: threads.map((t) => t.id), nextStop });
       this.lastStoppedThread = threads.find((t) => this.inferiors.inferiorOfThread(t.id)?.pid === pids[0])?.id ?? threads[0]?.id;
     } finally {
       this.heldStops = undefined;

@@ -6,9 +6,13 @@
  * the engine's hold trap, where one `stepi` over rt_sigreturn puts it back at
  * its own instruction with its registers as they were.
  *
- * User breakpoints are disabled meanwhile, so that no int3 of theirs is in the
- * program's text while the engine saves it.
+ * No int3 byte of gdb's may be in the program's code while the engine saves
+ * it: user breakpoints are disabled meanwhile, and gdb's own (the shared
+ * library event breakpoint in ld.so, always inserted while the program runs)
+ * become hardware breakpoints, because the code is declared read-only memory
+ * for the time (`mem ... ro`; gdb's `breakpoint auto-hw`).
  */
+import * as fs from 'fs';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { MiAsyncRecord } from '../gdb/miParser';
@@ -18,6 +22,8 @@ export const HOLD_TRAP_SYMBOL = 'ckpt_hold_sigreturn';
 
 export interface HeldSnapshotContext {
   gdb: MiConnection;
+  /** The program's processes (their code is kept free of gdb's int3 bytes meanwhile). */
+  pids: number[];
   /** The engine's signal number (62 unless CKPT_SIGNAL says otherwise). */
   signal: number;
   /** Every thread gdb holds, of every process of the program. */
@@ -47,6 +53,7 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: () =
   const lockingBefore = await showSetting(gdb, 'scheduler-locking');
 
   await gdb.send('-break-disable');
+  const codeRegions = await protectCode(gdb, ctx.pids);
   let result: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
   try {
     const done = checkpoint().then(
@@ -78,6 +85,7 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: () =
     await done;
   } finally {
     await mi.gdbSet(gdb, `scheduler-locking ${lockingBefore}`).catch(() => undefined);
+    await codeRegions.release().catch(() => undefined);
     await gdb.send('-break-enable').catch(() => undefined);
   }
   if (!result) throw new HeldSnapshotError('the checkpoint did not finish');
@@ -134,6 +142,45 @@ async function returnThread(ctx: HeldSnapshotContext, thread: number, trap: stri
     await stop;
   }
   throw new HeldSnapshotError(`thread ${thread} did not come back through the engine's hold trap`);
+}
+
+/**
+ * Declares every executable mapping of the program read-only to gdb, so that
+ * it inserts breakpoints there as hardware breakpoints. Only when no memory
+ * region of the user's exists (gdb's regions are one list; ours are removed
+ * as a whole afterwards).
+ */
+async function protectCode(gdb: MiConnection, pids: number[]): Promise<{ release(): Promise<void> }> {
+  const none = { release: async () => undefined };
+  const existing = await mi.consoleCommand(gdb, 'info mem');
+  if (!/no memory regions defined/i.test(existing)) return none;
+  const ranges = new Set<string>();
+  for (const pid of pids) {
+    let maps: string;
+    try {
+      maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of maps.split('\n')) {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) r-xp/.exec(line);
+      if (m) ranges.add(`0x${m[1]} 0x${m[2]}`);
+    }
+  }
+  if (ranges.size === 0) return none;
+  const before = await mi.consoleCommand(gdb, 'show mem inaccessible-by-default');
+  await mi.consoleCommand(gdb, 'set mem inaccessible-by-default off');
+  const release = async (): Promise<void> => {
+    await mi.consoleCommand(gdb, 'delete mem');
+    if (/treated as inaccessible/.test(before)) await mi.consoleCommand(gdb, 'set mem inaccessible-by-default on');
+  };
+  try {
+    for (const range of ranges) await mi.consoleCommand(gdb, `mem ${range} ro`);
+  } catch (err) {
+    await release().catch(() => undefined);
+    throw err;
+  }
+  return { release };
 }
 
 async function showSetting(gdb: MiConnection, name: string): Promise<string> {

@@ -354,3 +354,24 @@ test('"autoSnapshot": { "everySeconds": N } saves snapshots while the program ru
   await dc.pauseRequest({ threadId: (await dc.threadsRequest()).body.threads[0].id });
   assert.equal((await paused).body.reason, 'pause', 'still running until paused');
 });
+
+test('no int3 of gdb in a snapshot: a restored program that loads a library later runs on', async (t) => {
+  // gdb keeps a breakpoint of its own in ld.so (to see libraries load) inserted
+  // while the program runs, as during a held snapshot: it must not be saved.
+  const host = programs.build('plugin_host');
+  programs.buildLibrary('plugin');
+  const dc = await startClient(t);
+  const dir = snapshotDir('no-int3');
+  const stop = await dc.launchAndStop({ program: host, snapshotDir: dir }, [], ['main']);
+  const saved = (await dc.customRequest(Requests.saveSnapshot, {})).body as SaveSnapshotResult;
+  const info = await dc.evaluateRequest({ expression: '-exec info mem', context: 'repl' });
+  assert.match(info.body.result, /no memory regions defined/i, 'the read-only regions are gone again');
+  const exited = dc.eventSeen('exited');
+  await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  assert.equal((await exited).body.exitCode, 0);
+  await dc.stop();
+  const restored = await restartOutside(dir, saved.snapshot.id);
+  assert.equal(restored.stdout, 'plugin_host: 40\n');
+  assert.equal(restored.code, 0);
+});
