@@ -64,6 +64,17 @@ class Deferred<T = void> {
   readonly promise = new Promise<T>((r) => { this.resolve = r; });
 }
 
+/** The engine's signal as the running program was told it (CKPT_SIGNAL in its environment). */
+function engineSignalOf(pid: number): number | undefined {
+  try {
+    const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    const n = Number(env.find((e) => e.startsWith('CKPT_SIGNAL='))?.slice('CKPT_SIGNAL='.length));
+    return Number.isInteger(n) && n > 0 && n < 65 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function signalNumber(name: string | undefined): number {
   const n = name ? os.constants.signals[name as NodeJS.Signals] : undefined;
   return typeof n === 'number' ? n : 0;
@@ -328,6 +339,8 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
     this.programStarted = true;
     this.programRunning = false;
+    this.engineSignal = engineSignalOf(ordered[0].pid) ?? CKPT_SIGNAL;
+    if (this.engineSignal !== CKPT_SIGNAL) await mi.consoleCommand(gdb, `handle SIG${this.engineSignal} nostop noprint pass`);
     this.customHandler = this.options.attachRequests?.({ dir, session: this });
     this.sendEvent(new OutputEvent(`Attached to ${ordered.length === 1 ? 'process' : 'processes'} ${ordered.map((h) => h.pid).join(', ')} of the computation in ${dir}.\n`, 'console'));
 
@@ -820,7 +833,7 @@ export class CkptDebugSession extends LoggingDebugSession {
    * passes through the engine and comes back exactly where it was. A running
    * program is paused for it and then resumed; a stopped one stays stopped.
    */
-  async whileHeld<T>(checkpoint: () => Promise<T>): Promise<T> {
+  async whileHeld<T>(checkpoint: (ordersSent: () => void) => Promise<T>): Promise<T> {
     const gdb = this.gdb;
     if (!gdb?.running || !this.programStarted) throw new Error('No program is running.');
     if (this.heldStops) throw new Error('A snapshot is being taken already.');

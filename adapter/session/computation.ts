@@ -8,7 +8,7 @@ import type { StdioOptions } from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import type { Coordinator, EngineHello, ResourceTables, SnapshotInfo } from '../engine';
-import { CkptError, SnapshotStore, ctlInfo, ctlStatus } from '../engine';
+import { CkptError, SnapshotStore, ctlCheckpoint, ctlInfo, ctlStatus } from '../engine';
 
 export interface Computation {
   readonly store: SnapshotStore;
@@ -21,7 +21,7 @@ export interface Computation {
    * without a signal (the debugger queues it on every thread) and every thread
    * returns through the hold trap.
    */
-  checkpointHeld(label?: string): Promise<SnapshotInfo>;
+  checkpointHeld(label: string | undefined, onOrdersSent: () => void): Promise<SnapshotInfo>;
   /**
    * Restarts snapshot `id` held for a debugger (`ckpt-restore --hold`) with the
    * given stdio; resolves with the pids of its processes, the root first, once
@@ -39,8 +39,8 @@ export class OwnCoordinator implements Computation {
   async restoredFrom(): Promise<string | undefined> { return this.coordinator.restoredFrom; }
   async processes(): Promise<EngineHello[]> { return this.coordinator.processes(); }
   status(): Promise<ResourceTables> { return this.coordinator.status(); }
-  checkpointHeld(label?: string): Promise<SnapshotInfo> {
-    return this.coordinator.checkpoint({ label, hold: true });
+  checkpointHeld(label: string | undefined, onOrdersSent: () => void): Promise<SnapshotInfo> {
+    return this.coordinator.checkpoint({ label, hold: true, onOrdersSent });
   }
   onSnapshot(listener: () => void): void { this.coordinator.on('snapshot', listener); }
 
@@ -112,8 +112,8 @@ export class RemoteComputation implements Computation {
   async restoredFrom(): Promise<string | undefined> { return (await ctlInfo(this.dir, 10000)).restoredFrom; }
   async processes(): Promise<EngineHello[]> { return (await ctlInfo(this.dir, 10000)).processes; }
   status(): Promise<ResourceTables> { return ctlStatus(this.dir); }
-  async checkpointHeld(): Promise<SnapshotInfo> {
-    throw new CkptError(`saving a snapshot from the debugger needs the computation's own coordinator; for ${this.dir} use \`ckpt checkpoint --dir ${this.dir}\` while the program runs without breakpoints`);
+  checkpointHeld(label: string | undefined, onOrdersSent: () => void): Promise<SnapshotInfo> {
+    return ctlCheckpoint(this.dir, { label, hold: true, onOrdersSent });
   }
   onSnapshot(listener: () => void): void { this.events.on('snapshot', listener); }
   async restartHeld(): Promise<number[]> {

@@ -43,23 +43,34 @@ export class HeldSnapshotError extends Error {
 }
 
 /**
- * Runs `checkpoint` (which sends the engine its order without a signal) while
- * the threads pass through the engine. Resolves with what `checkpoint` resolves
- * to, once every thread is back where it was.
+ * Runs `checkpoint` (which sends the engine its orders without a signal, and
+ * calls `ordersSent` once they are written) while the threads pass through the
+ * engine. Resolves with what `checkpoint` resolves to, once every thread is
+ * back where it was.
  */
-export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: () => Promise<T>): Promise<T> {
+export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: (ordersSent: () => void) => Promise<T>): Promise<T> {
   const { gdb, threads } = ctx;
   const trap = await holdTrapAddress(gdb);
   const lockingBefore = await showSetting(gdb, 'scheduler-locking');
 
   await gdb.send('-break-disable');
   const codeRegions = await protectCode(gdb, ctx.pids);
-  let result: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  type Outcome = { ok: true; value: T } | { ok: false; error: unknown };
+  let result: Outcome | undefined;
+  // Read through a function: TypeScript cannot see the callbacks that set it.
+  const outcome = (): Outcome | undefined => result;
   try {
-    const done = checkpoint().then(
+    let ordersSent!: () => void;
+    const sent = new Promise<void>((resolve) => { ordersSent = resolve; });
+    const done = checkpoint(() => ordersSent()).then(
       (value) => { result = { ok: true, value }; },
       (error: unknown) => { result = { ok: false, error }; },
     );
+    // The engine reads its order as soon as a thread takes the signal: the
+    // order must be there first. A checkpoint refused before that ends here.
+    await Promise.race([sent, done]);
+    const early = outcome();
+    if (early && !early.ok) throw early.error;
     for (const t of threads) {
       await mi.threadSelect(gdb, t);
       await mi.consoleCommand(gdb, `queue-signal SIG${ctx.signal}`);
@@ -75,7 +86,8 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: () =
       const stopped = ctx.nextStop(TRAP_TIMEOUT_MS);
       await mi.execInterrupt(gdb).catch(() => undefined);
       await stopped.catch(() => undefined);
-      const why = result && !result.ok ? `: ${(result.error as Error)?.message ?? String(result.error)}` : '';
+      const failed = outcome();
+      const why = failed && !failed.ok ? `: ${(failed.error as Error)?.message ?? String(failed.error)}` : '';
       throw new HeldSnapshotError(`the program did not come back through the engine's hold trap and ran on; it is paused now${why}`);
     }
 
@@ -88,9 +100,10 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: () =
     await codeRegions.release().catch(() => undefined);
     await gdb.send('-break-enable').catch(() => undefined);
   }
-  if (!result) throw new HeldSnapshotError('the checkpoint did not finish');
-  if (!result.ok) throw result.error;
-  return result.value;
+  const final = outcome();
+  if (!final) throw new HeldSnapshotError('the checkpoint did not finish');
+  if (!final.ok) throw final.error;
+  return final.value;
 }
 
 /** The address of the engine's hold trap in the program (as gdb prints a long). */

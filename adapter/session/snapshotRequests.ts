@@ -22,7 +22,7 @@ export interface SessionView {
   /** gdb holds the program stopped: the engine cannot answer until it runs. */
   readonly isStopped: boolean;
   /** Runs a held checkpoint with every thread of the program passing through the engine. */
-  whileHeld<T>(checkpoint: () => Promise<T>): Promise<T>;
+  whileHeld<T>(checkpoint: (ordersSent: () => void) => Promise<T>): Promise<T>;
   /** Replaces the program by a restarted snapshot (given its stdio, returns its pids) and takes it over. */
   restoreHeld(snapshotId: string, restart: (stdio: StdioOptions) => Promise<number[]>): Promise<void>;
   /** The program runs (started, not stopped, not exited). */
@@ -117,7 +117,7 @@ export class SnapshotRequests implements CustomRequestHandler {
   private async save(label: string | undefined, reason: string, running: boolean): Promise<SnapshotInfo> {
     this.busy = true;
     try {
-      const snapshot = await this.session.whileHeld(() => this.computation.checkpointHeld(label));
+      const snapshot = await this.session.whileHeld((sent) => this.computation.checkpointHeld(label, sent));
       this.history.record({ id: snapshot.id, reason });
       if (running) this.history.moved();
       this.session.enableStepBack();

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { spawn } from 'child_process';
 import { ctlKill } from '../../adapter/engine';
 import { Requests } from '../../adapter/protocol';
-import type { ListSnapshotsResult, ResourcesResult } from '../../adapter/protocol';
+import type { ListSnapshotsResult, ResourcesResult, SaveSnapshotResult } from '../../adapter/protocol';
 import { Programs, TIMEOUT_MS, lineOf, sourceOf, startClient } from './dapHarness';
 
 const programs = new Programs();
@@ -75,6 +75,13 @@ test('attach to a `ckpt launch` computation, stop at a breakpoint, read its tabl
   assert.equal(tables.processes[0].pid, pid);
   const list = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
   assert.deepEqual(list.snapshots, []);
+
+  // A snapshot at the breakpoint, through the computation's own coordinator.
+  const saved = (await dc.customRequest(Requests.saveSnapshot, { label: 'attached' })).body as SaveSnapshotResult;
+  assert.equal(saved.snapshot.label, 'attached');
+  const after = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
+  assert.deepEqual(after.snapshots.map((s) => s.id), [saved.snapshot.id]);
+  assert.equal((await dc.topFrame(stop.body.threadId)).line, lineOf('spin.c', 'SPIN'), 'still at the breakpoint');
 
   // Disconnecting from an attached program leaves it running, untraced.
   await dc.continueRequest({ threadId: stop.body.threadId }).catch(() => undefined);
