@@ -153,7 +153,10 @@ struct ckpt_img_fd {
 	int64_t offset;   /* -1: none */
 	uint64_t dev, ino, size;
 	uint32_t mode;
-	uint32_t pad;
+	/* 1: fd 0, 1 or 2 as a pipe or socket. The restorer rebuilds it when its
+	 * other end is in the computation (a shell pipeline), and otherwise gives
+	 * the program the restarting command's own, as for kind STDIO */
+	uint32_t stdio;
 	/* pipes and stream sockets: bytes that were waiting to be read, in the
 	 * FDDATA section */
 	uint64_t data_offset, data_len;

@@ -65,7 +65,7 @@ static int wanted(struct image *im, int fd)
 		if (files[i].temp == fd)
 			return 1;
 	for (uint32_t i = 0; i < im->nfds; i++)
-		if (im->fds[i].kind == CKPT_FD_STDIO && im->fds[i].fd == fd)
+		if ((im->fds[i].kind == CKPT_FD_STDIO || im->fds[i].stdio == 2) && im->fds[i].fd == fd)
 			return 1;
 	return 0;
 }
@@ -168,6 +168,8 @@ static void make_pipes_and_sockets(struct image *im, int top)
 {
 	for (uint32_t i = 0; i < im->nfds; i++) {
 		struct ckpt_img_fd *f = &im->fds[i];
+		if (f->stdio == 2)
+			continue; /* the restarting command's own, already there */
 		if (f->kind == CKPT_FD_SOCKET) {
 			int made = socket_made(im, f->fd);
 			long fd = made < 0 ? made : sys3(NR_fcntl, made, F_DUPFD_CLOEXEC, top);
@@ -194,6 +196,32 @@ static void make_pipes_and_sockets(struct image *im, int top)
 static struct shared_pipe *pipes;
 static uint32_t npipes;
 
+/* fd 0, 1 or 2 as a pipe whose other end no process of the computation has
+ * (the terminal's pipe to `ckpt launch`, say) is the restarting command's own
+ * now: stdio = 2. */
+void stdio_classify(struct image *ims, uint32_t n)
+{
+	for (uint32_t k = 0; k < n; k++)
+		for (uint32_t i = 0; i < ims[k].nfds; i++) {
+			struct ckpt_img_fd *f = &ims[k].fds[i];
+			if (!f->stdio || f->kind != CKPT_FD_PIPE)
+				continue;
+			int reader = 0, writer = 0;
+			for (uint32_t k2 = 0; k2 < n; k2++)
+				for (uint32_t j = 0; j < ims[k2].nfds; j++) {
+					struct ckpt_img_fd *g = &ims[k2].fds[j];
+					if (g->kind != CKPT_FD_PIPE || g->ino != f->ino)
+						continue;
+					if ((g->flags & O_ACCMODE) == O_RDONLY)
+						reader = 1;
+					else
+						writer = 1;
+				}
+			if (!(reader && writer))
+				f->stdio = 2;
+		}
+}
+
 void pipes_create(struct image *ims, uint32_t n)
 {
 	uint32_t cap = 0;
@@ -203,7 +231,7 @@ void pipes_create(struct image *ims, uint32_t n)
 	for (uint32_t k = 0; k < n; k++) {
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
 			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (f->kind != CKPT_FD_PIPE)
+			if (f->kind != CKPT_FD_PIPE || f->stdio == 2)
 				continue;
 			struct shared_pipe *sp = 0;
 			for (uint32_t j = 0; j < npipes; j++)

@@ -146,6 +146,7 @@ struct shared_pipe {
 	uint64_t ino;
 	int rfd, wfd;
 };
+void stdio_classify(struct image *ims, uint32_t n);
 void pipes_create(struct image *ims, uint32_t n);
 int pipe_end(uint64_t ino, int reader);
 void pipes_close_all(void);

@@ -142,11 +142,15 @@ void sockets_create(struct image *ims, uint32_t n)
 		struct image *im = &ims[k];
 		for (uint32_t i = 0; i < im->nfds; i++) {
 			struct ckpt_img_fd *f = &im->fds[i];
-			if (f->kind != CKPT_FD_SOCKET || has(im, f->fd))
+			if (f->kind != CKPT_FD_SOCKET || has(im, f->fd) || f->stdio == 2)
 				continue;
 			struct image *pim;
 			struct ckpt_img_fd *pf;
 			int sv[2];
+			if (f->stdio && !((f->peer_len || f->peer_ino) && find_partner(ims, n, f, &pim, &pf))) {
+				f->stdio = 2; /* leads outside: the restarting command's own */
+				continue;
+			}
 			if (f->listening) {
 				listen_again(f, &sv[0]);
 				add(im, f->fd, lift_high(sv[0]));

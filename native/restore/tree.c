@@ -159,8 +159,9 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 	sh = (struct shared *)m;
 	sh->total = total;
 	sh->live = (int32_t)n;
-	pipes_create(ims, n);
+	stdio_classify(ims, n);
 	sockets_create(ims, n);
+	pipes_create(ims, n);
 	restore_subtree(root);
 
 	struct image *im = images;

@@ -30,7 +30,9 @@ struct linux_dirent64 {
 
 static int classify(const struct stat *st, const char *path, int fd)
 {
-	if (fd <= 2)
+	/* stdin, stdout and stderr are the restarting command's, unless they are
+	 * pipes or sockets that may lead to another process of the computation */
+	if (fd <= 2 && !S_ISSOCK(st->st_mode) && !(S_ISFIFO(st->st_mode) && path[0] != '/'))
 		return CKPT_FD_STDIO;
 	if (ckpt_startswith(path, "anon_inode:[eventfd]"))
 		return CKPT_FD_EVENTFD;
@@ -279,6 +281,7 @@ static int files_checkpoint(struct ckpt_writer *w)
 			if (SYS2(SYS_fstat, fd, &st) < 0)
 				continue;
 			rec.kind = (uint32_t)classify(&st, rec.path, fd);
+			rec.stdio = fd <= 2;
 			rec.flags = (uint32_t)SYS2(SYS_fcntl, fd, F_GETFL);
 			rec.cloexec = (uint32_t)(SYS2(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC);
 			rec.offset = SYS3(SYS_lseek, fd, 0, SEEK_CUR);

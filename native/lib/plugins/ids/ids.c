@@ -155,6 +155,11 @@ CKPT_EXPORT pid_t waitpid(pid_t pid, int *status, int options)
 
 CKPT_EXPORT pid_t wait(int *status) { return waitpid(-1, status, 0); }
 
+CKPT_EXPORT pid_t wait3(int *status, int options, struct rusage *ru)
+{
+	return (pid_t)ckpt_pid_virtual((pid_t)ret_errno(SYS4(SYS_wait4, -1, status, options, ru)));
+}
+
 CKPT_EXPORT pid_t wait4(pid_t pid, int *status, int options, struct rusage *ru)
 {
 	return (pid_t)ckpt_pid_virtual((pid_t)ret_errno(SYS4(SYS_wait4, real_pid_of(pid), status, options, ru)));
