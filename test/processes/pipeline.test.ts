@@ -3,7 +3,6 @@ import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { ResourceTables } from '../../adapter/engine/tables';
 import { checkpoint, finish, launch, restart, runCkpt, runPlain, skipUnlessBuilt, Workspace } from './fixtures/computation';
-import { STDIO_PIPES } from './fixtures/engineBugs';
 import { waitForProcesses } from './fixtures/waiting';
 
 /**
@@ -76,7 +75,7 @@ describe('a shell pipeline', { skip: skipUnlessBuilt }, () => {
     snapshot = saved.id!;
   });
 
-  test('restarted: the same digest as an uninterrupted run', { todo: STDIO_PIPES }, async () => {
+  test('restarted: the same digest as an uninterrupted run', async () => {
     assert.ok(snapshot, 'the first test saved the snapshot');
 
     const again = await finish(restart(dir, snapshot), dir);
