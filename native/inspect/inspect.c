@@ -262,7 +262,7 @@ int main(int argc, char **argv)
 	struct ckpt_img_fd *f = data[fs - sec];
 	for (uint64_t i = 0; i < fs->size / sizeof *f; i++) {
 		f[i].path[sizeof f[i].path - 1] = 0;
-		printf("%s{\"fd\":%d,\"kind\":\"%s\",\"path\":", i ? "," : "", f[i].fd, fd_kind(f[i].kind));
+		printf("%s{\"fd\":%d,\"kind\":\"%s\",\"path\":", i ? "," : "", f[i].fd, f[i].stdio ? "stdio" : fd_kind(f[i].kind));
 		json_str(f[i].path);
 		printf(",\"offset\":%ld,\"flags\":%u,\"cloexec\":%s}", (long)f[i].offset, f[i].flags,
 		       f[i].cloexec ? "true" : "false");
