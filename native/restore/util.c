@@ -81,15 +81,17 @@ void out_num(int fd, long v)
 	out_str(fd, buf + i);
 }
 
-const char *image_path = "(no image)";
+const char *image_path = 0; /* set once an image is being read */
 
 void fail(const char *a, const char *b, const char *c) { fail4(a, b, c, 0); }
 
 void fail4(const char *a, const char *b, const char *c, const char *d)
 {
 	out_str(2, "ckpt-restore: ");
-	out_str(2, image_path);
-	out_str(2, ": ");
+	if (image_path) {
+		out_str(2, image_path);
+		out_str(2, ": ");
+	}
 	if (a)
 		out_str(2, a);
 	if (b)
