@@ -136,23 +136,44 @@ export async function releaseRestored(ctx: HeldSnapshotContext): Promise<void> {
   }
 }
 
+/** How long one thread continued alone may take to reach the trap before it is looked at again. */
+const THREAD_TIMEOUT_MS = 10000;
+
 /** Runs one thread up to the hold trap, then over rt_sigreturn. */
 async function returnThread(ctx: HeldSnapshotContext, thread: number, trap: string): Promise<void> {
   const { gdb } = ctx;
-  for (let attempt = 0; attempt < 5; attempt++) {
+  // The trap's int3 is the instruction just before the trap address.
+  const beforeTrap = (BigInt(trap) - 1n).toString();
+  for (let attempt = 0; attempt < 10; attempt++) {
     const pc = await mi.dataEvaluateExpression(gdb, '(long)$pc', { thread, frame: 0 });
-    const stop = ctx.nextStop(TRAP_TIMEOUT_MS);
     if (pc === trap) {
+      // rt_sigreturn: the thread is back at its own instruction, registers as saved.
+      const stop = ctx.nextStop(TRAP_TIMEOUT_MS);
       await mi.execStepInstruction(gdb, thread);
       const r = await stop;
-      if (miString(r.results.reason) === 'exited' || miString(r.results.reason)?.startsWith('exited')) {
+      if (miString(r.results.reason)?.startsWith('exited')) {
         throw new HeldSnapshotError('the program exited while coming back from the snapshot');
       }
       return;
     }
-    // Still inside the engine (parked, or just before the trap): let it go on alone.
+    if (pc === beforeTrap) {
+      // At the int3 itself: one instruction brings it to the trap.
+      const stop = ctx.nextStop(TRAP_TIMEOUT_MS);
+      await mi.execStepInstruction(gdb, thread);
+      await stop;
+      continue;
+    }
+    // Still inside the engine (parked until every process is saved): let it go on alone.
+    const stop = ctx.nextStop(THREAD_TIMEOUT_MS);
     await mi.execContinue(gdb, { thread });
-    await stop;
+    try {
+      await stop;
+    } catch {
+      // Not there yet (it may wait for an order of the coordinator): stop it and look again.
+      const interrupted = ctx.nextStop(TRAP_TIMEOUT_MS);
+      await mi.execInterrupt(gdb).catch(() => undefined); // it may have stopped meanwhile
+      await interrupted;
+    }
   }
   throw new HeldSnapshotError(`thread ${thread} did not come back through the engine's hold trap`);
 }
