@@ -18,7 +18,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { Coordinator } from '../../adapter/engine/coordinator';
 import type { EngineHello } from '../../adapter/engine/engineConnection';
 import { CKPT_JS, ckptOk, engineMissing, REPO, Run, snapshotIdFrom, withRun, WAIT_MS } from '../scenarios/harness';
@@ -185,6 +185,9 @@ async function memoryBench(bin: string, mib: number): Promise<Record<string, unk
   const errors: string[] = [];
   for (let r = 0; r < REPS; r++) {
     log(`${mib} MiB, repetition ${r + 1}/${REPS}`);
+    // Start each repetition with no dirty pages of earlier ones (or of anyone
+    // else) pending, so that writeback throttling does not land in one sample.
+    execFileSync('sync');
     try {
       samples.push(await oneRepetition(bin, mib));
     } catch (err) {
