@@ -120,4 +120,52 @@ static inline uint64_t ckpt_hash_buf(const void *data, size_t n)
 	ckpt_hash_update(&h, data, n);
 	return ckpt_hash_final(&h);
 }
+
+/* The memory contents are checked in chunks: the section's checksum is the
+ * hash of the hashes of its 4 MiB chunks, in order, so that a restorer can read
+ * and check chunks on several CPUs at once. */
+#define CKPT_DATA_CHUNK (4ul << 20)
+
+struct ckpt_chunked_hash {
+	struct ckpt_hash chunk, outer;
+	uint64_t in_chunk;
+};
+
+static inline void ckpt_chunked_init(struct ckpt_chunked_hash *c)
+{
+	ckpt_hash_init(&c->chunk);
+	ckpt_hash_init(&c->outer);
+	c->in_chunk = 0;
+}
+
+static inline void ckpt_chunked_update(struct ckpt_chunked_hash *c, const void *data, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)data;
+	while (n) {
+		size_t take = CKPT_DATA_CHUNK - c->in_chunk;
+		if (take > n)
+			take = n;
+		ckpt_hash_update(&c->chunk, p, take);
+		c->in_chunk += take;
+		p += take;
+		n -= take;
+		if (c->in_chunk == CKPT_DATA_CHUNK) {
+			uint64_t h = ckpt_hash_final(&c->chunk);
+			ckpt_hash_update(&c->outer, &h, sizeof h);
+			ckpt_hash_init(&c->chunk);
+			c->in_chunk = 0;
+		}
+	}
+}
+
+static inline uint64_t ckpt_chunked_final(struct ckpt_chunked_hash *c)
+{
+	if (c->in_chunk) {
+		uint64_t h = ckpt_hash_final(&c->chunk);
+		ckpt_hash_update(&c->outer, &h, sizeof h);
+		ckpt_hash_init(&c->chunk);
+		c->in_chunk = 0;
+	}
+	return ckpt_hash_final(&c->outer);
+}
 #endif

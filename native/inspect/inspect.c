@@ -166,17 +166,17 @@ int main(int argc, char **argv)
 			die("a section lies outside the image");
 		if (sec[i].type == CKPT_SEC_MEMDATA) {
 			/* stream it: it can be large */
-			struct ckpt_hash dh;
-			ckpt_hash_init(&dh);
+			struct ckpt_chunked_hash dh;
+			ckpt_chunked_init(&dh);
 			char *buf = malloc(4 << 20);
 			for (uint64_t off = 0; off < sec[i].size; off += 4 << 20) {
 				uint64_t n = sec[i].size - off < (4u << 20) ? sec[i].size - off : (4u << 20);
 				if (pread(fd, buf, n, (off_t)(sec[i].offset + off)) != (ssize_t)n)
 					die("the image is truncated");
-				ckpt_hash_update(&dh, buf, n);
+				ckpt_chunked_update(&dh, buf, n);
 			}
 			free(buf);
-			if (ckpt_hash_final(&dh) != sec[i].checksum)
+			if (ckpt_chunked_final(&dh) != sec[i].checksum)
 				die("the memory contents are corrupt (checksum mismatch)");
 			data[i] = 0;
 			continue;

@@ -17,7 +17,9 @@ struct ckpt_writer {
 	uint64_t off;
 	int nsec;
 	int open_sec; /* -1: none */
+	int chunked;  /* the memory contents: see ckpt_chunked_hash */
 	struct ckpt_hash hash;
+	struct ckpt_chunked_hash chunks;
 	struct ckpt_img_section sec[MAX_SECTIONS];
 };
 
@@ -103,13 +105,18 @@ int ckpt_section_begin(struct ckpt_writer *w, uint32_t type, const char *name)
 	if (name)
 		ckpt_strlcpy(s->name, name, sizeof s->name);
 	w->open_sec = w->nsec++;
+	w->chunked = type == CKPT_SEC_MEMDATA;
 	ckpt_hash_init(&w->hash);
+	ckpt_chunked_init(&w->chunks);
 	return 0;
 }
 
 int ckpt_section_write(struct ckpt_writer *w, const void *data, size_t n)
 {
-	ckpt_hash_update(&w->hash, data, n);
+	if (w->chunked)
+		ckpt_chunked_update(&w->chunks, data, n);
+	else
+		ckpt_hash_update(&w->hash, data, n);
 	return write_all(w, data, n);
 }
 
@@ -117,7 +124,7 @@ int ckpt_section_end(struct ckpt_writer *w)
 {
 	struct ckpt_img_section *s = &w->sec[w->open_sec];
 	s->size = w->off - s->offset;
-	s->checksum = ckpt_hash_final(&w->hash);
+	s->checksum = w->chunked ? ckpt_chunked_final(&w->chunks) : ckpt_hash_final(&w->hash);
 	w->open_sec = -1;
 	return 0;
 }

@@ -168,15 +168,15 @@ const char *region_path(struct image *im, struct ckpt_img_region *r)
 /* --check: read every page back and compare the checksum, changing nothing */
 void image_verify_data(struct image *im)
 {
-	struct ckpt_hash h;
-	ckpt_hash_init(&h);
-	uint64_t chunk = 4ul << 20;
+	struct ckpt_chunked_hash h;
+	ckpt_chunked_init(&h);
+	uint64_t chunk = CKPT_DATA_CHUNK;
 	char *buf = arena_alloc(chunk);
 	for (uint64_t off = 0; off < im->memdata->size; off += chunk) {
 		uint64_t n = im->memdata->size - off < chunk ? im->memdata->size - off : chunk;
 		read_at(im, buf, n, im->memdata->offset + off);
-		ckpt_hash_update(&h, buf, n);
+		ckpt_chunked_update(&h, buf, n);
 	}
-	if (ckpt_hash_final(&h) != im->memdata->checksum)
+	if (ckpt_chunked_final(&h) != im->memdata->checksum)
 		fail("the memory contents are corrupt (checksum mismatch)", 0, 0);
 }
