@@ -77,6 +77,8 @@ static void futex_wake(volatile int32_t *addr)
 
 static volatile int32_t ckpt_generation;
 static volatile int32_t captured_gen[CKPT_MAX_THREADS];
+static int32_t signaled_gen[CKPT_MAX_THREADS];
+static uint64_t signaled_at[CKPT_MAX_THREADS];
 
 static void capture_self(ucontext_t *uc)
 {
@@ -96,9 +98,15 @@ int ckpt_threads_slot_captured(int slot)
 	return __atomic_load_n(&captured_gen[slot], __ATOMIC_ACQUIRE) == ckpt_generation;
 }
 
-static void follower(ucontext_t *uc)
+/* gen: the release generation read before the thread found a checkpoint in
+ * progress. If it has moved on since, this signal came late (a second one sent
+ * while the thread was slow to stop) and the checkpoint is over: nothing to do.
+ * The leader moves the generation before it clears `busy`, so a follower can
+ * never wait for a release that has already happened. */
+static void follower(ucontext_t *uc, int32_t gen)
 {
-	int32_t gen = __atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE) != gen)
+		return;
 	capture_self(uc);
 	while (__atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE) == gen)
 		futex_wait(&ckpt_rt.release, gen, -1);
@@ -146,8 +154,16 @@ static int signal_running_threads(int self_tid, int *straggler, int send)
 				slot = ckpt_threads_register(tid, tid, 0);
 			running++;
 			*straggler = tid;
-			if (send)
+			/* once per checkpoint, and again only after a while (a thread that is
+			 * just starting runs with signals blocked): every extra signal is
+			 * delivered later, to a handler with nothing to do */
+			uint64_t now = ckpt_now_ns();
+			if (send && slot >= 0 &&
+			    (signaled_gen[slot] != ckpt_generation || now - signaled_at[slot] > 200000000ull)) {
+				signaled_gen[slot] = ckpt_generation;
+				signaled_at[slot] = now;
 				SYS3(SYS_tgkill, ckpt_rt.real_pid, tid, ckpt_rt.ckpt_signal);
+			}
 		}
 	}
 	SYS1(SYS_close, fd);
@@ -360,8 +376,10 @@ static void leader(ucontext_t *uc)
 	char kill_flag[8] = "", hold_flag[8] = "";
 	fail_msg[0] = 0;
 	hold_mode = 0;
-	if (ckpt_control_read_order(order, sizeof order, 20) < 0)
-		return; /* a stray signal: nothing was ordered */
+	/* the coordinator writes the order before it sends the signal: no order
+	 * there now means a stray signal */
+	if (ckpt_control_read_order(order, sizeof order, 0) < 0)
+		return;
 	char cmd[32];
 	if (!order_field(order, "cmd", cmd, sizeof cmd))
 		return;
@@ -448,15 +466,16 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	int saved_errno = errno;
 	int32_t expected = 0;
 	int hold;
+	int32_t gen = __atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE);
 	if (__atomic_compare_exchange_n(&ckpt_rt.busy, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		leader((ucontext_t *)ucv);
 		hold = hold_mode;
-		/* let the followers go */
-		__atomic_store_n(&ckpt_rt.busy, 0, __ATOMIC_RELEASE);
+		/* let the followers go: the generation first, see follower() */
 		__atomic_add_fetch(&ckpt_rt.release, 1, __ATOMIC_ACQ_REL);
+		__atomic_store_n(&ckpt_rt.busy, 0, __ATOMIC_RELEASE);
 		futex_wake(&ckpt_rt.release);
 	} else {
-		follower((ucontext_t *)ucv);
+		follower((ucontext_t *)ucv, gen);
 		hold = hold_mode;
 	}
 	errno = saved_errno;
