@@ -79,6 +79,69 @@ static volatile int32_t ckpt_generation;
 static volatile int32_t captured_gen[CKPT_MAX_THREADS];
 static int32_t signaled_gen[CKPT_MAX_THREADS];
 static uint64_t signaled_at[CKPT_MAX_THREADS];
+static int32_t blocked_nr[CKPT_MAX_THREADS];
+
+/* The system call a thread waits in, from /proc/self/task/<tid>/syscall, or -1. */
+static int blocked_syscall(int tid)
+{
+	char path[64], buf[256];
+	const char *prefix = "/proc/self/task/";
+	size_t n = 0;
+	for (const char *p = prefix; *p; p++)
+		path[n++] = *p;
+	char num[16];
+	int k = 0;
+	do {
+		num[k++] = (char)('0' + tid % 10);
+		tid /= 10;
+	} while (tid);
+	while (k)
+		path[n++] = num[--k];
+	for (const char *p = "/syscall"; *p; p++)
+		path[n++] = *p;
+	path[n] = 0;
+	if (ckpt_read_file(path, buf, sizeof buf) <= 0 || buf[0] < '0' || buf[0] > '9')
+		return -1;
+	const char *p = buf;
+	return (int)ckpt_parse_long(&p);
+}
+
+/*
+ * A wait that the engine's signal cut short would return EINTR to the program
+ * (poll, epoll_wait, sigwaitinfo, nanosleep... the calls SA_RESTART does not
+ * restart). The engine's handler is invisible to the program, so it must not:
+ * the interrupted call is made again when the handler returns, with the same
+ * arguments (still in their registers), in this process and after a restart.
+ */
+static int restartable(long nr)
+{
+	switch (nr) {
+	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+	case SYS_epoll_wait: case SYS_epoll_pwait: case 441 /* epoll_pwait2 */:
+	case SYS_rt_sigtimedwait: case SYS_rt_sigsuspend: case SYS_pause:
+	case SYS_nanosleep: case SYS_clock_nanosleep:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void restart_interrupted_wait(ucontext_t *uc, int slot)
+{
+	greg_t *g = uc->uc_mcontext.gregs;
+	if (g[REG_RAX] != -EINTR)
+		return;
+	const unsigned char *ip = (const unsigned char *)g[REG_RIP];
+	if (ip[-2] != 0x0f || ip[-1] != 0x05) /* not right after a syscall instruction */
+		return;
+	long nr = slot >= 0 && signaled_gen[slot] == ckpt_generation ? blocked_nr[slot] : -1;
+	if (nr < 0 && ip[-7] == 0xb8) /* mov $nr, %eax right before it, as glibc's wrappers do */
+		nr = (long)(ip[-6] | ip[-5] << 8 | ip[-4] << 16 | (unsigned)ip[-3] << 24);
+	if (!restartable(nr))
+		return;
+	g[REG_RAX] = nr;
+	g[REG_RIP] -= 2;
+}
 
 static void capture_self(ucontext_t *uc)
 {
@@ -87,6 +150,7 @@ static void capture_self(ucontext_t *uc)
 		slot = ckpt_threads_register(ckpt_real_tid(), ckpt_real_tid(), 0);
 	if (slot < 0)
 		return;
+	restart_interrupted_wait(uc, slot);
 	ckpt_threads_capture(slot, uc);
 	__atomic_store_n(&captured_gen[slot], ckpt_generation, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&ckpt_rt.parked, 1, __ATOMIC_ACQ_REL);
@@ -162,6 +226,7 @@ static int signal_running_threads(int self_tid, int *straggler, int send)
 			    (signaled_gen[slot] != ckpt_generation || now - signaled_at[slot] > 200000000ull)) {
 				signaled_gen[slot] = ckpt_generation;
 				signaled_at[slot] = now;
+				blocked_nr[slot] = blocked_syscall(tid);
 				SYS3(SYS_tgkill, ckpt_rt.real_pid, tid, ckpt_rt.ckpt_signal);
 			}
 		}

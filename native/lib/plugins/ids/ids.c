@@ -275,3 +275,24 @@ CKPT_EXPORT pid_t tcgetpgrp(int fd)
 		return -1;
 	return ckpt_pid_virtual(real);
 }
+
+CKPT_EXPORT int pthread_sigqueue(pthread_t th, int sig, const union sigval value)
+{
+	/* like pthread_kill: glibc would use the descriptor's cached (virtual) TID */
+	int tid = ckpt_threads_real_of_pthread((uint64_t)th);
+	if (tid < 0) {
+		static int (*real)(pthread_t, int, const union sigval);
+		if (!real)
+			real = (int (*)(pthread_t, int, const union sigval))dlsym(RTLD_NEXT, "pthread_sigqueue");
+		return real(th, sig, value);
+	}
+	siginfo_t si;
+	__builtin_memset(&si, 0, sizeof si);
+	si.si_signo = sig;
+	si.si_code = SI_QUEUE;
+	si.si_pid = getpid();
+	si.si_uid = getuid();
+	si.si_value = value;
+	long r = SYS4(SYS_rt_tgsigqueueinfo, ckpt_rt.real_pid, tid, sig, &si);
+	return r < 0 ? (int)-r : 0;
+}
