@@ -157,6 +157,10 @@ struct ckpt_img_fd {
 	 * other end is in the computation (a shell pipeline), and otherwise gives
 	 * the program the restarting command's own, as for kind STDIO */
 	uint32_t stdio;
+	/* another fd of the process on the same open file (dup): it shares the
+	 * offset and flags, so it is a dup again; -1 if none */
+	int32_t dup_of;
+	uint32_t pad3;
 	/* pipes and stream sockets: bytes that were waiting to be read, in the
 	 * FDDATA section */
 	uint64_t data_offset, data_len;

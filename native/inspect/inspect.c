@@ -264,8 +264,16 @@ int main(int argc, char **argv)
 		f[i].path[sizeof f[i].path - 1] = 0;
 		printf("%s{\"fd\":%d,\"kind\":\"%s\",\"path\":", i ? "," : "", f[i].fd, f[i].stdio ? "stdio" : fd_kind(f[i].kind));
 		json_str(f[i].path);
-		printf(",\"offset\":%ld,\"flags\":%u,\"cloexec\":%s}", (long)f[i].offset, f[i].flags,
+		printf(",\"offset\":%ld,\"flags\":%u,\"cloexec\":%s", (long)f[i].offset, f[i].flags,
 		       f[i].cloexec ? "true" : "false");
+		if (f[i].dup_of >= 0)
+			printf(",\"dupOf\":%d", f[i].dup_of);
+		if (f[i].kind == CKPT_FD_TIMERFD)
+			printf(",\"timer\":{\"clock\":%u,\"value\":[%ld,%ld],\"interval\":[%ld,%ld]}", f[i].clockid,
+			       (long)f[i].timer[0], (long)f[i].timer[1], (long)f[i].timer[2], (long)f[i].timer[3]);
+		if (f[i].kind == CKPT_FD_EVENTFD)
+			printf(",\"count\":%lu", (unsigned long)f[i].event_count);
+		putchar('}');
 	}
 	printf("],\"memory\":[");
 	for (uint32_t i = 0; i < mm->nregions; i++) {

@@ -24,6 +24,8 @@ void files_preflight(struct image *im)
 	for (uint32_t i = 0; i < im->nfds; i++) {
 		struct ckpt_img_fd *f = &im->fds[i];
 		f->path[sizeof f->path - 1] = 0;
+		if (f->dup_of >= 0 && f->kind != CKPT_FD_STDIO)
+			continue; /* made a dup of its original at install */
 		if (f->kind == CKPT_FD_STDIO || f->kind == CKPT_FD_PIPE || f->kind == CKPT_FD_SOCKET ||
 		    f->kind == CKPT_FD_EVENTFD || f->kind == CKPT_FD_EPOLL || f->kind == CKPT_FD_SIGNALFD ||
 		    f->kind == CKPT_FD_TIMERFD)
@@ -168,8 +170,8 @@ static void make_pipes_and_sockets(struct image *im, int top)
 {
 	for (uint32_t i = 0; i < im->nfds; i++) {
 		struct ckpt_img_fd *f = &im->fds[i];
-		if (f->stdio == 2)
-			continue; /* the restarting command's own, already there */
+		if (f->stdio == 2 || (f->dup_of >= 0 && f->kind != CKPT_FD_STDIO))
+			continue; /* the restarting command's own, or a dup made at the end */
 		if (f->kind == CKPT_FD_SOCKET) {
 			int made = socket_made(im, f->fd);
 			long fd = made < 0 ? made : sys3(NR_fcntl, made, F_DUPFD_CLOEXEC, top);
@@ -210,7 +212,7 @@ void stdio_classify(struct image *ims, uint32_t n)
 			for (uint32_t k2 = 0; k2 < n; k2++)
 				for (uint32_t j = 0; j < ims[k2].nfds; j++) {
 					struct ckpt_img_fd *g = &ims[k2].fds[j];
-					if (g->kind != CKPT_FD_PIPE || g->ino != f->ino)
+					if (g->kind != CKPT_FD_PIPE || g->ino != f->ino || g->dup_of >= 0)
 						continue;
 					if ((g->flags & O_ACCMODE) == O_RDONLY)
 						reader = 1;
@@ -231,7 +233,7 @@ void pipes_create(struct image *ims, uint32_t n)
 	for (uint32_t k = 0; k < n; k++) {
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
 			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (f->kind != CKPT_FD_PIPE || f->stdio == 2)
+			if (f->kind != CKPT_FD_PIPE || f->stdio == 2 || f->dup_of >= 0)
 				continue;
 			struct shared_pipe *sp = 0;
 			for (uint32_t j = 0; j < npipes; j++)
@@ -314,6 +316,13 @@ void files_install(struct image *im)
 			sys3(NR_lseek, files[i].target, files[i].offset, 0);
 		if (files[i].setfl >= 0)
 			sys3(NR_fcntl, files[i].target, F_SETFL, files[i].setfl);
+	}
+	/* dups share the offset and flags of their original again */
+	for (uint32_t i = 0; i < im->nfds; i++) {
+		struct ckpt_img_fd *f = &im->fds[i];
+		if (f->dup_of >= 0 && f->kind != CKPT_FD_STDIO && f->stdio != 2 &&
+		    sys3(NR_dup3, f->dup_of, f->fd, f->cloexec ? O_CLOEXEC : 0) < 0)
+			fail_num("cannot restore fd ", f->fd, " as a dup");
 	}
 	finish_fds(im);
 	/* stdin/out/err the program had closed stay closed */

@@ -101,7 +101,7 @@ static int find_partner(struct image *ims, uint32_t n, struct ckpt_img_fd *f, st
 	for (uint32_t k = 0; k < n; k++)
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
 			struct ckpt_img_fd *g = &ims[k].fds[i];
-			if (g == f || g->kind != CKPT_FD_SOCKET || g->domain != f->domain)
+			if (g == f || g->kind != CKPT_FD_SOCKET || g->domain != f->domain || g->dup_of >= 0)
 				continue;
 			int match = f->domain == AF_UNIX ? (f->peer_ino && g->ino == f->peer_ino)
 							 : (same_addr(g->local, g->local_len, f->peer, f->peer_len) &&
@@ -142,7 +142,7 @@ void sockets_create(struct image *ims, uint32_t n)
 		struct image *im = &ims[k];
 		for (uint32_t i = 0; i < im->nfds; i++) {
 			struct ckpt_img_fd *f = &im->fds[i];
-			if (f->kind != CKPT_FD_SOCKET || has(im, f->fd) || f->stdio == 2)
+			if (f->kind != CKPT_FD_SOCKET || has(im, f->fd) || f->stdio == 2 || f->dup_of >= 0)
 				continue;
 			struct image *pim;
 			struct ckpt_img_fd *pf;

@@ -155,6 +155,9 @@ static int describe_anon(int fd, struct ckpt_img_fd *rec)
 			parse_pair(v, &rec->timer[0], &rec->timer[1]);
 		if ((v = field(info, "it_interval")))
 			parse_pair(v, &rec->timer[2], &rec->timer[3]);
+		/* a periodic timer that expired unread shows no time left: it is due */
+		if (!rec->timer[0] && !rec->timer[1] && (rec->timer[2] || rec->timer[3]))
+			rec->timer[1] = 1;
 		break;
 	case CKPT_FD_EPOLL:
 		if (ensure_data() < 0)
@@ -246,8 +249,13 @@ static int write_pipe_data(struct ckpt_writer *w)
 	return rc;
 }
 
+#define MAX_SEEN 4096
+static int seen[MAX_SEEN]; /* fds already saved, to find dups */
+static int nseen;
+
 static int files_checkpoint(struct ckpt_writer *w)
 {
+	nseen = 0;
 	pipe_data_len = 0;
 	ndrained = 0;
 	static struct ckpt_img_fd rec;
@@ -291,6 +299,19 @@ static int files_checkpoint(struct ckpt_writer *w)
 			rec.ino = st.st_ino;
 			rec.size = (uint64_t)st.st_size;
 			rec.mode = st.st_mode;
+			rec.dup_of = -1;
+			for (int k = 0; k < nseen; k++)
+				if (SYS6(SYS_kcmp, ckpt_rt.real_pid, ckpt_rt.real_pid, 0 /* KCMP_FILE */, seen[k], fd, 0) == 0) {
+					rec.dup_of = seen[k];
+					break;
+				}
+			if (nseen < MAX_SEEN)
+				seen[nseen++] = fd;
+			if (rec.dup_of >= 0 && rec.kind != CKPT_FD_STDIO) {
+				if (ckpt_section_write(w, &rec, sizeof rec) < 0)
+					goto fail;
+				continue; /* its state is the other fd's */
+			}
 			if (rec.kind == CKPT_FD_FILE && ends_with_deleted(rec.path)) {
 				ckpt_fail("fd %d: file %s was deleted and cannot be reopened at restart", fd, rec.path);
 				goto fail;
