@@ -847,11 +847,19 @@ export class CkptDebugSession extends LoggingDebugSession {
     this.heldStops = held;
     try {
       const { threads } = await mi.threadInfo(gdb);
+      // A leader per process that has several threads (a single thread has no followers to race).
+      const byProcess = new Map<string, number[]>();
+      for (const t of threads) {
+        const inferior = this.inferiors.inferiorOfThread(t.id)?.id ?? '';
+        byProcess.set(inferior, [...(byProcess.get(inferior) ?? []), t.id]);
+      }
+      const leaders = new Map([...byProcess].filter(([, ids]) => ids.length > 1).map(([inf, ids]) => [inf, ids[0]]));
       return await snapshotHeld({
         gdb,
         pids: this.inferiors.livePids(),
         signal: this.engineSignal,
         threads: threads.map((t) => t.id),
+        leaders: [...leaders.values()],
         nextStop: (timeoutMs) => held.next(timeoutMs),
       }, checkpoint);
     } finally {
@@ -921,7 +929,7 @@ export class CkptDebugSession extends LoggingDebugSession {
         await stopped;
       }
       const { threads } = await mi.threadInfo(gdb);
-      await releaseRestored({ gdb, pids, signal: this.engineSignal, threads: threads.map((t) => t.id), nextStop });
+      await releaseRestored({ gdb, pids, signal: this.engineSignal, threads: threads.map((t) => t.id), leaders: [], nextStop });
       this.lastStoppedThread = threads.find((t) => this.inferiors.inferiorOfThread(t.id)?.pid === pids[0])?.id ?? threads[0]?.id;
     } finally {
       this.heldStops = undefined;

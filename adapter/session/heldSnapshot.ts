@@ -28,6 +28,8 @@ export interface HeldSnapshotContext {
   signal: number;
   /** Every thread gdb holds, of every process of the program. */
   threads: number[];
+  /** One thread of each multi-threaded process, the first to take the signal (see startLeaders). */
+  leaders: number[];
   /** The next `*stopped` record (the session routes them here meanwhile). */
   nextStop(timeoutMs: number): Promise<MiAsyncRecord>;
 }
@@ -71,7 +73,18 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: (ord
     await Promise.race([sent, done]);
     const early = outcome();
     if (early && !early.ok) throw early.error;
+    const leaders = ctx.leaders.filter((t) => threads.includes(t));
+    const leadersReady = await startLeaders(ctx, leaders);
+    if (!leadersReady) {
+      // A leader came back through the trap without its followers: the engine
+      // refused the checkpoint. Put it back; the others never moved.
+      await mi.gdbSet(gdb, 'scheduler-locking on');
+      for (const t of leaders) await returnThread(ctx, t, trap);
+      await done;
+      throw new HeldSnapshotError('the engine did not start the snapshot');
+    }
     for (const t of threads) {
+      if (leaders.includes(t)) continue;
       await mi.threadSelect(gdb, t);
       await mi.consoleCommand(gdb, `queue-signal SIG${ctx.signal}`);
     }
@@ -104,6 +117,38 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: (ord
   if (!final) throw new HeldSnapshotError('the checkpoint did not finish');
   if (!final.ok) throw final.error;
   return final.value;
+}
+
+/**
+ * One thread per process (its leader) takes the engine's signal first, alone,
+ * and runs until the engine has started the snapshot: then its followers may
+ * come. Threads that took the signal before the leader started it would not be
+ * counted (the engine's rendezvous is generation-based), and the leader would
+ * wait for them in vain. The engine's first step after starting a snapshot is
+ * to list its threads (open("/proc/self/task")): a syscall catchpoint, which
+ * writes nothing into the program, stops the leader there.
+ * Returns false when a leader came back through the trap instead.
+ */
+async function startLeaders(ctx: HeldSnapshotContext, leaders: number[]): Promise<boolean> {
+  const { gdb } = ctx;
+  if (leaders.length === 0) return true;
+  const set = await mi.consoleCommand(gdb, 'catch syscall open');
+  const catchpoint = /Catchpoint (\d+)/.exec(set)?.[1];
+  let ready = true;
+  try {
+    await mi.gdbSet(gdb, 'scheduler-locking on');
+    for (const leader of leaders) {
+      await mi.threadSelect(gdb, leader);
+      await mi.consoleCommand(gdb, `queue-signal SIG${ctx.signal}`);
+      const stop = ctx.nextStop(TRAP_TIMEOUT_MS);
+      await mi.execContinue(gdb, { thread: leader });
+      const r = await stop;
+      if (miString(r.results.reason) !== 'syscall-entry') ready = false;
+    }
+  } finally {
+    if (catchpoint) await gdb.send(`-break-delete ${catchpoint}`).catch(() => undefined);
+  }
+  return ready;
 }
 
 /** The address of the engine's hold trap in the program (as gdb prints a long). */

@@ -192,11 +192,9 @@ test('a snapshot saved at a breakpoint is exact: the session stays put, the rest
   assert.equal(restored.code, 0);
 });
 
-// Known engine race (native/lib/core.c, leader()): in hold mode every thread takes its
-// signal at once, and a follower that captures itself before the leader has read the
-// order and started the new generation is never counted; the leader then gives up
-// ("thread N did not stop within 5 s"). Seen in about one run out of three.
-test('a snapshot of a multi-threaded program at a breakpoint', { todo: 'engine race between the hold-mode leader and its followers' }, async (t) => {
+// Every thread takes the engine's signal: the leader of the process first (the
+// engine counts the others only once it has started the snapshot; see heldSnapshot.ts).
+test('a snapshot of a multi-threaded program at a breakpoint', async (t) => {
   const dc = await startClient(t);
   const dir = snapshotDir('held-threads');
   const stop = await dc.launchAndStop({ program: threads, snapshotDir: dir }, [{ file: 'threads.c', marker: 'ALL_STARTED' }]);
