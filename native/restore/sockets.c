@@ -60,8 +60,20 @@ static int lift_high(int fd)
 
 static void put_back(int into, struct image *im, struct ckpt_img_fd *f)
 {
-	if (f->data_len)
-		sys3(NR_write, into, im->fddata + f->data_offset, f->data_len);
+	if (!f->data_len)
+		return;
+	const char *d = im->fddata + f->data_offset;
+	if (f->type == SOCK_STREAM) {
+		sys3(NR_write, into, d, f->data_len);
+		return;
+	}
+	/* datagrams: (length, bytes) records, one write each */
+	for (uint64_t off = 0; off + 4 <= f->data_len;) {
+		uint32_t l;
+		memcpy(&l, d + off, 4);
+		sys3(NR_write, into, d + off + 4, l);
+		off += 4 + l;
+	}
 }
 
 /* A connected TCP pair over loopback: a listener on the first end's address

@@ -12,6 +12,7 @@
 #include <linux/unix_diag.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 static uint64_t unix_peer_inode(uint64_t ino)
@@ -51,6 +52,46 @@ static uint64_t unix_peer_inode(uint64_t ino)
 	return peer;
 }
 
+/* The fd of this process that is the socket with inode ino, or -1. */
+static int fd_of_inode(uint64_t ino)
+{
+	for (int fd = 0; fd < 4096; fd++) {
+		struct stat st;
+		if (SYS2(SYS_fstat, fd, &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == ino)
+			return fd;
+	}
+	return -1;
+}
+
+/*
+ * Datagrams cannot be peeked past the first: they are read out, one by one, as
+ * (length, bytes) records, and sent again at once through the peer, which must
+ * be an fd of this same process (a socketpair it holds both ends of); with the
+ * peer elsewhere they stay where they are and are not saved.
+ */
+static long save_datagrams(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap)
+{
+	int peer = fd_of_inode(rec->peer_ino);
+	if (peer < 0)
+		return 0;
+	uint64_t len = 0;
+	while (len + 4 < cap) {
+		long n = SYS6(SYS_recvfrom, fd, data + len + 4, cap - len - 4, MSG_DONTWAIT, 0, 0);
+		if (n < 0)
+			break;
+		uint32_t l = (uint32_t)n;
+		__builtin_memcpy(data + len, &l, 4);
+		len += 4 + (uint64_t)n;
+	}
+	for (uint64_t off = 0; off < len;) {
+		uint32_t l;
+		__builtin_memcpy(&l, data + off, 4);
+		SYS6(SYS_sendto, peer, data + off + 4, l, MSG_DONTWAIT, 0, 0);
+		off += 4 + l;
+	}
+	return (long)len;
+}
+
 /* Fills the socket fields of rec; queued stream bytes go to data[0..cap). */
 long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap)
 {
@@ -70,8 +111,13 @@ long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t 
 		rec->peer_len = al;
 	if (rec->domain == AF_UNIX)
 		rec->peer_ino = unix_peer_inode(rec->ino);
-	if (rec->listening || rec->type != SOCK_STREAM || !(rec->peer_len || rec->peer_ino) || !cap)
+	if (rec->listening || !(rec->peer_len || rec->peer_ino) || !cap)
 		return 0;
-	long n = SYS6(SYS_recvfrom, fd, data, cap, MSG_PEEK | MSG_DONTWAIT, 0, 0);
-	return n > 0 ? n : 0;
+	if (rec->type == SOCK_STREAM) {
+		long n = SYS6(SYS_recvfrom, fd, data, cap, MSG_PEEK | MSG_DONTWAIT, 0, 0);
+		return n > 0 ? n : 0;
+	}
+	if (rec->domain == AF_UNIX && (rec->type == SOCK_DGRAM || rec->type == SOCK_SEQPACKET))
+		return save_datagrams(fd, rec, data, cap);
+	return 0;
 }
