@@ -178,7 +178,7 @@ static struct {
 	uint64_t nchunks;
 	uint64_t *hashes;
 	volatile int32_t next;
-	volatile int32_t helpers_done;
+	volatile int32_t helper_alive; /* cleared by the kernel when the helper has exited */
 } fill;
 
 static void fill_chunk(uint64_t c)
@@ -223,12 +223,10 @@ static void fill_helper(void *unused)
 {
 	(void)unused;
 	fill_loop();
-	__atomic_add_fetch(&fill.helpers_done, 1, __ATOMIC_ACQ_REL);
-	sys3(NR_futex, &fill.helpers_done, 1 /* FUTEX_WAKE */, 1);
 	sys1(NR_exit, 0);
 }
 
-long rclone(unsigned long flags, void *stack, void (*fn)(void *), void *arg);
+long rclone(unsigned long flags, void *stack, void (*fn)(void *), void *arg, volatile int32_t *ctid);
 
 static void fill_memory(struct image *im)
 {
@@ -236,21 +234,24 @@ static void fill_memory(struct image *im)
 	fill.nchunks = (im->memdata->size + CKPT_DATA_CHUNK - 1) / CKPT_DATA_CHUNK;
 	fill.hashes = arena_alloc((fill.nchunks + 1) * sizeof *fill.hashes);
 	fill.next = 0;
-	fill.helpers_done = 0;
-	int helpers = 0;
+	fill.helper_alive = 0;
 	if (fill.nchunks >= 16) {
 		char *stack = arena_alloc(64 * 1024);
-		if (rclone(0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 /* VM FS FILES SIGHAND THREAD SYSVSEM */,
-			   stack + 64 * 1024, fill_helper, 0) > 0)
-			helpers = 1;
+		fill.helper_alive = 1;
+		if (rclone(0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x200000
+			   /* VM FS FILES SIGHAND THREAD SYSVSEM CHILD_CLEARTID */,
+			   stack + 64 * 1024, fill_helper, 0, &fill.helper_alive) <= 0)
+			fill.helper_alive = 0;
 	}
 	fill_loop();
+	/* wait until the helper has exited, not just finished: the restorer's code
+	 * and stacks go away before the program runs */
 	for (;;) {
-		int32_t d = __atomic_load_n(&fill.helpers_done, __ATOMIC_ACQUIRE);
-		if (d >= helpers)
+		int32_t alive = __atomic_load_n(&fill.helper_alive, __ATOMIC_ACQUIRE);
+		if (!alive)
 			break;
 		long ts[2] = { 0, 1000000 };
-		sys4(NR_futex, &fill.helpers_done, 0 /* FUTEX_WAIT */, d, ts);
+		sys4(NR_futex, &fill.helper_alive, 0 /* FUTEX_WAIT */, alive, ts);
 	}
 	struct ckpt_hash outer;
 	ckpt_hash_init(&outer);

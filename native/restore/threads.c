@@ -15,7 +15,9 @@
 #define CLONE_SYSVSEM 0x40000
 #define ARCH_SET_FS 0x1002
 
-long rclone(unsigned long flags, void *stack, void (*fn)(void *), void *arg);
+/* clone(flags, stack, fn, arg, ctid): ctid is cleared by the kernel (and a
+ * futex wake sent) once the thread has exited, with CLONE_CHILD_CLEARTID */
+long rclone(unsigned long flags, void *stack, void (*fn)(void *), void *arg, volatile int32_t *ctid);
 __asm__(".text\n"
 	".globl rclone\n"
 	"rclone:\n"
@@ -24,7 +26,7 @@ __asm__(".text\n"
 	"  mov %rcx, 8(%rsi)\n" /* arg */
 	"  mov $56, %eax\n"
 	"  xor %edx, %edx\n"
-	"  xor %r10d, %r10d\n"
+	"  mov %r8, %r10\n" /* ctid */
 	"  xor %r8d, %r8d\n"
 	"  syscall\n"
 	"  test %rax, %rax\n"
@@ -134,7 +136,7 @@ void threads_restore(struct image *im, struct ckpt_runtime *rt)
 			continue;
 		char *stack = arena_alloc(64 * 1024);
 		long r = rclone(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM,
-				stack + 64 * 1024, thread_main, &im->threads[i]);
+				stack + 64 * 1024, thread_main, &im->threads[i], 0);
 		if (r < 0)
 			fail("cannot start a thread: ", errno_name(r), " (the program was not started)");
 	}
