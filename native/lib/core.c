@@ -167,10 +167,20 @@ int ckpt_threads_slot_captured(int slot)
  * while the thread was slow to stop) and the checkpoint is over: nothing to do.
  * The leader moves the generation before it clears `busy`, so a follower can
  * never wait for a release that has already happened. */
+static volatile int32_t started; /* the leader has begun this checkpoint's rendezvous */
+
 static void follower(ucontext_t *uc, int32_t gen)
 {
-	if (__atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE) != gen)
-		return;
+	/* Threads can enter together (a debugger queues the signal on all of them):
+	 * wait until the leader has read its order and opened the rendezvous, or
+	 * until it is over without one (a status order, a stray signal). */
+	for (;;) {
+		if (__atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE) != gen)
+			return;
+		if (__atomic_load_n(&started, __ATOMIC_ACQUIRE))
+			break;
+		futex_wait(&started, 0, 1);
+	}
 	capture_self(uc);
 	while (__atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE) == gen)
 		futex_wait(&ckpt_rt.release, gen, -1);
@@ -469,6 +479,8 @@ static void leader(ucontext_t *uc)
 	uint64_t t0 = ckpt_now_ns();
 	ckpt_generation++;
 	__atomic_store_n(&ckpt_rt.parked, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
+	futex_wake(&started);
 	capture_self(uc);
 	int ok = stop_all_threads() == 0;
 	uint64_t t1 = ckpt_now_ns();
@@ -536,6 +548,7 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		leader((ucontext_t *)ucv);
 		hold = hold_mode;
 		/* let the followers go: the generation first, see follower() */
+		__atomic_store_n(&started, 0, __ATOMIC_RELEASE);
 		__atomic_add_fetch(&ckpt_rt.release, 1, __ATOMIC_ACQ_REL);
 		__atomic_store_n(&ckpt_rt.busy, 0, __ATOMIC_RELEASE);
 		futex_wake(&ckpt_rt.release);
@@ -654,6 +667,7 @@ int ckpt_restart_main_c(ucontext_t *uc)
 	ckpt_rt.real_pid = ckpt_rt.restart.real_pid;
 	ckpt_rt.busy = 0;
 	ckpt_rt.parked = 0;
+	started = 0; /* the image was written in the middle of a checkpoint */
 	ckpt_rt.ctl_fd = -1; /* the restorer left no engine connection */
 	for (int i = nplugins - 1; i >= 0; i--)
 		if (plugins[i]->restart)
