@@ -20,7 +20,12 @@ export interface CkptLaunchArguments {
   gdbPath?: string;
   /** Save a snapshot every N seconds while running, and/or at every stop. */
   autoSnapshot?: { everySeconds?: number; atStops?: boolean };
+  /** Only in the DAP `restart` request's arguments: restore this snapshot instead of relaunching. */
+  restartFromSnapshot?: string;
 }
+
+/** The DAP `restart` request's `arguments`: the launch configuration, and/or the snapshot to go back to. */
+export interface CkptRestartArguments extends Partial<CkptLaunchArguments> { snapshot?: string }
 
 export interface CkptAttachArguments {
   /** The directory of a computation started by `ckpt launch`. */
@@ -38,6 +43,18 @@ export interface DeleteSnapshotArgs { id: string }
 export interface RenameSnapshotArgs { id: string; label: string }
 export interface ResourcesArgs { snapshot?: string }
 export type ResourcesResult = ResourceTables;
+/** A snapshot looked at without restoring it (a core file per process, read by a gdb of its own). */
+export interface InspectSnapshotArgs { id: string }
+export interface SnapshotFrameView { name: string; file?: string; line?: number }
+export interface SnapshotThreadView {
+  vtid: number;
+  /** Innermost first. */
+  frames: SnapshotFrameView[];
+  /** Locals of the innermost frame that has source. */
+  locals: { name: string; value: string }[];
+}
+export interface SnapshotProcessView { vpid: number; threads: SnapshotThreadView[] }
+export interface InspectSnapshotResult { id: string; processes: SnapshotProcessView[] }
 
 export const Requests = {
   saveSnapshot: 'ckpt/saveSnapshot',
@@ -46,6 +63,15 @@ export const Requests = {
   deleteSnapshot: 'ckpt/deleteSnapshot',
   renameSnapshot: 'ckpt/renameSnapshot',
   resources: 'ckpt/resources',
+} as const;
+
+/**
+ * Requests added after the extension's copy of `Requests` (src/ids.ts, which must
+ * list every key of `Requests`): kept apart so that the extension still compiles.
+ */
+export const ViewRequests = {
+  /** A snapshot's threads, stacks and top-frame locals without restoring it. */
+  inspectSnapshot: 'ckpt/inspectSnapshot',
 } as const;
 
 /** Custom events: `ckpt/<noun>Changed`. */

@@ -10,7 +10,7 @@ import {
   Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { CkptAttachArguments, CkptLaunchArguments, ResourcesChangedBody } from '../protocol';
+import type { CkptAttachArguments, CkptLaunchArguments, CkptRestartArguments, ResourcesChangedBody } from '../protocol';
 import { Events, RESTORED_STOP_REASON } from '../protocol';
 import { GdbProcess, GdbUnavailableError } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
@@ -45,6 +45,8 @@ export interface CustomRequestHandler {
   resumed?(): void;
   /** Step Back and Reverse Continue. */
   travel?(kind: 'stepBack' | 'reverseContinue'): Promise<void>;
+  /** The DAP `restart` request naming a snapshot: restores it. */
+  restoreSnapshot?(id: string): Promise<void>;
 }
 
 export interface CkptDebugSessionOptions {
@@ -116,6 +118,12 @@ export class CkptDebugSession extends LoggingDebugSession {
   /** The engine's signal, when the program runs under the engine. */
   private engineSignal = CKPT_SIGNAL;
   private stepBackEnabled = false;
+  /** The launched program and the gdb asked for: a snapshot looked at without restoring reads them too. */
+  private launchedProgram?: string;
+  private launchedGdbPath?: string;
+
+  get program(): string | undefined { return this.launchedProgram; }
+  get gdbPath(): string | undefined { return this.launchedGdbPath; }
 
   constructor(private readonly options: CkptDebugSessionOptions = {}) {
     super();
@@ -156,6 +164,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       supportsEvaluateForHovers: true,
       supportsSetVariable: true,
       supportsTerminateRequest: true,
+      supportsRestartRequest: true,
       supportsSteppingGranularity: true,
       supportsStepBack: false,
     };
@@ -189,6 +198,8 @@ export class CkptDebugSession extends LoggingDebugSession {
       throw new LaunchError('"args" must be a list of strings.');
     }
     const snapshotDir = path.resolve(cwd, args.snapshotDir ?? '.ckpt');
+    this.launchedProgram = program;
+    this.launchedGdbPath = args.gdbPath;
 
     const gdb = await this.startGdb(args.gdbPath, cwd);
 
@@ -777,6 +788,35 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): Promise<void> {
     return this.resume(response, (gdb) => mi.execFinish(gdb, { thread: args.threadId, frame: 0 }));
+  }
+
+  /**
+   * `restart` with a snapshot (`arguments.snapshot`, or `restartFromSnapshot` in
+   * the launch configuration the client sends back) restores it, as
+   * `ckpt/restoreSnapshot` does. Without one there is nothing this session can
+   * do in place: the client is told to relaunch.
+   */
+  protected async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
+    try {
+      const a = (args?.arguments ?? {}) as CkptRestartArguments;
+      const id = a.snapshot ?? a.restartFromSnapshot;
+      if (id === undefined) {
+        throw new Error('Restart needs a snapshot to go back to ("snapshot" or "restartFromSnapshot"); to start the program anew, stop and launch it again.');
+      }
+      if (typeof id !== 'string' || id === '') throw new Error('"snapshot" must be a non-empty string (a snapshot id).');
+      this.requireProgram();
+      if (!this.customHandler?.restoreSnapshot) {
+        throw new Error(`Restarting from a snapshot needs the checkpoint engine, which is not running for this session${this.launcher?.notice ? ` (${this.launcher.notice})` : ''}.`);
+      }
+      await this.customHandler.restoreSnapshot(id);
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  private requireProgram(): void {
+    if (!this.gdb?.running || !this.programStarted) throw new Error('No program is running.');
   }
 
   protected stepBackRequest(response: DebugProtocol.StepBackResponse): Promise<void> {

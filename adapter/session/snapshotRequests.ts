@@ -9,13 +9,14 @@ import { hideEngineFd } from '../engine/coordinator';
 import { linkPeers, readArgv, readFds, readSession } from '../engine/procTables';
 import type {
   SaveSnapshotArgs, SaveSnapshotResult, RestoreSnapshotArgs, DeleteSnapshotArgs, ListSnapshotsResult, RenameSnapshotArgs, ResourcesArgs, ResourcesResult,
-  SnapshotsChangedBody,
+  SnapshotsChangedBody, InspectSnapshotArgs, InspectSnapshotResult,
 } from '../protocol';
-import { Events, Requests } from '../protocol';
+import { Events, Requests, ViewRequests } from '../protocol';
 import type { ProcessRow, SnapshotInfo } from '../engine/tables';
 import type { CustomRequestHandler } from './ckptDebugSession';
 import type { Computation } from './computation';
 import { SnapshotHistory } from './snapshotHistory';
+import { viewSnapshot } from './snapshotViewer';
 
 /** What the handler needs to know about the debug session. */
 export interface SessionView {
@@ -31,6 +32,9 @@ export interface SessionView {
   enableStepBack(): void;
   /** A message for the debug console. */
   note(text: string): void;
+  /** The launched program (for the symbols of a snapshot looked at without restoring it). */
+  readonly program?: string;
+  readonly gdbPath?: string;
 }
 
 export interface AutoSnapshotOptions {
@@ -44,6 +48,7 @@ export type EventSink = (event: string, body: unknown) => void;
 
 const HANDLED: ReadonlySet<string> = new Set([
   Requests.saveSnapshot, Requests.restoreSnapshot, Requests.listSnapshots, Requests.deleteSnapshot, Requests.renameSnapshot, Requests.resources,
+  ViewRequests.inspectSnapshot,
 ]);
 
 export class SnapshotRequests implements CustomRequestHandler {
@@ -144,7 +149,19 @@ export class SnapshotRequests implements CustomRequestHandler {
   }
 
   handle(command: string, args: unknown): Promise<unknown> {
+    // Looking at a snapshot reads files only: it need not wait for a save or restore in progress.
+    if (command === ViewRequests.inspectSnapshot) return this.inspectSnapshot(args);
     return this.exclusive(() => this.handleNow(command, args));
+  }
+
+  /** The DAP `restart` request with a snapshot: the same as `ckpt/restoreSnapshot`. */
+  restoreSnapshot(id: string): Promise<void> {
+    return this.exclusive(() => this.restore(requireString(id, 'snapshot')));
+  }
+
+  private async inspectSnapshot(args: unknown): Promise<InspectSnapshotResult> {
+    const { id } = (args ?? {}) as Partial<InspectSnapshotArgs>;
+    return viewSnapshot(this.computation.store, requireString(id, 'id'), { program: this.session.program, gdbPath: this.session.gdbPath });
   }
 
   private async handleNow(command: string, args: unknown): Promise<unknown> {
