@@ -23,6 +23,7 @@ import { Coordinator } from '../../adapter/engine/coordinator';
 import type { EngineHello } from '../../adapter/engine/engineConnection';
 import { CKPT_JS, ckptOk, engineMissing, REPO, Run, snapshotIdFrom, withRun, WAIT_MS } from '../scenarios/harness';
 import { compileScenario } from '../scenarios/compileScenario';
+import { dapBench } from './dapBench';
 
 const SIZES_MIB = [16, 256, 1024];
 const REPS = Number(process.env.CKPT_BENCH_REPS ?? 3);
@@ -420,9 +421,14 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify({ repetitions: REPS, pipeline: await pipelineBench() }, null, 2) + '\n');
       return;
     }
+    if (only === 'dap') {
+      process.stdout.write(JSON.stringify({ dap: await dapBench(log) }, null, 2) + '\n');
+      return;
+    }
     for (const mib of SIZES_MIB) memory.push(await memoryBench(bin, mib));
     const processStart = await spawnBench();
     const pipeline = await pipelineBench();
+    const dap = await dapBench(log);
     const result = {
       machine: { cpus: os.cpus().length, kernel: os.release(), memoryMiB: Math.round(os.totalmem() / 2 ** 20) },
       repetitions: REPS,
@@ -432,6 +438,7 @@ async function main(): Promise<void> {
       memory,
       processStart,
       pipeline,
+      dap,
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {
