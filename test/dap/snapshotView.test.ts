@@ -125,7 +125,7 @@ test('a snapshot saved in one debug session is restored by restart in a new one'
   await dc.outputContains('basic: total=30');
 });
 
-test('looking at a deleted snapshot is a clear error and the session goes on', async (t) => {
+test('looking at (or restarting to) a deleted snapshot is a clear error and the session goes on', async (t) => {
   const dc = await startClient(t);
   const dir = snapshotDir('deleted');
   const stop = await dc.launchAndStop({ program: basic, snapshotDir: dir }, [{ file: 'basic.c', marker: 'BP1' }]);
@@ -133,6 +133,8 @@ test('looking at a deleted snapshot is a clear error and the session goes on', a
   await dc.customRequest(Requests.deleteSnapshot, { id: saved.snapshot.id });
   await assert.rejects(dc.customRequest(ViewRequests.inspectSnapshot, { id: saved.snapshot.id }), new RegExp(`no snapshot ${saved.snapshot.id}`));
   await assert.rejects(dc.customRequest(ViewRequests.inspectSnapshot, {}), /"id" must be a non-empty string/);
+  // Restart to it: the same clear error, before the program is touched.
+  await assert.rejects(dc.restartRequest({ arguments: { snapshot: saved.snapshot.id } } as never), new RegExp(`no snapshot ${saved.snapshot.id}`));
 
   // A snapshot whose image is damaged: the inspector's complaint, not a crash.
   const broken = (await dc.customRequest(Requests.saveSnapshot, {})).body as SaveSnapshotResult;
