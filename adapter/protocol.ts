@@ -50,7 +50,7 @@ export interface SnapshotThreadView {
   vtid: number;
   /** Innermost first. */
   frames: SnapshotFrameView[];
-  /** Locals of the innermost frame that has source. */
+  /** Locals of the innermost user frame (the first whose source file is on this machine). */
   locals: { name: string; value: string }[];
 }
 export interface SnapshotProcessView { vpid: number; threads: SnapshotThreadView[] }

@@ -76,7 +76,7 @@ async function describe(inspector: string, image: string): Promise<{ exe?: strin
   return { exe: typeof json.exe === 'string' && json.exe !== '' ? json.exe : undefined, threads };
 }
 
-/** gdb on program + core: every thread's stack and the locals of its top frame that has source. */
+/** gdb on program + core: every thread's stack and the locals of its innermost user frame. */
 async function readCore(program: string, core: string, vtidOf: Map<number, number>, options: SnapshotViewOptions): Promise<SnapshotThreadView[]> {
   const gdb = new GdbProcess();
   await gdb.start({ gdbPath: options.gdbPath, cwd: path.dirname(core) });
@@ -93,7 +93,10 @@ async function readCore(program: string, core: string, vtidOf: Map<number, numbe
     const out: SnapshotThreadView[] = [];
     for (const t of threads) {
       const frames = await mi.stackListFrames(gdb, t.id, 0, (options.maxFrames ?? 64) - 1);
-      const top = frames.find((f) => f.line !== undefined && f.file !== undefined);
+      // The user's frame: libc's own (with its debug info installed) has source lines too,
+      // but not source files on this machine.
+      const top = frames.find((f) => f.line !== undefined && !!f.fullname && path.isAbsolute(f.fullname) && fs.existsSync(f.fullname))
+        ?? frames.find((f) => f.line !== undefined);
       const locals = top
         ? (await mi.stackListVariables(gdb, { thread: t.id, frame: top.level }))
           .filter((v) => !v.isArg)

@@ -14,9 +14,11 @@ import { PROGRAMS_DIR as PROGRAMS, Programs, lineOf, startClient } from './dapHa
 
 const programs = new Programs();
 let basic: string;
+let threads: string;
 
 before(() => {
   basic = programs.build('basic');
+  threads = programs.build('threads');
 });
 after(() => programs.dispose());
 
@@ -86,6 +88,30 @@ test('the earlier local value is the one the snapshot holds', async (t) => {
   await dc.continueRequest({ threadId: stop.body.threadId });
   await exited;
   await dc.outputContains('basic: total=999');
+});
+
+test('every thread of a snapshot is shown with its own stack and locals, by its virtual id', async (t) => {
+  const dc = await startClient(t);
+  const stop = await dc.launchAndStop({ program: threads, snapshotDir: snapshotDir('threads') }, [{ file: 'threads.c', marker: 'ALL_STARTED' }]);
+  const saved = (await dc.customRequest(Requests.saveSnapshot, {})).body as SaveSnapshotResult;
+  const live = (await dc.threadsRequest()).body.threads.map((th) => Number(/LWP (\d+)/.exec(th.name)?.[1])).sort((a, b) => a - b);
+  const view = (await dc.customRequest(ViewRequests.inspectSnapshot, { id: saved.snapshot.id })).body as InspectSnapshotResult;
+  const shown = view.processes[0].threads;
+  // Never restored: the virtual ids are the kernel's, the ones gdb shows for the live program.
+  assert.deepEqual(shown.map((th) => th.vtid).sort((a, b) => a - b), live);
+  const main = shown.find((th) => th.frames.some((f) => f.name === 'main'))!;
+  assert.equal(main.frames[0].name, 'main');
+  assert.equal(main.frames[0].line, lineOf('threads.c', 'ALL_STARTED'));
+  const workers = shown.filter((th) => th !== main);
+  assert.equal(workers.length, 3);
+  assert.ok(workers.every((th) => th.frames.some((f) => f.name === 'worker')), JSON.stringify(workers));
+  assert.deepEqual(workers.map((th) => th.locals.find((l) => l.name === 'id')?.value).sort(), ['0', '1', '2'], JSON.stringify(workers));
+
+  await dc.setBreakpointsRequest({ source: { path: path.join(PROGRAMS, 'threads.c') }, breakpoints: [] });
+  const exited = dc.eventSeen('exited');
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  await exited;
+  await dc.outputContains('threads: done, 3 workers');
 });
 
 test('a snapshot saved in one debug session is restored by restart in a new one', async (t) => {
