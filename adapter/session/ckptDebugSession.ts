@@ -793,15 +793,15 @@ export class CkptDebugSession extends LoggingDebugSession {
   /**
    * `restart` with a snapshot (`arguments.snapshot`, or `restartFromSnapshot` in
    * the launch configuration the client sends back) restores it, as
-   * `ckpt/restoreSnapshot` does. Without one there is nothing this session can
-   * do in place: the client is told to relaunch.
+   * `ckpt/restoreSnapshot` does. Without one the program starts again.
    */
   protected async restartRequest(response: DebugProtocol.RestartResponse, args: DebugProtocol.RestartArguments): Promise<void> {
     try {
       const a = (args?.arguments ?? {}) as CkptRestartArguments;
       const id = a.snapshot ?? a.restartFromSnapshot;
       if (id === undefined) {
-        throw new Error('Restart needs a snapshot to go back to ("snapshot" or "restartFromSnapshot"); to start the program anew, stop and launch it again.');
+        await this.relaunch();
+        return this.sendResponse(response);
       }
       if (typeof id !== 'string' || id === '') throw new Error('"snapshot" must be a non-empty string (a snapshot id).');
       this.requireProgram();
@@ -812,6 +812,36 @@ export class CkptDebugSession extends LoggingDebugSession {
       this.sendResponse(response);
     } catch (err) {
       this.sendError(response, err);
+    }
+  }
+
+  /**
+   * `restart` without a snapshot: the program starts again from the beginning
+   * in the same gdb (same arguments, environment, breakpoints and output). The
+   * launch configuration the client sends along is not re-read: changing it
+   * needs a new debug session.
+   */
+  private async relaunch(): Promise<void> {
+    this.requireProgram();
+    const gdb = this.gdb!;
+    if (this.attached) throw new Error('Restart needs a launched program; this session is attached to a computation started elsewhere.');
+    if (this.heldStops) throw new Error('A snapshot is being taken or restored: restart once it is done.');
+    if (this.programRunning) {
+      const stopped = this.nextSilentStop();
+      await mi.execInterrupt(gdb);
+      await stopped;
+    }
+    const live = this.inferiors.liveInferiors().map((i) => Number(i.id.replace(/^i/, '')));
+    await mi.killInferiors(gdb, live);
+    this.output?.drain();
+    this.invalidateStopState();
+    this.programRunning = true;
+    try {
+      // The first inferior holds the program, its arguments and the output redirections of the launch.
+      await gdb.send('-exec-run --thread-group i1');
+    } catch (err) {
+      this.programRunning = false;
+      throw new Error(`gdb could not start the program again: ${messageOf(err)}`);
     }
   }
 

@@ -126,8 +126,6 @@ test('a snapshot saved in one debug session is restored by restart in a new one'
   const dc = await startClient(t);
   const entry = await dc.launchAndStop({ program: basic, snapshotDir: dir, stopOnEntry: true });
   assert.equal((await dc.topFrame(entry.body.threadId)).name, 'main');
-  // Without a snapshot, restart says what it needs.
-  await assert.rejects(dc.restartRequest({ arguments: { program: basic } } as never), /snapshot/);
 
   const restored = dc.nextStop();
   await dc.restartRequest({ arguments: { program: basic, snapshotDir: dir, restartFromSnapshot: saved.snapshot.id } } as never);
@@ -144,11 +142,42 @@ test('a snapshot saved in one debug session is restored by restart in a new one'
   await dc.restartRequest({ arguments: { snapshot: saved.snapshot.id } } as never);
   const back2 = await again;
   assert.deepEqual((await dc.stackTraceRequest({ threadId: back2.body.threadId })).body.stackFrames.map((f) => [f.name, f.line]), expected);
+
+  // From a restored program, a plain restart begins the program anew.
+  await dc.setBreakpointsRequest({ source, breakpoints: [{ line: lineOf('basic.c', 'BP1') }] });
+  const anew = dc.nextStop();
+  await dc.restartRequest({ arguments: { program: basic } } as never);
+  const fresh = await anew;
+  assert.deepEqual([(await dc.topFrame(fresh.body.threadId)).name, (await dc.topFrame(fresh.body.threadId)).line], ['main', lineOf('basic.c', 'BP1')]);
   await dc.setBreakpointsRequest({ source, breakpoints: [] });
   const exited = dc.eventSeen('exited');
-  await dc.continueRequest({ threadId: back2.body.threadId });
+  await dc.continueRequest({ threadId: fresh.body.threadId });
   assert.equal((await exited).body.exitCode, 0);
   await dc.outputContains('basic: total=30');
+});
+
+test('restart without a snapshot starts the program again from the beginning', async (t) => {
+  const dc = await startClient(t);
+  const source = { path: path.join(PROGRAMS, 'basic.c') };
+  const stop = await dc.launchAndStop({ program: basic, args: ['one'], snapshotDir: snapshotDir('relaunch') }, [{ file: 'basic.c', marker: 'AFTER_CALL' }]);
+  assert.equal((await dc.topFrame(stop.body.threadId)).line, lineOf('basic.c', 'AFTER_CALL'));
+  await dc.outputContains('basic: started with 1 args');
+
+  await dc.setBreakpointsRequest({ source, breakpoints: [{ line: lineOf('basic.c', 'BP1') }] });
+  const again = dc.nextStop();
+  await dc.restartRequest({ arguments: { program: basic } } as never);
+  const first = await again;
+  assert.equal(first.body.reason, 'breakpoint');
+  const frames = (await dc.stackTraceRequest({ threadId: first.body.threadId })).body.stackFrames;
+  assert.deepEqual([frames[0].name, frames[0].line], ['main', lineOf('basic.c', 'BP1')]);
+
+  await dc.setBreakpointsRequest({ source, breakpoints: [] });
+  const exited = dc.eventSeen('exited');
+  await dc.continueRequest({ threadId: first.body.threadId });
+  assert.equal((await exited).body.exitCode, 0);
+  await dc.outputContains('basic: total=30');
+  // The second run printed its lines too, with the same arguments.
+  assert.equal(dc.outputText().split('basic: started with 1 args').length - 1, 2, dc.outputText());
 });
 
 test('looking at (or restarting to) a deleted snapshot is a clear error and the session goes on', async (t) => {
