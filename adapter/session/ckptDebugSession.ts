@@ -843,6 +843,8 @@ export class CkptDebugSession extends LoggingDebugSession {
       this.programRunning = false;
       throw new Error(`gdb could not start the program again: ${messageOf(err)}`);
     }
+    // The program is no longer at any snapshot of the history.
+    this.customHandler?.resumed?.();
   }
 
   private requireProgram(): void {
