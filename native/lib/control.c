@@ -71,12 +71,7 @@ void ckpt_control_connect(int restored, uint64_t restore_us)
 	ckpt_json_open(&j, '{');
 	ckpt_json_key(&j, "type");
 	ckpt_json_str(&j, "hello");
-	ckpt_json_key(&j, "vpid");
-	ckpt_json_int(&j, ckpt_rt.vpid);
-	ckpt_json_key(&j, "pid");
-	ckpt_json_int(&j, ckpt_rt.real_pid);
-	ckpt_json_key(&j, "vppid");
-	ckpt_json_int(&j, ckpt_rt.vppid);
+	ckpt_json_identity(&j);
 	ckpt_json_key(&j, "ppid");
 	ckpt_json_int(&j, SYS0(SYS_getppid));
 	ckpt_json_key(&j, "restored");
@@ -84,21 +79,6 @@ void ckpt_control_connect(int restored, uint64_t restore_us)
 	if (restored) {
 		ckpt_json_key(&j, "restoreUs");
 		ckpt_json_int(&j, (long)restore_us);
-		/* the thread table now: a debugger may hold the process stopped, when
-		 * the engine cannot answer a status order */
-		ckpt_json_key(&j, "threads");
-		ckpt_json_open(&j, '[');
-		for (int i = 0; i < CKPT_MAX_THREADS; i++) {
-			if (!ckpt_rt.threads[i].used)
-				continue;
-			ckpt_json_open(&j, '{');
-			ckpt_json_key(&j, "vtid");
-			ckpt_json_int(&j, ckpt_rt.threads[i].vtid);
-			ckpt_json_key(&j, "tid");
-			ckpt_json_int(&j, ckpt_rt.threads[i].tid);
-			ckpt_json_close(&j, '}');
-		}
-		ckpt_json_close(&j, ']');
 	}
 	ckpt_json_close(&j, '}');
 	buf[j.len] = '\n';

@@ -311,25 +311,7 @@ static void answer_status(void)
 	ckpt_json_open(&j, '{');
 	ckpt_json_key(&j, "type");
 	ckpt_json_str(&j, "status");
-	ckpt_json_key(&j, "vpid");
-	ckpt_json_int(&j, ckpt_rt.vpid);
-	ckpt_json_key(&j, "pid");
-	ckpt_json_int(&j, ckpt_rt.real_pid);
-	ckpt_json_key(&j, "vppid");
-	ckpt_json_int(&j, ckpt_rt.vppid);
-	ckpt_json_key(&j, "threads");
-	ckpt_json_open(&j, '[');
-	for (int i = 0; i < CKPT_MAX_THREADS; i++) {
-		if (!ckpt_rt.threads[i].used)
-			continue;
-		ckpt_json_open(&j, '{');
-		ckpt_json_key(&j, "vtid");
-		ckpt_json_int(&j, ckpt_rt.threads[i].vtid);
-		ckpt_json_key(&j, "tid");
-		ckpt_json_int(&j, ckpt_rt.threads[i].tid);
-		ckpt_json_close(&j, '}');
-	}
-	ckpt_json_close(&j, ']');
+	ckpt_json_identity(&j);
 	for (int i = 0; i < nplugins; i++)
 		if (plugins[i]->status)
 			plugins[i]->status(&j);

@@ -63,6 +63,7 @@ struct ckpt_json {
 	int need_comma;
 };
 void ckpt_json_begin(struct ckpt_json *j, char *buf, size_t cap);
+void ckpt_json_identity(struct ckpt_json *j);
 
 /* threads plugin: the thread table and per-thread state capture */
 int ckpt_threads_slot_of_self(void);

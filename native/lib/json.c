@@ -95,3 +95,28 @@ void ckpt_json_raw(struct ckpt_json *j, const char *s)
 	while (*s)
 		put(j, *s++);
 }
+
+/* The process's identity and thread table, shared by the hello and status
+ * answers: "vpid", "pid", "vppid" and "threads":[{"vtid","tid"}]. */
+void ckpt_json_identity(struct ckpt_json *j)
+{
+	ckpt_json_key(j, "vpid");
+	ckpt_json_int(j, ckpt_rt.vpid);
+	ckpt_json_key(j, "pid");
+	ckpt_json_int(j, ckpt_rt.real_pid);
+	ckpt_json_key(j, "vppid");
+	ckpt_json_int(j, ckpt_rt.vppid);
+	ckpt_json_key(j, "threads");
+	ckpt_json_open(j, '[');
+	for (int i = 0; i < CKPT_MAX_THREADS; i++) {
+		if (!ckpt_rt.threads[i].used)
+			continue;
+		ckpt_json_open(j, '{');
+		ckpt_json_key(j, "vtid");
+		ckpt_json_int(j, ckpt_rt.threads[i].vtid);
+		ckpt_json_key(j, "tid");
+		ckpt_json_int(j, ckpt_rt.threads[i].tid);
+		ckpt_json_close(j, '}');
+	}
+	ckpt_json_close(j, ']');
+}
