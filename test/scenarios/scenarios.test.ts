@@ -119,6 +119,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'socketpair', what: 'stream and datagram socket pairs keep the data in flight' },
   { name: 'pipe_self', what: 'a pipe inside one process keeps its unread data and flags' },
   { name: 'fork_pipe', what: 'parent and child joined by a full pipe lose and repeat no record' },
+  { name: 'children', what: 'an unreaped exited child and a child that exits after the restart are both reaped with their statuses' },
   { name: 'coprocess', what: 'a child running /bin/cat on two pipes keeps the conversation going' },
 ];
 
