@@ -17,6 +17,7 @@
  */
 #include "engine.h"
 #include "writer.h"
+#include "../include/ckpt_procdir.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -186,62 +187,42 @@ static void follower(ucontext_t *uc, int32_t gen)
 		futex_wait(&ckpt_rt.release, gen, -1);
 }
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 /* Signals every thread not yet stopped; returns how many are still running,
  * and the TID of one of them in *straggler. */
 static int signal_running_threads(int self_tid, int *straggler, int send)
 {
-	char buf[4096];
+	struct ckpt_procdir dir;
 	int running = 0;
-	int fd = (int)SYS3(SYS_open, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (fd < 0)
+	if (ckpt_procdir_open(&dir, "/proc/self/task") < 0)
 		return 0;
-	for (;;) {
-		long n = SYS3(SYS_getdents64, fd, buf, sizeof buf);
-		if (n <= 0)
-			break;
-		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9')
-				continue;
-			const char *p = d->d_name;
-			int tid = (int)ckpt_parse_long(&p);
-			if (tid == self_tid)
-				continue;
-			int slot = -1;
-			for (int i = 0; i < CKPT_MAX_THREADS; i++)
-				if (ckpt_rt.threads[i].used && ckpt_rt.threads[i].tid == tid) {
-					slot = i;
-					break;
-				}
-			if (slot >= 0 && ckpt_threads_slot_captured(slot))
-				continue;
-			if (slot < 0) /* a thread the engine did not see start */
-				slot = ckpt_threads_register(tid, tid, 0);
-			running++;
-			*straggler = tid;
-			/* once per checkpoint, and again only after a while (a thread that is
-			 * just starting runs with signals blocked): every extra signal is
-			 * delivered later, to a handler with nothing to do */
-			uint64_t now = ckpt_now_ns();
-			if (send && slot >= 0 &&
-			    (signaled_gen[slot] != ckpt_generation || now - signaled_at[slot] > 200000000ull)) {
-				signaled_gen[slot] = ckpt_generation;
-				signaled_at[slot] = now;
-				blocked_nr[slot] = blocked_syscall(tid);
-				SYS3(SYS_tgkill, ckpt_rt.real_pid, tid, ckpt_rt.ckpt_signal);
+	for (int tid; (tid = ckpt_procdir_next(&dir)) >= 0;) {
+		if (tid == self_tid)
+			continue;
+		int slot = -1;
+		for (int i = 0; i < CKPT_MAX_THREADS; i++)
+			if (ckpt_rt.threads[i].used && ckpt_rt.threads[i].tid == tid) {
+				slot = i;
+				break;
 			}
+		if (slot >= 0 && ckpt_threads_slot_captured(slot))
+			continue;
+		if (slot < 0) /* a thread the engine did not see start */
+			slot = ckpt_threads_register(tid, tid, 0);
+		running++;
+		*straggler = tid;
+		/* once per checkpoint, and again only after a while (a thread that is
+		 * just starting runs with signals blocked): every extra signal is
+		 * delivered later, to a handler with nothing to do */
+		uint64_t now = ckpt_now_ns();
+		if (send && slot >= 0 &&
+		    (signaled_gen[slot] != ckpt_generation || now - signaled_at[slot] > 200000000ull)) {
+			signaled_gen[slot] = ckpt_generation;
+			signaled_at[slot] = now;
+			blocked_nr[slot] = blocked_syscall(tid);
+			SYS3(SYS_tgkill, ckpt_rt.real_pid, tid, ckpt_rt.ckpt_signal);
 		}
 	}
-	SYS1(SYS_close, fd);
+	ckpt_procdir_close(&dir);
 	return running;
 }
 

@@ -6,6 +6,7 @@
  * peer was outside the process, and any socket, comes back with its peer closed.
  */
 #include "rt.h"
+#include "../include/ckpt_procdir.h"
 
 static struct open_file *files;
 static uint32_t nfiles;
@@ -51,14 +52,6 @@ void files_preflight(struct image *im)
 	im->nfiles = nfiles;
 }
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 static int wanted(struct image *im, int fd)
 {
 	if (fd == im->fd)
@@ -76,28 +69,14 @@ static int wanted(struct image *im, int fd)
  * stdin/out/err the program had closed, and any other inherited fd. */
 static void close_strays(struct image *im)
 {
-	char buf[2048];
-	int dir = (int)sys3(NR_open, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (dir < 0)
+	struct ckpt_procdir dir;
+	if (ckpt_procdir_open(&dir, "/proc/self/fd") < 0)
 		return;
 	int strays[256], n = 0;
-	for (;;) {
-		long got = sys3(NR_getdents64, dir, buf, sizeof buf);
-		if (got <= 0)
-			break;
-		for (long off = 0; off < got;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9')
-				continue;
-			int fd = 0;
-			for (const char *p = d->d_name; *p; p++)
-				fd = fd * 10 + (*p - '0');
-			if (fd != dir && !wanted(im, fd) && n < 256)
-				strays[n++] = fd;
-		}
-	}
-	sys1(NR_close, dir);
+	for (int fd; (fd = ckpt_procdir_next(&dir)) >= 0;)
+		if (fd != dir.fd && !wanted(im, fd) && n < 256)
+			strays[n++] = fd;
+	ckpt_procdir_close(&dir);
 	for (int i = 0; i < n; i++)
 		sys1(NR_close, strays[i]);
 }

@@ -13,20 +13,13 @@
  * sockets.c; one whose peer is outside the computation comes back closed too.
  */
 #include "../../engine.h"
+#include "../../../include/ckpt_procdir.h"
 #include <fcntl.h>
 #include <string.h>
 #include <asm/ioctls.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 static int classify(const struct stat *st, const char *path, int fd)
 {
@@ -259,95 +252,83 @@ static int files_checkpoint(struct ckpt_writer *w)
 	pipe_data_len = 0;
 	ndrained = 0;
 	static struct ckpt_img_fd rec;
-	char buf[4096];
 	int image_fd = ckpt_writer_fd(w);
-	int dir = (int)SYS3(SYS_open, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	if (dir < 0)
+	struct ckpt_procdir dir;
+	if (ckpt_procdir_open(&dir, "/proc/self/fd") < 0)
 		return ckpt_fail("cannot list the process's files");
 	if (ckpt_section_begin(w, CKPT_SEC_FDS, 0) < 0)
 		goto fail;
-	for (;;) {
-		long n = SYS3(SYS_getdents64, dir, buf, sizeof buf);
-		if (n <= 0)
-			break;
-		for (long off = 0; off < n;) {
-			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-			off += d->d_reclen;
-			if (d->d_name[0] < '0' || d->d_name[0] > '9')
-				continue;
-			const char *p = d->d_name;
-			int fd = (int)ckpt_parse_long(&p);
-			if (fd == dir || fd == image_fd || ckpt_control_fd_is_ours(fd))
-				continue;
-			memset(&rec, 0, sizeof rec);
-			rec.fd = fd;
-			char link[64];
-			ckpt_format_fd_link(link, sizeof link, fd);
-			long l = SYS3(SYS_readlink, link, rec.path, sizeof rec.path - 1);
-			rec.path[l > 0 ? l : 0] = 0;
-			struct stat st;
-			if (SYS2(SYS_fstat, fd, &st) < 0)
-				continue;
-			rec.kind = (uint32_t)classify(&st, rec.path, fd);
-			rec.stdio = fd <= 2;
-			rec.flags = (uint32_t)SYS2(SYS_fcntl, fd, F_GETFL);
-			rec.cloexec = (uint32_t)(SYS2(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC);
-			rec.offset = SYS3(SYS_lseek, fd, 0, SEEK_CUR);
-			if (rec.offset < 0)
-				rec.offset = -1;
-			rec.dev = st.st_dev;
-			rec.ino = st.st_ino;
-			rec.size = (uint64_t)st.st_size;
-			rec.mode = st.st_mode;
-			rec.dup_of = -1;
-			for (int k = 0; k < nseen; k++)
-				if (SYS6(SYS_kcmp, ckpt_rt.real_pid, ckpt_rt.real_pid, 0 /* KCMP_FILE */, seen[k], fd, 0) == 0) {
-					rec.dup_of = seen[k];
-					break;
-				}
-			if (nseen < MAX_SEEN)
-				seen[nseen++] = fd;
-			if (rec.dup_of >= 0 && rec.kind != CKPT_FD_STDIO) {
-				if (ckpt_section_write(w, &rec, sizeof rec) < 0)
-					goto fail;
-				continue; /* its state is the other fd's */
+	for (int fd; (fd = ckpt_procdir_next(&dir)) >= 0;) {
+		if (fd == dir.fd || fd == image_fd || ckpt_control_fd_is_ours(fd))
+			continue;
+		memset(&rec, 0, sizeof rec);
+		rec.fd = fd;
+		char link[64];
+		ckpt_format_fd_link(link, sizeof link, fd);
+		long l = SYS3(SYS_readlink, link, rec.path, sizeof rec.path - 1);
+		rec.path[l > 0 ? l : 0] = 0;
+		struct stat st;
+		if (SYS2(SYS_fstat, fd, &st) < 0)
+			continue;
+		rec.kind = (uint32_t)classify(&st, rec.path, fd);
+		rec.stdio = fd <= 2;
+		rec.flags = (uint32_t)SYS2(SYS_fcntl, fd, F_GETFL);
+		rec.cloexec = (uint32_t)(SYS2(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC);
+		rec.offset = SYS3(SYS_lseek, fd, 0, SEEK_CUR);
+		if (rec.offset < 0)
+			rec.offset = -1;
+		rec.dev = st.st_dev;
+		rec.ino = st.st_ino;
+		rec.size = (uint64_t)st.st_size;
+		rec.mode = st.st_mode;
+		rec.dup_of = -1;
+		for (int k = 0; k < nseen; k++)
+			if (SYS6(SYS_kcmp, ckpt_rt.real_pid, ckpt_rt.real_pid, 0 /* KCMP_FILE */, seen[k], fd, 0) == 0) {
+				rec.dup_of = seen[k];
+				break;
 			}
-			if (rec.kind == CKPT_FD_FILE && ends_with_deleted(rec.path)) {
-				ckpt_fail("fd %d: file %s was deleted and cannot be reopened at restart", fd, rec.path);
-				goto fail;
-			}
-			if (rec.kind == CKPT_FD_PIPE && (rec.flags & O_ACCMODE) == O_RDONLY && !ckpt_pipe_skipped(rec.ino) &&
-			    drain_pipe(fd, &rec) < 0)
-				goto fail;
-			if (rec.kind == CKPT_FD_SOCKET && ensure_data() == 0) {
-				rec.data_offset = pipe_data_len;
-				rec.data_len = (uint64_t)ckpt_socket_describe(fd, &rec, pipe_data + pipe_data_len,
-									     PIPE_DATA_MAX - pipe_data_len);
-				pipe_data_len += rec.data_len;
-			}
-			if ((rec.kind == CKPT_FD_EVENTFD || rec.kind == CKPT_FD_EPOLL || rec.kind == CKPT_FD_SIGNALFD ||
-			     rec.kind == CKPT_FD_TIMERFD) &&
-			    describe_anon(fd, &rec) < 0)
-				goto fail;
-			/* a terminal's settings (raw mode of a full-screen program, say) go
-			 * to whatever terminal the restarted program gets */
-			if (rec.kind == CKPT_FD_TTY || rec.kind == CKPT_FD_STDIO)
-				rec.has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec.termios) == 0;
-			if (rec.kind == CKPT_FD_OTHER) {
-				ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid,
-					  fd, kind_name((int)rec.kind), rec.path);
-				goto fail;
-			}
+		if (nseen < MAX_SEEN)
+			seen[nseen++] = fd;
+		if (rec.dup_of >= 0 && rec.kind != CKPT_FD_STDIO) {
 			if (ckpt_section_write(w, &rec, sizeof rec) < 0)
 				goto fail;
+			continue; /* its state is the other fd's */
 		}
+		if (rec.kind == CKPT_FD_FILE && ends_with_deleted(rec.path)) {
+			ckpt_fail("fd %d: file %s was deleted and cannot be reopened at restart", fd, rec.path);
+			goto fail;
+		}
+		if (rec.kind == CKPT_FD_PIPE && (rec.flags & O_ACCMODE) == O_RDONLY && !ckpt_pipe_skipped(rec.ino) &&
+		    drain_pipe(fd, &rec) < 0)
+			goto fail;
+		if (rec.kind == CKPT_FD_SOCKET && ensure_data() == 0) {
+			rec.data_offset = pipe_data_len;
+			rec.data_len = (uint64_t)ckpt_socket_describe(fd, &rec, pipe_data + pipe_data_len,
+								     PIPE_DATA_MAX - pipe_data_len);
+			pipe_data_len += rec.data_len;
+		}
+		if ((rec.kind == CKPT_FD_EVENTFD || rec.kind == CKPT_FD_EPOLL || rec.kind == CKPT_FD_SIGNALFD ||
+		     rec.kind == CKPT_FD_TIMERFD) &&
+		    describe_anon(fd, &rec) < 0)
+			goto fail;
+		/* a terminal's settings (raw mode of a full-screen program, say) go
+		 * to whatever terminal the restarted program gets */
+		if (rec.kind == CKPT_FD_TTY || rec.kind == CKPT_FD_STDIO)
+			rec.has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec.termios) == 0;
+		if (rec.kind == CKPT_FD_OTHER) {
+			ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid,
+				  fd, kind_name((int)rec.kind), rec.path);
+			goto fail;
+		}
+		if (ckpt_section_write(w, &rec, sizeof rec) < 0)
+			goto fail;
 	}
-	SYS1(SYS_close, dir);
+	ckpt_procdir_close(&dir);
 	if (ckpt_section_end(w) < 0)
 		return -1;
 	return write_pipe_data(w);
 fail:
-	SYS1(SYS_close, dir);
+	ckpt_procdir_close(&dir);
 	if (pipe_data)
 		SYS2(SYS_munmap, pipe_data, PIPE_DATA_MAX);
 	pipe_data = 0;

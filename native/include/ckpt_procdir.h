@@ -1,0 +1,72 @@
+/*
+ * ckpt_procdir: walks a /proc directory whose entries that matter are numbers
+ * (/proc/self/fd, /proc/self/task) and yields those numbers. Header-only and
+ * freestanding, with its own raw system calls: the preload library runs it
+ * while every other thread is stopped (no libc locks may be taken) and the
+ * restorer has no libc at all.
+ */
+#ifndef CKPT_PROCDIR_H
+#define CKPT_PROCDIR_H
+#include <stdint.h>
+
+struct ckpt_procdir {
+	int fd; /* the directory's own fd: it shows up in /proc/self/fd */
+	long len, off;
+	char buf[4096];
+};
+
+struct ckpt_procdir_entry {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* x86_64: open, close, getdents64; O_RDONLY | O_DIRECTORY | O_CLOEXEC */
+enum { CKPT_PROCDIR_NR_OPEN = 2, CKPT_PROCDIR_NR_CLOSE = 3, CKPT_PROCDIR_NR_GETDENTS64 = 217 };
+#define CKPT_PROCDIR_OPEN_FLAGS (0200000 | 02000000)
+
+static inline long ckpt_procdir_sys(long n, long a, long b, long c)
+{
+	long ret;
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Returns the directory's fd, or a negative errno. */
+static inline int ckpt_procdir_open(struct ckpt_procdir *d, const char *path)
+{
+	d->len = d->off = 0;
+	d->fd = (int)ckpt_procdir_sys(CKPT_PROCDIR_NR_OPEN, (long)path, CKPT_PROCDIR_OPEN_FLAGS, 0);
+	return d->fd;
+}
+
+/* The next entry whose name is a number, as that number; -1 when the
+ * directory is exhausted or cannot be read further ("." and ".." are skipped). */
+static inline int ckpt_procdir_next(struct ckpt_procdir *d)
+{
+	for (;;) {
+		if (d->off >= d->len) {
+			d->len = ckpt_procdir_sys(CKPT_PROCDIR_NR_GETDENTS64, d->fd, (long)d->buf, sizeof d->buf);
+			d->off = 0;
+			if (d->len <= 0)
+				return -1;
+		}
+		struct ckpt_procdir_entry *e = (struct ckpt_procdir_entry *)(d->buf + d->off);
+		d->off += e->d_reclen;
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		int v = 0;
+		for (const char *p = e->d_name; *p >= '0' && *p <= '9'; p++)
+			v = v * 10 + (*p - '0');
+		return v;
+	}
+}
+
+static inline void ckpt_procdir_close(struct ckpt_procdir *d)
+{
+	ckpt_procdir_sys(CKPT_PROCDIR_NR_CLOSE, d->fd, 0, 0);
+}
+
+#endif
