@@ -563,6 +563,7 @@ __attribute__((constructor(200))) static void ckpt_init(void)
 	ckpt_rt.real_pid = (int)SYS0(SYS_getpid);
 	ckpt_rt.vpid = ckpt_rt.real_pid;
 	ckpt_rt.vppid = (int)SYS0(SYS_getppid);
+	ckpt_ids_inherit(); /* a program exec'd or spawned by one of the computation */
 	ckpt_rt.ctl_fd = -1;
 	const char *s = getenv("CKPT_SIGNAL");
 	ckpt_rt.ckpt_signal = s && atoi(s) > 0 ? atoi(s) : CKPT_DEFAULT_SIGNAL;

@@ -81,6 +81,8 @@ int ckpt_pid_real(pid_t v);
 int ckpt_pid_virtual(pid_t r);
 void ckpt_pid_add(pid_t v, pid_t r);
 int ckpt_pid_for_new_child(pid_t real);
+/* ids across exec and spawn (ids/exec.c) */
+void ckpt_ids_inherit(void);
 
 /* the image being written (core) */
 int ckpt_writer_fd(struct ckpt_writer *w);
