@@ -48,16 +48,22 @@ static const char *real_proc_path(const char *path, char *buf, size_t n)
 
 static int has_mode(int flags) { return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE; }
 
+/* Declares mode: the optional argument, passed only when the flags create a
+ * file, and not to be read otherwise. A macro because va_start works only in
+ * the variadic function itself. */
+#define MODE_ARG(flags) \
+	mode_t mode = 0; \
+	if (has_mode(flags)) { \
+		va_list ap; \
+		va_start(ap, flags); \
+		mode = (mode_t)va_arg(ap, int); \
+		va_end(ap); \
+	}
+
 CKPT_EXPORT int open(const char *path, int flags, ...)
 {
 	REAL(open);
-	mode_t mode = 0;
-	if (has_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags);
 	char buf[4096];
 	return real_open(real_proc_path(path, buf, sizeof buf), flags, mode);
 }
@@ -65,13 +71,7 @@ CKPT_EXPORT int open(const char *path, int flags, ...)
 CKPT_EXPORT int open64(const char *path, int flags, ...)
 {
 	REAL(open64);
-	mode_t mode = 0;
-	if (has_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags);
 	char buf[4096];
 	return real_open64(real_proc_path(path, buf, sizeof buf), flags, mode);
 }
@@ -79,13 +79,7 @@ CKPT_EXPORT int open64(const char *path, int flags, ...)
 CKPT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
 	REAL(openat);
-	mode_t mode = 0;
-	if (has_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags);
 	char buf[4096];
 	return real_openat(dirfd, real_proc_path(path, buf, sizeof buf), flags, mode);
 }
