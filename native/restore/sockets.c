@@ -1,8 +1,8 @@
 /*
  * Sockets are made before the processes of a tree part ways, like pipes: two
  * ends that were connected inside the computation are connected again (a Unix
- * socketpair, or a TCP connection over loopback made with a throwaway
- * listener), with the bytes that were waiting for each end put back in its
+ * socketpair, or a TCP connection over loopback at the old ports, made with
+ * a throwaway listener), with the bytes that were waiting for each end put back in its
  * receive queue; listening sockets listen again at their address; a socket
  * whose peer was outside the computation comes back with its peer closed.
  */
@@ -76,10 +76,59 @@ static void put_back(int into, struct image *im, struct ckpt_img_fd *f)
 	}
 }
 
-/* A connected TCP pair over loopback: a listener on the first end's address
- * with port 0, a connect, an accept. */
+static int same_addr(const uint8_t *a, uint32_t al, const uint8_t *b, uint32_t bl)
+{
+	return al && al == bl && !memcmp(a, b, al);
+}
+
+static void close_if(long fd)
+{
+	if (fd >= 0)
+		sys1(NR_close, fd);
+}
+
+/* Both ends at their old addresses and ports, so that the program sees the
+ * same getsockname()/getpeername() as before: a listener at the partner's
+ * address, the first end bound to its own, a connect, an accept. The ports
+ * are taken while the original processes still run; then it fails (returns
+ * 0) and the caller uses new ports. SO_REUSEADDR, which the accepted end
+ * inherits, lets a restored listener bind the same port afterwards. */
+static int tcp_pair_same_ports(struct ckpt_img_fd *f, int sv[2])
+{
+	int one = 1;
+	long l = sys3(NR_socket, f->domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	long c = sys3(NR_socket, f->domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	long a = -1;
+	uint8_t got[128];
+	uint32_t glen = sizeof got;
+	if (l < 0 || c < 0 ||
+	    sys6(NR_setsockopt, l, SOL_SOCKET, SO_REUSEADDR, (long)&one, sizeof one, 0) < 0 ||
+	    sys6(NR_setsockopt, c, SOL_SOCKET, SO_REUSEADDR, (long)&one, sizeof one, 0) < 0 ||
+	    sys3(NR_bind, l, f->peer, f->peer_len) < 0 || sys2(NR_listen, l, 1) < 0 ||
+	    sys3(NR_bind, c, f->local, f->local_len) < 0 || sys3(NR_connect, c, f->peer, f->peer_len) < 0)
+		goto fail;
+	a = sys3(NR_accept, l, got, &glen);
+	/* somebody else's connection to the listener would be the wrong one */
+	if (a < 0 || !same_addr(got, glen, f->local, f->local_len))
+		goto fail;
+	sys1(NR_close, l);
+	sv[0] = (int)c;
+	sv[1] = (int)a;
+	return 1;
+fail:
+	close_if(l);
+	close_if(c);
+	close_if(a);
+	return 0;
+}
+
+/* A connected TCP pair over loopback: at the old ports if they are free, else
+ * a listener on the first end's address with port 0, a connect, an accept. */
 static void tcp_pair(struct ckpt_img_fd *f, int sv[2])
 {
+	if (tcp_pair_same_ports(f, sv))
+		return;
+
 	uint8_t addr[128];
 	memcpy(addr, f->local, sizeof addr);
 	uint32_t len = f->local_len;
@@ -101,11 +150,6 @@ static void tcp_pair(struct ckpt_img_fd *f, int sv[2])
 	sys1(NR_close, l);
 	sv[0] = (int)c;
 	sv[1] = (int)a;
-}
-
-static int same_addr(const uint8_t *a, uint32_t al, const uint8_t *b, uint32_t bl)
-{
-	return al && al == bl && !memcmp(a, b, al);
 }
 
 static int find_partner(struct image *ims, uint32_t n, struct ckpt_img_fd *f, struct image **pim, struct ckpt_img_fd **pf)
@@ -150,11 +194,16 @@ void sockets_create(struct image *ims, uint32_t n)
 	for (uint32_t k = 0; k < n; k++)
 		cap += ims[k].nfds;
 	made = arena_alloc(cap * sizeof *made);
+	/* connections first: one at its old port must exist before a listener
+	 * binds that port again (see tcp_pair_same_ports) */
+	for (int pass = 0; pass < 2; pass++)
 	for (uint32_t k = 0; k < n; k++) {
 		struct image *im = &ims[k];
 		for (uint32_t i = 0; i < im->nfds; i++) {
 			struct ckpt_img_fd *f = &im->fds[i];
 			if (f->kind != CKPT_FD_SOCKET || has(im, f->fd) || f->stdio == 2 || f->dup_of >= 0)
+				continue;
+			if (!!f->listening != pass)
 				continue;
 			struct image *pim;
 			struct ckpt_img_fd *pf;

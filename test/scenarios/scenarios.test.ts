@@ -117,6 +117,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'blocking_syscalls', what: 'threads blocked in read, poll, sigwaitinfo, epoll_wait, a mutex and join complete when woken' },
   { name: 'fd_kinds', what: 'eventfd, epoll, signalfd, timerfd, dup()ed and O_APPEND descriptors keep their state' },
   { name: 'socketpair', what: 'stream and datagram socket pairs keep the data in flight' },
+  { name: 'tcp_ports', what: 'a loopback TCP connection and its listener keep their bytes in flight and their port numbers' },
   { name: 'pipe_self', what: 'a pipe inside one process keeps its unread data and flags' },
   { name: 'fork_pipe', what: 'parent and child joined by a full pipe lose and repeat no record' },
   { name: 'children', what: 'an unreaped exited child and a child that exits after the restart are both reaped with their statuses' },
