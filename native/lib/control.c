@@ -5,6 +5,7 @@
  * program's own fd numbers stay as they would be without the engine.
  */
 #include "engine.h"
+#include "reply.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -67,10 +68,7 @@ void ckpt_control_connect(int restored, uint64_t restore_us)
 	}
 	static char buf[65536];
 	struct ckpt_json j;
-	ckpt_json_begin(&j, buf, sizeof buf - 2);
-	ckpt_json_open(&j, '{');
-	ckpt_json_key(&j, "type");
-	ckpt_json_str(&j, "hello");
+	ckpt_reply_begin(&j, buf, sizeof buf, "hello");
 	ckpt_json_identity(&j);
 	ckpt_json_key(&j, "ppid");
 	ckpt_json_int(&j, SYS0(SYS_getppid));
@@ -80,10 +78,7 @@ void ckpt_control_connect(int restored, uint64_t restore_us)
 		ckpt_json_key(&j, "restoreUs");
 		ckpt_json_int(&j, (long)restore_us);
 	}
-	ckpt_json_close(&j, '}');
-	buf[j.len] = '\n';
-	buf[j.len + 1] = 0;
-	ckpt_control_send(buf);
+	ckpt_reply_send(&j);
 }
 
 /* Reads one order line. The coordinator writes the order before it sends the

@@ -16,8 +16,9 @@
  * copying and no knowledge of the CPU's extended state layout.
  */
 #include "engine.h"
+#include "reply.h"
 #include "writer.h"
-#include "../include/ckpt_procdir.h"
+#include "../include/ckpt_proc.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -288,18 +289,12 @@ static void answer_status(void)
 {
 	static char buf[65536];
 	struct ckpt_json j;
-	ckpt_json_begin(&j, buf, sizeof buf - 2);
-	ckpt_json_open(&j, '{');
-	ckpt_json_key(&j, "type");
-	ckpt_json_str(&j, "status");
+	ckpt_reply_begin(&j, buf, sizeof buf, "status");
 	ckpt_json_identity(&j);
 	for (int i = 0; i < nplugins; i++)
 		if (plugins[i]->status)
 			plugins[i]->status(&j);
-	ckpt_json_close(&j, '}');
-	buf[j.len] = '\n';
-	buf[j.len + 1] = 0;
-	ckpt_control_send(buf);
+	ckpt_reply_send(&j);
 }
 
 #define MAX_SKIPPED 256
@@ -339,10 +334,7 @@ static void answer_stopped(int ok)
 {
 	char buf[1200];
 	struct ckpt_json j;
-	ckpt_json_begin(&j, buf, sizeof buf - 2);
-	ckpt_json_open(&j, '{');
-	ckpt_json_key(&j, "type");
-	ckpt_json_str(&j, "stopped");
+	ckpt_reply_begin(&j, buf, sizeof buf, "stopped");
 	ckpt_json_key(&j, "ok");
 	ckpt_json_raw(&j, ok ? "true" : "false");
 	ckpt_json_key(&j, "vpid");
@@ -351,20 +343,14 @@ static void answer_stopped(int ok)
 		ckpt_json_key(&j, "error");
 		ckpt_json_str(&j, fail_msg[0] ? fail_msg : "the process could not be stopped");
 	}
-	ckpt_json_close(&j, '}');
-	buf[j.len] = '\n';
-	buf[j.len + 1] = 0;
-	ckpt_control_send(buf);
+	ckpt_reply_send(&j);
 }
 
 static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pause_ns, uint64_t write_ns)
 {
 	char buf[8192];
 	struct ckpt_json j;
-	ckpt_json_begin(&j, buf, sizeof buf - 2);
-	ckpt_json_open(&j, '{');
-	ckpt_json_key(&j, "type");
-	ckpt_json_str(&j, "checkpoint");
+	ckpt_reply_begin(&j, buf, sizeof buf, "checkpoint");
 	ckpt_json_key(&j, "ok");
 	ckpt_json_raw(&j, ok ? "true" : "false");
 	ckpt_json_key(&j, "vpid");
@@ -382,10 +368,7 @@ static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pa
 		ckpt_json_key(&j, "error");
 		ckpt_json_str(&j, fail_msg[0] ? fail_msg : "checkpoint failed");
 	}
-	ckpt_json_close(&j, '}');
-	buf[j.len] = '\n';
-	buf[j.len + 1] = 0;
-	ckpt_control_send(buf);
+	ckpt_reply_send(&j);
 }
 
 static long write_image(const char *path)

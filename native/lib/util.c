@@ -1,6 +1,7 @@
 /* Small helpers the engine uses in signal context, where libc's stdio and
  * malloc are off limits. */
 #include "engine.h"
+#include "../include/ckpt_proc.h"
 #include <fcntl.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
@@ -97,22 +98,7 @@ uint64_t ckpt_parse_hex(const char **p)
 	return v;
 }
 
-long ckpt_read_file(const char *path, char *buf, size_t n)
-{
-	int fd = (int)SYS3(SYS_open, path, O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	size_t len = 0;
-	while (len + 1 < n) {
-		long r = SYS3(SYS_read, fd, buf + len, n - 1 - len);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	SYS1(SYS_close, fd);
-	buf[len] = 0;
-	return (long)len;
-}
+long ckpt_read_file(const char *path, char *buf, size_t n) { return ckpt_proc_read(path, buf, n); }
 
 uint64_t ckpt_status_hex(const char *text, const char *key)
 {

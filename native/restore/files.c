@@ -6,7 +6,7 @@
  * peer was outside the process, and any socket, comes back with its peer closed.
  */
 #include "rt.h"
-#include "../include/ckpt_procdir.h"
+#include "../include/ckpt_proc.h"
 
 static struct open_file *files;
 static uint32_t nfiles;

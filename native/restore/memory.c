@@ -7,6 +7,7 @@
  */
 #include "rt.h"
 #include "../include/ckpt_hash.h"
+#include "../include/ckpt_proc.h"
 
 struct special {
 	uint64_t start, end;
@@ -30,18 +31,8 @@ static char *read_maps(void)
 {
 	size_t cap = 1ul << 20;
 	char *buf = arena_alloc(cap);
-	int fd = (int)sys3(NR_open, "/proc/self/maps", O_RDONLY | O_CLOEXEC, 0);
-	if (fd < 0)
+	if (ckpt_proc_read("/proc/self/maps", buf, cap) < 0)
 		fail("cannot read /proc/self/maps", 0, 0);
-	size_t len = 0;
-	for (;;) {
-		long r = sys3(NR_read, fd, buf + len, cap - 1 - len);
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	sys1(NR_close, fd);
-	buf[len] = 0;
 	return buf;
 }
 

@@ -13,7 +13,7 @@
  * sockets.c; one whose peer is outside the computation comes back closed too.
  */
 #include "../../engine.h"
-#include "../../../include/ckpt_procdir.h"
+#include "../../../include/ckpt_proc.h"
 #include <fcntl.h>
 #include <string.h>
 #include <asm/ioctls.h>
