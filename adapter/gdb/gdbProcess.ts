@@ -43,6 +43,11 @@ export interface GdbStartOptions {
   args?: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * A file that gets every MI line in and out, with times (default: the file
+   * CKPT_MI_TRACE names, if set): for hangs that show only now and then.
+   */
+  traceFile?: string;
 }
 
 interface Pending {
@@ -71,10 +76,12 @@ export class GdbProcess extends EventEmitter<GdbProcessEvents> implements MiConn
   private buffer = '';
   private exited = false;
   private stderrText = '';
+  private traceFile?: string;
 
   /** Spawns gdb and waits until it answers a first command. */
   async start(options: GdbStartOptions = {}): Promise<void> {
     const gdbPath = options.gdbPath || 'gdb';
+    this.traceFile = options.traceFile ?? (process.env.CKPT_MI_TRACE || undefined);
     // Found here rather than by spawn: through the bash wrapper below a missing
     // gdb would only show as bash's exit status 127.
     const gdbFile = findExecutable(gdbPath, options.env?.PATH ?? process.env.PATH ?? '', options.cwd);
@@ -130,6 +137,7 @@ export class GdbProcess extends EventEmitter<GdbProcessEvents> implements MiConn
     const token = this.nextToken++;
     return new Promise((resolve, reject) => {
       this.pending.set(token, { command, console: [], resolve, reject });
+      this.trace('>', `${token}${command}`);
       this.child!.stdin!.write(`${token}${command}\n`);
     });
   }
@@ -160,7 +168,17 @@ export class GdbProcess extends EventEmitter<GdbProcessEvents> implements MiConn
     }
   }
 
+  private trace(direction: '<' | '>', line: string): void {
+    if (!this.traceFile) return;
+    try {
+      fs.appendFileSync(this.traceFile, `${new Date().toISOString()} ${this.child?.pid ?? '-'} ${direction} ${line}\n`, { mode: 0o600 });
+    } catch {
+      // tracing is best effort: never a reason for a debug session to fail
+    }
+  }
+
   private onLine(line: string): void {
+    this.trace('<', line);
     let record: MiRecord;
     try {
       record = parseMiLine(line);

@@ -292,6 +292,16 @@ export class CkptDebugSession extends LoggingDebugSession {
       await mi.gdbSet(gdb, setting);
     }
     await mi.consoleCommand(gdb, `handle SIG${CKPT_SIGNAL} nostop noprint pass`);
+    // The Linux target in plain all-stop mode (gdb's default runs it non-stop
+    // underneath). In that mode a stop event of a second process that came in
+    // together with the reported one (two processes reaching the engine's hold
+    // trap at once) is kept by gdb's core, and gdb 13 may never report it when
+    // that thread alone is resumed (scheduler-locking on): it polls one process
+    // for events, finds none resumed there and gives up (`TARGET_WAITKIND_NO_RESUMED`,
+    // ignored in async mode), and the step over the hold trap never ends. In
+    // all-stop mode such an event stays with the thread in the Linux target,
+    // which reports it whichever process it polls. Must be set before a program runs.
+    await mi.consoleCommand(gdb, 'maint set target-non-stop off');
     return gdb;
   }
 

@@ -226,10 +226,10 @@ test('a running program is paused for a snapshot and goes on afterwards', async 
   assert.equal((await paused).body.reason, 'pause', 'it was running again');
 });
 
-// Passes alone every time; in about one full run of test/dap out of five on this
-// machine it hangs in the return through the hold trap ("gdb did not stop within
-// 60 s"). Kept running, and marked, until the cause is found.
-test('a snapshot at a breakpoint in a forked child saves both processes', { todo: 'intermittent hang after the snapshot of two processes' }, async (t) => {
+// Both processes reach the engine's hold trap at about the same time: often gdb
+// reports one and keeps the other's trap pending, to be reported when that thread
+// is stepped alone (see "target-non-stop" in ckptDebugSession.ts).
+test('a snapshot at a breakpoint in a forked child saves both processes', async (t) => {
   const dc = await startClient(t);
   const dir = snapshotDir('held-forks');
   const stop = await dc.launchAndStop({ program: forks, snapshotDir: dir }, [{ file: 'forks.c', marker: 'CHILD' }]);

@@ -4,6 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
 import * as path from 'path';
 import { GdbCommandError, GdbProcess, GdbUnavailableError } from '../../adapter/gdb/gdbProcess';
 import * as mi from '../../adapter/gdb/gdbCommands';
@@ -95,4 +96,16 @@ test('a gdb that is not there: a message saying how to install it', async () => 
 test('something that is not gdb is refused', async () => {
   const gdb = new GdbProcess();
   await assert.rejects(gdb.start({ gdbPath: '/bin/true' }), /did not answer as gdb\/MI|exited/);
+});
+
+test('a trace file gets every MI line both ways, private to the user', async (t) => {
+  const trace = path.join(programs.dir, 'mi-trace.log');
+  const gdb = new GdbProcess();
+  await gdb.start({ traceFile: trace });
+  t.after(() => gdb.stop());
+  assert.equal(await mi.dataEvaluateExpression(gdb, '6 * 7'), '42');
+  const lines = fs.readFileSync(trace, 'utf8').split('\n');
+  assert.ok(lines.some((l) => / > \d+-data-evaluate-expression "6 \* 7"$/.test(l)), 'the command');
+  assert.ok(lines.some((l) => / < \d+\^done,value="42"$/.test(l)), 'the answer');
+  assert.equal(fs.statSync(trace).mode & 0o777, 0o600);
 });
