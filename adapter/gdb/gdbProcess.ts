@@ -9,6 +9,7 @@ import * as path from 'path';
 import {
   MiAsyncRecord, MiRecord, MiResultRecord, MiStreamRecord, miString, parseMiLine,
 } from './miParser';
+import { leakedFds } from '../util/fds';
 
 /** gdb answered a command with `^error`: `message` is gdb's own text. */
 export class GdbCommandError extends Error {
@@ -92,7 +93,7 @@ export class GdbProcess extends EventEmitter<GdbProcessEvents> implements MiConn
     };
     // Fds this process inherited without close-on-exec would pass through gdb
     // into the program (and into its snapshots): bash closes them, then becomes gdb.
-    const leaked = inheritedFds();
+    const leaked = leakedFds(3);
     const child = leaked.length === 0 || !fs.existsSync('/bin/bash')
       ? spawn(gdbFile, gdbArgs, spawnOptions)
       : spawn('/bin/bash', ['-c', `${leaked.map((fd) => `exec ${fd}<&-`).join('; ')}; exec "$0" "$@"`, gdbFile, ...gdbArgs], spawnOptions);
@@ -241,28 +242,4 @@ export function findExecutable(name: string, pathVar: string, cwd?: string): str
     }
   }
   return undefined;
-}
-
-const O_CLOEXEC = 0o2000000;
-
-/** This process's fds above stdio that a child would inherit (no close-on-exec). */
-export function inheritedFds(): number[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync('/proc/self/fdinfo');
-  } catch {
-    return [];
-  }
-  const out: number[] = [];
-  for (const name of names) {
-    const fd = Number(name);
-    if (!Number.isInteger(fd) || fd <= 2) continue;
-    try {
-      const m = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
-      if (m && (parseInt(m[1], 8) & O_CLOEXEC) === 0) out.push(fd);
-    } catch {
-      // closed meanwhile (the directory listing's own fd)
-    }
-  }
-  return out;
 }
