@@ -88,7 +88,7 @@ static void timers_restore(struct image *im, struct ckpt_runtime *rt)
 			int32_t tid;
 			int32_t pad[11];
 		} ev = { t->value, t->signo, t->notify, 0, { 0 } };
-		if (t->notify == 4) { /* SIGEV_THREAD_ID: the thread's new TID */
+		if (t->notify & 4) { /* SIGEV_THREAD_ID: the thread's new TID */
 			ev.tid = real_pid;
 			for (int k = 0; k < CKPT_MAX_THREADS; k++)
 				if (rt->threads[k].used && rt->threads[k].vtid == t->tid)

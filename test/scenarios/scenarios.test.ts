@@ -54,6 +54,33 @@ async function waitRestored(run: Run, dir: string, restart: LineProcess): Promis
   // the program only looks for it in the loop it was restored into.
 }
 
+/** A scenario program started in a work directory of its own, past its `ready`. */
+interface Launched {
+  /** The computation's snapshot directory. */
+  dir: string;
+  /** The file whose creation tells the program to check itself and end. */
+  go: string;
+  launch: LineProcess;
+}
+
+async function launchReady(run: Run, name: string, bin: string): Promise<Launched> {
+  const work = run.tempDir(`ckpt-scn-${name}-`);
+  const dir = path.join(work, 'ckpt');
+  const go = path.join(work, 'go');
+  const launch = run.launch(dir, bin, [go, work]);
+  await launch.waitForLine(/^ready$/);
+  return { dir, go, launch };
+}
+
+/** Tells a restarted program to check itself; expects its PASS and exit status 0. */
+async function expectPass(proc: LineProcess, go: string, what: string): Promise<void> {
+  fs.writeFileSync(go, '');
+  const at = await proc.waitForLine(/^(PASS|FAIL)/);
+  const exit = await proc.waitExit();
+  assert.equal(proc.lines[at], 'PASS', `${what}: ${proc.lines[at]}\n${proc.describe()}`);
+  assert.equal(exit.code, 0, `ckpt restart should exit with the program's status 0\n${proc.describe()}`);
+}
+
 interface Scenario {
   /** Program name: test/scenarios/NAME.c */
   name: string;
@@ -67,11 +94,7 @@ async function checkpointRestartCheck(s: Scenario): Promise<void> {
   requireEngine();
   const bin = await binary(s.name);
   await withRun(async (run) => {
-    const work = run.tempDir(`ckpt-scn-${s.name}-`);
-    const dir = path.join(work, 'ckpt');
-    const go = path.join(work, 'go');
-    const launch = run.launch(dir, bin, [go, work]);
-    await launch.waitForLine(/^ready$/);
+    const { dir, go, launch } = await launchReady(run, s.name, bin);
     const id = await run.checkpointKill(dir, launch);
     await launch.waitExit();
     assert.ok(
@@ -81,11 +104,7 @@ async function checkpointRestartCheck(s: Scenario): Promise<void> {
 
     const restart = run.restart(dir, id);
     await waitRestored(run, dir, restart);
-    fs.writeFileSync(go, '');
-    const at = await restart.waitForLine(/^(PASS|FAIL)/);
-    const exit = await restart.waitExit();
-    assert.equal(restart.lines[at], 'PASS', `${s.name}: ${restart.lines[at]}\n${restart.describe()}`);
-    assert.equal(exit.code, 0, `ckpt restart should exit with the program's status 0\n${restart.describe()}`);
+    await expectPass(restart, go, s.name);
     assert.ok(!restart.lines.includes('ready'), `the program started over instead of continuing:\n${restart.describe()}`);
     s.check?.(launch.lines, restart.lines);
   });
@@ -107,6 +126,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'signals', what: 'handlers, blocked set, alternate stack and pending signals' },
   { name: 'itimer', what: 'ITIMER_REAL and ITIMER_PROF stay armed and fire' },
   { name: 'posix_timer', what: 'a POSIX timer stays armed and fires with its value' },
+  { name: 'posix_timer_thread', what: 'a POSIX timer that runs a function in a thread (SIGEV_THREAD) keeps firing' },
   { name: 'ids', what: 'getpid(), gettid() and syscall(SYS_gettid) are unchanged' },
   { name: 'getcpu', what: 'sched_getcpu() is right after the restart (rseq re-registered)' },
   { name: 'vdso_clock', what: 'clocks read through the vDSO agree with the kernel after the restart' },
@@ -133,11 +153,7 @@ test('scenario replay: one snapshot restarted three times continues identically 
   requireEngine();
   const bin = await binary('replay');
   await withRun(async (run) => {
-    const work = run.tempDir('ckpt-scn-replay-');
-    const dir = path.join(work, 'ckpt');
-    const go = path.join(work, 'go');
-    const launch = run.launch(dir, bin, [go, work]);
-    await launch.waitForLine(/^ready$/);
+    const { dir, go, launch } = await launchReady(run, 'replay', bin);
     const id = await run.checkpointKill(dir, launch);
     await launch.waitExit();
     const launchSteps = numbered(launch.lines, 'step');
@@ -149,11 +165,7 @@ test('scenario replay: one snapshot restarted three times continues identically 
       const restart = run.restart(dir, id);
       // Let it print a number of steps of its own before asking it to stop.
       await restart.waitForLine((l) => numbered([l], 'step')[0] >= lastBefore + 8);
-      fs.writeFileSync(go, '');
-      const at = await restart.waitForLine(/^(PASS|FAIL)/);
-      const exit = await restart.waitExit();
-      assert.equal(restart.lines[at], 'PASS', `restart ${i + 1}: ${restart.lines[at]}\n${restart.describe()}`);
-      assert.equal(exit.code, 0, restart.describe());
+      await expectPass(restart, go, `restart ${i + 1}`);
       const steps = restart.lines.filter((l) => l.startsWith('step '));
       assert.equal(
         sequenceBreak([launch.lines, steps], 'step'),
@@ -174,11 +186,7 @@ test('scenario busy_threads: 15 checkpoints while 16 threads run, then restarts 
   requireEngine();
   const bin = await binary('busy_threads');
   await withRun(async (run) => {
-    const work = run.tempDir('ckpt-scn-busy_threads-');
-    const dir = path.join(work, 'ckpt');
-    const go = path.join(work, 'go');
-    const launch = run.launch(dir, bin, [go, work]);
-    await launch.waitForLine(/^ready$/);
+    const { dir, go, launch } = await launchReady(run, 'busy_threads', bin);
     const ids: string[] = [];
     for (let i = 1; i <= 15; i++) {
       let id: string;
@@ -198,11 +206,7 @@ test('scenario busy_threads: 15 checkpoints while 16 threads run, then restarts 
       fs.rmSync(go, { force: true });
       const restart = run.restart(dir, id);
       await waitRestored(run, dir, restart);
-      fs.writeFileSync(go, '');
-      const at = await restart.waitForLine(/^(PASS|FAIL)/);
-      const exit = await restart.waitExit();
-      assert.equal(restart.lines[at], 'PASS', `snapshot ${id}: ${restart.lines[at]}\n${restart.describe()}`);
-      assert.equal(exit.code, 0, restart.describe());
+      await expectPass(restart, go, `snapshot ${id}`);
     }
   });
 });
@@ -211,11 +215,8 @@ test('scenario generations: three generations of checkpoint -> restart -> checkp
   requireEngine();
   const bin = await binary('generations');
   await withRun(async (run) => {
-    const work = run.tempDir('ckpt-scn-generations-');
-    const dir = path.join(work, 'ckpt');
-    const go = path.join(work, 'go');
-    let current = run.launch(dir, bin, [go, work]);
-    await current.waitForLine(/^ready$/);
+    const { dir, go, launch } = await launchReady(run, 'generations', bin);
+    let current = launch;
     const outputs: string[][] = [];
     const ids: string[] = [];
     for (let gen = 1; gen <= 3; gen++) {
@@ -231,11 +232,7 @@ test('scenario generations: three generations of checkpoint -> restart -> checkp
       }
     }
     await waitRestored(run, dir, current);
-    fs.writeFileSync(go, '');
-    const at = await current.waitForLine(/^(PASS|FAIL)/);
-    const exit = await current.waitExit();
-    assert.equal(current.lines[at], 'PASS', `${current.lines[at]}\n${current.describe()}`);
-    assert.equal(exit.code, 0, current.describe());
+    await expectPass(current, go, 'generation 3');
     outputs.push(current.lines);
     assert.equal(new Set(ids).size, 3, `each checkpoint has its own id: ${ids.join(', ')}`);
     assert.equal(sequenceBreak(outputs, 'tick'), undefined, 'the ticks of all generations form one sequence');

@@ -121,8 +121,13 @@ static void save_timers(struct ckpt_img_signals *s)
 					p = l + 7;
 					while (*p == ' ' || *p == '\t')
 						p++;
-					t->notify = ckpt_startswith(p, "thread") ? 4 /* SIGEV_THREAD_ID */
-						    : ckpt_startswith(p, "none") ? 1 /* SIGEV_NONE */ : 0;
+					/* "signal/pid.N", "none/pid.N", or ".../tid.N" for a
+					 * timer aimed at one thread (SIGEV_THREAD_ID) */
+					t->notify = ckpt_startswith(p, "none") ? 1 /* SIGEV_NONE */ : 0;
+					while (*p && *p != '/' && *p != '\n')
+						p++;
+					if (ckpt_startswith(p, "/tid."))
+						t->notify |= 4; /* SIGEV_THREAD_ID */
 					while (*p && *p != '.' && *p != '\n')
 						p++;
 					if (*p == '.') {
