@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Programs, find, lineOf, startClient } from './dapHarness';
+import { Programs, TestClient, find, lineOf, startClient } from './dapHarness';
 
 const programs = new Programs();
 let basic: string;
@@ -30,6 +30,22 @@ function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Launches spin and waits until it runs its loop. */
+async function launchSpin(dc: TestClient): Promise<void> {
+  await Promise.all([dc.configurationSequence(), dc.launch({ program: spin })]);
+  await dc.outputContains('spin: running');
+}
+
+/** Terminates the session and expects the program's process `pid` to be gone (within 30 s). */
+async function terminateAndExpectGone(dc: TestClient, pid: number): Promise<void> {
+  const terminated = dc.eventSeen('terminated');
+  await dc.terminateRequest({});
+  await terminated;
+  const deadline = Date.now() + 30000;
+  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(processAlive(pid), false, 'the program is gone');
 }
 
 test('the program\'s stdout and stderr reach output events, with its arguments', async (t) => {
@@ -115,8 +131,7 @@ test('a forked child is debugged too: its threads are listed and its breakpoints
 
 test('pause stops a running program; terminate ends it', async (t) => {
   const dc = await startClient(t);
-  await Promise.all([dc.configurationSequence(), dc.launch({ program: spin })]);
-  await dc.outputContains('spin: running');
+  await launchSpin(dc);
   const paused = dc.nextStop();
   const threadsWhileRunning = (await dc.threadsRequest()).body.threads;
   assert.equal(threadsWhileRunning.length, 1);
@@ -132,12 +147,7 @@ test('pause stops a running program; terminate ends it', async (t) => {
   const pid = Number(/process (\d+)/.exec((await dc.evaluateRequest({ expression: '-exec info inferiors', context: 'repl' })).body.result)?.[1]);
   assert.ok(pid > 0 && processAlive(pid));
 
-  const terminated = dc.eventSeen('terminated');
-  await dc.terminateRequest({});
-  await terminated;
-  const deadline = Date.now() + 30000;
-  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(processAlive(pid), false, 'the program is gone');
+  await terminateAndExpectGone(dc, pid);
 });
 
 test('the exit code of the program is reported', async (t) => {
@@ -153,16 +163,10 @@ test('the exit code of the program is reported', async (t) => {
 
 test('terminate ends a program that is running', async (t) => {
   const dc = await startClient(t);
-  await Promise.all([dc.configurationSequence(), dc.launch({ program: spin })]);
-  await dc.outputContains('spin: running');
+  await launchSpin(dc);
   const pid = Number(/LWP (\d+)/.exec((await dc.threadsRequest()).body.threads[0].name)?.[1]);
   assert.ok(pid > 0 && processAlive(pid));
-  const terminated = dc.eventSeen('terminated');
-  await dc.terminateRequest({});
-  await terminated;
-  const deadline = Date.now() + 30000;
-  while (processAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(processAlive(pid), false, 'the program is gone');
+  await terminateAndExpectGone(dc, pid);
 });
 
 test('"console": "integratedTerminal" runs the program on the client\'s terminal', async (t) => {
