@@ -142,6 +142,19 @@ export async function breakInsert(gdb: MiConnection, opts: BreakInsertOptions): 
   return toBreakpoint(miTuple(r.record.results.bkpt) ?? {});
 }
 
+export type WatchAccess = 'write' | 'read' | 'readWrite';
+
+/** A watchpoint on `expression` (gdb `watch`, `rwatch`, `awatch`): its number. */
+export async function breakWatch(gdb: MiConnection, expression: string, access: WatchAccess = 'write', condition?: string): Promise<number> {
+  const flag = access === 'read' ? ' -r' : access === 'readWrite' ? ' -a' : '';
+  const r = await gdb.send(`-break-watch${flag} ${quoteMiArg(expression)}`);
+  const wpt = miTuple(r.record.results.wpt ?? r.record.results['hw-rwpt'] ?? r.record.results['hw-awpt']);
+  const number = miNumber(wpt?.number);
+  if (number === undefined) throw new Error(`gdb set no watchpoint on '${expression}'`);
+  if (condition) await breakCondition(gdb, number, condition);
+  return number;
+}
+
 export async function breakDelete(gdb: MiConnection, numbers: number[]): Promise<void> {
   if (numbers.length === 0) return;
   await gdb.send(`-break-delete ${numbers.join(' ')}`);

@@ -10,6 +10,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { Breakpoint as GdbBreakpoint } from '../gdb/gdbCommands';
+import { BreakpointHits } from './breakpointHits';
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -22,15 +23,20 @@ export class BreakpointTable {
   /** Every breakpoint the client knows, with the source it was set in. */
   private readonly known = new Map<number, { source?: string }>();
 
+  /** `hits` gets each breakpoint's hit condition and log message. */
+  constructor(private readonly hits: BreakpointHits) {}
+
   async setSourceBreakpoints(gdb: MiConnection, sourcePath: string, wanted: DebugProtocol.SourceBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
     await this.delete(gdb, this.bySource.get(sourcePath) ?? []);
     const numbers: number[] = [];
     const result: DebugProtocol.Breakpoint[] = [];
     for (const want of wanted) {
       try {
+        const behaviour = BreakpointHits.prepare(want);
         const bp = await mi.breakInsert(gdb, { location: `${sourcePath}:${want.line}`, condition: want.condition || undefined });
         numbers.push(bp.number);
         this.known.set(bp.number, { source: sourcePath });
+        this.hits.register(bp.number, behaviour);
         result.push(toDapBreakpoint(bp, sourcePath));
       } catch (err) {
         result.push({ verified: false, line: want.line, message: messageOf(err) });
@@ -46,9 +52,11 @@ export class BreakpointTable {
     const result: DebugProtocol.Breakpoint[] = [];
     for (const want of wanted) {
       try {
+        const behaviour = BreakpointHits.prepare(want);
         const bp = await mi.breakInsert(gdb, { location: want.name, condition: want.condition || undefined });
         this.functions.push(bp.number);
         this.known.set(bp.number, {});
+        this.hits.register(bp.number, behaviour);
         result.push(toDapBreakpoint(bp));
       } catch (err) {
         result.push({ verified: false, message: messageOf(err) });
@@ -66,6 +74,7 @@ export class BreakpointTable {
   private async delete(gdb: MiConnection, numbers: number[]): Promise<void> {
     if (numbers.length === 0) return;
     for (const n of numbers) this.known.delete(n);
+    this.hits.forget(numbers);
     await mi.breakDelete(gdb, numbers).catch(() => undefined);
   }
 }

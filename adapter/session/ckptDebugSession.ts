@@ -26,6 +26,8 @@ import { releaseRestored, snapshotHeld } from './heldSnapshot';
 import { StopQueue } from './stopQueue';
 import { VariableStore } from './variableStore';
 import { BreakpointTable } from './breakpointTable';
+import { BreakpointHits, stoppedBreakpointNumber } from './breakpointHits';
+import { DataBreakpoints } from './dataBreakpoints';
 import type { StdioOptions } from 'child_process';
 import { ctlInfo } from '../engine';
 
@@ -101,7 +103,10 @@ export class CkptDebugSession extends LoggingDebugSession {
   private frames = new Handles<ThreadFrame>();
   private readonly variables = new VariableStore(() => this.requireStopped());
 
-  private readonly breakpoints = new BreakpointTable();
+  /** Hit conditions and logpoints of every kind of breakpoint, by gdb number. */
+  private readonly breakpointHits = new BreakpointHits();
+  private readonly breakpoints = new BreakpointTable(this.breakpointHits);
+  private readonly dataBreakpoints = new DataBreakpoints(this.breakpointHits);
 
   private programRunning = false;
   private programStarted = false;
@@ -161,6 +166,9 @@ export class CkptDebugSession extends LoggingDebugSession {
       supportsConfigurationDoneRequest: true,
       supportsFunctionBreakpoints: true,
       supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsLogPoints: true,
+      supportsDataBreakpoints: true,
       supportsEvaluateForHovers: true,
       supportsSetVariable: true,
       supportsTerminateRequest: true,
@@ -513,6 +521,22 @@ export class CkptDebugSession extends LoggingDebugSession {
 
     const threadId = miNumber(r['thread-id']) ?? this.lastStoppedThread ?? 1;
     this.lastStoppedThread = threadId;
+    const hitNumber = this.entryStopPending && miString(r.disp) === 'del' ? undefined : stoppedBreakpointNumber(reason, r);
+    if (hitNumber !== undefined && this.gdb) {
+      // A hit that its hit condition skips, or a logpoint: the program goes on unseen.
+      const outcome = await this.breakpointHits.hit(this.gdb, hitNumber, { thread: threadId, frame: 0 });
+      if (outcome.output) this.sendEvent(new OutputEvent(outcome.output, 'console'));
+      if (!outcome.stop && !this.pauseRequested) {
+        this.programRunning = true;
+        try {
+          await mi.execContinue(this.gdb);
+          return;
+        } catch (err) {
+          this.programRunning = false;
+          this.sendEvent(new OutputEvent(`Could not go on after breakpoint ${hitNumber}: ${messageOf(err)}\n`, 'stderr'));
+        }
+      }
+    }
     let dapReason: string;
     let description: string | undefined;
     let hitIds: number[] | undefined;
@@ -534,6 +558,10 @@ export class CkptDebugSession extends LoggingDebugSession {
       case 'read-watchpoint-trigger':
       case 'access-watchpoint-trigger':
         dapReason = 'data breakpoint';
+        if (hitNumber !== undefined) {
+          hitIds = [hitNumber];
+          description = this.dataBreakpoints.describeStop(hitNumber, r);
+        }
         break;
       case 'signal-received': {
         const sig = miString(r['signal-name']) ?? '';
@@ -635,6 +663,34 @@ export class CkptDebugSession extends LoggingDebugSession {
     response.body = {
       breakpoints: gdb?.running
         ? await this.breakpoints.setFunctionBreakpoints(gdb, args.breakpoints)
+        : args.breakpoints.map(() => ({ verified: false, message: 'gdb is not running' })),
+    };
+    this.sendResponse(response);
+  }
+
+  protected async dataBreakpointInfoRequest(response: DebugProtocol.DataBreakpointInfoResponse, args: DebugProtocol.DataBreakpointInfoArguments): Promise<void> {
+    try {
+      const gdb = this.requireStopped();
+      let target: { expression: string; at?: ThreadFrame } | undefined;
+      if (args.variablesReference !== undefined) {
+        target = this.variables.expressionOf(args.variablesReference, args.name);
+        if (!target) throw new Error(`'${args.name}' cannot be watched from here: it has no expression of its own.`);
+      } else {
+        const at = args.frameId !== undefined ? this.frames.get(args.frameId) : undefined;
+        target = { expression: args.name, at: at ?? (this.lastStoppedThread !== undefined ? { thread: this.lastStoppedThread, frame: 0 } : undefined) };
+      }
+      response.body = await this.dataBreakpoints.info(gdb, target.expression, target.at);
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  protected async setDataBreakpointsRequest(response: DebugProtocol.SetDataBreakpointsResponse, args: DebugProtocol.SetDataBreakpointsArguments): Promise<void> {
+    const gdb = this.gdb;
+    response.body = {
+      breakpoints: gdb?.running
+        ? await this.dataBreakpoints.set(gdb, args.breakpoints)
         : args.breakpoints.map(() => ({ verified: false, message: 'gdb is not running' })),
     };
     this.sendResponse(response);
@@ -1018,6 +1074,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       this.programRunning = false;
     }
     this.invalidateStopState();
+    this.breakpointHits.resetCounts();
     const threadId = this.lastStoppedThread ?? 1;
     await mi.threadSelect(gdb, threadId).catch(() => undefined);
     this.resourcesChanged('restored');

@@ -78,6 +78,14 @@ export class VariableStore {
     return result;
   }
 
+  /** The expression and frame of variable `name` as shown under `reference` (for a data breakpoint). */
+  expressionOf(reference: number, name: string): { expression: string; at?: ThreadFrame } | undefined {
+    const shown = this.cache.get(reference)?.vars.find((v) => v.name === name);
+    const ref = this.refs.get(reference);
+    if (!shown?.evaluateName || !ref) return undefined;
+    return { expression: shown.evaluateName, at: ref.at };
+  }
+
   /** The value of an expression in a frame, expandable when it is a struct, array or pointer. */
   async evaluate(expression: string, at?: ThreadFrame): Promise<{ result: string; type?: string; variablesReference: number }> {
     let vo: VarObject;

@@ -153,7 +153,7 @@ export class TestClient extends DebugClient {
   /** Starts the session with line and function breakpoints and waits for the first stop. */
   async launchAndStop(
     launchArgs: Record<string, unknown>,
-    breakpoints: { file: string; marker: string; condition?: string }[] = [],
+    breakpoints: { file: string; marker: string; condition?: string; hitCondition?: string; logMessage?: string }[] = [],
     functionBreakpoints: string[] = [],
   ): Promise<Stop> {
     const stopped = this.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
@@ -162,7 +162,7 @@ export class TestClient extends DebugClient {
         const byFile = new Map<string, DebugProtocol.SourceBreakpoint[]>();
         for (const bp of breakpoints) {
           const list = byFile.get(bp.file) ?? [];
-          list.push({ line: lineOf(bp.file, bp.marker), condition: bp.condition });
+          list.push({ line: lineOf(bp.file, bp.marker), condition: bp.condition, hitCondition: bp.hitCondition, logMessage: bp.logMessage });
           byFile.set(bp.file, list);
         }
         for (const [file, bps] of byFile) {
