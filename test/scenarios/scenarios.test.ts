@@ -7,7 +7,6 @@
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,6 +14,7 @@ import * as path from 'node:path';
 import { ckptOk, engineMissing, LineProcess, Run, sleep, snapshotIdFrom, WAIT_MS, withRun } from './harness';
 import { compileScenario } from './compileScenario';
 import { sequenceBreak, numbered } from './outputRules';
+import { runPlain, which } from './realPrograms';
 
 const TEST_MS = 10 * 60_000;
 
@@ -259,30 +259,8 @@ function writeInput(file: string, mib: number): void {
 }
 
 /** The absolute path of a program found on PATH. */
-function which(prog: string): string {
-  for (const d of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
-    const f = path.join(d, prog);
-    try {
-      fs.accessSync(f, fs.constants.X_OK);
-      return f;
-    } catch {
-      /* not here */
-    }
-  }
-  throw new Error(`${prog} is not installed (see test/setup/install-system.sh)`);
-}
-
 function sha256(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-function runPlain(cmd: string, args: string[], cwd?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, timeout: WAIT_MS * 2, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
 }
 
 /** Waits until a file exists with some content: the compressor is mid-run. */

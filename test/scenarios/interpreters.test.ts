@@ -1,0 +1,63 @@
+/**
+ * Interpreters that no one here wrote, checkpointed mid-run through the real
+ * `ckpt` command line and restarted: Python, and Node.js (V8 with its worker
+ * threads, libuv's epoll and eventfd). Each prints progress while it hashes a
+ * long sequence; the output of the run up to the checkpoint followed by the
+ * output of the restarted run must be that of one uninterrupted run.
+ */
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { engineMissing, WAIT_MS, withRun } from './harness';
+import { runPlain, which } from './realPrograms';
+
+const TEST_MS = 10 * 60_000;
+
+const PYTHON_SCRIPT = [
+  'import hashlib',
+  'h = hashlib.sha256()',
+  'for i in range(6000000):',
+  '    h.update(str(i).encode())',
+  '    if i % 200000 == 0:',
+  '        print("progress", i, h.hexdigest()[:12], flush=True)',
+  'print("sum", h.hexdigest())',
+].join('\n');
+
+// setImmediate between slices: the event loop turns, as in a real server.
+const NODE_SCRIPT = `
+const h = require('crypto').createHash('sha256');
+let i = 0;
+function slice() {
+  for (let k = 0; k < 20000; k++, i++) h.update(String(i));
+  if (i % 400000 === 0) console.log('progress', i);
+  if (i < 40000000) setImmediate(slice); else console.log('sum', h.digest('hex'));
+}
+slice();
+`;
+
+async function interpreterTest(prog: string, args: string[]): Promise<void> {
+  const missing = engineMissing();
+  if (missing) assert.fail(`the engine is not built: ${missing}`);
+  const reference = (await runPlain(prog, args)).split('\n').filter((l) => l !== '');
+  await withRun(async (run) => {
+    const dir = path.join(run.tempDir(`ckpt-scn-${prog}-`), 'ckpt');
+    const launch = run.launch(dir, which(prog), args);
+    await launch.waitForLine(/^progress /);
+    const id = await run.checkpointKill(dir, launch);
+    await launch.waitExit();
+    assert.ok(!launch.lines.some((l) => l.startsWith('sum ')), `${prog} finished before the checkpoint:\n${launch.describe()}`);
+    const restart = run.restart(dir, id);
+    const exit = await restart.waitExit(WAIT_MS * 2);
+    assert.equal(exit.code, 0, restart.describe());
+    assert.ok(restart.lines.some((l) => l.startsWith('progress ')), `no progress after the restart:\n${restart.describe()}`);
+    assert.deepEqual([...launch.lines, ...restart.lines].filter((l) => l !== ''), reference);
+  });
+}
+
+test('real program: python3 hashing a sequence, checkpointed mid-run, prints what an uninterrupted run prints', { timeout: TEST_MS }, () =>
+  interpreterTest('python3', ['-c', PYTHON_SCRIPT]),
+);
+
+test('real program: node (V8 threads, libuv event loop) checkpointed mid-run prints what an uninterrupted run prints', { timeout: TEST_MS }, () =>
+  interpreterTest('node', ['-e', NODE_SCRIPT]),
+);
