@@ -330,19 +330,26 @@ static void parse_skipped(const char *order)
 	}
 }
 
+/* The fields every answer to an order starts with: "ok", "vpid" and, when
+ * not ok, the "error" (what failed said, else `fallback`). */
+static void answer_outcome(struct ckpt_json *j, int ok, const char *fallback)
+{
+	ckpt_json_key(j, "ok");
+	ckpt_json_raw(j, ok ? "true" : "false");
+	ckpt_json_key(j, "vpid");
+	ckpt_json_int(j, ckpt_rt.vpid);
+	if (!ok) {
+		ckpt_json_key(j, "error");
+		ckpt_json_str(j, fail_msg[0] ? fail_msg : fallback);
+	}
+}
+
 static void answer_stopped(int ok)
 {
 	char buf[1200];
 	struct ckpt_json j;
 	ckpt_reply_begin(&j, buf, sizeof buf, "stopped");
-	ckpt_json_key(&j, "ok");
-	ckpt_json_raw(&j, ok ? "true" : "false");
-	ckpt_json_key(&j, "vpid");
-	ckpt_json_int(&j, ckpt_rt.vpid);
-	if (!ok) {
-		ckpt_json_key(&j, "error");
-		ckpt_json_str(&j, fail_msg[0] ? fail_msg : "the process could not be stopped");
-	}
+	answer_outcome(&j, ok, "the process could not be stopped");
 	ckpt_reply_send(&j);
 }
 
@@ -351,10 +358,7 @@ static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pa
 	char buf[8192];
 	struct ckpt_json j;
 	ckpt_reply_begin(&j, buf, sizeof buf, "checkpoint");
-	ckpt_json_key(&j, "ok");
-	ckpt_json_raw(&j, ok ? "true" : "false");
-	ckpt_json_key(&j, "vpid");
-	ckpt_json_int(&j, ckpt_rt.vpid);
+	answer_outcome(&j, ok, "checkpoint failed");
 	if (ok) {
 		ckpt_json_key(&j, "image");
 		ckpt_json_str(&j, image);
@@ -364,9 +368,6 @@ static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pa
 		ckpt_json_int(&j, (long)(pause_ns / 1000));
 		ckpt_json_key(&j, "writeUs");
 		ckpt_json_int(&j, (long)(write_ns / 1000));
-	} else {
-		ckpt_json_key(&j, "error");
-		ckpt_json_str(&j, fail_msg[0] ? fail_msg : "checkpoint failed");
 	}
 	ckpt_reply_send(&j);
 }
