@@ -207,19 +207,13 @@ void ckpt_debug(const char *fmt, ...)
 	SYS3(SYS_write, 2, buf, n);
 }
 
-void ckpt_format_fd_link(char *buf, size_t n, int fd)
+static int format_args(char *buf, size_t n, const char *fmt, ...)
 {
-	const char *prefix = "/proc/self/fd/";
-	size_t len = 0;
-	while (*prefix && len + 1 < n)
-		buf[len++] = *prefix++;
-	char tmp[16];
-	int i = 0;
-	do {
-		tmp[i++] = (char)('0' + fd % 10);
-		fd /= 10;
-	} while (fd);
-	while (i && len + 1 < n)
-		buf[len++] = tmp[--i];
-	buf[len] = 0;
+	va_list ap;
+	va_start(ap, fmt);
+	int len = ckpt_format(buf, n, fmt, ap);
+	va_end(ap);
+	return len;
 }
+
+void ckpt_format_fd_link(char *buf, size_t n, int fd) { format_args(buf, n, "/proc/self/fd/%d", fd); }
