@@ -43,8 +43,9 @@ export class BreakpointHits {
     return hitTest || message ? { hitTest, message } : undefined;
   }
 
+  /** Every breakpoint of the client's is registered, with or without a hit condition or message. */
   register(number: number, prepared: Omit<Entry, 'count'> | undefined): void {
-    if (prepared) this.entries.set(number, { ...prepared, count: 0 });
+    this.entries.set(number, { ...prepared, count: 0 });
   }
 
   forget(numbers: number[]): void {
@@ -56,12 +57,29 @@ export class BreakpointHits {
     for (const e of this.entries.values()) e.count = 0;
   }
 
-  isLogpoint(number: number): boolean {
-    return !!this.entries.get(number)?.message;
+  /**
+   * gdb stopped at breakpoint `number` (its condition, if any, held) in `at`,
+   * at code address `pc` (for a code breakpoint). gdb names one breakpoint
+   * only: the client's others at the same address (a function breakpoint and
+   * a logpoint on its first line) are hit too, when their conditions hold.
+   */
+  async hit(gdb: MiConnection, number: number, at: ThreadFrame, pc?: string): Promise<HitOutcome> {
+    if (!this.entries.has(number)) return { stop: true };
+    const numbers = [number];
+    if (pc !== undefined && this.entries.size > 1 && [...this.entries.values()].some((e) => e.hitTest || e.message)) {
+      numbers.push(...await this.alsoHit(gdb, number, at, pc));
+    }
+    let stop = false;
+    let output = '';
+    for (const n of numbers) {
+      const one = await this.hitOne(gdb, n, at);
+      stop ||= one.stop;
+      output += one.output ?? '';
+    }
+    return output ? { stop, output } : { stop };
   }
 
-  /** gdb stopped at breakpoint `number` (its condition, if any, held) in `at`. */
-  async hit(gdb: MiConnection, number: number, at: ThreadFrame): Promise<HitOutcome> {
+  private async hitOne(gdb: MiConnection, number: number, at: ThreadFrame): Promise<HitOutcome> {
     const entry = this.entries.get(number);
     if (!entry) return { stop: true };
     entry.count++;
@@ -69,6 +87,30 @@ export class BreakpointHits {
     if (!entry.message) return { stop: true };
     const text = await formatLogMessage(entry.message, (e) => mi.dataEvaluateExpression(gdb, e, at));
     return { stop: false, output: text + '\n' };
+  }
+
+  /** The client's other breakpoints at `pc` whose conditions hold. */
+  private async alsoHit(gdb: MiConnection, number: number, at: ThreadFrame, pc: string): Promise<number[]> {
+    const here = BigInt(pc);
+    const out: number[] = [];
+    for (const b of await mi.breakList(gdb)) {
+      if (b.number === number || !this.entries.has(b.number)) continue;
+      const addresses = [b.addr, ...b.locations.map((l) => l.addr)].filter((a): a is string => !!a && /^0x/.test(a));
+      if (!addresses.some((a) => BigInt(a) === here)) continue;
+      if (b.condition && !await conditionHolds(gdb, b.condition, at)) continue;
+      out.push(b.number);
+    }
+    return out;
+  }
+}
+
+/** As gdb decides: non-zero is true, and a condition that cannot be evaluated stops. */
+async function conditionHolds(gdb: MiConnection, condition: string, at: ThreadFrame): Promise<boolean> {
+  try {
+    const v = (await mi.dataEvaluateExpression(gdb, `(${condition}) != 0`, at)).trim();
+    return v !== '0' && v !== 'false';
+  } catch {
+    return true;
   }
 }
 

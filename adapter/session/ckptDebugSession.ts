@@ -28,6 +28,7 @@ import { VariableStore } from './variableStore';
 import { BreakpointTable } from './breakpointTable';
 import { BreakpointHits, stoppedBreakpointNumber } from './breakpointHits';
 import { DataBreakpoints } from './dataBreakpoints';
+import { StepRecovery } from './stepRecovery';
 import type { StdioOptions } from 'child_process';
 import { ctlInfo } from '../engine';
 
@@ -107,6 +108,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   private readonly breakpointHits = new BreakpointHits();
   private readonly breakpoints = new BreakpointTable(this.breakpointHits);
   private readonly dataBreakpoints = new DataBreakpoints(this.breakpointHits);
+  private readonly stepRecovery = new StepRecovery();
 
   private programRunning = false;
   private programStarted = false;
@@ -522,25 +524,37 @@ export class CkptDebugSession extends LoggingDebugSession {
     const threadId = miNumber(r['thread-id']) ?? this.lastStoppedThread ?? 1;
     this.lastStoppedThread = threadId;
     const hitNumber = this.entryStopPending && miString(r.disp) === 'del' ? undefined : stoppedBreakpointNumber(reason, r);
-    if (hitNumber !== undefined && this.gdb) {
-      // A hit that its hit condition skips, or a logpoint: the program goes on unseen.
-      const outcome = await this.breakpointHits.hit(this.gdb, hitNumber, { thread: threadId, frame: 0 });
-      if (outcome.output) this.sendEvent(new OutputEvent(outcome.output, 'console'));
-      if (!outcome.stop && !this.pauseRequested) {
+    let endOfStep = false;
+    const gdb = this.gdb;
+    if (gdb && !this.pauseRequested) {
+      // A hit that its hit condition skips, or a logpoint: the program goes on
+      // unseen (a step goes on as a step). The end of such a step goes on too.
+      try {
+        const outcome = hitNumber !== undefined ? await this.breakpointHits.hit(gdb, hitNumber, { thread: threadId, frame: 0 }, reason === 'breakpoint-hit' ? miString(miTuple(r.frame)?.addr) : undefined) : undefined;
+        if (outcome?.output) this.sendEvent(new OutputEvent(outcome.output, 'console'));
         this.programRunning = true;
-        try {
-          await mi.execContinue(this.gdb);
-          return;
-        } catch (err) {
-          this.programRunning = false;
-          this.sendEvent(new OutputEvent(`Could not go on after breakpoint ${hitNumber}: ${messageOf(err)}\n`, 'stderr'));
+        let decision: 'report' | 'resumed' | undefined = 'report';
+        if (!outcome) decision = await this.stepRecovery.stopped(gdb, reason, threadId);
+        else if (!outcome.stop) {
+          decision = await this.stepRecovery.skippedHit(gdb, threadId);
+          if (decision === undefined) {
+            await mi.execContinue(gdb);
+            decision = 'resumed';
+          }
         }
+        if (decision === 'resumed') return;
+        this.programRunning = false;
+        endOfStep = !!outcome && !outcome.stop;
+      } catch (err) {
+        this.programRunning = false;
+        this.sendEvent(new OutputEvent(`Could not go on after ${hitNumber !== undefined ? `breakpoint ${hitNumber}` : 'a step'}: ${messageOf(err)}\n`, 'stderr'));
       }
     }
+    this.stepRecovery.clear();
     let dapReason: string;
     let description: string | undefined;
     let hitIds: number[] | undefined;
-    switch (reason) {
+    switch (endOfStep ? 'end-stepping-range' : reason) {
       case 'breakpoint-hit':
         if (this.entryStopPending && miString(r.disp) === 'del') dapReason = 'entry';
         else {
@@ -839,21 +853,37 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   protected continueRequest(response: DebugProtocol.ContinueResponse): Promise<void> {
     response.body = { allThreadsContinued: true };
+    this.stepRecovery.clear();
     return this.resume(response, (gdb) => mi.execContinue(gdb));
   }
 
   protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): Promise<void> {
-    return this.resume(response, (gdb) => args.granularity === 'instruction'
-      ? mi.execNextInstruction(gdb, args.threadId) : mi.execNext(gdb, args.threadId));
+    return this.resume(response, async (gdb) => {
+      if (args.granularity === 'instruction') {
+        this.stepRecovery.clear();
+        return mi.execNextInstruction(gdb, args.threadId);
+      }
+      await this.stepRecovery.begin(gdb, 'next', args.threadId);
+      await mi.execNext(gdb, args.threadId);
+    });
   }
 
   protected stepInRequest(response: DebugProtocol.StepInResponse, args: DebugProtocol.StepInArguments): Promise<void> {
-    return this.resume(response, (gdb) => args.granularity === 'instruction'
-      ? mi.execStepInstruction(gdb, args.threadId) : mi.execStep(gdb, args.threadId));
+    return this.resume(response, async (gdb) => {
+      if (args.granularity === 'instruction') {
+        this.stepRecovery.clear();
+        return mi.execStepInstruction(gdb, args.threadId);
+      }
+      await this.stepRecovery.begin(gdb, 'stepIn', args.threadId);
+      await mi.execStep(gdb, args.threadId);
+    });
   }
 
   protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): Promise<void> {
-    return this.resume(response, (gdb) => mi.execFinish(gdb, { thread: args.threadId, frame: 0 }));
+    return this.resume(response, async (gdb) => {
+      await this.stepRecovery.begin(gdb, 'stepOut', args.threadId);
+      await mi.execFinish(gdb, { thread: args.threadId, frame: 0 });
+    });
   }
 
   /**
@@ -1075,6 +1105,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
     this.invalidateStopState();
     this.breakpointHits.resetCounts();
+    this.stepRecovery.clear();
     const threadId = this.lastStoppedThread ?? 1;
     await mi.threadSelect(gdb, threadId).catch(() => undefined);
     this.resourcesChanged('restored');

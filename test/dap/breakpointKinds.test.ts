@@ -65,6 +65,57 @@ test('a logpoint prints its message with the values of its expressions and does 
   assert.match(bad.body.breakpoints[0].message ?? '', /'\{' without its '\}'/);
 });
 
+test('a logpoint and a breakpoint at the same place: the message is printed and the program stops', async (t) => {
+  const dc = await startClient(t);
+  const stop = await dc.launchAndStop(
+    { program: counter },
+    [{ file: 'counter.c', marker: 'RECORD', logMessage: 'record {value}' }],
+    ['record'],
+  );
+  const frame = await dc.topFrame(stop.body.threadId);
+  assert.equal(frame.name, 'record');
+  assert.equal((await dc.scopeVariables(frame.id, 'Arguments'))[0].value, '1');
+  await dc.outputContains('record 1\n', 'console');
+});
+
+test('Step Over and Step Out past logpoints and skipped hits stay steps', async (t) => {
+  const dc = await startClient(t);
+  let stop = await dc.launchAndStop({ program: counter }, [{ file: 'counter.c', marker: 'LOOP' }]);
+  await dc.setBreakpointsRequest({ source: source(), breakpoints: [{ line: lineOf('counter.c', 'BUMP'), logMessage: 'in bump {step}' }] });
+  // One level deeper than the logpoint, and never due.
+  await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'record', hitCondition: '>= 100' }] });
+  const lines: number[] = [];
+  for (let k = 0; k < 3; k++) {
+    const next = dc.nextStop();
+    await dc.nextRequest({ threadId: stop.body.threadId });
+    stop = await next;
+    assert.equal(stop.body.reason, 'step');
+    const frame = await dc.topFrame(stop.body.threadId);
+    assert.equal(frame.name, 'main');
+    lines.push(frame.line);
+  }
+  // LOOP (i = 1) → the loop's header → LOOP (i = 2) → the header: one line at a time.
+  const loop = lineOf('counter.c', 'LOOP');
+  assert.deepEqual(lines, [loop - 1, loop, loop - 1]);
+  const logged = (): string[] => dc.outputs.filter((o) => o.body.category === 'console' && /^in (bump|record)/.test(o.body.output)).map((o) => o.body.output);
+  assert.deepEqual(logged(), ['in bump 1\n', 'in bump 2\n']);
+
+  // Step Out of bump past a logpoint in the function it calls: back in main, after the call.
+  await dc.setBreakpointsRequest({ source: source(), breakpoints: [{ line: lineOf('counter.c', 'BUMP') }, { line: lineOf('counter.c', 'RECORD'), logMessage: 'in record {value}' }] });
+  let next = dc.nextStop();
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  stop = await next;
+  assert.equal((await dc.topFrame(stop.body.threadId)).name, 'bump');
+  next = dc.nextStop();
+  await dc.stepOutRequest({ threadId: stop.body.threadId });
+  stop = await next;
+  assert.equal(stop.body.reason, 'step');
+  const frame = await dc.topFrame(stop.body.threadId);
+  assert.equal(frame.name, 'main');
+  assert.equal(frame.line, loop);
+  assert.deepEqual(logged(), ['in bump 1\n', 'in bump 2\n', 'in record 6\n']);
+});
+
 test('hit conditions: the Nth hit, from the Nth hit on, every Nth hit; a bad one is refused', async (t) => {
   for (const [hitCondition, expected] of [['3', ['3']], ['>= 5', ['5', '6']], ['% 2', ['2', '4', '6']], ['< 3', ['1', '2']]] as const) {
     const dc = await startClient(t);

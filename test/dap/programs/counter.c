@@ -1,13 +1,17 @@
 /* Breakpoint kinds: a loop that calls a function six times, a global it
- * writes, a global the loop only reads. */
+ * writes, a global the loop only reads, a call one level deeper. */
 #include <stdio.h>
 
 int counter;
 int limit = 6;
 
+static int record(int value) {
+  return value; // #RECORD
+}
+
 static int bump(int step) {
   counter += step; // #BUMP
-  return counter;
+  return record(counter);
 }
 
 int main(void) {
