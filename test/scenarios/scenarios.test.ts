@@ -121,6 +121,7 @@ const SCENARIOS: Scenario[] = [
     name: 'threads',
     what: '8 threads: a held error-checking mutex, a condition wait, pthread_kill, join',
   },
+  { name: 'pthread_tid', what: 'pthread_getattr_np, affinity, CPU clocks, scheduling, names and pthread_cancel reach threads whose TIDs changed' },
   { name: 'tls', what: 'thread-local variables of four threads' },
   { name: 'files', what: 'a file being written and one being read continue at their offsets' },
   { name: 'signals', what: 'handlers, blocked set, alternate stack and pending signals' },
