@@ -1,12 +1,15 @@
 /**
- * Interpreters that no one here wrote, checkpointed mid-run through the real
- * `ckpt` command line and restarted: Python, and Node.js (V8 with its worker
- * threads, libuv's epoll and eventfd). Each prints progress while it hashes a
+ * Interpreters and virtual machines that no one here wrote, checkpointed
+ * mid-run through the real `ckpt` command line and restarted: Python, Node.js
+ * (V8 with its worker threads, libuv's epoll and eventfd) and a JVM (HotSpot:
+ * JIT compiler and GC threads, which ask pthread_getattr_np for their stacks). Each prints progress while it hashes a
  * long sequence; the output of the run up to the checkpoint followed by the
  * output of the restarted run must be that of one uninterrupted run.
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { engineMissing, WAIT_MS, withRun } from './harness';
 import { runPlain, which } from './realPrograms';
@@ -35,6 +38,21 @@ function slice() {
 slice();
 `;
 
+const JAVA_SOURCE = `
+public class Loop {
+  public static void main(String[] a) throws Exception {
+    java.security.MessageDigest h = java.security.MessageDigest.getInstance("SHA-256");
+    for (int i = 0; i < 100000000; i++) {
+      h.update(Integer.toString(i).getBytes());
+      if (i % 2000000 == 0) System.out.println("progress " + i);
+    }
+    StringBuilder sb = new StringBuilder();
+    for (byte b : h.digest()) sb.append(String.format("%02x", b));
+    System.out.println("sum " + sb);
+  }
+}
+`;
+
 async function interpreterTest(prog: string, args: string[]): Promise<void> {
   const missing = engineMissing();
   if (missing) assert.fail(`the engine is not built: ${missing}`);
@@ -61,3 +79,14 @@ test('real program: python3 hashing a sequence, checkpointed mid-run, prints wha
 test('real program: node (V8 threads, libuv event loop) checkpointed mid-run prints what an uninterrupted run prints', { timeout: TEST_MS }, () =>
   interpreterTest('node', ['-e', NODE_SCRIPT]),
 );
+
+test('real program: java (HotSpot JIT and GC threads) checkpointed mid-run prints what an uninterrupted run prints', { timeout: TEST_MS }, async () => {
+  const classes = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-scn-java-'));
+  try {
+    fs.writeFileSync(path.join(classes, 'Loop.java'), JAVA_SOURCE);
+    await runPlain('javac', ['-d', classes, path.join(classes, 'Loop.java')]);
+    await interpreterTest('java', ['-cp', classes, 'Loop']);
+  } finally {
+    fs.rmSync(classes, { recursive: true, force: true });
+  }
+});

@@ -5,6 +5,8 @@ need=()
 for p in gcc make gdb bzip2 python3; do
   command -v "$p" >/dev/null 2>&1 || need+=("$p")
 done
+# a JVM for the real-program tests (HotSpot's JIT and GC threads under the engine)
+command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
