@@ -337,6 +337,58 @@ export async function dataEvaluateExpression(gdb: MiConnection, expression: stri
   return miString(r.record.results.value) ?? '';
 }
 
+export interface Instruction {
+  address: bigint;
+  /** Its bytes as gdb prints them ("48 89 e5"). */
+  opcodes: string;
+  /** The instruction in gdb's syntax. */
+  text: string;
+  func?: string;
+  offset?: number;
+  /** Its source line, when gdb knows one. */
+  line?: number;
+  fullname?: string;
+}
+
+/** The instructions that begin in [start, end), with their bytes and source lines. */
+export async function dataDisassemble(gdb: MiConnection, start: bigint, end: bigint): Promise<Instruction[]> {
+  // Mode 5: source-centric, with raw opcodes (an instruction with no line comes alone).
+  const r = await gdb.send(`-data-disassemble -s 0x${start.toString(16)} -e 0x${end.toString(16)} -- 5`);
+  const out: Instruction[] = [];
+  const add = (t: MiTuple, line?: number, fullname?: string): void => {
+    const address = miString(t.address);
+    if (!address) return;
+    out.push({
+      address: BigInt(address),
+      opcodes: miString(t.opcodes) ?? '',
+      text: miString(t.inst) ?? '',
+      func: miString(t['func-name']),
+      offset: miNumber(t.offset),
+      line,
+      fullname,
+    });
+  };
+  for (const item of miTuples(r.record.results.asm_insns)) {
+    if (item.line_asm_insn !== undefined) {
+      const line = miNumber(item.line);
+      const fullname = miString(item.fullname);
+      for (const insn of miTuples(item.line_asm_insn)) add(insn, line, fullname);
+    } else add(item);
+  }
+  return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+}
+
+export interface MemoryBlock { begin: bigint; end: bigint; contents: Buffer }
+
+/** The readable parts of [address, address + count), in order. */
+export async function dataReadMemoryBytes(gdb: MiConnection, address: bigint, count: number): Promise<MemoryBlock[]> {
+  const r = await gdb.send(`-data-read-memory-bytes 0x${address.toString(16)} ${count}`);
+  return miTuples(r.record.results.memory).map((m) => {
+    const begin = BigInt(miString(m.begin) ?? '0');
+    return { begin, end: BigInt(miString(m.end) ?? '0'), contents: Buffer.from(miString(m.contents) ?? '', 'hex') };
+  }).sort((a, b) => (a.begin < b.begin ? -1 : 1));
+}
+
 export async function dataListRegisterNames(gdb: MiConnection): Promise<string[]> {
   const r = await gdb.send('-data-list-register-names');
   return miList(r.record.results['register-names']).map((v: MiValue) => miString(v) ?? '');

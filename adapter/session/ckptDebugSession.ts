@@ -29,6 +29,8 @@ import { BreakpointTable } from './breakpointTable';
 import { BreakpointHits, stoppedBreakpointNumber } from './breakpointHits';
 import { DataBreakpoints } from './dataBreakpoints';
 import { StepRecovery } from './stepRecovery';
+import { disassemble } from './disassembly';
+import { readMemory } from './memoryReader';
 import type { StdioOptions } from 'child_process';
 import { ctlInfo } from '../engine';
 
@@ -171,6 +173,8 @@ export class CkptDebugSession extends LoggingDebugSession {
       supportsHitConditionalBreakpoints: true,
       supportsLogPoints: true,
       supportsDataBreakpoints: true,
+      supportsDisassembleRequest: true,
+      supportsReadMemoryRequest: true,
       supportsEvaluateForHovers: true,
       supportsSetVariable: true,
       supportsTerminateRequest: true,
@@ -710,6 +714,24 @@ export class CkptDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
+  protected async disassembleRequest(response: DebugProtocol.DisassembleResponse, args: DebugProtocol.DisassembleArguments): Promise<void> {
+    try {
+      response.body = { instructions: await disassemble(this.requireStopped(), args) };
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
+  protected async readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): Promise<void> {
+    try {
+      response.body = await readMemory(this.requireStopped(), args);
+      this.sendResponse(response);
+    } catch (err) {
+      this.sendError(response, err);
+    }
+  }
+
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse): void {
     this.sendResponse(response);
   }
@@ -760,8 +782,9 @@ export class CkptDebugSession extends LoggingDebugSession {
           } else {
             frame.name = f.from ? `${name} (${path.basename(f.from)})` : name;
             frame.presentationHint = 'subtle';
-            frame.instructionPointerReference = f.addr;
           }
+          // Every frame: the Disassembly view opens at it.
+          if (f.addr) frame.instructionPointerReference = f.addr;
           return frame;
         }),
         // More may exist when the page is full; the client then asks again.

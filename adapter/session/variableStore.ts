@@ -87,7 +87,7 @@ export class VariableStore {
   }
 
   /** The value of an expression in a frame, expandable when it is a struct, array or pointer. */
-  async evaluate(expression: string, at?: ThreadFrame): Promise<{ result: string; type?: string; variablesReference: number }> {
+  async evaluate(expression: string, at?: ThreadFrame): Promise<{ result: string; type?: string; variablesReference: number; memoryReference?: string }> {
     let vo: VarObject;
     try {
       vo = await this.createVarobj(expression, at);
@@ -96,7 +96,7 @@ export class VariableStore {
       return { result: await mi.dataEvaluateExpression(this.gdb(), expression, at), variablesReference: 0 };
     }
     const v = await this.toVariable(expression, vo, at, expression);
-    return { result: v.value, type: v.type, variablesReference: v.variablesReference };
+    return { result: v.value, type: v.type, variablesReference: v.variablesReference, memoryReference: v.memoryReference };
   }
 
   private async load(ref: VarRef, varobjs: Map<string, string>): Promise<DebugProtocol.Variable[]> {
@@ -171,6 +171,9 @@ export class VariableStore {
         : 0,
     };
     if (evaluateName) variable.evaluateName = evaluateName;
+    // A pointer's value is an address: the client can show the memory there.
+    const pointer = /^(?:\([^)]*\*\)\s*)?(0x[0-9a-f]+)/.exec(value);
+    if (pointer && vo.type?.trim().endsWith('*')) variable.memoryReference = pointer[1];
     return variable;
   }
 

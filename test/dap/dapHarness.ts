@@ -199,6 +199,11 @@ export class TestClient extends DebugClient {
     return (await this.variablesRequest({ variablesReference: scope.variablesReference })).body.variables;
   }
 
+  /** `readMemory` (the client library has no method of its own for it). */
+  readMemoryRequest(args: DebugProtocol.ReadMemoryArguments): Promise<DebugProtocol.ReadMemoryResponse> {
+    return this.send('readMemory', args) as Promise<DebugProtocol.ReadMemoryResponse>;
+  }
+
   async children(variablesReference: number): Promise<DebugProtocol.Variable[]> {
     return (await this.variablesRequest({ variablesReference })).body.variables;
   }
