@@ -196,6 +196,14 @@ test('data breakpoints: a write, a read and any access, on a global or a variabl
   assert.equal(foreign.body.breakpoints[0].verified, false);
   assert.match(foreign.body.breakpoints[0].message ?? '', /dataId 'nonsense'/);
 
+  // A condition: only the writes that make it true stop.
+  await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write', condition: 'counter > 12' }] });
+  next = dc.nextStop();
+  await dc.continueRequest({ threadId });
+  stop = await next;
+  assert.equal(stop.body.reason, 'data breakpoint');
+  assert.equal(stop.body.description, 'counter: 10 → 15');
+
   // With none left, the program runs to its end.
   await dc.setDataBreakpointsRequest({ breakpoints: [] });
   const exited = dc.eventSeen('exited');
