@@ -11,6 +11,7 @@ import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { Breakpoint as GdbBreakpoint } from '../gdb/gdbCommands';
 import { BreakpointHits } from './breakpointHits';
+import { parseAddress } from './disassembly';
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -20,6 +21,7 @@ export class BreakpointTable {
   /** Source path → gdb breakpoint numbers set for it. */
   private readonly bySource = new Map<string, number[]>();
   private functions: number[] = [];
+  private instructions: number[] = [];
   /** Every breakpoint the client knows, with the source it was set in. */
   private readonly known = new Map<number, { source?: string }>();
 
@@ -63,6 +65,33 @@ export class BreakpointTable {
       }
     }
     return result;
+  }
+
+  /** Breakpoints on instructions (the Disassembly view): `*ADDRESS` in gdb. */
+  async setInstructionBreakpoints(gdb: MiConnection, wanted: DebugProtocol.InstructionBreakpoint[]): Promise<DebugProtocol.Breakpoint[]> {
+    await this.delete(gdb, this.instructions);
+    this.instructions = [];
+    const result: DebugProtocol.Breakpoint[] = [];
+    for (const want of wanted) {
+      try {
+        const behaviour = BreakpointHits.prepare(want);
+        const address = parseAddress(want.instructionReference, want.offset ?? 0);
+        const bp = await mi.breakInsert(gdb, { location: `*0x${address.toString(16)}`, condition: want.condition || undefined });
+        this.instructions.push(bp.number);
+        this.known.set(bp.number, {});
+        this.hits.register(bp.number, behaviour);
+        const out = toDapBreakpoint(bp);
+        out.instructionReference = `0x${address.toString(16)}`;
+        result.push(out);
+      } catch (err) {
+        result.push({ verified: false, message: messageOf(err) });
+      }
+    }
+    return result;
+  }
+
+  isInstructionBreakpoint(number: number): boolean {
+    return this.instructions.includes(number);
   }
 
   /** gdb changed a breakpoint (`=breakpoint-modified`): the DAP form, if the client knows it. */

@@ -174,6 +174,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       supportsLogPoints: true,
       supportsDataBreakpoints: true,
       supportsDisassembleRequest: true,
+      supportsInstructionBreakpoints: true,
       supportsReadMemoryRequest: true,
       supportsEvaluateForHovers: true,
       supportsSetVariable: true,
@@ -562,8 +563,8 @@ export class CkptDebugSession extends LoggingDebugSession {
       case 'breakpoint-hit':
         if (this.entryStopPending && miString(r.disp) === 'del') dapReason = 'entry';
         else {
-          dapReason = 'breakpoint';
           const id = miNumber(r.bkptno);
+          dapReason = id !== undefined && this.breakpoints.isInstructionBreakpoint(id) ? 'instruction breakpoint' : 'breakpoint';
           if (id !== undefined) hitIds = [id];
         }
         break;
@@ -681,6 +682,16 @@ export class CkptDebugSession extends LoggingDebugSession {
     response.body = {
       breakpoints: gdb?.running
         ? await this.breakpoints.setFunctionBreakpoints(gdb, args.breakpoints)
+        : args.breakpoints.map(() => ({ verified: false, message: 'gdb is not running' })),
+    };
+    this.sendResponse(response);
+  }
+
+  protected async setInstructionBreakpointsRequest(response: DebugProtocol.SetInstructionBreakpointsResponse, args: DebugProtocol.SetInstructionBreakpointsArguments): Promise<void> {
+    const gdb = this.gdb;
+    response.body = {
+      breakpoints: gdb?.running
+        ? await this.breakpoints.setInstructionBreakpoints(gdb, args.breakpoints)
         : args.breakpoints.map(() => ({ verified: false, message: 'gdb is not running' })),
     };
     this.sendResponse(response);

@@ -204,6 +204,10 @@ export class TestClient extends DebugClient {
     return this.send('readMemory', args) as Promise<DebugProtocol.ReadMemoryResponse>;
   }
 
+  setInstructionBreakpointsRequest(args: DebugProtocol.SetInstructionBreakpointsArguments): Promise<DebugProtocol.SetInstructionBreakpointsResponse> {
+    return this.send('setInstructionBreakpoints', args) as Promise<DebugProtocol.SetInstructionBreakpointsResponse>;
+  }
+
   async children(variablesReference: number): Promise<DebugProtocol.Variable[]> {
     return (await this.variablesRequest({ variablesReference })).body.variables;
   }

@@ -5,6 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
+import * as path from 'path';
+import { Requests } from '../../adapter/protocol';
+import type { SaveSnapshotResult } from '../../adapter/protocol';
 import { Programs, lineOf, sourceOf, startClient } from './dapHarness';
 
 const programs = new Programs();
@@ -75,4 +78,35 @@ test('readMemory: the bytes of a variable, and where memory stops being readable
   assert.equal(BigInt(edge.body!.address), stackEnd - 8n);
   assert.equal(Buffer.from(edge.body!.data!, 'base64').length, 8);
   assert.equal(edge.body!.unreadableBytes, 16);
+});
+
+test('an instruction breakpoint stops at its instruction, in a restored snapshot too', async (t) => {
+  const dc = await startClient(t);
+  const stop = await dc.launchAndStop({ program: counter, snapshotDir: path.join(programs.dir, 'snapshots-insn') }, [{ file: 'counter.c', marker: 'BUMP' }]);
+  const saved = (await dc.customRequest(Requests.saveSnapshot, {})).body as SaveSnapshotResult;
+  const pc = (await dc.topFrame(stop.body.threadId)).instructionPointerReference!;
+  const target = (await dc.disassembleRequest({ memoryReference: pc, instructionOffset: 2, instructionCount: 1 })).body!.instructions[0];
+  await dc.setBreakpointsRequest({ source: { path: sourceOf('counter.c') }, breakpoints: [] });
+  const set = await dc.setInstructionBreakpointsRequest({ breakpoints: [{ instructionReference: pc, offset: Number(BigInt(target.address) - BigInt(pc)) }] });
+  assert.equal(set.body.breakpoints[0].verified, true, set.body.breakpoints[0].message);
+
+  const atTarget = async (threadId: number, reason: string): Promise<number> => {
+    const s = await dc.nextStop();
+    assert.equal(s.body.reason, reason);
+    assert.equal(BigInt((await dc.topFrame(s.body.threadId)).instructionPointerReference!), BigInt(target.address));
+    return s.body.threadId;
+  };
+  let next = atTarget(stop.body.threadId, 'instruction breakpoint');
+  await dc.continueRequest({ threadId: stop.body.threadId });
+  await next;
+  const back = dc.nextStop();
+  await dc.customRequest(Requests.restoreSnapshot, { id: saved.snapshot.id });
+  const threadId = (await back).body.threadId;
+  assert.equal(BigInt((await dc.topFrame(threadId)).instructionPointerReference!), BigInt(pc), 'back at the snapshot');
+  next = atTarget(threadId, 'instruction breakpoint');
+  await dc.continueRequest({ threadId });
+  await next;
+  const bad = await dc.setInstructionBreakpointsRequest({ breakpoints: [{ instructionReference: 'nowhere' }] });
+  assert.equal(bad.body.breakpoints[0].verified, false);
+  assert.match(bad.body.breakpoints[0].message ?? '', /'nowhere' is not an address/);
 });
