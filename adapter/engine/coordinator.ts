@@ -367,7 +367,9 @@ export class Coordinator extends EventEmitter {
     const skip = pipeSkipLists(conns.map((c) => c.hello!));
     const writes = await Promise.allSettled(
       conns.map(async (c) => {
-        const reply = await c.request({ cmd: 'write', skipPipes: skip.get(c.hello!.vpid) ?? [] }, 'checkpoint', this.checkpointTimeoutMs, {
+        const lists = skip.get(c.hello!.vpid);
+        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [] };
+        const reply = await c.request(order, 'checkpoint', this.checkpointTimeoutMs, {
           signal: false,
         });
         return manifestProcess(c, reply, images.get(c)!);

@@ -1,17 +1,28 @@
 import * as fs from 'node:fs';
 import { parseFdinfo } from './procTables';
 
+/** Per vpid, what another process saves: pipes and FIFOs by inode (the `skipPipes` and `skipFifos` of its write order). */
+export interface SkipLists {
+  pipes: number[];
+  fifos: number[];
+}
+
 /**
  * For a synchronized checkpoint of several processes: the bytes waiting in a
- * pipe must be saved once, by one reader, or they would come back twice.
- * Returns, per vpid, the inodes of the pipes whose bytes another process
- * saves (the `skipPipes` of its write order). The reader with the lowest vpid
- * is the one that saves.
+ * pipe or a FIFO must be saved once, by one reader, or they would come back
+ * twice. Returns, per vpid, the pipes and FIFOs whose bytes another process
+ * saves. The reader with the lowest vpid is the one that saves.
  */
-export function pipeSkipLists(procs: { vpid: number; pid: number }[]): Map<number, number[]> {
+export function pipeSkipLists(procs: { vpid: number; pid: number }[]): Map<number, SkipLists> {
+  const pipes = saverSkips(procs, (pid) => readEnds(pid).pipes);
+  const fifos = saverSkips(procs, (pid) => readEnds(pid).fifos);
+  return new Map(procs.map((p) => [p.vpid, { pipes: pipes.get(p.vpid)!, fifos: fifos.get(p.vpid)! }]));
+}
+
+function saverSkips(procs: { vpid: number; pid: number }[], ends: (pid: number) => Set<number>): Map<number, number[]> {
   const readers = new Map<number, Set<number>>(); // inode -> vpids holding a read end
   for (const p of procs) {
-    for (const ino of readEnds(p.pid)) {
+    for (const ino of ends(p.pid)) {
       const set = readers.get(ino) ?? new Set<number>();
       set.add(p.vpid);
       readers.set(ino, set);
@@ -26,9 +37,9 @@ export function pipeSkipLists(procs: { vpid: number; pid: number }[]): Map<numbe
   return skip;
 }
 
-/** Inodes of the pipes a process can read from (O_RDONLY or O_RDWR ends). */
-export function readEnds(pid: number): Set<number> {
-  const out = new Set<number>();
+/** Inodes of the pipes and FIFOs a process can read from (O_RDONLY or O_RDWR ends). */
+export function readEnds(pid: number): { pipes: Set<number>; fifos: Set<number> } {
+  const out = { pipes: new Set<number>(), fifos: new Set<number>() };
   let names: string[];
   try {
     names = fs.readdirSync(`/proc/${pid}/fd`);
@@ -37,10 +48,15 @@ export function readEnds(pid: number): Set<number> {
   }
   for (const name of names) {
     try {
-      const m = /^pipe:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${name}`));
-      if (!m) continue;
+      const link = fs.readlinkSync(`/proc/${pid}/fd/${name}`);
+      const m = /^pipe:\[(\d+)\]$/.exec(link);
+      // a FIFO is named by its path; its inode is the file's
+      const fifo = !m && link.startsWith('/') ? fs.statSync(`/proc/${pid}/fd/${name}`) : undefined;
+      if (!m && !fifo?.isFIFO()) continue;
       const { flags } = parseFdinfo(fs.readFileSync(`/proc/${pid}/fdinfo/${name}`, 'utf8'));
-      if (flags !== undefined && (flags & 3) !== 1) out.add(Number(m[1]));
+      if (flags === undefined || (flags & 3) === 1) continue;
+      if (m) out.pipes.add(Number(m[1]));
+      else out.fifos.add(fifo!.ino);
     } catch {
       // closed while we looked
     }

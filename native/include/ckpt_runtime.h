@@ -48,7 +48,7 @@ struct ckpt_runtime {
 	volatile int32_t release;  /* generation: followers wait for it to change */
 	volatile int32_t arrived;  /* restart: threads that reached the library */
 	volatile int32_t go;       /* restart: main thread says "run" */
-	int32_t pad;
+	int32_t restart_stdio;     /* restart: bit k set when fd k is the restarting command's */
 	struct ckpt_restart_info restart;
 	/* virtual ↔ real PIDs of the other processes of the computation (the
 	 * restorer fills it; identity for processes not listed) */

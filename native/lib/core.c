@@ -301,6 +301,10 @@ static void answer_status(void)
 static uint64_t skipped[MAX_SKIPPED];
 static int skipped_count;
 
+/* FIFOs are named by the inode of their file, pipes by pipefs's: the two
+ * may meet, so a FIFO's entry carries a mark */
+#define FIFO_MARK (1ull << 63)
+
 int ckpt_pipe_skipped(uint64_t ino)
 {
 	for (int i = 0; i < skipped_count; i++)
@@ -309,12 +313,15 @@ int ckpt_pipe_skipped(uint64_t ino)
 	return 0;
 }
 
-/* "skipPipes":[ino,...]: pipes whose contents another process saves */
-static void parse_skipped(const char *order)
+int ckpt_fifo_skipped(uint64_t ino) { return ckpt_pipe_skipped(ino | FIFO_MARK); }
+
+/* "skipPipes":[ino,...] and "skipFifos":[ino,...]: pipes and FIFOs whose
+ * contents another process saves */
+static void parse_skipped(const char *order, const char *key, uint64_t mark)
 {
 	const char *p = order;
 	for (; *p; p++)
-		if (ckpt_startswith(p, "\"skipPipes\""))
+		if (ckpt_startswith(p, key))
 			break;
 	while (*p && *p != '[')
 		p++;
@@ -326,7 +333,7 @@ static void parse_skipped(const char *order)
 			p++;
 		if (*p < '0' || *p > '9')
 			break;
-		skipped[skipped_count++] = (uint64_t)ckpt_parse_long(&p);
+		skipped[skipped_count++] = (uint64_t)ckpt_parse_long(&p) | mark;
 	}
 }
 
@@ -442,7 +449,8 @@ static void leader(ucontext_t *uc)
 		if (ckpt_control_read_order(order, sizeof order, 120000) < 0 || !order_field(order, "cmd", cmd, sizeof cmd) ||
 		    __builtin_strcmp(cmd, "write"))
 			goto resume; /* aborted: nothing written */
-		parse_skipped(order);
+		parse_skipped(order, "\"skipPipes\"", 0);
+		parse_skipped(order, "\"skipFifos\"", FIFO_MARK);
 	}
 	long size = ok ? write_image(image) : -1;
 	ok = size >= 0;

@@ -43,6 +43,8 @@ long ckpt_read_file(const char *path, char *buf, size_t n);
 /* value of "Key:\t..." in a /proc status text, parsed as hex (signal masks) */
 uint64_t ckpt_status_hex(const char *text, const char *key);
 
+/* an environment variable, without the program's getenv() */
+const char *ckpt_env(const char *name);
 /* logging to stderr, only when CKPT_DEBUG is set */
 void ckpt_debug(const char *fmt, ...);
 /* formats like ckpt_fail (%s %d %u %ld %lu %lx) into buf */
@@ -54,6 +56,7 @@ void ckpt_control_send(const char *line);
 int ckpt_control_read_order(char *buf, size_t n, int first_wait_ms);
 /* files plugin: pipes another process of the computation saves */
 int ckpt_pipe_skipped(uint64_t ino);
+int ckpt_fifo_skipped(uint64_t ino);
 int ckpt_control_fd_is_ours(int fd);
 
 /* JSON writer state */
@@ -81,6 +84,12 @@ int ckpt_pid_real(pid_t v);
 int ckpt_pid_virtual(pid_t r);
 void ckpt_pid_add(pid_t v, pid_t r);
 int ckpt_pid_for_new_child(pid_t real);
+/* files plugin: the computation's standard files (files/stdio.c) */
+struct stat;
+#define CKPT_STDIO_MAX 160
+int ckpt_stdio_is_computations(const struct stat *st);
+int ckpt_stdio_env(char *buf);
+void ckpt_stdio_after_restart(void);
 /* ids across exec and spawn (ids/exec.c) */
 void ckpt_ids_inherit(void);
 

@@ -184,6 +184,19 @@ int ckpt_format(char *buf, size_t n, const char *fmt, va_list ap)
 	return (int)len;
 }
 
+/* The value of NAME in the process's environment, read from environ itself:
+ * some programs (bash) replace getenv() with their own, which is not ready
+ * while the library's constructors run. */
+const char *ckpt_env(const char *name)
+{
+	extern char **environ;
+	size_t n = ckpt_strlen(name);
+	for (char **e = environ; e && *e; e++)
+		if (ckpt_startswith(*e, name) && (*e)[n] == '=')
+			return *e + n + 1;
+	return 0;
+}
+
 static int debug_on = -1;
 
 void ckpt_debug(const char *fmt, ...)

@@ -45,7 +45,8 @@ void files_preflight(struct image *im)
 		files[nfiles].temp = (int)fd;
 		files[nfiles].cloexec = (int)f->cloexec;
 		files[nfiles].offset = f->offset;
-		files[nfiles].setfl = -1;
+		/* a FIFO was opened without waiting; it blocks again if it did */
+		files[nfiles].setfl = f->kind == CKPT_FD_FIFO ? (int32_t)(f->flags & 04000) : -1;
 		nfiles++;
 	}
 	im->files = files;

@@ -92,6 +92,7 @@ void restore_main(long *sp)
 		image_load(&ims[i], p);
 	}
 	/* every check of every image before anything changes */
+	fifos_hold(ims, n, !check);
 	for (uint32_t i = 0; i < n; i++) {
 		image_path = ims[i].path;
 		files_preflight(&ims[i]);
@@ -100,6 +101,7 @@ void restore_main(long *sp)
 			if (ims[k].proc->vpid == ims[i].proc->vpid)
 				fail("two images of the same process", 0, 0);
 	}
+	fifos_release(); /* every end of every FIFO is open now */
 	if (check) {
 		for (uint32_t i = 0; check == 2 && i < n; i++) {
 			image_path = ims[i].path;

@@ -151,6 +151,8 @@ void pipes_create(struct image *ims, uint32_t n);
 int pipe_end(uint64_t ino, int reader);
 void pipes_close_all(void);
 void sockets_create(struct image *ims, uint32_t n);
+void fifos_hold(struct image *ims, uint32_t n, int with_bytes);
+void fifos_release(void);
 int socket_made(struct image *im, int fd);
 void sockets_close_all(void);
 

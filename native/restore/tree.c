@@ -197,6 +197,11 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 	rt->restart.started_ns = t0;
 	rt->restart.hold = hold;
 	rt->restart.nthreads = (int32_t)im->nthreads;
+	/* where the restarting command's own stdin, stdout and stderr now are */
+	rt->restart_stdio = 0;
+	for (uint32_t i = 0; i < im->nfds; i++)
+		if (im->fds[i].fd <= 2 && (im->fds[i].kind == CKPT_FD_STDIO || im->fds[i].stdio == 2))
+			rt->restart_stdio |= 1 << im->fds[i].fd;
 	rt->npids = 0;
 	for (int32_t i = 0; i < total; i++)
 		if (sh->map[i].vpid != im->proc->vpid) {

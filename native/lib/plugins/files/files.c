@@ -24,8 +24,10 @@
 static int classify(const struct stat *st, const char *path, int fd)
 {
 	/* stdin, stdout and stderr are the restarting command's, unless they are
-	 * pipes or sockets that may lead to another process of the computation */
-	if (fd <= 2 && !S_ISSOCK(st->st_mode) && !(S_ISFIFO(st->st_mode) && path[0] != '/'))
+	 * pipes or sockets that may lead to another process of the computation,
+	 * or files of the process's own (see stdio.c) */
+	if (fd <= 2 && !S_ISSOCK(st->st_mode) && !(S_ISFIFO(st->st_mode) && path[0] != '/') &&
+	    ckpt_stdio_is_computations(st))
 		return CKPT_FD_STDIO;
 	if (ckpt_startswith(path, "anon_inode:[eventfd]"))
 		return CKPT_FD_EVENTFD;
@@ -189,14 +191,16 @@ static int describe_anon(int fd, struct ckpt_img_fd *rec)
 static uint64_t drained[256];
 static int ndrained;
 
-/* Reads out what waits in the pipe behind fd and puts it back. */
+/* Reads out what waits in the pipe or FIFO behind fd and puts it back (a
+ * FIFO's write end opens by its path: this process holds a read end). */
 static int drain_pipe(int fd, struct ckpt_img_fd *rec)
 {
+	uint64_t key = rec->kind == CKPT_FD_FIFO ? rec->ino | (1ull << 63) : rec->ino;
 	for (int i = 0; i < ndrained; i++)
-		if (drained[i] == rec->ino)
+		if (drained[i] == key)
 			return 0;
 	if (ndrained < 256)
-		drained[ndrained++] = rec->ino;
+		drained[ndrained++] = key;
 	if (ensure_data() < 0)
 		return -1;
 	long flags = SYS2(SYS_fcntl, fd, F_GETFL);
@@ -301,6 +305,10 @@ static int files_checkpoint(struct ckpt_writer *w)
 		if (rec.kind == CKPT_FD_PIPE && (rec.flags & O_ACCMODE) == O_RDONLY && !ckpt_pipe_skipped(rec.ino) &&
 		    drain_pipe(fd, &rec) < 0)
 			goto fail;
+		/* a FIFO's bytes, by one of the processes that can read it */
+		if (rec.kind == CKPT_FD_FIFO && (rec.flags & O_ACCMODE) != O_WRONLY && !ckpt_fifo_skipped(rec.ino) &&
+		    drain_pipe(fd, &rec) < 0)
+			goto fail;
 		if (rec.kind == CKPT_FD_SOCKET && ensure_data() == 0) {
 			rec.data_offset = pipe_data_len;
 			rec.data_len = (uint64_t)ckpt_socket_describe(fd, &rec, pipe_data + pipe_data_len,
@@ -339,5 +347,6 @@ static const struct ckpt_plugin files_plugin = {
 	.name = "files",
 	.order = 30,
 	.checkpoint = files_checkpoint,
+	.restart = ckpt_stdio_after_restart,
 };
 CKPT_PLUGIN(files_plugin)

@@ -9,7 +9,8 @@
  * variable, CKPT_IDENTITY=VPID:PID:VPPID:PPID[:V=P,V=P...] (the sender's
  * virtual and real PID, its virtual and real parent, and the computation's
  * virtual ↔ real map). It is added only when some id is not the identity, so
- * a program that was never restarted sees no change. system() and popen()
+ * a program that was never restarted sees no change. CKPT_STDIO (the
+ * computation's standard files, files/stdio.c) is kept current the same way. system() and popen()
  * spawn from inside libc with the process's own environment: for the length
  * of the call, environ points to a copy with the variable. (Never for longer:
  * programs such as perl own their environ array and free it at exit.)
@@ -86,24 +87,43 @@ static size_t env_count(char *const *envp)
 	return n;
 }
 
-/* envp without any old identity, plus the current one when it is needed;
- * returns envp itself when nothing changes. out has room for n + 2. */
-static char *const *with_identity(char *const *envp, char **out, char *buf)
+static int streq(const char *a, const char *b)
 {
-	int need = !identity_is_trivial(), had = 0;
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+/* envp with the current identity and standard files (files/stdio.c) in place
+ * of any old ones; envp itself when nothing changes. out has room for n + 3,
+ * buf for IDENTITY_MAX, sbuf for CKPT_STDIO_MAX. */
+static char *const *with_identity(char *const *envp, char **out, char *buf, char *sbuf)
+{
+	int need_id = !identity_is_trivial(), have_stdio = ckpt_stdio_env(sbuf);
+	int changed = need_id, same_stdio = 0;
 	size_t k = 0;
 	for (size_t i = 0; envp && envp[i]; i++) {
-		if (ckpt_startswith(envp[i], IDENTITY_VAR))
-			had = 1;
-		else
+		if (ckpt_startswith(envp[i], IDENTITY_VAR)) {
+			changed = 1;
+		} else if (ckpt_startswith(envp[i], "CKPT_STDIO=")) {
+			if (have_stdio && streq(envp[i], sbuf))
+				same_stdio = 1;
+			else
+				changed = 1;
+		} else {
 			out[k++] = envp[i];
+		}
 	}
-	if (!need && !had)
+	if (have_stdio && !same_stdio)
+		changed = 1;
+	if (!changed)
 		return envp;
-	if (need) {
+	if (need_id) {
 		format_identity(buf);
 		out[k++] = buf;
 	}
+	if (have_stdio)
+		out[k++] = sbuf;
 	out[k] = 0;
 	return out;
 }
@@ -137,9 +157,9 @@ __attribute__((constructor(160))) static void resolve_real(void)
 /* On the stack, not malloc: vfork() children share the parent's heap. */
 #define WITH_ENV(envp, body)                                                   \
 	do {                                                                   \
-		char *env_out_[env_count(envp) + 2];                           \
-		char env_buf_[IDENTITY_MAX];                                   \
-		char *const *env_ = with_identity(envp, env_out_, env_buf_);   \
+		char *env_out_[env_count(envp) + 3];                           \
+		char env_buf_[IDENTITY_MAX], env_sbuf_[CKPT_STDIO_MAX];        \
+		char *const *env_ = with_identity(envp, env_out_, env_buf_, env_sbuf_); \
 		body;                                                          \
 	} while (0)
 
@@ -284,7 +304,7 @@ CKPT_EXPORT FILE *popen(const char *cmd, const char *type)
 
 void ckpt_ids_inherit(void)
 {
-	const char *s = getenv("CKPT_IDENTITY");
+	const char *s = ckpt_env("CKPT_IDENTITY");
 	if (!s)
 		return;
 	long v = ckpt_parse_long(&s);
