@@ -219,6 +219,9 @@ test('a data breakpoint, a logpoint and a hit condition still work in a restored
   const info = await dc.dataBreakpointInfoRequest({ name: 'counter' });
   await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.body.dataId!, accessType: 'write', hitCondition: '2' }] });
   await dc.setBreakpointsRequest({ source: source(), breakpoints: [{ line: lineOf('counter.c', 'BUMP'), logMessage: 'bump {step}' }] });
+  // A snapshot with all of them set: they stay out of the engine's way and come back.
+  const second = (await dc.customRequest(Requests.saveSnapshot, {})).body as SaveSnapshotResult;
+  assert.equal(second.snapshot.processes, 1);
 
   const runToWatch = async (threadId: number): Promise<void> => {
     const next = dc.nextStop();
