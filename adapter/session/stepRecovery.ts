@@ -40,17 +40,25 @@ export class StepRecovery {
    * hit condition) in `thread`. 'resumed': the step goes on; 'report': the hit
    * is where the step would have stopped anyway (report it as the step's end);
    * undefined: no step is under way (the caller continues the program).
+   * A hit in another thread cut the step short too (all-stop): the stepping
+   * thread goes on with it from where it is.
    */
   async skippedHit(gdb: MiConnection, thread: number): Promise<StepDecision | undefined> {
     const step = this.step;
     if (!step) return undefined;
-    if (step.thread !== thread || step.kind === 'stepIn') return 'report';
-    const depth = await mi.stackInfoDepth(gdb, thread);
+    const own = step.thread === thread;
+    if (own && step.kind === 'stepIn') return 'report';
+    const depth = await mi.stackInfoDepth(gdb, step.thread);
     const target = step.kind === 'stepOut' ? step.depth - 1 : step.depth;
-    if (depth <= target) return 'report';
-    step.returning = true;
-    // Frame (depth - target - 1) is the one called from the step's frame: finishing it returns there.
-    await mi.execFinish(gdb, { thread, frame: depth - target - 1 });
+    if (depth > target) {
+      step.returning = true;
+      // Frame (depth - target - 1) is the one called from the step's frame: finishing it returns there.
+      await mi.execFinish(gdb, { thread: step.thread, frame: depth - target - 1 });
+      return 'resumed';
+    }
+    if (own || step.kind === 'stepOut') return 'report';
+    // The stepping thread is in its own frame, in the middle of the line or at the next: the step again.
+    await (step.kind === 'next' ? mi.execNext(gdb, step.thread) : mi.execStep(gdb, step.thread));
     return 'resumed';
   }
 

@@ -12,8 +12,12 @@ import { Programs, TestClient, find, lineOf, sourceOf, startClient } from './dap
 
 const programs = new Programs();
 let counter: string;
+let threads: string;
 
-before(() => { counter = programs.build('counter'); });
+before(() => {
+  counter = programs.build('counter');
+  threads = programs.build('threads');
+});
 after(() => programs.dispose());
 
 const source = (): { path: string } => ({ path: sourceOf('counter.c') });
@@ -114,6 +118,29 @@ test('Step Over and Step Out past logpoints and skipped hits stay steps', async 
   assert.equal(frame.name, 'main');
   assert.equal(frame.line, loop);
   assert.deepEqual(logged(), ['in bump 1\n', 'in bump 2\n', 'in record 6\n']);
+});
+
+test('Step Over in one thread while other threads pass a logpoint: each step ends in the stepping thread', async (t) => {
+  const dc = await startClient(t);
+  let stop = await dc.launchAndStop({ program: threads }, [{ file: 'threads.c', marker: 'ALL_STARTED' }]);
+  const main = stop.body.threadId;
+  await dc.setBreakpointsRequest({ source: { path: sourceOf('threads.c') }, breakpoints: [{ line: lineOf('threads.c', 'WORKER_PRINT'), logMessage: 'worker {id}' }] });
+  // Past the release of the workers and the joins (each waits for a worker, which passes the logpoint).
+  const done = lineOf('threads.c', 'ALL_STARTED') + 4;
+  const lines: number[] = [];
+  while (lines.length < 20 && lines[lines.length - 1] !== done) {
+    const next = dc.nextStop();
+    await dc.nextRequest({ threadId: main });
+    stop = await next;
+    assert.equal(stop.body.reason, 'step');
+    assert.equal(stop.body.threadId, main, 'the step ends in the thread that steps');
+    const frame = await dc.topFrame(main);
+    assert.equal(frame.name, 'main');
+    lines.push(frame.line);
+  }
+  assert.equal(lines[lines.length - 1], done, `lines stepped: ${lines}`);
+  const logged = dc.outputs.filter((o) => o.body.category === 'console' && o.body.output.startsWith('worker ')).map((o) => o.body.output);
+  assert.deepEqual(logged.sort(), ['worker 0\n', 'worker 1\n', 'worker 2\n']);
 });
 
 test('hit conditions: the Nth hit, from the Nth hit on, every Nth hit; a bad one is refused', async (t) => {

@@ -11,7 +11,7 @@ static void *worker(void *arg) {
   long id = (long)arg;
   pthread_barrier_wait(&started);
   pthread_barrier_wait(&release);
-  printf("threads: worker %ld running\n", id);
+  printf("threads: worker %ld running\n", id); // #WORKER_PRINT
   return NULL;
 }
 
