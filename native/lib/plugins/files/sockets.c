@@ -64,13 +64,39 @@ static int fd_of_inode(uint64_t ino)
 }
 
 /*
- * Datagrams cannot be peeked past the first: they are read out, one by one, as
- * (length, bytes) records, and sent again at once through the peer, which must
- * be an fd of this same process (a socketpair it holds both ends of); with the
- * peer elsewhere they stay where they are and are not saved.
+ * Datagrams: a plain MSG_PEEK sees only the first. With a peek offset
+ * (SO_PEEK_OFF) each peek moves past the one it saw, so every queued datagram
+ * is read as a (length, bytes) record and none is taken from the program,
+ * wherever the peer is. Without it (an older kernel), they are read out and
+ * sent again at once through the peer, which must then be an fd of this same
+ * process (a socketpair it holds both ends of); with the peer elsewhere they
+ * stay where they are and are not saved.
  */
+static long peek_datagrams(int fd, char *data, uint64_t cap)
+{
+	int old = -1, zero = 0;
+	socklen_t ol = sizeof old;
+	SYS6(SYS_getsockopt, fd, SOL_SOCKET, SO_PEEK_OFF, &old, &ol, 0);
+	if (SYS6(SYS_setsockopt, fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof zero, 0) < 0)
+		return -1;
+	uint64_t len = 0;
+	while (len + 4 < cap) {
+		long n = SYS6(SYS_recvfrom, fd, data + len + 4, cap - len - 4, MSG_PEEK | MSG_DONTWAIT, 0, 0);
+		if (n <= 0) /* empty: done; a zero-length datagram cannot be stepped over */
+			break;
+		uint32_t l = (uint32_t)n;
+		__builtin_memcpy(data + len, &l, 4);
+		len += 4 + (uint64_t)n;
+	}
+	SYS6(SYS_setsockopt, fd, SOL_SOCKET, SO_PEEK_OFF, &old, sizeof old, 0);
+	return (long)len;
+}
+
 static long save_datagrams(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap)
 {
+	long peeked = peek_datagrams(fd, data, cap);
+	if (peeked >= 0)
+		return peeked;
 	int peer = fd_of_inode(rec->peer_ino);
 	if (peer < 0)
 		return 0;
