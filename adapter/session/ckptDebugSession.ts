@@ -29,6 +29,7 @@ import { BreakpointTable } from './breakpointTable';
 import { BreakpointHits, stoppedBreakpointNumber } from './breakpointHits';
 import { DataBreakpoints } from './dataBreakpoints';
 import { StepRecovery } from './stepRecovery';
+import { passUnseen } from './unseenStops';
 import { disassemble } from './disassembly';
 import { readMemory } from './memoryReader';
 import type { StdioOptions } from 'child_process';
@@ -530,30 +531,17 @@ export class CkptDebugSession extends LoggingDebugSession {
     this.lastStoppedThread = threadId;
     const hitNumber = this.entryStopPending && miString(r.disp) === 'del' ? undefined : stoppedBreakpointNumber(reason, r);
     let endOfStep = false;
-    const gdb = this.gdb;
-    if (gdb && !this.pauseRequested) {
-      // A hit that its hit condition skips, or a logpoint: the program goes on
-      // unseen (a step goes on as a step). The end of such a step goes on too.
+    if (this.gdb && !this.pauseRequested) {
+      this.programRunning = true;
       try {
-        const outcome = hitNumber !== undefined ? await this.breakpointHits.hit(gdb, hitNumber, { thread: threadId, frame: 0 }, reason === 'breakpoint-hit' ? miString(miTuple(r.frame)?.addr) : undefined) : undefined;
-        if (outcome?.output) this.sendEvent(new OutputEvent(outcome.output, 'console'));
-        this.programRunning = true;
-        let decision: 'report' | 'resumed' | undefined = 'report';
-        if (!outcome) decision = await this.stepRecovery.stopped(gdb, reason, threadId);
-        else if (!outcome.stop) {
-          decision = await this.stepRecovery.skippedHit(gdb, threadId);
-          if (decision === undefined) {
-            await mi.execContinue(gdb);
-            decision = 'resumed';
-          }
-        }
-        if (decision === 'resumed') return;
-        this.programRunning = false;
-        endOfStep = !!outcome && !outcome.stop;
+        const print = (text: string): void => this.sendEvent(new OutputEvent(text, 'console'));
+        const pass = await passUnseen(this.gdb, this.breakpointHits, this.stepRecovery, { reason, results: r, thread: threadId, breakpoint: hitNumber }, print);
+        if (pass === 'resumed') return;
+        endOfStep = pass === 'end of step';
       } catch (err) {
-        this.programRunning = false;
         this.sendEvent(new OutputEvent(`Could not go on after ${hitNumber !== undefined ? `breakpoint ${hitNumber}` : 'a step'}: ${messageOf(err)}\n`, 'stderr'));
       }
+      this.programRunning = false;
     }
     this.stepRecovery.clear();
     let dapReason: string;
