@@ -202,7 +202,10 @@ async function returnThread(ctx: HeldSnapshotContext, thread: number, trap: stri
       return;
     }
     if (pc === beforeTrap) {
-      // At the int3 itself: one instruction brings it to the trap.
+      // At the int3: usually it has run it already, together with the thread
+      // gdb reported, and gdb keeps that SIGTRAP pending, with the pc put back
+      // as for a breakpoint of its own. The step reports the pending trap, at
+      // the trap address (in all-stop mode: see target-non-stop in the session).
       const stop = ctx.nextStop(TRAP_TIMEOUT_MS);
       await mi.execStepInstruction(gdb, thread);
       await stop;
