@@ -90,6 +90,8 @@ struct stat;
 int ckpt_stdio_is_computations(const struct stat *st);
 int ckpt_stdio_env(char *buf);
 void ckpt_stdio_after_restart(void);
+/* inotify plugin: the fds it saves and restores itself */
+int ckpt_inotify_owns(const char *link);
 /* ids across exec and spawn (ids/exec.c) */
 void ckpt_ids_inherit(void);
 

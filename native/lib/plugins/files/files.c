@@ -271,6 +271,8 @@ static int files_checkpoint(struct ckpt_writer *w)
 		ckpt_format_fd_link(link, sizeof link, fd);
 		long l = SYS3(SYS_readlink, link, rec.path, sizeof rec.path - 1);
 		rec.path[l > 0 ? l : 0] = 0;
+		if (ckpt_inotify_owns(rec.path))
+			continue; /* the inotify plugin's */
 		struct stat st;
 		if (SYS2(SYS_fstat, fd, &st) < 0)
 			continue;
