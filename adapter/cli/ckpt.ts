@@ -8,6 +8,7 @@ import { labelCommand } from './commands/labelCommand';
 import { launchCommand } from './commands/launchCommand';
 import { listCommand } from './commands/listCommand';
 import { restartCommand } from './commands/restartCommand';
+import { restoreCommand } from './commands/restoreCommand';
 import { statusCommand } from './commands/statusCommand';
 import { usageText } from './usage';
 import { HelpRequested, UsageError } from './usageError';
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   launch: launchCommand,
   checkpoint: checkpointCommand,
   restart: restartCommand,
+  restore: restoreCommand,
   list: listCommand,
   inspect: inspectCommand,
   label: labelCommand,

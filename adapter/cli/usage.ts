@@ -3,6 +3,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   launch: 'ckpt launch [--dir D] [--interval SECONDS] -- PROGRAM [ARGS...]',
   checkpoint: 'ckpt checkpoint [--dir D] [--label TEXT] [--kill]',
   restart: 'ckpt restart [--dir D] [--interval SECONDS] [--path-map OLD=NEW]... [--env NAME=VALUE]... SNAPSHOT',
+  restore: 'ckpt restore [--dir D] [--hold] SNAPSHOT',
   list: 'ckpt list [--dir D] [--json]',
   inspect: 'ckpt inspect [--dir D] SNAPSHOT [--json]',
   label: 'ckpt label [--dir D] SNAPSHOT TEXT',
@@ -22,6 +23,8 @@ export function usageText(command?: string): string {
     'label TEXT: the snapshot\'s new label; an empty TEXT (\'\') clears it.',
     'restart --path-map: files under OLD are reopened under NEW (they moved since the snapshot);',
     '        --env: the program finds NAME=VALUE when it reads its environment again.',
+    'restore: the running `ckpt launch` (or `ckpt restart`) in D replaces its program by SNAPSHOT,',
+    '        which keeps that terminal; --hold: the restored processes wait for a debugger.',
     '',
   ].join('\n');
 }

@@ -19,6 +19,7 @@ import { lazyInetSockets, lazyUnixPeers, linkPeers, readArgv, readFds, readSessi
 import { hideEngineFd } from './engineFds';
 import { pipeSkipLists } from './pipeReaders';
 import { reserveSnapshotId } from './snapshotIds';
+import { collectRestoredHellos } from './restoredHellos';
 import { SnapshotStore } from './snapshotStore';
 import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 import { listenPrivate, removeFile, socketIsLive } from './unixSocket';
@@ -66,6 +67,23 @@ function restartWorldArgs(options: RestartOptions): string[] {
   for (const e of options.setEnv ?? []) args.push('--env', e);
   return args;
 }
+
+/** How the computation is replaced by a snapshot (`Coordinator.replace`). */
+export interface ReplaceOptions {
+  /** Hold the restored processes for a debugger (`ckpt-restore --hold`). */
+  hold?: boolean;
+  /** The restored program's stdio (default: that of the program it replaces). */
+  stdio?: StdioOptions;
+  /**
+   * Called once the snapshot passed the restorer's check, just before the
+   * processes of now are killed: a debugger that holds them kills them too
+   * (a traced process's end is reported to its tracer first).
+   */
+  onReplacing?: () => void;
+}
+
+/** How long the processes of a replaced computation may take to end after SIGKILL. */
+const REPLACE_KILL_TIMEOUT_MS = 30000;
 
 /** A program the coordinator started, launched or restored. */
 export interface RunningProgram {
@@ -119,6 +137,10 @@ export class Coordinator extends EventEmitter {
   private readonly hibernatedPids = new Set<number>();
   /** pids whose engine said hello as a restored process. */
   private readonly restoredHellos = new Set<number>();
+  /** The stdio of the program started last: a replacement gets the same. */
+  private programStdio?: StdioOptions;
+  /** Settles when a replacement of the computation (`replace`) is over. */
+  private replacing?: Promise<unknown>;
   private closed = false;
 
   private constructor(dir: string, options: CoordinatorOptions) {
@@ -202,6 +224,7 @@ export class Coordinator extends EventEmitter {
     const file = resolveProgram(program, env.PATH, options.cwd);
     const child = cleanSpawn(file, args, { cwd: options.cwd, env, stdio: options.stdio ?? 'inherit', preload, argv0: program });
     await spawned(child, program);
+    this.programStdio = options.stdio ?? 'inherit';
     this.restoredFrom = undefined;
     return this.track(child);
   }
@@ -217,15 +240,28 @@ export class Coordinator extends EventEmitter {
   /** Starts the restart of snapshot `id`; resolves once the restorer runs. */
   async startRestart(id: string, options: RestartOptions = {}): Promise<RunningProgram> {
     this.assertIdle();
+    const images = this.checkedImages(id, options);
+    return this.spawnRestorer(id, await images, options);
+  }
+
+  /**
+   * The images of snapshot `id`, the root first (the restorer rebuilds the
+   * tree from their parent links), validated by the restorer with stderr
+   * captured: a damaged image is refused with the restorer's own words,
+   * before anything of the program runs.
+   */
+  private async checkedImages(id: string, options: RestartOptions): Promise<string[]> {
     const m = this.store.manifest(id);
-    // The root first; the restorer rebuilds the tree from the images' parent links.
     const root = m.processes.find((p) => p.vpid === m.root) ?? m.processes[0];
     const ordered = [root, ...m.processes.filter((p) => p !== root)];
     const images = ordered.map((p) => path.join(this.cdir.snapshot(id), p.image));
+    await checkImage(requireNativeFile(this.native.restore), images, id, restartWorldArgs(options));
+    return images;
+  }
+
+  private async spawnRestorer(id: string, images: string[], options: RestartOptions): Promise<RunningProgram> {
+    this.assertIdle();
     const restorer = requireNativeFile(this.native.restore);
-    // Validate first, with stderr captured: a damaged image is refused with the
-    // restorer's own words, before anything of the program runs.
-    await checkImage(restorer, images, id, restartWorldArgs(options));
     const env = { ...(options.env ?? process.env), CKPT_ENGINE_SOCKET: this.cdir.engineSocket, CKPT_SIGNAL: String(this.signal) };
     const args = ['--socket', this.cdir.engineSocket, ...(options.hold ? ['--hold'] : []), ...restartWorldArgs(options), ...images];
     const child = cleanSpawn(restorer, args, {
@@ -234,12 +270,87 @@ export class Coordinator extends EventEmitter {
       stdio: options.stdio ?? 'inherit',
     });
     await spawned(child, restorer);
+    this.programStdio = options.stdio ?? 'inherit';
     this.restoredFrom = id;
     return this.track(child, id);
   }
 
+  /**
+   * Replaces the computation by snapshot `id`: checks the snapshot (on any
+   * problem the computation is left untouched), kills every process of the
+   * computation and waits until they are gone, starts the restorer with the
+   * stdio of the program it replaces, and resolves with the pids of the
+   * restored processes (the root first) once each has said hello.
+   * Also when nothing runs any more (a program a debugger killed).
+   */
+  replace(id: string, options: ReplaceOptions = {}): Promise<number[]> {
+    if (this.closed) return Promise.reject(new CkptError(`the coordinator of ${this.dir} is closed`));
+    if (this.replacing) return Promise.reject(new CkptError(`a snapshot is being restored in ${this.dir} already`));
+    // Checkpoints asked for before this wait for nothing of it; those asked later are refused meanwhile.
+    const before = this.checkpointChain;
+    const run = before.then(() => this.doReplace(id, options));
+    this.replacing = run.catch(() => undefined).then(() => { this.replacing = undefined; });
+    return run;
+  }
+
+  private async doReplace(id: string, options: ReplaceOptions): Promise<number[]> {
+    const images = await this.checkedImages(id, {});
+    const expected = this.store.manifest(id).processes.length;
+    options.onReplacing?.();
+    await this.endComputation();
+    const hellos = collectRestoredHellos(this, id, expected);
+    try {
+      const running = await this.spawnRestorer(id, images, { hold: options.hold, stdio: options.stdio ?? this.programStdio ?? 'inherit' });
+      return await hellos.wait(running.pid, running.exited);
+    } finally {
+      hellos.stop();
+    }
+  }
+
+  /** SIGKILLs every process of the computation and waits until each is gone. */
+  private async endComputation(): Promise<void> {
+    const conns = this.live();
+    const program = this.program;
+    if (conns.length > 0 || program) this.kill();
+    const gone = Promise.all([
+      program?.exited.catch(() => undefined),
+      ...conns.map((c) => new Promise<void>((resolve) => {
+        if (c.closed) resolve();
+        else c.once('close', () => resolve());
+      })),
+    ]);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), REPLACE_KILL_TIMEOUT_MS); });
+    const outcome = await Promise.race([gone, late]);
+    clearTimeout(timer);
+    if (outcome === 'late') {
+      throw new CkptError(`the processes of the computation in ${this.dir} did not end within ${REPLACE_KILL_TIMEOUT_MS / 1000} s of SIGKILL (a debugger holding them must kill or detach them)`);
+    }
+    // track() lets go of the program once its checkpoint bookkeeping settled.
+    for (let i = 0; i < 100 && this.program === program && program; i++) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  /**
+   * The exit status of the computation begun with `first`: when a
+   * replacement (`replace`) ends a program, the status is that of the program
+   * that replaced it.
+   */
+  async untilEnd(first: RunningProgram): Promise<ExitStatus> {
+    let current = first;
+    for (;;) {
+      const status = await current.exited;
+      const replacing = this.replacing;
+      if (!replacing) return status;
+      await replacing;
+      const next = this.program;
+      if (!next || next === current) return status;
+      current = next;
+    }
+  }
+
   /** Saves every live process of the computation as a new snapshot. */
   checkpoint(options: CheckpointOptions = {}): Promise<SnapshotInfo> {
+    if (this.replacing) return Promise.reject(new CkptError(`a snapshot is being restored in ${this.dir}: checkpoint once it runs`));
     const run = () => this.checkpointRetrying(options);
     const result = this.checkpointChain.then(run, run);
     this.checkpointChain = result.catch(() => undefined);
@@ -551,6 +662,10 @@ export class Coordinator extends EventEmitter {
         return { ok: true, killed: this.kill() };
       case 'info':
         return { ok: true, info: this.info() };
+      case 'restore': {
+        const pids = await this.replace(req.snapshot, { hold: req.hold, onReplacing: () => progress({ replacing: true }) });
+        return { ok: true, restored: { snapshot: req.snapshot, pids } };
+      }
     }
   }
 }

@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import { CkptError, errnoCode } from './ckptError';
 import { ComputationDir } from './computationDir';
 import { readJsonLines, writeJsonLine } from './jsonLines';
-import type { CtlInfo, CtlRequest } from './ctlProtocol';
+import type { CtlInfo, CtlRequest, CtlRestored } from './ctlProtocol';
 import type { ResourceTables, SnapshotInfo } from './tables';
 
 /**
@@ -76,4 +76,20 @@ export async function ctlKill(dir: string): Promise<number> {
 
 export async function ctlInfo(dir: string, timeoutMs?: number): Promise<CtlInfo> {
   return (await ctlRequest(dir, { cmd: 'info' }, timeoutMs)).info as CtlInfo;
+}
+
+export interface CtlRestoreOptions {
+  /** Hold the restored processes for a debugger (`ckpt-restore --hold`). */
+  hold?: boolean;
+  /** Called once the snapshot passed its check, just before the processes of now are killed. */
+  onReplacing?: () => void | Promise<void>;
+}
+
+/** Has the coordinator in `dir` replace its computation by snapshot `snapshot` (see CtlRequest 'restore'). */
+export async function ctlRestore(dir: string, snapshot: string, opts: CtlRestoreOptions = {}): Promise<CtlRestored> {
+  const req: CtlRequest = opts.hold ? { cmd: 'restore', snapshot, hold: true } : { cmd: 'restore', snapshot };
+  const reply = await ctlRequest(dir, req, undefined, (msg) => {
+    if (msg.replacing === true) void opts.onReplacing?.();
+  });
+  return reply.restored as CtlRestored;
 }

@@ -3,7 +3,7 @@ import type { EngineHello } from './engineConnection';
 
 /**
  * The control socket `D/ctl.sock`: how `ckpt checkpoint`, `ckpt status` and
- * `ckpt kill` (or a debug adapter attaching to a `ckpt launch`) reach the
+ * `ckpt kill`, `ckpt restore` (or a debug adapter attaching to a `ckpt launch`) reach the
  * coordinator of a running computation. One JSON request line per connection,
  * one JSON reply line.
  */
@@ -17,7 +17,24 @@ export type CtlRequest =
   | { cmd: 'checkpoint'; label?: string; kill?: boolean; hold?: boolean }
   | { cmd: 'status' }
   | { cmd: 'kill' }
-  | { cmd: 'info' };
+  | { cmd: 'info' }
+  /**
+   * Replaces the running computation by snapshot `snapshot`, in the
+   * coordinator's own process (so the restored program keeps its terminal).
+   * The snapshot is checked first; on a problem the computation is left as it
+   * is. Once the check passed the progress line `{"replacing":true}` comes
+   * (a debugger holding the processes kills them then, so that they can end),
+   * the processes are killed, and the restorer is started (`--hold`: held for
+   * a debugger). The reply comes once every restored process said hello.
+   */
+  | { cmd: 'restore'; snapshot: string; hold?: boolean };
+
+/** The answer to a `restore` order. */
+export interface CtlRestored {
+  snapshot: string;
+  /** pids of the restored processes, the root first. */
+  pids: number[];
+}
 
 export interface CtlInfo {
   /** pid of the coordinator process. */
@@ -34,4 +51,5 @@ export type CtlReply =
   | { ok: true; snapshot: SnapshotInfo }
   | { ok: true; tables: ResourceTables }
   | { ok: true; killed: number }
-  | { ok: true; info: CtlInfo };
+  | { ok: true; info: CtlInfo }
+  | { ok: true; restored: CtlRestored };

@@ -41,6 +41,10 @@ export function parseCtlRequest(msg: Record<string, unknown>): CtlRequest | stri
         kill: msg.kill as boolean | undefined,
         hold: msg.hold as boolean | undefined,
       };
+    case 'restore':
+      if (typeof msg.snapshot !== 'string' || msg.snapshot === '') return 'restore: snapshot must be a non-empty string (a snapshot id)';
+      if (msg.hold !== undefined && typeof msg.hold !== 'boolean') return 'restore: hold must be true or false';
+      return msg.hold ? { cmd: 'restore', snapshot: msg.snapshot, hold: true } : { cmd: 'restore', snapshot: msg.snapshot };
     case 'status':
     case 'kill':
     case 'info':

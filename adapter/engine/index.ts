@@ -1,10 +1,10 @@
 /** The engine driver's public surface, for the CLI and the debug adapter. */
 export { CkptError } from './ckptError';
 export { Coordinator, DEFAULT_CKPT_SIGNAL } from './coordinator';
-export type { CheckpointOptions, CoordinatorOptions, RestartOptions, RunningProgram, SpawnOptions } from './coordinator';
-export { ctlCheckpoint, ctlInfo, ctlKill, ctlRequest, ctlStatus } from './ctlClient';
-export type { CtlCheckpointOptions } from './ctlClient';
-export type { CtlInfo, CtlRequest } from './ctlProtocol';
+export type { CheckpointOptions, CoordinatorOptions, ReplaceOptions, RestartOptions, RunningProgram, SpawnOptions } from './coordinator';
+export { ctlCheckpoint, ctlInfo, ctlKill, ctlRequest, ctlRestore, ctlStatus } from './ctlClient';
+export type { CtlCheckpointOptions, CtlRestoreOptions } from './ctlClient';
+export type { CtlInfo, CtlRequest, CtlRestored } from './ctlProtocol';
 export type { EngineHello } from './engineConnection';
 export type { ExitStatus } from './exitStatus';
 export type { ImageMemoryRegion, InspectedImage } from './imageInspector';

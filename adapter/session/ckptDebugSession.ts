@@ -942,7 +942,9 @@ export class CkptDebugSession extends LoggingDebugSession {
   private async relaunch(): Promise<void> {
     this.requireProgram();
     const gdb = this.gdb!;
-    if (this.attached) throw new Error('Restart needs a launched program; this session is attached to a computation started elsewhere.');
+    if (this.attached) {
+      throw new Error('Restart without a snapshot needs a launched program; this session is attached to a computation started elsewhere (restart with a snapshot id restores it).');
+    }
     if (this.heldStops) throw new Error('A snapshot is being taken or restored: restart once it is done.');
     if (this.programRunning) {
       const stopped = this.nextSilentStop();
@@ -1067,28 +1069,34 @@ export class CkptDebugSession extends LoggingDebugSession {
    * Ends the current program and takes over snapshot `snapshotId`, restarted by
    * `restart` held for the debugger: gdb attaches to each of its processes and
    * brings every thread to the instruction it was saved at, then the client is
-   * told the program stopped there.
+   * told the program stopped there. Launched or attached alike: the
+   * computation's coordinator (ours, or the `ckpt launch` process) checks the
+   * snapshot and restarts it; a snapshot it refuses leaves the program as it was.
    */
-  async restoreHeld(snapshotId: string, restart: (stdio: StdioOptions) => Promise<number[]>): Promise<void> {
+  async restoreHeld(snapshotId: string, restart: (stdio: StdioOptions, onReplacing: () => void) => Promise<number[]>): Promise<void> {
     const gdb = this.gdb;
     if (!gdb?.running || !this.programStarted) throw new Error('No debug session is running.');
     if (this.heldStops) throw new Error('A snapshot is being taken or restored already.');
-    if (this.attached) throw new Error('Restoring a snapshot needs a launched session, not an attached one.');
 
-    // The program of now goes: gdb kills what it holds.
-    if (this.programRunning) {
+    const wasRunning = this.programRunning;
+    if (wasRunning) {
       const stopped = this.nextSilentStop();
       await mi.execInterrupt(gdb);
       await stopped;
     }
-    const old = this.inferiors.liveInferiors().map((i) => Number(i.id.replace(/^i/, '')));
-    await mi.killInferiors(gdb, old);
-    this.output?.drain();
-    this.invalidateStopState();
+    // The program of now goes once the snapshot passed its check: gdb kills
+    // what it holds (the coordinator's SIGKILL alone would wait for gdb).
+    let killed: Promise<void> | undefined;
+    const killOld = (): void => {
+      const old = this.inferiors.liveInferiors().map((i) => Number(i.id.replace(/^i/, '')));
+      this.invalidateStopState();
+      killed = mi.killInferiors(gdb, old).then(() => { this.output?.drain(); }, () => { this.killProgram(); });
+    };
 
     const held = new StopQueue();
     this.heldStops = held;
     const nextStop = (timeoutMs: number): Promise<MiAsyncRecord> => held.next(timeoutMs);
+    let refused = false;
     try {
       let pids: number[];
       const fds: number[] = [];
@@ -1102,9 +1110,10 @@ export class CkptDebugSession extends LoggingDebugSession {
           fds.push(tty);
           stdio = [tty, tty, tty];
         }
-        pids = await restart(stdio);
+        pids = await restart(stdio, killOld);
       } finally {
         for (const fd of fds) fs.closeSync(fd);
+        await killed;
       }
 
       // One inferior per process: the dead ones of the old program are reused.
@@ -1121,9 +1130,17 @@ export class CkptDebugSession extends LoggingDebugSession {
       const { threads } = await mi.threadInfo(gdb);
       await releaseRestored({ gdb, pids, signal: this.engineSignal, threads: threads.map((t) => t.id), leaders: [], nextStop });
       this.lastStoppedThread = threads.find((t) => this.inferiors.inferiorOfThread(t.id)?.pid === pids[0])?.id ?? threads[0]?.id;
+    } catch (err) {
+      refused = !killed;
+      throw err;
     } finally {
       this.heldStops = undefined;
       this.programRunning = false;
+      // Refused before anything was touched: the program goes on as it was.
+      if (refused && wasRunning) {
+        this.programRunning = true;
+        await mi.execContinue(gdb).catch(() => { this.programRunning = false; });
+      }
     }
     this.invalidateStopState();
     this.breakpointHits.resetCounts();

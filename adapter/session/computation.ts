@@ -8,7 +8,7 @@ import type { StdioOptions } from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import type { Coordinator, EngineHello, ResourceTables, SnapshotInfo } from '../engine';
-import { CkptError, SnapshotStore, ctlCheckpoint, ctlInfo, ctlStatus } from '../engine';
+import { SnapshotStore, ctlCheckpoint, ctlInfo, ctlRestore, ctlStatus } from '../engine';
 
 export interface Computation {
   readonly store: SnapshotStore;
@@ -23,11 +23,15 @@ export interface Computation {
    */
   checkpointHeld(label: string | undefined, onOrdersSent: () => void): Promise<SnapshotInfo>;
   /**
-   * Restarts snapshot `id` held for a debugger (`ckpt-restore --hold`) with the
-   * given stdio; resolves with the pids of its processes, the root first, once
-   * each has connected.
+   * Replaces the computation by snapshot `id`, held for a debugger
+   * (`ckpt-restore --hold`), with the given stdio where the session chooses it
+   * (attached, the program keeps the terminal of its `ckpt launch`). The
+   * snapshot is checked first: on a problem nothing is touched. Then
+   * `onReplacing` is called (the debugger kills the processes it holds) and
+   * the processes of now are killed. Resolves with the pids of the restored
+   * processes, the root first, once each has connected.
    */
-  restartHeld(id: string, stdio: StdioOptions): Promise<number[]>;
+  restartHeld(id: string, stdio: StdioOptions, onReplacing: () => void): Promise<number[]>;
   /** Called when a snapshot is completed by anyone. */
   onSnapshot(listener: () => void): void;
   dispose(): void;
@@ -44,49 +48,8 @@ export class OwnCoordinator implements Computation {
   }
   onSnapshot(listener: () => void): void { this.coordinator.on('snapshot', listener); }
 
-  async restartHeld(id: string, stdio: StdioOptions): Promise<number[]> {
-    const expected = this.coordinator.store.manifest(id).processes.length;
-    const hellos: EngineHello[] = [];
-    let onHello!: (h: EngineHello) => void;
-    const allHere = new Promise<void>((resolve) => {
-      onHello = (h) => {
-        if (!h.restored) return;
-        hellos.push(h);
-        if (hellos.length === expected) resolve();
-      };
-      this.coordinator.on('hello', onHello);
-    });
-    try {
-      // A program restored earlier in this session was just killed: the coordinator
-      // takes a new one once it has seen that one end.
-      const previous = this.coordinator.runningProgram;
-      if (previous) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          previous.exited.catch(() => undefined),
-          new Promise((resolve) => { timer = setTimeout(resolve, 30000); }),
-        ]);
-        clearTimeout(timer);
-      }
-      const running = await this.coordinator.startRestart(id, { hold: true, stdio });
-      const failed = running.exited.then((status) => {
-        throw new CkptError(`the restored program of snapshot ${id} ended before a debugger could take it (${JSON.stringify(status)})`);
-      });
-      failed.catch(() => undefined);
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CkptError(`snapshot ${id}: only ${hellos.length} of ${expected} processes came back within 60 s`)), 60000);
-      });
-      try {
-        await Promise.race([allHere, failed, late]);
-      } finally {
-        clearTimeout(timer);
-      }
-      const root = hellos.find((h) => h.pid === running.pid);
-      return [...(root ? [root] : []), ...hellos.filter((h) => h !== root).sort((a, b) => a.vpid - b.vpid)].map((h) => h.pid);
-    } finally {
-      this.coordinator.off('hello', onHello);
-    }
+  restartHeld(id: string, stdio: StdioOptions, onReplacing: () => void): Promise<number[]> {
+    return this.coordinator.replace(id, { hold: true, stdio, onReplacing });
   }
 
   dispose(): void { /* the launcher closes the coordinator */ }
@@ -116,8 +79,9 @@ export class RemoteComputation implements Computation {
     return ctlCheckpoint(this.dir, { label, hold: true, onOrdersSent });
   }
   onSnapshot(listener: () => void): void { this.events.on('snapshot', listener); }
-  async restartHeld(): Promise<number[]> {
-    throw new CkptError(`restoring a snapshot from the debugger needs the computation's own coordinator; for ${this.dir} use \`ckpt restart --dir ${this.dir} SNAPSHOT\``);
+  /** The `ckpt launch` process restores: the program keeps its terminal there (stdio is not ours to give). */
+  async restartHeld(id: string, _stdio: StdioOptions, onReplacing: () => void): Promise<number[]> {
+    return (await ctlRestore(this.dir, id, { hold: true, onReplacing })).pids;
   }
   dispose(): void { this.watcher?.close(); }
 }

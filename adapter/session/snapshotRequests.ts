@@ -24,8 +24,12 @@ export interface SessionView {
   readonly isStopped: boolean;
   /** Runs a held checkpoint with every thread of the program passing through the engine. */
   whileHeld<T>(checkpoint: (ordersSent: () => void) => Promise<T>): Promise<T>;
-  /** Replaces the program by a restarted snapshot (given its stdio, returns its pids) and takes it over. */
-  restoreHeld(snapshotId: string, restart: (stdio: StdioOptions) => Promise<number[]>): Promise<void>;
+  /**
+   * Replaces the program by a restarted snapshot and takes it over. `restart`
+   * is given the stdio for it and a callback to call once the snapshot passed
+   * its check (the program of now is killed then); it returns the new pids.
+   */
+  restoreHeld(snapshotId: string, restart: (stdio: StdioOptions, onReplacing: () => void) => Promise<number[]>): Promise<void>;
   /** The program runs (started, not stopped, not exited). */
   readonly isRunning: boolean;
   /** Tells the client that Step Back and Reverse Continue can be used now. */
@@ -136,7 +140,7 @@ export class SnapshotRequests implements CustomRequestHandler {
     this.computation.store.manifest(id); // a clear error for an unknown id, before the program is touched
     this.busy = true;
     try {
-      await this.session.restoreHeld(id, (stdio) => this.computation.restartHeld(id, stdio));
+      await this.session.restoreHeld(id, (stdio, onReplacing) => this.computation.restartHeld(id, stdio, onReplacing));
     } finally {
       this.busy = false;
     }

@@ -1,5 +1,5 @@
 import { CkptError, errorMessage } from '../../engine/ckptError';
-import { Coordinator } from '../../engine/coordinator';
+import { Coordinator, RunningProgram } from '../../engine/coordinator';
 import { computationDir, intervalMs, parseArgs } from '../argParser';
 import { note } from '../cliOutput';
 import { UsageError } from '../usageError';
@@ -16,7 +16,7 @@ export async function launchCommand(argv: string[]): Promise<number> {
   const coordinator = await Coordinator.open(computationDir(args));
   try {
     const running = await coordinator.launch(program, programArgs, { stdio: 'inherit' });
-    return await runInForeground(coordinator, running.exited, every);
+    return await runInForeground(coordinator, running, every);
   } finally {
     await coordinator.close();
   }
@@ -24,11 +24,13 @@ export async function launchCommand(argv: string[]): Promise<number> {
 
 /**
  * Waits for the program while passing on termination requests and taking the
- * scheduled checkpoints. Shared with `ckpt restart`.
+ * scheduled checkpoints. Shared with `ckpt restart`. A program replaced by a
+ * snapshot (`ckpt restore`, or a debugger attached here) is followed by the
+ * restored one: the status is that of the program that ends last.
  */
 export async function runInForeground(
   coordinator: Coordinator,
-  exited: Promise<{ status: number }>,
+  program: RunningProgram,
   intervalMs?: number,
 ): Promise<number> {
   // Ctrl-C reaches the program from the terminal itself; ckpt must just not die
@@ -66,7 +68,7 @@ export async function runInForeground(
     }, intervalMs);
   }
   try {
-    const { status } = await exited;
+    const { status } = await coordinator.untilEnd(program);
     return status;
   } catch (err) {
     if (err instanceof CkptError) throw err;

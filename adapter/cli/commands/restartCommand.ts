@@ -16,7 +16,7 @@ export async function restartCommand(argv: string[]): Promise<number> {
   try {
     const id = resolveSnapshotId(coordinator.store, args.positionals[0]);
     const running = await coordinator.startRestart(id, { stdio: 'inherit', pathMap, setEnv });
-    return await runInForeground(coordinator, running.exited, every);
+    return await runInForeground(coordinator, running, every);
   } finally {
     await coordinator.close();
   }
