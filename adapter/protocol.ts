@@ -27,6 +27,12 @@ export interface CkptLaunchArguments {
 /** The DAP `restart` request's `arguments`: the launch configuration, and/or the snapshot to go back to. */
 export interface CkptRestartArguments extends Partial<CkptLaunchArguments> { snapshot?: string }
 
+/**
+ * Attaching to a computation started by `ckpt launch`. Every `ckpt/*` request
+ * works as when launched; restoring (and Step Back, Reverse Continue, `restart`
+ * with a snapshot) has the `ckpt launch` process replace its program, which so
+ * keeps that terminal.
+ */
 export interface CkptAttachArguments {
   /** The directory of a computation started by `ckpt launch`. */
   snapshotDir: string;

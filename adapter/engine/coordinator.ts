@@ -210,6 +210,11 @@ export class Coordinator extends EventEmitter {
     return this.live().map((c) => c.hello!);
   }
 
+  /** Whether the computation is being replaced by a snapshot (`replace`) now. */
+  get isReplacing(): boolean {
+    return this.replacing !== undefined;
+  }
+
   /** The program this coordinator started, while it runs. */
   get runningProgram(): RunningProgram | undefined {
     return this.program;

@@ -55,7 +55,8 @@ export async function runInForeground(
   if (intervalMs !== undefined) {
     let busy = false;
     timer = setInterval(() => {
-      if (busy) return; // a slow checkpoint must not pile up behind itself
+      // A slow checkpoint must not pile up behind itself; a program being replaced has nothing to save.
+      if (busy || coordinator.isReplacing) return;
       busy = true;
       coordinator
         .checkpoint({ label: 'interval' })
