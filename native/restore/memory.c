@@ -280,9 +280,15 @@ void memory_restore(struct image *im)
 		case CKPT_MEM_SHARED_FILE:
 			got = sys6(NR_mmap, r->start, len, prot, MAP_SHARED | MAP_FIXED, region_fd[i], r->file_offset);
 			break;
-		case CKPT_MEM_SHARED_ANON:
-			got = sys6(NR_mmap, r->start, len, fill_prot, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		case CKPT_MEM_SHARED_ANON: {
+			/* the object this region shares with others (shared_anon.c) */
+			int fd = shared_anon_fd(r->ino);
+			if (fd >= 0)
+				got = sys6(NR_mmap, r->start, len, fill_prot, MAP_SHARED | MAP_FIXED, fd, r->file_offset);
+			else
+				got = sys6(NR_mmap, r->start, len, fill_prot, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 			break;
+		}
 		case CKPT_MEM_STACK:
 			got = sys6(NR_mmap, r->start, len, fill_prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN,
 				   -1, 0);

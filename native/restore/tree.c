@@ -15,7 +15,7 @@
 
 struct shared {
 	volatile int32_t nmap;
-	volatile int32_t phase[3];
+	volatile int32_t phase[4];
 	int32_t total; /* map entries: processes and exited children */
 	int32_t live;  /* processes that restore an image */
 	volatile int32_t claimed;
@@ -34,11 +34,11 @@ static void futex_wait_shared(volatile int32_t *addr, int32_t val)
 
 static void futex_wake_shared(volatile int32_t *addr) { sys3(NR_futex, addr, 1 /* FUTEX_WAKE */, 0x7fffffff); }
 
-static void arrive_and_wait(volatile int32_t *counter, int32_t total)
+static void arrive_and_wait(volatile int32_t *counter, int32_t total, uint64_t timeout_s)
 {
 	__atomic_add_fetch(counter, 1, __ATOMIC_ACQ_REL);
 	futex_wake_shared(counter);
-	for (uint64_t deadline = now_ns() + 30000000000ull;;) {
+	for (uint64_t deadline = now_ns() + timeout_s * 1000000000ull;;) {
 		int32_t v = __atomic_load_n(counter, __ATOMIC_ACQUIRE);
 		if (v >= total)
 			return;
@@ -115,13 +115,13 @@ static void sessions_and_groups(struct image *im, struct ckpt_runtime *extra, in
 	int32_t vpid = im->proc->vpid, vsid = im->proc->sid, vpgid = im->proc->pgid;
 	if (vsid == vpid)
 		sys0(NR_setsid);
-	arrive_and_wait(&sh->phase[0], sh->live);
+	arrive_and_wait(&sh->phase[0], sh->live, 30);
 	if (vpgid == vpid && vsid != vpid)
 		sys2(NR_setpgid, 0, 0);
-	arrive_and_wait(&sh->phase[1], sh->live);
+	arrive_and_wait(&sh->phase[1], sh->live, 30);
 	if (vpgid != vpid && in_computation(vpgid))
 		sys2(NR_setpgid, 0, real_of(vpgid));
-	arrive_and_wait(&sh->phase[2], sh->live);
+	arrive_and_wait(&sh->phase[2], sh->live, 30);
 	/* ids that named something outside the computation now name what this
 	 * process has instead (the restarting command's session and group) */
 	int32_t real_sid = (int32_t)sys1(NR_getsid, 0), real_pgid = (int32_t)sys1(NR_getpgid, 0);
@@ -162,6 +162,7 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 	stdio_classify(ims, n);
 	sockets_create(ims, n);
 	pipes_create(ims, n);
+	shared_anon_create(ims, n);
 	restore_subtree(root);
 
 	struct image *im = images;
@@ -179,6 +180,10 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 	uint64_t all = ~0ull;
 	sys4(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &all, 0, 8);
 	memory_restore(im);
+	shared_anon_close();
+	/* shared memory is filled by every process that saved pages of it: none
+	 * runs the program before all have (a large image takes its time) */
+	arrive_and_wait(&sh->phase[3], sh->live, 600);
 	struct ckpt_runtime *rt = (struct ckpt_runtime *)im->proc->runtime_addr;
 	if (rt->magic != CKPT_RUNTIME_MAGIC)
 		fail("the image does not contain the engine's library state", 0, 0);

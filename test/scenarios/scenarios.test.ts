@@ -141,6 +141,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'tcp_ports', what: 'a loopback TCP connection and its listener keep their bytes in flight and their port numbers' },
   { name: 'dgram_children', what: 'datagram and seqpacket records in flight between a parent and its child come back once each' },
   { name: 'inotify', what: 'inotify watches come back at the same fd with the same descriptors, a removed one included' },
+  { name: 'shared_memory', what: 'anonymous shared, SysV and memfd memory stay shared between a parent and its child' },
   { name: 'pipe_self', what: 'a pipe inside one process keeps its unread data and flags' },
   { name: 'fork_pipe', what: 'parent and child joined by a full pipe lose and repeat no record' },
   { name: 'children', what: 'an unreaped exited child and a child that exits after the restart are both reaped with their statuses' },

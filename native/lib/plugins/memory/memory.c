@@ -192,6 +192,10 @@ static int parse_maps(struct layout *l, const char *text, int pm_fd, uint64_t *d
 			r->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
 		} else {
 			r->kind = shared ? CKPT_MEM_SHARED_ANON : CKPT_MEM_ANON;
+			/* the shared object's identity: processes that map the same one
+			 * share it again after a restart */
+			if (shared)
+				r->ino = (uint64_t)inode;
 		}
 		if (path[0])
 			r->path = add_string(l, path);
