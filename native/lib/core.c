@@ -153,6 +153,7 @@ static void capture_self(ucontext_t *uc)
 	if (slot < 0)
 		return;
 	restart_interrupted_wait(uc, slot);
+	ckpt_ids_note_rewound(uc, slot);
 	ckpt_threads_capture(slot, uc);
 	__atomic_store_n(&captured_gen[slot], ckpt_generation, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&ckpt_rt.parked, 1, __ATOMIC_ACQ_REL);
@@ -572,7 +573,7 @@ __attribute__((constructor(200))) static void ckpt_init(void)
 
 int ckpt_restart_thread_c(ucontext_t *uc)
 {
-	(void)uc;
+	ckpt_ids_fix_rewound(uc, ckpt_threads_slot_of_self());
 	__atomic_add_fetch(&ckpt_rt.arrived, 1, __ATOMIC_ACQ_REL);
 	futex_wake(&ckpt_rt.arrived);
 	while (!__atomic_load_n(&ckpt_rt.go, __ATOMIC_ACQUIRE))
@@ -608,7 +609,6 @@ static void wait_for_debugger(void)
 
 int ckpt_restart_main_c(ucontext_t *uc)
 {
-	(void)uc;
 	int others = ckpt_rt.restart.nthreads - 1;
 	for (;;) {
 		int32_t a = __atomic_load_n(&ckpt_rt.arrived, __ATOMIC_ACQUIRE);
@@ -621,6 +621,7 @@ int ckpt_restart_main_c(ucontext_t *uc)
 		SYS2(SYS_munmap, ckpt_rt.restart.restorer_start,
 		     ckpt_rt.restart.restorer_end - ckpt_rt.restart.restorer_start);
 	ckpt_rt.real_pid = ckpt_rt.restart.real_pid;
+	ckpt_ids_fix_rewound(uc, ckpt_threads_slot_of_self());
 	ckpt_rt.busy = 0;
 	ckpt_rt.parked = 0;
 	started = 0; /* the image was written in the middle of a checkpoint */

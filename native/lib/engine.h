@@ -92,6 +92,9 @@ int ckpt_stdio_env(char *buf);
 void ckpt_stdio_after_restart(void);
 /* inotify plugin: the fds it saves and restores itself */
 int ckpt_inotify_owns(const char *link);
+/* a wait for one child, rewound by SA_RESTART, gets the child's new real id (ids/rewound.c) */
+void ckpt_ids_note_rewound(ucontext_t *uc, int slot);
+void ckpt_ids_fix_rewound(ucontext_t *uc, int slot);
 /* ids across exec and spawn (ids/exec.c) */
 void ckpt_ids_inherit(void);
 

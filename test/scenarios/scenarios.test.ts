@@ -146,6 +146,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'fork_pipe', what: 'parent and child joined by a full pipe lose and repeat no record' },
   { name: 'children', what: 'an unreaped exited child and a child that exits after the restart are both reaped with their statuses' },
   { name: 'exec_identity', what: 'programs exec\'d, spawned or run by system() after the restart see the virtual PIDs of their parents' },
+  { name: 'wait_blocked', what: 'waitpid and waitid blocked on one child at the checkpoint reap it after the restart' },
   { name: 'coprocess', what: 'a child running /bin/cat on two pipes keeps the conversation going' },
 ];
 
