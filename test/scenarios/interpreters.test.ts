@@ -26,6 +26,22 @@ const PYTHON_SCRIPT = [
   'print("sum", h.hexdigest())',
 ].join('\n');
 
+// A pool of two worker processes fed through pipes and POSIX semaphores
+// (unlinked after creation: shared memory with no name left).
+const PYTHON_POOL_SCRIPT = [
+  'import hashlib, multiprocessing as mp',
+  'def work(n):',
+  '    h = n.to_bytes(8, "little")',
+  '    for _ in range(1500000):',
+  '        h = hashlib.sha256(h).digest()',
+  '    return n, h.hex()[:16]',
+  'if __name__ == "__main__":',
+  '    with mp.Pool(2) as pool:',
+  '        for n, h in pool.imap(work, range(16)):',
+  '            print("progress", n, h, flush=True)',
+  '    print("sum done")',
+].join('\n');
+
 // setImmediate between slices: the event loop turns, as in a real server.
 const NODE_SCRIPT = `
 const h = require('crypto').createHash('sha256');
@@ -74,6 +90,10 @@ async function interpreterTest(prog: string, args: string[]): Promise<void> {
 
 test('real program: python3 hashing a sequence, checkpointed mid-run, prints what an uninterrupted run prints', { timeout: TEST_MS }, () =>
   interpreterTest('python3', ['-c', PYTHON_SCRIPT]),
+);
+
+test('real program: python3 multiprocessing.Pool (worker processes, pipes, semaphores) checkpointed mid-run prints what an uninterrupted run prints', { timeout: TEST_MS }, () =>
+  interpreterTest('python3', ['-c', PYTHON_POOL_SCRIPT]),
 );
 
 test('real program: node (V8 threads, libuv event loop) checkpointed mid-run prints what an uninterrupted run prints', { timeout: TEST_MS }, () =>

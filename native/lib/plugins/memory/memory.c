@@ -69,6 +69,12 @@ static int is_shared_anon_path(const char *p)
 	return ckpt_startswith(p, "/dev/zero") || ckpt_startswith(p, "/SYSV") || ckpt_startswith(p, "/memfd:");
 }
 
+static int deleted(const char *p)
+{
+	size_t n = ckpt_strlen(p), k = sizeof " (deleted)" - 1;
+	return n > k && !memcmp(p + n - k, " (deleted)", k);
+}
+
 static uint32_t prot_of(const char *perms)
 {
 	return (perms[0] == 'r' ? CKPT_PROT_R : 0) | (perms[1] == 'w' ? CKPT_PROT_W : 0) |
@@ -155,6 +161,7 @@ static int parse_maps(struct layout *l, const char *text, int pm_fd, uint64_t *d
 			continue; /* the engine's own scratch */
 		struct ckpt_img_region *r = &l->regions[l->nregions++];
 		memset(r, 0, sizeof *r);
+		int save_whole = 0;
 		r->start = start;
 		r->end = end;
 		r->prot = prot_of(perms);
@@ -181,6 +188,15 @@ static int parse_maps(struct layout *l, const char *text, int pm_fd, uint64_t *d
 			r->kind = CKPT_MEM_STACK;
 		} else if (path[0] == '/' && inode && (uint64_t)inode == own_ino) {
 			r->kind = CKPT_MEM_ANON; /* restored from the image, see own_ino */
+		} else if (path[0] == '/' && inode && !is_shared_anon_path(path) && deleted(path)) {
+			/* unlinked while mapped (a POSIX semaphore after sem_unlink,
+			 * shm_open then shm_unlink): no name is left to map it by, so
+			 * its pages are saved whole; shared, it is shared memory by its
+			 * inode (see restore/shared_anon.c) */
+			r->kind = shared ? CKPT_MEM_SHARED_ANON : CKPT_MEM_ANON;
+			if (shared)
+				r->ino = (uint64_t)inode;
+			save_whole = 1;
 		} else if (path[0] == '/' && inode && !is_shared_anon_path(path)) {
 			r->kind = shared ? CKPT_MEM_SHARED_FILE : CKPT_MEM_FILE;
 			struct stat st;
@@ -199,7 +215,7 @@ static int parse_maps(struct layout *l, const char *text, int pm_fd, uint64_t *d
 		}
 		if (path[0])
 			r->path = add_string(l, path);
-		int whole = own_ino && (uint64_t)inode == own_ino && (r->prot & CKPT_PROT_R);
+		int whole = ((own_ino && (uint64_t)inode == own_ino) || save_whole) && (r->prot & CKPT_PROT_R);
 		if (plan_pages(l, r, pm_fd, data_off, whole) < 0)
 			return -1;
 	}
