@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { checkpoint, CkptProcess, finish, launch, restart, runPlain, skipUnlessBuilt, Workspace } from './fixtures/computation';
+
+const ws = new Workspace();
+after(() => ws.cleanup());
+
+/** Lines of text, the same on every run: numbers in a scrambled order with some words. */
+const DATA_AWK = 'BEGIN { for (i = 0; i < 300000; i++) printf "%d %s %d\\n", (i * 7919) % 1000003, (i % 13 == 0 ? "alpha" : "beta"), i }';
+
+/** A shell loop that holds until the gate exists (see Workspace.gate). */
+function waitFor(gate: string): string {
+  return `while [ ! -e '${gate}' ]; do sleep 0.05; done`;
+}
+
+/** A fresh work directory with a copy of the data. */
+function workDir(name: string, data: string): string {
+  const d = path.join(ws.root, name);
+  fs.mkdirSync(d);
+  fs.copyFileSync(data, path.join(d, 'data.txt'));
+  return d;
+}
+
+/** Polls until `ready()` holds, failing if the computation ended first. */
+async function until(run: CkptProcess, what: string, ready: () => boolean, timeoutMs = 60000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (run.child.exitCode !== null || run.child.signalCode !== null) throw new Error(`ended before ${what}: ${run.stderr}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; stderr:\n${run.stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** `sh -c SCRIPT` in `cwd`, under the engine. */
+function launchIn(dir: string, cwd: string, script: string): CkptProcess {
+  return launch(dir, ['sh', '-c', `cd '${cwd}' && ${script}`]);
+}
+
+describe('command-line tools', { skip: skipUnlessBuilt }, () => {
+  let data: string;
+
+  before(async () => {
+    data = path.join(ws.root, 'data.txt');
+    const gen = await runPlain(['awk', DATA_AWK]);
+    assert.equal(gen.code, 0, gen.stderr);
+    fs.writeFileSync(data, gen.stdout);
+  });
+
+  test('sort spilling to temporary files, saved with --kill mid-input: the restarted sort merges them into the same output', async () => {
+    // 1 MiB of buffer for 5 MB of input: sort writes runs to its -T directory as the input comes.
+    const script = (gate: string) =>
+      `mkdir tmp && { head -c 4000000 data.txt; ${waitFor(gate)}; tail -c +4000001 data.txt; } | sort -S 1M -T tmp -k1,1n -k3,3n > sorted.txt && sha256sum sorted.txt && wc -l < sorted.txt`;
+    const plainDir = workDir('sort-plain', data);
+    const plain = await runPlain(['sh', '-c', script(ws.openGate('sort-plain'))], { cwd: plainDir });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /sorted\.txt\n300000\n$/);
+
+    const work = workDir('sort', data);
+    const dir = ws.dir('sort');
+    const gate = ws.gate('sort');
+    const run = launchIn(dir, work, script(gate));
+    const tmp = path.join(work, 'tmp');
+    await until(run, 'sort wrote two temporary files', () => fs.existsSync(tmp) && fs.readdirSync(tmp).length >= 2);
+    const saved = await checkpoint(dir, '--kill');
+    assert.equal(saved.code, 0, saved.stderr);
+    const first = await finish(run, dir);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, '', 'saved before the end');
+    assert.ok(fs.readdirSync(tmp).length >= 2, 'the temporary files are there for the restarted sort');
+    fs.writeFileSync(gate, '');
+
+    const again = await finish(restart(dir, saved.id!), dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, plain.stdout);
+    assert.deepEqual(fs.readdirSync(tmp), [], 'sort removed its temporary files at the end');
+  });
+
+  test('find | xargs -P3 running three shells at a time, saved with --kill: the restarted jobs finish with the same checksums', async () => {
+    const tree = path.join(ws.root, 'tree');
+    fs.mkdirSync(tree);
+    const text = fs.readFileSync(data);
+    for (let i = 1; i <= 30; i++) fs.writeFileSync(path.join(tree, `f${String(i).padStart(2, '0')}`), text.subarray(i * 1000, i * 40000));
+    // One job (f20) holds at the gate; the others go on around it, three at a time.
+    const script = (gate: string) =>
+      `mkdir sums && find '${tree}' -type f -print | sort | xargs -n1 -P3 sh -c 'case "$1" in */f20) ${waitFor(gate)};; esac; sleep 0.05; sha256sum "$1" > "sums/\${1##*/}"' sh && cat sums/* | sha256sum && ls sums | wc -l`;
+    const plainDir = workDir('xargs-plain', data);
+    const plain = await runPlain(['sh', '-c', script(ws.openGate('xargs-plain'))], { cwd: plainDir });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /-\n30\n$/);
+
+    const work = workDir('xargs', data);
+    const dir = ws.dir('xargs');
+    const gate = ws.gate('xargs');
+    const run = launchIn(dir, work, script(gate));
+    const sums = path.join(work, 'sums');
+    await until(run, 'ten jobs done', () => fs.existsSync(sums) && fs.readdirSync(sums).length >= 10);
+    const saved = await checkpoint(dir, '--kill');
+    assert.equal(saved.code, 0, saved.stderr);
+    const first = await finish(run, dir);
+    assert.equal(first.code, 0, first.stderr);
+    assert.ok(!fs.existsSync(path.join(sums, 'f20')) || fs.statSync(path.join(sums, 'f20')).size === 0, 'the gated job had not run');
+    fs.writeFileSync(gate, '');
+
+    const again = await finish(restart(dir, saved.id!), dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, plain.stdout);
+    for (const f of fs.readdirSync(path.join(plainDir, 'sums'))) {
+      assert.equal(fs.readFileSync(path.join(sums, f), 'utf8'), fs.readFileSync(path.join(plainDir, 'sums', f), 'utf8'), f);
+    }
+  });
+
+  test('zstd -T2 compressing a stream, saved with --kill between jobs: the restarted compressor writes the same bytes', async () => {
+    // -B1MiB: a job per MiB, so the output grows while the input still comes.
+    const script = (gate: string) =>
+      `{ head -c 4000000 data.txt; ${waitFor(gate)}; tail -c +4000001 data.txt; } | zstd -q -T2 -B1MiB -10 -c > out.zst && zstd -dc out.zst | cmp - data.txt && echo same`;
+    const plainDir = workDir('zstd-plain', data);
+    const plain = await runPlain(['sh', '-c', script(ws.openGate('zstd-plain'))], { cwd: plainDir });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stdout, 'same\n');
+
+    const work = workDir('zstd', data);
+    const dir = ws.dir('zstd');
+    const gate = ws.gate('zstd');
+    const run = launchIn(dir, work, script(gate));
+    const out = path.join(work, 'out.zst');
+    await until(run, 'zstd wrote its first jobs', () => fs.existsSync(out) && fs.statSync(out).size > 0);
+    const saved = await checkpoint(dir, '--kill');
+    assert.equal(saved.code, 0, saved.stderr);
+    const first = await finish(run, dir);
+    assert.equal(first.code, 0, first.stderr);
+    fs.writeFileSync(gate, '');
+
+    const again = await finish(restart(dir, saved.id!), dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(first.stdout + again.stdout, 'same\n');
+    assert.ok(fs.readFileSync(out).equals(fs.readFileSync(path.join(plainDir, 'out.zst'))), 'the same compressed bytes as the uninterrupted run');
+  });
+});
