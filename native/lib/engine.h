@@ -87,7 +87,7 @@ int ckpt_pid_for_new_child(pid_t real);
 /* files plugin: the computation's standard files (files/stdio.c) */
 struct stat;
 #define CKPT_STDIO_MAX 160
-int ckpt_stdio_is_computations(const struct stat *st);
+int ckpt_stdio_is_computations(int fd, const struct stat *st);
 int ckpt_stdio_env(char *buf);
 void ckpt_stdio_after_restart(void);
 /* inotify plugin: the fds it saves and restores itself */

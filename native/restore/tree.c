@@ -108,6 +108,35 @@ static void restore_subtree(uint32_t i)
 	publish(im->proc->vpid, (int32_t)sys0(NR_getpid));
 }
 
+static int has_parent(struct image *ims, uint32_t n, uint32_t i)
+{
+	for (uint32_t k = 0; k < n; k++)
+		if (k != i && ims[k].proc->vpid == ims[i].proc->vppid)
+			return 1;
+	return 0;
+}
+
+/* An orphan is made as it was: by a process that exits at once, so that it
+ * is reparented to init (or the nearest subreaper). Returns 1 in the orphan,
+ * 0 in the caller, which reaps the go-between. */
+static int restore_orphan(void)
+{
+	long pid = sys0(NR_fork);
+	if (pid < 0)
+		fail("cannot recreate a process whose parent had exited: ", errno_name(pid), 0);
+	if (pid == 0) {
+		long orphan = sys0(NR_fork);
+		if (orphan < 0)
+			fail("cannot recreate a process whose parent had exited: ", errno_name(orphan), 0);
+		if (orphan == 0)
+			return 1;
+		sys1(NR_exit_group, 0);
+	}
+	int st;
+	sys4(NR_wait4, pid, &st, 0, 0);
+	return 0;
+}
+
 static int in_computation(int32_t vpid) { return real_of(vpid) > 0; }
 
 static void sessions_and_groups(struct image *im, struct ckpt_runtime *extra, int32_t *nextra)
@@ -139,17 +168,18 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 {
 	images = ims;
 	nimages = n;
-	uint32_t root = 0;
+	/* the first image is the computation's first process (the command line
+	 * orders them so); other images without a parent in the snapshot are
+	 * orphans whose parent had exited (`(cmd &)`, daemons) */
+	uint32_t root = n;
 	int32_t total = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		int has_parent = 0;
-		for (uint32_t k = 0; k < n; k++)
-			if (k != i && ims[k].proc->vpid == ims[i].proc->vppid)
-				has_parent = 1;
-		if (!has_parent)
+		if (!has_parent(ims, n, i) && root == n)
 			root = i;
 		total += 1 + (int32_t)ims[i].nzombies;
 	}
+	if (root == n)
+		fail("the snapshot's processes have no first process (each has a parent in it)", 0, 0);
 	if (total > CKPT_MAX_PROCS)
 		fail("too many processes in the snapshot", 0, 0);
 	long m = sys6(NR_mmap, ZONE_SHARED, 4096 * 4, PROT_READ | PROT_WRITE,
@@ -163,13 +193,21 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 	sockets_create(ims, n);
 	pipes_create(ims, n);
 	shared_anon_create(ims, n);
-	restore_subtree(root);
+	uint32_t me = root;
+	for (uint32_t i = 0; i < n; i++)
+		if (i != root && !has_parent(ims, n, i) && restore_orphan()) {
+			me = i;
+			break;
+		}
+	restore_subtree(me);
 
 	struct image *im = images;
-	for (;;) { /* everyone's real PID known */
+	for (uint64_t deadline = now_ns() + 30000000000ull;;) { /* everyone's real PID known */
 		int32_t v = __atomic_load_n(&sh->nmap, __ATOMIC_ACQUIRE);
 		if (v >= total)
 			break;
+		if (now_ns() > deadline)
+			fail("the other processes of the snapshot did not come back", 0, 0);
 		futex_wait_shared(&sh->nmap, v);
 	}
 	static struct ckpt_runtime extra; /* only its pidmap is used */

@@ -27,7 +27,7 @@ static int classify(const struct stat *st, const char *path, int fd)
 	 * pipes or sockets that may lead to another process of the computation,
 	 * or files of the process's own (see stdio.c) */
 	if (fd <= 2 && !S_ISSOCK(st->st_mode) && !(S_ISFIFO(st->st_mode) && path[0] != '/') &&
-	    ckpt_stdio_is_computations(st))
+	    ckpt_stdio_is_computations(fd, st))
 		return CKPT_FD_STDIO;
 	if (ckpt_startswith(path, "anon_inode:[eventfd]"))
 		return CKPT_FD_EVENTFD;

@@ -13,22 +13,35 @@
  */
 #include "../../engine.h"
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 #define STDIO_VAR "CKPT_STDIO="
 
+/* by fd number: fd 2 at /dev/null is not the computation's stderr because
+ * its stdin was /dev/null */
 static struct {
 	uint64_t dev, ino;
+	int known;
 } ids[3];
 static int nids = -1; /* -1: not known; every fd 0-2 then counts as the computation's */
 
-int ckpt_stdio_is_computations(const struct stat *st)
+static int same(int k, const struct stat *st)
 {
-	int yes = nids < 0;
-	for (int i = 0; i < nids; i++)
-		if (ids[i].dev == (uint64_t)st->st_dev && ids[i].ino == (uint64_t)st->st_ino)
-			yes = 1;
-	return yes;
+	return ids[k].known && ids[k].dev == (uint64_t)st->st_dev && ids[k].ino == (uint64_t)st->st_ino;
+}
+
+int ckpt_stdio_is_computations(int fd, const struct stat *st)
+{
+	if (nids < 0)
+		return 1;
+	if (fd >= 0 && fd <= 2 && same(fd, st))
+		return 1;
+	/* `2>&1` in a child: the computation's stdout at fd 2. Not /dev/null:
+	 * it is everybody's, and a program's own `2>/dev/null` stays its own */
+	if (S_ISCHR(st->st_mode) && st->st_rdev == makedev(1, 3))
+		return 0;
+	return same(0, st) || same(1, st) || same(2, st);
 }
 
 static char *put_u64(char *p, uint64_t v)
@@ -52,9 +65,13 @@ int ckpt_stdio_env(char *buf)
 	char *p = buf;
 	for (const char *s = STDIO_VAR; *s; s++)
 		*p++ = *s;
-	for (int i = 0; i < nids; i++) {
+	for (int i = 0; i < 3; i++) { /* "-" for an fd that was closed */
 		if (i)
 			*p++ = ',';
+		if (!ids[i].known) {
+			*p++ = '-';
+			continue;
+		}
 		p = put_u64(p, ids[i].dev);
 		*p++ = ':';
 		p = put_u64(p, ids[i].ino);
@@ -63,14 +80,12 @@ int ckpt_stdio_env(char *buf)
 	return 1;
 }
 
-static void add_fd(int fd)
+static void set_fd(int fd)
 {
 	struct stat st;
-	if (SYS2(SYS_fstat, fd, &st) == 0 && nids < 3) {
-		ids[nids].dev = (uint64_t)st.st_dev;
-		ids[nids].ino = (uint64_t)st.st_ino;
-		nids++;
-	}
+	ids[fd].known = SYS2(SYS_fstat, fd, &st) == 0;
+	ids[fd].dev = ids[fd].known ? (uint64_t)st.st_dev : 0;
+	ids[fd].ino = ids[fd].known ? (uint64_t)st.st_ino : 0;
 }
 
 /* Before the core's constructor: the first process of the computation
@@ -78,27 +93,31 @@ static void add_fd(int fd)
 __attribute__((constructor(170))) static void stdio_init(void)
 {
 	const char *s = ckpt_env("CKPT_STDIO");
-	if (s) {
-		nids = 0;
-		while (*s >= '0' && *s <= '9' && nids < 3) {
-			const char *p = s;
-			uint64_t dev = 0, ino = 0;
-			while (*p >= '0' && *p <= '9')
-				dev = dev * 10 + (uint64_t)(*p++ - '0');
-			if (*p++ != ':')
-				break;
-			while (*p >= '0' && *p <= '9')
-				ino = ino * 10 + (uint64_t)(*p++ - '0');
-			ids[nids].dev = dev;
-			ids[nids].ino = ino;
-			nids++;
-			s = *p == ',' ? p + 1 : p;
-		}
+	nids = 3;
+	if (!s) {
+		for (int fd = 0; fd <= 2; fd++)
+			set_fd(fd);
 		return;
 	}
-	nids = 0;
-	for (int fd = 0; fd <= 2; fd++)
-		add_fd(fd);
+	for (int fd = 0; fd <= 2; fd++) {
+		ids[fd].known = 0;
+		if (*s >= '0' && *s <= '9') {
+			uint64_t dev = 0, ino = 0;
+			while (*s >= '0' && *s <= '9')
+				dev = dev * 10 + (uint64_t)(*s++ - '0');
+			if (*s == ':')
+				s++;
+			while (*s >= '0' && *s <= '9')
+				ino = ino * 10 + (uint64_t)(*s++ - '0');
+			ids[fd].dev = dev;
+			ids[fd].ino = ino;
+			ids[fd].known = 1;
+		} else if (*s == '-') {
+			s++;
+		}
+		if (*s == ',')
+			s++;
+	}
 }
 
 /* The restarted program's standard files are the restarting command's: the
@@ -106,10 +125,7 @@ __attribute__((constructor(170))) static void stdio_init(void)
 void ckpt_stdio_after_restart(void)
 {
 	int mask = ckpt_rt.restart_stdio & 7;
-	if (!mask)
-		return;
-	nids = 0;
 	for (int fd = 0; fd <= 2; fd++)
 		if (mask & (1 << fd))
-			add_fd(fd);
+			set_fd(fd);
 }
