@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawn } from 'child_process';
-import { ctlInfo, ctlKill } from '../../adapter/engine';
+import { ctlInfo, ctlRequest } from '../../adapter/engine';
 import { Requests } from '../../adapter/protocol';
 import type { ListSnapshotsResult, SaveSnapshotResult } from '../../adapter/protocol';
 import { Programs, TIMEOUT_MS, TestClient, lineOf, sourceOf, startClient } from './dapHarness';
@@ -25,11 +25,12 @@ after(() => programs.dispose());
 interface Launched { dir: string; stdout: () => string; exited: () => boolean }
 
 /** `ckpt launch --dir DIR -- ticker`, running until the test ends. */
-async function launchTicker(t: { after: (fn: () => Promise<void> | void) => void }, name: string): Promise<Launched> {
+async function launchTicker(t: { after: (fn: () => Promise<void> | void) => void }, name: string, args: string[] = []): Promise<Launched> {
   const dir = path.join(programs.dir, name);
-  const cli = spawn(process.execPath, [CLI, 'launch', '--dir', dir, '--', ticker], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cli = spawn(process.execPath, [CLI, 'launch', '--dir', dir, '--', ticker, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(async () => {
-    await ctlKill(dir).catch(() => undefined);
+    // Not the default wait of minutes: a coordinator that does not answer is killed below anyway.
+    await ctlRequest(dir, { cmd: 'kill' }, 10000).catch(() => undefined);
     cli.kill('SIGKILL');
   });
   let out = '';
@@ -42,9 +43,9 @@ async function launchTicker(t: { after: (fn: () => Promise<void> | void) => void
   return { dir, stdout: () => out, exited: () => exited };
 }
 
-async function waitFor(done: () => boolean, what: () => string, failed: () => boolean = () => false): Promise<void> {
+async function waitFor(done: () => boolean | Promise<boolean>, what: () => string, failed: () => boolean = () => false): Promise<void> {
   const end = Date.now() + TIMEOUT_MS;
-  while (!done()) {
+  while (!(await done())) {
     if (failed() || Date.now() > end) throw new Error(what());
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -167,4 +168,41 @@ test('attached: a bad snapshot is refused and the program runs on untouched', as
   const paused = dc.nextStop();
   await dc.pauseRequest({ threadId: first.body.threadId });
   assert.equal((await paused).body.reason, 'pause');
+});
+
+test('attached to two processes: restore brings both back, the breakpoint in the child holds', async (t) => {
+  const launched = await launchTicker(t, 'attach-pair', ['fork']);
+  await waitFor(async () => (await ctlInfo(launched.dir)).processes.length === 2, () => 'the child never said hello');
+  const tick = lineOf('ticker.c', 'TICK');
+  const dc = await startClient(t);
+  const first = await attach(dc, launched.dir, [tick]);
+  const at = await tickState(dc, first);
+  assert.ok(Number.isInteger(at.i) && at.i > 0, `i is a round number (${at.i})`);
+  const before = (await ctlInfo(launched.dir)).processes.map((p) => p.pid);
+  const saved = (await dc.customRequest(Requests.saveSnapshot, {})).body as SaveSnapshotResult;
+  assert.equal(saved.snapshot.processes, 2);
+
+  const next = dc.nextStop();
+  await dc.continueRequest({ threadId: first.body.threadId });
+  assert.equal((await tickState(dc, await next)).i, at.i + 1);
+
+  const restored = dc.nextStop();
+  await dc.customRequest(Requests.restoreSnapshot, { id: saved.snapshot.id });
+  const back = await restored;
+  assert.equal(back.body.reason, 'restore');
+  const after = (await ctlInfo(launched.dir)).processes.map((p) => p.pid);
+  assert.equal(after.length, 2);
+  assert.ok(after.every((pid) => !before.includes(pid)), 'both processes are new ones');
+  const threads = (await dc.threadsRequest()).body.threads;
+  assert.equal(threads.length, 2, `gdb holds both restored processes: ${JSON.stringify(threads)}`);
+  // The child is back at the breakpoint with the values of then (the parent waits for it).
+  const states = await Promise.all(threads.map((th) => tickState(dc, { body: { threadId: th.id, reason: 'restore' } })));
+  assert.deepEqual(states.filter((st) => st.line === tick), [at]);
+
+  const printed = `tick ${at.i} square ${at.square}`;
+  const again = dc.nextStop();
+  await dc.continueRequest({ threadId: back.body.threadId });
+  assert.equal((await tickState(dc, await again)).i, at.i + 1);
+  await waitFor(() => count(launched.stdout(), printed) === 2, () => `'${printed}' not printed twice:\n${launched.stdout()}`);
+  assert.ok(!launched.exited());
 });
