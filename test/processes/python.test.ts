@@ -144,6 +144,62 @@ describe('python3 threads', { skip: skipUnlessBuilt }, () => {
   });
 });
 
+/**
+ * asyncio runs eight child processes one after the other
+ * (create_subprocess_exec, a watcher thread blocked in waitpid on each) while
+ * a ticker task prints; child 5 holds at a gate, so a checkpoint finds the
+ * event loop, the ticker and a watcher thread all waiting on that child.
+ */
+const ASYNCIO_PY = String.raw`
+import asyncio, sys
+gate = sys.argv[1]
+async def ticker():
+    for i in range(20):
+        await asyncio.sleep(0.02)
+        print('tick', i, flush=True)
+async def child(i):
+    wait = f"while [ ! -e '{gate}' ]; do sleep 0.05; done; " if i == 5 else ''
+    p = await asyncio.create_subprocess_exec('sh', '-c', f'{wait}echo child {i}; exit {i}', stdout=asyncio.subprocess.PIPE)
+    out, _ = await p.communicate()
+    return out.decode().strip(), p.returncode
+async def main():
+    t = asyncio.create_task(ticker())
+    for i in range(8):
+        out, code = await child(i)
+        print(out, 'exit', code, flush=True)
+    await t
+    print('done', flush=True)
+asyncio.run(main())
+`;
+
+describe('python3 asyncio subprocesses', { skip: skipUnlessBuilt }, () => {
+  test('saved with --kill while a child runs, restarted: every child\'s output and exit status as in an uninterrupted run', async () => {
+    const script = path.join(ws.root, 'aio.py');
+    fs.writeFileSync(script, ASYNCIO_PY);
+    const sorted = (s: string) => s.split('\n').filter(Boolean).sort().join('\n');
+    const plain = await runPlain(['python3', script, ws.openGate('aio-plain')]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /^child 7 exit 7$/m);
+
+    const dir = ws.dir('aio');
+    const gate = ws.gate('aio');
+    const run = launch(dir, ['python3', script, gate]);
+    await run.waitForStdout(/^child 4 exit 4$/m);
+    const saved = await checkpoint(dir, '--kill');
+    assert.equal(saved.code, 0, saved.stderr);
+    const first = await finish(run, dir);
+    assert.equal(first.code, 0, first.stderr);
+    assert.doesNotMatch(first.stdout, /^child 5 /m);
+    fs.writeFileSync(gate, '');
+
+    const again = await finish(restart(dir, saved.id!), dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stderr, /Unknown child process|returncode 255/);
+    assert.match(again.stdout, /^child 5 exit 5$/m, 'the child running at the checkpoint is reaped with its own status');
+    assert.equal(sorted(first.stdout + again.stdout), sorted(plain.stdout));
+  });
+});
+
 describe('python3 sqlite3', { skip: skipUnlessBuilt }, () => {
   test('saved between transactions with --kill, restarted: the same answers and the same rows as an uninterrupted run', async () => {
     const script = path.join(ws.root, 'sqlite.py');

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { checkpoint, CkptProcess, finish, launch, restart, runPlain, skipUnlessBuilt, Workspace } from './fixtures/computation';
+import type { ResourceTables } from '../../adapter/engine/tables';
+import { checkpoint, CkptProcess, finish, launch, restart, runCkpt, runPlain, skipUnlessBuilt, Workspace } from './fixtures/computation';
 
 const ws = new Workspace();
 after(() => ws.cleanup());
@@ -31,6 +32,17 @@ async function until(run: CkptProcess, what: string, ready: () => boolean, timeo
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}; stderr:\n${run.stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A C file that keeps cc1 busy for a second or two at -O2: many small functions with loops and switches. */
+function bigC(): string {
+  const fns = Array.from(
+    { length: 250 },
+    (_, i) =>
+      `static int f${i}(int x) { int a[16]; for (int j = 0; j < 16; j++) a[j] = x * j + ${i}; int s = 0; for (int j = 0; j < 16; j++) s += a[j] ^ (a[(j + 3) % 16] >> 1); switch (x % 7) { case 0: s += 1; break; case 1: s *= 3; break; case 2: s -= 7; break; default: s ^= ${i}; } return s; }`,
+  );
+  const calls = Array.from({ length: 250 }, (_, i) => `  t += f${i}(${i});`);
+  return ['#include <stdio.h>', ...fns, 'int main(void) {', '  long t = 0;', ...calls, '  printf("%ld\\n", t);', '  return 0;', '}', ''].join('\n');
 }
 
 /** `sh -c SCRIPT` in `cwd`, under the engine. */
@@ -136,5 +148,38 @@ describe('command-line tools', { skip: skipUnlessBuilt }, () => {
     assert.equal(again.code, 0, again.stderr);
     assert.equal(first.stdout + again.stdout, 'same\n');
     assert.ok(fs.readFileSync(out).equals(fs.readFileSync(path.join(plainDir, 'out.zst'))), 'the same compressed bytes as the uninterrupted run');
+  });
+
+  test('gcc -O2 saved with --kill while cc1 compiles, restarted: gcc reaps cc1, assembles, links, and the object is the same', async () => {
+    const src = path.join(ws.root, 'big.c');
+    fs.writeFileSync(src, bigC());
+    const script = (gate: string) => `gcc -O2 -c '${src}' -o big.o && ${waitFor(gate)} && gcc big.o -o big && ./big && sha256sum big.o`;
+    const plainDir = workDir('gcc-plain', data);
+    const plain = await runPlain(['sh', '-c', script(ws.openGate('gcc-plain'))], { cwd: plainDir });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /^-?\d+\n[0-9a-f]{64}  big\.o\n$/);
+
+    const work = workDir('gcc', data);
+    const dir = ws.dir('gcc');
+    const gate = ws.gate('gcc');
+    const run = launchIn(dir, work, script(gate));
+    // gcc waits for cc1 (waitpid on its pid) while cc1 compiles: save then.
+    const end = Date.now() + 60000;
+    for (;;) {
+      const st = await runCkpt(['status', '--dir', dir, '--json']);
+      if (st.code === 0 && (JSON.parse(st.stdout) as ResourceTables).processes.some((p) => /(^|\/)cc1$/.test(p.argv[0] ?? ''))) break;
+      if (run.child.exitCode !== null) throw new Error(`gcc ended before cc1 was seen: ${run.stderr}`);
+      if (Date.now() > end) throw new Error('timed out waiting for cc1 to start');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const saved = await checkpoint(dir, '--kill');
+    assert.equal(saved.code, 0, saved.stderr);
+    const first = await finish(run, dir);
+    assert.equal(first.code, 0, first.stderr);
+    fs.writeFileSync(gate, '');
+
+    const again = await finish(restart(dir, saved.id!), dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, plain.stdout);
   });
 });
