@@ -65,6 +65,12 @@ export interface CkptDebugSessionOptions {
   attachRequests?: (ctx: { dir: string; session: CkptDebugSession }) => CustomRequestHandler | undefined;
 }
 
+/** A snapshot restarted for the session: its pids (the root first) and the process to show stopped. */
+export interface RestartedProgram {
+  pids: number[];
+  focus?: number;
+}
+
 export type CkptAttachRequestArguments = CkptAttachArguments & DebugProtocol.AttachRequestArguments;
 
 class Deferred<T = void> {
@@ -160,6 +166,10 @@ export class CkptDebugSession extends LoggingDebugSession {
   /** The gdb process, for layers above (custom requests that need stop-time state). */
   get gdbProcess(): GdbProcess | undefined { return this.gdb; }
   get isStopped(): boolean { return this.programStarted && !this.programRunning; }
+  /** The process of the thread the client was last shown stopped. */
+  get stoppedPid(): number | undefined {
+    return this.lastStoppedThread === undefined ? undefined : this.inferiors.inferiorOfThread(this.lastStoppedThread)?.pid;
+  }
   pidsOfProgram(): number[] { return this.inferiors.livePids(); }
 
   // ---- lifecycle ------------------------------------------------------------------------
@@ -1073,7 +1083,7 @@ export class CkptDebugSession extends LoggingDebugSession {
    * computation's coordinator (ours, or the `ckpt launch` process) checks the
    * snapshot and restarts it; a snapshot it refuses leaves the program as it was.
    */
-  async restoreHeld(snapshotId: string, restart: (stdio: StdioOptions, onReplacing: () => void) => Promise<number[]>): Promise<void> {
+  async restoreHeld(snapshotId: string, restart: (stdio: StdioOptions, onReplacing: () => void) => Promise<RestartedProgram>): Promise<void> {
     const gdb = this.gdb;
     if (!gdb?.running || !this.programStarted) throw new Error('No debug session is running.');
     if (this.heldStops) throw new Error('A snapshot is being taken or restored already.');
@@ -1099,6 +1109,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     let refused = false;
     try {
       let pids: number[];
+      let focus: number | undefined;
       const fds: number[] = [];
       try {
         let stdio: StdioOptions = 'ignore';
@@ -1110,7 +1121,7 @@ export class CkptDebugSession extends LoggingDebugSession {
           fds.push(tty);
           stdio = [tty, tty, tty];
         }
-        pids = await restart(stdio, killOld);
+        ({ pids, focus } = await restart(stdio, killOld));
       } finally {
         for (const fd of fds) fs.closeSync(fd);
         await killed;
@@ -1129,7 +1140,8 @@ export class CkptDebugSession extends LoggingDebugSession {
       }
       const { threads } = await mi.threadInfo(gdb);
       await releaseRestored({ gdb, pids, signal: this.engineSignal, threads: threads.map((t) => t.id), leaders: [], nextStop });
-      this.lastStoppedThread = threads.find((t) => this.inferiors.inferiorOfThread(t.id)?.pid === pids[0])?.id ?? threads[0]?.id;
+      const shown = focus !== undefined && pids.includes(focus) ? focus : pids[0];
+      this.lastStoppedThread = threads.find((t) => this.inferiors.inferiorOfThread(t.id)?.pid === shown)?.id ?? threads[0]?.id;
     } catch (err) {
       refused = !killed;
       throw err;

@@ -13,7 +13,7 @@ import type {
 } from '../protocol';
 import { Events, Requests, ViewRequests } from '../protocol';
 import type { ProcessRow, SnapshotInfo } from '../engine/tables';
-import type { CustomRequestHandler } from './ckptDebugSession';
+import type { CustomRequestHandler, RestartedProgram } from './ckptDebugSession';
 import type { Computation } from './computation';
 import { SnapshotHistory } from './snapshotHistory';
 import { viewSnapshot } from './snapshotViewer';
@@ -27,9 +27,12 @@ export interface SessionView {
   /**
    * Replaces the program by a restarted snapshot and takes it over. `restart`
    * is given the stdio for it and a callback to call once the snapshot passed
-   * its check (the program of now is killed then); it returns the new pids.
+   * its check (the program of now is killed then); it returns the new pids
+   * and the one whose stop to show.
    */
-  restoreHeld(snapshotId: string, restart: (stdio: StdioOptions, onReplacing: () => void) => Promise<number[]>): Promise<void>;
+  restoreHeld(snapshotId: string, restart: (stdio: StdioOptions, onReplacing: () => void) => Promise<RestartedProgram>): Promise<void>;
+  /** The process of the thread the client was last shown stopped (a restore shows the same process stopped). */
+  readonly stoppedPid?: number;
   /** The program runs (started, not stopped, not exited). */
   readonly isRunning: boolean;
   /** Tells the client that Step Back and Reverse Continue can be used now. */
@@ -57,6 +60,8 @@ const HANDLED: ReadonlySet<string> = new Set([
 
 export class SnapshotRequests implements CustomRequestHandler {
   private readonly history = new SnapshotHistory();
+  /** The virtual pid of the process shown stopped when each snapshot of this session was saved. */
+  private readonly focus = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private busy = false;
   /**
@@ -126,8 +131,13 @@ export class SnapshotRequests implements CustomRequestHandler {
   private async save(label: string | undefined, reason: string, running: boolean): Promise<SnapshotInfo> {
     this.busy = true;
     try {
+      const stoppedPid = running ? undefined : this.session.stoppedPid;
       const snapshot = await this.session.whileHeld((sent) => this.computation.checkpointHeld(label, sent));
       this.history.record({ id: snapshot.id, reason });
+      if (stoppedPid !== undefined) {
+        const vpid = (await this.computation.processes().catch(() => [])).find((h) => h.pid === stoppedPid)?.vpid;
+        if (vpid !== undefined) this.focus.set(snapshot.id, vpid);
+      }
       if (running) this.history.moved();
       this.session.enableStepBack();
       return snapshot;
@@ -140,7 +150,13 @@ export class SnapshotRequests implements CustomRequestHandler {
     this.computation.store.manifest(id); // a clear error for an unknown id, before the program is touched
     this.busy = true;
     try {
-      await this.session.restoreHeld(id, (stdio, onReplacing) => this.computation.restartHeld(id, stdio, onReplacing));
+      await this.session.restoreHeld(id, async (stdio, onReplacing) => {
+        const pids = await this.computation.restartHeld(id, stdio, onReplacing);
+        // A restored process keeps its virtual pid: show the one that was shown when the snapshot was saved.
+        const vpid = this.focus.get(id);
+        const focus = vpid === undefined ? undefined : (await this.computation.processes().catch(() => [])).find((h) => h.vpid === vpid)?.pid;
+        return { pids, focus };
+      });
     } finally {
       this.busy = false;
     }

@@ -195,9 +195,11 @@ test('attached to two processes: restore brings both back, the breakpoint in the
   assert.ok(after.every((pid) => !before.includes(pid)), 'both processes are new ones');
   const threads = (await dc.threadsRequest()).body.threads;
   assert.equal(threads.length, 2, `gdb holds both restored processes: ${JSON.stringify(threads)}`);
-  // The child is back at the breakpoint with the values of then (the parent waits for it).
+  // The child is back at the breakpoint with the values of then (the parent waits for it),
+  // and the stop is shown in the child, where it was shown when the snapshot was saved.
   const states = await Promise.all(threads.map((th) => tickState(dc, { body: { threadId: th.id, reason: 'restore' } })));
   assert.deepEqual(states.filter((st) => st.line === tick), [at]);
+  assert.deepEqual(await tickState(dc, back), at);
 
   const printed = `tick ${at.i} square ${at.square}`;
   const again = dc.nextStop();
