@@ -534,6 +534,9 @@ int ckpt_install_handler(void)
 
 static void child_after_fork(void)
 {
+	/* the parent's real PID, from its copy of the state: it may have exited
+	 * already (getppid() would say 1) */
+	ckpt_ids_parent_is(ckpt_rt.real_pid);
 	ckpt_rt.real_pid = (int)SYS0(SYS_getpid);
 	ckpt_rt.vppid = ckpt_rt.vpid;
 	/* the same rule the parent's fork() applies to the value it returns */
@@ -557,6 +560,7 @@ __attribute__((constructor(200))) static void ckpt_init(void)
 	ckpt_rt.vpid = ckpt_rt.real_pid;
 	ckpt_rt.vppid = (int)SYS0(SYS_getppid);
 	ckpt_ids_inherit(); /* a program exec'd or spawned by one of the computation */
+	ckpt_ids_parent_is((int)SYS0(SYS_getppid));
 	ckpt_rt.ctl_fd = -1;
 	const char *s = getenv("CKPT_SIGNAL");
 	ckpt_rt.ckpt_signal = s && atoi(s) > 0 ? atoi(s) : CKPT_DEFAULT_SIGNAL;

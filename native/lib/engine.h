@@ -84,6 +84,7 @@ int ckpt_pid_real(pid_t v);
 int ckpt_pid_virtual(pid_t r);
 void ckpt_pid_add(pid_t v, pid_t r);
 int ckpt_pid_for_new_child(pid_t real);
+void ckpt_ids_parent_is(int real_ppid);
 /* files plugin: the computation's standard files (files/stdio.c) */
 struct stat;
 #define CKPT_STDIO_MAX 160

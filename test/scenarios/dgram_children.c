@@ -22,8 +22,10 @@ static int expect_records(int fd, const char *const *want, int n, char *why, siz
 			return 1;
 		}
 	}
+	/* none left: EAGAIN, or end of file on a seqpacket pair whose other
+	 * process has finished and exited */
 	ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-	if (r != -1 || errno != EAGAIN) {
+	if (r != 0 && (r != -1 || errno != EAGAIN)) {
 		snprintf(why, whylen, "a record too many (%zd bytes)", r);
 		return 1;
 	}

@@ -147,6 +147,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'children', what: 'an unreaped exited child and a child that exits after the restart are both reaped with their statuses' },
   { name: 'exec_identity', what: 'programs exec\'d, spawned or run by system() after the restart see the virtual PIDs of their parents' },
   { name: 'wait_blocked', what: 'waitpid and waitid blocked on one child at the checkpoint reap it after the restart' },
+  { name: 'orphan_ppid', what: 'getppid() names a live parent by its virtual PID and an adopted orphan\'s new parent as the kernel does' },
   { name: 'coprocess', what: 'a child running /bin/cat on two pipes keeps the conversation going' },
 ];
 

@@ -86,10 +86,21 @@ static long ret_errno(long r)
 
 CKPT_EXPORT pid_t getpid(void) { return ckpt_rt.vpid ? ckpt_rt.vpid : (pid_t)SYS0(SYS_getpid); }
 
+/* The real process the virtual parent (vppid) stands for. When the kernel
+ * names another parent, the first one has died and init or a subreaper has
+ * adopted the process: getppid() then says so, as it would without the
+ * engine (workers that poll getppid() to notice their parent's death). */
+static int known_real_ppid = -1;
+static int parent_alive_at_checkpoint;
+
+void ckpt_ids_parent_is(int real_ppid) { known_real_ppid = real_ppid; }
+
 CKPT_EXPORT pid_t getppid(void)
 {
-	/* the parent's virtual PID: after a restart the real parent is new */
-	return ckpt_rt.vppid ? ckpt_rt.vppid : (pid_t)SYS0(SYS_getppid);
+	pid_t real = (pid_t)SYS0(SYS_getppid);
+	if (ckpt_rt.vppid && real == known_real_ppid)
+		return ckpt_rt.vppid; /* after a restart the real parent is new */
+	return ckpt_pid_virtual(real);
 }
 
 CKPT_EXPORT pid_t gettid(void) { return ckpt_threads_virtual_of_self(); }
@@ -212,6 +223,7 @@ CKPT_EXPORT pid_t fork(void)
  * restored parent can still wait for them. */
 static int ids_checkpoint(struct ckpt_writer *w)
 {
+	parent_alive_at_checkpoint = SYS0(SYS_getppid) == known_real_ppid;
 	char path[64], buf[4096];
 	if (ckpt_section_begin(w, CKPT_SEC_ZOMBIES, 0) < 0)
 		return -1;
@@ -254,10 +266,23 @@ static int ids_checkpoint(struct ckpt_writer *w)
 	return ckpt_section_end(w);
 }
 
+/* The parent, when it was alive at the checkpoint: restored with the
+ * computation (its new real PID), or outside it (the restarting command). */
+static void ids_restart(void)
+{
+	if (!parent_alive_at_checkpoint)
+		known_real_ppid = -1;
+	else if (vpid_taken(ckpt_rt.vppid))
+		known_real_ppid = ckpt_pid_real(ckpt_rt.vppid);
+	else
+		known_real_ppid = (int)SYS0(SYS_getppid);
+}
+
 static const struct ckpt_plugin ids_plugin = {
 	.name = "ids",
 	.order = 40,
 	.checkpoint = ids_checkpoint,
+	.restart = ids_restart,
 };
 CKPT_PLUGIN(ids_plugin)
 
