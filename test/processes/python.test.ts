@@ -200,6 +200,79 @@ describe('python3 asyncio subprocesses', { skip: skipUnlessBuilt }, () => {
   });
 });
 
+/**
+ * Two servers and a client, all python3: a Unix stream socket server listening
+ * at a path (a new connection per request) and a UDP server on a loopback port
+ * (written to a file). The client alternates between them, holding at a gate
+ * before request 20, and asks both to stop at the end.
+ */
+const SERVERS_PY = String.raw`
+import os, socket, sys, time
+role, where = sys.argv[1], sys.argv[2]
+sock_path, port_file = os.path.join(where, 's.sock'), os.path.join(where, 'udp.port')
+if role == 'unix':
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(sock_path); s.listen(4)
+    open(sock_path + '.ready', 'w').close()
+    while True:
+        c, _ = s.accept()
+        d = c.recv(100)
+        c.sendall(b'unix:' + d.upper()); c.close()
+        if d == b'quit': break
+elif role == 'udp':
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', 0))
+    with open(port_file + '.tmp', 'w') as f: f.write(str(s.getsockname()[1]))
+    os.rename(port_file + '.tmp', port_file)
+    while True:
+        d, a = s.recvfrom(100)
+        s.sendto(b'udp:' + d.upper(), a)
+        if d == b'quit': break
+else:
+    gate = sys.argv[3]
+    while not (os.path.exists(sock_path + '.ready') and os.path.exists(port_file)): time.sleep(0.02)
+    port = int(open(port_file).read())
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.settimeout(60)
+    def ask(i, msg):
+        if i % 2:
+            u.sendto(msg, ('127.0.0.1', port)); return u.recvfrom(100)[0].decode()
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); c.connect(sock_path); c.sendall(msg)
+        r = c.recv(100).decode(); c.close(); return r
+    for i in range(40):
+        while i == 20 and not os.path.exists(gate): time.sleep(0.02)
+        print(i, ask(i, b'msg %d' % i), flush=True)
+    print(ask(0, b'quit'), ask(1, b'quit'), flush=True)
+`;
+
+describe('python3 servers on a Unix socket path and a UDP port', { skip: skipUnlessBuilt }, () => {
+  test('saved with --kill mid-conversation, restarted: the listening socket accepts new connections and UDP answers, as in an uninterrupted run', async () => {
+    const script = path.join(ws.root, 'servers.py');
+    fs.writeFileSync(script, SERVERS_PY);
+    const shell = (where: string, gate: string) =>
+      `python3 '${script}' unix '${where}' & python3 '${script}' udp '${where}' & python3 '${script}' client '${where}' '${gate}'; wait`;
+    const plainDir = path.join(ws.root, 'servers-plain');
+    fs.mkdirSync(plainDir);
+    const plain = await runPlain(['sh', '-c', shell(plainDir, ws.openGate('servers-plain'))]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /^39 udp:MSG 39\nunix:QUIT udp:QUIT\n$/m);
+
+    const where = path.join(ws.root, 'servers');
+    fs.mkdirSync(where);
+    const dir = ws.dir('servers');
+    const gate = ws.gate('servers');
+    const run = launch(dir, ['sh', '-c', shell(where, gate)]);
+    await run.waitForStdout(/^19 /m);
+    const saved = await checkpoint(dir, '--kill');
+    assert.equal(saved.code, 0, saved.stderr);
+    const first = await finish(run, dir);
+    assert.equal(first.code, 0, first.stderr);
+    fs.writeFileSync(gate, '');
+
+    const again = await finish(restart(dir, saved.id!), dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(first.stdout + again.stdout, plain.stdout);
+  });
+});
+
 describe('python3 sqlite3', { skip: skipUnlessBuilt }, () => {
   test('saved between transactions with --kill, restarted: the same answers and the same rows as an uninterrupted run', async () => {
     const script = path.join(ws.root, 'sqlite.py');
