@@ -18,6 +18,7 @@ import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
 import { lazyInetSockets, lazyUnixPeers, linkPeers, readArgv, readFds, readSession, readState, readUnixPeers, socketEndpoints, virtualizeSessions } from './procTables';
 import { hideEngineFd } from './engineFds';
 import { pipeSkipLists } from './pipeReaders';
+import { hasLiveChildren, strayChildren } from './strayChildren';
 import { reserveSnapshotId } from './snapshotIds';
 import { collectRestoredHellos } from './restoredHellos';
 import { SnapshotStore } from './snapshotStore';
@@ -370,11 +371,17 @@ export class Coordinator extends EventEmitter {
    * Not under a debugger, which delivers the signals of one attempt itself.
    */
   private async checkpointRetrying(options: CheckpointOptions): Promise<SnapshotInfo> {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1, strayWaits = 0; ; attempt++) {
       const conns = this.live();
       try {
         return await this.doCheckpoint(options);
       } catch (err) {
+        // A child just forked says hello within milliseconds: wait for it.
+        if (err instanceof StrayChildError && strayWaits++ < STRAY_WAITS) {
+          attempt--;
+          await new Promise((r) => setTimeout(r, STRAY_WAIT_MS));
+          continue;
+        }
         if (options.hold || attempt >= CHECKPOINT_ATTEMPTS || !(await someEnded(conns))) throw err;
       }
     }
@@ -393,7 +400,9 @@ export class Coordinator extends EventEmitter {
     try {
       for (const c of conns) releases.push(await c.lock());
       let procs: ManifestProcess[];
-      if (conns.length === 1) {
+      // One process alone needs no rendezvous, unless it has children: then
+      // it is stopped first, to see whether they all belong to the snapshot.
+      if (conns.length === 1 && (options.hold || !hasLiveChildren(conns[0].hello!.pid))) {
         // Read before the order: with --kill the process is gone after it.
         const sockets = socketEndpoints(conns[0].hello!.pid, lazyUnixPeers());
         procs = [withSockets(await this.checkpointAlone(conns[0], partialDir, options), sockets)];
@@ -479,7 +488,14 @@ export class Coordinator extends EventEmitter {
       await finalOrder(stopped, 'resume');
       throw stopFailure.reason;
     }
-    // Everyone is still: the pipes' ends can be read from /proc without a race.
+    // Everyone is still: a child not among them was forked just before (its
+    // hello is on the way) or runs without the engine.
+    const strays = options.hold ? [] : strayChildren(conns.map((c) => c.hello!.pid));
+    if (strays.length > 0) {
+      await finalOrder(conns, 'resume');
+      throw new StrayChildError(strays[0].parent, strays[0].child);
+    }
+    // The pipes' ends can be read from /proc without a race.
     const skip = pipeSkipLists(conns.map((c) => c.hello!));
     const writes = await Promise.allSettled(
       conns.map(async (c) => {
@@ -677,6 +693,18 @@ export class Coordinator extends EventEmitter {
 
 /** How many times a checkpoint is tried when processes end while it is taken. */
 const CHECKPOINT_ATTEMPTS = 4;
+/** How long a checkpoint waits, at most, for the hello of a child forked just before it. */
+const STRAY_WAITS = 40;
+const STRAY_WAIT_MS = 25;
+
+class StrayChildError extends CkptError {
+  constructor(parent: number, child: number) {
+    super(
+      `process ${parent} has a child, pid ${child}, that does not run under the engine ` +
+        '(statically linked, setuid, or started without LD_PRELOAD): a snapshot without it would be wrong',
+    );
+  }
+}
 
 /**
  * Whether one of `conns` ended (exited, or exec'd and so left its connection)
