@@ -537,6 +537,10 @@ static void child_after_fork(void)
 	/* the parent's real PID, from its copy of the state: it may have exited
 	 * already (getppid() would say 1) */
 	ckpt_ids_parent_is(ckpt_rt.real_pid);
+	/* the parent is one of the others now: after a restart its two ids
+	 * differ, and kill($PPID) or /proc/$PPID must still find it */
+	if (ckpt_rt.vpid != ckpt_rt.real_pid)
+		ckpt_pid_add(ckpt_rt.vpid, ckpt_rt.real_pid);
 	ckpt_rt.real_pid = (int)SYS0(SYS_getpid);
 	ckpt_rt.vppid = ckpt_rt.vpid;
 	/* the same rule the parent's fork() applies to the value it returns */

@@ -2,7 +2,8 @@
  * getppid() and a parent's death: a child whose parent is alive reports the
  * parent's (virtual) PID before and after the restart; a grandchild whose
  * parent has exited reports whoever adopted it, as the kernel says (workers
- * poll getppid() to notice that their parent is gone).
+ * poll getppid() to notice that their parent is gone); a child forked after
+ * the restart can signal its parent and read /proc/<parent>.
  */
 #include "scenario.h"
 #include <sys/syscall.h>
@@ -63,6 +64,16 @@ int main(int argc, char **argv)
 	EXPECT(said == kernel, "the orphan's getppid() %d, the kernel says %ld", said, kernel);
 	EXPECT(waitpid(second, &st, 0) == second && WIFEXITED(st) && WEXITSTATUS(st) == 0,
 	       "a live child's getppid() is not its parent's PID after the restart (status %#x)", st);
+	/* a child forked after the restart names its parent to the kernel */
+	pid_t third = fork();
+	CHECK(third >= 0, "fork");
+	if (third == 0) {
+		char proc[64];
+		snprintf(proc, sizeof proc, "/proc/%d/comm", (int)getppid());
+		_exit(getppid() != me ? 5 : kill(getppid(), 0) != 0 ? 6 : access(proc, R_OK) != 0 ? 7 : 0);
+	}
+	EXPECT(waitpid(third, &st, 0) == third && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "a child forked after the restart cannot reach its parent: getppid, kill(ppid, 0), /proc/ppid (status %#x)", st);
 	scen_finish();
 	return 0;
 }
