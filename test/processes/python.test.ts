@@ -172,6 +172,59 @@ async def main():
 asyncio.run(main())
 `;
 
+/**
+ * 200 threads work in ten rounds, meeting at a threading.Barrier after each;
+ * before round 5 every thread holds at a gate. Thread 0 prints each round's
+ * combined digest.
+ */
+const MANY_THREADS_PY = String.raw`
+import hashlib, os, sys, threading, time
+gate, N = sys.argv[1], 200
+barrier = threading.Barrier(N)
+digests = [b''] * N
+def work(i):
+    h = i.to_bytes(4, 'little')
+    for r in range(10):
+        while r == 5 and not os.path.exists(gate):
+            time.sleep(0.05)
+        for _ in range(300):
+            h = hashlib.sha256(h).digest()
+        digests[i] = h
+        if barrier.wait() == 0:
+            print('round', r, hashlib.sha256(b''.join(digests)).hexdigest()[:16], flush=True)
+        barrier.wait()
+threads = [threading.Thread(target=work, args=(i,)) for i in range(N)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print('done', threading.active_count(), flush=True)
+`;
+
+describe('python3 with 200 threads', { skip: skipUnlessBuilt }, () => {
+  test('saved with --kill while 200 threads wait at a gate and a barrier, restarted: the same rounds as an uninterrupted run', async () => {
+    const script = path.join(ws.root, 'many.py');
+    fs.writeFileSync(script, MANY_THREADS_PY);
+    const plain = await runPlain(['python3', script, ws.openGate('many-plain')]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, /\nround 9 [0-9a-f]{16}\ndone 1\n$/);
+
+    const dir = ws.dir('many');
+    const gate = ws.gate('many');
+    const run = launch(dir, ['python3', script, gate]);
+    await run.waitForStdout(/^round 4 /m);
+    const saved = await checkpoint(dir, '--kill');
+    assert.equal(saved.code, 0, saved.stderr);
+    const first = await finish(run, dir);
+    assert.equal(first.code, 0, first.stderr);
+    fs.writeFileSync(gate, '');
+
+    const again = await finish(restart(dir, saved.id!), dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(first.stdout + again.stdout, plain.stdout);
+  });
+});
+
 describe('python3 asyncio subprocesses', { skip: skipUnlessBuilt }, () => {
   test('saved with --kill while a child runs, restarted: every child\'s output and exit status as in an uninterrupted run', async () => {
     const script = path.join(ws.root, 'aio.py');

@@ -182,4 +182,54 @@ describe('command-line tools', { skip: skipUnlessBuilt }, () => {
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, plain.stdout);
   });
+
+  test('make -j8: ten checkpoints without --kill while eight recipes run, the build ends as an uninterrupted one; a snapshot restarted later builds the same', async () => {
+    // 32 parts of a fifth of a second each, joined at the end once the gate opens.
+    const parts = Array.from({ length: 32 }, (_, i) => `p${String(i).padStart(2, '0')}.txt`);
+    const makefile = (gate: string) =>
+      [
+        `all.txt: ${parts.join(' ')}`,
+        `\t${waitFor(gate)}`,
+        '\tcat $^ > $@',
+        '\t@echo built $$(wc -l < $@) lines',
+        '',
+        ...parts.map((p, i) => `${p}:\n\tsleep 0.2\n\tseq ${i * 100} ${i * 100 + 99} | sha1sum > $@.tmp && mv $@.tmp $@\n`),
+      ].join('\n');
+    const project = (name: string, gate: string) => {
+      const d = path.join(ws.root, name);
+      fs.mkdirSync(d);
+      fs.writeFileSync(path.join(d, 'Makefile'), makefile(gate));
+      return d;
+    };
+    const plainDir = project('make8-plain', ws.openGate('make8-plain'));
+    const plain = await runPlain(['make', '-s', '--no-print-directory', '-j8', '-C', plainDir]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stdout, 'built 32 lines\n');
+    const expected = fs.readFileSync(path.join(plainDir, 'all.txt'), 'utf8');
+
+    const gate = ws.gate('make8');
+    const build = project('make8-build', gate);
+    const dir = ws.dir('make8');
+    const run = launch(dir, ['make', '-s', '--no-print-directory', '-j8', '-C', build]);
+    await until(run, 'the first parts built', () => fs.readdirSync(build).some((f) => /^p\d+\.txt$/.test(f)));
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const saved = await checkpoint(dir);
+      assert.equal(saved.code, 0, `checkpoint ${i + 1}: ${saved.stderr}`);
+      ids.push(saved.id!);
+    }
+    fs.writeFileSync(gate, '');
+    const live = await finish(run, dir);
+    assert.equal(live.code, 0, live.stderr);
+    assert.equal(live.stdout, plain.stdout);
+    assert.equal(fs.readFileSync(path.join(build, 'all.txt'), 'utf8'), expected);
+
+    // The first snapshot again: make goes on from where it was (the parts it had
+    // built are on disk; the files are not part of a snapshot) and joins them anew.
+    fs.rmSync(path.join(build, 'all.txt'));
+    const again = await finish(restart(dir, ids[0]), dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, plain.stdout);
+    assert.equal(fs.readFileSync(path.join(build, 'all.txt'), 'utf8'), expected);
+  });
 });
