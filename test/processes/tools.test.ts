@@ -232,4 +232,29 @@ describe('command-line tools', { skip: skipUnlessBuilt }, () => {
     assert.equal(again.stdout, plain.stdout);
     assert.equal(fs.readFileSync(path.join(build, 'all.txt'), 'utf8'), expected);
   });
+
+  test('bash: children forked and exec\'d after a restart signal the shell by $$ and $PPID and read /proc/$$, as before it', async () => {
+    // Each round: a subshell signals the shell, an exec'd sh checks its parent
+    // is there, cat reads the shell's /proc entry. Round 6 holds at the gate.
+    const script = (gate: string) =>
+      `trap 'echo got USR1' USR1; for i in 1 2 3 4 5 6 7 8 9 10; do [ $i = 6 ] && { ${waitFor(gate)}; }; ( kill -USR1 $$ ); sh -c 'kill -0 $PPID && echo parent there'; echo "round $i $(cat /proc/$$/comm)"; done`;
+    const plain = await runPlain(['bash', '-c', script(ws.openGate('bash-plain'))]);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(plain.stdout, Array.from({ length: 10 }, (_, i) => `got USR1\nparent there\nround ${i + 1} bash\n`).join(''));
+
+    const dir = ws.dir('bash');
+    const gate = ws.gate('bash');
+    const run = launch(dir, ['bash', '-c', script(gate)]);
+    await run.waitForStdout(/^round 5 /m);
+    const saved = await checkpoint(dir, '--kill');
+    assert.equal(saved.code, 0, saved.stderr);
+    const first = await finish(run, dir);
+    assert.equal(first.code, 0, first.stderr);
+    fs.writeFileSync(gate, '');
+
+    const again = await finish(restart(dir, saved.id!), dir);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stderr, '', 'no "No such process", no missing /proc entry');
+    assert.equal(first.stdout + again.stdout, plain.stdout);
+  });
 });
