@@ -17,6 +17,61 @@ static int reopen_flags(uint32_t flags)
 	return (int)(flags & ~(uint32_t)(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY)) | O_CLOEXEC;
 }
 
+static int deleted(const char *p)
+{
+	size_t n = strlen(p), k = sizeof " (deleted)" - 1;
+	return n > k && !memcmp(p + n - k, " (deleted)", k);
+}
+
+#define O_TMPFILE_FLAG 020200000 /* O_TMPFILE with O_DIRECTORY */
+#define NR_memfd_create 319
+
+/* A file the program had open with no name left: an unnamed file again, in
+ * its old directory if that is still there (else in memory), with the saved
+ * bytes, opened as the program had it. */
+static long unnamed_again(struct image *im, struct ckpt_img_fd *f, int flags)
+{
+	char dir[sizeof f->path];
+	size_t n = strlen(f->path) - (sizeof " (deleted)" - 1);
+	memcpy(dir, f->path, n);
+	dir[n] = 0;
+	while (n > 1 && dir[n - 1] != '/')
+		n--;
+	dir[n > 1 ? n - 1 : 1] = 0;
+	long w = sys3(NR_open, world_path(dir, 0), O_TMPFILE_FLAG | O_RDWR | O_CLOEXEC, 0600);
+	if (w < 0)
+		w = sys2(NR_memfd_create, (long)"ckpt-deleted", 1 /* MFD_CLOEXEC */);
+	if (w < 0)
+		return w;
+	const char *data = im->fddata + f->data_offset;
+	for (uint64_t done = 0; done < f->data_len;) {
+		long r = sys3(NR_write, w, data + done, f->data_len - done);
+		if (r <= 0) {
+			sys1(NR_close, w);
+			return r < 0 ? r : -28 /* ENOSPC */;
+		}
+		done += (uint64_t)r;
+	}
+	if ((flags & O_ACCMODE) == O_RDWR)
+		return w;
+	/* read-only or write-only, as it was: open the unnamed file again */
+	char self[40] = "/proc/self/fd/";
+	char *p = self + strlen(self);
+	char num[12];
+	int k = 0;
+	long v = w;
+	do {
+		num[k++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (k)
+		*p++ = num[--k];
+	*p = 0;
+	long fd = sys3(NR_open, self, flags & ~(O_CREAT | O_EXCL | O_TRUNC), 0);
+	sys1(NR_close, w);
+	return fd;
+}
+
 void files_preflight(struct image *im)
 {
 	files = arena_alloc((im->nfds + 1) * sizeof *files);
@@ -38,7 +93,8 @@ void files_preflight(struct image *im)
 		if (f->kind == CKPT_FD_FIFO)
 			flags |= 04000; /* O_NONBLOCK: do not wait for a writer here */
 		const char *path = world_path(f->path, 0);
-		long fd = sys3(NR_open, path, flags, 0);
+		long fd = f->kind == CKPT_FD_FILE && deleted(f->path) ? unnamed_again(im, f, flags)
+									: sys3(NR_open, path, flags, 0);
 		if (fd < 0)
 			fail4("cannot reopen the program's file ", path, ": ", errno_name(fd));
 		files[nfiles].target = f->fd;

@@ -246,6 +246,31 @@ static int write_pipe_data(struct ckpt_writer *w)
 	return rc;
 }
 
+/* An open file that has no name any more (a shell's here-document, tmpfile(),
+ * O_TMPFILE): its bytes are saved with the pipes' data; the restorer makes an
+ * unnamed file again (restore/files.c). */
+static int save_deleted(int fd, struct ckpt_img_fd *rec)
+{
+	if (ensure_data() < 0)
+		return -1;
+	if (rec->size > PIPE_DATA_MAX - pipe_data_len)
+		return ckpt_fail("fd %d: the deleted file %s (%lu bytes) is too large to be saved", fd, rec->path,
+				 (unsigned long)rec->size);
+	rec->data_offset = pipe_data_len;
+	uint64_t done = 0;
+	while (done < rec->size) {
+		long r = SYS4(SYS_pread64, fd, pipe_data + pipe_data_len + done, rec->size - done, done);
+		if (r < 0)
+			return ckpt_fail("fd %d: cannot read the deleted file %s", fd, rec->path);
+		if (r == 0)
+			break;
+		done += (uint64_t)r;
+	}
+	rec->data_len = done;
+	pipe_data_len += done;
+	return 0;
+}
+
 #define MAX_SEEN 4096
 static int seen[MAX_SEEN]; /* fds already saved, to find dups */
 static int nseen;
@@ -300,10 +325,8 @@ static int files_checkpoint(struct ckpt_writer *w)
 				goto fail;
 			continue; /* its state is the other fd's */
 		}
-		if (rec.kind == CKPT_FD_FILE && ends_with_deleted(rec.path)) {
-			ckpt_fail("fd %d: file %s was deleted and cannot be reopened at restart", fd, rec.path);
+		if (rec.kind == CKPT_FD_FILE && ends_with_deleted(rec.path) && save_deleted(fd, &rec) < 0)
 			goto fail;
-		}
 		if (rec.kind == CKPT_FD_PIPE && (rec.flags & O_ACCMODE) == O_RDONLY && !ckpt_pipe_skipped(rec.ino) &&
 		    drain_pipe(fd, &rec) < 0)
 			goto fail;
