@@ -5,6 +5,7 @@
  * restart each must be as it was.
  */
 #include "scenario.h"
+#include <signal.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/personality.h>
@@ -53,12 +54,23 @@ int main(int argc, char **argv)
 	while (!t_ready)
 		scen_sleep_us(1000);
 
+	/* the nice value, dumpable and parent-death signal (attrs plugin) */
+	CHECK(setpriority(PRIO_PROCESS, 0, 5) == 0, "setpriority");
+	CHECK(prctl(PR_SET_DUMPABLE, 0) == 0, "PR_SET_DUMPABLE");
+	CHECK(prctl(PR_SET_PDEATHSIG, SIGUSR2) == 0, "PR_SET_PDEATHSIG");
 	scen_ready();
 	scen_wait_go();
 
 	char now[2048];
 	CHECK(getcwd(now, sizeof now) != NULL, "getcwd after restart: %s", strerror(errno));
 	EXPECT(!strcmp(now, cwd), "cwd is %.400s, was %.400s", now, cwd);
+	errno = 0;
+	int nice_now = getpriority(PRIO_PROCESS, 0);
+	EXPECT(nice_now == 5, "nice %d, want 5", nice_now);
+	EXPECT(prctl(PR_GET_DUMPABLE) == 0, "the process is dumpable again");
+	int deathsig = 0;
+	EXPECT(prctl(PR_GET_PDEATHSIG, &deathsig) == 0 && deathsig == SIGUSR2, "parent-death signal %d, want %d", deathsig,
+	       SIGUSR2);
 	int fd = open("relative.txt", O_WRONLY | O_CREAT | O_EXCL, 0666);
 	EXPECT(fd >= 0, "relative open: %s", strerror(errno));
 	struct stat st = { 0 };
