@@ -43,6 +43,7 @@ enum ckpt_section_type {
 	CKPT_SEC_AUXV = 7,    /* the saved auxiliary vector, as /proc/self/auxv */
 	CKPT_SEC_FDDATA = 8,  /* bytes that were waiting in pipes, see ckpt_img_fd */
 	CKPT_SEC_ZOMBIES = 9, /* struct ckpt_img_zombie[]: exited children not yet reaped */
+	CKPT_SEC_LOCKS = 10,  /* struct ckpt_img_lock[]: file locks held (optional) */
 	CKPT_SEC_PLUGIN = 100 /* a plugin's own section; name in the table entry */
 };
 
@@ -143,6 +144,17 @@ struct ckpt_img_zombie {
 	int32_t code;   /* siginfo si_code: CLD_EXITED, CLD_KILLED, CLD_DUMPED */
 	int32_t status; /* exit status or signal */
 	int32_t pad;
+};
+
+/* A file lock the process held through fd: taken again at restart before
+ * any process of the computation runs. */
+enum ckpt_lock_kind { CKPT_LOCK_FLOCK = 1, CKPT_LOCK_POSIX = 2, CKPT_LOCK_OFD = 3 };
+struct ckpt_img_lock {
+	int32_t fd;
+	uint32_t kind;  /* enum ckpt_lock_kind */
+	uint32_t write; /* 1: exclusive (write), 0: shared (read) */
+	uint32_t pad;
+	int64_t start, len; /* POSIX and OFD ranges; len 0: to the end of the file */
 };
 
 struct ckpt_img_fd {

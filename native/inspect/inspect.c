@@ -65,6 +65,7 @@ static const char *sec_type(uint32_t t)
 	case CKPT_SEC_AUXV: return "auxv";
 	case CKPT_SEC_FDDATA: return "fddata";
 	case CKPT_SEC_ZOMBIES: return "zombies";
+	case CKPT_SEC_LOCKS: return "locks";
 	case CKPT_SEC_PLUGIN: return "plugin";
 	default: return "unknown";
 	}

@@ -91,6 +91,10 @@ struct stat;
 int ckpt_stdio_is_computations(int fd, const struct stat *st);
 int ckpt_stdio_env(char *buf);
 void ckpt_stdio_after_restart(void);
+/* files plugin: file locks held (files/locks.c) */
+void ckpt_locks_reset(void);
+void ckpt_locks_note(int fd);
+int ckpt_locks_write(struct ckpt_writer *w);
 /* inotify plugin: the fds it saves and restores itself */
 int ckpt_inotify_owns(const char *link);
 /* a wait for one child, rewound by SA_RESTART, gets the child's new real id (ids/rewound.c) */

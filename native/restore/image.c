@@ -44,6 +44,7 @@ static const char *section_name(uint32_t type)
 	case CKPT_SEC_AUXV: return "auxiliary vector";
 	case CKPT_SEC_FDDATA: return "pipe contents";
 	case CKPT_SEC_ZOMBIES: return "exited children";
+	case CKPT_SEC_LOCKS: return "file locks";
 	default: return "plugin";
 	}
 }
@@ -136,6 +137,9 @@ void image_load(struct image *im, const char *path)
 	struct ckpt_img_section *zs = find(im, CKPT_SEC_ZOMBIES);
 	im->zombies = zs ? load_section(im, CKPT_SEC_ZOMBIES, 0) : 0;
 	im->nzombies = zs ? (uint32_t)(zs->size / sizeof(struct ckpt_img_zombie)) : 0;
+	struct ckpt_img_section *ls = find(im, CKPT_SEC_LOCKS);
+	im->locks = ls ? load_section(im, CKPT_SEC_LOCKS, 0) : 0;
+	im->nlocks = ls ? (uint32_t)(ls->size / sizeof(struct ckpt_img_lock)) : 0;
 	im->memdata = find(im, CKPT_SEC_MEMDATA);
 	if (!im->memdata)
 		fail("the image has no memory contents section", 0, 0);

@@ -127,6 +127,8 @@ struct image {
 	uint64_t fddata_size;
 	struct ckpt_img_zombie *zombies;
 	uint32_t nzombies;
+	struct ckpt_img_lock *locks;
+	uint32_t nlocks;
 	/* what the restorer opened for this image */
 	struct open_file *files;
 	uint32_t nfiles;
@@ -156,6 +158,7 @@ void shared_anon_create(struct image *ims, uint32_t n);
 int shared_anon_fd(uint64_t ino);
 void shared_anon_close(void);
 void fifos_release(void);
+void locks_take(struct image *im);
 int socket_made(struct image *im, int fd);
 void sockets_close_all(void);
 

@@ -15,7 +15,7 @@
 
 struct shared {
 	volatile int32_t nmap;
-	volatile int32_t phase[4];
+	volatile int32_t phase[5];
 	int32_t total; /* map entries: processes and exited children */
 	int32_t live;  /* processes that restore an image */
 	volatile int32_t claimed;
@@ -227,6 +227,9 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 		fail("the image does not contain the engine's library state", 0, 0);
 	process_restore(im);
 	files_install(im);
+	/* the locks each held, before anyone who waited for them runs again */
+	locks_take(im);
+	arrive_and_wait(&sh->phase[4], sh->live, 600);
 	world_apply_env(rt->environ_addr);
 
 	rt->real_pid = (int)sys0(NR_getpid);

@@ -280,6 +280,7 @@ static int files_checkpoint(struct ckpt_writer *w)
 	nseen = 0;
 	pipe_data_len = 0;
 	ndrained = 0;
+	ckpt_locks_reset();
 	static struct ckpt_img_fd rec;
 	int image_fd = ckpt_writer_fd(w);
 	struct ckpt_procdir dir;
@@ -327,6 +328,8 @@ static int files_checkpoint(struct ckpt_writer *w)
 		}
 		if (rec.kind == CKPT_FD_FILE && ends_with_deleted(rec.path) && save_deleted(fd, &rec) < 0)
 			goto fail;
+		if (rec.kind == CKPT_FD_FILE || rec.kind == CKPT_FD_DIR)
+			ckpt_locks_note(fd);
 		if (rec.kind == CKPT_FD_PIPE && (rec.flags & O_ACCMODE) == O_RDONLY && !ckpt_pipe_skipped(rec.ino) &&
 		    drain_pipe(fd, &rec) < 0)
 			goto fail;
@@ -357,7 +360,7 @@ static int files_checkpoint(struct ckpt_writer *w)
 			goto fail;
 	}
 	ckpt_procdir_close(&dir);
-	if (ckpt_section_end(w) < 0)
+	if (ckpt_section_end(w) < 0 || ckpt_locks_write(w) < 0)
 		return -1;
 	return write_pipe_data(w);
 fail:
