@@ -87,21 +87,7 @@ static int32_t blocked_nr[CKPT_MAX_THREADS];
 static int blocked_syscall(int tid)
 {
 	char path[64], buf[256];
-	const char *prefix = "/proc/self/task/";
-	size_t n = 0;
-	for (const char *p = prefix; *p; p++)
-		path[n++] = *p;
-	char num[16];
-	int k = 0;
-	do {
-		num[k++] = (char)('0' + tid % 10);
-		tid /= 10;
-	} while (tid);
-	while (k)
-		path[n++] = num[--k];
-	for (const char *p = "/syscall"; *p; p++)
-		path[n++] = *p;
-	path[n] = 0;
+	ckpt_fmt(path, sizeof path, "/proc/self/task/%d/syscall", tid);
 	if (ckpt_read_file(path, buf, sizeof buf) <= 0 || buf[0] < '0' || buf[0] > '9')
 		return -1;
 	const char *p = buf;

@@ -49,6 +49,8 @@ const char *ckpt_env(const char *name);
 void ckpt_debug(const char *fmt, ...);
 /* formats like ckpt_fail (%s %d %u %ld %lu %lx) into buf */
 int ckpt_format(char *buf, size_t n, const char *fmt, __builtin_va_list ap);
+/* the same into buf, with the arguments given: paths such as /proc/self/task/%d */
+int ckpt_fmt(char *buf, size_t n, const char *fmt, ...);
 
 /* the engine connection */
 void ckpt_control_connect(int restored, uint64_t restore_us);

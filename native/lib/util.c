@@ -220,7 +220,7 @@ void ckpt_debug(const char *fmt, ...)
 	SYS3(SYS_write, 2, buf, n);
 }
 
-static int format_args(char *buf, size_t n, const char *fmt, ...)
+int ckpt_fmt(char *buf, size_t n, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -229,4 +229,4 @@ static int format_args(char *buf, size_t n, const char *fmt, ...)
 	return len;
 }
 
-void ckpt_format_fd_link(char *buf, size_t n, int fd) { format_args(buf, n, "/proc/self/fd/%d", fd); }
+void ckpt_format_fd_link(char *buf, size_t n, int fd) { ckpt_fmt(buf, n, "/proc/self/fd/%d", fd); }

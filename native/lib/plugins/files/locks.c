@@ -61,19 +61,7 @@ void ckpt_locks_note(int fd)
 {
 	static char text[8192];
 	char path[64];
-	const char *prefix = "/proc/self/fdinfo/";
-	size_t n = 0;
-	for (const char *q = prefix; *q; q++)
-		path[n++] = *q;
-	char num[12];
-	int k = 0, v = fd;
-	do {
-		num[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k)
-		path[n++] = num[--k];
-	path[n] = 0;
+	ckpt_fmt(path, sizeof path, "/proc/self/fdinfo/%d", fd);
 	if (ckpt_read_file(path, text, sizeof text) <= 0)
 		return;
 	for (const char *l = text; *l;) {

@@ -44,39 +44,16 @@ int ckpt_stdio_is_computations(int fd, const struct stat *st)
 	return same(0, st) || same(1, st) || same(2, st);
 }
 
-static char *put_u64(char *p, uint64_t v)
-{
-	char num[24];
-	int k = 0;
-	do {
-		num[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k)
-		*p++ = num[--k];
-	return p;
-}
-
 /* "CKPT_STDIO=..." into buf (CKPT_STDIO_MAX bytes); 0 when not known */
 int ckpt_stdio_env(char *buf)
 {
 	if (nids <= 0)
 		return 0;
-	char *p = buf;
-	for (const char *s = STDIO_VAR; *s; s++)
-		*p++ = *s;
-	for (int i = 0; i < 3; i++) { /* "-" for an fd that was closed */
-		if (i)
-			*p++ = ',';
-		if (!ids[i].known) {
-			*p++ = '-';
-			continue;
-		}
-		p = put_u64(p, ids[i].dev);
-		*p++ = ':';
-		p = put_u64(p, ids[i].ino);
-	}
-	*p = 0;
+	int n = ckpt_fmt(buf, CKPT_STDIO_MAX, "%s", STDIO_VAR);
+	for (int i = 0; i < 3; i++) /* "-" for an fd that was closed */
+		n += ids[i].known ? ckpt_fmt(buf + n, CKPT_STDIO_MAX - (size_t)n, i ? ",%lu:%lu" : "%lu:%lu",
+					     (unsigned long)ids[i].dev, (unsigned long)ids[i].ino)
+				  : ckpt_fmt(buf + n, CKPT_STDIO_MAX - (size_t)n, i ? ",-" : "-");
 	return 1;
 }
 

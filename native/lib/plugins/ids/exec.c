@@ -38,45 +38,14 @@ static int identity_is_trivial(void)
 	       ckpt_rt.vppid == (int)SYS0(SYS_getppid);
 }
 
-static char *put_num(char *p, long v)
-{
-	char num[24];
-	int k = 0;
-	if (v < 0) {
-		*p++ = '-';
-		v = -v;
-	}
-	do {
-		num[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k)
-		*p++ = num[--k];
-	return p;
-}
-
 /* "CKPT_IDENTITY=..." into buf (IDENTITY_MAX bytes) */
 static void format_identity(char *buf)
 {
-	char *p = buf;
-	for (const char *s = IDENTITY_VAR; *s; s++)
-		*p++ = *s;
-	p = put_num(p, ckpt_rt.vpid);
-	*p++ = ':';
-	p = put_num(p, ckpt_rt.real_pid);
-	*p++ = ':';
-	p = put_num(p, ckpt_rt.vppid);
-	*p++ = ':';
-	p = put_num(p, SYS0(SYS_getppid));
-	*p++ = ':';
-	for (int i = 0; i < ckpt_rt.npids && i < CKPT_MAX_PROCS; i++) {
-		if (i)
-			*p++ = ',';
-		p = put_num(p, ckpt_rt.pidmap[i].vpid);
-		*p++ = '=';
-		p = put_num(p, ckpt_rt.pidmap[i].pid);
-	}
-	*p = 0;
+	int n = ckpt_fmt(buf, IDENTITY_MAX, IDENTITY_VAR "%d:%d:%d:%d:", ckpt_rt.vpid, ckpt_rt.real_pid, ckpt_rt.vppid,
+			 (int)SYS0(SYS_getppid));
+	for (int i = 0; i < ckpt_rt.npids && i < CKPT_MAX_PROCS; i++)
+		n += ckpt_fmt(buf + n, IDENTITY_MAX - (size_t)n, i ? ",%d=%d" : "%d=%d", ckpt_rt.pidmap[i].vpid,
+			      ckpt_rt.pidmap[i].pid);
 }
 
 static size_t env_count(char *const *envp)

@@ -227,25 +227,10 @@ static int ids_checkpoint(struct ckpt_writer *w)
 	char path[64], buf[4096];
 	if (ckpt_section_begin(w, CKPT_SEC_ZOMBIES, 0) < 0)
 		return -1;
-	const char *prefix = "/proc/self/task/";
 	for (int i = 0; i < CKPT_MAX_THREADS; i++) {
 		if (!ckpt_rt.threads[i].used)
 			continue;
-		/* /proc/self/task/<tid>/children */
-		size_t n = 0;
-		for (const char *p = prefix; *p; p++)
-			path[n++] = *p;
-		char num[16];
-		int k = 0, t = ckpt_rt.threads[i].tid;
-		do {
-			num[k++] = (char)('0' + t % 10);
-			t /= 10;
-		} while (t);
-		while (k)
-			path[n++] = num[--k];
-		for (const char *p = "/children"; *p; p++)
-			path[n++] = *p;
-		path[n] = 0;
+		ckpt_fmt(path, sizeof path, "/proc/self/task/%d/children", ckpt_rt.threads[i].tid);
 		if (ckpt_read_file(path, buf, sizeof buf) <= 0)
 			continue;
 		for (const char *p = buf; *p;) {

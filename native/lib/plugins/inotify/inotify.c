@@ -158,17 +158,8 @@ static int save_instance(int fd)
 	instances[ninstances].cloexec = (int)(SYS2(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC);
 	ninstances++;
 	static char text[65536];
-	char path[64] = "/proc/self/fdinfo/";
-	char *p = path + ckpt_strlen(path);
-	char num[16];
-	int k = 0, v = fd;
-	do {
-		num[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k)
-		*p++ = num[--k];
-	*p = 0;
+	char path[64];
+	ckpt_fmt(path, sizeof path, "/proc/self/fdinfo/%d", fd);
 	if (ckpt_read_file(path, text, sizeof text) < 0)
 		return ckpt_fail("process %d, fd %d: cannot read the inotify watches", ckpt_rt.vpid, fd);
 	for (const char *l = text; *l; l++) {
@@ -253,20 +244,8 @@ static void inotify_restart(void)
 	if (!ninstances)
 		return;
 	/* a scratch file for gaps, made only if one is needed */
-	ckpt_strlcpy(scratch, "/tmp/.ckpt-inotify-", sizeof scratch);
+	ckpt_fmt(scratch, sizeof scratch, "/tmp/.ckpt-inotify-%d", ckpt_rt.real_pid);
 	made_scratch = 0;
-	{
-		char *p = scratch + ckpt_strlen(scratch);
-		char num[16];
-		int k = 0, v = ckpt_rt.real_pid;
-		do {
-			num[k++] = (char)('0' + v % 10);
-			v /= 10;
-		} while (v);
-		while (k)
-			*p++ = num[--k];
-		*p = 0;
-	}
 	for (int n = 0; n < ninstances; n++) {
 		struct saved_instance *in = &instances[n];
 		int flags = (in->fl_flags & O_NONBLOCK ? IN_NONBLOCK : 0) | IN_CLOEXEC;
