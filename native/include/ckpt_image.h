@@ -129,7 +129,8 @@ struct ckpt_img_signals {
 enum ckpt_fd_kind {
 	CKPT_FD_FILE = 1, CKPT_FD_DIR, CKPT_FD_DEVICE, CKPT_FD_TTY, CKPT_FD_FIFO,
 	CKPT_FD_PIPE, CKPT_FD_SOCKET, CKPT_FD_OTHER, CKPT_FD_STDIO,
-	CKPT_FD_EVENTFD, CKPT_FD_EPOLL, CKPT_FD_SIGNALFD, CKPT_FD_TIMERFD
+	CKPT_FD_EVENTFD, CKPT_FD_EPOLL, CKPT_FD_SIGNALFD, CKPT_FD_TIMERFD,
+	CKPT_FD_PTMX /* the master of a pseudo-terminal pair made by the program */
 };
 
 /* an epoll registration, in FDDATA for an epoll fd */
@@ -187,7 +188,8 @@ struct ckpt_img_fd {
 	uint32_t semaphore, clockid;
 	int64_t timer[4];
 	/* terminals: struct termios as TCGETS gives it */
-	uint32_t has_termios, pad2;
+	uint32_t has_termios;
+	uint32_t pty; /* a pty master: its pair's number (TIOCGPTN) */
 	uint8_t termios[64];
 	char path[4096];
 };

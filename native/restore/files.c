@@ -86,6 +86,19 @@ void files_preflight(struct image *im)
 		    f->kind == CKPT_FD_EVENTFD || f->kind == CKPT_FD_EPOLL || f->kind == CKPT_FD_SIGNALFD ||
 		    f->kind == CKPT_FD_TIMERFD)
 			continue; /* the restart command's own, or made anew at install */
+		if (f->kind == CKPT_FD_PTMX) {
+			/* the new pair's master (ptys.c), shared as the old one was */
+			long fd = sys3(NR_fcntl, ptys_master(f->pty), F_DUPFD_CLOEXEC, 0);
+			if (fd < 0)
+				fail_num("cannot give fd ", f->fd, " its pseudo-terminal again");
+			files[nfiles].target = f->fd;
+			files[nfiles].temp = (int)fd;
+			files[nfiles].cloexec = (int)f->cloexec;
+			files[nfiles].offset = -1;
+			files[nfiles].setfl = (int32_t)(f->flags & 04000 /* O_NONBLOCK */);
+			nfiles++;
+			continue;
+		}
 		if (f->kind != CKPT_FD_FILE && f->kind != CKPT_FD_DIR && f->kind != CKPT_FD_DEVICE &&
 		    f->kind != CKPT_FD_TTY && f->kind != CKPT_FD_FIFO)
 			fail_num("fd ", f->fd, " is of a kind this restorer cannot reopen");
@@ -325,6 +338,7 @@ void files_install(struct image *im)
 	make_pipes_and_sockets(im, top);
 	pipes_close_all();
 	sockets_close_all();
+	ptys_close_all();
 	close_strays(im);
 	/* lift every temporary above all targets first, so that no dup3 below
 	 * can close a file that is still waiting to move */

@@ -92,6 +92,7 @@ void restore_main(long *sp)
 		image_load(&ims[i], p);
 	}
 	/* every check of every image before anything changes */
+	ptys_make(ims, n);
 	fifos_hold(ims, n, !check);
 	for (uint32_t i = 0; i < n; i++) {
 		image_path = ims[i].path;

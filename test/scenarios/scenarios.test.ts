@@ -138,6 +138,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'blocking_syscalls', what: 'threads blocked in read, poll, sigwaitinfo, epoll_wait, a mutex and join complete when woken' },
   { name: 'deleted_files', what: 'tmpfile(), an unlinked read-only file and an O_TMPFILE file keep their bytes, offsets and modes' },
   { name: 'file_locks', what: 'an flock and a POSIX record lock are still held after the restart' },
+  { name: 'pty_pair', what: 'a pseudo-terminal pair the program made comes back as a new pair that carries lines both ways, echo still off' },
   { name: 'fd_kinds', what: 'eventfd, epoll, signalfd, timerfd, dup()ed and O_APPEND descriptors keep their state' },
   { name: 'socketpair', what: 'stream and datagram socket pairs keep the data in flight' },
   { name: 'tcp_ports', what: 'a loopback TCP connection and its listener keep their bytes in flight and their port numbers' },

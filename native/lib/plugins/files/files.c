@@ -19,6 +19,7 @@
 #include <asm/ioctls.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 
 static int classify(const struct stat *st, const char *path, int fd)
@@ -41,6 +42,8 @@ static int classify(const struct stat *st, const char *path, int fd)
 	case S_IFREG: return CKPT_FD_FILE;
 	case S_IFDIR: return CKPT_FD_DIR;
 	case S_IFCHR:
+		if (st->st_rdev == makedev(5, 2)) /* /dev/ptmx: a pair the program made */
+			return CKPT_FD_PTMX;
 		if (ckpt_startswith(path, "/dev/pts/") || ckpt_startswith(path, "/dev/tty"))
 			return CKPT_FD_TTY;
 		return CKPT_FD_DEVICE;
@@ -351,6 +354,10 @@ static int files_checkpoint(struct ckpt_writer *w)
 		 * to whatever terminal the restarted program gets */
 		if (rec.kind == CKPT_FD_TTY || rec.kind == CKPT_FD_STDIO)
 			rec.has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec.termios) == 0;
+		if (rec.kind == CKPT_FD_PTMX && SYS3(SYS_ioctl, fd, TIOCGPTN, &rec.pty) < 0) {
+			ckpt_fail("process %d, fd %d: cannot read the number of its pseudo-terminal", ckpt_rt.vpid, fd);
+			goto fail;
+		}
 		if (rec.kind == CKPT_FD_OTHER) {
 			ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid,
 				  fd, kind_name((int)rec.kind), rec.path);
