@@ -130,7 +130,8 @@ enum ckpt_fd_kind {
 	CKPT_FD_FILE = 1, CKPT_FD_DIR, CKPT_FD_DEVICE, CKPT_FD_TTY, CKPT_FD_FIFO,
 	CKPT_FD_PIPE, CKPT_FD_SOCKET, CKPT_FD_OTHER, CKPT_FD_STDIO,
 	CKPT_FD_EVENTFD, CKPT_FD_EPOLL, CKPT_FD_SIGNALFD, CKPT_FD_TIMERFD,
-	CKPT_FD_PTMX /* the master of a pseudo-terminal pair made by the program */
+	CKPT_FD_PTMX, /* the master of a pseudo-terminal pair made by the program */
+	CKPT_FD_PIDFD /* a process's pidfd: the process's virtual PID in event_count */
 };
 
 /* an epoll registration, in FDDATA for an epoll fd */

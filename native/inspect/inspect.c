@@ -78,6 +78,7 @@ static const char *fd_kind(uint32_t k)
 	case CKPT_FD_DIR: return "dir";
 	case CKPT_FD_DEVICE: return "device";
 	case CKPT_FD_PTMX: return "tty";
+	case CKPT_FD_PIDFD: return "pidfd";
 	case CKPT_FD_TTY: return "tty";
 	case CKPT_FD_FIFO: return "fifo";
 	case CKPT_FD_PIPE: return "pipe";

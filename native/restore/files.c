@@ -84,7 +84,7 @@ void files_preflight(struct image *im)
 			continue; /* made a dup of its original at install */
 		if (f->kind == CKPT_FD_STDIO || f->kind == CKPT_FD_PIPE || f->kind == CKPT_FD_SOCKET ||
 		    f->kind == CKPT_FD_EVENTFD || f->kind == CKPT_FD_EPOLL || f->kind == CKPT_FD_SIGNALFD ||
-		    f->kind == CKPT_FD_TIMERFD)
+		    f->kind == CKPT_FD_TIMERFD || f->kind == CKPT_FD_PIDFD)
 			continue; /* the restart command's own, or made anew at install */
 		if (f->kind == CKPT_FD_PTMX) {
 			/* the new pair's master (ptys.c), shared as the old one was */
@@ -193,9 +193,19 @@ static int make_anon(struct ckpt_img_fd *f)
 	case CKPT_FD_EPOLL:
 		fd = sys1(NR_epoll_create1, O_CLOEXEC);
 		break;
+	case CKPT_FD_PIDFD: {
+		/* the process it named, by its new real PID (the tree is whole now) */
+		int32_t real = tree_real_of((int32_t)f->event_count);
+		if (real <= 0)
+			fail_num("fd ", f->fd, " is a pidfd of a process that is not in the snapshot");
+		fd = sys2(434 /* pidfd_open */, real, nonblock);
+		if (fd >= 0 && sys3(NR_fcntl, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */) < 0)
+			fd = -22;
+		break;
+	}
 	}
 	if (fd < 0)
-		fail_num("cannot recreate fd ", f->fd, " (eventfd, epoll, signalfd or timerfd)");
+		fail_num("cannot recreate fd ", f->fd, " (eventfd, epoll, signalfd, timerfd or pidfd)");
 	return (int)fd;
 }
 
@@ -228,7 +238,7 @@ static void make_pipes_and_sockets(struct image *im, int top)
 				fail_num("cannot recreate socket fd ", f->fd, "");
 			add(f->fd, (int)fd, f);
 		} else if (f->kind == CKPT_FD_EVENTFD || f->kind == CKPT_FD_EPOLL || f->kind == CKPT_FD_SIGNALFD ||
-			   f->kind == CKPT_FD_TIMERFD) {
+			   f->kind == CKPT_FD_TIMERFD || f->kind == CKPT_FD_PIDFD) {
 			add(f->fd, lift(make_anon(f), top), f);
 		} else if (f->kind == CKPT_FD_PIPE) {
 			int end = pipe_end(f->ino, (f->flags & O_ACCMODE) == O_RDONLY);

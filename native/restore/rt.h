@@ -161,6 +161,7 @@ void fifos_release(void);
 void ptys_make(struct image *ims, uint32_t n);
 int ptys_master(uint32_t old);
 void ptys_close_all(void);
+int32_t tree_real_of(int32_t vpid);
 void locks_take(struct image *im);
 int socket_made(struct image *im, int fd);
 void sockets_close_all(void);

@@ -137,6 +137,8 @@ static int restore_orphan(void)
 	return 0;
 }
 
+int32_t tree_real_of(int32_t vpid) { return real_of(vpid); }
+
 static int in_computation(int32_t vpid) { return real_of(vpid) > 0; }
 
 static void sessions_and_groups(struct image *im, struct ckpt_runtime *extra, int32_t *nextra)

@@ -139,6 +139,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'deleted_files', what: 'tmpfile(), an unlinked read-only file and an O_TMPFILE file keep their bytes, offsets and modes' },
   { name: 'file_locks', what: 'an flock and a POSIX record lock are still held after the restart' },
   { name: 'pty_pair', what: 'a pseudo-terminal pair the program made comes back as a new pair that carries lines both ways, echo still off' },
+  { name: 'pidfd', what: 'a pidfd on a child names it under its new PID: poll and waitid(P_PIDFD) see it exit' },
   { name: 'fd_kinds', what: 'eventfd, epoll, signalfd, timerfd, dup()ed and O_APPEND descriptors keep their state' },
   { name: 'socketpair', what: 'stream and datagram socket pairs keep the data in flight' },
   { name: 'tcp_ports', what: 'a loopback TCP connection and its listener keep their bytes in flight and their port numbers' },

@@ -36,6 +36,8 @@ static int classify(const struct stat *st, const char *path, int fd)
 		return CKPT_FD_EPOLL;
 	if (ckpt_startswith(path, "anon_inode:[signalfd]"))
 		return CKPT_FD_SIGNALFD;
+	if (ckpt_startswith(path, "anon_inode:[pidfd]"))
+		return CKPT_FD_PIDFD;
 	if (ckpt_startswith(path, "anon_inode:[timerfd]"))
 		return CKPT_FD_TIMERFD;
 	switch (st->st_mode & S_IFMT) {
@@ -274,6 +276,25 @@ static int save_deleted(int fd, struct ckpt_img_fd *rec)
 	return 0;
 }
 
+/* A pidfd names a process: saved by its virtual PID, opened again on it. */
+static int describe_pidfd(int fd, struct ckpt_img_fd *rec)
+{
+	char path[64], text[1024];
+	ckpt_fmt(path, sizeof path, "/proc/self/fdinfo/%d", fd);
+	long pid = -1;
+	if (ckpt_read_file(path, text, sizeof text) > 0)
+		for (const char *l = text; *l; l++)
+			if (ckpt_startswith(l, "Pid:")) {
+				const char *p = l + 4;
+				pid = ckpt_parse_long(&p);
+				break;
+			}
+	if (pid <= 0)
+		return ckpt_fail("process %d, fd %d: a pidfd of a process that has ended cannot be saved", ckpt_rt.vpid, fd);
+	rec->event_count = (uint64_t)ckpt_pid_virtual((pid_t)pid);
+	return 0;
+}
+
 #define MAX_SEEN 4096
 static int seen[MAX_SEEN]; /* fds already saved, to find dups */
 static int nseen;
@@ -354,6 +375,8 @@ static int files_checkpoint(struct ckpt_writer *w)
 		 * to whatever terminal the restarted program gets */
 		if (rec.kind == CKPT_FD_TTY || rec.kind == CKPT_FD_STDIO)
 			rec.has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec.termios) == 0;
+		if (rec.kind == CKPT_FD_PIDFD && describe_pidfd(fd, &rec) < 0)
+			goto fail;
 		if (rec.kind == CKPT_FD_PTMX && SYS3(SYS_ioctl, fd, TIOCGPTN, &rec.pty) < 0) {
 			ckpt_fail("process %d, fd %d: cannot read the number of its pseudo-terminal", ckpt_rt.vpid, fd);
 			goto fail;
