@@ -55,18 +55,8 @@ static long unnamed_again(struct image *im, struct ckpt_img_fd *f, int flags)
 	if ((flags & O_ACCMODE) == O_RDWR)
 		return w;
 	/* read-only or write-only, as it was: open the unnamed file again */
-	char self[40] = "/proc/self/fd/";
-	char *p = self + strlen(self);
-	char num[12];
-	int k = 0;
-	long v = w;
-	do {
-		num[k++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (k)
-		*p++ = num[--k];
-	*p = 0;
+	char self[40];
+	path_num(self, sizeof self, "/proc/self/fd/", w);
 	long fd = sys3(NR_open, self, flags & ~(O_CREAT | O_EXCL | O_TRUNC), 0);
 	sys1(NR_close, w);
 	return fd;

@@ -19,23 +19,6 @@ struct pair {
 static struct pair *pairs;
 static uint32_t npairs;
 
-static char *pts_path(uint32_t n)
-{
-	char *p = arena_alloc(32);
-	memcpy(p, "/dev/pts/", 9);
-	char num[12];
-	int k = 0;
-	do {
-		num[k++] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n);
-	char *q = p + 9;
-	while (k)
-		*q++ = num[--k];
-	*q = 0;
-	return p;
-}
-
 void ptys_make(struct image *ims, uint32_t n)
 {
 	uint32_t cap = 1;
@@ -77,10 +60,8 @@ void ptys_make(struct image *ims, uint32_t n)
 			if (*p)
 				continue;
 			for (uint32_t q = 0; q < npairs; q++)
-				if (pairs[q].old == num) {
-					char *np = pts_path(pairs[q].now);
-					memcpy(f->path, np, strlen(np) + 1);
-				}
+				if (pairs[q].old == num)
+					path_num(f->path, sizeof f->path, "/dev/pts/", pairs[q].now);
 		}
 }
 

@@ -93,6 +93,8 @@ const char *errno_name(long e);
 /* output */
 void out_str(int fd, const char *s);
 void out_num(int fd, long v);
+/* prefix and v in decimal into out (n bytes): /proc/self/fd/N, /dev/pts/N */
+void path_num(char *out, size_t n, const char *prefix, long v);
 extern const char *image_path;
 /* Prints "ckpt-restore: IMAGE: a b c" and exits with status 2. */
 __attribute__((noreturn)) void fail(const char *a, const char *b, const char *c);

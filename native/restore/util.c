@@ -65,9 +65,9 @@ const char *errno_name(long e)
 
 void out_str(int fd, const char *s) { sys3(NR_write, fd, s, strlen(s)); }
 
-void out_num(int fd, long v)
+/* v in decimal, as a string that ends buf */
+static const char *num_str(char buf[24], long v)
 {
-	char buf[24];
 	int i = 23;
 	int neg = v < 0;
 	unsigned long u = neg ? (unsigned long)-v : (unsigned long)v;
@@ -78,7 +78,24 @@ void out_num(int fd, long v)
 	} while (u);
 	if (neg)
 		buf[--i] = '-';
-	out_str(fd, buf + i);
+	return buf + i;
+}
+
+void out_num(int fd, long v)
+{
+	char buf[24];
+	out_str(fd, num_str(buf, v));
+}
+
+void path_num(char *out, size_t n, const char *prefix, long v)
+{
+	char buf[24];
+	const char *d = num_str(buf, v);
+	size_t a = strlen(prefix), b = strlen(d);
+	if (a + b + 1 > n)
+		fail("a path is too long: ", prefix, 0);
+	memcpy(out, prefix, a);
+	memcpy(out + a, d, b + 1);
 }
 
 const char *image_path = 0; /* set once an image is being read */

@@ -24,7 +24,7 @@ static struct {
 	uint64_t dev, ino;
 	int known;
 } ids[3];
-static int nids = -1; /* -1: not known; every fd 0-2 then counts as the computation's */
+static int recorded; /* 0: not known (before the constructor); every fd 0-2 then counts as the computation's */
 
 static int same(int k, const struct stat *st)
 {
@@ -33,7 +33,7 @@ static int same(int k, const struct stat *st)
 
 int ckpt_stdio_is_computations(int fd, const struct stat *st)
 {
-	if (nids < 0)
+	if (!recorded)
 		return 1;
 	if (fd >= 0 && fd <= 2 && same(fd, st))
 		return 1;
@@ -47,7 +47,7 @@ int ckpt_stdio_is_computations(int fd, const struct stat *st)
 /* "CKPT_STDIO=..." into buf (CKPT_STDIO_MAX bytes); 0 when not known */
 int ckpt_stdio_env(char *buf)
 {
-	if (nids <= 0)
+	if (!recorded)
 		return 0;
 	int n = ckpt_fmt(buf, CKPT_STDIO_MAX, "%s", STDIO_VAR);
 	for (int i = 0; i < 3; i++) /* "-" for an fd that was closed */
@@ -70,7 +70,7 @@ static void set_fd(int fd)
 __attribute__((constructor(170))) static void stdio_init(void)
 {
 	const char *s = ckpt_env("CKPT_STDIO");
-	nids = 3;
+	recorded = 1;
 	if (!s) {
 		for (int fd = 0; fd <= 2; fd++)
 			set_fd(fd);

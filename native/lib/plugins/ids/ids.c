@@ -129,15 +129,21 @@ CKPT_EXPORT int pthread_kill(pthread_t th, int sig)
 	return r < 0 ? (int)-r : 0;
 }
 
+/* what the kernel's sigqueue would fill in, with the virtual PID */
+static void queued_info(siginfo_t *si, int sig, const union sigval value)
+{
+	__builtin_memset(si, 0, sizeof *si);
+	si->si_signo = sig;
+	si->si_code = SI_QUEUE;
+	si->si_pid = getpid();
+	si->si_uid = getuid();
+	si->si_value = value;
+}
+
 CKPT_EXPORT int sigqueue(pid_t pid, int sig, const union sigval value)
 {
 	siginfo_t si;
-	__builtin_memset(&si, 0, sizeof si);
-	si.si_signo = sig;
-	si.si_code = SI_QUEUE;
-	si.si_pid = getpid();
-	si.si_uid = getuid();
-	si.si_value = value;
+	queued_info(&si, sig, value);
 	return (int)ret_errno(SYS3(SYS_rt_sigqueueinfo, real_pid_of(pid), sig, &si));
 }
 
@@ -297,12 +303,7 @@ CKPT_EXPORT int pthread_sigqueue(pthread_t th, int sig, const union sigval value
 		return real(th, sig, value);
 	}
 	siginfo_t si;
-	__builtin_memset(&si, 0, sizeof si);
-	si.si_signo = sig;
-	si.si_code = SI_QUEUE;
-	si.si_pid = getpid();
-	si.si_uid = getuid();
-	si.si_value = value;
+	queued_info(&si, sig, value);
 	long r = SYS4(SYS_rt_tgsigqueueinfo, ckpt_rt.real_pid, tid, sig, &si);
 	return r < 0 ? (int)-r : 0;
 }
