@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { checkpoint, finish, launch, restart, runPlain, skipUnlessBuilt, Workspace } from './fixtures/computation';
+import { checkpoint, finish, launch, restart, runPlain, savedAndRestarted, skipUnlessBuilt, Workspace } from './fixtures/computation';
 
 const ws = new Workspace();
 after(() => ws.cleanup());
@@ -211,16 +211,7 @@ describe('python3 with 200 threads', { skip: skipUnlessBuilt }, () => {
 
     const dir = ws.dir('many');
     const gate = ws.gate('many');
-    const run = launch(dir, ['python3', script, gate]);
-    await run.waitForStdout(/^round 4 /m);
-    const saved = await checkpoint(dir, '--kill');
-    assert.equal(saved.code, 0, saved.stderr);
-    const first = await finish(run, dir);
-    assert.equal(first.code, 0, first.stderr);
-    fs.writeFileSync(gate, '');
-
-    const again = await finish(restart(dir, saved.id!), dir);
-    assert.equal(again.code, 0, again.stderr);
+    const { first, again } = await savedAndRestarted(dir, gate, ['python3', script, gate], /^round 4 /m);
     assert.equal(first.stdout + again.stdout, plain.stdout);
   });
 });
@@ -236,17 +227,8 @@ describe('python3 asyncio subprocesses', { skip: skipUnlessBuilt }, () => {
 
     const dir = ws.dir('aio');
     const gate = ws.gate('aio');
-    const run = launch(dir, ['python3', script, gate]);
-    await run.waitForStdout(/^child 4 exit 4$/m);
-    const saved = await checkpoint(dir, '--kill');
-    assert.equal(saved.code, 0, saved.stderr);
-    const first = await finish(run, dir);
-    assert.equal(first.code, 0, first.stderr);
+    const { first, again } = await savedAndRestarted(dir, gate, ['python3', script, gate], /^child 4 exit 4$/m);
     assert.doesNotMatch(first.stdout, /^child 5 /m);
-    fs.writeFileSync(gate, '');
-
-    const again = await finish(restart(dir, saved.id!), dir);
-    assert.equal(again.code, 0, again.stderr);
     assert.doesNotMatch(again.stderr, /Unknown child process|returncode 255/);
     assert.match(again.stdout, /^child 5 exit 5$/m, 'the child running at the checkpoint is reaped with its own status');
     assert.equal(sorted(first.stdout + again.stdout), sorted(plain.stdout));
@@ -312,16 +294,7 @@ describe('python3 servers on a Unix socket path and a UDP port', { skip: skipUnl
     fs.mkdirSync(where);
     const dir = ws.dir('servers');
     const gate = ws.gate('servers');
-    const run = launch(dir, ['sh', '-c', shell(where, gate)]);
-    await run.waitForStdout(/^19 /m);
-    const saved = await checkpoint(dir, '--kill');
-    assert.equal(saved.code, 0, saved.stderr);
-    const first = await finish(run, dir);
-    assert.equal(first.code, 0, first.stderr);
-    fs.writeFileSync(gate, '');
-
-    const again = await finish(restart(dir, saved.id!), dir);
-    assert.equal(again.code, 0, again.stderr);
+    const { first, again } = await savedAndRestarted(dir, gate, ['sh', '-c', shell(where, gate)], /^19 /m);
     assert.equal(first.stdout + again.stdout, plain.stdout);
   });
 });
@@ -343,17 +316,8 @@ describe('python3 sqlite3', { skip: skipUnlessBuilt }, () => {
     const dir = ws.dir('sqlite');
     const gate = ws.gate('sqlite');
     // `ckpt launch` runs the program in its own cwd: a shell moves it into the work directory.
-    const run = launch(dir, ['sh', '-c', `cd '${work}' && exec python3 '${script}' '${gate}'`]);
-    await run.waitForStdout(/^batch 19 /m);
-    const saved = await checkpoint(dir, '--kill');
-    assert.equal(saved.code, 0, saved.stderr);
-    const first = await finish(run, dir);
-    assert.equal(first.code, 0, first.stderr);
+    const { first, again } = await savedAndRestarted(dir, gate, ['sh', '-c', `cd '${work}' && exec python3 '${script}' '${gate}'`], /^batch 19 /m);
     assert.doesNotMatch(first.stdout, /^batch 20 /m);
-    fs.writeFileSync(gate, '');
-
-    const again = await finish(restart(dir, saved.id!), dir);
-    assert.equal(again.code, 0, again.stderr);
     assert.equal(first.stdout + again.stdout, plain.stdout);
     const rows = await runPlain(['python3', '-c', dump], { cwd: work });
     assert.equal(rows.code, 0, rows.stderr);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ResourceTables } from '../../adapter/engine/tables';
-import { checkpoint, CkptProcess, finish, launch, restart, runCkpt, runPlain, skipUnlessBuilt, Workspace } from './fixtures/computation';
+import { checkpoint, CkptProcess, finish, launch, restart, runCkpt, runPlain, savedAndRestarted, skipUnlessBuilt, Workspace } from './fixtures/computation';
 
 const ws = new Workspace();
 after(() => ws.cleanup());
@@ -244,16 +244,7 @@ describe('command-line tools', { skip: skipUnlessBuilt }, () => {
 
     const dir = ws.dir('bash');
     const gate = ws.gate('bash');
-    const run = launch(dir, ['bash', '-c', script(gate)]);
-    await run.waitForStdout(/^round 5 /m);
-    const saved = await checkpoint(dir, '--kill');
-    assert.equal(saved.code, 0, saved.stderr);
-    const first = await finish(run, dir);
-    assert.equal(first.code, 0, first.stderr);
-    fs.writeFileSync(gate, '');
-
-    const again = await finish(restart(dir, saved.id!), dir);
-    assert.equal(again.code, 0, again.stderr);
+    const { first, again } = await savedAndRestarted(dir, gate, ['bash', '-c', script(gate)], /^round 5 /m);
     assert.equal(again.stderr, '', 'no "No such process", no missing /proc entry');
     assert.equal(first.stdout + again.stdout, plain.stdout);
   });
