@@ -17,7 +17,7 @@ import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePa
 import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
 import { lazyInetSockets, lazyUnixPeers, linkPeers, readArgv, readFds, readSession, readState, readUnixPeers, socketEndpoints, virtualizeSessions } from './procTables';
 import { hideEngineFd } from './engineFds';
-import { pipeSkipLists } from './pipeReaders';
+import { pipeSkipLists } from './pipes';
 import { hasLiveChildren, strayChildren } from './strayChildren';
 import { reserveSnapshotId } from './snapshotIds';
 import { collectRestoredHellos } from './restoredHellos';

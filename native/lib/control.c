@@ -83,6 +83,10 @@ void ckpt_control_connect(int restored, uint64_t restore_us)
 
 /* Reads one order line. The coordinator writes the order before it sends the
  * signal, so it is normally there already; wait a little for a slow writer. */
+static const char *last_order = "";
+
+const char *ckpt_control_order(void) { return last_order; }
+
 int ckpt_control_read_order(char *buf, size_t n, int first_wait_ms)
 {
 	int fd = ckpt_rt.ctl_fd;
@@ -106,6 +110,7 @@ int ckpt_control_read_order(char *buf, size_t n, int first_wait_ms)
 			return -1;
 		if (buf[len] == '\n') {
 			buf[len] = 0;
+			last_order = buf;
 			return (int)len;
 		}
 		len++;

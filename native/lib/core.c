@@ -284,46 +284,6 @@ static void answer_status(void)
 	ckpt_reply_send(&j);
 }
 
-#define MAX_SKIPPED 256
-static uint64_t skipped[MAX_SKIPPED];
-static int skipped_count;
-
-/* FIFOs are named by the inode of their file, pipes by pipefs's: the two
- * may meet, so a FIFO's entry carries a mark */
-#define FIFO_MARK (1ull << 63)
-
-int ckpt_pipe_skipped(uint64_t ino)
-{
-	for (int i = 0; i < skipped_count; i++)
-		if (skipped[i] == ino)
-			return 1;
-	return 0;
-}
-
-int ckpt_fifo_skipped(uint64_t ino) { return ckpt_pipe_skipped(ino | FIFO_MARK); }
-
-/* "skipPipes":[ino,...] and "skipFifos":[ino,...]: pipes and FIFOs whose
- * contents another process saves */
-static void parse_skipped(const char *order, const char *key, uint64_t mark)
-{
-	const char *p = order;
-	for (; *p; p++)
-		if (ckpt_startswith(p, key))
-			break;
-	while (*p && *p != '[')
-		p++;
-	if (!*p)
-		return;
-	p++;
-	while (*p && *p != ']' && skipped_count < MAX_SKIPPED) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p < '0' || *p > '9')
-			break;
-		skipped[skipped_count++] = (uint64_t)ckpt_parse_long(&p) | mark;
-	}
-}
-
 /* The fields every answer to an order starts with: "ok", "vpid" and, when
  * not ok, the "error" (what failed said, else `fallback`). */
 static void answer_outcome(struct ckpt_json *j, int ok, const char *fallback)
@@ -415,7 +375,6 @@ static void leader(ucontext_t *uc)
 	char sync_flag[8] = "";
 	order_field(order, "sync", sync_flag, sizeof sync_flag);
 	int sync = !__builtin_strcmp(sync_flag, "true");
-	skipped_count = 0;
 
 	uint64_t t0 = ckpt_now_ns();
 	ckpt_generation++;
@@ -436,8 +395,6 @@ static void leader(ucontext_t *uc)
 		if (ckpt_control_read_order(order, sizeof order, 120000) < 0 || !order_field(order, "cmd", cmd, sizeof cmd) ||
 		    __builtin_strcmp(cmd, "write"))
 			goto resume; /* aborted: nothing written */
-		parse_skipped(order, "\"skipPipes\"", 0);
-		parse_skipped(order, "\"skipFifos\"", FIFO_MARK);
 	}
 	long size = ok ? write_image(image) : -1;
 	ok = size >= 0;

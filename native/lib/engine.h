@@ -56,9 +56,9 @@ int ckpt_fmt(char *buf, size_t n, const char *fmt, ...);
 void ckpt_control_connect(int restored, uint64_t restore_us);
 void ckpt_control_send(const char *line);
 int ckpt_control_read_order(char *buf, size_t n, int first_wait_ms);
-/* files plugin: pipes another process of the computation saves */
-int ckpt_pipe_skipped(uint64_t ino);
-int ckpt_fifo_skipped(uint64_t ino);
+/* the order the checkpoint in progress carries out (a synchronized one's
+ * "write" order), for plugins that take part of their work from it */
+const char *ckpt_control_order(void);
 int ckpt_control_fd_is_ours(int fd);
 
 /* JSON writer state */

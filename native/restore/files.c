@@ -2,8 +2,7 @@
  * Files: every file the image needs is opened before the point of no return,
  * so that a missing one is an error that names it while nothing has changed.
  * After memory is in place they move to their fd numbers with their offsets.
- * Pipes are made anew (with the bytes that were waiting in them); an end whose
- * peer was outside the process, and any socket, comes back with its peer closed.
+ * Pipes and FIFOs: see pipes.c; sockets: sockets.c.
  */
 #include "rt.h"
 #include "../include/ckpt_proc.h"
@@ -141,15 +140,6 @@ static void close_strays(struct image *im)
 		sys1(NR_close, strays[i]);
 }
 
-static int lift(int fd, int top)
-{
-	long high = sys3(NR_fcntl, fd, F_DUPFD_CLOEXEC, top);
-	if (high < 0)
-		fail("cannot arrange the program's files: ", errno_name(high), 0);
-	sys1(NR_close, fd);
-	return (int)high;
-}
-
 static void add(int target, int temp, struct ckpt_img_fd *f)
 {
 	files[nfiles].target = target;
@@ -229,7 +219,7 @@ static void make_pipes_and_sockets(struct image *im, int top)
 			add(f->fd, (int)fd, f);
 		} else if (f->kind == CKPT_FD_EVENTFD || f->kind == CKPT_FD_EPOLL || f->kind == CKPT_FD_SIGNALFD ||
 			   f->kind == CKPT_FD_TIMERFD || f->kind == CKPT_FD_PIDFD) {
-			add(f->fd, lift(make_anon(f), top), f);
+			add(f->fd, fd_lift(make_anon(f), top), f);
 		} else if (f->kind == CKPT_FD_PIPE) {
 			int end = pipe_end(f->ino, (f->flags & O_ACCMODE) == O_RDONLY);
 			long fd = end < 0 ? end : sys3(NR_fcntl, end, F_DUPFD_CLOEXEC, top);
@@ -237,89 +227,6 @@ static void make_pipes_and_sockets(struct image *im, int top)
 				fail_num("cannot recreate pipe fd ", f->fd, "");
 			add(f->fd, (int)fd, f);
 		}
-	}
-}
-
-/* Pipes are made before the processes of a tree part ways, so that the ends
- * that lead from one to another are one pipe again; the bytes saved for it go
- * in once. An end whose peer was outside the computation gets a pipe whose
- * other end nobody holds. */
-static struct shared_pipe *pipes;
-static uint32_t npipes;
-
-/* fd 0, 1 or 2 as a pipe whose other end no process of the computation has
- * (the terminal's pipe to `ckpt launch`, say) is the restarting command's own
- * now: stdio = 2. */
-void stdio_classify(struct image *ims, uint32_t n)
-{
-	for (uint32_t k = 0; k < n; k++)
-		for (uint32_t i = 0; i < ims[k].nfds; i++) {
-			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (!f->stdio || f->kind != CKPT_FD_PIPE)
-				continue;
-			int reader = 0, writer = 0;
-			for (uint32_t k2 = 0; k2 < n; k2++)
-				for (uint32_t j = 0; j < ims[k2].nfds; j++) {
-					struct ckpt_img_fd *g = &ims[k2].fds[j];
-					if (g->kind != CKPT_FD_PIPE || g->ino != f->ino || g->dup_of >= 0)
-						continue;
-					if ((g->flags & O_ACCMODE) == O_RDONLY)
-						reader = 1;
-					else
-						writer = 1;
-				}
-			if (!(reader && writer))
-				f->stdio = 2;
-		}
-}
-
-void pipes_create(struct image *ims, uint32_t n)
-{
-	uint32_t cap = 0;
-	for (uint32_t k = 0; k < n; k++)
-		cap += ims[k].nfds;
-	pipes = arena_alloc((cap + 1) * sizeof *pipes);
-	for (uint32_t k = 0; k < n; k++) {
-		for (uint32_t i = 0; i < ims[k].nfds; i++) {
-			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (f->kind != CKPT_FD_PIPE || f->stdio == 2 || f->dup_of >= 0)
-				continue;
-			struct shared_pipe *sp = 0;
-			for (uint32_t j = 0; j < npipes; j++)
-				if (pipes[j].ino == f->ino)
-					sp = &pipes[j];
-			if (!sp) {
-				int p[2];
-				long r = sys2(NR_pipe2, p, O_CLOEXEC);
-				if (r < 0)
-					fail_num("cannot recreate pipe fd ", f->fd, "");
-				sp = &pipes[npipes++];
-				sp->ino = f->ino;
-				sp->rfd = lift(p[0], 600);
-				sp->wfd = lift(p[1], 600);
-			}
-			if (f->data_len) {
-				if (f->data_len > 65536)
-					sys3(NR_fcntl, sp->wfd, F_SETPIPE_SZ, f->data_len);
-				sys3(NR_write, sp->wfd, ims[k].fddata + f->data_offset, f->data_len);
-			}
-		}
-	}
-}
-
-int pipe_end(uint64_t ino, int reader)
-{
-	for (uint32_t j = 0; j < npipes; j++)
-		if (pipes[j].ino == ino)
-			return reader ? pipes[j].rfd : pipes[j].wfd;
-	return -1;
-}
-
-void pipes_close_all(void)
-{
-	for (uint32_t j = 0; j < npipes; j++) {
-		sys1(NR_close, pipes[j].rfd);
-		sys1(NR_close, pipes[j].wfd);
 	}
 }
 

@@ -103,6 +103,9 @@ __attribute__((noreturn)) void fail_num(const char *a, long n, const char *b);
 
 uint64_t now_ns(void);
 
+/* fd moved to the lowest free number >= top, close-on-exec; fails the restart if it cannot */
+int fd_lift(int fd, int top);
+
 /* the arena: memory for what the restorer reads, inside its own window */
 void *arena_alloc(size_t n);
 
@@ -145,21 +148,17 @@ struct open_file {
 	int32_t setfl; /* flags to set after installing, -1: none */
 };
 
-/* pipes shared by the processes of a tree, made once before anyone forks */
-struct shared_pipe {
-	uint64_t ino;
-	int rfd, wfd;
-};
-void stdio_classify(struct image *ims, uint32_t n);
+/* pipes and FIFOs (pipes.c) */
+void pipes_classify_stdio(struct image *ims, uint32_t n);
 void pipes_create(struct image *ims, uint32_t n);
 int pipe_end(uint64_t ino, int reader);
 void pipes_close_all(void);
-void sockets_create(struct image *ims, uint32_t n);
 void fifos_hold(struct image *ims, uint32_t n, int with_bytes);
+void fifos_release(void);
+void sockets_create(struct image *ims, uint32_t n);
 void shared_anon_create(struct image *ims, uint32_t n);
 int shared_anon_fd(uint64_t ino);
 void shared_anon_close(void);
-void fifos_release(void);
 void ptys_make(struct image *ims, uint32_t n);
 int ptys_master(uint32_t old);
 void ptys_close_all(void);

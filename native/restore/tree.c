@@ -191,7 +191,7 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 	sh = (struct shared *)m;
 	sh->total = total;
 	sh->live = (int32_t)n;
-	stdio_classify(ims, n);
+	pipes_classify_stdio(ims, n);
 	sockets_create(ims, n);
 	pipes_create(ims, n);
 	shared_anon_create(ims, n);

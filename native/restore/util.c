@@ -163,3 +163,12 @@ void *arena_alloc(size_t n)
 	arena_next += n;
 	return p;
 }
+
+int fd_lift(int fd, int top)
+{
+	long high = sys3(NR_fcntl, fd, F_DUPFD_CLOEXEC, top);
+	if (high < 0)
+		fail("cannot arrange the program's files: ", errno_name(high), 0);
+	sys1(NR_close, fd);
+	return (int)high;
+}

@@ -5,14 +5,10 @@
  * this plugin does not understand make the checkpoint fail with a message that
  * names the fd, rather than a restart that silently differs.
  *
- * Pipes: the bytes waiting in a pipe are read out at checkpoint (every thread
- * is stopped, so nothing races with it), put back at once through a second
- * write end opened via /proc/self/fd, and saved; the restorer makes a new pipe
- * with the same bytes in it. An end whose peer is outside the process comes
- * back with its peer closed (reads see end of file, writes EPIPE). Sockets: see
- * sockets.c; one whose peer is outside the computation comes back closed too.
+ * Pipes and FIFOs: see pipes.c. Sockets: see sockets.c; one whose peer is
+ * outside the computation comes back closed.
  */
-#include "../../engine.h"
+#include "files.h"
 #include "../../../include/ckpt_proc.h"
 #include <fcntl.h>
 #include <string.h>
@@ -73,23 +69,20 @@ static int ends_with_deleted(const char *p)
 	return n > k && !__builtin_memcmp(p + n - k, " (deleted)", k);
 }
 
-#define PIPE_DATA_MAX (16ul << 20)
-static char *pipe_data;
-static uint64_t pipe_data_len;
+char *files_data;
+uint64_t files_data_len;
 
-static int ensure_data(void)
+int files_data_ensure(void)
 {
-	if (!pipe_data) {
-		long m = SYS6(SYS_mmap, 0, PIPE_DATA_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+	if (!files_data) {
+		long m = SYS6(SYS_mmap, 0, FILES_DATA_MAX, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 			      -1, 0);
 		if (m < 0 && m > -4096)
 			return ckpt_fail("cannot allocate memory for pipe contents");
-		pipe_data = (char *)m;
+		files_data = (char *)m;
 	}
 	return 0;
 }
-
-long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap);
 
 /* "key: value" of an fdinfo text, after `from` */
 static const char *field(const char *text, const char *key)
@@ -160,9 +153,9 @@ static int describe_anon(int fd, struct ckpt_img_fd *rec)
 			rec->timer[1] = 1;
 		break;
 	case CKPT_FD_EPOLL:
-		if (ensure_data() < 0)
+		if (files_data_ensure() < 0)
 			return -1;
-		rec->data_offset = pipe_data_len;
+		rec->data_offset = files_data_len;
 		for (const char *l = info; *l;) {
 			if (ckpt_startswith(l, "tfd:")) {
 				const char *p = l + 4;
@@ -176,9 +169,9 @@ static int describe_anon(int fd, struct ckpt_img_fd *rec)
 					p++;
 				p += ckpt_startswith(p, "data:") ? 5 : 0;
 				e.data = ckpt_parse_hex(&p);
-				if (pipe_data_len + sizeof e <= PIPE_DATA_MAX) {
-					__builtin_memcpy(pipe_data + pipe_data_len, &e, sizeof e);
-					pipe_data_len += sizeof e;
+				if (files_data_len + sizeof e <= FILES_DATA_MAX) {
+					__builtin_memcpy(files_data + files_data_len, &e, sizeof e);
+					files_data_len += sizeof e;
 				}
 			}
 			while (*l && *l != '\n')
@@ -186,68 +179,22 @@ static int describe_anon(int fd, struct ckpt_img_fd *rec)
 			if (*l)
 				l++;
 		}
-		rec->data_len = pipe_data_len - rec->data_offset;
+		rec->data_len = files_data_len - rec->data_offset;
 		break;
 	}
 	return 0;
 }
 
-/* Each pipe is drained once, whatever number of read ends it has. */
-static uint64_t drained[256];
-static int ndrained;
-
-/* Reads out what waits in the pipe or FIFO behind fd and puts it back (a
- * FIFO's write end opens by its path: this process holds a read end). */
-static int drain_pipe(int fd, struct ckpt_img_fd *rec)
-{
-	uint64_t key = rec->kind == CKPT_FD_FIFO ? rec->ino | (1ull << 63) : rec->ino;
-	for (int i = 0; i < ndrained; i++)
-		if (drained[i] == key)
-			return 0;
-	if (ndrained < 256)
-		drained[ndrained++] = key;
-	if (ensure_data() < 0)
-		return -1;
-	long flags = SYS2(SYS_fcntl, fd, F_GETFL);
-	SYS3(SYS_fcntl, fd, F_SETFL, flags | O_NONBLOCK);
-	rec->data_offset = pipe_data_len;
-	for (;;) {
-		long r = SYS3(SYS_read, fd, pipe_data + pipe_data_len, PIPE_DATA_MAX - pipe_data_len);
-		if (r <= 0)
-			break;
-		pipe_data_len += (uint64_t)r;
-	}
-	SYS3(SYS_fcntl, fd, F_SETFL, flags);
-	rec->data_len = pipe_data_len - rec->data_offset;
-	if (!rec->data_len)
-		return 0;
-	char link[64];
-	ckpt_format_fd_link(link, sizeof link, fd);
-	int wfd = (int)SYS3(SYS_open, link, O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
-	if (wfd < 0)
-		return ckpt_fail("fd %d: cannot put the pipe's contents back", fd);
-	for (uint64_t done = 0; done < rec->data_len;) {
-		long r = SYS3(SYS_write, wfd, pipe_data + rec->data_offset + done, rec->data_len - done);
-		if (r <= 0) {
-			SYS1(SYS_close, wfd);
-			return ckpt_fail("fd %d: cannot put the pipe's contents back", fd);
-		}
-		done += (uint64_t)r;
-	}
-	SYS1(SYS_close, wfd);
-	return 0;
-}
-
-static int write_pipe_data(struct ckpt_writer *w)
+static int write_data(struct ckpt_writer *w)
 {
 	int rc = -1;
 	if (ckpt_section_begin(w, CKPT_SEC_FDDATA, 0) == 0 &&
-	    (!pipe_data_len || ckpt_section_write(w, pipe_data, pipe_data_len) == 0))
+	    (!files_data_len || ckpt_section_write(w, files_data, files_data_len) == 0))
 		rc = ckpt_section_end(w);
 	/* gone before the memory plugin looks at the address space */
-	if (pipe_data)
-		SYS2(SYS_munmap, pipe_data, PIPE_DATA_MAX);
-	pipe_data = 0;
+	if (files_data)
+		SYS2(SYS_munmap, files_data, FILES_DATA_MAX);
+	files_data = 0;
 	return rc;
 }
 
@@ -256,15 +203,15 @@ static int write_pipe_data(struct ckpt_writer *w)
  * unnamed file again (restore/files.c). */
 static int save_deleted(int fd, struct ckpt_img_fd *rec)
 {
-	if (ensure_data() < 0)
+	if (files_data_ensure() < 0)
 		return -1;
-	if (rec->size > PIPE_DATA_MAX - pipe_data_len)
+	if (rec->size > FILES_DATA_MAX - files_data_len)
 		return ckpt_fail("fd %d: the deleted file %s (%lu bytes) is too large to be saved", fd, rec->path,
 				 (unsigned long)rec->size);
-	rec->data_offset = pipe_data_len;
+	rec->data_offset = files_data_len;
 	uint64_t done = 0;
 	while (done < rec->size) {
-		long r = SYS4(SYS_pread64, fd, pipe_data + pipe_data_len + done, rec->size - done, done);
+		long r = SYS4(SYS_pread64, fd, files_data + files_data_len + done, rec->size - done, done);
 		if (r < 0)
 			return ckpt_fail("fd %d: cannot read the deleted file %s", fd, rec->path);
 		if (r == 0)
@@ -272,7 +219,7 @@ static int save_deleted(int fd, struct ckpt_img_fd *rec)
 		done += (uint64_t)r;
 	}
 	rec->data_len = done;
-	pipe_data_len += done;
+	files_data_len += done;
 	return 0;
 }
 
@@ -299,105 +246,119 @@ static int describe_pidfd(int fd, struct ckpt_img_fd *rec)
 static int seen[MAX_SEEN]; /* fds already saved, to find dups */
 static int nseen;
 
-static int files_checkpoint(struct ckpt_writer *w)
+/* Path, kind, flags, offset and identity of fd; 1 when the fd is not the
+ * files plugin's to save (the inotify plugin's, or gone meanwhile). */
+static int identify(int fd, struct ckpt_img_fd *rec)
 {
-	nseen = 0;
-	pipe_data_len = 0;
-	ndrained = 0;
-	ckpt_locks_reset();
+	memset(rec, 0, sizeof *rec);
+	rec->fd = fd;
+	char link[64];
+	ckpt_format_fd_link(link, sizeof link, fd);
+	long l = SYS3(SYS_readlink, link, rec->path, sizeof rec->path - 1);
+	rec->path[l > 0 ? l : 0] = 0;
+	if (ckpt_inotify_owns(rec->path))
+		return 1;
+	struct stat st;
+	if (SYS2(SYS_fstat, fd, &st) < 0)
+		return 1;
+	rec->kind = (uint32_t)classify(&st, rec->path, fd);
+	rec->stdio = fd <= 2;
+	rec->flags = (uint32_t)SYS2(SYS_fcntl, fd, F_GETFL);
+	rec->cloexec = (uint32_t)(SYS2(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC);
+	rec->offset = SYS3(SYS_lseek, fd, 0, SEEK_CUR);
+	if (rec->offset < 0)
+		rec->offset = -1;
+	rec->dev = st.st_dev;
+	rec->ino = st.st_ino;
+	rec->size = (uint64_t)st.st_size;
+	rec->mode = st.st_mode;
+	return 0;
+}
+
+#define MAX_SEEN 4096
+static int seen[MAX_SEEN]; /* fds already saved, to find dups */
+static int nseen;
+
+/* The fd saved before that shares fd's open file description, or -1. */
+static int dup_of(int fd)
+{
+	int found = -1;
+	for (int k = 0; k < nseen && found < 0; k++)
+		if (SYS6(SYS_kcmp, ckpt_rt.real_pid, ckpt_rt.real_pid, 0 /* KCMP_FILE */, seen[k], fd, 0) == 0)
+			found = seen[k];
+	if (nseen < MAX_SEEN)
+		seen[nseen++] = fd;
+	return found;
+}
+
+/* What each kind keeps beyond its path and offset. */
+static int save_state(int fd, struct ckpt_img_fd *rec)
+{
+	uint32_t k = rec->kind;
+	if (k == CKPT_FD_FILE && ends_with_deleted(rec->path) && save_deleted(fd, rec) < 0)
+		return -1;
+	if (k == CKPT_FD_FILE || k == CKPT_FD_DIR)
+		ckpt_locks_note(fd);
+	if ((k == CKPT_FD_PIPE || k == CKPT_FD_FIFO) && pipes_save(fd, rec) < 0)
+		return -1;
+	if (k == CKPT_FD_SOCKET && files_data_ensure() == 0) {
+		rec->data_offset = files_data_len;
+		rec->data_len = (uint64_t)ckpt_socket_describe(fd, rec, files_data + files_data_len,
+							      FILES_DATA_MAX - files_data_len);
+		files_data_len += rec->data_len;
+	}
+	if ((k == CKPT_FD_EVENTFD || k == CKPT_FD_EPOLL || k == CKPT_FD_SIGNALFD || k == CKPT_FD_TIMERFD) &&
+	    describe_anon(fd, rec) < 0)
+		return -1;
+	/* a terminal's settings (raw mode of a full-screen program, say) go
+	 * to whatever terminal the restarted program gets */
+	if (k == CKPT_FD_TTY || k == CKPT_FD_STDIO)
+		rec->has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec->termios) == 0;
+	if (k == CKPT_FD_PIDFD && describe_pidfd(fd, rec) < 0)
+		return -1;
+	if (k == CKPT_FD_PTMX && SYS3(SYS_ioctl, fd, TIOCGPTN, &rec->pty) < 0)
+		return ckpt_fail("process %d, fd %d: cannot read the number of its pseudo-terminal", ckpt_rt.vpid, fd);
+	if (k == CKPT_FD_OTHER)
+		return ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid, fd,
+				 kind_name((int)k), rec->path);
+	return 0;
+}
+
+/* The FDS section: one record per fd, in /proc's order. */
+static int save_fds(struct ckpt_writer *w)
+{
 	static struct ckpt_img_fd rec;
-	int image_fd = ckpt_writer_fd(w);
+	int image_fd = ckpt_writer_fd(w), rc = 0;
 	struct ckpt_procdir dir;
 	if (ckpt_procdir_open(&dir, "/proc/self/fd") < 0)
 		return ckpt_fail("cannot list the process's files");
 	if (ckpt_section_begin(w, CKPT_SEC_FDS, 0) < 0)
-		goto fail;
-	for (int fd; (fd = ckpt_procdir_next(&dir)) >= 0;) {
-		if (fd == dir.fd || fd == image_fd || ckpt_control_fd_is_ours(fd))
+		rc = -1;
+	for (int fd; rc == 0 && (fd = ckpt_procdir_next(&dir)) >= 0;) {
+		if (fd == dir.fd || fd == image_fd || ckpt_control_fd_is_ours(fd) || identify(fd, &rec))
 			continue;
-		memset(&rec, 0, sizeof rec);
-		rec.fd = fd;
-		char link[64];
-		ckpt_format_fd_link(link, sizeof link, fd);
-		long l = SYS3(SYS_readlink, link, rec.path, sizeof rec.path - 1);
-		rec.path[l > 0 ? l : 0] = 0;
-		if (ckpt_inotify_owns(rec.path))
-			continue; /* the inotify plugin's */
-		struct stat st;
-		if (SYS2(SYS_fstat, fd, &st) < 0)
-			continue;
-		rec.kind = (uint32_t)classify(&st, rec.path, fd);
-		rec.stdio = fd <= 2;
-		rec.flags = (uint32_t)SYS2(SYS_fcntl, fd, F_GETFL);
-		rec.cloexec = (uint32_t)(SYS2(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC);
-		rec.offset = SYS3(SYS_lseek, fd, 0, SEEK_CUR);
-		if (rec.offset < 0)
-			rec.offset = -1;
-		rec.dev = st.st_dev;
-		rec.ino = st.st_ino;
-		rec.size = (uint64_t)st.st_size;
-		rec.mode = st.st_mode;
-		rec.dup_of = -1;
-		for (int k = 0; k < nseen; k++)
-			if (SYS6(SYS_kcmp, ckpt_rt.real_pid, ckpt_rt.real_pid, 0 /* KCMP_FILE */, seen[k], fd, 0) == 0) {
-				rec.dup_of = seen[k];
-				break;
-			}
-		if (nseen < MAX_SEEN)
-			seen[nseen++] = fd;
-		if (rec.dup_of >= 0 && rec.kind != CKPT_FD_STDIO) {
-			if (ckpt_section_write(w, &rec, sizeof rec) < 0)
-				goto fail;
-			continue; /* its state is the other fd's */
-		}
-		if (rec.kind == CKPT_FD_FILE && ends_with_deleted(rec.path) && save_deleted(fd, &rec) < 0)
-			goto fail;
-		if (rec.kind == CKPT_FD_FILE || rec.kind == CKPT_FD_DIR)
-			ckpt_locks_note(fd);
-		if (rec.kind == CKPT_FD_PIPE && (rec.flags & O_ACCMODE) == O_RDONLY && !ckpt_pipe_skipped(rec.ino) &&
-		    drain_pipe(fd, &rec) < 0)
-			goto fail;
-		/* a FIFO's bytes, by one of the processes that can read it */
-		if (rec.kind == CKPT_FD_FIFO && (rec.flags & O_ACCMODE) != O_WRONLY && !ckpt_fifo_skipped(rec.ino) &&
-		    drain_pipe(fd, &rec) < 0)
-			goto fail;
-		if (rec.kind == CKPT_FD_SOCKET && ensure_data() == 0) {
-			rec.data_offset = pipe_data_len;
-			rec.data_len = (uint64_t)ckpt_socket_describe(fd, &rec, pipe_data + pipe_data_len,
-								     PIPE_DATA_MAX - pipe_data_len);
-			pipe_data_len += rec.data_len;
-		}
-		if ((rec.kind == CKPT_FD_EVENTFD || rec.kind == CKPT_FD_EPOLL || rec.kind == CKPT_FD_SIGNALFD ||
-		     rec.kind == CKPT_FD_TIMERFD) &&
-		    describe_anon(fd, &rec) < 0)
-			goto fail;
-		/* a terminal's settings (raw mode of a full-screen program, say) go
-		 * to whatever terminal the restarted program gets */
-		if (rec.kind == CKPT_FD_TTY || rec.kind == CKPT_FD_STDIO)
-			rec.has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec.termios) == 0;
-		if (rec.kind == CKPT_FD_PIDFD && describe_pidfd(fd, &rec) < 0)
-			goto fail;
-		if (rec.kind == CKPT_FD_PTMX && SYS3(SYS_ioctl, fd, TIOCGPTN, &rec.pty) < 0) {
-			ckpt_fail("process %d, fd %d: cannot read the number of its pseudo-terminal", ckpt_rt.vpid, fd);
-			goto fail;
-		}
-		if (rec.kind == CKPT_FD_OTHER) {
-			ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid,
-				  fd, kind_name((int)rec.kind), rec.path);
-			goto fail;
-		}
-		if (ckpt_section_write(w, &rec, sizeof rec) < 0)
-			goto fail;
+		rec.dup_of = dup_of(fd);
+		/* a dup's state is the other fd's */
+		if (!(rec.dup_of >= 0 && rec.kind != CKPT_FD_STDIO) && save_state(fd, &rec) < 0)
+			rc = -1;
+		else if (ckpt_section_write(w, &rec, sizeof rec) < 0)
+			rc = -1;
 	}
 	ckpt_procdir_close(&dir);
-	if (ckpt_section_end(w) < 0 || ckpt_locks_write(w) < 0)
-		return -1;
-	return write_pipe_data(w);
-fail:
-	ckpt_procdir_close(&dir);
-	if (pipe_data)
-		SYS2(SYS_munmap, pipe_data, PIPE_DATA_MAX);
-	pipe_data = 0;
+	return rc < 0 ? -1 : ckpt_section_end(w);
+}
+
+static int files_checkpoint(struct ckpt_writer *w)
+{
+	nseen = 0;
+	files_data_len = 0;
+	pipes_begin();
+	ckpt_locks_reset();
+	if (save_fds(w) == 0 && ckpt_locks_write(w) == 0)
+		return write_data(w);
+	if (files_data)
+		SYS2(SYS_munmap, files_data, FILES_DATA_MAX);
+	files_data = 0;
 	return -1;
 }
 

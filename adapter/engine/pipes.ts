@@ -11,7 +11,9 @@ export interface SkipLists {
  * For a synchronized checkpoint of several processes: the bytes waiting in a
  * pipe or a FIFO must be saved once, by one reader, or they would come back
  * twice. Returns, per vpid, the pipes and FIFOs whose bytes another process
- * saves. The reader with the lowest vpid is the one that saves.
+ * saves. The reader with the lowest vpid is the one that saves. The engine
+ * saves them in native/lib/plugins/files/pipes.c and puts them back in
+ * native/restore/pipes.c.
  */
 export function pipeSkipLists(procs: { vpid: number; pid: number }[]): Map<number, SkipLists> {
   const pipes = saverSkips(procs, (pid) => readEnds(pid).pipes);

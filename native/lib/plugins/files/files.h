@@ -1,0 +1,39 @@
+/*
+ * The files plugin's parts: the fd table (files.c), pipes and FIFOs (pipes.c),
+ * sockets (sockets.c), the computation's standard files (stdio.c), file locks
+ * (locks.c). The first two groups below are the plugin's own; the stdio
+ * functions are also used by the ids plugin's exec wrappers.
+ */
+#ifndef CKPT_FILES_H
+#define CKPT_FILES_H
+#include "../../engine.h"
+
+struct stat;
+
+/* The bytes saved with the fd table (FDDATA): pipe and FIFO contents, socket
+ * queues, epoll registrations, deleted files. One buffer per checkpoint,
+ * mapped on first use and gone before the memory plugin runs. */
+#define FILES_DATA_MAX (16ul << 20)
+extern char *files_data;
+extern uint64_t files_data_len;
+int files_data_ensure(void);
+
+/* pipes.c: pipes_begin() once per checkpoint, pipes_save() for each pipe or
+ * FIFO fd (fills rec->data_offset and data_len when this process saves its bytes) */
+void pipes_begin(void);
+int pipes_save(int fd, struct ckpt_img_fd *rec);
+
+/* sockets.c: fills the socket fields of rec; queued bytes go to data[0..cap) */
+long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap);
+
+/* stdio.c */
+#define CKPT_STDIO_MAX 160
+int ckpt_stdio_is_computations(int fd, const struct stat *st);
+int ckpt_stdio_env(char *buf);
+void ckpt_stdio_after_restart(void);
+
+/* locks.c */
+void ckpt_locks_reset(void);
+void ckpt_locks_note(int fd);
+int ckpt_locks_write(struct ckpt_writer *w);
+#endif
