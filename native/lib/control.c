@@ -2,10 +2,11 @@
  * The engine connection: one Unix stream socket per process to the coordinator
  * (native/PROTOCOL.md). Opened in the constructor, again in a forked child and
  * after a restart; kept at a high fd number with close-on-exec so that the
- * program's own fd numbers stay as they would be without the engine.
+ * program's own fd numbers stay as they would be without the engine. The
+ * library writes one JSON object per line on it (hello, answers to orders) and
+ * reads orders from it.
  */
 #include "engine.h"
-#include "reply.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -30,6 +31,23 @@ void ckpt_control_send(const char *line)
 			return;
 		off += (size_t)r;
 	}
+}
+
+void ckpt_reply_begin(struct ckpt_json *j, char *buf, size_t n, const char *type)
+{
+	ckpt_json_begin(j, buf, n - 2);
+	ckpt_json_open(j, '{');
+	ckpt_json_key(j, "type");
+	ckpt_json_str(j, type);
+}
+
+void ckpt_reply_send(struct ckpt_json *j)
+{
+	/* the writer stops short of cap, which left two bytes for these */
+	ckpt_json_close(j, '}');
+	j->buf[j->len] = '\n';
+	j->buf[j->len + 1] = 0;
+	ckpt_control_send(j->buf);
 }
 
 static int connect_socket(const char *path)

@@ -13,15 +13,15 @@
  * Each thread's registers, FP/AVX state, signal mask and alternate stack are
  * in the signal frame the kernel built for the handler. A restored thread
  * resumes with rt_sigreturn on that very frame, so the saved context needs no
- * copying and no knowledge of the CPU's extended state layout.
+ * copying and no knowledge of the CPU's extended state layout (restarted.c).
  */
 #include "engine.h"
-#include "reply.h"
+#include "core.h"
 #include "writer.h"
 #include "../include/ckpt_proc.h"
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -60,19 +60,6 @@ int ckpt_fail(const char *fmt, ...)
 	ckpt_format(fail_msg, sizeof fail_msg, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* ---------- futex helpers ---------- */
-
-static void futex_wait(volatile int32_t *addr, int32_t val, long timeout_ms)
-{
-	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
-	SYS4(SYS_futex, addr, FUTEX_WAIT_PRIVATE, val, timeout_ms >= 0 ? &ts : 0);
-}
-
-static void futex_wake(volatile int32_t *addr)
-{
-	SYS3(SYS_futex, addr, FUTEX_WAKE_PRIVATE, 0x7fffffff);
 }
 
 /* ---------- the rendezvous ---------- */
@@ -139,11 +126,13 @@ static void capture_self(ucontext_t *uc)
 	if (slot < 0)
 		return;
 	restart_interrupted_wait(uc, slot);
-	ckpt_ids_note_rewound(uc, slot);
+	for (int i = 0; i < nplugins; i++)
+		if (plugins[i]->capture)
+			plugins[i]->capture(slot, uc);
 	ckpt_threads_capture(slot, uc);
 	__atomic_store_n(&captured_gen[slot], ckpt_generation, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&ckpt_rt.parked, 1, __ATOMIC_ACQ_REL);
-	futex_wake(&ckpt_rt.parked);
+	ckpt_futex_wake(&ckpt_rt.parked);
 }
 
 int ckpt_threads_slot_captured(int slot)
@@ -168,11 +157,11 @@ static void follower(ucontext_t *uc, int32_t gen)
 			return;
 		if (__atomic_load_n(&started, __ATOMIC_ACQUIRE))
 			break;
-		futex_wait(&started, 0, 1);
+		ckpt_futex_wait(&started, 0, 1);
 	}
 	capture_self(uc);
 	while (__atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE) == gen)
-		futex_wait(&ckpt_rt.release, gen, -1);
+		ckpt_futex_wait(&ckpt_rt.release, gen, -1);
 }
 
 /* Signals every thread not yet stopped; returns how many are still running,
@@ -234,7 +223,7 @@ static int stop_all_threads(void)
 			return 0;
 		if (ckpt_now_ns() > deadline)
 			return ckpt_fail("thread %d did not stop within 5 s", straggler);
-		futex_wait(&ckpt_rt.parked, parked, pass < 10 ? 1 : 10);
+		ckpt_futex_wait(&ckpt_rt.parked, parked, pass < 10 ? 1 : 10);
 	}
 }
 
@@ -380,7 +369,7 @@ static void leader(ucontext_t *uc)
 	ckpt_generation++;
 	__atomic_store_n(&ckpt_rt.parked, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
-	futex_wake(&started);
+	ckpt_futex_wake(&started);
 	capture_self(uc);
 	int ok = stop_all_threads() == 0;
 	uint64_t t1 = ckpt_now_ns();
@@ -450,7 +439,7 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		__atomic_store_n(&started, 0, __ATOMIC_RELEASE);
 		__atomic_add_fetch(&ckpt_rt.release, 1, __ATOMIC_ACQ_REL);
 		__atomic_store_n(&ckpt_rt.busy, 0, __ATOMIC_RELEASE);
-		futex_wake(&ckpt_rt.release);
+		ckpt_futex_wake(&ckpt_rt.release);
 	} else {
 		follower((ucontext_t *)ucv, gen);
 		hold = hold_mode;
@@ -461,6 +450,16 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 }
 
 int ckpt_signal(void) { return ckpt_rt.ckpt_signal; }
+
+/* libc's sigaction, past the signals plugin's wrapper (which keeps the
+ * program away from the engine's signal) */
+int ckpt_real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	static int (*real)(int, const struct sigaction *, struct sigaction *);
+	if (!real)
+		real = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(RTLD_NEXT, "sigaction");
+	return real(sig, act, old);
+}
 
 int ckpt_install_handler(void)
 {
@@ -477,17 +476,15 @@ int ckpt_install_handler(void)
 
 static void child_after_fork(void)
 {
-	/* the parent's real PID, from its copy of the state: it may have exited
+	/* the parent's ids, from its copy of the state: it may have exited
 	 * already (getppid() would say 1) */
-	ckpt_ids_parent_is(ckpt_rt.real_pid);
-	/* the parent is one of the others now: after a restart its two ids
-	 * differ, and kill($PPID) or /proc/$PPID must still find it */
-	if (ckpt_rt.vpid != ckpt_rt.real_pid)
-		ckpt_pid_add(ckpt_rt.vpid, ckpt_rt.real_pid);
+	int parent_vpid = ckpt_rt.vpid, parent_real = ckpt_rt.real_pid;
 	ckpt_rt.real_pid = (int)SYS0(SYS_getpid);
-	ckpt_rt.vppid = ckpt_rt.vpid;
-	/* the same rule the parent's fork() applies to the value it returns */
-	ckpt_rt.vpid = ckpt_pid_for_new_child(ckpt_rt.real_pid);
+	ckpt_rt.vppid = parent_vpid;
+	ckpt_rt.vpid = ckpt_rt.real_pid; /* the kernel's, unless a plugin's after_fork says otherwise */
+	for (int i = 0; i < nplugins; i++)
+		if (plugins[i]->after_fork)
+			plugins[i]->after_fork(parent_vpid, parent_real);
 	ckpt_rt.busy = 0;
 	ckpt_threads_reset_after_fork();
 	/* the inherited connection is the parent's: the child closes its copy and
@@ -506,8 +503,11 @@ __attribute__((constructor(200))) static void ckpt_init(void)
 	ckpt_rt.real_pid = (int)SYS0(SYS_getpid);
 	ckpt_rt.vpid = ckpt_rt.real_pid;
 	ckpt_rt.vppid = (int)SYS0(SYS_getppid);
-	ckpt_ids_inherit(); /* a program exec'd or spawned by one of the computation */
-	ckpt_ids_parent_is((int)SYS0(SYS_getppid));
+	/* plugins registered from earlier constructors; the ids plugin takes the
+	 * ids a program exec'd or spawned by one of the computation inherits */
+	for (int i = 0; i < nplugins; i++)
+		if (plugins[i]->at_start)
+			plugins[i]->at_start();
 	ckpt_rt.ctl_fd = -1;
 	const char *s = getenv("CKPT_SIGNAL");
 	ckpt_rt.ckpt_signal = s && atoi(s) > 0 ? atoi(s) : CKPT_DEFAULT_SIGNAL;
@@ -520,101 +520,27 @@ __attribute__((constructor(200))) static void ckpt_init(void)
 	ckpt_control_connect(0, 0);
 }
 
-/* ---------- coming back from the restorer ---------- */
+/* ---------- for restarted.c ---------- */
 
-int ckpt_restart_thread_c(ucontext_t *uc)
+void ckpt_core_restarted(void)
 {
-	ckpt_ids_fix_rewound(uc, ckpt_threads_slot_of_self());
-	__atomic_add_fetch(&ckpt_rt.arrived, 1, __ATOMIC_ACQ_REL);
-	futex_wake(&ckpt_rt.arrived);
-	while (!__atomic_load_n(&ckpt_rt.go, __ATOMIC_ACQUIRE))
-		futex_wait(&ckpt_rt.go, 0, -1);
-	return ckpt_rt.restart.hold;
-}
-
-/* Held for a debugger: wait until one has attached (it then sees every thread
- * stop at the hold trap). Nobody coming is an error, not a program that runs
- * on unobserved. */
-static void wait_for_debugger(void)
-{
-	char status[4096];
-	for (int i = 0; i < 60000; i++) {
-		if (ckpt_read_file("/proc/self/status", status, sizeof status) > 0) {
-			const char *p = status;
-			for (; *p; p++)
-				if (ckpt_startswith(p, "TracerPid:"))
-					break;
-			if (*p) {
-				p += 10;
-				if (ckpt_parse_long(&p) != 0)
-					return;
-			}
-		}
-		static volatile int32_t never;
-		futex_wait(&never, 0, 1);
-	}
-	static const char msg[] = "ckpt: no debugger attached to the held process within 60 s\n";
-	SYS3(SYS_write, 2, msg, sizeof msg - 1);
-	SYS1(SYS_exit_group, 1);
-}
-
-int ckpt_restart_main_c(ucontext_t *uc)
-{
-	int others = ckpt_rt.restart.nthreads - 1;
-	for (;;) {
-		int32_t a = __atomic_load_n(&ckpt_rt.arrived, __ATOMIC_ACQUIRE);
-		if (a >= others)
-			break;
-		futex_wait(&ckpt_rt.arrived, a, 10);
-	}
-	/* every thread now runs library code: the restorer can go */
-	if (ckpt_rt.restart.restorer_end > ckpt_rt.restart.restorer_start)
-		SYS2(SYS_munmap, ckpt_rt.restart.restorer_start,
-		     ckpt_rt.restart.restorer_end - ckpt_rt.restart.restorer_start);
-	ckpt_rt.real_pid = ckpt_rt.restart.real_pid;
-	ckpt_ids_fix_rewound(uc, ckpt_threads_slot_of_self());
 	ckpt_rt.busy = 0;
 	ckpt_rt.parked = 0;
 	started = 0; /* the image was written in the middle of a checkpoint */
-	ckpt_rt.ctl_fd = -1; /* the restorer left no engine connection */
+}
+
+/* in reverse order, as the restart hooks */
+void ckpt_plugins_restart_thread(ucontext_t *uc)
+{
+	int slot = ckpt_threads_slot_of_self();
+	for (int i = nplugins - 1; i >= 0; i--)
+		if (plugins[i]->restart_thread)
+			plugins[i]->restart_thread(slot, uc);
+}
+
+void ckpt_plugins_restart(void)
+{
 	for (int i = nplugins - 1; i >= 0; i--)
 		if (plugins[i]->restart)
 			plugins[i]->restart();
-	uint64_t us = (ckpt_now_ns() - ckpt_rt.restart.started_ns) / 1000;
-	ckpt_control_connect(1, us);
-	if (ckpt_rt.restart.hold)
-		wait_for_debugger();
-	__atomic_store_n(&ckpt_rt.arrived, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&ckpt_rt.go, 1, __ATOMIC_RELEASE);
-	futex_wake(&ckpt_rt.go);
-	return ckpt_rt.restart.hold;
 }
-
-/* The restorer jumps here with %rdi = the thread's saved ucontext, on a stack
- * of its own. Move to the thread's own stack below the signal frame, run the
- * C part, then return into the program with rt_sigreturn on the frame (through
- * the hold trap when a debugger is to take over). */
-__asm__(".text\n"
-	".globl ckpt_restart_thread_entry\n"
-	".hidden ckpt_restart_thread_entry\n"
-	"ckpt_restart_thread_entry:\n"
-	"  lea ckpt_restart_thread_c(%rip), %rax\n"
-	"  jmp 1f\n"
-	".globl ckpt_restart_main_entry\n"
-	".hidden ckpt_restart_main_entry\n"
-	"ckpt_restart_main_entry:\n"
-	"  lea ckpt_restart_main_c(%rip), %rax\n"
-	"1:\n"
-	"  mov %rdi, %rsp\n"
-	"  sub $1024, %rsp\n" /* below the frame's return slot and red zone */
-	"  and $-16, %rsp\n"
-	"  push %rdi\n"
-	"  push %rdi\n"
-	"  call *%rax\n"
-	"  pop %rdi\n"
-	"  test %eax, %eax\n"
-	"  jnz ckpt_hold_return\n"
-	"  mov %rdi, %rsp\n"
-	"  mov $15, %eax\n" /* rt_sigreturn */
-	"  syscall\n"
-	"  hlt\n");

@@ -1,7 +1,12 @@
 /*
- * Internals of the preload library shared by the core and the built-in plugins.
- * Everything here is hidden (-fvisibility=hidden); only wrapped libc symbols are
- * exported.
+ * What the core of the preload library offers the built-in plugins: raw system
+ * calls, text helpers usable in signal context, the engine connection, the
+ * thread table (threads.c) and the pending-signal queue (pending.c). Only
+ * functions defined in the .c files of lib/ itself are declared here: a
+ * plugin's own exports are in its folder's header (plugins/ids/ids.h,
+ * plugins/files/files.h, plugins/inotify/inotify.h), and the core reaches
+ * plugins only through the hooks of plugin.h. Everything is hidden (-fvisibility=hidden); only wrapped
+ * libc symbols are exported.
  */
 #ifndef CKPT_ENGINE_H
 #define CKPT_ENGINE_H
@@ -52,7 +57,7 @@ int ckpt_format(char *buf, size_t n, const char *fmt, __builtin_va_list ap);
 /* the same into buf, with the arguments given: paths such as /proc/self/task/%d */
 int ckpt_fmt(char *buf, size_t n, const char *fmt, ...);
 
-/* the engine connection */
+/* the engine connection (control.c) */
 void ckpt_control_connect(int restored, uint64_t restore_us);
 void ckpt_control_send(const char *line);
 int ckpt_control_read_order(char *buf, size_t n, int first_wait_ms);
@@ -69,8 +74,13 @@ struct ckpt_json {
 };
 void ckpt_json_begin(struct ckpt_json *j, char *buf, size_t cap);
 void ckpt_json_identity(struct ckpt_json *j);
+/* Answers to the coordinator: one JSON object on one line, {"type":TYPE,...}
+ * (PROTOCOL.md). Begin starts it in buf (n bytes, room for the newline kept
+ * back) with its "type"; the caller adds fields; send closes and sends it. */
+void ckpt_reply_begin(struct ckpt_json *j, char *buf, size_t n, const char *type);
+void ckpt_reply_send(struct ckpt_json *j);
 
-/* threads plugin: the thread table and per-thread state capture */
+/* the thread table (threads.c): slots of ckpt_rt.threads */
 int ckpt_threads_slot_of_self(void);
 int ckpt_threads_register(int vtid, int tid, uint64_t pthread);
 void ckpt_threads_capture(int slot, ucontext_t *uc);
@@ -78,43 +88,20 @@ int ckpt_threads_real_of_virtual(int vtid);
 int ckpt_threads_virtual_of_self(void);
 int ckpt_threads_real_of_pthread(uint64_t pthread);
 void ckpt_threads_reset_after_fork(void);
+/* threads stopped for the checkpoint in progress (core.c's rendezvous) */
+int ckpt_threads_slot_captured(int slot);
 int ckpt_threads_count_captured(void);
-
-
-/* ids plugin: virtual ↔ real PIDs across the computation */
-int ckpt_pid_real(pid_t v);
-int ckpt_pid_virtual(pid_t r);
-void ckpt_pid_add(pid_t v, pid_t r);
-int ckpt_pid_for_new_child(pid_t real);
-void ckpt_ids_parent_is(int real_ppid);
-/* files plugin: the computation's standard files (files/stdio.c) */
-struct stat;
-#define CKPT_STDIO_MAX 160
-int ckpt_stdio_is_computations(int fd, const struct stat *st);
-int ckpt_stdio_env(char *buf);
-void ckpt_stdio_after_restart(void);
-/* files plugin: file locks held (files/locks.c) */
-void ckpt_locks_reset(void);
-void ckpt_locks_note(int fd);
-int ckpt_locks_write(struct ckpt_writer *w);
-/* inotify plugin: the fds it saves and restores itself */
-int ckpt_inotify_owns(const char *link);
-/* a wait for one child, rewound by SA_RESTART, gets the child's new real id (ids/rewound.c) */
-void ckpt_ids_note_rewound(ucontext_t *uc, int slot);
-void ckpt_ids_fix_rewound(ucontext_t *uc, int slot);
-/* ids across exec and spawn (ids/exec.c) */
-void ckpt_ids_inherit(void);
 
 /* the image being written (core) */
 int ckpt_writer_fd(struct ckpt_writer *w);
 uint64_t ckpt_writer_offset(struct ckpt_writer *w);
 int ckpt_writer_align(struct ckpt_writer *w, uint64_t align);
 
-/* signals plugin: the engine's own signal must stay deliverable */
+/* the engine's own signal, and libc's sigaction past the signals plugin's wrapper */
 int ckpt_signal(void);
 int ckpt_real_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 /* dequeues the pending signals in mask (at most max, siginfo of 128 bytes
- * each), then queues them again to the thread tid (or the process if tid is 0) */
-int ckpt_signals_save_queue(uint64_t mask, uint8_t (*info)[128], int max, int pid, int tid);
-int ckpt_threads_slot_captured(int slot);
+ * each), then queues them again to the thread tid (or the process if tid is 0);
+ * returns how many (pending.c) */
+int ckpt_pending_requeue(uint64_t mask, uint8_t (*info)[128], int max, int pid, int tid);
 #endif

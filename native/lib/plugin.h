@@ -11,6 +11,14 @@
  *   - restart()      in the restored process before the program runs again, in
  *                    reverse order (layered plugins unwind like a stack);
  *   - status(j)      to add fields to the live `status` answer.
+ * and, for plugins that follow the process's life more closely (ids):
+ *   - at_start()     in the library's constructor, before it connects;
+ *   - after_fork(parent_vpid, parent_real_pid)  in a forked child, before it
+ *                    connects (ckpt_rt holds the kernel's ids for the child);
+ *   - capture(slot, uc)  in each thread as it stops for a checkpoint, with its
+ *                    signal frame, in ascending order;
+ *   - restart_thread(slot, uc)  in each restored thread before the restart
+ *                    hooks, in reverse order.
  * Hooks run in signal context: no malloc, no stdio, no locks that the program
  * might hold. Use the section writer and ckpt_fail() below.
  */
@@ -18,6 +26,7 @@
 #define CKPT_PLUGIN_H
 #include <stddef.h>
 #include <stdint.h>
+#include <ucontext.h>
 #include "../include/ckpt_image.h"
 
 struct ckpt_writer;
@@ -30,6 +39,10 @@ struct ckpt_plugin {
 	void (*resume)(void);
 	void (*restart)(void);
 	void (*status)(struct ckpt_json *j);
+	void (*at_start)(void);
+	void (*after_fork)(int parent_vpid, int parent_real_pid);
+	void (*capture)(int slot, ucontext_t *uc);
+	void (*restart_thread)(int slot, ucontext_t *uc);
 };
 
 void ckpt_plugin_register(const struct ckpt_plugin *p);

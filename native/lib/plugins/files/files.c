@@ -9,6 +9,8 @@
  * outside the computation comes back closed.
  */
 #include "files.h"
+#include "../ids/ids.h"
+#include "../inotify/inotify.h"
 #include "../../../include/ckpt_proc.h"
 #include <fcntl.h>
 #include <string.h>

@@ -5,7 +5,7 @@
  * process of the computation runs, so that a process that was waiting for a
  * lock goes on waiting for its holder.
  */
-#include "../../engine.h"
+#include "files.h"
 #include <sys/syscall.h>
 
 #define MAX_LOCKS 256

@@ -11,7 +11,7 @@
  * after a restart they are the files the restarting command gave, read back
  * from the fds where the restorer put them.
  */
-#include "../../engine.h"
+#include "files.h"
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>

@@ -19,7 +19,8 @@
  * apart by the real PID: its own means the same process after exec; another
  * means a child, which takes its ids from the map as fork() would.
  */
-#include "../../engine.h"
+#include "ids.h"
+#include "../files/files.h"
 #include <dlfcn.h>
 #include <spawn.h>
 #include <stdarg.h>

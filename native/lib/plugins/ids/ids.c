@@ -5,7 +5,7 @@
  * view must not change. Each wrapper translates virtual → real on the way to the
  * kernel and real → virtual on the way back.
  */
-#include "../../engine.h"
+#include "ids.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -93,7 +93,6 @@ CKPT_EXPORT pid_t getpid(void) { return ckpt_rt.vpid ? ckpt_rt.vpid : (pid_t)SYS
 static int known_real_ppid = -1;
 static int parent_alive_at_checkpoint;
 
-void ckpt_ids_parent_is(int real_ppid) { known_real_ppid = real_ppid; }
 
 CKPT_EXPORT pid_t getppid(void)
 {
@@ -269,11 +268,34 @@ static void ids_restart(void)
 		known_real_ppid = (int)SYS0(SYS_getppid);
 }
 
+static void ids_at_start(void)
+{
+	ckpt_ids_inherit(); /* a program exec'd or spawned by one of the computation */
+	known_real_ppid = (int)SYS0(SYS_getppid);
+}
+
+static void ids_after_fork(int parent_vpid, int parent_real)
+{
+	known_real_ppid = parent_real;
+	/* the parent is one of the others now: after a restart its two ids
+	 * differ, and kill($PPID) or /proc/$PPID must still find it */
+	if (parent_vpid != parent_real)
+		ckpt_pid_add(parent_vpid, parent_real);
+	/* the same rule the parent's fork() applies to the value it returns;
+	 * the child has no virtual PID of its own while it is applied */
+	ckpt_rt.vpid = 0;
+	ckpt_rt.vpid = ckpt_pid_for_new_child(ckpt_rt.real_pid);
+}
+
 static const struct ckpt_plugin ids_plugin = {
 	.name = "ids",
 	.order = 40,
 	.checkpoint = ids_checkpoint,
 	.restart = ids_restart,
+	.at_start = ids_at_start,
+	.after_fork = ids_after_fork,
+	.capture = ckpt_ids_note_rewound,
+	.restart_thread = ckpt_ids_fix_rewound,
 };
 CKPT_PLUGIN(ids_plugin)
 

@@ -3,7 +3,7 @@
  * path is rewritten to the real PID before it reaches the kernel. /proc/self
  * needs nothing. Only the calls a program names /proc paths with are wrapped.
  */
-#include "../../engine.h"
+#include "ids.h"
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>

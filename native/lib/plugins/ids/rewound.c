@@ -7,7 +7,7 @@
  * else. So the virtual id is noted when the thread is captured, and the
  * register gets the new real id when the thread is restored.
  */
-#include "../../engine.h"
+#include "ids.h"
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -17,7 +17,7 @@ static struct {
 	int32_t vid; /* negative: a process group (wait4's -pgid) */
 } noted[CKPT_MAX_THREADS];
 
-void ckpt_ids_note_rewound(ucontext_t *uc, int slot)
+void ckpt_ids_note_rewound(int slot, ucontext_t *uc)
 {
 	if (slot < 0 || slot >= CKPT_MAX_THREADS)
 		return;
@@ -44,7 +44,7 @@ void ckpt_ids_note_rewound(ucontext_t *uc, int slot)
 	noted[slot].has = 1;
 }
 
-void ckpt_ids_fix_rewound(ucontext_t *uc, int slot)
+void ckpt_ids_fix_rewound(int slot, ucontext_t *uc)
 {
 	if (slot < 0 || slot >= CKPT_MAX_THREADS || !noted[slot].has)
 		return;

@@ -17,6 +17,7 @@
  * descriptor left unused.
  */
 #include "../../engine.h"
+#include "inotify.h"
 #include "../../../include/ckpt_proc.h"
 #include <errno.h>
 #include <fcntl.h>

@@ -20,14 +20,6 @@ struct kernel_sigaction {
 /* what the program asked for the engine's signal, reported back as if applied */
 static struct sigaction shadow;
 
-int ckpt_real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
-{
-	static int (*real)(int, const struct sigaction *, struct sigaction *);
-	if (!real)
-		real = (int (*)(int, const struct sigaction *, struct sigaction *))dlsym(RTLD_NEXT, "sigaction");
-	return real(sig, act, old);
-}
-
 CKPT_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (sig == ckpt_rt.ckpt_signal && ckpt_rt.ckpt_signal) {
@@ -76,26 +68,6 @@ CKPT_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 		real = (int (*)(int, const sigset_t *, sigset_t *))dlsym(RTLD_NEXT, "sigprocmask");
 	sigset_t copy;
 	return real(how, without_ours(how, set, &copy), old);
-}
-
-int ckpt_signals_save_queue(uint64_t mask, uint8_t (*info)[128], int max, int pid, int tid)
-{
-	int n = 0;
-	struct timespec zero = { 0, 0 };
-	while (n < max) {
-		long sig = SYS4(SYS_rt_sigtimedwait, &mask, info[n], &zero, 8);
-		if (sig <= 0)
-			break;
-		n++;
-	}
-	for (int i = 0; i < n; i++) {
-		int sig = ((siginfo_t *)info[i])->si_signo;
-		if (tid)
-			SYS4(SYS_rt_tgsigqueueinfo, pid, tid, sig, info[i]);
-		else
-			SYS3(SYS_rt_sigqueueinfo, pid, sig, info[i]);
-	}
-	return n;
 }
 
 /* POSIX timers from /proc/self/timers, with what remains of each */
@@ -179,7 +151,7 @@ static int signals_checkpoint(struct ckpt_writer *w)
 	if (ckpt_read_file("/proc/self/status", status, sizeof status) > 0)
 		s.shared_pending = ckpt_status_hex(status, "ShdPnd") & ~(1ull << (ckpt_rt.ckpt_signal - 1));
 	if (s.shared_pending)
-		s.nshared_info = (uint32_t)ckpt_signals_save_queue(s.shared_pending, s.shared_info, 32, ckpt_rt.real_pid, 0);
+		s.nshared_info = (uint32_t)ckpt_pending_requeue(s.shared_pending, s.shared_info, 32, ckpt_rt.real_pid, 0);
 	save_timers(&s);
 	for (int which = 0; which < 3; which++) {
 		struct itimerval it;

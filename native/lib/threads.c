@@ -1,10 +1,13 @@
 /*
- * threads: the table of the process's threads (virtual TID as glibc caches it
- * ↔ kernel TID now ↔ pthread_t), thread start and exit, and the per-thread
- * kernel state that the restorer must give back to each thread: TLS base,
- * clear_child_tid, robust futex list, rseq area, CPU affinity, pending signals.
+ * The thread table, part of the core: the table of the process's threads
+ * (virtual TID as glibc caches it ↔ kernel TID now ↔ pthread_t), thread start
+ * and exit, and the per-thread kernel state that the restorer must give back
+ * to each thread: TLS base, clear_child_tid, robust futex list, rseq area, CPU
+ * affinity, pending signals. The checkpoint's rendezvous (core.c) is built on
+ * it, which is why it is not a plugin; it writes the THREADS section through
+ * the same hook table as the plugins, first of all (order 10).
  */
-#include "../../engine.h"
+#include "engine.h"
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -118,7 +121,7 @@ void ckpt_threads_capture(int slot, ucontext_t *uc)
 	/* queued signals keep their siginfo (a sigqueue value, say): take them out
 	 * to read it, and put them back in the same order */
 	if (t->pending)
-		t->npending_info = (uint32_t)ckpt_signals_save_queue(t->pending, t->pending_info, 16, ckpt_rt.real_pid,
+		t->npending_info = (uint32_t)ckpt_pending_requeue(t->pending, t->pending_info, 16, ckpt_rt.real_pid,
 									  ckpt_real_tid());
 }
 

@@ -14,7 +14,7 @@
  * joiners) keeps its 0. Before any restart the two TIDs are equal and the
  * real functions run untouched.
  */
-#include "../../engine.h"
+#include "engine.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
