@@ -7,12 +7,25 @@
  *
  * Several images are the processes of one computation, restored as a tree.
  *
- * Stages: read and check the image; open every file it needs; (point of no
- * return) block signals, clear the address space, map memory, set process
- * state, install fds, hand the library its new ids; start the threads. Any
- * problem found before the point of no return ends the restorer with a message
- * naming the image and the problem and status 2, with nothing of the program
- * run. See native/PROTOCOL.md.
+ * The whole restore sequence is in this file, one function call per stage:
+ *   restore_main       read and check every image (image.c); make the new
+ *                      pseudo-terminal pairs (ptys.c) and hold the FIFOs open
+ *                      (pipes.c); open every file each image needs (files.c)
+ *                      and check its memory's files (memory.c);
+ *   restore_tree       plan the process tree (tree.c); make what processes
+ *                      share before they part ways: pipes with their bytes
+ *                      (pipes.c), sockets (sockets.c), shared memory
+ *                      (shared_anon.c); fork the tree, each process keeping
+ *                      its own image, and make sessions and process groups;
+ *   restore_process    (point of no return) block signals; clear the address
+ *                      space and map memory (memory.c); process state
+ *                      (process.c); fds at their numbers (files.c); file locks
+ *                      (locks.c); the changed environment (world.c);
+ *   hand_over          the library's new real ids and the restart's facts;
+ *   threads_restore    start the threads and jump into the library (threads.c).
+ * Any problem found before the point of no return ends the restorer with a
+ * message naming the image and the problem and status 2, with nothing of the
+ * program run. See native/PROTOCOL.md.
  */
 #include "rt.h"
 
@@ -46,6 +59,70 @@ static void usage(void)
 }
 
 #define MAX_IMAGES CKPT_MAX_PROCS
+
+/* What the library reads when it takes over (ckpt_restart_main_c): its new
+ * real ids and those of the others, where the restorer lies (to unmap it),
+ * the engine socket, the image it came from. */
+static void hand_over(struct image *im, struct ckpt_runtime *rt, int hold, const char *sock, uint64_t t0)
+{
+	rt->real_pid = (int)sys0(NR_getpid);
+	rt->busy = 0;
+	rt->arrived = 0;
+	rt->go = 0;
+	rt->restart.restored = 1;
+	rt->restart.real_pid = rt->real_pid;
+	rt->restart.restorer_start = ZONE_START;
+	rt->restart.restorer_end = ZONE_END;
+	rt->restart.started_ns = t0;
+	rt->restart.hold = hold;
+	rt->restart.nthreads = (int32_t)im->nthreads;
+	/* where the restarting command's own stdin, stdout and stderr now are */
+	rt->restart_stdio = 0;
+	for (uint32_t i = 0; i < im->nfds; i++)
+		if (im->fds[i].fd <= 2 && (im->fds[i].kind == CKPT_FD_STDIO || im->fds[i].stdio == 2))
+			rt->restart_stdio |= 1 << im->fds[i].fd;
+	tree_pidmap(im, rt);
+	memset(rt->restart.sock_path, 0, sizeof rt->restart.sock_path);
+	if (sock)
+		memcpy(rt->restart.sock_path, sock, strlen(sock) + 1);
+	memcpy(rt->restart.image_path, image_path, strlen(image_path) + 1);
+}
+
+/* From here on this process becomes the one its image saved. */
+__attribute__((noreturn)) static void restore_process(struct image *im, int hold, const char *sock, uint64_t t0)
+{
+	uint64_t all = ~0ull;
+	sys4(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &all, 0, 8);
+	memory_restore(im);
+	shared_anon_close();
+	/* shared memory is filled by every process that saved pages of it: none
+	 * runs the program before all have */
+	tree_barrier(TREE_MEMORY_FILLED);
+	struct ckpt_runtime *rt = (struct ckpt_runtime *)im->proc->runtime_addr;
+	if (rt->magic != CKPT_RUNTIME_MAGIC)
+		fail("the image does not contain the engine's library state", 0, 0);
+	process_restore(im);
+	files_install(im);
+	/* the locks each held, before anyone who waited for them runs again */
+	locks_take(im);
+	tree_barrier(TREE_FILES_INSTALLED);
+	world_apply_env(rt->environ_addr);
+	hand_over(im, rt, hold, sock, t0);
+	sys1(NR_close, im->fd);
+	threads_restore(im, rt);
+}
+
+/* Several images are restored as one tree of processes. */
+__attribute__((noreturn)) static void restore_tree(struct image *ims, uint32_t n, int hold, const char *sock, uint64_t t0)
+{
+	tree_plan(ims, n);
+	pipes_classify_stdio(ims, n);
+	sockets_create(ims, n);
+	pipes_create(ims, n);
+	shared_anon_create(ims, n);
+	struct image *im = tree_fork();
+	restore_process(im, hold, sock, t0);
+}
 
 void restore_main(long *sp)
 {
@@ -110,5 +187,5 @@ void restore_main(long *sp)
 		}
 		sys1(NR_exit_group, 0);
 	}
-	tree_restore(ims, n, hold, sock ? socket_buf : 0, t0);
+	restore_tree(ims, n, hold, sock ? socket_buf : 0, t0);
 }

@@ -162,7 +162,16 @@ void shared_anon_close(void);
 void ptys_make(struct image *ims, uint32_t n);
 int ptys_master(uint32_t old);
 void ptys_close_all(void);
+/* the process tree (tree.c): plan before anything is made, then fork it;
+ * tree_fork returns, in each process, the image that process restores */
+void tree_plan(struct image *ims, uint32_t n);
+struct image *tree_fork(void);
 int32_t tree_real_of(int32_t vpid);
+/* every process of the tree waits here until all have reached it */
+enum tree_phase { TREE_MEMORY_FILLED = 3, TREE_FILES_INSTALLED = 4 };
+void tree_barrier(enum tree_phase phase);
+/* the virtual ↔ real map of the others, as the library's ids plugin reads it */
+void tree_pidmap(struct image *im, struct ckpt_runtime *rt);
 void locks_take(struct image *im);
 int socket_made(struct image *im, int fd);
 void sockets_close_all(void);
@@ -177,8 +186,7 @@ void world_add_env(const char *arg);
 const char *world_path(const char *path, int *moved);
 void world_apply_env(uint64_t environ_addr);
 
-/* stages */
-void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uint64_t t0) __attribute__((noreturn));
+/* stages (main.c lists them in order) */
 void files_preflight(struct image *im);
 void files_install(struct image *im);
 void memory_preflight(struct image *im);

@@ -6,7 +6,8 @@
  * where each writes its new real PID; once all have, every process knows the
  * whole virtual ↔ real table, sessions and process groups are made again in
  * order (sessions, then group leaders, then members), and each restores its own
- * image.
+ * image (main.c), meeting the others at the barriers where one's work must be
+ * done before any runs on.
  */
 #include "rt.h"
 
@@ -166,14 +167,16 @@ static void sessions_and_groups(struct image *im, struct ckpt_runtime *extra, in
 	}
 }
 
-void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uint64_t t0)
+static uint32_t root;
+
+void tree_plan(struct image *ims, uint32_t n)
 {
 	images = ims;
 	nimages = n;
 	/* the first image is the computation's first process (the command line
 	 * orders them so); other images without a parent in the snapshot are
 	 * orphans whose parent had exited (`(cmd &)`, daemons) */
-	uint32_t root = n;
+	root = n;
 	int32_t total = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		if (!has_parent(ims, n, i) && root == n)
@@ -191,79 +194,47 @@ void tree_restore(struct image *ims, uint32_t n, int hold, const char *sock, uin
 	sh = (struct shared *)m;
 	sh->total = total;
 	sh->live = (int32_t)n;
-	pipes_classify_stdio(ims, n);
-	sockets_create(ims, n);
-	pipes_create(ims, n);
-	shared_anon_create(ims, n);
-	uint32_t me = root;
+}
+
+/* ids that named something outside the computation (sid, pgid) */
+static struct ckpt_runtime outside; /* only its pidmap is used */
+static int32_t noutside;
+
+struct image *tree_fork(void)
+{
+	struct image *ims = images;
+	uint32_t n = nimages, me = root;
 	for (uint32_t i = 0; i < n; i++)
 		if (i != root && !has_parent(ims, n, i) && restore_orphan()) {
 			me = i;
 			break;
 		}
 	restore_subtree(me);
-
-	struct image *im = images;
 	for (uint64_t deadline = now_ns() + 30000000000ull;;) { /* everyone's real PID known */
 		int32_t v = __atomic_load_n(&sh->nmap, __ATOMIC_ACQUIRE);
-		if (v >= total)
+		if (v >= sh->total)
 			break;
 		if (now_ns() > deadline)
 			fail("the other processes of the snapshot did not come back", 0, 0);
 		futex_wait_shared(&sh->nmap, v);
 	}
-	static struct ckpt_runtime extra; /* only its pidmap is used */
-	int32_t nextra = 0;
-	sessions_and_groups(im, &extra, &nextra);
+	sessions_and_groups(images, &outside, &noutside);
+	return images;
+}
 
-	/* the point of no return */
-	uint64_t all = ~0ull;
-	sys4(NR_rt_sigprocmask, 0 /* SIG_BLOCK */, &all, 0, 8);
-	memory_restore(im);
-	shared_anon_close();
-	/* shared memory is filled by every process that saved pages of it: none
-	 * runs the program before all have (a large image takes its time) */
-	arrive_and_wait(&sh->phase[3], sh->live, 600);
-	struct ckpt_runtime *rt = (struct ckpt_runtime *)im->proc->runtime_addr;
-	if (rt->magic != CKPT_RUNTIME_MAGIC)
-		fail("the image does not contain the engine's library state", 0, 0);
-	process_restore(im);
-	files_install(im);
-	/* the locks each held, before anyone who waited for them runs again */
-	locks_take(im);
-	arrive_and_wait(&sh->phase[4], sh->live, 600);
-	world_apply_env(rt->environ_addr);
+/* phases 0-2 are sessions_and_groups'; a large image takes its time */
+void tree_barrier(enum tree_phase phase) { arrive_and_wait(&sh->phase[phase], sh->live, 600); }
 
-	rt->real_pid = (int)sys0(NR_getpid);
-	rt->busy = 0;
-	rt->arrived = 0;
-	rt->go = 0;
-	rt->restart.restored = 1;
-	rt->restart.real_pid = rt->real_pid;
-	rt->restart.restorer_start = ZONE_START;
-	rt->restart.restorer_end = ZONE_END;
-	rt->restart.started_ns = t0;
-	rt->restart.hold = hold;
-	rt->restart.nthreads = (int32_t)im->nthreads;
-	/* where the restarting command's own stdin, stdout and stderr now are */
-	rt->restart_stdio = 0;
-	for (uint32_t i = 0; i < im->nfds; i++)
-		if (im->fds[i].fd <= 2 && (im->fds[i].kind == CKPT_FD_STDIO || im->fds[i].stdio == 2))
-			rt->restart_stdio |= 1 << im->fds[i].fd;
+void tree_pidmap(struct image *im, struct ckpt_runtime *rt)
+{
 	rt->npids = 0;
-	for (int32_t i = 0; i < total; i++)
+	for (int32_t i = 0; i < sh->total; i++)
 		if (sh->map[i].vpid != im->proc->vpid) {
 			rt->pidmap[rt->npids].vpid = sh->map[i].vpid;
 			rt->pidmap[rt->npids++].pid = sh->map[i].pid;
 		}
-	for (int32_t i = 0; i < nextra && rt->npids < CKPT_MAX_PROCS; i++) {
-		rt->pidmap[rt->npids].vpid = extra.pidmap[i].vpid;
-		rt->pidmap[rt->npids++].pid = extra.pidmap[i].pid;
+	for (int32_t i = 0; i < noutside && rt->npids < CKPT_MAX_PROCS; i++) {
+		rt->pidmap[rt->npids].vpid = outside.pidmap[i].vpid;
+		rt->pidmap[rt->npids++].pid = outside.pidmap[i].pid;
 	}
-	memset(rt->restart.sock_path, 0, sizeof rt->restart.sock_path);
-	if (sock)
-		memcpy(rt->restart.sock_path, sock, strlen(sock) + 1);
-	memcpy(rt->restart.image_path, image_path, strlen(image_path) + 1);
-	sys1(NR_close, im->fd);
-	threads_restore(im, rt);
 }
