@@ -132,7 +132,7 @@ static void capture_self(ucontext_t *uc)
 	ckpt_threads_capture(slot, uc);
 	__atomic_store_n(&captured_gen[slot], ckpt_generation, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&ckpt_rt.parked, 1, __ATOMIC_ACQ_REL);
-	ckpt_futex_wake(&ckpt_rt.parked);
+	futex_wake(&ckpt_rt.parked);
 }
 
 int ckpt_threads_slot_captured(int slot)
@@ -157,11 +157,11 @@ static void follower(ucontext_t *uc, int32_t gen)
 			return;
 		if (__atomic_load_n(&started, __ATOMIC_ACQUIRE))
 			break;
-		ckpt_futex_wait(&started, 0, 1);
+		futex_wait(&started, 0, 1);
 	}
 	capture_self(uc);
 	while (__atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE) == gen)
-		ckpt_futex_wait(&ckpt_rt.release, gen, -1);
+		futex_wait(&ckpt_rt.release, gen, -1);
 }
 
 /* Signals every thread not yet stopped; returns how many are still running,
@@ -223,7 +223,7 @@ static int stop_all_threads(void)
 			return 0;
 		if (ckpt_now_ns() > deadline)
 			return ckpt_fail("thread %d did not stop within 5 s", straggler);
-		ckpt_futex_wait(&ckpt_rt.parked, parked, pass < 10 ? 1 : 10);
+		futex_wait(&ckpt_rt.parked, parked, pass < 10 ? 1 : 10);
 	}
 }
 
@@ -369,7 +369,7 @@ static void leader(ucontext_t *uc)
 	ckpt_generation++;
 	__atomic_store_n(&ckpt_rt.parked, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
-	ckpt_futex_wake(&started);
+	futex_wake(&started);
 	capture_self(uc);
 	int ok = stop_all_threads() == 0;
 	uint64_t t1 = ckpt_now_ns();
@@ -439,7 +439,7 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		__atomic_store_n(&started, 0, __ATOMIC_RELEASE);
 		__atomic_add_fetch(&ckpt_rt.release, 1, __ATOMIC_ACQ_REL);
 		__atomic_store_n(&ckpt_rt.busy, 0, __ATOMIC_RELEASE);
-		ckpt_futex_wake(&ckpt_rt.release);
+		futex_wake(&ckpt_rt.release);
 	} else {
 		follower((ucontext_t *)ucv, gen);
 		hold = hold_mode;

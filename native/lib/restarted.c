@@ -15,9 +15,9 @@ int ckpt_restart_thread_c(ucontext_t *uc)
 {
 	ckpt_plugins_restart_thread(uc);
 	__atomic_add_fetch(&ckpt_rt.arrived, 1, __ATOMIC_ACQ_REL);
-	ckpt_futex_wake(&ckpt_rt.arrived);
+	futex_wake(&ckpt_rt.arrived);
 	while (!__atomic_load_n(&ckpt_rt.go, __ATOMIC_ACQUIRE))
-		ckpt_futex_wait(&ckpt_rt.go, 0, -1);
+		futex_wait(&ckpt_rt.go, 0, -1);
 	return ckpt_rt.restart.hold;
 }
 
@@ -40,7 +40,7 @@ static void wait_for_debugger(void)
 			}
 		}
 		static volatile int32_t never;
-		ckpt_futex_wait(&never, 0, 1);
+		futex_wait(&never, 0, 1);
 	}
 	static const char msg[] = "ckpt: no debugger attached to the held process within 60 s\n";
 	SYS3(SYS_write, 2, msg, sizeof msg - 1);
@@ -54,7 +54,7 @@ int ckpt_restart_main_c(ucontext_t *uc)
 		int32_t a = __atomic_load_n(&ckpt_rt.arrived, __ATOMIC_ACQUIRE);
 		if (a >= others)
 			break;
-		ckpt_futex_wait(&ckpt_rt.arrived, a, 10);
+		futex_wait(&ckpt_rt.arrived, a, 10);
 	}
 	/* every thread now runs library code: the restorer can go */
 	if (ckpt_rt.restart.restorer_end > ckpt_rt.restart.restorer_start)
@@ -71,7 +71,7 @@ int ckpt_restart_main_c(ucontext_t *uc)
 		wait_for_debugger();
 	__atomic_store_n(&ckpt_rt.arrived, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&ckpt_rt.go, 1, __ATOMIC_RELEASE);
-	ckpt_futex_wake(&ckpt_rt.go);
+	futex_wake(&ckpt_rt.go);
 	return ckpt_rt.restart.hold;
 }
 

@@ -2,7 +2,8 @@
  * Files: every file the image needs is opened before the point of no return,
  * so that a missing one is an error that names it while nothing has changed.
  * After memory is in place they move to their fd numbers with their offsets.
- * Pipes and FIFOs: see pipes.c; sockets: sockets.c.
+ * Pipes and FIFOs: see pipes.c; sockets: sockets.c; eventfd, epoll,
+ * signalfd, timerfd and pidfd: anon_inodes.c.
  */
 #include "rt.h"
 #include "../include/ckpt_proc.h"
@@ -150,59 +151,12 @@ static void add(int target, int temp, struct ckpt_img_fd *f)
 	nfiles++;
 }
 
-/* eventfd, epoll, signalfd, timerfd made anew with their state; epoll's
- * registrations are added once every fd is at its number (see files_install) */
-static int make_anon(struct ckpt_img_fd *f)
+/* a terminal's settings go to whatever terminal the restarted program has */
+static void set_termios(struct image *im)
 {
-	int nonblock = (int)(f->flags & 04000);
-	long fd = -22;
-	switch (f->kind) {
-	case CKPT_FD_EVENTFD:
-		fd = sys2(NR_eventfd2, f->event_count, O_CLOEXEC | nonblock | (f->semaphore ? 1 : 0));
-		break;
-	case CKPT_FD_SIGNALFD:
-		fd = sys4(NR_signalfd4, -1, &f->sigmask, 8, O_CLOEXEC | nonblock);
-		break;
-	case CKPT_FD_TIMERFD:
-		fd = sys2(NR_timerfd_create, f->clockid, O_CLOEXEC | nonblock);
-		if (fd >= 0 && (f->timer[0] || f->timer[1])) {
-			int64_t its[4] = { f->timer[2], f->timer[3], f->timer[0], f->timer[1] };
-			sys4(NR_timerfd_settime, fd, 0, its, 0);
-		}
-		break;
-	case CKPT_FD_EPOLL:
-		fd = sys1(NR_epoll_create1, O_CLOEXEC);
-		break;
-	case CKPT_FD_PIDFD: {
-		/* the process it named, by its new real PID (the tree is whole now) */
-		int32_t real = tree_real_of((int32_t)f->event_count);
-		if (real <= 0)
-			fail_num("fd ", f->fd, " is a pidfd of a process that is not in the snapshot");
-		fd = sys2(434 /* pidfd_open */, real, nonblock);
-		if (fd >= 0 && sys3(NR_fcntl, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */) < 0)
-			fd = -22;
-		break;
-	}
-	}
-	if (fd < 0)
-		fail_num("cannot recreate fd ", f->fd, " (eventfd, epoll, signalfd, timerfd or pidfd)");
-	return (int)fd;
-}
-
-static void finish_fds(struct image *im)
-{
-	for (uint32_t i = 0; i < im->nfds; i++) {
-		struct ckpt_img_fd *f = &im->fds[i];
-		if (f->has_termios)
-			sys3(NR_ioctl, f->fd, 0x5402 /* TCSETS */, f->termios);
-		if (f->kind != CKPT_FD_EPOLL)
-			continue;
-		const struct ckpt_img_epoll_entry *e = (const void *)(im->fddata + f->data_offset);
-		for (uint64_t k = 0; k < f->data_len / sizeof *e; k++) {
-			struct __attribute__((packed)) { uint32_t events; uint64_t data; } ev = { e[k].events, e[k].data };
-			sys4(NR_epoll_ctl, f->fd, 1 /* EPOLL_CTL_ADD */, e[k].tfd, &ev);
-		}
-	}
+	for (uint32_t i = 0; i < im->nfds; i++)
+		if (im->fds[i].has_termios)
+			sys3(NR_ioctl, im->fds[i].fd, 0x5402 /* TCSETS */, im->fds[i].termios);
 }
 
 static void make_pipes_and_sockets(struct image *im, int top)
@@ -219,7 +173,7 @@ static void make_pipes_and_sockets(struct image *im, int top)
 			add(f->fd, (int)fd, f);
 		} else if (f->kind == CKPT_FD_EVENTFD || f->kind == CKPT_FD_EPOLL || f->kind == CKPT_FD_SIGNALFD ||
 			   f->kind == CKPT_FD_TIMERFD || f->kind == CKPT_FD_PIDFD) {
-			add(f->fd, fd_lift(make_anon(f), top), f);
+			add(f->fd, fd_lift(anon_inode_make(f), top), f);
 		} else if (f->kind == CKPT_FD_PIPE) {
 			int end = pipe_end(f->ino, (f->flags & O_ACCMODE) == O_RDONLY);
 			long fd = end < 0 ? end : sys3(NR_fcntl, end, F_DUPFD_CLOEXEC, top);
@@ -281,7 +235,8 @@ void files_install(struct image *im)
 		    sys3(NR_dup3, f->dup_of, f->fd, f->cloexec ? O_CLOEXEC : 0) < 0)
 			fail_num("cannot restore fd ", f->fd, " as a dup");
 	}
-	finish_fds(im);
+	set_termios(im);
+	anon_inode_register(im);
 	/* stdin/out/err the program had closed stay closed */
 	for (int fd = 0; fd <= 2; fd++) {
 		int had = 0;

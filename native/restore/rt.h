@@ -148,6 +148,10 @@ struct open_file {
 	int32_t setfl; /* flags to set after installing, -1: none */
 };
 
+/* eventfd, epoll, signalfd, timerfd, pidfd (anon_inodes.c): one made anew,
+ * and epoll's registrations once every fd of im is at its number */
+int anon_inode_make(struct ckpt_img_fd *f);
+void anon_inode_register(struct image *im);
 /* pipes and FIFOs (pipes.c) */
 void pipes_classify_stdio(struct image *ims, uint32_t n);
 void pipes_create(struct image *ims, uint32_t n);

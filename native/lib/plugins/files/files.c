@@ -6,10 +6,10 @@
  * names the fd, rather than a restart that silently differs.
  *
  * Pipes and FIFOs: see pipes.c. Sockets: see sockets.c; one whose peer is
- * outside the computation comes back closed.
+ * outside the computation comes back closed. eventfd, epoll, signalfd, timerfd
+ * and pidfd: see anon_inodes.c.
  */
 #include "files.h"
-#include "../ids/ids.h"
 #include "../inotify/inotify.h"
 #include "../../../include/ckpt_proc.h"
 #include <fcntl.h>
@@ -86,107 +86,6 @@ int files_data_ensure(void)
 	return 0;
 }
 
-/* "key: value" of an fdinfo text, after `from` */
-static const char *field(const char *text, const char *key)
-{
-	size_t kl = ckpt_strlen(key);
-	for (const char *l = text; *l;) {
-		if (ckpt_startswith(l, key) && l[kl] == ':')
-			return l + kl + 1;
-		while (*l && *l != '\n')
-			l++;
-		if (*l)
-			l++;
-	}
-	return 0;
-}
-
-/* "(sec, nsec)" */
-static void parse_pair(const char *p, int64_t *a, int64_t *b)
-{
-	while (*p && *p != '(')
-		p++;
-	if (*p)
-		p++;
-	*a = ckpt_parse_long(&p);
-	while (*p == ',' || *p == ' ')
-		p++;
-	*b = ckpt_parse_long(&p);
-}
-
-/* eventfd, epoll, signalfd, timerfd: their state as /proc/self/fdinfo shows it */
-static int describe_anon(int fd, struct ckpt_img_fd *rec)
-{
-	char path[64], info[8192];
-	const char *prefix = "/proc/self/fdinfo/";
-	ckpt_format_fd_link(path, sizeof path, fd);
-	/* /proc/self/fd/N -> /proc/self/fdinfo/N */
-	char num[16];
-	ckpt_strlcpy(num, path + ckpt_strlen("/proc/self/fd/"), sizeof num);
-	size_t n = 0;
-	for (const char *p = prefix; *p; p++)
-		path[n++] = *p;
-	for (const char *p = num; *p; p++)
-		path[n++] = *p;
-	path[n] = 0;
-	if (ckpt_read_file(path, info, sizeof info) <= 0)
-		return ckpt_fail("fd %d: cannot read its state", fd);
-	const char *v;
-	switch (rec->kind) {
-	case CKPT_FD_EVENTFD:
-		if ((v = field(info, "eventfd-count")))
-			rec->event_count = (uint64_t)ckpt_parse_long(&v);
-		if ((v = field(info, "eventfd-semaphore")))
-			rec->semaphore = (uint32_t)ckpt_parse_long(&v);
-		break;
-	case CKPT_FD_SIGNALFD:
-		if ((v = field(info, "sigmask")))
-			rec->sigmask = ckpt_parse_hex(&v);
-		break;
-	case CKPT_FD_TIMERFD:
-		if ((v = field(info, "clockid")))
-			rec->clockid = (uint32_t)ckpt_parse_long(&v);
-		if ((v = field(info, "it_value")))
-			parse_pair(v, &rec->timer[0], &rec->timer[1]);
-		if ((v = field(info, "it_interval")))
-			parse_pair(v, &rec->timer[2], &rec->timer[3]);
-		/* a periodic timer that expired unread shows no time left: it is due */
-		if (!rec->timer[0] && !rec->timer[1] && (rec->timer[2] || rec->timer[3]))
-			rec->timer[1] = 1;
-		break;
-	case CKPT_FD_EPOLL:
-		if (files_data_ensure() < 0)
-			return -1;
-		rec->data_offset = files_data_len;
-		for (const char *l = info; *l;) {
-			if (ckpt_startswith(l, "tfd:")) {
-				const char *p = l + 4;
-				struct ckpt_img_epoll_entry e;
-				e.tfd = (int32_t)ckpt_parse_long(&p);
-				while (*p == ' ')
-					p++;
-				p += ckpt_startswith(p, "events:") ? 7 : 0;
-				e.events = (uint32_t)ckpt_parse_hex(&p);
-				while (*p == ' ')
-					p++;
-				p += ckpt_startswith(p, "data:") ? 5 : 0;
-				e.data = ckpt_parse_hex(&p);
-				if (files_data_len + sizeof e <= FILES_DATA_MAX) {
-					__builtin_memcpy(files_data + files_data_len, &e, sizeof e);
-					files_data_len += sizeof e;
-				}
-			}
-			while (*l && *l != '\n')
-				l++;
-			if (*l)
-				l++;
-		}
-		rec->data_len = files_data_len - rec->data_offset;
-		break;
-	}
-	return 0;
-}
-
 static int write_data(struct ckpt_writer *w)
 {
 	int rc = -1;
@@ -224,29 +123,6 @@ static int save_deleted(int fd, struct ckpt_img_fd *rec)
 	files_data_len += done;
 	return 0;
 }
-
-/* A pidfd names a process: saved by its virtual PID, opened again on it. */
-static int describe_pidfd(int fd, struct ckpt_img_fd *rec)
-{
-	char path[64], text[1024];
-	ckpt_fmt(path, sizeof path, "/proc/self/fdinfo/%d", fd);
-	long pid = -1;
-	if (ckpt_read_file(path, text, sizeof text) > 0)
-		for (const char *l = text; *l; l++)
-			if (ckpt_startswith(l, "Pid:")) {
-				const char *p = l + 4;
-				pid = ckpt_parse_long(&p);
-				break;
-			}
-	if (pid <= 0)
-		return ckpt_fail("process %d, fd %d: a pidfd of a process that has ended cannot be saved", ckpt_rt.vpid, fd);
-	rec->event_count = (uint64_t)ckpt_pid_virtual((pid_t)pid);
-	return 0;
-}
-
-#define MAX_SEEN 4096
-static int seen[MAX_SEEN]; /* fds already saved, to find dups */
-static int nseen;
 
 /* Path, kind, flags, offset and identity of fd; 1 when the fd is not the
  * files plugin's to save (the inotify plugin's, or gone meanwhile). */
@@ -309,15 +185,14 @@ static int save_state(int fd, struct ckpt_img_fd *rec)
 							      FILES_DATA_MAX - files_data_len);
 		files_data_len += rec->data_len;
 	}
-	if ((k == CKPT_FD_EVENTFD || k == CKPT_FD_EPOLL || k == CKPT_FD_SIGNALFD || k == CKPT_FD_TIMERFD) &&
-	    describe_anon(fd, rec) < 0)
+	if ((k == CKPT_FD_EVENTFD || k == CKPT_FD_EPOLL || k == CKPT_FD_SIGNALFD || k == CKPT_FD_TIMERFD ||
+	     k == CKPT_FD_PIDFD) &&
+	    anon_inode_save(fd, rec) < 0)
 		return -1;
 	/* a terminal's settings (raw mode of a full-screen program, say) go
 	 * to whatever terminal the restarted program gets */
 	if (k == CKPT_FD_TTY || k == CKPT_FD_STDIO)
 		rec->has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec->termios) == 0;
-	if (k == CKPT_FD_PIDFD && describe_pidfd(fd, rec) < 0)
-		return -1;
 	if (k == CKPT_FD_PTMX && SYS3(SYS_ioctl, fd, TIOCGPTN, &rec->pty) < 0)
 		return ckpt_fail("process %d, fd %d: cannot read the number of its pseudo-terminal", ckpt_rt.vpid, fd);
 	if (k == CKPT_FD_OTHER)

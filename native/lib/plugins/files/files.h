@@ -1,7 +1,7 @@
 /*
  * The files plugin's parts: the fd table (files.c), pipes and FIFOs (pipes.c),
- * sockets (sockets.c), the computation's standard files (stdio.c), file locks
- * (locks.c). The first two groups below are the plugin's own; the stdio
+ * anonymous-inode fds (anon_inodes.c), sockets (sockets.c), the computation's
+ * standard files (stdio.c), file locks (locks.c). The first two groups below are the plugin's own; the stdio
  * functions are also used by the ids plugin's exec wrappers.
  */
 #ifndef CKPT_FILES_H
@@ -22,6 +22,9 @@ int files_data_ensure(void);
  * FIFO fd (fills rec->data_offset and data_len when this process saves its bytes) */
 void pipes_begin(void);
 int pipes_save(int fd, struct ckpt_img_fd *rec);
+
+/* anon_inodes.c: eventfd, epoll, signalfd, timerfd and pidfd state into rec */
+int anon_inode_save(int fd, struct ckpt_img_fd *rec);
 
 /* sockets.c: fills the socket fields of rec; queued bytes go to data[0..cap) */
 long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap);
