@@ -1,7 +1,8 @@
 /*
  * What the core of the preload library offers the built-in plugins: raw system
  * calls, text helpers usable in signal context, the engine connection, the
- * thread table (threads.c) and the pending-signal queue (pending.c). Only
+ * thread table (threads.c), the pending-signal queue (pending.c) and the
+ * computation's standard files (stdio.c). Only
  * functions defined in the .c files of lib/ itself are declared here: a
  * plugin's own exports are in its folder's header (plugins/ids/ids.h,
  * plugins/files/files.h, plugins/inotify/inotify.h), and the core reaches
@@ -96,6 +97,16 @@ int ckpt_threads_count_captured(void);
 int ckpt_writer_fd(struct ckpt_writer *w);
 uint64_t ckpt_writer_offset(struct ckpt_writer *w);
 int ckpt_writer_align(struct ckpt_writer *w, uint64_t align);
+
+/* The computation's standard files (stdio.c): which of fds 0-2 are the
+ * computation's (st: the fd's stat), the CKPT_STDIO=... variable that carries
+ * them across exec into buf (CKPT_STDIO_MAX bytes; 0 when not known yet), and
+ * the restarting command's own read back after a restart. */
+struct stat;
+#define CKPT_STDIO_MAX 160
+int ckpt_stdio_is_computations(int fd, const struct stat *st);
+int ckpt_stdio_env(char *buf);
+void ckpt_stdio_after_restart(void);
 
 /* the engine's own signal, and libc's sigaction past the signals plugin's wrapper */
 int ckpt_signal(void);

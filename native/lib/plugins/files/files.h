@@ -1,14 +1,12 @@
 /*
- * The files plugin's parts: the fd table (files.c), pipes and FIFOs (pipes.c),
- * anonymous-inode fds (anon_inodes.c), sockets (sockets.c), the computation's
- * standard files (stdio.c), file locks (locks.c). The first two groups below are the plugin's own; the stdio
- * functions are also used by the ids plugin's exec wrappers.
+ * The files plugin's parts, shared between its files: the fd table (files.c),
+ * pipes and FIFOs (pipes.c), anonymous-inode fds (anon_inodes.c), sockets
+ * (sockets.c), file locks (locks.c). The computation's standard files are the
+ * core's (lib/stdio.c).
  */
 #ifndef CKPT_FILES_H
 #define CKPT_FILES_H
 #include "../../engine.h"
-
-struct stat;
 
 /* The bytes saved with the fd table (FDDATA): pipe and FIFO contents, socket
  * queues, epoll registrations, deleted files. One buffer per checkpoint,
@@ -28,12 +26,6 @@ int anon_inode_save(int fd, struct ckpt_img_fd *rec);
 
 /* sockets.c: fills the socket fields of rec; queued bytes go to data[0..cap) */
 long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap);
-
-/* stdio.c */
-#define CKPT_STDIO_MAX 160
-int ckpt_stdio_is_computations(int fd, const struct stat *st);
-int ckpt_stdio_env(char *buf);
-void ckpt_stdio_after_restart(void);
 
 /* locks.c */
 void ckpt_locks_reset(void);

@@ -10,7 +10,8 @@
  * virtual and real PID, its virtual and real parent, and the computation's
  * virtual ↔ real map). It is added only when some id is not the identity, so
  * a program that was never restarted sees no change. CKPT_STDIO (the
- * computation's standard files, files/stdio.c) is kept current the same way. system() and popen()
+ * computation's standard files, lib/stdio.c) is kept current the same way.
+ * system() and popen()
  * spawn from inside libc with the process's own environment: for the length
  * of the call, environ points to a copy with the variable. (Never for longer:
  * programs such as perl own their environ array and free it at exit.)
@@ -20,7 +21,6 @@
  * means a child, which takes its ids from the map as fork() would.
  */
 #include "ids.h"
-#include "../files/files.h"
 #include <dlfcn.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -64,7 +64,7 @@ static int streq(const char *a, const char *b)
 	return *a == *b;
 }
 
-/* envp with the current identity and standard files (files/stdio.c) in place
+/* envp with the current identity and standard files (lib/stdio.c) in place
  * of any old ones; envp itself when nothing changes. out has room for n + 3,
  * buf for IDENTITY_MAX, sbuf for CKPT_STDIO_MAX. */
 static char *const *with_identity(char *const *envp, char **out, char *buf, char *sbuf)

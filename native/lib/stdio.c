@@ -10,8 +10,12 @@
  * them (CKPT_STDIO=DEV:INO,...; the library never calls setenv);
  * after a restart they are the files the restarting command gave, read back
  * from the fds where the restorer put them.
+ *
+ * Part of the core, not of the files plugin: it is a fact about the whole
+ * computation that both the fd table (files plugin) and the exec wrappers
+ * (ids plugin) need, and neither plugin should reach into the other for it.
  */
-#include "files.h"
+#include "engine.h"
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
