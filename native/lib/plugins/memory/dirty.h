@@ -1,0 +1,99 @@
+/*
+ * Dirty-page tracking: which pages of the process changed since the last
+ * snapshot, without privilege and without soft-dirty bits.
+ *
+ * How: one userfaultfd of our own (UFFD_USER_MODE_ONLY, features WP_ASYNC and
+ * WP_UNPOPULATED) on which every private writable region is registered for
+ * write-protection. The kernel resolves a write to a protected page by itself
+ * (the program never waits) and the page no longer carries the protection
+ * bit; the PAGEMAP_SCAN ioctl on /proc/self/pagemap (Linux 6.7) lists those
+ * pages and protects them again in the same call.
+ *
+ * Mode "uffd-wp" when this works; "hash" otherwise (the kernel lacks it, or the
+ * program uses userfaultfd itself: the engine steps aside, because a range
+ * can be registered with one userfaultfd only), and then the caller finds the
+ * changed pages by comparing their contents. ckpt_dirty_why() says why.
+ *
+ * Every call below runs with the program stopped (the checkpoint's signal
+ * handler): raw system calls only, no malloc, no locks.
+ *
+ * Lifetime:
+ *   - ckpt_dirty_arm() once per snapshot, during the pause and BEFORE the
+ *     memory is captured (before a writer is forked): it registers and
+ *     protects the regions that are not tracked yet (all of them the first
+ *     time). A page written after the arm is reported by the next scan, so
+ *     nothing written between the arm and the capture can be missed.
+ *   - ckpt_dirty_scan() once per region per snapshot, also during the pause:
+ *     it reports what changed since the last arm or scan of that range and
+ *     protects it again, so the next scan reports what changes after this one.
+ *   - ckpt_dirty_forget() when the snapshot that consumed the scans failed:
+ *     the pages reported were protected again, so the next snapshot could no
+ *     longer find them; after forget, every scan reports "untracked" until
+ *     the next arm protects everything afresh.
+ *   - A forked child is untracked (the kernel does not pass the registration
+ *     on to it) until its own first arm; so is a restarted process.
+ */
+#ifndef CKPT_DIRTY_H
+#define CKPT_DIRTY_H
+#include <stdint.h>
+
+/* What a reported run of pages is; runs never overlap. */
+enum {
+	/* written since the last arm or scan (by the program or by the kernel on
+	 * its behalf, e.g. read(2) into it) */
+	CKPT_DIRTY_WRITTEN = 1,
+	/* dropped since (MADV_DONTNEED, MADV_FREE reclaimed, a stack that grew
+	 * below what was armed): neither present nor swapped now, so it reads as
+	 * zeros (anonymous) */
+	CKPT_DIRTY_DROPPED = 2,
+	/* not tracked: mapped, moved (mremap) or grown (brk) after the arm, in a
+	 * forked child or restarted process before its arm, or after forget: every
+	 * page must be read afresh */
+	CKPT_DIRTY_UNTRACKED = 4,
+};
+
+/* Receives one run [start, end) of pages of one kind; returning non-zero
+ * stops the scan (which then returns -1). */
+typedef int (*ckpt_dirty_fn)(void *ctx, uint64_t start, uint64_t end, unsigned kind);
+
+/* Registers and protects every private writable region (anonymous, heap,
+ * stack, and writable private file mappings) not tracked yet; regions the
+ * kernel refuses, or larger than CKPT_DIRTY_REGION_MAX, stay untracked.
+ * Returns the number of bytes newly protected, or -1 in mode "hash". */
+int64_t ckpt_dirty_arm(void);
+
+/* Reports, in ascending address order, the runs of [start, end) (page
+ * aligned) that changed since the last arm or scan: written, dropped or
+ * untracked. Pages not reported are unchanged in content and in presence.
+ * Protects the written and dropped pages again. In mode "hash", or before the
+ * first arm, the whole range is reported untracked. Returns 0, or -1 if fn
+ * stopped the scan or the kernel refused it part-way: then the whole range
+ * must be treated as changed. */
+int ckpt_dirty_scan(uint64_t start, uint64_t end, ckpt_dirty_fn fn, void *ctx);
+
+/* The snapshot that used the last scans was not completed: nothing reported
+ * so far may be trusted as a base. Until the next arm, scans report untracked. */
+void ckpt_dirty_forget(void);
+
+/* "uffd-wp" or "hash" */
+const char *ckpt_dirty_mode(void);
+/* why the mode is "hash" (a sentence), or 0 in mode "uffd-wp" */
+const char *ckpt_dirty_why(void);
+
+/* The program is about to use userfaultfd itself (the syscall, or
+ * /dev/userfaultfd): unregister everything and fall back to "hash" for the
+ * rest of this process's life. Called from the program's own threads by the
+ * wrappers (ids plugin). */
+void ckpt_dirty_step_aside(const char *why);
+
+/* Whether fd is the engine's own userfaultfd (the files plugin skips it). */
+int ckpt_dirty_fd_is_ours(int fd);
+
+/* After fork() in the child, and after a restart: this process has no
+ * registration of its own; the inherited fd, if any, is closed. */
+void ckpt_dirty_reset(void);
+
+/* Regions larger than this are left untracked: write-protecting unpopulated
+ * memory builds page tables for all of it (2 MiB of them per GiB). */
+#define CKPT_DIRTY_REGION_MAX (64ull << 30)
+#endif
