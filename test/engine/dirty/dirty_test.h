@@ -38,6 +38,8 @@ struct pages {
 static int note_run(void *ctx, uint64_t s, uint64_t e, unsigned kind)
 {
 	struct pages *p = ctx;
+	if (getenv("DIRTY_TRACE"))
+		printf("run +%lx-+%lx kind %u\n", (unsigned long)(s - p->start), (unsigned long)(e - p->start), kind);
 	CHECK(s % PG == 0 && e % PG == 0 && s < e, "run %lx-%lx not page aligned", (unsigned long)s, (unsigned long)e);
 	CHECK(s >= p->last_end, "run %lx-%lx not after the previous one", (unsigned long)s, (unsigned long)e);
 	CHECK(s >= p->start && e <= p->start + p->npages * PG, "run %lx-%lx outside the range", (unsigned long)s,
@@ -57,7 +59,7 @@ static struct pages scan(void *start, size_t len)
 	return p;
 }
 
-static uint64_t count(const struct pages *p, unsigned kind)
+static __attribute__((unused)) uint64_t count(const struct pages *p, unsigned kind)
 {
 	uint64_t n = 0;
 	for (uint64_t i = 0; i < p->npages; i++)
@@ -65,7 +67,7 @@ static uint64_t count(const struct pages *p, unsigned kind)
 	return n;
 }
 
-static void *map_anon(size_t len)
+static __attribute__((unused)) void *map_anon(size_t len)
 {
 	void *m = mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	CHECK(m != MAP_FAILED, "mmap of %zu bytes", len);

@@ -13,6 +13,7 @@
  * sockets.c; one whose peer is outside the computation comes back closed too.
  */
 #include "../../engine.h"
+#include "../memory/dirty.h"
 #include "../../../include/ckpt_proc.h"
 #include <fcntl.h>
 #include <string.h>
@@ -313,7 +314,7 @@ static int files_checkpoint(struct ckpt_writer *w)
 	if (ckpt_section_begin(w, CKPT_SEC_FDS, 0) < 0)
 		goto fail;
 	for (int fd; (fd = ckpt_procdir_next(&dir)) >= 0;) {
-		if (fd == dir.fd || fd == image_fd || ckpt_control_fd_is_ours(fd))
+		if (fd == dir.fd || fd == image_fd || ckpt_control_fd_is_ours(fd) || ckpt_dirty_fd_is_ours(fd))
 			continue;
 		memset(&rec, 0, sizeof rec);
 		rec.fd = fd;

@@ -104,6 +104,10 @@ static int open_uffd(void)
 static long pm_scan(int pm, uint64_t start, uint64_t end, struct ckpt_page_region *vec, uint64_t flags,
 		    uint64_t inverted, uint64_t mask, uint64_t *walked)
 {
+	/* Linux 6.18 counts a page that is not there at all (dropped) as written;
+	 * "written" here means also present or swapped, so that the dropped ones
+	 * are left to the dropped scan. */
+	uint64_t anyof = mask == CKPT_PAGE_IS_WRITTEN ? CKPT_PAGE_IS_PRESENT | CKPT_PAGE_IS_SWAPPED : 0;
 	struct ckpt_pm_scan_arg a = {
 		.size = sizeof a,
 		.flags = flags,
@@ -113,6 +117,7 @@ static long pm_scan(int pm, uint64_t start, uint64_t end, struct ckpt_page_regio
 		.vec_len = VEC_MAX,
 		.category_inverted = inverted,
 		.category_mask = mask,
+		.category_anyof_mask = anyof,
 		.return_mask = mask,
 	};
 	long n = SYS3(SYS_ioctl, pm, CKPT_PAGEMAP_SCAN, &a);
@@ -252,6 +257,12 @@ static int eligible(const struct map_entry *m)
 	if (m->perms[1] != 'w' || m->perms[3] != 'p')
 		return 0; /* read-only memory cannot change; shared memory is not the process's own */
 	if (ckpt_startswith(m->path, "[v")) /* [vvar], [vdso], [vsyscall]: the kernel's */
+		return 0;
+	/* Private file mappings stay untracked: when MADV_DONTNEED drops the
+	 * process's copy of a file page, the kernel keeps the page's protection
+	 * marker, so a page that went back to the file's bytes would look
+	 * unchanged. The copies in them are few (a library's data). */
+	if (m->path[0] == '/')
 		return 0;
 	return m->end - m->start <= CKPT_DIRTY_REGION_MAX;
 }

@@ -56,9 +56,12 @@ enum {
  * stops the scan (which then returns -1). */
 typedef int (*ckpt_dirty_fn)(void *ctx, uint64_t start, uint64_t end, unsigned kind);
 
-/* Registers and protects every private writable region (anonymous, heap,
- * stack, and writable private file mappings) not tracked yet; regions the
- * kernel refuses, or larger than CKPT_DIRTY_REGION_MAX, stay untracked.
+/* Registers and protects every private writable anonymous region (heap,
+ * stack, anonymous and named anonymous mappings) not tracked yet. Private
+ * file mappings stay untracked (a page dropped with MADV_DONTNEED goes back
+ * to the file's bytes while keeping its protection: it would look
+ * unchanged), as do regions the kernel refuses and regions larger than
+ * CKPT_DIRTY_REGION_MAX.
  * Returns the number of bytes newly protected, or -1 in mode "hash". */
 int64_t ckpt_dirty_arm(void);
 
@@ -85,6 +88,10 @@ const char *ckpt_dirty_why(void);
  * rest of this process's life. Called from the program's own threads by the
  * wrappers (ids plugin). */
 void ckpt_dirty_step_aside(const char *why);
+
+/* The open() wrappers call this with each path opened: opening
+ * /dev/userfaultfd also means the program uses userfaultfd (dirty_plugin.c). */
+void ckpt_dirty_opening(const char *path);
 
 /* Whether fd is the engine's own userfaultfd (the files plugin skips it). */
 int ckpt_dirty_fd_is_ours(int fd);
