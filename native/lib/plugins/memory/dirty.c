@@ -237,15 +237,31 @@ static void release_all(void)
 }
 
 static int64_t armed_bytes;
+static int arm_pm = -1;
 
-/* Registers [start, end) and protects every page of it, present or not. */
+/* Protects every page of [start, end), present or not (holes get the
+ * kernel's protection markers). PAGEMAP_SCAN with nothing to list takes the
+ * kernel's fast path: several times faster here than UFFDIO_WRITEPROTECT on
+ * touched memory. */
+static int protect_all(uint64_t start, uint64_t end)
+{
+	struct ckpt_pm_scan_arg a = {
+		.size = sizeof a,
+		.flags = CKPT_PM_SCAN_WP_MATCHING,
+		.start = start,
+		.end = end,
+		.return_mask = CKPT_PAGE_IS_WRITTEN,
+	};
+	return SYS3(SYS_ioctl, arm_pm, CKPT_PAGEMAP_SCAN, &a) < 0 ? -1 : 0;
+}
+
+/* Registers [start, end) and protects every page of it. */
 static void protect(uint64_t start, uint64_t end)
 {
 	struct ckpt_uffdio_register reg = { { start, end - start }, CKPT_UFFDIO_REGISTER_MODE_WP, 0 };
 	if (SYS3(SYS_ioctl, uffd, CKPT_UFFDIO_REGISTER, &reg) < 0)
 		return; /* the kernel refuses this kind of memory: it stays untracked */
-	struct ckpt_uffdio_writeprotect wp = { { start, end - start }, CKPT_UFFDIO_WRITEPROTECT_MODE_WP };
-	if (SYS3(SYS_ioctl, uffd, CKPT_UFFDIO_WRITEPROTECT, &wp) < 0) {
+	if (protect_all(start, end) < 0) {
 		SYS3(SYS_ioctl, uffd, CKPT_UFFDIO_UNREGISTER, &reg.range);
 		return;
 	}
@@ -266,8 +282,6 @@ static int eligible(const struct map_entry *m)
 		return 0;
 	return m->end - m->start <= CKPT_DIRTY_REGION_MAX;
 }
-
-static int arm_pm = -1;
 
 /* The first arm protects every eligible region whole; a later one only the
  * parts that are not tracked (new mappings, moved or grown ones): the parts
