@@ -92,8 +92,28 @@ static void split(void)
 	ok("split by mprotect");
 }
 
+/* Regions over CKPT_DIRTY_REGION_MAX are left untracked (their page tables
+ * alone would cost 2 MiB per GiB); a small one beside it is tracked. */
+static void too_large(void)
+{
+	size_t big = CKPT_DIRTY_REGION_MAX + (1ul << 30);
+	unsigned char *m = mmap(0, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	CHECK(m != MAP_FAILED, "mmap of %zu bytes", big);
+	unsigned char *small = map_anon(64 * PG);
+	arm();
+	m[PG] = 1;
+	small[PG] = 1;
+	struct pages p = scan(m, 64 * PG);
+	CHECK(count(&p, CKPT_DIRTY_UNTRACKED) == 64, "a region of %zu GiB is tracked", big >> 30);
+	p = scan(small, 64 * PG);
+	CHECK(p.runs == 1 && p.kind[1] == CKPT_DIRTY_WRITTEN, "the small region beside it");
+	munmap(m, big);
+	ok("too large to track");
+}
+
 int main(void)
 {
+	too_large();
 	replaced();
 	moved_and_grown();
 	split();

@@ -102,5 +102,5 @@ void ckpt_dirty_reset(void);
 
 /* Regions larger than this are left untracked: write-protecting unpopulated
  * memory builds page tables for all of it (2 MiB of them per GiB). */
-#define CKPT_DIRTY_REGION_MAX (64ull << 30)
+#define CKPT_DIRTY_REGION_MAX (16ull << 30)
 #endif
