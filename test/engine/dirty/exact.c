@@ -2,8 +2,37 @@
  * 256 MiB, then a second round after the scan re-protected them. */
 #include "dirty_test.h"
 
+/* The kernel writing into tracked pages on the program's behalf (read(2)):
+ * the write succeeds although the userfaultfd serves user-mode faults only,
+ * and the page is reported. Also into a page dropped since the arm and into
+ * one never touched (both hold only a protection marker). */
+static void kernel_writes(void)
+{
+	size_t len = 16 * PG;
+	unsigned char *m = map_anon(len);
+	memset(m, 1, 8 * PG); /* pages 8-15 never touched */
+	arm();
+	madvise(m + 3 * PG, PG, MADV_DONTNEED);
+	struct pages p = scan(m, len); /* page 3 dropped: protected again by this scan */
+	CHECK(p.runs == 1 && p.kind[3] == CKPT_DIRTY_DROPPED, "dropped page 3");
+	int fds[2];
+	CHECK(pipe(fds) == 0, "pipe");
+	const int targets[] = { 1, 3, 9 };
+	for (int i = 0; i < 3; i++) {
+		CHECK(write(fds[1], "hello", 5) == 5, "write to the pipe");
+		CHECK(read(fds[0], m + targets[i] * PG + 100, 5) == 5, "read(2) into page %d: %m", targets[i]);
+		CHECK(!memcmp(m + targets[i] * PG + 100, "hello", 5), "the bytes read into page %d", targets[i]);
+	}
+	p = scan(m, len);
+	for (int i = 0; i < 16; i++)
+		CHECK(p.kind[i] == (i == 1 || i == 3 || i == 9 ? CKPT_DIRTY_WRITTEN : 0), "page %d after read(2): kind %d", i,
+		      p.kind[i]);
+	ok("kernel writes");
+}
+
 int main(void)
 {
+	kernel_writes();
 	size_t len = 256ul << 20, npages = len / PG;
 	unsigned char *m = map_anon(len);
 	memset(m, 1, len);

@@ -19,7 +19,8 @@
 
 /* The userfaultfd is ours only in the process that made it (owner) and only
  * while the fd number still names it (a program may close or dup2 over any
- * fd): both are checked before each use. */
+ * fd): both are checked before each use. Each userfaultfd has an inode of its
+ * own on the kernels that have PAGEMAP_SCAN (unlike eventfd or epoll). */
 static int uffd = -1;
 static int owner_pid;
 static uint64_t uffd_dev, uffd_ino;
@@ -298,11 +299,11 @@ static void arm_map(const struct map_entry *m)
 		uint64_t walk_end;
 		long n = pm_scan(arm_pm, s, m->end, vec_untracked, 0, CKPT_PAGE_IS_WPALLOWED, CKPT_PAGE_IS_WPALLOWED,
 				 &walk_end);
+		if (n < 0)
+			return; /* never expected; what is untracked stays so, and is saved whole */
 		for (long i = 0; i < n; i++)
 			protect(vec_untracked[i].start, vec_untracked[i].end);
-		if (n < 0)
-			protect(s, m->end);
-		s = n < 0 ? m->end : walk_end;
+		s = walk_end;
 	}
 }
 

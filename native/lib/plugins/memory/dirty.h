@@ -3,8 +3,8 @@
  * snapshot, without privilege and without soft-dirty bits.
  *
  * How: one userfaultfd of our own (UFFD_USER_MODE_ONLY, features WP_ASYNC and
- * WP_UNPOPULATED) on which every private writable region is registered for
- * write-protection. The kernel resolves a write to a protected page by itself
+ * WP_UNPOPULATED) on which every private writable anonymous region is
+ * registered for write-protection. The kernel resolves a write to a protected page by itself
  * (the program never waits) and the page no longer carries the protection
  * bit; the PAGEMAP_SCAN ioctl on /proc/self/pagemap (Linux 6.7) lists those
  * pages and protects them again in the same call.
@@ -17,15 +17,21 @@
  * Every call below runs with the program stopped (the checkpoint's signal
  * handler): raw system calls only, no malloc, no locks.
  *
- * Lifetime:
- *   - ckpt_dirty_arm() once per snapshot, during the pause and BEFORE the
- *     memory is captured (before a writer is forked): it registers and
- *     protects the regions that are not tracked yet (all of them the first
- *     time). A page written after the arm is reported by the next scan, so
- *     nothing written between the arm and the capture can be missed.
- *   - ckpt_dirty_scan() once per region per snapshot, also during the pause:
- *     it reports what changed since the last arm or scan of that range and
- *     protects it again, so the next scan reports what changes after this one.
+ * One snapshot, during the pause, in this order:
+ *   1. ckpt_dirty_scan() of each region: what changed since the previous
+ *      snapshot's scans (everything "untracked" at the first snapshot); it
+ *      protects the written pages again at once;
+ *   2. ckpt_dirty_arm(): registers and protects what is not tracked yet (all
+ *      of it the first time), i.e. what the scans reported untracked;
+ *   3. the capture (the copy, or the fork of a writer).
+ * A page written after the arm is reported by the next scan, so nothing
+ * written between the arm and the capture is missed. A page written after
+ * its scan and before the capture is in the capture but was called unchanged
+ * by the scan (it is reported again next time): scan as late as possible and
+ * let the engine write in between only memory whose content does not matter
+ * after a restart. A region, or part of one, that the previous snapshot did
+ * not have (mapped by the engine itself after the scans, for instance) must
+ * be saved whole whatever the scan says.
  *   - ckpt_dirty_forget() when the snapshot that consumed the scans failed:
  *     the pages reported were protected again, so the next snapshot could no
  *     longer find them; after forget, every scan reports "untracked" until
@@ -56,7 +62,7 @@ enum {
  * stops the scan (which then returns -1). */
 typedef int (*ckpt_dirty_fn)(void *ctx, uint64_t start, uint64_t end, unsigned kind);
 
-/* Registers and protects every private writable anonymous region (heap,
+/* Step 2: registers and protects every private writable anonymous region (heap,
  * stack, anonymous and named anonymous mappings) not tracked yet. Private
  * file mappings stay untracked (a page dropped with MADV_DONTNEED goes back
  * to the file's bytes while keeping its protection: it would look
