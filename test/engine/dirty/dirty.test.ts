@@ -2,8 +2,8 @@
  * Dirty-page tracking (native/lib/plugins/memory/dirty.c). Each C program here
  * compiles the module in, with the engine's util.c, and checks what its scans
  * report against what the program itself did to its memory: exact written
- * pages, dropped pages, remapped, split and grown regions, fork, threads, and
- * a program that uses userfaultfd itself. A program prints one "ok" line per
+ * pages (also by read(2)), dropped pages, huge pages, remapped, split and
+ * grown regions, fork, threads, and a program that uses userfaultfd itself. A program prints one "ok" line per
  * check passed and FAIL with the reason otherwise. uses_uffd.c runs under the
  * engine, whose status answer says which mode the tracking is in and why.
  */
@@ -75,6 +75,10 @@ describe('dirty-page tracking, compiled into test programs', () => {
 
   test('dropped pages (MADV_DONTNEED) are never reported clean; private file mappings are untracked', async () => {
     await expectOk(await build('dropped'), ['anonymous dropped pages', 'private file mapping dropped pages']);
+  });
+
+  test('transparent huge pages: every page written or dropped is reported', async () => {
+    await expectOk(await build('thp'), ['huge pages']);
   });
 
   test('munmap + mmap at the same address, MAP_FIXED, mremap, mprotect splits, a region too large', async () => {
