@@ -102,7 +102,32 @@ describe('dirty-page tracking, compiled into test programs', () => {
   });
 });
 
+async function dirtyStatus(dir: string): Promise<unknown> {
+  const procs = await statusProcesses(dir);
+  assert.ok(procs && procs.length === 1, `status: ${JSON.stringify(procs)}`);
+  return (procs[0].plugins as Record<string, unknown> | undefined)?.dirtyPages;
+}
+
 describe('dirty-page tracking under the engine', { skip: engineMissing() }, () => {
+  test('a restarted process says its mode again', async () => {
+    const bin = await build('uses_uffd', false);
+    await withRun(async (run) => {
+      const dir = run.tempDir('ckpt-dirty-');
+      const p = run.launch(dir, bin, ['none']);
+      await p.waitForLine(/^ready$/);
+      assert.deepEqual(await dirtyStatus(dir), { mode: 'uffd-wp' });
+      const id = await run.checkpointKill(dir, p);
+      await p.waitExit();
+      run.restart(dir, id);
+      let dirty: unknown;
+      for (let i = 0; i < 100 && dirty === undefined; i++) {
+        dirty = await dirtyStatus(dir).catch(() => undefined);
+        if (dirty === undefined) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(dirty, { mode: 'uffd-wp' });
+    });
+  });
+
   for (const how of ['none', 'syscall', 'device']) {
     test(`status names the mode: program using userfaultfd through ${how}`, async () => {
       const bin = await build('uses_uffd', false);
@@ -111,9 +136,7 @@ describe('dirty-page tracking under the engine', { skip: engineMissing() }, () =
         const p = run.launch(dir, bin, [how]);
         await p.waitForLine(/^ready$/);
         if (how !== 'none') assert.ok(p.lines.includes('own tracking: ok'), p.describe());
-        const procs = await statusProcesses(dir);
-        assert.ok(procs && procs.length === 1, `status: ${JSON.stringify(procs)}`);
-        const dirty = (procs[0].plugins as Record<string, unknown> | undefined)?.dirtyPages;
+        const dirty = await dirtyStatus(dir);
         if (how === 'none') assert.deepEqual(dirty, { mode: 'uffd-wp' });
         else
           assert.deepEqual(dirty, {
