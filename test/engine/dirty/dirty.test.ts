@@ -93,6 +93,10 @@ describe('dirty-page tracking, compiled into test programs', () => {
     await expectOk(await build('fork'), ['child untracked until its arm', 'parent unaffected by its child']);
   });
 
+  test('forget after a failed snapshot: untracked until a fresh arm, no page lost', async () => {
+    await expectOk(await build('forget'), ['forget']);
+  });
+
   test('threads writing concurrently', async () => {
     await expectOk(await build('threads'), ['scans while threads write', 'threads stopped between scans']);
   });
