@@ -52,7 +52,7 @@ static int note_run(void *ctx, uint64_t s, uint64_t e, unsigned kind)
 }
 
 /* Scans [start, start + len) into a fresh page table of kinds. */
-static struct pages scan(void *start, size_t len)
+static __attribute__((unused)) struct pages scan(void *start, size_t len)
 {
 	struct pages p = { (uint64_t)start, len / PG, calloc(len / PG, 1), 0, 0 };
 	CHECK(ckpt_dirty_scan(p.start, p.start + len, note_run, &p) == 0, "scan of %p failed", start);
