@@ -73,8 +73,8 @@ describe('dirty-page tracking, compiled into test programs', () => {
     await expectOk(await build('exact'), ['kernel writes', 'exact'], ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']);
   });
 
-  test('dropped pages (MADV_DONTNEED) are never reported clean; private file mappings are untracked', async () => {
-    await expectOk(await build('dropped'), ['anonymous dropped pages', 'private file mapping dropped pages']);
+  test('dropped pages (MADV_DONTNEED, MADV_FREE discarded) are never reported clean; private file mappings are untracked', async () => {
+    await expectOk(await build('dropped'), ['anonymous dropped pages', 'freed pages discarded', 'private file mapping dropped pages']);
   });
 
   test('transparent huge pages: every page written or dropped is reported', async () => {

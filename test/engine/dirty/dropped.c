@@ -34,6 +34,27 @@ static void anonymous(void)
 	ok("anonymous dropped pages");
 }
 
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+/* MADV_FREE lets the kernel discard a page at its leisure; MADV_PAGEOUT makes
+ * it do so now. The page then reads as zeros: reported dropped. */
+static void freed(void)
+{
+	size_t len = 16 * PG;
+	unsigned char *m = map_anon(len);
+	memset(m, 7, len);
+	arm();
+	CHECK(madvise(m + 2 * PG, 2 * PG, MADV_FREE) == 0, "MADV_FREE");
+	CHECK(madvise(m + 2 * PG, 2 * PG, MADV_PAGEOUT) == 0, "MADV_PAGEOUT");
+	struct pages p = scan(m, len);
+	for (int i = 0; i < 16; i++)
+		CHECK(p.kind[i] == (i == 2 || i == 3 ? CKPT_DIRTY_DROPPED : 0), "freed page %d: kind %d", i, p.kind[i]);
+	CHECK(m[2 * PG] == 0 && m[4 * PG] == 7, "the discarded page reads as zeros");
+	ok("freed pages discarded");
+}
+
 static void private_file(void)
 {
 	char path[] = "/tmp/ckpt-dirty-XXXXXX";
@@ -61,6 +82,7 @@ static void private_file(void)
 int main(void)
 {
 	anonymous();
+	freed();
 	private_file();
 	return 0;
 }
