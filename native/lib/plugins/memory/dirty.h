@@ -48,7 +48,7 @@ enum {
 	/* written since the last arm or scan (by the program or by the kernel on
 	 * its behalf, e.g. read(2) into it) */
 	CKPT_DIRTY_WRITTEN = 1,
-	/* dropped since (MADV_DONTNEED, MADV_FREE reclaimed, a stack that grew
+	/* dropped since (MADV_DONTNEED, MADV_FREE discarded, a stack that grew
 	 * below what was armed): neither present nor swapped now, so it reads as
 	 * zeros (anonymous) */
 	CKPT_DIRTY_DROPPED = 2,
