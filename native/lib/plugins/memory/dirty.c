@@ -68,7 +68,7 @@ static void drop_fd(void)
 
 static int open_uffd(void)
 {
-	long fd = SYS1(CKPT_NR_USERFAULTFD, O_CLOEXEC | O_NONBLOCK | CKPT_UFFD_USER_MODE_ONLY);
+	long fd = SYS1(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | CKPT_UFFD_USER_MODE_ONLY);
 	if (fd < 0) {
 		ckpt_fmt(why_buf, sizeof why_buf, "the kernel refused userfaultfd (errno %ld)", -fd);
 		hash_why = why_buf;

@@ -7,7 +7,6 @@
 #define CKPT_DIRTY_UAPI_H
 #include <stdint.h>
 
-#define CKPT_NR_USERFAULTFD 323 /* x86_64 */
 #define CKPT_UFFD_USER_MODE_ONLY 1
 #define CKPT_UFFD_API 0xAAull
 #define CKPT_UFFD_FEATURE_WP_UNPOPULATED (1ull << 13)
