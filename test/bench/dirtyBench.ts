@@ -43,7 +43,6 @@ export function dirtyBench(log: (msg: string) => void = () => undefined): DirtyB
       path.join(REPO, 'test', 'bench', 'dirty.c'),
       path.join(REPO, 'native', 'lib', 'plugins', 'memory', 'dirty.c'),
       path.join(REPO, 'native', 'lib', 'util.c'),
-      path.join(REPO, 'test', 'engine', 'dirty', 'stubs.c'),
     ], { stdio: 'pipe' });
     log(`dirty pages: ${MIB} MiB, ${REPS} repetitions`);
     const out = execFileSync(bin, [String(MIB), String(REPS)], { encoding: 'utf8', timeout: 600_000 });

@@ -19,7 +19,6 @@ const SRC = path.join(REPO, 'test', 'engine', 'dirty');
 const MODULE = [
   path.join(REPO, 'native', 'lib', 'plugins', 'memory', 'dirty.c'),
   path.join(REPO, 'native', 'lib', 'util.c'),
-  path.join(SRC, 'stubs.c'),
 ];
 
 let binDir = '';

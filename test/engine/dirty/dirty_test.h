@@ -1,8 +1,8 @@
 /*
  * What the dirty-page test programs share: the tracking module is compiled
- * into each of them (with the engine's util.c and stubs for the plugin
- * manager), so that they call it as the memory plugin does, from a stopped
- * world of their own making (a single thread, or threads parked at a barrier).
+ * into each of them (with the engine's util.c), so that they call it as the
+ * memory plugin does, from a stopped world of their own making (a single
+ * thread, or threads parked at a barrier).
  * A failed check prints FAIL and exits 1; the test file reads "ok" lines.
  */
 #define _GNU_SOURCE
