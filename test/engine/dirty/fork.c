@@ -43,6 +43,10 @@ int main(void)
 	unsigned char *m = map_anon(len);
 	memset(m, 1, len);
 	arm();
+	/* a scan before the fork leaves /proc/self/pagemap open (until the next
+	 * arm): the child's copy names the parent's memory and must not be used */
+	struct pages before = scan(m, len);
+	CHECK(before.runs == 0, "%ld runs before the fork", before.runs);
 	m[3 * PG] = 2; /* written before the fork: the parent's next scan must still say so */
 	fflush(stdout);
 	pid_t pid = fork();

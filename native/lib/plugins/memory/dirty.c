@@ -45,7 +45,25 @@ static int identity_matches(int fd)
 	       (uint64_t)st.st_ino == uffd_ino;
 }
 
-int ckpt_dirty_fd_is_ours(int fd) { return fd >= 0 && fd == uffd && identity_matches(fd); }
+/* /proc/self/pagemap stays open from a snapshot's first scan to its arm: an
+ * open costs some 20 us here and a process may have hundreds of regions. It
+ * names the memory of the process that opened it, so it is ours on the same
+ * terms as the userfaultfd: in this process, and while its number names it. */
+static int pm_fd = -1;
+static int pm_owner;
+static uint64_t pm_dev, pm_ino;
+
+static int pm_identity(int fd)
+{
+	struct stat st;
+	return fd >= 0 && SYS2(SYS_fstat, fd, &st) == 0 && (uint64_t)st.st_dev == pm_dev &&
+	       (uint64_t)st.st_ino == pm_ino;
+}
+
+int ckpt_dirty_fd_is_ours(int fd)
+{
+	return fd >= 0 && ((fd == uffd && identity_matches(fd)) || (fd == pm_fd && pm_identity(fd)));
+}
 
 /* Our userfaultfd, usable by this process: made here and still at its number. */
 static int owned(void) { return uffd >= 0 && owner_pid == real_pid() && identity_matches(uffd); }
@@ -133,6 +151,35 @@ static long pm_scan(int pm, uint64_t start, uint64_t end, struct ckpt_page_regio
 static int open_pagemap(void)
 {
 	return (int)SYS2(SYS_open, "/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+}
+
+static void pagemap_close(void)
+{
+	if (pm_fd >= 0 && pm_identity(pm_fd))
+		SYS1(SYS_close, pm_fd);
+	pm_fd = -1;
+}
+
+static int pagemap(void)
+{
+	if (pm_fd >= 0 && pm_owner == real_pid() && pm_identity(pm_fd))
+		return pm_fd;
+	pagemap_close(); /* a forked child's copy names its parent's memory */
+	long fd = open_pagemap();
+	if (fd < 0)
+		return -1;
+	long high = SYS3(SYS_fcntl, fd, F_DUPFD_CLOEXEC, UFFD_FD_MIN);
+	if (high >= 0) {
+		SYS1(SYS_close, fd);
+		fd = high;
+	}
+	struct stat st;
+	SYS2(SYS_fstat, fd, &st);
+	pm_dev = (uint64_t)st.st_dev;
+	pm_ino = (uint64_t)st.st_ino;
+	pm_owner = real_pid();
+	pm_fd = (int)fd;
+	return pm_fd;
 }
 
 /* Whether this kernel answers PAGEMAP_SCAN (6.7 and later). */
@@ -329,12 +376,12 @@ int64_t ckpt_dirty_arm(void)
 		ckpt_dirty_step_aside(why);
 		return -1;
 	}
-	arm_pm = open_pagemap();
+	arm_pm = pagemap();
 	if (arm_pm < 0)
 		return -1;
 	armed_bytes = 0;
 	for_each_map(arm_map);
-	SYS1(SYS_close, arm_pm);
+	pagemap_close(); /* the snapshot's last use of it */
 	armed = 1;
 	return armed_bytes;
 }
@@ -432,7 +479,7 @@ static uint64_t scan_pass(int pm, uint64_t start, uint64_t end, struct emitter *
 int ckpt_dirty_scan(uint64_t start, uint64_t end, ckpt_dirty_fn fn, void *ctx)
 {
 	int pm = -1;
-	if (!armed || base_invalid || stepped_aside || !owned() || (pm = open_pagemap()) < 0)
+	if (!armed || base_invalid || stepped_aside || !owned() || (pm = pagemap()) < 0)
 		return fn(ctx, start, end, CKPT_DIRTY_UNTRACKED) ? -1 : 0;
 	struct emitter em = { fn, ctx, 0, 0, 0, 0 };
 	int refused = 0;
@@ -444,16 +491,20 @@ int ckpt_dirty_scan(uint64_t start, uint64_t end, ckpt_dirty_fn fn, void *ctx)
 			break;
 		}
 	}
-	SYS1(SYS_close, pm);
 	emit_flush(&em);
 	return refused || em.stopped ? -1 : 0;
 }
 
-void ckpt_dirty_forget(void) { base_invalid = 1; }
+void ckpt_dirty_forget(void)
+{
+	base_invalid = 1;
+	pagemap_close();
+}
 
 void ckpt_dirty_reset(void)
 {
 	drop_fd();
+	pagemap_close();
 	base_invalid = 0;
 	probed = 0;
 	if (!stepped_aside)
@@ -466,6 +517,7 @@ void ckpt_dirty_step_aside(const char *why)
 		return;
 	say_hash(why);
 	release_all();
+	pagemap_close();
 }
 
 /* Before the first arm: whether an arm would work here (the kernel's
