@@ -99,7 +99,9 @@ void ckpt_dirty_step_aside(const char *why);
  * /dev/userfaultfd also means the program uses userfaultfd (dirty_plugin.c). */
 void ckpt_dirty_opening(const char *path);
 
-/* Whether fd is the engine's own userfaultfd (the files plugin skips it). */
+/* Whether fd is one of the tracking's own (its userfaultfd, or the page map
+ * kept open from a snapshot's first scan to its arm): the files plugin skips
+ * them. */
 int ckpt_dirty_fd_is_ours(int fd);
 
 /* After fork() in the child, and after a restart: this process has no
