@@ -96,6 +96,10 @@ describe('dirty-page tracking, compiled into test programs', () => {
     await expectOk(await build('churn'), ['churn']);
   });
 
+  test('the page map shows a never-touched tracked page as swapped (a protection marker) until forget', async () => {
+    await expectOk(await build('markers'), ['page map markers']);
+  });
+
   test('forget after a failed snapshot: untracked until a fresh arm, no page lost', async () => {
     await expectOk(await build('forget'), ['forget']);
   });

@@ -479,6 +479,8 @@ static uint64_t scan_pass(int pm, uint64_t start, uint64_t end, struct emitter *
 int ckpt_dirty_scan(uint64_t start, uint64_t end, ckpt_dirty_fn fn, void *ctx)
 {
 	int pm = -1;
+	if (base_invalid && owned())
+		release_all(); /* forgotten: the protection goes, and with it the markers the page map shows */
 	if (!armed || base_invalid || stepped_aside || !owned() || (pm = pagemap()) < 0)
 		return fn(ctx, start, end, CKPT_DIRTY_UNTRACKED) ? -1 : 0;
 	struct emitter em = { fn, ctx, 0, 0, 0, 0 };

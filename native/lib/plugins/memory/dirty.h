@@ -32,10 +32,17 @@
  * after a restart. A region, or part of one, that the previous snapshot did
  * not have (mapped by the engine itself after the scans, for instance) must
  * be saved whole whatever the scan says.
+ * /proc/self/pagemap shows a tracked page that was never touched as swapped,
+ * with the uffd-wp bit (bits 62 and 57): it holds the kernel's protection
+ * marker, nothing else, and reads as zeros (unprivileged readers cannot tell
+ * it from a protected page that is really swapped). So the page list of an
+ * untracked range is read from the page map before the arm; a tracked page
+ * that no scan reports is unchanged, whatever the page map says of it.
  *   - ckpt_dirty_forget() when the snapshot that consumed the scans failed:
  *     the pages reported were protected again, so the next snapshot could no
  *     longer find them; after forget, every scan reports "untracked" until
- *     the next arm protects everything afresh.
+ *     the next arm protects everything afresh (the first such scan takes the
+ *     protection away, so that the page map is plain again).
  *   - A forked child is untracked (the kernel does not pass the registration
  *     on to it) until its own first arm; so is a restarted process.
  */
