@@ -11,6 +11,7 @@
  */
 #include "files.h"
 #include "../inotify/inotify.h"
+#include "../memory/dirty.h"
 #include "../../../include/ckpt_proc.h"
 #include <fcntl.h>
 #include <string.h>
@@ -212,7 +213,7 @@ static int save_fds(struct ckpt_writer *w)
 	if (ckpt_section_begin(w, CKPT_SEC_FDS, 0) < 0)
 		rc = -1;
 	for (int fd; rc == 0 && (fd = ckpt_procdir_next(&dir)) >= 0;) {
-		if (fd == dir.fd || fd == image_fd || ckpt_control_fd_is_ours(fd) || identify(fd, &rec))
+		if (fd == dir.fd || fd == image_fd || ckpt_control_fd_is_ours(fd) || ckpt_dirty_fd_is_ours(fd) || identify(fd, &rec))
 			continue;
 		rec.dup_of = dup_of(fd);
 		/* a dup's state is the other fd's */

@@ -6,6 +6,7 @@
  * kernel and real → virtual on the way back.
  */
 #include "ids.h"
+#include "../memory/dirty.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -160,6 +161,9 @@ CKPT_EXPORT long syscall(long n, ...)
 	case SYS_kill: return kill((pid_t)a, (int)b);
 	case SYS_tgkill: return tgkill((pid_t)a, (pid_t)b, (int)c);
 	case SYS_tkill: return ret_errno(SYS2(SYS_tkill, ckpt_threads_real_of_virtual((int)a), b));
+	case SYS_userfaultfd: /* a range can be registered with one userfaultfd only: the engine's goes */
+		ckpt_dirty_step_aside("the program uses userfaultfd");
+		return ret_errno(ckpt_sys(n, a, b, c, d, e, f));
 	default: return ret_errno(ckpt_sys(n, a, b, c, d, e, f));
 	}
 }

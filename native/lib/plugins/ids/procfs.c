@@ -4,6 +4,7 @@
  * needs nothing. Only the calls a program names /proc paths with are wrapped.
  */
 #include "ids.h"
+#include "../memory/dirty.h"
 #include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -64,6 +65,7 @@ CKPT_EXPORT int open(const char *path, int flags, ...)
 {
 	REAL(open);
 	MODE_ARG(flags);
+	ckpt_dirty_opening(path);
 	char buf[4096];
 	return real_open(real_proc_path(path, buf, sizeof buf), flags, mode);
 }
@@ -72,6 +74,7 @@ CKPT_EXPORT int open64(const char *path, int flags, ...)
 {
 	REAL(open64);
 	MODE_ARG(flags);
+	ckpt_dirty_opening(path);
 	char buf[4096];
 	return real_open64(real_proc_path(path, buf, sizeof buf), flags, mode);
 }
@@ -80,6 +83,7 @@ CKPT_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
 	REAL(openat);
 	MODE_ARG(flags);
+	ckpt_dirty_opening(path);
 	char buf[4096];
 	return real_openat(dirfd, real_proc_path(path, buf, sizeof buf), flags, mode);
 }
