@@ -87,7 +87,7 @@ test('icons referenced by commands exist in media/ as SVG', () => {
 });
 
 test('the extension entry point and activation events are set', () => {
-  assert.equal(pkg.main, './out/src/extension.js');
+  assert.equal(pkg.main, './out/dist/extension.js');
   assert.ok(fs.existsSync(path.join(root, pkg.main)), 'the built entry point exists');
   assert.ok((pkg.activationEvents as string[]).includes(`onDebugResolve:${DEBUG_TYPE}`));
 });

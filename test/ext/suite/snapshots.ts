@@ -10,10 +10,11 @@ import * as vscode from 'vscode';
 import type { SnapshotInfo } from '../../../adapter/protocol';
 import type { CkptExtensionApi } from '../../../src/extension';
 import { Commands, SnapshotContext } from '../../../src/ids';
-import { ResourceItem } from '../../../src/resourcesView';
-import { SnapshotItem } from '../../../src/snapshotsView';
+import type { ResourceItem } from '../../../src/resourcesView';
+import type { SnapshotItem } from '../../../src/snapshotsView';
 import { Debugging, extensionApi, markerLine, startDebugging } from './debugSessionHelper';
 import { runCases, waitFor } from './harness';
+import { isResourceItem, isSnapshotItem } from './treeItems';
 
 export async function run(): Promise<void> {
   let api: CkptExtensionApi;
@@ -22,7 +23,7 @@ export async function run(): Promise<void> {
   const line = markerLine('#BP1');
 
   async function snapshotItems(): Promise<SnapshotItem[]> {
-    return (await api.snapshots.getChildren()).filter((i): i is SnapshotItem => i instanceof SnapshotItem);
+    return (await api.snapshots.getChildren()).filter((i): i is SnapshotItem => isSnapshotItem(i));
   }
 
   await runCases('snapshots', [
@@ -68,7 +69,7 @@ export async function run(): Promise<void> {
         const [item] = await snapshotItems();
         assert.equal(await vscode.commands.executeCommand(Commands.inspectSnapshot, item), true);
         assert.equal(api.resources.inspected?.id, saved.id);
-        const rows = (await api.resources.getChildren()).filter((r): r is ResourceItem => r instanceof ResourceItem);
+        const rows = (await api.resources.getChildren()).filter((r): r is ResourceItem => isResourceItem(r));
         assert.equal(api.resources.lastTables?.source, saved.id);
         assert.equal(rows.length, 1);
         const kids = (await api.resources.getChildren(rows[0])) as ResourceItem[];
