@@ -30,7 +30,8 @@ test('the views are contributed to Run and Debug, shown by the session context k
     assert.match(v.id, /^ckpt\.[a-z][A-Za-z]+$/);
     assert.equal(v.when, ContextKeys.sessionActive, `${v.id} is shown while a ckpt session exists`);
   }
-  assert.deepEqual(views.map((v) => v.name), ['Snapshots', 'Resources']);
+  assert.deepEqual(views.map((v) => v.name), ['Snapshot Timeline', 'Snapshots', 'Resources']);
+  assert.equal((views[0] as { type?: string }).type, 'webview', 'the timeline is a webview');
 });
 
 test('the debugger type is ckpt with launch and attach attributes from the protocol', () => {

@@ -18,7 +18,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-vsix-'));
 const vsix = path.join(dir, 'checkpoint-debugger.vsix');
 /** The package unpacked in a temporary folder, with no node_modules above it. */
 const unpacked = path.join(dir, 'unpacked', 'extension');
-const BUNDLES = ['extension.js', 'debugAdapter.js', 'inProcess.js', 'ckpt.js'];
+const BUNDLES = ['extension.js', 'debugAdapter.js', 'inProcess.js', 'ckpt.js', 'timelineWebview.js'];
 const NATIVE = ['libckpt.so', 'ckpt-restore', 'ckpt-inspect'];
 let entries: string[] = [];
 let vsceOutput = '';

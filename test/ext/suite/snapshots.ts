@@ -100,6 +100,33 @@ export async function run(): Promise<void> {
       },
     },
     {
+      name: 'the Snapshot Timeline follows the run: the stops, the jump back, the program on the restored snapshot until it runs on',
+      fn: async () => {
+        assert.ok(dbg && saved);
+        const run = api.runs.run(dbg.session);
+        assert.ok(run, 'the run tracker follows the session');
+        assert.equal(run.stops.length, dbg.traffic.stops().length, 'every stop the editor was told of');
+        const jump = run.stops[run.stops.length - 1];
+        assert.equal(jump.reason, 'restore');
+        assert.equal(jump.restoredTo, saved.id, 'the jump names the snapshot');
+        const model = await waitFor('the program on the snapshot in the timeline', () => {
+          const m = api.timeline.lastModel;
+          return m?.here?.onSnapshot === saved!.id ? m : undefined;
+        }, 15_000);
+        assert.deepEqual(model.snapshots.map((x) => [x.id, x.kind, x.here, x.restored]), [[saved.id, 'user', true, true]]);
+        assert.deepEqual(model.stops.filter((x) => x.jump).map((x) => x.jump!.to), [saved.id]);
+        const stops = dbg.traffic.stops().length;
+        await dbg.session.customRequest('continue', { threadId: dbg.threadId });
+        await dbg.waitForStop(stops);
+        const live = await waitFor('the program live again', () => {
+          const m = api.timeline.lastModel;
+          return m?.here && !m.here.onSnapshot ? m : undefined;
+        }, 15_000);
+        assert.equal(live.here?.text, 'now: stopped (breakpoint)');
+        assert.ok(live.snapshots[0].restored && !live.snapshots[0].here, 'still marked as restored from, no longer where the program is');
+      },
+    },
+    {
       name: 'Delete removes the row and the count',
       fn: async () => {
         assert.ok(saved);
