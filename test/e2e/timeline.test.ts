@@ -3,7 +3,8 @@
  * with a snapshot saved automatically at every stop, three stops with a snapshot saved
  * by the user at each, a Step Back; the timeline draws the user's snapshots apart from
  * the automatic ones and where the program stands; hovering shows a snapshot's details,
- * a click on the first one restores it (the Variables view shows its values again).
+ * a click on the first one restores it (the Variables view shows its values again);
+ * switched to a dark theme, the page follows.
  * Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
@@ -98,5 +99,22 @@ describe('the Snapshot Timeline in a real VS Code', { timeout: 600_000 }, () => 
       (await tree.locator('.monaco-list-row', { hasText: /restored/ }).count()) === 1, 30_000);
     await screenshot(wb.page, '24-timeline-restored-by-click');
     assert.equal((await drawnMarks(frame)).length, 6, 'restoring keeps every snapshot');
+  });
+
+  test('it follows the theme: switched to a dark one, the page is drawn dark', async () => {
+    assert.equal(await frame.locator('body.vscode-light').count(), 1, 'light to begin with');
+    // The theme picker (Ctrl+K Ctrl+T), from the editor: the last click left the focus in the webview.
+    await wb.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+    await wb.page.keyboard.press('Control+K');
+    await wb.page.keyboard.press('Control+T');
+    const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+    await until('the theme picker', async () => /color theme/i.test((await input.getAttribute('placeholder')) ?? ''), 15_000);
+    await input.fill('Dark Modern');
+    await wb.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor({ state: 'visible', timeout: 15_000 });
+    await input.press('Enter');
+    await until('the workbench in the dark theme', async () => (await wb.page.locator('.monaco-workbench.vs-dark').count()) > 0, 30_000);
+    await until('the timeline\'s page in the dark theme', async () => (await frame.locator('body.vscode-dark').count()) === 1, 30_000);
+    assert.equal((await drawnMarks(frame)).length, 6);
+    await screenshot(wb.page, '25-timeline-dark-theme');
   });
 });
