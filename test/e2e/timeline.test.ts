@@ -93,11 +93,12 @@ describe('the Snapshot Timeline in a real VS Code', { timeout: 600_000 }, () => 
     await waitForStopAt(wb.page, line);
     const marks = await waitForMarks(frame, `the program on ${id}`, (m) => m.some((x) => x.here && x.id === id), 60_000);
     assert.ok(marks.find((m) => m.id === id)?.restored, 'and marked as the one restored from');
-    // The Snapshots tree agrees: the same snapshot carries the restored mark.
+    await screenshot(wb.page, '24-timeline-restored-by-click');
+    // The Snapshots tree agrees: the same snapshot carries the restored mark. (Expanding it
+    // moves the timeline's webview a moment later, hence the screenshot first.)
     const tree = await snapshotsPane(wb.page);
     await until('the restored row in the Snapshots view', async () =>
       (await tree.locator('.monaco-list-row', { hasText: /restored/ }).count()) === 1, 30_000);
-    await screenshot(wb.page, '24-timeline-restored-by-click');
     assert.equal((await drawnMarks(frame)).length, 6, 'restoring keeps every snapshot');
   });
 

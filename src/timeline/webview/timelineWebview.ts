@@ -121,11 +121,12 @@ function drawSummary(m: TimelineModel): void {
   );
 }
 
-function drawStops(svg: SVGSVGElement, m: TimelineModel, at: (x: number) => number): void {
+/** Stops as ticks on the axis; a jump back as an arc from its stop to the snapshot's mark (`markX`). */
+function drawStops(svg: SVGSVGElement, m: TimelineModel, at: (x: number) => number, markX: (id: string) => number | undefined): void {
   for (const st of m.stops) {
     const x = at(st.x);
     if (st.jump) {
-      const to = at(st.jump.toX);
+      const to = markX(st.jump.to) ?? at(st.jump.toX);
       const lift = Math.min(AXIS_Y - 6, 10 + Math.abs(x - to) / 4);
       const arc = el('path', { class: 'jump', d: `M ${x} ${AXIS_Y} C ${x} ${AXIS_Y - lift}, ${to} ${AXIS_Y - lift}, ${to} ${AXIS_Y - 2}` }, svg);
       el('title', {}, arc).textContent = st.title;
@@ -164,11 +165,11 @@ function draw(): void {
     const bx = at(m.runStartX) - 8;
     el('path', { class: 'axis-break', d: `M ${bx - 3} ${AXIS_Y + 5} l 5 -10 M ${bx + 2} ${AXIS_Y + 5} l 5 -10` }, svg);
   }
-  drawStops(svg, m, at);
-
   const users = m.snapshots.filter((s) => s.kind === 'user');
   const autos = m.snapshots.filter((s) => s.kind === 'auto');
   const placed = new Map([...lane(users, GAP.user, width), ...lane(autos, GAP.auto, width)]);
+  const byId = new Map(m.snapshots.map((s) => [s.id, s]));
+  drawStops(svg, m, at, (id) => { const s = byId.get(id); return s ? placed.get(s) : undefined; });
   const onMark = m.snapshots.find((s) => s.id === m.here?.onSnapshot);
   const hereX = drawHere(svg, m, onMark ? placed.get(onMark) ?? at(m.here!.x) : at(m.here?.x ?? 1), total);
   users.forEach((s, i) => {
