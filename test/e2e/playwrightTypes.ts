@@ -40,6 +40,7 @@ export interface Page {
   locator(selector: string, options?: { hasText?: string | RegExp; has?: Locator }): Locator;
   frameLocator(selector: string): FrameLocator;
   keyboard: Keyboard;
+  mouse: { move(x: number, y: number): Promise<void> };
   screenshot(options?: { path?: string; fullPage?: boolean }): Promise<Buffer>;
   exposeFunction(name: string, fn: (...args: never[]) => unknown): Promise<void>;
   waitForTimeout(ms: number): Promise<void>;

@@ -93,6 +93,8 @@ describe('the Snapshot Timeline in a real VS Code', { timeout: 600_000 }, () => 
     await waitForStopAt(wb.page, line);
     const marks = await waitForMarks(frame, `the program on ${id}`, (m) => m.some((x) => x.here && x.id === id), 60_000);
     assert.ok(marks.find((m) => m.id === id)?.restored, 'and marked as the one restored from');
+    await wb.page.mouse.move(700, 300); // off the marks: the card of whatever moved under the pointer goes
+    await until('the card to go', async () => !(await frame.locator('#card').isVisible()), 10_000);
     await screenshot(wb.page, '24-timeline-restored-by-click');
     // The Snapshots tree agrees: the same snapshot carries the restored mark. (Expanding it
     // moves the timeline's webview a moment later, hence the screenshot first.)
