@@ -4,7 +4,6 @@
  */
 import * as path from 'path';
 import * as fs from 'fs';
-import * as os from 'os';
 import {
   BreakpointEvent, CapabilitiesEvent, Event, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent,
   Source, StackFrame, StoppedEvent, TerminatedEvent, Thread, ThreadEvent,
@@ -26,7 +25,8 @@ import { releaseRestored, snapshotHeld } from './heldSnapshot';
 import { StopQueue } from './stopQueue';
 import { VariableStore } from './variableStore';
 import { BreakpointTable } from './breakpointTable';
-import { BreakpointHits, stoppedBreakpointNumber } from './breakpointHits';
+import { BreakpointHits } from './breakpointHits';
+import { ExpectedStop, dapStopOf, exitCodeOf, hitBreakpointOf, isExitReason } from './stopReasons';
 import { DataBreakpoints } from './dataBreakpoints';
 import { StepRecovery } from './stepRecovery';
 import { passUnseen } from './unseenStops';
@@ -87,11 +87,6 @@ function engineSignalOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function signalNumber(name: string | undefined): number {
-  const n = name ? os.constants.signals[name as NodeJS.Signals] : undefined;
-  return typeof n === 'number' ? n : 0;
 }
 
 function messageOf(err: unknown): string {
@@ -509,7 +504,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       return;
     }
 
-    if (reason === 'exited-normally' || reason === 'exited' || reason === 'exited-signalled') {
+    if (isExitReason(reason)) {
       this.output?.drain();
       const next = this.inferiors.anyLiveThread();
       if (next !== undefined && this.gdb?.running) {
@@ -524,13 +519,7 @@ export class CkptDebugSession extends LoggingDebugSession {
           this.sendEvent(new OutputEvent(`Could not resume the remaining processes: ${messageOf(err)}\n`, 'stderr'));
         }
       }
-      const main = this.inferiors.mainInferior();
-      let code = main?.exitCode;
-      if (code === undefined) {
-        const own = miString(r['exit-code']);
-        // A program killed by a signal gets the shell's convention: 128 + the signal number.
-        code = own !== undefined ? parseInt(own, 8) : reason === 'exited-signalled' ? 128 + signalNumber(miString(r['signal-name'])) : 0;
-      }
+        const code = exitCodeOf(r, this.inferiors.mainInferior()?.exitCode);
       this.resourcesChanged('exited');
       this.sendExited(code);
       this.sendTerminated();
@@ -539,7 +528,8 @@ export class CkptDebugSession extends LoggingDebugSession {
 
     const threadId = miNumber(r['thread-id']) ?? this.lastStoppedThread ?? 1;
     this.lastStoppedThread = threadId;
-    const hitNumber = this.entryStopPending && miString(r.disp) === 'del' ? undefined : stoppedBreakpointNumber(reason, r);
+    const expected: ExpectedStop | undefined = this.pauseRequested ? 'pause' : this.entryStopPending ? 'entry' : undefined;
+    const hitNumber = hitBreakpointOf(r, expected);
     let endOfStep = false;
     if (this.gdb && !this.pauseRequested) {
       this.programRunning = true;
@@ -554,57 +544,24 @@ export class CkptDebugSession extends LoggingDebugSession {
       this.programRunning = false;
     }
     this.stepRecovery.clear();
-    let dapReason: string;
-    let description: string | undefined;
-    let hitIds: number[] | undefined;
-    switch (endOfStep ? 'end-stepping-range' : reason) {
-      case 'breakpoint-hit':
-        if (this.entryStopPending && miString(r.disp) === 'del') dapReason = 'entry';
-        else {
-          const id = miNumber(r.bkptno);
-          dapReason = id !== undefined && this.breakpoints.isInstructionBreakpoint(id) ? 'instruction breakpoint' : 'breakpoint';
-          if (id !== undefined) hitIds = [id];
-        }
-        break;
-      case 'end-stepping-range':
-      case 'function-finished':
-      case 'location-reached':
-        dapReason = 'step';
-        break;
-      case 'watchpoint-trigger':
-      case 'read-watchpoint-trigger':
-      case 'access-watchpoint-trigger':
-        dapReason = 'data breakpoint';
-        if (hitNumber !== undefined) {
-          hitIds = [hitNumber];
-          description = this.dataBreakpoints.describeStop(hitNumber, r);
-        }
-        break;
-      case 'signal-received': {
-        const sig = miString(r['signal-name']) ?? '';
-        if (this.pauseRequested && (sig === 'SIGINT' || sig === '0' || sig === 'SIGSTOP' || sig === 'SIGTRAP')) {
-          dapReason = 'pause';
-        } else {
-          dapReason = 'exception';
-          description = `Program received signal ${sig}, ${miString(r['signal-meaning']) ?? ''}`.trim();
-        }
-        break;
-      }
-      default:
-        dapReason = this.pauseRequested ? 'pause' : this.entryStopPending ? 'entry' : 'pause';
-    }
+    const stop = dapStopOf(r, {
+      expected,
+      endOfStep,
+      isInstructionBreakpoint: (id) => this.breakpoints.isInstructionBreakpoint(id),
+      describeWatchpoint: (id, results) => this.dataBreakpoints.describeStop(id, results),
+    });
     this.entryStopPending = false;
     this.pauseRequested = false;
-    const event = new StoppedEvent(dapReason, threadId) as DebugProtocol.StoppedEvent;
+    const event = new StoppedEvent(stop.reason, threadId) as DebugProtocol.StoppedEvent;
     event.body.allThreadsStopped = true;
-    if (description) {
-      event.body.description = description;
-      event.body.text = description;
+    if (stop.description) {
+      event.body.description = stop.description;
+      event.body.text = stop.description;
     }
-    if (hitIds) event.body.hitBreakpointIds = hitIds;
+    if (stop.hitBreakpointIds) event.body.hitBreakpointIds = stop.hitBreakpointIds;
     if (this.customHandler?.beforeStopReported) {
       // Before the client hears of the stop: it must not ask for frames while threads move.
-      await this.customHandler.beforeStopReported(dapReason).catch((err) => {
+      await this.customHandler.beforeStopReported(stop.reason).catch((err) => {
         this.sendEvent(new OutputEvent(`Automatic snapshot failed: ${messageOf(err)}\n`, 'console'));
       });
     }
