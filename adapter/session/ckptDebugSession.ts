@@ -33,12 +33,9 @@ import { passUnseen } from './unseenStops';
 import { disassemble } from './disassembly';
 import { readMemory } from './memoryReader';
 import type { StdioOptions } from 'child_process';
-import { ctlInfo } from '../engine';
+import { DEFAULT_CKPT_SIGNAL, ctlInfo, engineSignalOf, parseEngineSignal } from '../engine';
 
 export type CkptLaunchRequestArguments = CkptLaunchArguments & DebugProtocol.LaunchRequestArguments;
-
-/** The checkpoint engine's signal: it must reach the program without stopping it. */
-export const CKPT_SIGNAL = 62;
 
 /** Handlers for the `ckpt/*` custom requests; supplied when the engine is available. */
 export interface CustomRequestHandler {
@@ -76,17 +73,6 @@ export type CkptAttachRequestArguments = CkptAttachArguments & DebugProtocol.Att
 class Deferred<T = void> {
   resolve!: (v: T) => void;
   readonly promise = new Promise<T>((r) => { this.resolve = r; });
-}
-
-/** The engine's signal as the running program was told it (CKPT_SIGNAL in its environment). */
-function engineSignalOf(pid: number): number | undefined {
-  try {
-    const env = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-    const n = Number(env.find((e) => e.startsWith('CKPT_SIGNAL='))?.slice('CKPT_SIGNAL='.length));
-    return Number.isInteger(n) && n > 0 && n < 65 ? n : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function messageOf(err: unknown): string {
@@ -127,7 +113,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   /** While a held snapshot runs, gdb's stops belong to it (see heldSnapshot.ts). */
   private heldStops?: StopQueue;
   /** The engine's signal, when the program runs under the engine. */
-  private engineSignal = CKPT_SIGNAL;
+  private engineSignal = DEFAULT_CKPT_SIGNAL;
   private stepBackEnabled = false;
   /** The launched program and the gdb asked for: a snapshot looked at without restoring reads them too. */
   private launchedProgram?: string;
@@ -247,8 +233,8 @@ export class CkptDebugSession extends LoggingDebugSession {
     this.launcher = await factory({ program, cwd, baseEnv, snapshotDir }, args.snapshotDir !== undefined);
     if (this.launcher.notice) this.sendEvent(new OutputEvent(this.launcher.notice + '\n', 'console'));
     const programEnv = await this.launcher.programEnvironment({ program, cwd, baseEnv, snapshotDir });
-    const engineSignal = Number(programEnv.CKPT_SIGNAL);
-    if (Number.isInteger(engineSignal) && engineSignal > 0 && engineSignal !== CKPT_SIGNAL) {
+    const engineSignal = parseEngineSignal(programEnv.CKPT_SIGNAL);
+    if (engineSignal !== undefined && engineSignal !== DEFAULT_CKPT_SIGNAL) {
       await mi.consoleCommand(gdb, `handle SIG${engineSignal} nostop noprint pass`);
       this.engineSignal = engineSignal;
     }
@@ -312,7 +298,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     ]) {
       await mi.gdbSet(gdb, setting);
     }
-    await mi.consoleCommand(gdb, `handle SIG${CKPT_SIGNAL} nostop noprint pass`);
+    await mi.consoleCommand(gdb, `handle SIG${DEFAULT_CKPT_SIGNAL} nostop noprint pass`);
     // The Linux target in plain all-stop mode (gdb's default runs it non-stop
     // underneath). In that mode a stop event of a second process that came in
     // together with the reported one (two processes reaching the engine's hold
@@ -381,8 +367,8 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
     this.programStarted = true;
     this.programRunning = false;
-    this.engineSignal = engineSignalOf(ordered[0].pid) ?? CKPT_SIGNAL;
-    if (this.engineSignal !== CKPT_SIGNAL) await mi.consoleCommand(gdb, `handle SIG${this.engineSignal} nostop noprint pass`);
+    this.engineSignal = engineSignalOf(ordered[0].pid) ?? DEFAULT_CKPT_SIGNAL;
+    if (this.engineSignal !== DEFAULT_CKPT_SIGNAL) await mi.consoleCommand(gdb, `handle SIG${this.engineSignal} nostop noprint pass`);
     this.customHandler = this.options.attachRequests?.({ dir, session: this });
     this.sendEvent(new OutputEvent(`Attached to ${ordered.length === 1 ? 'process' : 'processes'} ${ordered.map((h) => h.pid).join(', ')} of the computation in ${dir}.\n`, 'console'));
 

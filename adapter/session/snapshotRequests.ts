@@ -3,16 +3,13 @@
  * renaming snapshots, and the resource tables (live, or of a snapshot).
  */
 import type { StdioOptions } from 'child_process';
-import * as fs from 'fs';
-import { CkptError, TABLES_VERSION } from '../engine';
-import { hideEngineFd } from '../engine/coordinator';
-import { linkPeers, readArgv, readFds, readSession } from '../engine/procTables';
+import { CkptError, liveTablesFromProc } from '../engine';
 import type {
   SaveSnapshotArgs, SaveSnapshotResult, RestoreSnapshotArgs, DeleteSnapshotArgs, ListSnapshotsResult, RenameSnapshotArgs, ResourcesArgs, ResourcesResult,
   SnapshotsChangedBody, InspectSnapshotArgs, InspectSnapshotResult,
 } from '../protocol';
 import { Events, Requests, ViewRequests } from '../protocol';
-import type { ProcessRow, SnapshotInfo } from '../engine/tables';
+import type { SnapshotInfo } from '../engine';
 import type { CustomRequestHandler, RestartedProgram } from './ckptDebugSession';
 import type { Computation } from './computation';
 import { SnapshotHistory } from './snapshotHistory';
@@ -241,32 +238,8 @@ export class SnapshotRequests implements CustomRequestHandler {
     const hellos = await this.computation.processes();
     if (hellos.length === 0) throw new CkptError('no program is running under the checkpoint engine');
     if (!this.session.isStopped) return this.computation.status();
-    // gdb holds every thread: the engine's handler cannot run to answer, so the
-    // tables come from /proc. A process that was never restored has virtual ids
-    // equal to the kernel's; a restored one told its thread table in its hello.
-    const processes: ProcessRow[] = hellos.map((h) => {
-      const virtualOf = new Map((h.threads ?? []).map((t) => [t.tid, t.vtid]));
-      return {
-        vpid: h.vpid,
-        pid: h.pid,
-        vppid: h.vppid,
-        ...readSession(h.pid),
-        argv: readArgv(h.pid),
-        threads: readTids(h.pid).map((tid) => ({ vtid: virtualOf.get(tid) ?? tid, tid })),
-        fds: hideEngineFd(readFds(h.pid)),
-      };
-    });
-    processes.sort((x, y) => x.vpid - y.vpid);
-    linkPeers(processes);
-    return { version: TABLES_VERSION, source: 'live', processes };
-  }
-}
-
-function readTids(pid: number): number[] {
-  try {
-    return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter(Number.isInteger).sort((a, b) => a - b);
-  } catch {
-    return [];
+    // gdb holds every thread: the engine's handler cannot run to answer, so the tables come from /proc.
+    return liveTablesFromProc(hellos);
   }
 }
 
