@@ -11,7 +11,7 @@ export type { ExitStatus } from './exitStatus';
 export type { ImageMemoryRegion, InspectedImage } from './imageInspector';
 export type { Manifest, ManifestProcess } from './manifest';
 export { liveTablesFromProc } from './liveTables';
-export { nativePaths } from './nativePaths';
+export { nativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
 export type { NativePaths } from './nativePaths';
 export { SnapshotStore } from './snapshotStore';
 export type { SnapshotInspection, SnapshotStoreOptions } from './snapshotStore';
