@@ -108,7 +108,6 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     return this.shownThread === undefined ? undefined : this.inferiors.inferiorOfThread(this.shownThread)?.pid;
   }
   get isRunning(): boolean { return this.current === 'running' && this.inferiors.liveInferiors().length > 0; }
-  pidsOfProgram(): number[] { return this.inferiors.livePids(); }
   /** How many processes have been seen alive at some point. */
   processesSeen(): number { return this.inferiors.processesSeen(); }
   pidOfThread(thread: number): number | undefined { return this.inferiors.inferiorOfThread(thread)?.pid; }
@@ -343,7 +342,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     }
   }
 
-  killProgram(): void {
+  private killProgram(): void {
     for (const pid of this.inferiors.livePids()) {
       try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
     }
