@@ -516,10 +516,9 @@ export class CkptDebugSession extends LoggingDebugSession {
         return { snapshot: await travel.saveSnapshot(label) };
       }
       case Requests.restoreSnapshot:
-        await travel.restoreSnapshot(requireString((a as Partial<RestoreSnapshotArgs>).id, 'id'));
-        return travel.list();
+        return travel.restoreAndList(requireString((a as Partial<RestoreSnapshotArgs>).id, 'id'));
       case Requests.listSnapshots:
-        return travel.list();
+        return travel.listSnapshots();
       case Requests.deleteSnapshot:
         return travel.deleteSnapshot(requireString((a as Partial<DeleteSnapshotArgs>).id, 'id'));
       case Requests.renameSnapshot: {
@@ -528,8 +527,8 @@ export class CkptDebugSession extends LoggingDebugSession {
       }
       case Requests.resources: {
         const { snapshot } = a as ResourcesArgs;
-        const state = this.debuggee.state;
-        return travel.computation.tables(snapshot === undefined ? undefined : requireString(snapshot, 'snapshot'), state === 'stopped' || state === 'exited');
+        const gdbHoldsIt = (): boolean => this.debuggee.state === 'stopped' || this.debuggee.state === 'exited';
+        return travel.computation.tables(snapshot === undefined ? undefined : requireString(snapshot, 'snapshot'), gdbHoldsIt);
       }
       case ViewRequests.inspectSnapshot: {
         // Reads files only: it need not wait for a save or restore in progress.

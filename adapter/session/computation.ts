@@ -52,14 +52,16 @@ export abstract class Computation {
   /**
    * The resource tables of snapshot `snapshot`, or of the live program: from
    * the engine while the program runs; from /proc while a debugger holds every
-   * thread (the engine's handler cannot run to answer then).
+   * thread (the engine's handler cannot run to answer then). Whether it does is
+   * asked when the tables are read: a request that waited for a restore finds
+   * the restored program stopped.
    */
-  tables(snapshot: string | undefined, heldByDebugger: boolean): Promise<ResourceTables> {
+  tables(snapshot: string | undefined, heldByDebugger: () => boolean): Promise<ResourceTables> {
     return this.exclusive(async () => {
       if (snapshot !== undefined) return (await this.store.inspect(snapshot)).tables;
       const hellos = await this.processes();
       if (hellos.length === 0) throw new CkptError('no program is running under the checkpoint engine');
-      return heldByDebugger ? liveTablesFromProc(hellos) : this.status();
+      return heldByDebugger() ? liveTablesFromProc(hellos) : this.status();
     });
   }
 }

@@ -75,9 +75,17 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     await this.computation.exclusive(() => this.restore(target.id));
   }
 
-  /** `ckpt/restoreSnapshot`, and the DAP `restart` request naming a snapshot. */
+  /** The DAP `restart` request naming a snapshot. */
   restoreSnapshot(id: string): Promise<void> {
     return this.computation.exclusive(() => this.restore(id));
+  }
+
+  /** `ckpt/restoreSnapshot`: the list after it, with the snapshot restored from. */
+  restoreAndList(id: string): Promise<ListSnapshotsResult> {
+    return this.computation.exclusive(async () => {
+      await this.restore(id);
+      return this.list();
+    });
   }
 
   /**
@@ -170,7 +178,12 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
 
   // ---- the list ----------------------------------------------------------------------------
 
-  async list(): Promise<ListSnapshotsResult> {
+  /** `ckpt/listSnapshots`: after any save or restore under way. */
+  listSnapshots(): Promise<ListSnapshotsResult> {
+    return this.computation.exclusive(() => this.list());
+  }
+
+  private async list(): Promise<ListSnapshotsResult> {
     const result: ListSnapshotsResult = { snapshots: this.computation.store.list() };
     const restoredFrom = await this.computation.restoredFrom().catch(() => undefined);
     if (restoredFrom !== undefined) result.restoredFrom = restoredFrom;
