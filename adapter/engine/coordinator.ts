@@ -25,7 +25,7 @@ import { SnapshotStore } from './snapshotStore';
 import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 import { listenPrivate, removeFile, socketIsLive } from './unixSocket';
 
-export const DEFAULT_CKPT_SIGNAL = 62;
+import { DEFAULT_CKPT_SIGNAL } from './engineSignal';
 // Kept importable from here: the debug adapter reads live tables itself while gdb holds the program.
 export { ENGINE_FD_MIN, hideEngineFd } from './engineFds';
 

@@ -24,6 +24,15 @@ export function readArgv(pid: number): string[] {
   return parts;
 }
 
+/** The kernel's ids of a process's threads, in order (none if it is gone). */
+export function readTids(pid: number): number[] {
+  try {
+    return fs.readdirSync(`/proc/${pid}/task`).map(Number).filter(Number.isInteger).sort((a, b) => a - b);
+  } catch {
+    return [];
+  }
+}
+
 /** The scheduler state letter of a process (R, S, D, T for stopped, t for held by a tracer, Z, ...). */
 export function readState(pid: number): string | undefined {
   const stat = readText(`/proc/${pid}/stat`);

@@ -1,6 +1,7 @@
 /**
  * The computation a session debugs, as the `ckpt/*` requests see it: its
- * snapshot store, its live processes and their tables. Either the session's
+ * snapshot store, its live processes and their resource tables (the Resources
+ * view's data), one engine order at a time. Either the session's
  * own coordinator (launch) or the coordinator of a `ckpt launch` reached
  * through its control socket (attach).
  */
@@ -8,20 +9,20 @@ import type { StdioOptions } from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import type { Coordinator, EngineHello, ResourceTables, SnapshotInfo } from '../engine';
-import { SnapshotStore, ctlCheckpoint, ctlInfo, ctlRestore, ctlStatus } from '../engine';
+import { CkptError, SnapshotStore, ctlCheckpoint, ctlInfo, ctlRestore, ctlStatus, liveTablesFromProc } from '../engine';
 
-export interface Computation {
-  readonly store: SnapshotStore;
-  restoredFrom(): Promise<string | undefined>;
-  processes(): Promise<EngineHello[]>;
+export abstract class Computation {
+  abstract readonly store: SnapshotStore;
+  abstract restoredFrom(): Promise<string | undefined>;
+  abstract processes(): Promise<EngineHello[]>;
   /** Tables from the engine itself: needs the program running. */
-  status(): Promise<ResourceTables>;
+  abstract status(): Promise<ResourceTables>;
   /**
    * Saves a snapshot of a program that gdb holds: the engine gets its order
    * without a signal (the debugger queues it on every thread) and every thread
    * returns through the hold trap.
    */
-  checkpointHeld(label: string | undefined, onOrdersSent: () => void): Promise<SnapshotInfo>;
+  abstract checkpointHeld(label: string | undefined, onOrdersSent: () => void): Promise<SnapshotInfo>;
   /**
    * Replaces the computation by snapshot `id`, held for a debugger
    * (`ckpt-restore --hold`), with the given stdio where the session chooses it
@@ -31,14 +32,42 @@ export interface Computation {
    * the processes of now are killed. Resolves with the pids of the restored
    * processes, the root first, once each has connected.
    */
-  restartHeld(id: string, stdio: StdioOptions, onReplacing: () => void): Promise<number[]>;
+  abstract restartHeld(id: string, stdio: StdioOptions, onReplacing: () => void): Promise<number[]>;
   /** Called when a snapshot is completed by anyone. */
-  onSnapshot(listener: () => void): void;
-  dispose(): void;
+  abstract onSnapshot(listener: () => void): void;
+  abstract dispose(): void;
+
+  /**
+   * One order at a time: a status order sent while threads pass through the
+   * engine for a snapshot would be a second signal in the middle of it.
+   */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work, work);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * The resource tables of snapshot `snapshot`, or of the live program: from
+   * the engine while the program runs; from /proc while a debugger holds every
+   * thread (the engine's handler cannot run to answer then). Whether it does is
+   * asked when the tables are read: a request that waited for a restore finds
+   * the restored program stopped.
+   */
+  tables(snapshot: string | undefined, heldByDebugger: () => boolean): Promise<ResourceTables> {
+    return this.exclusive(async () => {
+      if (snapshot !== undefined) return (await this.store.inspect(snapshot)).tables;
+      const hellos = await this.processes();
+      if (hellos.length === 0) throw new CkptError('no program is running under the checkpoint engine');
+      return heldByDebugger() ? liveTablesFromProc(hellos) : this.status();
+    });
+  }
 }
 
-export class OwnCoordinator implements Computation {
-  constructor(private readonly coordinator: Coordinator) {}
+export class OwnCoordinator extends Computation {
+  constructor(private readonly coordinator: Coordinator) { super(); }
   get store(): SnapshotStore { return this.coordinator.store; }
   async restoredFrom(): Promise<string | undefined> { return this.coordinator.restoredFrom; }
   async processes(): Promise<EngineHello[]> { return this.coordinator.processes(); }
@@ -56,12 +85,13 @@ export class OwnCoordinator implements Computation {
 }
 
 /** A computation started by `ckpt launch --dir DIR`: its coordinator is another process. */
-export class RemoteComputation implements Computation {
+export class RemoteComputation extends Computation {
   readonly store: SnapshotStore;
   private readonly events = new EventEmitter();
   private watcher?: fs.FSWatcher;
 
   constructor(readonly dir: string) {
+    super();
     this.store = new SnapshotStore(dir);
     try {
       // A snapshot appears as a directory renamed into place.

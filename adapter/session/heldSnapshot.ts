@@ -30,7 +30,7 @@ export interface HeldSnapshotContext {
   threads: number[];
   /** One thread of each multi-threaded process, the first to take the signal (see startLeaders). */
   leaders: number[];
-  /** The next `*stopped` record (the session routes them here meanwhile). */
+  /** The next `*stopped` record (the debuggee routes them here while it is held). */
   nextStop(timeoutMs: number): Promise<MiAsyncRecord>;
 }
 
@@ -205,7 +205,7 @@ async function returnThread(ctx: HeldSnapshotContext, thread: number, trap: stri
       // At the int3: usually it has run it already, together with the thread
       // gdb reported, and gdb keeps that SIGTRAP pending, with the pc put back
       // as for a breakpoint of its own. The step reports the pending trap, at
-      // the trap address (in all-stop mode: see target-non-stop in the session).
+      // the trap address (in all-stop mode: see target-non-stop in gdbSettings.ts).
       const stop = ctx.nextStop(TRAP_TIMEOUT_MS);
       await mi.execStepInstruction(gdb, thread);
       await stop;

@@ -59,3 +59,43 @@ export function checkCwd(cwd: string | undefined, fallback: string): string {
 export function noDebugInfoMessage(program: string): string {
   return `Program '${program}' has no debug information: breakpoints on source lines cannot be set and variables cannot be shown. Rebuild it with -g (e.g. gcc -g -O0).`;
 }
+
+/** A launch configuration, checked: what the debuggee starts. */
+export interface LaunchPlan {
+  program: string;
+  cwd: string;
+  args: string[];
+  env: Record<string, string>;
+  snapshotDir: string;
+  /** The user chose the snapshot directory (so it must work). */
+  explicitSnapshotDir: boolean;
+  gdbPath?: string;
+  stopOnEntry: boolean;
+}
+
+/** Checks the parts of a launch configuration that need no gdb. */
+export function checkLaunch(args: {
+  program?: unknown; cwd?: string; args?: unknown; env?: Record<string, unknown>; snapshotDir?: string; gdbPath?: string; stopOnEntry?: boolean;
+}): LaunchPlan {
+  const programArg = typeof args.program === 'string' ? args.program : undefined;
+  const cwd = checkCwd(args.cwd, programArg && path.isAbsolute(programArg) ? path.dirname(programArg) : process.cwd());
+  const program = checkProgram(programArg, cwd);
+  if (args.args !== undefined && (!Array.isArray(args.args) || args.args.some((a) => typeof a !== 'string'))) {
+    throw new LaunchError('"args" must be a list of strings.');
+  }
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(args.env ?? {})) {
+    if (typeof value !== 'string') throw new LaunchError(`"env.${name}" must be a string.`);
+    env[name] = value;
+  }
+  return {
+    program,
+    cwd,
+    args: (args.args as string[] | undefined) ?? [],
+    env,
+    snapshotDir: path.resolve(cwd, args.snapshotDir ?? '.ckpt'),
+    explicitSnapshotDir: args.snapshotDir !== undefined,
+    gdbPath: args.gdbPath,
+    stopOnEntry: !!args.stopOnEntry,
+  };
+}

@@ -228,7 +228,7 @@ test('a running program is paused for a snapshot and goes on afterwards', async 
 
 // Both processes reach the engine's hold trap at about the same time: often gdb
 // reports one and keeps the other's trap pending, to be reported when that thread
-// is stepped alone (see "target-non-stop" in ckptDebugSession.ts).
+// is stepped alone (see "target-non-stop" in gdbSettings.ts).
 test('a snapshot at a breakpoint in a forked child saves both processes', async (t) => {
   const dc = await startClient(t);
   const dir = snapshotDir('held-forks');

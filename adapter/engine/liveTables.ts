@@ -1,0 +1,31 @@
+/**
+ * The live resource tables of a computation read from /proc, from the
+ * outside: what the tables are while a debugger holds every thread, when the
+ * engine's handler cannot run to answer a status order.
+ */
+import type { EngineHello } from './engineConnection';
+import { hideEngineFd } from './engineFds';
+import { linkPeers, readArgv, readFds, readSession, readTids } from './procTables';
+import { ProcessRow, ResourceTables, TABLES_VERSION } from './tables';
+
+/**
+ * A process that was never restored has virtual ids equal to the kernel's; a
+ * restored one told its thread table in its hello.
+ */
+export function liveTablesFromProc(hellos: EngineHello[]): ResourceTables {
+  const processes: ProcessRow[] = hellos.map((h) => {
+    const virtualOf = new Map((h.threads ?? []).map((t) => [t.tid, t.vtid]));
+    return {
+      vpid: h.vpid,
+      pid: h.pid,
+      vppid: h.vppid,
+      ...readSession(h.pid),
+      argv: readArgv(h.pid),
+      threads: readTids(h.pid).map((tid) => ({ vtid: virtualOf.get(tid) ?? tid, tid })),
+      fds: hideEngineFd(readFds(h.pid)),
+    };
+  });
+  processes.sort((x, y) => x.vpid - y.vpid);
+  linkPeers(processes);
+  return { version: TABLES_VERSION, source: 'live', processes };
+}
