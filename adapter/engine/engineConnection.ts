@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { CkptError, errnoCode, errorMessage } from './ckptError';
 import { readJsonLines, writeJsonLine } from './jsonLines';
+import { watchWriter } from './writerWatch';
 
 /** The first line of every engine connection (PROTOCOL.md). */
 export interface EngineHello {
@@ -90,11 +91,30 @@ export class EngineConnection extends EventEmitter {
       return;
     }
     if (typeof msg.type !== 'string') return;
+    if (msg.type === 'writing' && isInt(msg.writer)) {
+      this.watchImageWriter(msg.writer);
+      return;
+    }
     const i = this.waiters.findIndex((w) => w.type === msg.type);
     if (i < 0) return;
     const [w] = this.waiters.splice(i, 1);
     clearTimeout(w.timer);
     w.resolve(msg as EngineReply);
+  }
+
+  /** The checkpoint answer now comes from the forked writer `pid`: fail at once if it ends without one. */
+  private watchImageWriter(pid: number): void {
+    const waiter = this.waiters.find((w) => w.type === 'checkpoint');
+    if (!waiter) return;
+    watchWriter(
+      pid,
+      () => this.waiters.includes(waiter),
+      () => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        clearTimeout(waiter.timer);
+        waiter.reject(new CkptError(`${this.label} was not saved: its image writer (pid ${pid}) ended before the image was complete`));
+      },
+    );
   }
 
   private onClose(): void {

@@ -366,7 +366,10 @@ static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pa
 	ckpt_reply_send(&j);
 }
 
-static long write_image(const char *path)
+/* write_image's answer when a forked writer finishes the image and answers */
+#define WRITING_IN_BACKGROUND (-2)
+
+static long write_image(const char *path, uint64_t t0, int may_fork)
 {
 	struct ckpt_writer *w = ckpt_writer_open(path);
 	if (!w)
@@ -376,10 +379,14 @@ static long write_image(const char *path)
 			if (!fail_msg[0])
 				ckpt_fail("plugin %s failed", plugins[i]->name);
 			ckpt_writer_abort(w, path);
+			ckpt_memory_release();
 			return -1;
 		}
 	}
-	long size = ckpt_writer_finish(w);
+	if (may_fork && ckpt_background_write(w, path, t0, answer_checkpoint) == 0)
+		return WRITING_IN_BACKGROUND;
+	long size = ckpt_memory_write_pages(w, 0) < 0 ? -1 : ckpt_writer_finish(w);
+	ckpt_memory_release();
 	if (size < 0)
 		ckpt_writer_abort(w, path);
 	return size;
@@ -394,6 +401,7 @@ static void leader(ucontext_t *uc)
 	hold_mode = 0;
 	/* the coordinator writes the order before it sends the signal: no order
 	 * there now means a stray signal */
+	ckpt_background_reap();
 	if (ckpt_control_read_order(order, sizeof order, 0) < 0)
 		return;
 	char cmd[32];
@@ -439,7 +447,11 @@ static void leader(ucontext_t *uc)
 		parse_skipped(order, "\"skipPipes\"", 0);
 		parse_skipped(order, "\"skipFifos\"", FIFO_MARK);
 	}
-	long size = ok ? write_image(image) : -1;
+	/* A program that ends after the snapshot (kill), or waits for the others
+	 * (sync), gains nothing from running on while its pages are written. */
+	long size = ok ? write_image(image, t0, !kill_after && !sync) : -1;
+	if (size == WRITING_IN_BACKGROUND)
+		goto resume;
 	ok = size >= 0;
 	uint64_t t2 = ckpt_now_ns();
 	answer_checkpoint(ok, image, size, t2 - t0, t2 - t1);
@@ -459,6 +471,7 @@ resume:
 	for (int i = nplugins - 1; i >= 0; i--)
 		if (plugins[i]->resume)
 			plugins[i]->resume();
+	ckpt_background_resumed();
 }
 
 /* Hold mode: return into the program through a trap, so that the debugger
@@ -532,6 +545,7 @@ static void child_after_fork(void)
 	/* the same rule the parent's fork() applies to the value it returns */
 	ckpt_rt.vpid = ckpt_pid_for_new_child(ckpt_rt.real_pid);
 	ckpt_rt.busy = 0;
+	ckpt_background_forget(); /* the parent's writers are not this child's */
 	ckpt_threads_reset_after_fork();
 	/* the inherited connection is the parent's: the child closes its copy and
 	 * introduces itself on a connection of its own */
@@ -617,6 +631,7 @@ int ckpt_restart_main_c(ucontext_t *uc)
 	ckpt_rt.real_pid = ckpt_rt.restart.real_pid;
 	ckpt_ids_fix_rewound(uc, ckpt_threads_slot_of_self());
 	ckpt_rt.busy = 0;
+	ckpt_background_forget();
 	ckpt_rt.parked = 0;
 	started = 0; /* the image was written in the middle of a checkpoint */
 	ckpt_rt.ctl_fd = -1; /* the restorer left no engine connection */
