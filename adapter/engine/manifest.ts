@@ -89,3 +89,20 @@ export function snapshotInfo(m: Manifest): SnapshotInfo {
   if (m.label !== undefined) info.label = m.label;
   return info;
 }
+
+/** A snapshot in `ckpt list --json`: what each one cost. */
+export interface SnapshotCosts extends SnapshotInfo {
+  /** How long the program stood still: the longest pause of its processes (ms), null if not recorded. */
+  pauseMs: number | null;
+  /** Bytes this snapshot added to the directory (each image is whole: its size). */
+  addedBytes: number;
+}
+
+export function snapshotCosts(m: Manifest): SnapshotCosts {
+  const pauses = m.processes.map((p) => p.pauseUs).filter((v): v is number => typeof v === 'number');
+  return {
+    ...snapshotInfo(m),
+    pauseMs: pauses.length > 0 ? Math.max(...pauses) / 1000 : null,
+    addedBytes: m.size,
+  };
+}
