@@ -140,6 +140,31 @@ export class EngineConnection extends EventEmitter {
     return prior.then(() => release);
   }
 
+  /**
+   * Waits for a reply of type `replyType` to an order sent (or about to be
+   * sent) by another call: the checkpoint answer that a process's forked writer
+   * gives after the process said "captured". `cancel` gives up waiting.
+   */
+  expect(replyType: string, timeoutMs: number, what: string): { reply: Promise<EngineReply>; cancel: () => void } {
+    let waiter!: Waiter;
+    const reply = new Promise<EngineReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new CkptError(`${this.label} did not answer the ${what} order within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      waiter = { type: replyType, resolve, reject, timer };
+      this.waiters.push(waiter);
+    });
+    reply.catch(() => undefined); // a cancelled or unawaited wait is not an unhandled rejection
+    const cancel = () => {
+      const i = this.waiters.indexOf(waiter);
+      if (i >= 0) this.waiters.splice(i, 1);
+      clearTimeout(waiter.timer);
+    };
+    return { reply, cancel };
+  }
+
   /** One order on its own: waits for the connection, sends it, waits for the reply. */
   async order(cmd: Record<string, unknown>, replyType: string, timeoutMs: number, options: OrderOptions = {}): Promise<EngineReply> {
     const release = await this.lock();

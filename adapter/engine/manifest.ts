@@ -18,6 +18,8 @@ export interface ManifestProcess {
   /** Engine timings: how long the program was stopped and how long the write took. */
   pauseUs?: number;
   writeUs?: number;
+  /** The pages were written by a forked writer while the program ran on (false: while it was stopped). */
+  forked?: boolean;
   /**
    * The process's sockets when it was saved (TCP endpoints, Unix peer inodes;
    * the image keeps only `socket:[inode]`): what links a snapshot's sockets to their peers.

@@ -32,6 +32,9 @@
 #define PAUSE_UNKNOWN (~0ull)
 static int writers[MAX_WRITERS]; /* started, not yet reaped */
 static int inline_only;
+static int in_writer;
+
+int ckpt_background_in_writer(void) { return in_writer; }
 
 __attribute__((constructor(130))) static void read_setting(void)
 {
@@ -143,6 +146,7 @@ __attribute__((noreturn)) static void writer_main(struct ckpt_writer *w, const c
 						   ckpt_answer_fn answer)
 {
 	uint64_t t1 = ckpt_now_ns();
+	in_writer = 1;
 	SYS2(SYS_prctl, PR_SET_NAME, "ckpt-writer");
 	close_all_but(ckpt_writer_fd(w), ckpt_rt.ctl_fd);
 	say_writing();

@@ -362,6 +362,8 @@ static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pa
 		ckpt_json_int(&j, (long)(pause_ns / 1000));
 		ckpt_json_key(&j, "writeUs");
 		ckpt_json_int(&j, (long)(write_ns / 1000));
+		ckpt_json_key(&j, "forked");
+		ckpt_json_raw(&j, ckpt_background_in_writer() ? "true" : "false");
 	}
 	ckpt_reply_send(&j);
 }
@@ -369,7 +371,23 @@ static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pa
 /* write_image's answer when a forked writer finishes the image and answers */
 #define WRITING_IN_BACKGROUND (-2)
 
-static long write_image(const char *path, uint64_t t0, int may_fork)
+/* Several processes, not to be killed: "captured" tells the coordinator that
+ * this one's state is taken (its pipes drained), so that all may go on while
+ * their writers write; it is said before the writer exists, so that the two
+ * never write on the connection at once. */
+static int captured_said;
+
+static void answer_captured(int ok)
+{
+	char buf[1200];
+	struct ckpt_json j;
+	ckpt_reply_begin(&j, buf, sizeof buf, "captured");
+	answer_outcome(&j, ok, "checkpoint failed");
+	ckpt_reply_send(&j);
+	captured_said = 1;
+}
+
+static long write_image(const char *path, uint64_t t0, int may_fork, int say_captured)
 {
 	struct ckpt_writer *w = ckpt_writer_open(path);
 	if (!w)
@@ -383,6 +401,8 @@ static long write_image(const char *path, uint64_t t0, int may_fork)
 			return -1;
 		}
 	}
+	if (say_captured)
+		answer_captured(1);
 	if (may_fork && ckpt_background_write(w, path, t0, answer_checkpoint) == 0)
 		return WRITING_IN_BACKGROUND;
 	long size = ckpt_memory_write_pages(w, 0) < 0 ? -1 : ckpt_writer_finish(w);
@@ -447,14 +467,21 @@ static void leader(ucontext_t *uc)
 		parse_skipped(order, "\"skipPipes\"", 0);
 		parse_skipped(order, "\"skipFifos\"", FIFO_MARK);
 	}
-	/* A program that ends after the snapshot (kill), or waits for the others
-	 * (sync), gains nothing from running on while its pages are written. */
-	long size = ok ? write_image(image, t0, !kill_after && !sync) : -1;
-	if (size == WRITING_IN_BACKGROUND)
+	/* A program that ends after the snapshot (kill) gains nothing from
+	 * running on while its pages are written. */
+	int early = sync && !kill_after;
+	captured_said = 0;
+	long size = ok ? write_image(image, t0, !kill_after, early) : -1;
+	if (size == WRITING_IN_BACKGROUND && !sync)
 		goto resume;
-	ok = size >= 0;
-	uint64_t t2 = ckpt_now_ns();
-	answer_checkpoint(ok, image, size, t2 - t0, t2 - t1);
+	if (size != WRITING_IN_BACKGROUND) {
+		ok = size >= 0;
+		uint64_t t2 = ckpt_now_ns();
+		if (early && !captured_said)
+			answer_captured(0);
+		else
+			answer_checkpoint(ok, image, size, t2 - t0, t2 - t1);
+	}
 	if (sync) {
 		if (ckpt_control_read_order(order, sizeof order, 120000) >= 0 && order_field(order, "cmd", cmd, sizeof cmd) &&
 		    !__builtin_strcmp(cmd, "kill") && ok)

@@ -20,4 +20,6 @@ void ckpt_background_reap(void);
 /* the program's threads are let go: the writer's answer gives the pause */
 void ckpt_background_resumed(void);
 void ckpt_background_forget(void);
+/* whether this process is a forked writer */
+int ckpt_background_in_writer(void);
 #endif

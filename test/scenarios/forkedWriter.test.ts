@@ -83,6 +83,7 @@ test('a forked writer saves one instant of a program that rewrites its memory me
       const proc = manifest.processes[0];
       assert.equal(typeof proc.pauseUs, 'number', 'the manifest gives the pause');
       assert.equal(typeof proc.writeUs, 'number', 'the manifest gives the write time');
+      assert.equal(proc.forked, true, 'a forked writer wrote the pages');
 
       // Killed writers: the snapshot fails, naming the writer; the program runs on.
       let failed = 0;
