@@ -32,7 +32,8 @@ describe('snapshots of a running pipeline', { skip: skipUnlessBuilt }, () => {
       assert.equal(saved.code, 0, saved.stderr);
       ids.push(saved.id!);
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'snapshots', saved.id!, 'manifest.json'), 'utf8'));
-      assert.equal(manifest.processes.length, 6, 'every process is in the snapshot');
+      // awk's gate check runs short-lived shells: they may be in it too
+      assert.ok(manifest.processes.length >= 6, `every process is in the snapshot: ${manifest.processes.length}`);
       for (const p of manifest.processes) {
         assert.equal(typeof p.pauseUs, 'number', `process ${p.vpid} gives its pause`);
         assert.equal(p.forked, true, `process ${p.vpid} was written by a forked writer`);
