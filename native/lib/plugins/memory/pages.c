@@ -35,12 +35,25 @@ static int saves_pages(const struct ckpt_img_region *r)
 	       r->kind == CKPT_MEM_SHARED_ANON || r->kind == CKPT_MEM_FILE;
 }
 
+static int page_is_zero(uint64_t addr)
+{
+	const uint64_t *w = (const uint64_t *)addr;
+	for (size_t i = 0; i < CKPT_PAGE / 8; i += 4)
+		if (w[i] | w[i + 1] | w[i + 2] | w[i + 3])
+			return 0;
+	return 1;
+}
+
 /* Appends the runs of r's saved pages to out; sets r's first_run, nruns and
  * saved_bytes (first_run as an index in out). */
 static int plan_pages(struct layout *l, struct ckpt_img_region *r, int whole, int pm_fd, struct runlist *out,
 		      uint64_t *data_off)
 {
 	int private_file = r->kind == CKPT_MEM_FILE;
+	/* a private anonymous page of zeros comes back as a new page: no need to
+	 * save it (memory read before it was written, calloc'd, cleared) */
+	int skip_zero = !whole && (r->prot & CKPT_PROT_R) &&
+			(r->kind == CKPT_MEM_ANON || r->kind == CKPT_MEM_HEAP || r->kind == CKPT_MEM_STACK);
 	r->first_run = out->n;
 	r->nruns = 0;
 	r->saved_bytes = 0;
@@ -58,6 +71,8 @@ static int plan_pages(struct layout *l, struct ckpt_img_region *r, int whole, in
 			int save = whole || (!private_file ? (e & (PM_PRESENT | PM_SWAPPED)) != 0
 							   : ((e & PM_PRESENT) && !(e & PM_FILE)) || (e & PM_SWAPPED));
 			uint64_t addr = r->start + (base + i) * CKPT_PAGE;
+			if (save && skip_zero && page_is_zero(addr))
+				save = 0;
 			if (!save) {
 				cur = 0;
 				continue;
