@@ -412,6 +412,26 @@ static long write_image(const char *path, uint64_t t0, int may_fork, int say_cap
 	return size;
 }
 
+/* Writes the image and answers the order, or leaves both to a forked writer
+ * (*background). A program that ends after the snapshot (kill) gains nothing
+ * from running on while its pages are written. Returns whether it is saved,
+ * or being saved. */
+static int save(const char *image, uint64_t t0, uint64_t t1, int kill_after, int sync, int *background)
+{
+	int early = sync && !kill_after;
+	captured_said = 0;
+	long size = write_image(image, t0, !kill_after, early);
+	*background = size == WRITING_IN_BACKGROUND;
+	if (*background)
+		return 1;
+	uint64_t t2 = ckpt_now_ns();
+	if (early && !captured_said)
+		answer_captured(0);
+	else
+		answer_checkpoint(size >= 0, image, size, t2 - t0, t2 - t1);
+	return size >= 0;
+}
+
 static void leader(ucontext_t *uc)
 {
 	static char order[8192];
@@ -467,21 +487,13 @@ static void leader(ucontext_t *uc)
 		parse_skipped(order, "\"skipPipes\"", 0);
 		parse_skipped(order, "\"skipFifos\"", FIFO_MARK);
 	}
-	/* A program that ends after the snapshot (kill) gains nothing from
-	 * running on while its pages are written. */
-	int early = sync && !kill_after;
-	captured_said = 0;
-	long size = ok ? write_image(image, t0, !kill_after, early) : -1;
-	if (size == WRITING_IN_BACKGROUND && !sync)
+	int background = 0;
+	if (ok)
+		ok = save(image, t0, t1, kill_after, sync, &background);
+	else
+		answer_checkpoint(0, image, -1, 0, 0);
+	if (background && !sync)
 		goto resume;
-	if (size != WRITING_IN_BACKGROUND) {
-		ok = size >= 0;
-		uint64_t t2 = ckpt_now_ns();
-		if (early && !captured_said)
-			answer_captured(0);
-		else
-			answer_checkpoint(ok, image, size, t2 - t0, t2 - t1);
-	}
 	if (sync) {
 		if (ckpt_control_read_order(order, sizeof order, 120000) >= 0 && order_field(order, "cmd", cmd, sizeof cmd) &&
 		    !__builtin_strcmp(cmd, "kill") && ok)

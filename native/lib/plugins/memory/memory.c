@@ -64,6 +64,59 @@ static uint32_t prot_of(const char *perms)
 	       (perms[2] == 'x' ? CKPT_PROT_X : 0);
 }
 
+/* The kind of a region by its path; the file's identity for a file mapping.
+ * Returns 1 when all its pages are to be saved, 0 when only those with data of
+ * the process's own, -1 when the file changed. */
+static int classify(struct layout *l, struct ckpt_img_region *r, const char *path, long inode, int shared)
+{
+	if (!strcmp(path, "[vdso]")) {
+		r->kind = CKPT_MEM_VDSO;
+		l->proc.vdso_start = r->start;
+		l->proc.vdso_end = r->end;
+	} else if (!strcmp(path, "[vvar]")) {
+		r->kind = CKPT_MEM_VVAR;
+		l->proc.vvar_start = r->start;
+		l->proc.vvar_end = r->end;
+	} else if (!strcmp(path, "[vvar_vclock]")) {
+		r->kind = CKPT_MEM_VCLOCK;
+		l->proc.vclock_start = r->start;
+		l->proc.vclock_end = r->end;
+	} else if (!strcmp(path, "[vsyscall]")) {
+		r->kind = CKPT_MEM_VSYSCALL;
+	} else if (!strcmp(path, "[heap]")) {
+		r->kind = CKPT_MEM_HEAP;
+	} else if (!strcmp(path, "[stack]")) {
+		r->kind = CKPT_MEM_STACK;
+	} else if (path[0] == '/' && inode && (uint64_t)inode == own_ino) {
+		r->kind = CKPT_MEM_ANON; /* restored from the image, see own_ino */
+	} else if (path[0] == '/' && inode && !is_shared_anon_path(path) && deleted(path)) {
+		/* unlinked while mapped (a POSIX semaphore after sem_unlink,
+		 * shm_open then shm_unlink): no name is left to map it by, so
+		 * its pages are saved whole; shared, it is shared memory by its
+		 * inode (see restore/shared_anon.c) */
+		r->kind = shared ? CKPT_MEM_SHARED_ANON : CKPT_MEM_ANON;
+		if (shared)
+			r->ino = (uint64_t)inode;
+		return 1;
+	} else if (path[0] == '/' && inode && !is_shared_anon_path(path)) {
+		r->kind = shared ? CKPT_MEM_SHARED_FILE : CKPT_MEM_FILE;
+		struct stat st;
+		if (SYS2(SYS_stat, path, &st) < 0 || (long)st.st_ino != inode)
+			return ckpt_fail("the file mapped at %lx (%s) was deleted or replaced", r->start, path);
+		r->dev = st.st_dev;
+		r->ino = st.st_ino;
+		r->file_size = (uint64_t)st.st_size;
+		r->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+	} else {
+		r->kind = shared ? CKPT_MEM_SHARED_ANON : CKPT_MEM_ANON;
+		/* the shared object's identity: processes that map the same one
+		 * share it again after a restart */
+		if (shared)
+			r->ino = (uint64_t)inode;
+	}
+	return 0;
+}
+
 /* The regions, from /proc/self/maps. Which of their pages are saved is
  * decided later, by the writer (pages.c). */
 static int parse_maps(struct layout *l, const char *text)
@@ -105,58 +158,14 @@ static int parse_maps(struct layout *l, const char *text)
 		struct ckpt_img_region *r = &l->regions[l->nregions++];
 		memset(r, 0, sizeof *r);
 		memset(rp, 0, sizeof *rp);
-		int save_whole = 0;
 		r->start = start;
 		r->end = end;
 		r->prot = prot_of(perms);
 		r->file_offset = offset;
 		r->path = ~0ull;
-		int shared = perms[3] == 's';
-		if (!strcmp(path, "[vdso]")) {
-			r->kind = CKPT_MEM_VDSO;
-			l->proc.vdso_start = start;
-			l->proc.vdso_end = end;
-		} else if (!strcmp(path, "[vvar]")) {
-			r->kind = CKPT_MEM_VVAR;
-			l->proc.vvar_start = start;
-			l->proc.vvar_end = end;
-		} else if (!strcmp(path, "[vvar_vclock]")) {
-			r->kind = CKPT_MEM_VCLOCK;
-			l->proc.vclock_start = start;
-			l->proc.vclock_end = end;
-		} else if (!strcmp(path, "[vsyscall]")) {
-			r->kind = CKPT_MEM_VSYSCALL;
-		} else if (!strcmp(path, "[heap]")) {
-			r->kind = CKPT_MEM_HEAP;
-		} else if (!strcmp(path, "[stack]")) {
-			r->kind = CKPT_MEM_STACK;
-		} else if (path[0] == '/' && inode && (uint64_t)inode == own_ino) {
-			r->kind = CKPT_MEM_ANON; /* restored from the image, see own_ino */
-		} else if (path[0] == '/' && inode && !is_shared_anon_path(path) && deleted(path)) {
-			/* unlinked while mapped (a POSIX semaphore after sem_unlink,
-			 * shm_open then shm_unlink): no name is left to map it by, so
-			 * its pages are saved whole; shared, it is shared memory by its
-			 * inode (see restore/shared_anon.c) */
-			r->kind = shared ? CKPT_MEM_SHARED_ANON : CKPT_MEM_ANON;
-			if (shared)
-				r->ino = (uint64_t)inode;
-			save_whole = 1;
-		} else if (path[0] == '/' && inode && !is_shared_anon_path(path)) {
-			r->kind = shared ? CKPT_MEM_SHARED_FILE : CKPT_MEM_FILE;
-			struct stat st;
-			if (SYS2(SYS_stat, path, &st) < 0 || (long)st.st_ino != inode)
-				return ckpt_fail("the file mapped at %lx (%s) was deleted or replaced", start, path);
-			r->dev = st.st_dev;
-			r->ino = st.st_ino;
-			r->file_size = (uint64_t)st.st_size;
-			r->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
-		} else {
-			r->kind = shared ? CKPT_MEM_SHARED_ANON : CKPT_MEM_ANON;
-			/* the shared object's identity: processes that map the same one
-			 * share it again after a restart */
-			if (shared)
-				r->ino = (uint64_t)inode;
-		}
+		int save_whole = classify(l, r, path, inode, perms[3] == 's');
+		if (save_whole < 0)
+			return -1;
 		if (path[0])
 			r->path = add_string(l, path);
 		rp->whole = ((own_ino && (uint64_t)inode == own_ino) || save_whole) && (r->prot & CKPT_PROT_R);
