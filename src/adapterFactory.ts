@@ -1,7 +1,7 @@
 /**
  * Runs the debug adapter: in this extension host when the adapter offers an in-process
- * entry (out/adapter/inProcess.js), else as a node child speaking DAP on stdio
- * (out/adapter/debugAdapter.js).
+ * entry (the bundle out/dist/inProcess.js), else as a node child speaking DAP on stdio
+ * (the bundle out/dist/debugAdapter.js). Both are made by `npm run bundle`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -25,11 +25,11 @@ export class AdapterFactory implements vscode.DebugAdapterDescriptorFactory {
   }
 
   get stdioEntry(): string {
-    return path.join(this.extensionPath, 'out', 'adapter', 'debugAdapter.js');
+    return path.join(this.extensionPath, 'out', 'dist', 'debugAdapter.js');
   }
 
   get inProcessEntry(): string {
-    return path.join(this.extensionPath, 'out', 'adapter', 'inProcess.js');
+    return path.join(this.extensionPath, 'out', 'dist', 'inProcess.js');
   }
 
   createDebugAdapterDescriptor(): vscode.ProviderResult<vscode.DebugAdapterDescriptor> {

@@ -1,6 +1,7 @@
 /**
- * Checkpoint Debugger's VS Code side: the `ckpt` debug type, the Snapshots and
- * Resources views in Run and Debug, the snapshot commands and the status bar count.
+ * Checkpoint Debugger's VS Code side: the `ckpt` debug type, the Snapshot Timeline,
+ * Snapshots and Resources views in Run and Debug, the snapshot commands and the status
+ * bar count.
  * It talks to the debug adapter only through DAP custom requests and events.
  */
 import * as vscode from 'vscode';
@@ -12,6 +13,8 @@ import { SessionTracker } from './sessionTracker';
 import { SnapshotCommands } from './snapshotCommands';
 import { SnapshotsView } from './snapshotsView';
 import { SnapshotStatus } from './statusBar';
+import { RunTracker } from './timeline/runTracker';
+import { TimelineView } from './timeline/timelineView';
 
 /** What activate() returns: the extension-host tests look inside through it. */
 export interface CkptExtensionApi {
@@ -22,6 +25,8 @@ export interface CkptExtensionApi {
   commands: SnapshotCommands;
   snapshotsTree: vscode.TreeView<vscode.TreeItem>;
   resourcesTree: vscode.TreeView<vscode.TreeItem>;
+  runs: RunTracker;
+  timeline: TimelineView;
 }
 
 export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
@@ -34,9 +39,12 @@ export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
   const resourcesTree = vscode.window.createTreeView(Views.resources, { treeDataProvider: resources, showCollapseAll: true });
   resources.attach(resourcesTree);
   const adapterFactory = new AdapterFactory(context.extensionPath);
+  const runs = new RunTracker();
+  const timeline = new TimelineView(context.extensionUri, tracker, snapshots, runs);
 
   context.subscriptions.push(
-    tracker, snapshots, resources, status, snapshotsTree, resourcesTree,
+    tracker, snapshots, resources, status, snapshotsTree, resourcesTree, runs, timeline,
+    vscode.window.registerWebviewViewProvider(Views.timeline, timeline),
     ...commands.register(),
     adapterFactory,
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, adapterFactory),
@@ -46,7 +54,7 @@ export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
       vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationResolver()),
   );
-  return { tracker, snapshots, resources, status, commands, snapshotsTree, resourcesTree };
+  return { tracker, snapshots, resources, status, commands, snapshotsTree, resourcesTree, runs, timeline };
 }
 
 export function deactivate(): void {

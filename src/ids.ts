@@ -8,6 +8,9 @@ import type * as protocol from '../adapter/protocol';
 
 export const DEBUG_TYPE: typeof protocol.DEBUG_TYPE = 'ckpt';
 
+/** The reason of the stop that follows a jump in time (its description names the snapshot). */
+export const RESTORED_STOP_REASON: typeof protocol.RESTORED_STOP_REASON = 'restore';
+
 export const Requests: typeof protocol.Requests = {
   saveSnapshot: 'ckpt/saveSnapshot',
   listSnapshots: 'ckpt/listSnapshots',
@@ -33,6 +36,7 @@ export const Commands = {
 } as const;
 
 export const Views = {
+  timeline: 'ckpt.timeline',
   snapshots: 'ckpt.snapshots',
   resources: 'ckpt.resources',
 } as const;

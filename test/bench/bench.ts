@@ -24,6 +24,7 @@ import type { EngineHello } from '../../adapter/engine/engineConnection';
 import { CKPT_JS, ckptOk, engineMissing, REPO, Run, snapshotIdFrom, withRun, WAIT_MS } from '../scenarios/harness';
 import { compileScenario } from '../scenarios/compileScenario';
 import { dapBench } from './dapBench';
+import { startupBench } from './startupBench';
 
 const SIZES_MIB = [16, 256, 1024];
 const REPS = Number(process.env.CKPT_BENCH_REPS ?? 3);
@@ -439,6 +440,7 @@ async function main(): Promise<void> {
       processStart,
       pipeline,
       dap,
+      startup: startupBench(),
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {

@@ -81,10 +81,10 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Packs the extension into a .vsix with @vscode/vsce (the build must be done). */
+/** Packs the extension into a .vsix with @vscode/vsce (the build must be done; the bundles carry the dependencies). */
 export function packageVsix(out: string): string {
   const vsce = path.join(REPO_ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
-  execFileSync(process.execPath, [vsce, 'package', '--allow-missing-repository', '--skip-license', '--out', out], {
+  execFileSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', out], {
     cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'],
   });
   return out;

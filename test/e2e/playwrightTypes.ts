@@ -20,6 +20,13 @@ export interface Locator {
   getAttribute(name: string, options?: { timeout?: number }): Promise<string | null>;
   isVisible(): Promise<boolean>;
   screenshot(options?: { path?: string }): Promise<Buffer>;
+  frameLocator(selector: string): FrameLocator;
+}
+
+/** The document inside an iframe (a webview's page). */
+export interface FrameLocator {
+  locator(selector: string, options?: { hasText?: string | RegExp; has?: Locator }): Locator;
+  frameLocator(selector: string): FrameLocator;
 }
 
 export interface Keyboard {
@@ -31,7 +38,9 @@ export interface Keyboard {
 export interface Page {
   goto(url: string, options?: { timeout?: number; waitUntil?: 'load' | 'domcontentloaded' | 'networkidle' | 'commit' }): Promise<unknown>;
   locator(selector: string, options?: { hasText?: string | RegExp; has?: Locator }): Locator;
+  frameLocator(selector: string): FrameLocator;
   keyboard: Keyboard;
+  mouse: { move(x: number, y: number): Promise<void> };
   screenshot(options?: { path?: string; fullPage?: boolean }): Promise<Buffer>;
   exposeFunction(name: string, fn: (...args: never[]) => unknown): Promise<void>;
   waitForTimeout(ms: number): Promise<void>;

@@ -39,11 +39,13 @@ export function reportTimings(wb: Workbench, name: string): void {
   fs.writeFileSync(path.join(ARTIFACTS, `${name}-timings.json`), `${JSON.stringify(wb.timings, null, 2)}\n`);
 }
 
-export async function openWorkbench(): Promise<Workbench> {
+/** `prepare` may change the private workspace copy (its launch.json) before it opens. */
+export async function openWorkbench(prepare?: (folder: string) => void): Promise<Workbench> {
   const t0 = Date.now();
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-e2e-'));
   const timings: Record<string, number> = {};
   const folder = copyWorkspace();
+  prepare?.(folder);
   const vsix = packageVsix(path.join(scratch, 'checkpoint-debugger.vsix'));
   timings.packageVsix = Date.now() - t0;
   let server: CodeServer | undefined;

@@ -30,7 +30,8 @@ test('the views are contributed to Run and Debug, shown by the session context k
     assert.match(v.id, /^ckpt\.[a-z][A-Za-z]+$/);
     assert.equal(v.when, ContextKeys.sessionActive, `${v.id} is shown while a ckpt session exists`);
   }
-  assert.deepEqual(views.map((v) => v.name), ['Snapshots', 'Resources']);
+  assert.deepEqual(views.map((v) => v.name), ['Snapshot Timeline', 'Snapshots', 'Resources']);
+  assert.equal((views[0] as { type?: string }).type, 'webview', 'the timeline is a webview');
 });
 
 test('the debugger type is ckpt with launch and attach attributes from the protocol', () => {
@@ -87,7 +88,7 @@ test('icons referenced by commands exist in media/ as SVG', () => {
 });
 
 test('the extension entry point and activation events are set', () => {
-  assert.equal(pkg.main, './out/src/extension.js');
+  assert.equal(pkg.main, './out/dist/extension.js');
   assert.ok(fs.existsSync(path.join(root, pkg.main)), 'the built entry point exists');
   assert.ok((pkg.activationEvents as string[]).includes(`onDebugResolve:${DEBUG_TYPE}`));
 });

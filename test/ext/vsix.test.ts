@@ -1,37 +1,28 @@
 /**
- * The .vsix made by @vscode/vsce holds the built extension, the adapter, the native
- * engine, the icons and the adapter's runtime dependencies, and nothing else.
+ * The .vsix made by @vscode/vsce holds the bundles of the extension, the debug adapter
+ * and the `ckpt` CLI, the native engine and the icons, and nothing else; vsce has no
+ * "bundle your extension" warning for it. Unpacked where no node_modules can be found,
+ * the bundles run on their own: the CLI saves a snapshot of a running program with the
+ * engine from the package, and the adapter answers `initialize`.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
+import { extractZip, zipEntries } from './zipFile';
 
 const root = path.resolve(__dirname, '../../..');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-vsix-'));
 const vsix = path.join(dir, 'checkpoint-debugger.vsix');
+/** The package unpacked in a temporary folder, with no node_modules above it. */
+const unpacked = path.join(dir, 'unpacked', 'extension');
+const BUNDLES = ['extension.js', 'debugAdapter.js', 'inProcess.js', 'ckpt.js', 'timelineWebview.js'];
+const NATIVE = ['libckpt.so', 'ckpt-restore', 'ckpt-inspect'];
 let entries: string[] = [];
-
-/** The names in a zip file's central directory (a .vsix is a zip). */
-function zipEntries(file: string): string[] {
-  const buf = fs.readFileSync(file);
-  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) throw new Error(`${file} is not a zip file`);
-  const count = buf.readUInt16LE(eocd + 10);
-  let at = buf.readUInt32LE(eocd + 16);
-  const names: string[] = [];
-  for (let i = 0; i < count; i++) {
-    if (buf.readUInt32LE(at) !== 0x02014b50) throw new Error(`${file}: bad central directory entry ${i}`);
-    const nameLen = buf.readUInt16LE(at + 28);
-    const extraLen = buf.readUInt16LE(at + 30);
-    const commentLen = buf.readUInt16LE(at + 32);
-    names.push(buf.toString('utf8', at + 46, at + 46 + nameLen));
-    at += 46 + nameLen + extraLen + commentLen;
-  }
-  return names;
-}
+let vsceOutput = '';
+const children: ChildProcess[] = [];
 
 function filesUnder(d: string, re: RegExp): string[] {
   if (!fs.existsSync(path.join(root, d))) return [];
@@ -40,81 +31,129 @@ function filesUnder(d: string, re: RegExp): string[] {
     .filter((f) => re.test(f) && fs.statSync(path.join(root, f)).isFile());
 }
 
-/** The packages the extension needs at run time: the lockfile's non-dev packages. */
-function runtimePackages(): Set<string> {
-  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
-  const names = new Set<string>();
-  for (const [key, info] of Object.entries(lock.packages as Record<string, { dev?: boolean; devOptional?: boolean }>)) {
-    if (!key.startsWith('node_modules/') || info.dev || info.devOptional) continue;
-    names.add(key.slice('node_modules/'.length));
-  }
-  return names;
-}
-
 before(() => {
   const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
-  execFileSync(process.execPath, [vsce, 'package', '--allow-missing-repository', '--skip-license', '--out', vsix], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  entries = zipEntries(vsix);
+  vsceOutput = execFileSync(process.execPath,
+    [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix], {
+      cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8',
+    });
+  entries = zipEntries(vsix).map((e) => e.name);
+  extractZip(vsix, path.dirname(unpacked));
 });
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
-test('the .vsix holds every built extension, adapter and native file', () => {
+test('the .vsix holds the bundles, the native engine and the icons', () => {
   const must = [
     'extension/package.json',
-    'extension/out/src/extension.js',
-    ...filesUnder('out/src', /\.js$/).map((f) => `extension/${f}`),
-    ...filesUnder('out/adapter', /\.js$/).map((f) => `extension/${f}`),
-    ...['libckpt.so', 'ckpt-restore', 'ckpt-inspect'].filter((f) => fs.existsSync(path.join(root, 'native/build', f)))
-      .map((f) => `extension/native/build/${f}`),
-    ...filesUnder('media', /\.svg$/).map((f) => `extension/${f}`),
+    ...BUNDLES.map((f) => `extension/out/dist/${f}`),
+    ...NATIVE.filter((f) => fs.existsSync(path.join(root, 'native/build', f))).map((f) => `extension/native/build/${f}`),
+    ...filesUnder('media', /\.(svg|css)$/).map((f) => `extension/${f}`),
   ];
-  const missing = must.filter((m) => !entries.includes(m));
-  assert.deepEqual(missing, []);
-  assert.ok(entries.includes('extension/node_modules/@vscode/debugadapter/package.json'), 'the adapter\'s DAP library');
+  assert.deepEqual(must.filter((m) => !entries.includes(m)), []);
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  assert.ok(entries.includes(`extension/${path.posix.normalize(pkg.main)}`), `the entry point ${pkg.main}`);
+  assert.ok(entries.includes(`extension/${path.posix.normalize(pkg.bin.ckpt)}`), `the ckpt command ${pkg.bin.ckpt}`);
 });
 
-test('every runtime dependency can load from the .vsix: its entry file and native addons are there', () => {
-  const runtime = [...runtimePackages()].filter((name) => fs.existsSync(path.join(root, 'node_modules', name, 'package.json')));
-  assert.ok(runtime.includes('@vscode/debugadapter'));
-  const missing: string[] = [];
-  for (const name of runtime) {
-    const dir = path.join(root, 'node_modules', name);
-    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-    if (pkg.main || !pkg.exports) {
-      let main = path.posix.normalize(pkg.main ?? 'index.js');
-      if (!main.endsWith('.js') && !main.endsWith('.json') && !main.endsWith('.node')) main = fs.existsSync(path.join(dir, `${main}.js`)) ? `${main}.js` : `${main}/index.js`;
-      if (!entries.includes(`extension/node_modules/${name}/${main}`)) missing.push(`${name}/${main}`);
-    }
-    for (const f of (fs.readdirSync(dir, { recursive: true }) as string[])) {
-      if (!f.endsWith('.node') || f.split(path.sep).includes('node_modules')) continue;
-      const entry = `extension/node_modules/${name}/${f.split(path.sep).join('/')}`;
-      // Prebuilt addons for other systems stay out: the engine runs on Linux x86_64 only.
-      const foreign = /(^|\/)prebuilds\//.test(entry) && !entry.includes(`/prebuilds/${process.platform}-${process.arch}/`);
-      if (foreign) assert.ok(!entries.includes(entry), `${entry} is for another system`);
-      else if (!entries.includes(entry)) missing.push(`${name}/${f}`);
-    }
-  }
-  assert.deepEqual(missing, []);
-});
-
-test('the .vsix holds nothing else: no sources, tests, maps, tools or dev dependencies', () => {
-  const runtime = runtimePackages();
-  const allowed = (e: string): boolean => {
-    if (['[Content_Types].xml', 'extension.vsixmanifest', 'extension/package.json', 'extension/readme.md'].includes(e)) return true;
+test('the .vsix holds nothing else: a handful of JavaScript files, no node_modules, sources, tests or maps', () => {
+  const allowed = (e: string): boolean =>
+    ['[Content_Types].xml', 'extension.vsixmanifest', 'extension/package.json', 'extension/readme.md'].includes(e) ||
     // vsce adds a license or changelog of the project's own when there is one.
-    if (/^extension\/(license|changelog)(\.md|\.txt)?$/i.test(e)) return true;
-    if (/^extension\/out\/(src|adapter)\/.+\.js$/.test(e)) return true;
-    if (/^extension\/native\/build\/(libckpt\.so|ckpt-restore|ckpt-inspect)$/.test(e)) return true;
-    if (/^extension\/media\/[\w-]+\.svg$/.test(e)) return true;
-    const m = /^extension\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(e);
-    if (m === null || !runtime.has(m[1])) return false;
-    if (/\/prebuilds\//.test(e) && !e.includes(`/prebuilds/${process.platform}-${process.arch}/`)) return false;
-    return /\/(license|licence)[^/]*$/i.test(e) || !/\.(ts|map|md)$/.test(e);
+    /^extension\/(license|changelog)(\.md|\.txt)?$/i.test(e) ||
+    /^extension\/out\/dist\/\w+\.js$/.test(e) ||
+    /^extension\/native\/build\/(libckpt\.so|ckpt-restore|ckpt-inspect)$/.test(e) ||
+    /^extension\/media\/[\w-]+\.(svg|css)$/.test(e);
+  assert.deepEqual(entries.filter((e) => !allowed(e)), []);
+  const js = entries.filter((e) => e.endsWith('.js'));
+  assert.ok(js.length <= 6, `a handful of JavaScript files: ${js.join(', ')}`);
+  assert.ok(!entries.some((e) => e.includes('/node_modules/')), 'no node_modules');
+});
+
+test('vsce does not ask for the extension to be bundled', () => {
+  assert.doesNotMatch(vsceOutput, /bundle your extension|JavaScript files/i, vsceOutput);
+});
+
+/** Runs the unpacked `ckpt`; resolves with its exit code and output. */
+function ckpt(args: string[]): { code: number; out: string } {
+  try {
+    const out = execFileSync(process.execPath, [path.join(unpacked, 'out/dist/ckpt.js'), ...args], {
+      cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000,
+    });
+    return { code: 0, out };
+  } catch (e) {
+    const err = e as { status?: number; stdout?: string; stderr?: string };
+    return { code: err.status ?? -1, out: `${err.stdout ?? ''}${err.stderr ?? ''}` };
+  }
+}
+
+test('the unpacked ckpt bundle saves a snapshot of a running program with the packaged engine', async () => {
+  for (const f of NATIVE) {
+    const mode = fs.statSync(path.join(unpacked, 'native/build', f)).mode;
+    if (f !== 'libckpt.so') assert.ok(mode & 0o100, `${f} is executable in the package`);
+  }
+  const usage = ckpt(['--help']);
+  assert.equal(usage.code, 0, usage.out);
+  assert.match(usage.out, /ckpt launch/);
+  const work = path.join(dir, 'ckpt');
+  const launch = spawn(process.execPath, [path.join(unpacked, 'out/dist/ckpt.js'), 'launch', '--dir', work, '--',
+    '/bin/sh', '-c', 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.1; done'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(launch);
+  let out = '';
+  launch.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  launch.stderr!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  const deadline = Date.now() + 60_000;
+  while (!/tick 2/.test(out)) {
+    assert.ok(launch.exitCode === null, `ckpt launch ended early:\n${out}`);
+    assert.ok(Date.now() < deadline, `no output from the launched program:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const saved = ckpt(['checkpoint', '--dir', work, '--label', 'from-vsix']);
+  assert.equal(saved.code, 0, saved.out);
+  const listed = ckpt(['list', '--dir', work, '--json']);
+  assert.equal(listed.code, 0, listed.out);
+  const list = JSON.parse(listed.out) as { label?: string; processes: number }[] | { snapshots: { label?: string; processes: number }[] };
+  const snapshots = Array.isArray(list) ? list : list.snapshots;
+  assert.equal(snapshots.length, 1, listed.out);
+  assert.equal(snapshots[0].label, 'from-vsix');
+  assert.ok(snapshots[0].processes >= 1);
+  assert.equal(ckpt(['kill', '--dir', work]).code, 0);
+});
+
+test('the unpacked debug adapter bundle answers initialize', async () => {
+  const adapter = spawn(process.execPath, [path.join(unpacked, 'out/dist/debugAdapter.js')], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.push(adapter);
+  const body = JSON.stringify({ seq: 1, type: 'request', command: 'initialize', arguments: { adapterID: 'ckpt', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path' } });
+  adapter.stdin!.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  let raw = '';
+  adapter.stdout!.setEncoding('utf8').on('data', (d: string) => { raw += d; });
+  let stderr = '';
+  adapter.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  type Message = { type: string; command?: string; success?: boolean; body?: Record<string, unknown> };
+  /** The messages read so far from the Content-Length framed stream. */
+  const messages = (): Message[] => {
+    const found: Message[] = [];
+    let rest = raw;
+    for (let m = /Content-Length: (\d+)\r\n\r\n/.exec(rest); m; m = /Content-Length: (\d+)\r\n\r\n/.exec(rest)) {
+      const start = m.index + m[0].length;
+      if (Buffer.byteLength(rest.slice(start)) < Number(m[1])) break;
+      const text = Buffer.from(rest.slice(start)).subarray(0, Number(m[1])).toString();
+      found.push(JSON.parse(text) as Message);
+      rest = rest.slice(start + text.length);
+    }
+    return found;
   };
-  const extra = entries.filter((e) => !allowed(e));
-  assert.deepEqual(extra, []);
-  assert.ok(!entries.some((e) => e.startsWith('extension/out/test/')), 'no tests');
-  assert.ok(!entries.some((e) => e.startsWith('extension/test/')), 'no test workspace or tooling');
+  const deadline = Date.now() + 30_000;
+  let response: Message | undefined;
+  while (!(response = messages().find((m) => m.type === 'response'))) {
+    assert.ok(adapter.exitCode === null, `the adapter ended: ${stderr}`);
+    assert.ok(Date.now() < deadline, `no answer to initialize: ${raw} ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(response.command, 'initialize');
+  assert.equal(response.success, true);
+  assert.equal(response.body?.supportsConfigurationDoneRequest, true);
+  adapter.kill();
 });

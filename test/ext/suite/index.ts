@@ -10,9 +10,10 @@ import * as vscode from 'vscode';
 import type { CkptExtensionApi } from '../../../src/extension';
 import { Commands } from '../../../src/ids';
 import { DynamicConfigurations } from '../../../src/configurationProvider';
-import { ResourceItem } from '../../../src/resourcesView';
+import type { ResourceItem } from '../../../src/resourcesView';
 import { Debugging, extensionApi, markerLine, startDebugging, workspaceFolder } from './debugSessionHelper';
 import { runCases, waitFor } from './harness';
+import { isResourceItem } from './treeItems';
 
 export async function run(): Promise<void> {
   let api: CkptExtensionApi;
@@ -22,7 +23,7 @@ export async function run(): Promise<void> {
 
   async function processRows(): Promise<ResourceItem[]> {
     const rows = await api.resources.getChildren();
-    return rows.filter((r): r is ResourceItem => r instanceof ResourceItem);
+    return rows.filter((r): r is ResourceItem => isResourceItem(r));
   }
 
   await runCases('extension host', [
@@ -181,7 +182,7 @@ export async function run(): Promise<void> {
             api.resources.refresh();
             const all = await api.resources.getChildren();
             shown = all.map((i) => String(i.label));
-            const r = all.filter((i): i is ResourceItem => i instanceof ResourceItem);
+            const r = all.filter((i): i is ResourceItem => isResourceItem(i));
             return r.length > 0 ? r : undefined;
           }, 30_000).catch((e: Error) => { throw new Error(`${e.message}; the view showed: ${JSON.stringify(shown)}`); });
           assert.match(String(p.label), /^\d+ → \d+$/);

@@ -10,10 +10,11 @@ import * as vscode from 'vscode';
 import type { SnapshotInfo } from '../../../adapter/protocol';
 import type { CkptExtensionApi } from '../../../src/extension';
 import { Commands, SnapshotContext } from '../../../src/ids';
-import { ResourceItem } from '../../../src/resourcesView';
-import { SnapshotItem } from '../../../src/snapshotsView';
+import type { ResourceItem } from '../../../src/resourcesView';
+import type { SnapshotItem } from '../../../src/snapshotsView';
 import { Debugging, extensionApi, markerLine, startDebugging } from './debugSessionHelper';
 import { runCases, waitFor } from './harness';
+import { isResourceItem, isSnapshotItem } from './treeItems';
 
 export async function run(): Promise<void> {
   let api: CkptExtensionApi;
@@ -22,7 +23,7 @@ export async function run(): Promise<void> {
   const line = markerLine('#BP1');
 
   async function snapshotItems(): Promise<SnapshotItem[]> {
-    return (await api.snapshots.getChildren()).filter((i): i is SnapshotItem => i instanceof SnapshotItem);
+    return (await api.snapshots.getChildren()).filter((i): i is SnapshotItem => isSnapshotItem(i));
   }
 
   await runCases('snapshots', [
@@ -68,7 +69,7 @@ export async function run(): Promise<void> {
         const [item] = await snapshotItems();
         assert.equal(await vscode.commands.executeCommand(Commands.inspectSnapshot, item), true);
         assert.equal(api.resources.inspected?.id, saved.id);
-        const rows = (await api.resources.getChildren()).filter((r): r is ResourceItem => r instanceof ResourceItem);
+        const rows = (await api.resources.getChildren()).filter((r): r is ResourceItem => isResourceItem(r));
         assert.equal(api.resources.lastTables?.source, saved.id);
         assert.equal(rows.length, 1);
         const kids = (await api.resources.getChildren(rows[0])) as ResourceItem[];
@@ -96,6 +97,33 @@ export async function run(): Promise<void> {
           return i?.contextValue === SnapshotContext.restored ? i : undefined;
         }, 15_000);
         assert.match(String(marked.description), /restored$/);
+      },
+    },
+    {
+      name: 'the Snapshot Timeline follows the run: the stops, the jump back, the program on the restored snapshot until it runs on',
+      fn: async () => {
+        assert.ok(dbg && saved);
+        const run = api.runs.run(dbg.session);
+        assert.ok(run, 'the run tracker follows the session');
+        assert.equal(run.stops.length, dbg.traffic.stops().length, 'every stop the editor was told of');
+        const jump = run.stops[run.stops.length - 1];
+        assert.equal(jump.reason, 'restore');
+        assert.equal(jump.restoredTo, saved.id, 'the jump names the snapshot');
+        const model = await waitFor('the program on the snapshot in the timeline', () => {
+          const m = api.timeline.lastModel;
+          return m?.here?.onSnapshot === saved!.id ? m : undefined;
+        }, 15_000);
+        assert.deepEqual(model.snapshots.map((x) => [x.id, x.kind, x.here, x.restored]), [[saved.id, 'user', true, true]]);
+        assert.deepEqual(model.stops.filter((x) => x.jump).map((x) => x.jump!.to), [saved.id]);
+        const stops = dbg.traffic.stops().length;
+        await dbg.session.customRequest('continue', { threadId: dbg.threadId });
+        await dbg.waitForStop(stops);
+        const live = await waitFor('the program live again', () => {
+          const m = api.timeline.lastModel;
+          return m?.here && !m.here.onSnapshot ? m : undefined;
+        }, 15_000);
+        assert.equal(live.here?.text, 'now: stopped (breakpoint)');
+        assert.ok(live.snapshots[0].restored && !live.snapshots[0].here, 'still marked as restored from, no longer where the program is');
       },
     },
     {
