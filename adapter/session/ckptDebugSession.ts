@@ -35,6 +35,7 @@ import { dapFrame, dapThread } from './stackPresentation';
 import { viewSnapshot } from './snapshotViewer';
 import { SignalStop, exceptionInfoOf, signalStopOf } from './exceptionInfo';
 import { ProgressReporter } from './progressReporter';
+import { checkGdbSetup } from './gdbSetup';
 import * as path from 'path';
 
 export type CkptLaunchRequestArguments = CkptLaunchArguments & DebugProtocol.LaunchRequestArguments;
@@ -210,7 +211,7 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   protected async launchRequest(response: DebugProtocol.LaunchResponse, args: CkptLaunchRequestArguments): Promise<void> {
     try {
-      const plan = checkLaunch(args);
+      const plan = { ...checkLaunch(args), setup: checkGdbSetup(args) };
       let terminal: TerminalRunner | undefined;
       if (args.console === 'integratedTerminal' && this.clientSupportsRunInTerminal) terminal = { run: (cmd, dir, title) => this.runInTerminal(cmd, dir, title) };
       else if (args.console === 'integratedTerminal') this.note('This client cannot run programs in a terminal; the program\'s output appears here.');
@@ -241,7 +242,7 @@ export class CkptDebugSession extends LoggingDebugSession {
         throw new LaunchError('"snapshotDir" must name the directory of a computation started by `ckpt launch --dir DIR -- PROGRAM`.');
       }
       const dir = path.resolve(args.snapshotDir);
-      await this.debuggee.attach(dir, { gdbPath: args.gdbPath, program: args.program });
+      await this.debuggee.attach(dir, { gdbPath: args.gdbPath, program: args.program, setup: checkGdbSetup(args) });
       this.startTimeTravel(this.options.attachedComputation?.(dir));
       this.sendEvent(new InitializedEvent());
       await this.configurationDone.promise;
