@@ -9,7 +9,10 @@ import * as vscode from 'vscode';
 import type { CkptLaunchArguments } from '../adapter/protocol';
 import { buildProgram, isBuildableSource, programFor } from './cBuild';
 import { errorMessage } from './errorMessage';
-import { DEBUG_TYPE } from './ids';
+import { Commands, DEBUG_TYPE } from './ids';
+
+/** An attach configuration's `snapshotDir` when it names none: the running computations to pick from. */
+export const PICK_COMPUTATION = `\${command:${Commands.pickComputation}}`;
 
 /** What a launch configuration may hold beyond the adapter's arguments. */
 export interface CkptLaunchConfiguration extends vscode.DebugConfiguration, Partial<CkptLaunchArguments> {
@@ -46,6 +49,12 @@ export class InitialConfigurations implements vscode.DebugConfigurationProvider 
         cwd: '${workspaceFolder}',
         stopOnEntry: false,
       },
+      {
+        type: DEBUG_TYPE,
+        request: 'attach',
+        name: 'Checkpoint: attach',
+        snapshotDir: PICK_COMPUTATION,
+      },
     ];
   }
 }
@@ -68,6 +77,8 @@ export class ConfigurationResolver implements vscode.DebugConfigurationProvider 
       }
       return buildAndDebugConfiguration(doc.uri.fsPath);
     }
+    // Attaching without a directory: pick one of the running computations, as CodeLLDB picks a process.
+    if (config.request === 'attach' && config.snapshotDir === undefined) config.snapshotDir = PICK_COMPUTATION;
     return config;
   }
 

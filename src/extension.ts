@@ -7,7 +7,8 @@
 import * as vscode from 'vscode';
 import { AdapterFactory } from './adapterFactory';
 import { ConfigurationResolver, DynamicConfigurations, InitialConfigurations } from './configurationProvider';
-import { DEBUG_TYPE, Views } from './ids';
+import { Commands, DEBUG_TYPE, Views } from './ids';
+import { pickComputation } from './computationPicker';
 import { ResourcesView } from './resourcesView';
 import { SessionTracker } from './sessionTracker';
 import { SnapshotCommands } from './snapshotCommands';
@@ -46,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
     tracker, snapshots, resources, status, snapshotsTree, resourcesTree, runs, timeline,
     vscode.window.registerWebviewViewProvider(Views.timeline, timeline),
     ...commands.register(),
+    vscode.commands.registerCommand(Commands.pickComputation, pickComputation),
     adapterFactory,
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, adapterFactory),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new InitialConfigurations(),
