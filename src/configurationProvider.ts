@@ -11,7 +11,7 @@ import { buildProgram, isBuildableSource, programFor } from './cBuild';
 import { errorMessage } from './errorMessage';
 import { Commands, DEBUG_TYPE } from './ids';
 
-/** An attach configuration's `snapshotDir` when it names none: the running computations to pick from. */
+/** An attach configuration's `snapshotDir` picked from the running computations, as CodeLLDB picks a process. */
 export const PICK_COMPUTATION = `\${command:${Commands.pickComputation}}`;
 
 /** What a launch configuration may hold beyond the adapter's arguments. */
@@ -77,8 +77,6 @@ export class ConfigurationResolver implements vscode.DebugConfigurationProvider 
       }
       return buildAndDebugConfiguration(doc.uri.fsPath);
     }
-    // Attaching without a directory: pick one of the running computations, as CodeLLDB picks a process.
-    if (config.request === 'attach' && config.snapshotDir === undefined) config.snapshotDir = PICK_COMPUTATION;
     return config;
   }
 
@@ -111,7 +109,7 @@ export class ConfigurationResolver implements vscode.DebugConfigurationProvider 
       }
     } else if (config.request === 'attach') {
       if (typeof config.snapshotDir !== 'string' || config.snapshotDir.trim() === '') {
-        void vscode.window.showErrorMessage('Checkpoint Debugger: an attach configuration needs "snapshotDir": the directory of a computation started by `ckpt launch`.');
+        void vscode.window.showErrorMessage(`Checkpoint Debugger: an attach configuration needs "snapshotDir": the directory of a computation started by \`ckpt launch\`, or "${PICK_COMPUTATION}" to pick a running one.`);
         return undefined;
       }
     } else {

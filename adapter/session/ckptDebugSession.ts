@@ -109,6 +109,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     });
     d.on('restored', (id, thread) => {
       this.resourcesChanged('restored');
+      this.progress.jumped(`At snapshot ${id}`);
       this.sendStopped(RESTORED_STOP_REASON, thread, `Restored snapshot ${id}`);
       // Views that do not follow stops (memory, disassembly, watch) read the program again.
       if (this.clientSupportsInvalidated) this.sendEvent(new InvalidatedEvent(['all']));
@@ -498,7 +499,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       if (typeof id !== 'string' || id === '') throw new Error('"snapshot" must be a non-empty string (a snapshot id).');
       this.debuggee.requireProgram();
       const travel = this.requireTimeTravel('Restarting from a snapshot');
-      await this.progress.run(`Restoring snapshot ${id}`, () => travel.restoreSnapshot(id));
+      await this.progress.run(`Restoring snapshot ${id}`, () => travel.restoreSnapshot(id), undefined, true);
     });
   }
 
@@ -506,7 +507,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     await this.answer(response, async () => {
       this.debuggee.requireStopped();
       const travel = this.requireTimeTravel('Going back', false);
-      await this.progress.run('Stepping back', () => travel.stepBack());
+      await this.progress.run('Stepping back', () => travel.stepBack(), undefined, true);
     });
   }
 
@@ -514,7 +515,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     await this.answer(response, async () => {
       this.debuggee.requireStopped();
       const travel = this.requireTimeTravel('Going back', false);
-      await this.progress.run('Going back to the last stop', () => travel.reverseContinue());
+      await this.progress.run('Going back to the last stop', () => travel.reverseContinue(), undefined, true);
     });
   }
 
@@ -542,7 +543,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       }
       case Requests.restoreSnapshot: {
         const id = requireString((a as Partial<RestoreSnapshotArgs>).id, 'id');
-        return this.progress.run(`Restoring snapshot ${id}`, () => travel.restoreAndList(id), () => `Restored snapshot ${id}`);
+        return this.progress.run(`Restoring snapshot ${id}`, () => travel.restoreAndList(id), () => `Restored snapshot ${id}`, true);
       }
       case Requests.listSnapshots:
         return travel.listSnapshots();

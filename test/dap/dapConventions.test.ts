@@ -55,7 +55,7 @@ function record(dc: Awaited<ReturnType<typeof startClient>>, names: string[]): S
 test('saving, restoring and stepping back report progress; each jump in time invalidates the client\'s views', async (t) => {
   const dc = await startClient(t);
   dc.clientCapabilities = { supportsProgressReporting: true, supportsInvalidatedEvent: true };
-  const seen = record(dc, ['progressStart', 'progressEnd', 'invalidated', 'stopped']);
+  const seen = record(dc, ['progressStart', 'progressUpdate', 'progressEnd', 'invalidated', 'stopped']);
   const stop = await dc.launchAndStop({ program: basic, snapshotDir: path.join(programs.dir, 'snapshots-progress') }, [
     { file: 'basic.c', marker: 'BP1' }, { file: 'basic.c', marker: 'AFTER_CALL' },
   ]);
@@ -69,20 +69,22 @@ test('saving, restoring and stepping back report progress; each jump in time inv
   assert.equal(start.body.cancellable, false);
   assert.deepEqual(end, { event: 'progressEnd', body: { progressId: start.body.progressId, message: `Saved snapshot ${saved.snapshot.id}` } });
 
+  const arrived = dc.nextStop();
   await dc.continueRequest({ threadId: stop.body.threadId });
-  const later = await dc.nextStop();
+  const later = await arrived;
   assert.equal((await dc.topFrame(later.body.threadId)).line, lineOf('basic.c', 'AFTER_CALL'));
   seen.splice(0);
 
   const restored = dc.eventSeen('invalidated');
   await dc.customRequest(Requests.restoreSnapshot, { id: saved.snapshot.id });
   await restored;
-  assert.deepEqual(seen.map((s) => s.event), ['progressStart', 'stopped', 'invalidated', 'progressEnd']);
+  assert.deepEqual(seen.map((s) => s.event), ['progressStart', 'progressUpdate', 'stopped', 'invalidated', 'progressEnd']);
   assert.equal(seen[0].body.title, `Restoring snapshot ${saved.snapshot.id}`);
-  assert.equal(seen[1].body.reason, 'restore');
-  assert.deepEqual(seen[2].body.areas, ['all']);
-  assert.equal(seen[3].body.progressId, seen[0].body.progressId);
-  assert.notEqual(seen[3].body.progressId, start.body.progressId, 'each piece of work has its own progress');
+  assert.deepEqual(seen[1].body, { progressId: seen[0].body.progressId, message: `At snapshot ${saved.snapshot.id}` });
+  assert.equal(seen[2].body.reason, 'restore');
+  assert.deepEqual(seen[3].body.areas, ['all']);
+  assert.equal(seen[4].body.progressId, seen[0].body.progressId);
+  assert.notEqual(seen[4].body.progressId, start.body.progressId, 'each piece of work has its own progress');
   assert.equal((await dc.topFrame(later.body.threadId)).line, lineOf('basic.c', 'BP1'), 'the program is back at BP1');
 
   // Step Back from the snapshot's own stop: nothing earlier, an error, and the progress says it failed.
@@ -92,19 +94,21 @@ test('saving, restoring and stepping back report progress; each jump in time inv
   assert.match(String(seen[1].body.message), /^Failed: There is no earlier snapshot/);
 
   // Moved on, Step Back goes to the snapshot: a jump in time like any restore.
+  const stepped = dc.nextStop();
   await dc.nextRequest({ threadId: later.body.threadId });
-  await dc.nextStop();
+  await stepped;
   seen.splice(0);
   const back = dc.eventSeen('invalidated', () => true);
   await dc.stepBackRequest({ threadId: later.body.threadId });
   await back;
-  assert.deepEqual(seen.map((s) => s.event), ['progressStart', 'stopped', 'invalidated', 'progressEnd']);
+  assert.deepEqual(seen.map((s) => s.event), ['progressStart', 'progressUpdate', 'stopped', 'invalidated', 'progressEnd']);
   assert.equal(seen[0].body.title, 'Stepping back');
+  assert.equal(seen[1].body.message, `At snapshot ${saved.snapshot.id}`, 'the update names where Step Back went');
 });
 
 test('a client that draws no progress and keeps no views gets neither event', async (t) => {
   const dc = await startClient(t);
-  const seen = record(dc, ['progressStart', 'progressEnd', 'invalidated']);
+  const seen = record(dc, ['progressStart', 'progressUpdate', 'progressEnd', 'invalidated']);
   await dc.launchAndStop({ program: basic, snapshotDir: path.join(programs.dir, 'snapshots-plain') }, [{ file: 'basic.c', marker: 'BP1' }]);
   const saved = (await dc.customRequest(Requests.saveSnapshot, {})).body as SaveSnapshotResult;
   const restored = dc.eventSeen('stopped', (e) => e.body.reason === 'restore');
