@@ -64,7 +64,7 @@ test('malformed setupCommands and sourceFileMap are refused before gdb starts', 
 test('sourceFileMap: sources moved since the build are found where they are now', async (t) => {
   // Built in one directory, whose sources then move elsewhere (as from a build machine).
   const built = path.join(programs.dir, 'built-here');
-  const moved = path.join(programs.dir, 'moved-there');
+  const moved = path.join(programs.dir, 'moved "there"'); // a space and quotes: gdb gets them quoted
   fs.mkdirSync(built);
   fs.copyFileSync(sourceOf('basic.c'), path.join(built, 'basic.c'));
   const program = path.join(programs.dir, 'basic-moved');
