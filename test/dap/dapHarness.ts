@@ -56,6 +56,8 @@ export class Programs {
 export class TestClient extends DebugClient {
   readonly outputs: DebugProtocol.OutputEvent[] = [];
   readonly events: DebugProtocol.Event[] = [];
+  /** What this client tells the adapter it supports, beyond the library's defaults. */
+  clientCapabilities: Partial<DebugProtocol.InitializeRequestArguments> = {};
 
   constructor() {
     super('node', ADAPTER, 'ckpt', { stdio: 'pipe' }, !!process.env.CKPT_TEST_ADAPTER_STDERR);
@@ -93,6 +95,12 @@ export class TestClient extends DebugClient {
       client.outputStream.write(`Content-Length: ${Buffer.byteLength(json, 'utf8')}\r\n\r\n${json}`, 'utf8');
     };
     return { text: () => shown };
+  }
+
+  initializeRequest(args?: DebugProtocol.InitializeRequestArguments): Promise<DebugProtocol.InitializeResponse> {
+    return super.initializeRequest(args ?? {
+      adapterID: 'ckpt', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', ...this.clientCapabilities,
+    });
   }
 
   private stopped?: Promise<void>;
