@@ -217,16 +217,21 @@ class StopSet {
     const onSent = () => {
       if (first && ++sent === conns.length) this.options.onOrdersSent?.();
     };
-    const results = await Promise.allSettled(
-      conns.map(async (c) => {
-        const image = path.join(this.partialDir, imageFileName(c.hello!.vpid));
-        const order: Record<string, unknown> = { cmd: 'checkpoint', image, kill: this.options.kill === true, sync: true };
-        if (this.options.hold) order.hold = true;
-        const reply = await c.request(order, 'stopped', this.host.timeoutMs, { signal: !this.options.hold, onSent });
-        if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
-        this.stopped.set(c, image);
-      }),
-    );
+    const orders = conns.map(async (c) => {
+      const image = path.join(this.partialDir, imageFileName(c.hello!.vpid));
+      const order: Record<string, unknown> = { cmd: 'checkpoint', image, kill: this.options.kill === true, sync: true };
+      if (this.options.hold) order.hold = true;
+      const reply = await c.request(order, 'stopped', this.host.timeoutMs, { signal: !this.options.hold, onSent });
+      if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
+      this.stopped.set(c, image);
+    });
+    // Under a debugger a process takes its order only when the debugger lets
+    // it: once one refused, the others would be waited for in vain.
+    if (this.options.hold) {
+      await Promise.all(orders);
+      return;
+    }
+    const results = await Promise.allSettled(orders);
     for (let i = 0; i < conns.length; i++) {
       const r = results[i];
       if (r.status === 'fulfilled') continue;
