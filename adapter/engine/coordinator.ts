@@ -1,4 +1,4 @@
-import { ChildProcess, execFile, StdioOptions } from 'node:child_process';
+import { ChildProcess, StdioOptions } from 'node:child_process';
 import { cleanSpawn } from './cleanSpawn';
 import { resolveProgram } from './programPath';
 import { EventEmitter } from 'node:events';
@@ -7,6 +7,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { CkptError, errnoCode, errorMessage } from './ckptError';
 import { CheckpointOptions, CheckpointTaker, ended } from './checkpointTaker';
+import { checkImage } from './imageCheck';
 import { ComputationDir } from './computationDir';
 import { createCtlServer } from './ctlServer';
 import type { CtlInfo, CtlReply, CtlRequest } from './ctlProtocol';
@@ -15,7 +16,7 @@ import { EngineConnection, EngineHello } from './engineConnection';
 import { ExitStatus, exitStatus } from './exitStatus';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { ensureDir } from './privateFs';
-import { orphanedError, orphanedPids, removeLeftovers } from './orphanedProgram';
+import { orphanedError, orphanedPids, removeIfUnused, removeLeftovers } from './orphanedProgram';
 import { assertTrustedDir, privateSubdir } from './trustedDir';
 import { lazyInetSockets, linkPeers, readArgv, readFds, readSession, readUnixPeers, virtualizeSessions } from './procTables';
 import { hideEngineFd } from './engineFds';
@@ -568,20 +569,6 @@ function spawned(child: ChildProcess, program: string): Promise<void> {
   });
 }
 
-function checkImage(restorer: string, images: string[], id: string, world: string[]): Promise<void> {
-  // Several processes: every page is checked before any process is restored, so
-  // that a damaged image cannot leave half a tree running. One process checks its
-  // pages while it loads them and never runs if they are damaged.
-  const check = images.length > 1 ? '--check-data' : '--check';
-  return new Promise((resolve, reject) => {
-    execFile(restorer, [check, ...world, ...images], (err, _stdout, stderr) => {
-      if (!err) return resolve();
-      const msg = String(stderr).trim().split('\n').filter(Boolean).pop() ?? err.message;
-      reject(new CkptError(`cannot restart snapshot ${id}: ${msg}`));
-    });
-  });
-}
-
 async function inUseError(cdir: ComputationDir): Promise<CkptError> {
   let who = '';
   try {
@@ -593,17 +580,6 @@ async function inUseError(cdir: ComputationDir): Promise<CkptError> {
   return new CkptError(
     `${cdir.dir} is in use: another computation is running there${who}; stop it with \`ckpt kill --dir ${cdir.dir}\` or use another --dir`,
   );
-}
-
-/** Removes a computation directory this coordinator created, if nothing was ever saved in it. */
-function removeIfUnused(cdir: ComputationDir): void {
-  try {
-    if (fs.readdirSync(cdir.dir).some((n) => n !== 'snapshots') || fs.readdirSync(cdir.snapshots).length > 0) return;
-    fs.rmdirSync(cdir.snapshots);
-    fs.rmdirSync(cdir.dir);
-  } catch {
-    // something was saved there (or another process uses it): it stays
-  }
 }
 
 function closeServer(server: net.Server): Promise<void> {

@@ -43,6 +43,17 @@ export function removeLeftovers(cdir: ComputationDir): void {
   }
 }
 
+/** Removes a computation directory this coordinator created, if nothing was ever saved in it. */
+export function removeIfUnused(cdir: ComputationDir): void {
+  try {
+    if (fs.readdirSync(cdir.dir).some((n) => n !== 'snapshots') || fs.readdirSync(cdir.snapshots).length > 0) return;
+    fs.rmdirSync(cdir.snapshots);
+    fs.rmdirSync(cdir.dir);
+  } catch {
+    // something was saved there (or another process uses it): it stays
+  }
+}
+
 /** SIGKILLs the processes of a program whose coordinator is gone; returns how many were signalled. */
 export function killOrphaned(pids: number[]): number {
   let n = 0;
