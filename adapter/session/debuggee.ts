@@ -50,6 +50,8 @@ export interface DebuggeeEvents {
   stopped: [stop: DebuggeeStop];
   /** A restored snapshot is shown stopped in `thread`. */
   restored: [snapshotId: string, thread: number];
+  /** Going back re-executed the program to an earlier stop: shown stopped in `thread` as it was then. */
+  arrived: [thread: number, reason: string, description: string];
   exited: [code: number];
   /** gdb is gone, or the program ended: nothing more will happen. */
   ended: [why: 'gdb exited' | 'program exited'];
@@ -88,6 +90,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   private engineSignal = DEFAULT_CKPT_SIGNAL;
   private programPath?: string;
   private gdbPathAsked?: string;
+  /** The program is re-executed to an earlier stop: what it writes was shown the first time. */
+  private outputMuted = false;
   readonly stepRecovery = new StepRecovery();
 
   constructor(private readonly hits: BreakpointHits, private readonly launcherFactory: LauncherFactory = plainLauncherFactory) {
@@ -141,7 +145,9 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       const assignments = Object.entries(programEnv).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ');
       await mi.gdbSet(gdb, `exec-wrapper env ${assignments}`);
     }
-    this.stdio = await ProgramStdio.open(terminalRunner, plan.cwd, path.basename(plan.program), (category, text) => this.emit('output', category, text));
+    this.stdio = await ProgramStdio.open(terminalRunner, plan.cwd, path.basename(plan.program), (category, text) => {
+      if (!this.outputMuted) this.emit('output', category, text);
+    });
     const redirections = await this.stdio.applyTo(gdb);
     await mi.execArguments(gdb, `${shellJoin(plan.args)} ${redirections}`.trim());
   }
@@ -463,6 +469,31 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     this.emit('restored', snapshotId, thread);
   }
 
+  /**
+   * Runs `work` (a replay) with the program's output kept from the client;
+   * what it wrote meanwhile is read and dropped before the output shows again.
+   */
+  async withOutputMuted<T>(work: () => Promise<T>): Promise<T> {
+    this.outputMuted = true;
+    try {
+      return await work();
+    } finally {
+      this.stdio?.drain();
+      this.outputMuted = false;
+    }
+  }
+
+  /** After going back by re-execution: the program is shown stopped in `thread`, for `reason`. */
+  async showArrived(thread: number, reason: string, description: string): Promise<void> {
+    const gdb = this.requireGdb();
+    this.shownThread = thread;
+    this.emit('moved');
+    this.hits.resetCounts();
+    this.stepRecovery.clear();
+    await mi.threadSelect(gdb, thread).catch(() => undefined);
+    this.emit('arrived', thread, reason, description);
+  }
+
   // ---- gdb's records ----------------------------------------------------------------------
 
   private onExec(record: MiAsyncRecord): void {
@@ -558,7 +589,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
 
   private onStream(record: MiStreamRecord): void {
     if (record.kind === 'target') {
-      this.emit('output', 'stdout', record.text);
+      if (!this.outputMuted) this.emit('output', 'stdout', record.text);
     } else if (record.kind === 'log' && /^warning:/.test(record.text)) {
       this.emit('output', 'console', record.text);
     } else if (record.kind === 'console' && /^\[(New inferior|Inferior \d+ \(process)/.test(record.text)) {

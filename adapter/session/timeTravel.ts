@@ -13,6 +13,18 @@ import type { Computation } from './computation';
 import type { Debuggee } from './debuggee';
 import { releaseRestored, snapshotHeld } from './heldSnapshot';
 import { SnapshotHistory } from './snapshotHistory';
+import { Replayer, breakpointAt, ordinalOf, placeOf } from './replayer';
+import type { ReplayedHit } from './replayer';
+import { lastHitBefore } from './reverseSearch';
+import { StopTimeline } from './stopTimeline';
+import type { ResumeKind, Route } from './stopTimeline';
+import type { MiConnection } from '../gdb/gdbProcess';
+import * as mi from '../gdb/gdbCommands';
+
+/** A stop the replay arrived at, to show. */
+interface Arrival { thread: number; reason: string; description: string }
+/** Re-execution after a restore: `first` is the first thread of the process shown. */
+type AfterRestore = (replayer: Replayer, gdb: MiConnection, first: number) => Promise<Arrival | undefined>;
 
 export interface AutoSnapshotOptions {
   /** A snapshot at every stop the client sees (so that Step Back goes back one stop). */
@@ -31,6 +43,7 @@ export interface TimeTravelEvents {
 
 export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   private readonly history = new SnapshotHistory();
+  private readonly timeline = new StopTimeline();
   /** The virtual pid of the process shown stopped when each snapshot of this session was saved. */
   private readonly focus = new Map<string, number>();
   private timer?: NodeJS.Timeout;
@@ -56,51 +69,127 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
 
   // ---- going back ---------------------------------------------------------------------------
 
-  /** Step Back: the last snapshot before the program's state. */
+  /** Whether the timeline or the snapshots give somewhere to go back to. */
+  get canGoBack(): boolean { return this.backAnnounced; }
+
+  /**
+   * Step Back: to the stop before this one, by restoring the latest landmark
+   * before it and re-executing up to it. Without a landmark that leads there,
+   * to the last snapshot before the program's state.
+   */
   stepBack(): Promise<void> {
-    return this.goBack(this.history.stepBackTarget());
+    return this.computation.exclusive(async () => {
+      const target = this.timeline.previous();
+      if (target !== undefined && this.timeline.routeTo(target)) return this.goTo(target);
+      return this.restoreFromHistory(this.history.stepBackTarget());
+    });
   }
 
-  /** Reverse Continue: the last earlier breakpoint stop, else the first snapshot. */
+  /**
+   * Reverse Continue: to the last hit before now of a breakpoint set now
+   * (reverseSearch.ts), else to the earliest landmark that leads here.
+   */
   reverseContinue(): Promise<void> {
-    return this.goBack(this.history.reverseContinueTarget());
+    return this.computation.exclusive(async () => {
+      const now = this.timeline.standing ? this.timeline.current : -1;
+      const routes = now >= 0 ? this.timeline.routesTo(now).filter((r) => r.from < now) : [];
+      if (routes.length === 0) return this.restoreFromHistory(this.history.reverseContinueTarget());
+      const found = await lastHitBefore(now, routes, (route, onHit) => this.scan(route, onHit));
+      if (!found) {
+        const earliest = routes[routes.length - 1].from;
+        this.emit('note', `No breakpoint set now was hit before this stop since stop ${earliest + 1}: back at it.`);
+        return this.goTo(earliest);
+      }
+      if (found.index !== undefined) return this.goTo(found.index);
+      const index = this.timeline.insertAfter(found.hit.toward - 1, {
+        via: { kind: 'continue', threadOrdinal: found.hit.place.threadOrdinal },
+        arrival: found.hit.arrival, place: found.hit.place, reason: 'breakpoint',
+      });
+      return this.goTo(index);
+    });
   }
 
-  private async goBack(target: { id: string } | undefined): Promise<void> {
+  /** Restores a route's landmark and replays it up to its end, shown to nobody, telling its breakpoint hits. */
+  private async scan(route: Route, onHit: (hit: ReplayedHit) => void): Promise<void> {
+    await this.restore(route.landmark, async (replayer, gdb, thread) => {
+      const place = await replayer.placeOf(thread);
+      if (await breakpointAt(gdb, place.pc)) onHit({ toward: route.from, arrival: 1, place, isArrival: true });
+      await replayer.replay(route.steps, route.from, onHit);
+      return undefined;
+    }, false);
+  }
+
+  /** Goes to position `target` of the timeline: its landmark restored, the stops after it replayed. */
+  private async goTo(target: number): Promise<void> {
+    const route = this.timeline.routeTo(target);
+    if (!route) throw new CkptError(`Stop ${target + 1} cannot be reached again: no snapshot leads there.`);
+    if (route.steps.length === 0) {
+      await this.restore(route.landmark);
+      this.timeline.arrivedAt(target);
+      return;
+    }
+    const position = this.timeline.at(target)!;
+    let reached = route.from;
+    await this.restore(route.landmark, async (replayer) => {
+      const outcome = await replayer.replay(route.steps, route.from);
+      reached = outcome.reached;
+      const thread = await replayer.threadOf(outcome.place?.threadOrdinal ?? position.place.threadOrdinal);
+      if (outcome.divergence) {
+        this.emit('note', `Going back to stop ${target + 1} diverged after stop ${reached + 1}: ${outcome.divergence}. The program stands where the re-execution stopped.`);
+        return { thread, reason: 'step', description: 'Re-execution diverged' };
+      }
+      return { thread, reason: position.reason, description: position.description ?? `Back at stop ${target + 1} (re-executed from snapshot ${route.landmark})` };
+    });
+    this.timeline.arrivedAt(reached);
+    if (reached !== target) this.timeline.resumed(undefined);
+  }
+
+  private async restoreFromHistory(target: { id: string } | undefined): Promise<void> {
     if (!target) {
       throw new CkptError(this.history.length === 0
         ? 'There is no snapshot to go back to: save one (or set "autoSnapshot": { "atStops": true }) first.'
-        : 'There is no earlier snapshot to go back to.');
+        : 'There is no earlier stop to go back to: no earlier snapshot leads there.');
     }
-    await this.computation.exclusive(() => this.restore(target.id));
+    await this.restoreShown(target.id);
   }
 
   /** The DAP `restart` request naming a snapshot. */
   restoreSnapshot(id: string): Promise<void> {
-    return this.computation.exclusive(() => this.restore(id));
+    return this.computation.exclusive(() => this.restoreShown(id));
   }
 
   /** `ckpt/restoreSnapshot`: the list after it, with the snapshot restored from. */
   restoreAndList(id: string): Promise<ListSnapshotsResult> {
     return this.computation.exclusive(async () => {
-      await this.restore(id);
+      await this.restoreShown(id);
       return this.list();
     });
+  }
+
+  /** A restore the user asked for by snapshot: the timeline goes on from that snapshot's landmark. */
+  private async restoreShown(id: string): Promise<void> {
+    await this.restore(id);
+    const thread = this.debuggee.lastStoppedThread;
+    const gdb = this.debuggee.gdbProcess;
+    const place = gdb && thread !== undefined ? await placeOf(gdb, thread).catch(() => undefined) : undefined;
+    this.timeline.restoredTo(id, place);
   }
 
   /**
    * Ends the current program and takes over snapshot `id`, restarted held for
    * the debugger: gdb attaches to each of its processes and brings every
-   * thread to the instruction it was saved at; the client is then told the
-   * program stopped there, in the process that was shown when it was saved.
+   * thread to the instruction it was saved at; then `replay` may re-execute
+   * it (its output kept from the client). The client is then told the program
+   * stopped there (unless `show` is false), in the process that was shown
+   * when it was saved, or where the replay arrived.
    * The computation's coordinator (ours, or the `ckpt launch` process) checks
    * the snapshot first: one it refuses leaves the program as it was.
    */
-  private async restore(id: string): Promise<void> {
+  private async restore(id: string, replay?: AfterRestore, show = true): Promise<void> {
     this.computation.store.manifest(id); // a clear error for an unknown id, before the program is touched
     this.busy = true;
     try {
-      const shown = await this.debuggee.hold('restore', async (held) => {
+      const { shown, arrival } = await this.debuggee.hold('restore', async (held) => {
         const { pids, focus, threads } = await held.replace(async (stdio, onReplacing) => {
           const restarted = await this.computation.restartHeld(id, stdio, onReplacing);
           // A restored process keeps its virtual pid: show the one that was shown when the snapshot was saved.
@@ -109,13 +198,21 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
           return { pids: restarted, focus: live.find((h) => h.vpid === vpid)?.pid };
         });
         await releaseRestored({ gdb: held.gdb, pids, signal: held.signal, threads, leaders: [], nextStop: held.nextStop });
-        return focus !== undefined && pids.includes(focus) ? focus : pids[0];
+        const pid = focus !== undefined && pids.includes(focus) ? focus : pids[0];
+        if (!replay) return { shown: pid, arrival: undefined };
+        const first = (await mi.threadInfo(held.gdb)).threads.find((t) => this.debuggee.pidOfThread(t.id) === pid)?.id ?? threads[0];
+        const replayer = new Replayer(held.gdb, held.nextStop);
+        return { shown: pid, arrival: await this.debuggee.withOutputMuted(() => replay(replayer, held.gdb, first)) };
       });
-      await this.debuggee.showRestored(id, shown);
+      if (!show) return;
+      if (arrival) await this.debuggee.showArrived(arrival.thread, arrival.reason, arrival.description);
+      else await this.debuggee.showRestored(id, shown);
     } finally {
       this.busy = false;
     }
     this.history.restoredTo(id);
+    // Re-executed past the snapshot: no longer at it.
+    if (replay) this.history.moved();
     await this.snapshotsChanged();
   }
 
@@ -126,15 +223,35 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     return this.computation.exclusive(() => this.save(label || undefined, 'manual', this.debuggee.isRunning));
   }
 
-  /** A stop is about to be reported: the automatic snapshot of that stop. */
-  async beforeStopReported(reason: string): Promise<void> {
+  /**
+   * A stop is about to be reported: a position of the timeline, and the
+   * automatic snapshot of that stop. `thread` is the stopped thread.
+   */
+  async beforeStopReported(reason: string, thread: number, description?: string): Promise<void> {
+    const gdb = this.debuggee.gdbProcess;
+    const place = gdb ? await placeOf(gdb, thread).catch(() => undefined) : undefined;
+    if (place) this.timeline.stopped(place, reason, description);
+    else this.timeline.resumed(undefined);
     if (!this.auto.atStops || this.busy) return;
     await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
   }
 
-  /** The user resumed the program: it is no longer at a snapshot of the history. */
-  resumed(): void {
+  /**
+   * The user resumed the program with `kind` in `thread` (a command that
+   * going back can replay), or otherwise (undefined): it is no longer at a
+   * stop of the timeline nor at a snapshot of the history.
+   */
+  async resumed(gdb?: MiConnection, command?: { kind: ResumeKind; thread: number }): Promise<void> {
     this.history.moved();
+    if (!gdb || !command) return this.timeline.resumed(undefined);
+    const threadOrdinal = await ordinalOf(gdb, command.thread).catch(() => undefined);
+    this.timeline.resumed(threadOrdinal === undefined ? undefined : { kind: command.kind, threadOrdinal });
+  }
+
+  /** The program started again from the beginning: a new timeline. */
+  restarted(): void {
+    this.history.moved();
+    this.timeline.restart();
   }
 
   private async timedSnapshot(): Promise<void> {
@@ -161,6 +278,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
         return snapshotHeld(ctx, (sent) => this.computation.checkpointHeld(label, sent));
       });
       this.history.record({ id: snapshot.id, reason });
+      if (!running) this.timeline.landmark(snapshot.id);
       if (stoppedPid !== undefined) {
         const vpid = (await this.computation.processes().catch(() => [])).find((h) => h.pid === stoppedPid)?.vpid;
         if (vpid !== undefined) this.focus.set(snapshot.id, vpid);
@@ -195,6 +313,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     return this.computation.exclusive(async () => {
       this.computation.store.delete(id);
       this.history.forget(id);
+      this.timeline.forget(id);
       await this.snapshotsChanged();
       return this.list();
     });

@@ -1,0 +1,110 @@
+/**
+ * Going back to earlier stops with real gdb and the real engine: one snapshot
+ * at the first stop, then Reverse Continue and Step Back land on the stop
+ * before (re-executed from the snapshot), not on the snapshot; the program's
+ * output is not shown twice.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'path';
+import { Requests } from '../../adapter/protocol';
+import { Programs, TestClient, lineOf, sourceOf, startClient } from './dapHarness';
+import type { Stop } from './dapHarness';
+
+const programs = new Programs();
+let travel: string;
+
+before(() => { travel = programs.build('travel'); });
+after(() => programs.dispose());
+
+function snapshotDir(name: string): string {
+  return path.join(programs.dir, `snapshots-${name}`);
+}
+
+/** `round` and `value` as the stopped thread's frames see them (main is the last frame). */
+async function state(dc: TestClient, stop: Stop): Promise<{ line: number; round: string; value: string }> {
+  const frames = (await dc.stackTraceRequest({ threadId: stop.body.threadId })).body.stackFrames;
+  const main = frames.find((f) => f.name === 'main')!;
+  const round = (await dc.scopeVariables(main.id, 'Locals')).find((v) => v.name === 'round')!.value;
+  const value = (await dc.evaluateRequest({ expression: 'value', frameId: frames[0].id })).body.result;
+  return { line: frames[0].line, round, value };
+}
+
+async function resumeAndStop(dc: TestClient, resume: () => Promise<unknown>): Promise<Stop> {
+  const next = dc.nextStop();
+  await resume();
+  return next;
+}
+
+function rounds(n: number): string {
+  return Array.from({ length: n }, (_, i) => `round ${i + 1}\n`).join('');
+}
+
+test('Reverse Continue goes to the previous breakpoint hit, not to the snapshot', async (t) => {
+  const dc = await startClient(t);
+  const capable = dc.eventSeen('capabilities', (e) => e.body.capabilities.supportsStepBack === true);
+  let stop = await dc.launchAndStop({ program: travel, snapshotDir: snapshotDir('reverse') }, [{ file: 'travel.c', marker: 'LOOP' }]);
+  await dc.customRequest(Requests.saveSnapshot, { label: 'first hit' });
+  await capable;
+  for (let i = 0; i < 4; i++) stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'LOOP'), round: '5', value: '17' });
+  await dc.outputContains(rounds(4), 'stderr');
+
+  stop = await resumeAndStop(dc, () => dc.reverseContinueRequest({ threadId: stop.body.threadId }));
+  assert.equal(stop.body.reason, 'breakpoint');
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'LOOP'), round: '4', value: '10' });
+  stop = await resumeAndStop(dc, () => dc.reverseContinueRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'LOOP'), round: '3', value: '5' });
+  assert.equal(dc.outputText('stderr'), rounds(4), 'what was re-executed is not shown again');
+  assert.equal(dc.events.filter((e) => e.event === 'stopped').length, 7, 'one stop per request, none from the re-execution');
+
+  // Forward again from round 3: the program runs on from there.
+  stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'LOOP'), round: '4', value: '10' });
+  assert.equal(dc.outputText('stderr'), rounds(4) + 'round 3\n');
+});
+
+test('Step Back after two Step Overs lands on the line before', async (t) => {
+  const dc = await startClient(t);
+  let stop = await dc.launchAndStop({ program: travel, snapshotDir: snapshotDir('step-back') }, [{ file: 'travel.c', marker: 'LOOP' }]);
+  await dc.customRequest(Requests.saveSnapshot, {});
+  stop = await resumeAndStop(dc, () => dc.nextRequest({ threadId: stop.body.threadId }));
+  stop = await resumeAndStop(dc, () => dc.nextRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'AFTER'), round: '1', value: '1' });
+  await dc.outputContains('round 1\n', 'stderr');
+
+  stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId }));
+  assert.equal(stop.body.reason, 'step');
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'PRINT'), round: '1', value: '1' });
+  stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'LOOP'), round: '1', value: '0' });
+  await assert.rejects(dc.stepBackRequest({ threadId: stop.body.threadId }), /no earlier/);
+  assert.equal(dc.outputText('stderr'), 'round 1\n', 'the line printed once');
+
+  // Forward by steps again: the same lines as the first time.
+  stop = await resumeAndStop(dc, () => dc.nextRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'PRINT'), round: '1', value: '1' });
+});
+
+test('Reverse Continue finds a breakpoint set after the fact', async (t) => {
+  const dc = await startClient(t);
+  const source = { path: sourceOf('travel.c') };
+  let stop = await dc.launchAndStop({ program: travel, snapshotDir: snapshotDir('after-the-fact') }, [{ file: 'travel.c', marker: 'LOOP' }]);
+  await dc.customRequest(Requests.saveSnapshot, {});
+  await dc.setBreakpointsRequest({ source, breakpoints: [{ line: lineOf('travel.c', 'END') }] });
+  stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
+  assert.equal((await dc.topFrame(stop.body.threadId)).line, lineOf('travel.c', 'END'));
+  await dc.outputContains(rounds(8), 'stderr');
+
+  // square() was never stopped in: its last call (round 8) is found by re-executing.
+  await dc.setBreakpointsRequest({ source, breakpoints: [{ line: lineOf('travel.c', 'SQUARE') }, { line: lineOf('travel.c', 'END') }] });
+  stop = await resumeAndStop(dc, () => dc.reverseContinueRequest({ threadId: stop.body.threadId }));
+  assert.equal(stop.body.reason, 'breakpoint');
+  const frame = await dc.topFrame(stop.body.threadId);
+  assert.equal(frame.name, 'square');
+  assert.equal(frame.line, lineOf('travel.c', 'SQUARE'));
+  assert.equal((await dc.scopeVariables(frame.id, 'Arguments'))[0].value, '8');
+  stop = await resumeAndStop(dc, () => dc.reverseContinueRequest({ threadId: stop.body.threadId }));
+  assert.equal((await dc.scopeVariables((await dc.topFrame(stop.body.threadId)).id, 'Arguments'))[0].value, '7');
+  assert.equal(dc.outputText('stderr'), rounds(8), 'nothing printed twice');
+});
