@@ -90,8 +90,6 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   private engineSignal = DEFAULT_CKPT_SIGNAL;
   private programPath?: string;
   private gdbPathAsked?: string;
-  /** The program is re-executed to an earlier stop: what it writes was shown the first time. */
-  private outputMuted = false;
   readonly stepRecovery = new StepRecovery();
 
   constructor(private readonly hits: BreakpointHits, private readonly launcherFactory: LauncherFactory = plainLauncherFactory) {
@@ -145,9 +143,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       const assignments = Object.entries(programEnv).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ');
       await mi.gdbSet(gdb, `exec-wrapper env ${assignments}`);
     }
-    this.stdio = await ProgramStdio.open(terminalRunner, plan.cwd, path.basename(plan.program), (category, text) => {
-      if (!this.outputMuted) this.emit('output', category, text);
-    });
+    this.stdio = await ProgramStdio.open(terminalRunner, plan.cwd, path.basename(plan.program), (category, text) => this.emit('output', category, text));
     const redirections = await this.stdio.applyTo(gdb);
     await mi.execArguments(gdb, `${shellJoin(plan.args)} ${redirections}`.trim());
   }
@@ -458,40 +454,31 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
 
   /** The restored program is shown stopped in process `pid` (the first thread of it), as a fresh start. */
   async showRestored(snapshotId: string, pid: number | undefined): Promise<void> {
-    const gdb = this.requireGdb();
-    const { threads } = await mi.threadInfo(gdb);
-    this.shownThread = threads.find((t) => this.inferiors.inferiorOfThread(t.id)?.pid === pid)?.id ?? threads[0]?.id;
-    this.emit('moved');
-    this.hits.resetCounts();
-    this.stepRecovery.clear();
-    const thread = this.shownThread ?? 1;
-    await mi.threadSelect(gdb, thread).catch(() => undefined);
+    const { threads } = await mi.threadInfo(this.requireGdb());
+    const thread = threads.find((t) => this.inferiors.inferiorOfThread(t.id)?.pid === pid)?.id ?? threads[0]?.id ?? 1;
+    await this.showAt(thread);
     this.emit('restored', snapshotId, thread);
   }
 
-  /**
-   * Runs `work` (a replay) with the program's output kept from the client;
-   * what it wrote meanwhile is read and dropped before the output shows again.
-   */
-  async withOutputMuted<T>(work: () => Promise<T>): Promise<T> {
-    this.outputMuted = true;
-    try {
-      return await work();
-    } finally {
-      this.stdio?.drain();
-      this.outputMuted = false;
-    }
+  /** Runs `work` (a replay) with the program's output kept from the client (programStdio.ts). */
+  withOutputMuted<T>(work: () => Promise<T>): Promise<T> {
+    return this.stdio ? this.stdio.muted(work) : work();
   }
 
   /** After going back by re-execution: the program is shown stopped in `thread`, for `reason`. */
   async showArrived(thread: number, reason: string, description: string): Promise<void> {
+    await this.showAt(thread);
+    this.emit('arrived', thread, reason, description);
+  }
+
+  /** A program put in place of the one shown: nothing read before holds, hits count from here. */
+  private async showAt(thread: number): Promise<void> {
     const gdb = this.requireGdb();
     this.shownThread = thread;
     this.emit('moved');
     this.hits.resetCounts();
     this.stepRecovery.clear();
     await mi.threadSelect(gdb, thread).catch(() => undefined);
-    this.emit('arrived', thread, reason, description);
   }
 
   // ---- gdb's records ----------------------------------------------------------------------
@@ -589,7 +576,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
 
   private onStream(record: MiStreamRecord): void {
     if (record.kind === 'target') {
-      if (!this.outputMuted) this.emit('output', 'stdout', record.text);
+      this.emit('output', 'stdout', record.text);
     } else if (record.kind === 'log' && /^warning:/.test(record.text)) {
       this.emit('output', 'console', record.text);
     } else if (record.kind === 'console' && /^\[(New inferior|Inferior \d+ \(process)/.test(record.text)) {
