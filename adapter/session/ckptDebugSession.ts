@@ -488,10 +488,10 @@ export class CkptDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected async stepBackRequest(response: DebugProtocol.StepBackResponse): Promise<void> {
+  protected async stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): Promise<void> {
     await this.answer(response, async () => {
       this.debuggee.requireStopped();
-      await this.requireTimeTravel('Going back', false).stepBack();
+      await this.requireTimeTravel('Going back', false).stepBack(args.granularity);
     });
   }
 

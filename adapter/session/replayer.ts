@@ -112,6 +112,11 @@ export class Replayer {
     const thread = await this.threadOf(via.threadOrdinal);
     const steps = new StepRecovery();
     if (via.kind === 'next' || via.kind === 'stepIn' || via.kind === 'stepOut') await steps.begin(this.gdb, via.kind, thread);
+    for (let i = 1; i < (via.repeat ?? 1); i++) {
+      await stepCommand(this.gdb, via.kind, thread);
+      const r = await this.awaitStop();
+      if (typeof r === 'string') return { divergence: r };
+    }
     await stepCommand(this.gdb, via.kind, thread);
     for (let n = 0; n < MAX_STOPS; n++) {
       const r = await this.awaitStop();
@@ -120,7 +125,8 @@ export class Replayer {
       const place = await this.placeOf(stopThread);
       const reason = miString(r.reason) ?? '';
       const hit = reason === 'breakpoint-hit';
-      if (samePlace(place, position.place)) {
+      // A position found by counting instructions is known only by that count.
+      if (!position.place.pc || samePlace(place, position.place)) {
         if (hit) onHit?.({ toward: index, arrival: 1, place, isArrival: true });
         return { place };
       }
@@ -138,6 +144,21 @@ export class Replayer {
   private async run(command: () => Promise<void>): Promise<MiTuple | string> {
     await command();
     return this.awaitStop();
+  }
+
+  /**
+   * How many single instructions of the thread at `ordinal` lead from here to
+   * `target` (undefined: not within `max`). The program is left there.
+   */
+  async instructionsTo(ordinal: number, target: Place, max: number): Promise<number | undefined> {
+    const thread = await this.threadOf(ordinal);
+    for (let n = 1; n <= max; n++) {
+      await mi.execStepInstruction(this.gdb, thread);
+      const r = await this.awaitStop();
+      if (typeof r === 'string') return undefined;
+      if (miString(miTuple(r.frame)?.addr) === target.pc && samePlace(await this.placeOf(thread), target)) return n;
+    }
+    return undefined;
   }
 
   private async awaitStop(): Promise<MiTuple | string> {

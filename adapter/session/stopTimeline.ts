@@ -14,6 +14,8 @@ export interface ResumeCommand {
   kind: ResumeKind;
   /** The thread, as its index in gdb's thread list (gdb's numbers change when a snapshot is restored). */
   threadOrdinal: number;
+  /** An instruction step made this many times (Step Back by instruction lands between two stops). */
+  repeat?: number;
 }
 
 /** Where a thread stood at a stop: what an arrival is checked against. */

@@ -21,6 +21,9 @@ import type { ResumeKind, Route } from './stopTimeline';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 
+/** Step Back by instruction counts single steps up to this many before it settles for the stop before. */
+const MAX_INSTRUCTIONS_BACK = 20000;
+
 /** A stop the replay arrived at, to show. */
 interface Arrival { thread: number; reason: string; description: string }
 /** Re-execution after a restore: `first` is the first thread of the process shown. */
@@ -77,12 +80,41 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
    * before it and re-executing up to it. Without a landmark that leads there,
    * to the last snapshot before the program's state.
    */
-  stepBack(): Promise<void> {
+  stepBack(granularity?: 'statement' | 'line' | 'instruction'): Promise<void> {
     return this.computation.exclusive(async () => {
       const target = this.timeline.previous();
-      if (target !== undefined && this.timeline.routeTo(target)) return this.goTo(target);
-      return this.restoreFromHistory(this.history.stepBackTarget());
+      if (target === undefined || !this.timeline.routeTo(target)) return this.restoreFromHistory(this.history.stepBackTarget());
+      if (granularity === 'instruction' && this.timeline.standing) return this.instructionBack(target);
+      return this.goTo(target);
     });
+  }
+
+  /**
+   * Step Back by one instruction: the instructions from the stop before to
+   * this one are counted by single steps in a replay, then the replay is made
+   * again one instruction short. Over a long stretch, back to the stop before.
+   */
+  private async instructionBack(previous: number): Promise<void> {
+    const now = this.timeline.current;
+    const here = this.timeline.at(now)!;
+    const via = here.via;
+    let steps: number | undefined;
+    if (via && (via.kind === 'stepInstruction' || via.kind === 'nextInstruction')) steps = via.repeat ?? 1;
+    else {
+      const route = this.timeline.routeTo(previous)!;
+      await this.restore(route.landmark, async (replayer) => {
+        const outcome = await replayer.replay(route.steps, route.from);
+        if (!outcome.divergence) steps = await replayer.instructionsTo(here.place.threadOrdinal, here.place, MAX_INSTRUCTIONS_BACK);
+        return undefined;
+      }, false);
+      if (steps === undefined) this.emit('note', `More than ${MAX_INSTRUCTIONS_BACK} instructions since the stop before: back to it.`);
+    }
+    if (steps === undefined || steps <= 1) return this.goTo(previous);
+    const index = this.timeline.insertAfter(previous, {
+      via: { kind: 'stepInstruction', threadOrdinal: here.place.threadOrdinal, repeat: steps - 1 },
+      arrival: 1, place: { ...here.place, pc: '' }, reason: 'step',
+    });
+    return this.goTo(index);
   }
 
   /**
@@ -133,6 +165,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     await this.restore(route.landmark, async (replayer) => {
       const outcome = await replayer.replay(route.steps, route.from);
       reached = outcome.reached;
+      if (!position.place.pc && outcome.place && !outcome.divergence) position.place = outcome.place;
       const thread = await replayer.threadOf(outcome.place?.threadOrdinal ?? position.place.threadOrdinal);
       if (outcome.divergence) {
         this.emit('note', `Going back to stop ${target + 1} diverged after stop ${reached + 1}: ${outcome.divergence}. The program stands where the re-execution stopped.`);

@@ -108,3 +108,30 @@ test('Reverse Continue finds a breakpoint set after the fact', async (t) => {
   assert.equal((await dc.scopeVariables((await dc.topFrame(stop.body.threadId)).id, 'Arguments'))[0].value, '7');
   assert.equal(dc.outputText('stderr'), rounds(8), 'nothing printed twice');
 });
+
+test('Step Back by instruction lands one instruction before, and one step forward comes back', async (t) => {
+  const dc = await startClient(t);
+  let stop = await dc.launchAndStop({ program: travel, snapshotDir: snapshotDir('instruction') }, [{ file: 'travel.c', marker: 'LOOP' }]);
+  await dc.customRequest(Requests.saveSnapshot, {});
+  stop = await resumeAndStop(dc, () => dc.nextRequest({ threadId: stop.body.threadId }));
+  const at = await dc.topFrame(stop.body.threadId);
+  assert.equal(at.line, lineOf('travel.c', 'PRINT'));
+
+  // The store of square()'s result, the last instruction of the line before.
+  stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId, granularity: 'instruction' }));
+  const before = await dc.topFrame(stop.body.threadId);
+  assert.deepEqual([before.name, before.line], ['main', lineOf('travel.c', 'LOOP')]);
+  assert.notEqual(before.instructionPointerReference, at.instructionPointerReference);
+  assert.equal((await dc.evaluateRequest({ expression: 'value', frameId: before.id })).body.result, '0', 'not stored yet');
+  // One more: the return from square().
+  stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId, granularity: 'instruction' }));
+  assert.equal((await dc.topFrame(stop.body.threadId)).name, 'square');
+
+  stop = await resumeAndStop(dc, () => dc.nextRequest({ threadId: stop.body.threadId, granularity: 'instruction' }));
+  assert.equal((await dc.topFrame(stop.body.threadId)).instructionPointerReference, before.instructionPointerReference);
+  stop = await resumeAndStop(dc, () => dc.nextRequest({ threadId: stop.body.threadId, granularity: 'instruction' }));
+  const again = await dc.topFrame(stop.body.threadId);
+  assert.equal(again.instructionPointerReference, at.instructionPointerReference, 'forward again: where it was');
+  assert.equal((await dc.evaluateRequest({ expression: 'value', frameId: again.id })).body.result, '1');
+  assert.equal(dc.outputText('stderr'), '');
+});
