@@ -18,8 +18,11 @@ export interface CkptLaunchArguments {
   /** Where snapshots and the control sockets live (default: <cwd>/.ckpt). */
   snapshotDir?: string;
   gdbPath?: string;
-  /** Save a snapshot every N seconds while running, and/or at every stop. */
-  autoSnapshot?: { everySeconds?: number; atStops?: boolean };
+  /**
+   * Save a snapshot every N seconds while running, and/or at every stop, and/or
+   * landmarks for going back every N stops (at most `maxLandmarks`, thinned with age).
+   */
+  autoSnapshot?: { everySeconds?: number; atStops?: boolean; landmarkEvery?: number; maxLandmarks?: number };
   /** Only in the DAP `restart` request's arguments: restore this snapshot instead of relaunching. */
   restartFromSnapshot?: string;
 }

@@ -17,6 +17,7 @@ import { Replayer, breakpointAt, ordinalOf, placeOf } from './replayer';
 import type { ReplayedHit } from './replayer';
 import { lastHitBefore } from './reverseSearch';
 import { StopTimeline } from './stopTimeline';
+import { LandmarkOptions, landmarkOptions, landmarkToDrop, needsLandmark } from './landmarkPolicy';
 import type { ResumeKind, Route } from './stopTimeline';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
@@ -34,6 +35,10 @@ export interface AutoSnapshotOptions {
   atStops?: boolean;
   /** A snapshot every N seconds while the program runs. */
   everySeconds?: number;
+  /** Landmarks of the adapter's own, every N stops (landmarkPolicy.ts). */
+  landmarkEvery?: number;
+  /** At most this many of them. */
+  maxLandmarks?: number;
 }
 
 export interface TimeTravelEvents {
@@ -53,9 +58,13 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   /** A save or restore is under way: automatic snapshots wait for none, they are skipped. */
   private busy = false;
   private backAnnounced = false;
+  private readonly landmarks?: LandmarkOptions;
+  /** The landmarks the adapter took by itself, oldest first: the ones it may delete. */
+  private ownLandmarks: string[] = [];
 
   constructor(private readonly debuggee: Debuggee, readonly computation: Computation, private readonly auto: AutoSnapshotOptions = {}) {
     super();
+    this.landmarks = landmarkOptions(auto);
     // Snapshots taken from outside (the `ckpt` CLI on the same directory) show up too.
     computation.onSnapshot(() => { this.snapshotsChanged().catch(() => undefined); });
     const every = auto.everySeconds;
@@ -263,10 +272,38 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   async beforeStopReported(reason: string, thread: number, description?: string): Promise<void> {
     const gdb = this.debuggee.gdbProcess;
     const place = gdb ? await placeOf(gdb, thread).catch(() => undefined) : undefined;
-    if (place) this.timeline.stopped(place, reason, description);
-    else this.timeline.resumed(undefined);
-    if (!this.auto.atStops || this.busy) return;
-    await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
+    const index = place ? this.timeline.stopped(place, reason, description) : undefined;
+    if (!place) this.timeline.resumed(undefined);
+    if (this.busy) return;
+    if (this.auto.atStops) {
+      await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
+    } else if (this.landmarks && index !== undefined && needsLandmark(this.landmarks, index, this.timeline.routeTo(index)?.from)) {
+      await this.computation.exclusive(() => this.saveLandmark(this.landmarks!));
+    }
+  }
+
+  /** A landmark of the adapter's own here; the oldest surplus ones, and those of abandoned branches, go. */
+  private async saveLandmark(options: LandmarkOptions): Promise<void> {
+    const snapshot = await this.save('auto: landmark', 'landmark', false);
+    this.ownLandmarks.push(snapshot.id);
+    const positions = this.timeline.list();
+    const indexOf = (id: string): number => positions.findIndex((p) => p.landmark === id);
+    const gone = this.ownLandmarks.filter((id) => indexOf(id) < 0);
+    this.ownLandmarks = this.ownLandmarks.filter((id) => indexOf(id) >= 0).sort((a, b) => indexOf(a) - indexOf(b));
+    for (let drop = landmarkToDrop(this.ownLandmarks.map(indexOf), this.timeline.current, options.max); drop !== undefined;
+      drop = landmarkToDrop(this.ownLandmarks.map(indexOf), this.timeline.current, options.max)) {
+      gone.push(...this.ownLandmarks.splice(drop, 1));
+    }
+    for (const id of gone) {
+      try {
+        this.computation.store.delete(id);
+      } catch {
+        // Deleted from outside already.
+      }
+      this.history.forget(id);
+      this.timeline.forget(id);
+    }
+    if (gone.length > 0) await this.snapshotsChanged();
   }
 
   /**

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'path';
 import { Requests } from '../../adapter/protocol';
+import type { ListSnapshotsResult } from '../../adapter/protocol';
 import { Programs, TestClient, lineOf, sourceOf, startClient } from './dapHarness';
 import type { Stop } from './dapHarness';
 
@@ -134,4 +135,33 @@ test('Step Back by instruction lands one instruction before, and one step forwar
   assert.equal(again.instructionPointerReference, at.instructionPointerReference, 'forward again: where it was');
   assert.equal((await dc.evaluateRequest({ expression: 'value', frameId: again.id })).body.result, '1');
   assert.equal(dc.outputText('stderr'), '');
+});
+
+test('landmarks without asking: every N stops, bounded, and going back re-executes from the nearest', async (t) => {
+  const dc = await startClient(t);
+  const capable = dc.eventSeen('capabilities', (e) => e.body.capabilities.supportsStepBack === true);
+  let stop = await dc.launchAndStop(
+    { program: travel, snapshotDir: snapshotDir('landmarks'), autoSnapshot: { landmarkEvery: 2, maxLandmarks: 3 } },
+    [{ file: 'travel.c', marker: 'LOOP' }],
+  );
+  await capable;
+  for (let i = 0; i < 7; i++) stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
+  assert.equal((await state(dc, stop)).round, '8');
+  const list = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
+  assert.deepEqual(list.snapshots.map((s) => s.label), ['auto: landmark', 'auto: landmark', 'auto: landmark'], 'stops 1, 3, 5, 7 had one; the bound keeps three');
+
+  stop = await resumeAndStop(dc, () => dc.reverseContinueRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'LOOP'), round: '7', value: '37' });
+  // Round 2 is before every kept landmark but the first: reached from the first.
+  for (let i = 0; i < 5; i++) stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'LOOP'), round: '2', value: '2' });
+  assert.equal(dc.outputText('stderr'), rounds(7));
+});
+
+test('a bad landmark setting fails the launch, naming it', async (t) => {
+  const dc = await startClient(t);
+  await assert.rejects(
+    Promise.all([dc.configurationSequence(), dc.launch({ program: travel, snapshotDir: snapshotDir('bad'), autoSnapshot: { landmarkEvery: 0 } })]),
+    /"autoSnapshot.landmarkEvery" must be a whole number/,
+  );
 });
