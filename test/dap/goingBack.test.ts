@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
 import * as path from 'path';
 import { Requests } from '../../adapter/protocol';
 import type { ListSnapshotsResult } from '../../adapter/protocol';
@@ -164,4 +165,22 @@ test('a bad landmark setting fails the launch, naming it', async (t) => {
     Promise.all([dc.configurationSequence(), dc.launch({ program: travel, snapshotDir: snapshotDir('bad'), autoSnapshot: { landmarkEvery: 0 } })]),
     /"autoSnapshot.landmarkEvery" must be a whole number/,
   );
+});
+
+test('a re-execution that goes another way says where it diverged and stops there', async (t) => {
+  const diverge = programs.build('diverge');
+  const flagFile = path.join(programs.dir, 'flag');
+  fs.writeFileSync(flagFile, '1\n');
+  const dc = await startClient(t);
+  let stop = await dc.launchAndStop({ program: diverge, args: [flagFile], snapshotDir: snapshotDir('diverge') }, [{ file: 'diverge.c', marker: 'START' }]);
+  await dc.customRequest(Requests.saveSnapshot, {});
+  for (let i = 0; i < 3; i++) stop = await resumeAndStop(dc, () => dc.nextRequest({ threadId: stop.body.threadId }));
+  assert.equal((await dc.topFrame(stop.body.threadId)).line, lineOf('diverge.c', 'END'));
+
+  // The file the branch reads says otherwise now: the replay of the second Step Over lands on the else branch.
+  fs.writeFileSync(flagFile, '0\n');
+  stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId }));
+  assert.equal((await dc.topFrame(stop.body.threadId)).line, lineOf('diverge.c', 'NO'), 'it stands where the re-execution went');
+  await dc.outputContains('diverged', 'console');
+  assert.match(dc.outputText('console'), new RegExp(`Step Over ended at main \\(diverge\\.c:${lineOf('diverge.c', 'NO')}.*not at main \\(diverge\\.c:${lineOf('diverge.c', 'YES')}`));
 });
