@@ -81,9 +81,6 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
 
   // ---- going back ---------------------------------------------------------------------------
 
-  /** Whether the timeline or the snapshots give somewhere to go back to. */
-  get canGoBack(): boolean { return this.backAnnounced; }
-
   /**
    * Step Back: to the stop before this one, by restoring the latest landmark
    * before it and re-executing up to it. Without a landmark that leads there,
