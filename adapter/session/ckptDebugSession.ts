@@ -283,6 +283,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   /** Sets a kind of breakpoints in gdb, or answers that none can be set without it. */
   private async setBreakpoints<T>(wanted: T[], set: (gdb: GdbProcess, wanted: T[]) => Promise<DebugProtocol.Breakpoint[]>): Promise<{ breakpoints: DebugProtocol.Breakpoint[] }> {
     const gdb = this.debuggee.gdbProcess;
+    this.timeTravel?.breakpointsChanged();
     return { breakpoints: gdb ? await set(gdb, wanted) : wanted.map(() => ({ verified: false, message: 'gdb is not running' })) };
   }
 

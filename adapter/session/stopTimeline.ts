@@ -47,6 +47,8 @@ export interface Position {
   landmark?: string;
   /** Reached at a moment no replay can find again (a pause): replays cannot pass it. */
   unreplayable?: boolean;
+  /** The client's breakpoints as they were at this stop (a number that changes with them). */
+  epoch?: number;
 }
 
 /** A way back to a position: the landmark to restore and the positions to replay after it. */
@@ -64,6 +66,8 @@ export class StopTimeline {
   private atCursor = false;
   /** The command the program was last resumed with, until it stops. */
   private pending?: ResumeCommand;
+  /** Changes whenever the client's breakpoints change. */
+  private epoch = 0;
 
   get length(): number { return this.positions.length; }
   get current(): number { return this.cursor; }
@@ -98,7 +102,29 @@ export class StopTimeline {
     return this.append(position);
   }
 
+  /** The client set, changed or removed breakpoints. */
+  breakpointsChanged(): void {
+    this.epoch++;
+  }
+
+  /**
+   * The last breakpoint stop before the current position when no breakpoint
+   * changed since it: no hit can hide between it and now (the program would
+   * have stopped there), so Reverse Continue needs no search. Undefined: a
+   * search it is.
+   */
+  lastBreakpointStopUnchanged(isBreakpointReason: (reason: string) => boolean): number | undefined {
+    if (!this.atCursor || this.positions[this.cursor]?.epoch !== this.epoch) return undefined;
+    for (let i = this.cursor - 1; i >= 0; i--) {
+      const p = this.positions[i];
+      if (p.epoch !== this.epoch) return undefined;
+      if (isBreakpointReason(p.reason)) return i;
+    }
+    return undefined;
+  }
+
   private append(position: Position): number {
+    position.epoch ??= this.epoch;
     this.positions = this.positions.slice(0, this.cursor + 1);
     this.positions.push(position);
     this.cursor = this.positions.length - 1;

@@ -25,6 +25,9 @@ import * as mi from '../gdb/gdbCommands';
 /** Step Back by instruction counts single steps up to this many before it settles for the stop before. */
 const MAX_INSTRUCTIONS_BACK = 20000;
 
+/** DAP stop reasons of the client's code breakpoints: what Reverse Continue goes back to. */
+const BREAKPOINT_REASONS = new Set(['breakpoint', 'function breakpoint', 'instruction breakpoint']);
+
 /** A stop the replay arrived at, to show. */
 interface Arrival { thread: number; reason: string; description: string }
 /** Re-execution after a restore: `first` is the first thread of the process shown. */
@@ -132,6 +135,8 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
       const now = this.timeline.standing ? this.timeline.current : -1;
       const routes = now >= 0 ? this.timeline.routesTo(now).filter((r) => r.from < now) : [];
       if (routes.length === 0) return this.restoreFromHistory(this.history.reverseContinueTarget());
+      const unchanged = this.timeline.lastBreakpointStopUnchanged((reason) => BREAKPOINT_REASONS.has(reason));
+      if (unchanged !== undefined && this.timeline.routeTo(unchanged)) return this.goTo(unchanged);
       const found = await lastHitBefore(now, routes, (route, onHit) => this.scan(route, onHit));
       if (!found) {
         const earliest = routes[routes.length - 1].from;
@@ -313,6 +318,11 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     if (!gdb || !command) return this.timeline.resumed(undefined);
     const threadOrdinal = await ordinalOf(gdb, command.thread).catch(() => undefined);
     this.timeline.resumed(threadOrdinal === undefined ? undefined : { kind: command.kind, threadOrdinal });
+  }
+
+  /** The client's breakpoints changed: Reverse Continue searches the stretches run before. */
+  breakpointsChanged(): void {
+    this.timeline.breakpointsChanged();
   }
 
   /** The program started again from the beginning: a new timeline. */

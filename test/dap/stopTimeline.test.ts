@@ -108,3 +108,18 @@ test('reverse search: the last hit before now, from the latest landmark back to 
   assert.deepEqual(earlier, { index: 1 });
   assert.deepEqual(scanned.slice(1), ['s2:3', 's0:1,2'], 'the earlier landmark replayed only up to the later one');
 });
+
+test('Reverse Continue needs no search while no breakpoint changed since the last breakpoint stop', () => {
+  const isBreakpoint = (reason: string): boolean => reason === 'breakpoint';
+  const tl = timeline(['continue', 'next', 'next']);
+  assert.equal(tl.lastBreakpointStopUnchanged(isBreakpoint), 1, 'the stop before the two steps');
+  tl.breakpointsChanged();
+  assert.equal(tl.lastBreakpointStopUnchanged(isBreakpoint), undefined, 'a breakpoint set since may have been hit in between');
+  tl.resumed({ kind: 'continue', threadOrdinal: 0 });
+  tl.stopped(place(9), 'breakpoint');
+  tl.resumed({ kind: 'continue', threadOrdinal: 0 });
+  tl.stopped(place(10), 'breakpoint');
+  assert.equal(tl.lastBreakpointStopUnchanged(isBreakpoint), 4);
+  tl.arrivedAt(4);
+  assert.equal(tl.lastBreakpointStopUnchanged(isBreakpoint), undefined, 'the stops before 4 ran under other breakpoints');
+});
