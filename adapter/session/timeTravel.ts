@@ -177,7 +177,10 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
       const outcome = await replayer.replay(route.steps, route.from);
       reached = outcome.reached;
       if (!position.place.pc && outcome.place && !outcome.divergence) position.place = outcome.place;
-      const thread = await replayer.threadOf(outcome.place?.threadOrdinal ?? position.place.threadOrdinal);
+      const thread = await replayer.threadOf(outcome.place?.threadOrdinal ?? position.place.threadOrdinal).catch(() => {
+        // Nothing left to show: the re-executed program went another way, to its end.
+        throw new CkptError(`Going back to stop ${target + 1} failed after stop ${reached + 1}: ${outcome.divergence ?? 'the program is gone'}.`);
+      });
       if (outcome.divergence) {
         this.emit('note', `Going back to stop ${target + 1} diverged after stop ${reached + 1}: ${outcome.divergence}. The program stands where the re-execution stopped.`);
         return { thread, reason: 'step', description: 'Re-execution diverged' };
