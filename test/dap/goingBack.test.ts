@@ -88,6 +88,24 @@ test('Step Back after two Step Overs lands on the line before', async (t) => {
   assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'PRINT'), round: '1', value: '1' });
 });
 
+test('Step Back over Step In and Step Out: back into the callee, then to the call', async (t) => {
+  const dc = await startClient(t);
+  let stop = await dc.launchAndStop({ program: travel, snapshotDir: snapshotDir('in-out') }, [{ file: 'travel.c', marker: 'LOOP' }]);
+  await dc.customRequest(Requests.saveSnapshot, {});
+  stop = await resumeAndStop(dc, () => dc.stepInRequest({ threadId: stop.body.threadId }));
+  const inside = await dc.topFrame(stop.body.threadId);
+  assert.deepEqual([inside.name, inside.line], ['square', lineOf('travel.c', 'SQUARE')]);
+  stop = await resumeAndStop(dc, () => dc.stepOutRequest({ threadId: stop.body.threadId }));
+  assert.equal((await dc.topFrame(stop.body.threadId)).name, 'main');
+
+  stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId }));
+  const back = await dc.topFrame(stop.body.threadId);
+  assert.deepEqual([back.name, back.line, back.instructionPointerReference], ['square', inside.line, inside.instructionPointerReference]);
+  assert.equal((await dc.scopeVariables(back.id, 'Arguments'))[0].value, '1');
+  stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'LOOP'), round: '1', value: '0' });
+});
+
 test('Reverse Continue finds a breakpoint set after the fact', async (t) => {
   const dc = await startClient(t);
   const source = { path: sourceOf('travel.c') };
