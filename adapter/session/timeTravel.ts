@@ -154,8 +154,10 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
 
   /** Restores a route's landmark and replays it up to its end, shown to nobody, telling its breakpoint hits. */
   private async scan(route: Route, onHit: (hit: ReplayedHit) => void): Promise<void> {
-    await this.restore(route.landmark, async (replayer, gdb, thread) => {
-      const place = await replayer.placeOf(thread);
+    const ordinal = this.timeline.at(route.from)?.place.threadOrdinal;
+    await this.restore(route.landmark, async (replayer, gdb, first) => {
+      // The thread shown stopped at the landmark.
+      const place = await replayer.placeOf(ordinal === undefined ? first : await replayer.threadOf(ordinal));
       if (await breakpointAt(gdb, place.pc)) onHit({ toward: route.from, arrival: 1, place, isArrival: true });
       await replayer.replay(route.steps, route.from, onHit);
       return undefined;
