@@ -60,6 +60,8 @@ export interface DebuggeeEvents {
   breakpointModified: [bkpt: GdbBreakpoint];
   /** The threads moved (ran, or were replaced): what was read at the last stop is stale. */
   moved: [];
+  /** A stop the client does not see (a logpoint, a hit its hit condition skips) at code address `pc`. */
+  passed: [pc: string];
 }
 
 class Deferred<T = void> {
@@ -515,7 +517,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     const thread = miNumber(r['thread-id']) ?? this.shownThread ?? 1;
     this.shownThread = thread;
     const endOfStep = await this.passUnseenStop(r, reason, thread);
-    if (endOfStep === 'resumed') return;
+    if (endOfStep === 'resumed') return void this.emit('passed', miString(miTuple(r.frame)?.addr) ?? '');
     this.stepRecovery.clear();
     const expected = this.expected;
     this.expected = undefined;

@@ -68,6 +68,8 @@ export class StopTimeline {
   private pending?: ResumeCommand;
   /** Changes whenever the client's breakpoints change. */
   private epoch = 0;
+  /** Stops not shown since the last resume (skipped by a hit condition), by code address. */
+  private passedAt = new Map<string, number>();
 
   get length(): number { return this.positions.length; }
   get current(): number { return this.cursor; }
@@ -79,6 +81,12 @@ export class StopTimeline {
   resumed(command: ResumeCommand | undefined): void {
     this.pending = this.atCursor ? command : undefined;
     this.atCursor = false;
+    this.passedAt.clear();
+  }
+
+  /** The program stopped at `pc` and went on without the client seeing it: the next stop there is a later arrival. */
+  passed(pc: string): void {
+    this.passedAt.set(pc, (this.passedAt.get(pc) ?? 0) + 1);
   }
 
   /**
@@ -89,7 +97,7 @@ export class StopTimeline {
    */
   stopped(place: Place, reason: string, description?: string): number {
     const via = this.cursor >= 0 ? this.pending : undefined;
-    const position: Position = { arrival: 1, place, reason };
+    const position: Position = { arrival: 1 + (this.passedAt.get(place.pc) ?? 0), place, reason };
     if (via) position.via = via;
     if (description) position.description = description;
     if (this.cursor >= 0 && (!via || reason === 'pause')) position.unreplayable = true;

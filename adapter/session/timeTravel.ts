@@ -68,6 +68,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   constructor(private readonly debuggee: Debuggee, readonly computation: Computation, private readonly auto: AutoSnapshotOptions = {}) {
     super();
     this.landmarks = landmarkOptions(auto);
+    debuggee.on('passed', (pc) => this.timeline.passed(pc));
     // Snapshots taken from outside (the `ckpt` CLI on the same directory) show up too.
     computation.onSnapshot(() => { this.snapshotsChanged().catch(() => undefined); });
     const every = auto.everySeconds;

@@ -106,6 +106,18 @@ test('Step Back over Step In and Step Out: back into the callee, then to the cal
   assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'LOOP'), round: '1', value: '0' });
 });
 
+test('a breakpoint with a hit condition: going back counts the hits it skipped', async (t) => {
+  const dc = await startClient(t);
+  let stop = await dc.launchAndStop({ program: travel, snapshotDir: snapshotDir('hit-condition') }, [{ file: 'travel.c', marker: 'LOOP', hitCondition: '% 2' }]);
+  assert.equal((await state(dc, stop)).round, '2');
+  await dc.customRequest(Requests.saveSnapshot, {});
+  for (let i = 0; i < 2; i++) stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
+  assert.equal((await state(dc, stop)).round, '6');
+  stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await state(dc, stop), { line: lineOf('travel.c', 'LOOP'), round: '4', value: '10' }, 'the second hit of the line, not the first');
+  assert.equal(dc.outputText('stderr'), rounds(5));
+});
+
 test('Reverse Continue finds a breakpoint set after the fact', async (t) => {
   const dc = await startClient(t);
   const source = { path: sourceOf('travel.c') };
