@@ -76,6 +76,7 @@ export class Replayer {
     const helper = await this.helperBreakpoint(target.pc);
     try {
       const arrivals = new Map<string, number>();
+      const ordinals = new ThreadOrdinals(this.gdb);
       for (let n = 0; n < MAX_STOPS; n++) {
         const r = await this.run(() => mi.execContinue(this.gdb));
         if (typeof r === 'string') return { divergence: r };
@@ -83,11 +84,14 @@ export class Replayer {
         const bkpt = miString(r.reason) === 'breakpoint-hit' ? miNumber(r.bkptno) : undefined;
         const userHit = bkpt !== undefined && bkpt !== helper;
         if (!userHit && pc !== target.pc) continue;
-        const place = await this.placeOf(miNumber(r['thread-id']) ?? 1);
-        const key = `${place.threadOrdinal}:${place.pc}:${place.depth}`;
+        // Only what tells arrivals apart, per stop; the whole place where it is kept.
+        const thread = miNumber(r['thread-id']) ?? 1;
+        const here: Place = { threadOrdinal: await ordinals.of(thread), pc, depth: await mi.stackInfoDepth(this.gdb, thread) };
+        const key = `${here.threadOrdinal}:${here.pc}:${here.depth}`;
         const arrival = (arrivals.get(key) ?? 0) + 1;
         arrivals.set(key, arrival);
-        const isArrival = samePlace(place, target) && arrival === position.arrival;
+        const isArrival = samePlace(here, target) && arrival === position.arrival;
+        const place = isArrival || (userHit && onHit) ? await this.placeOf(thread) : here;
         if (userHit) onHit?.({ toward: index, arrival, place, isArrival });
         if (isArrival) return { place };
       }
@@ -97,14 +101,20 @@ export class Replayer {
     }
   }
 
+  /** Code addresses of the client's unconditional breakpoints, read once per replay (they do not change meanwhile). */
+  private userAddresses?: Set<bigint>;
+
   /** A breakpoint of the replay's own where the client has none at `pc` (it may have been removed since). */
   private async helperBreakpoint(pc: string): Promise<number | undefined> {
-    if (!pc) return undefined;
-    const here = BigInt(pc);
-    for (const b of await mi.breakList(this.gdb)) {
-      const addresses = [b.addr, ...b.locations.map((l) => l.addr)].filter((a): a is string => !!a && /^0x/.test(a));
-      if (!b.condition && addresses.some((a) => BigInt(a) === here)) return undefined;
+    if (!/^0x/.test(pc)) return undefined;
+    if (!this.userAddresses) {
+      this.userAddresses = new Set();
+      for (const b of await mi.breakList(this.gdb)) {
+        if (b.condition) continue;
+        for (const a of [b.addr, ...b.locations.map((l) => l.addr)]) if (a && /^0x/.test(a)) this.userAddresses.add(BigInt(a));
+      }
     }
+    if (this.userAddresses.has(BigInt(pc))) return undefined;
     return (await mi.breakInsert(this.gdb, { location: `*${pc}` })).number;
   }
 
@@ -166,6 +176,20 @@ export class Replayer {
     const reason = miString(r.reason) ?? '';
     if (reason.startsWith('exited')) return 'the program exited while it was run again';
     return r;
+  }
+}
+
+/** Threads' places in gdb's list, read again only for a thread not seen before. */
+class ThreadOrdinals {
+  private known = new Map<number, number>();
+  constructor(private readonly gdb: MiConnection) {}
+
+  async of(thread: number): Promise<number> {
+    if (!this.known.has(thread)) {
+      const { threads } = await mi.threadInfo(this.gdb);
+      this.known = new Map(threads.map((t, i) => [t.id, i]));
+    }
+    return this.known.get(thread) ?? 0;
   }
 }
 
