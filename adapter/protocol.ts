@@ -22,8 +22,11 @@ export interface CkptLaunchArguments {
   setupCommands?: (string | { text: string; description?: string; ignoreFailures?: boolean })[];
   /** Where sources of the directory the program was built in are found here (gdb's `set substitute-path`). */
   sourceFileMap?: Record<string, string>;
-  /** Save a snapshot every N seconds while running, and/or at every stop. */
-  autoSnapshot?: { everySeconds?: number; atStops?: boolean };
+  /**
+   * Save a snapshot every N seconds while running, and/or at every stop, and/or
+   * landmarks for going back every N stops (at most `maxLandmarks`, thinned with age).
+   */
+  autoSnapshot?: { everySeconds?: number; atStops?: boolean; landmarkEvery?: number; maxLandmarks?: number };
   /** Only in the DAP `restart` request's arguments: restore this snapshot instead of relaunching. */
   restartFromSnapshot?: string;
 }

@@ -21,6 +21,7 @@ import { CkptError } from '../engine';
 import { Debuggee, DebuggeeStop } from './debuggee';
 import type { Computation } from './computation';
 import { TimeTravel } from './timeTravel';
+import type { ResumeKind } from './stopTimeline';
 import { LauncherFactory, ProgramLauncher } from './programLauncher';
 import { LaunchError, checkLaunch } from './programChecks';
 import type { TerminalRunner } from './terminalTty';
@@ -114,6 +115,11 @@ export class CkptDebugSession extends LoggingDebugSession {
       // Views that do not follow stops (memory, disassembly, watch) read the program again.
       if (this.clientSupportsInvalidated) this.sendEvent(new InvalidatedEvent(['all']));
     });
+    d.on('arrived', (thread, reason, description) => {
+      this.resourcesChanged('restored');
+      this.sendStopped(reason, thread, description);
+      if (this.clientSupportsInvalidated) this.sendEvent(new InvalidatedEvent(['all']));
+    });
     d.on('exited', (code) => {
       this.resourcesChanged('exited');
       this.sendEvent(new ExitedEvent(code));
@@ -139,7 +145,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       describeWatchpoint: (id, results) => this.dataBreakpoints.describeStop(id, results),
     });
     // Before the client hears of the stop: it must not ask for frames while threads move.
-    await this.timeTravel?.beforeStopReported(dap.reason).catch((err) => {
+    await this.timeTravel?.beforeStopReported(dap.reason, stop.thread, dap.description).catch((err) => {
       this.sendEvent(new OutputEvent(`Automatic snapshot failed: ${messageOf(err)}\n`, 'console'));
     });
     if (dap.reason === 'exception') this.signalStop = signalStopOf(stop.results, stop.thread);
@@ -292,6 +298,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   /** Sets a kind of breakpoints in gdb, or answers that none can be set without it. */
   private async setBreakpoints<T>(wanted: T[], set: (gdb: GdbProcess, wanted: T[]) => Promise<DebugProtocol.Breakpoint[]>): Promise<{ breakpoints: DebugProtocol.Breakpoint[] }> {
     const gdb = this.debuggee.gdbProcess;
+    this.timeTravel?.breakpointsChanged();
     return { breakpoints: gdb ? await set(gdb, wanted) : wanted.map(() => ({ verified: false, message: 'gdb is not running' })) };
   }
 
@@ -427,10 +434,11 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   // ---- execution control ----------------------------------------------------------------------
 
-  private async resume(response: DebugProtocol.Response, action: (gdb: GdbProcess) => Promise<void>): Promise<void> {
+  /** Resumes the program with `action`; `kind` is what going back replays of it. */
+  private async resume(response: DebugProtocol.Response, kind: ResumeKind, thread: number, action: (gdb: GdbProcess) => Promise<void>): Promise<void> {
     try {
       await this.debuggee.resume(async (gdb) => {
-        this.timeTravel?.resumed();
+        await this.timeTravel?.resumed(gdb, { kind, thread });
         await action(gdb);
       });
       this.sendResponse(response);
@@ -439,10 +447,10 @@ export class CkptDebugSession extends LoggingDebugSession {
     }
   }
 
-  protected continueRequest(response: DebugProtocol.ContinueResponse): Promise<void> {
+  protected continueRequest(response: DebugProtocol.ContinueResponse, args: DebugProtocol.ContinueArguments): Promise<void> {
     response.body = { allThreadsContinued: true };
     this.debuggee.stepRecovery.clear();
-    return this.resume(response, (gdb) => mi.execContinue(gdb));
+    return this.resume(response, 'continue', args.threadId, (gdb) => mi.execContinue(gdb));
   }
 
   protected nextRequest(response: DebugProtocol.NextResponse, args: DebugProtocol.NextArguments): Promise<void> {
@@ -454,7 +462,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   }
 
   protected stepOutRequest(response: DebugProtocol.StepOutResponse, args: DebugProtocol.StepOutArguments): Promise<void> {
-    return this.resume(response, async (gdb) => {
+    return this.resume(response, 'stepOut', args.threadId, async (gdb) => {
       await this.debuggee.stepRecovery.begin(gdb, 'stepOut', args.threadId);
       await mi.execFinish(gdb, { thread: args.threadId, frame: 0 });
     });
@@ -465,8 +473,10 @@ export class CkptDebugSession extends LoggingDebugSession {
     response: DebugProtocol.Response, args: DebugProtocol.NextArguments, kind: 'next' | 'stepIn',
     byInstruction: (gdb: GdbProcess, thread: number) => Promise<void>, byLine: (gdb: GdbProcess, thread: number) => Promise<void>,
   ): Promise<void> {
-    return this.resume(response, async (gdb) => {
-      if (args.granularity === 'instruction') {
+    const byInstructions = args.granularity === 'instruction';
+    const replayed: ResumeKind = byInstructions ? (kind === 'next' ? 'nextInstruction' : 'stepInstruction') : kind;
+    return this.resume(response, replayed, args.threadId, async (gdb) => {
+      if (byInstructions) {
         this.debuggee.stepRecovery.clear();
         return byInstruction(gdb, args.threadId);
       }
@@ -492,8 +502,8 @@ export class CkptDebugSession extends LoggingDebugSession {
       const id = a.snapshot ?? a.restartFromSnapshot;
       if (id === undefined) {
         await this.debuggee.relaunch();
-        // The program is no longer at any snapshot of the history.
-        this.timeTravel?.resumed();
+        // The program is no longer at any snapshot of the history: a new timeline begins.
+        this.timeTravel?.restarted();
         return;
       }
       if (typeof id !== 'string' || id === '') throw new Error('"snapshot" must be a non-empty string (a snapshot id).');
@@ -503,11 +513,11 @@ export class CkptDebugSession extends LoggingDebugSession {
     });
   }
 
-  protected async stepBackRequest(response: DebugProtocol.StepBackResponse): Promise<void> {
+  protected async stepBackRequest(response: DebugProtocol.StepBackResponse, args: DebugProtocol.StepBackArguments): Promise<void> {
     await this.answer(response, async () => {
       this.debuggee.requireStopped();
       const travel = this.requireTimeTravel('Going back', false);
-      await this.progress.run('Stepping back', () => travel.stepBack(), undefined, true);
+      await this.progress.run('Stepping back', () => travel.stepBack(args.granularity), undefined, true);
     });
   }
 

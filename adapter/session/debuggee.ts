@@ -51,6 +51,8 @@ export interface DebuggeeEvents {
   stopped: [stop: DebuggeeStop];
   /** A restored snapshot is shown stopped in `thread`. */
   restored: [snapshotId: string, thread: number];
+  /** Going back re-executed the program to an earlier stop: shown stopped in `thread` as it was then. */
+  arrived: [thread: number, reason: string, description: string];
   exited: [code: number];
   /** gdb is gone, or the program ended: nothing more will happen. */
   ended: [why: 'gdb exited' | 'program exited'];
@@ -59,6 +61,8 @@ export interface DebuggeeEvents {
   breakpointModified: [bkpt: GdbBreakpoint];
   /** The threads moved (ran, or were replaced): what was read at the last stop is stale. */
   moved: [];
+  /** A stop the client does not see (a logpoint, a hit its hit condition skips) at code address `pc`. */
+  passed: [pc: string];
 }
 
 class Deferred<T = void> {
@@ -454,15 +458,31 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
 
   /** The restored program is shown stopped in process `pid` (the first thread of it), as a fresh start. */
   async showRestored(snapshotId: string, pid: number | undefined): Promise<void> {
+    const { threads } = await mi.threadInfo(this.requireGdb());
+    const thread = threads.find((t) => this.inferiors.inferiorOfThread(t.id)?.pid === pid)?.id ?? threads[0]?.id ?? 1;
+    await this.showAt(thread);
+    this.emit('restored', snapshotId, thread);
+  }
+
+  /** Runs `work` (a replay) with the program's output kept from the client (programStdio.ts). */
+  withOutputMuted<T>(work: () => Promise<T>): Promise<T> {
+    return this.stdio ? this.stdio.muted(work) : work();
+  }
+
+  /** After going back by re-execution: the program is shown stopped in `thread`, for `reason`. */
+  async showArrived(thread: number, reason: string, description: string): Promise<void> {
+    await this.showAt(thread);
+    this.emit('arrived', thread, reason, description);
+  }
+
+  /** A program put in place of the one shown: nothing read before holds, hits count from here. */
+  private async showAt(thread: number): Promise<void> {
     const gdb = this.requireGdb();
-    const { threads } = await mi.threadInfo(gdb);
-    this.shownThread = threads.find((t) => this.inferiors.inferiorOfThread(t.id)?.pid === pid)?.id ?? threads[0]?.id;
+    this.shownThread = thread;
     this.emit('moved');
     this.hits.resetCounts();
     this.stepRecovery.clear();
-    const thread = this.shownThread ?? 1;
     await mi.threadSelect(gdb, thread).catch(() => undefined);
-    this.emit('restored', snapshotId, thread);
   }
 
   // ---- gdb's records ----------------------------------------------------------------------
@@ -499,7 +519,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     const thread = miNumber(r['thread-id']) ?? this.shownThread ?? 1;
     this.shownThread = thread;
     const endOfStep = await this.passUnseenStop(r, reason, thread);
-    if (endOfStep === 'resumed') return;
+    if (endOfStep === 'resumed') return void this.emit('passed', miString(miTuple(r.frame)?.addr) ?? '');
     this.stepRecovery.clear();
     const expected = this.expected;
     this.expected = undefined;

@@ -12,6 +12,9 @@ import { InferiorOutput, OutputCategory } from './inferiorOutput';
 import { BorrowedTerminal, TerminalRunner } from './terminalTty';
 
 export class ProgramStdio {
+  /** The program is re-executed to an earlier stop: what it writes was shown the first time. */
+  private silenced = false;
+
   private constructor(private readonly output?: InferiorOutput, private readonly terminal?: BorrowedTerminal) {}
 
   /** A terminal through `runner` when there is one, else pipes whose text goes to `onOutput`. */
@@ -19,7 +22,24 @@ export class ProgramStdio {
     runner: TerminalRunner | undefined, cwd: string, title: string, onOutput: (category: OutputCategory, text: string) => void,
   ): Promise<ProgramStdio> {
     if (runner) return new ProgramStdio(undefined, await BorrowedTerminal.open(runner, cwd, title));
-    return new ProgramStdio(InferiorOutput.create(onOutput));
+    let stdio: ProgramStdio | undefined = undefined;
+    stdio = new ProgramStdio(InferiorOutput.create((category, text) => { if (!stdio?.silenced) onOutput(category, text); }));
+    return stdio;
+  }
+
+  /**
+   * Runs `work` with the program's output kept from the client: what the
+   * program wrote meanwhile is read and dropped before it shows again. (A
+   * terminal shows what it is written; it cannot be kept back.)
+   */
+  async muted<T>(work: () => Promise<T>): Promise<T> {
+    this.silenced = true;
+    try {
+      return await work();
+    } finally {
+      this.output?.drain();
+      this.silenced = false;
+    }
   }
 
   /** Points gdb's program there; returns the redirections for its arguments. */

@@ -13,12 +13,35 @@ import type { Computation } from './computation';
 import type { Debuggee } from './debuggee';
 import { releaseRestored, snapshotHeld } from './heldSnapshot';
 import { SnapshotHistory } from './snapshotHistory';
+import { Replayer, breakpointAt, ordinalOf, placeOf } from './replayer';
+import type { ReplayedHit } from './replayer';
+import { lastHitBefore } from './reverseSearch';
+import { StopTimeline } from './stopTimeline';
+import { LandmarkOptions, landmarkOptions, landmarkToDrop, needsLandmark } from './landmarkPolicy';
+import type { ResumeKind, Route } from './stopTimeline';
+import type { MiConnection } from '../gdb/gdbProcess';
+import * as mi from '../gdb/gdbCommands';
+
+/** Step Back by instruction counts single steps up to this many before it settles for the stop before. */
+const MAX_INSTRUCTIONS_BACK = 20000;
+
+/** DAP stop reasons of the client's code breakpoints: what Reverse Continue goes back to. */
+const BREAKPOINT_REASONS = new Set(['breakpoint', 'function breakpoint', 'instruction breakpoint']);
+
+/** A stop the replay arrived at, to show. */
+interface Arrival { thread: number; reason: string; description: string }
+/** Re-execution after a restore: `first` is the first thread of the process shown. */
+type AfterRestore = (replayer: Replayer, gdb: MiConnection, first: number) => Promise<Arrival | undefined>;
 
 export interface AutoSnapshotOptions {
   /** A snapshot at every stop the client sees (so that Step Back goes back one stop). */
   atStops?: boolean;
   /** A snapshot every N seconds while the program runs. */
   everySeconds?: number;
+  /** Landmarks of the adapter's own, every N stops (landmarkPolicy.ts). */
+  landmarkEvery?: number;
+  /** At most this many of them. */
+  maxLandmarks?: number;
 }
 
 export interface TimeTravelEvents {
@@ -31,15 +54,21 @@ export interface TimeTravelEvents {
 
 export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   private readonly history = new SnapshotHistory();
+  private readonly timeline = new StopTimeline();
   /** The virtual pid of the process shown stopped when each snapshot of this session was saved. */
   private readonly focus = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   /** A save or restore is under way: automatic snapshots wait for none, they are skipped. */
   private busy = false;
   private backAnnounced = false;
+  private readonly landmarks?: LandmarkOptions;
+  /** The landmarks the adapter took by itself, oldest first: the ones it may delete. */
+  private ownLandmarks: string[] = [];
 
   constructor(private readonly debuggee: Debuggee, readonly computation: Computation, private readonly auto: AutoSnapshotOptions = {}) {
     super();
+    this.landmarks = landmarkOptions(auto);
+    debuggee.on('passed', (pc) => this.timeline.passed(pc));
     // Snapshots taken from outside (the `ckpt` CLI on the same directory) show up too.
     computation.onSnapshot(() => { this.snapshotsChanged().catch(() => undefined); });
     const every = auto.everySeconds;
@@ -56,51 +85,161 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
 
   // ---- going back ---------------------------------------------------------------------------
 
-  /** Step Back: the last snapshot before the program's state. */
-  stepBack(): Promise<void> {
-    return this.goBack(this.history.stepBackTarget());
+  /**
+   * Step Back: to the stop before this one, by restoring the latest landmark
+   * before it and re-executing up to it. Without a landmark that leads there,
+   * to the last snapshot before the program's state.
+   */
+  stepBack(granularity?: 'statement' | 'line' | 'instruction'): Promise<void> {
+    return this.computation.exclusive(async () => {
+      const target = this.timeline.previous();
+      if (target === undefined || !this.timeline.routeTo(target)) return this.restoreFromHistory(this.history.stepBackTarget());
+      if (granularity === 'instruction' && this.timeline.standing) return this.instructionBack(target);
+      return this.goTo(target);
+    });
   }
 
-  /** Reverse Continue: the last earlier breakpoint stop, else the first snapshot. */
+  /**
+   * Step Back by one instruction: the instructions from the stop before to
+   * this one are counted by single steps in a replay, then the replay is made
+   * again one instruction short. Over a long stretch, back to the stop before.
+   */
+  private async instructionBack(previous: number): Promise<void> {
+    const now = this.timeline.current;
+    const here = this.timeline.at(now)!;
+    const via = here.via;
+    let steps: number | undefined;
+    if (via && (via.kind === 'stepInstruction' || via.kind === 'nextInstruction')) steps = via.repeat ?? 1;
+    else {
+      const route = this.timeline.routeTo(previous)!;
+      await this.restore(route.landmark, async (replayer) => {
+        const outcome = await replayer.replay(route.steps, route.from);
+        if (!outcome.divergence) steps = await replayer.instructionsTo(here.place.threadOrdinal, here.place, MAX_INSTRUCTIONS_BACK);
+        return undefined;
+      }, false);
+      if (steps === undefined) this.emit('note', `More than ${MAX_INSTRUCTIONS_BACK} instructions since the stop before: back to it.`);
+    }
+    if (steps === undefined || steps <= 1) return this.goTo(previous);
+    const index = this.timeline.insertAfter(previous, {
+      via: { kind: 'stepInstruction', threadOrdinal: here.place.threadOrdinal, repeat: steps - 1 },
+      arrival: 1, place: { ...here.place, pc: '' }, reason: 'step',
+    });
+    return this.goTo(index);
+  }
+
+  /**
+   * Reverse Continue: to the last hit before now of a breakpoint set now
+   * (reverseSearch.ts), else to the earliest landmark that leads here.
+   */
   reverseContinue(): Promise<void> {
-    return this.goBack(this.history.reverseContinueTarget());
+    return this.computation.exclusive(async () => {
+      const now = this.timeline.standing ? this.timeline.current : -1;
+      const routes = now >= 0 ? this.timeline.routesTo(now).filter((r) => r.from < now) : [];
+      if (routes.length === 0) return this.restoreFromHistory(this.history.reverseContinueTarget());
+      const unchanged = this.timeline.lastBreakpointStopUnchanged((reason) => BREAKPOINT_REASONS.has(reason));
+      if (unchanged !== undefined && this.timeline.routeTo(unchanged)) return this.goTo(unchanged);
+      const found = await lastHitBefore(now, routes, (route, onHit) => this.scan(route, onHit));
+      if (!found) {
+        const earliest = routes[routes.length - 1].from;
+        this.emit('note', `No breakpoint set now was hit before this stop since stop ${earliest + 1}: back at it.`);
+        return this.goTo(earliest);
+      }
+      if (found.index !== undefined) return this.goTo(found.index);
+      const index = this.timeline.insertAfter(found.hit.toward - 1, {
+        via: { kind: 'continue', threadOrdinal: found.hit.place.threadOrdinal },
+        arrival: found.hit.arrival, place: found.hit.place, reason: 'breakpoint',
+      });
+      return this.goTo(index);
+    });
   }
 
-  private async goBack(target: { id: string } | undefined): Promise<void> {
+  /** Restores a route's landmark and replays it up to its end, shown to nobody, telling its breakpoint hits. */
+  private async scan(route: Route, onHit: (hit: ReplayedHit) => void): Promise<void> {
+    const ordinal = this.timeline.at(route.from)?.place.threadOrdinal;
+    await this.restore(route.landmark, async (replayer, gdb, first) => {
+      // The thread shown stopped at the landmark.
+      const place = await replayer.placeOf(ordinal === undefined ? first : await replayer.threadOf(ordinal));
+      if (await breakpointAt(gdb, place.pc)) onHit({ toward: route.from, arrival: 1, place, isArrival: true });
+      await replayer.replay(route.steps, route.from, onHit);
+      return undefined;
+    }, false);
+  }
+
+  /** Goes to position `target` of the timeline: its landmark restored, the stops after it replayed. */
+  private async goTo(target: number): Promise<void> {
+    const route = this.timeline.routeTo(target);
+    if (!route) throw new CkptError(`Stop ${target + 1} cannot be reached again: no snapshot leads there.`);
+    if (route.steps.length === 0) {
+      await this.restore(route.landmark);
+      this.timeline.arrivedAt(target);
+      return;
+    }
+    const position = this.timeline.at(target)!;
+    let reached = route.from;
+    await this.restore(route.landmark, async (replayer) => {
+      const outcome = await replayer.replay(route.steps, route.from);
+      reached = outcome.reached;
+      if (!position.place.pc && outcome.place && !outcome.divergence) position.place = outcome.place;
+      const thread = await replayer.threadOf(outcome.place?.threadOrdinal ?? position.place.threadOrdinal).catch(() => {
+        // Nothing left to show: the re-executed program went another way, to its end.
+        throw new CkptError(`Going back to stop ${target + 1} failed after stop ${reached + 1}: ${outcome.divergence ?? 'the program is gone'}.`);
+      });
+      if (outcome.divergence) {
+        this.emit('note', `Going back to stop ${target + 1} diverged after stop ${reached + 1}: ${outcome.divergence}. The program stands where the re-execution stopped.`);
+        return { thread, reason: 'step', description: 'Re-execution diverged' };
+      }
+      return { thread, reason: position.reason, description: position.description ?? `Back at stop ${target + 1} (re-executed from snapshot ${route.landmark})` };
+    });
+    this.timeline.arrivedAt(reached);
+    if (reached !== target) this.timeline.resumed(undefined);
+  }
+
+  private async restoreFromHistory(target: { id: string } | undefined): Promise<void> {
     if (!target) {
       throw new CkptError(this.history.length === 0
         ? 'There is no snapshot to go back to: save one (or set "autoSnapshot": { "atStops": true }) first.'
-        : 'There is no earlier snapshot to go back to.');
+        : 'There is no earlier stop to go back to: no earlier snapshot leads there.');
     }
-    await this.computation.exclusive(() => this.restore(target.id));
+    await this.restoreShown(target.id);
   }
 
   /** The DAP `restart` request naming a snapshot. */
   restoreSnapshot(id: string): Promise<void> {
-    return this.computation.exclusive(() => this.restore(id));
+    return this.computation.exclusive(() => this.restoreShown(id));
   }
 
   /** `ckpt/restoreSnapshot`: the list after it, with the snapshot restored from. */
   restoreAndList(id: string): Promise<ListSnapshotsResult> {
     return this.computation.exclusive(async () => {
-      await this.restore(id);
+      await this.restoreShown(id);
       return this.list();
     });
+  }
+
+  /** A restore the user asked for by snapshot: the timeline goes on from that snapshot's landmark. */
+  private async restoreShown(id: string): Promise<void> {
+    await this.restore(id);
+    const thread = this.debuggee.lastStoppedThread;
+    const gdb = this.debuggee.gdbProcess;
+    const place = gdb && thread !== undefined ? await placeOf(gdb, thread).catch(() => undefined) : undefined;
+    this.timeline.restoredTo(id, place);
   }
 
   /**
    * Ends the current program and takes over snapshot `id`, restarted held for
    * the debugger: gdb attaches to each of its processes and brings every
-   * thread to the instruction it was saved at; the client is then told the
-   * program stopped there, in the process that was shown when it was saved.
+   * thread to the instruction it was saved at; then `replay` may re-execute
+   * it (its output kept from the client). The client is then told the program
+   * stopped there (unless `show` is false), in the process that was shown
+   * when it was saved, or where the replay arrived.
    * The computation's coordinator (ours, or the `ckpt launch` process) checks
    * the snapshot first: one it refuses leaves the program as it was.
    */
-  private async restore(id: string): Promise<void> {
+  private async restore(id: string, replay?: AfterRestore, show = true): Promise<void> {
     this.computation.store.manifest(id); // a clear error for an unknown id, before the program is touched
     this.busy = true;
     try {
-      const shown = await this.debuggee.hold('restore', async (held) => {
+      const { shown, arrival } = await this.debuggee.hold('restore', async (held) => {
         const { pids, focus, threads } = await held.replace(async (stdio, onReplacing) => {
           const restarted = await this.computation.restartHeld(id, stdio, onReplacing);
           // A restored process keeps its virtual pid: show the one that was shown when the snapshot was saved.
@@ -109,13 +248,21 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
           return { pids: restarted, focus: live.find((h) => h.vpid === vpid)?.pid };
         });
         await releaseRestored({ gdb: held.gdb, pids, signal: held.signal, threads, leaders: [], nextStop: held.nextStop });
-        return focus !== undefined && pids.includes(focus) ? focus : pids[0];
+        const pid = focus !== undefined && pids.includes(focus) ? focus : pids[0];
+        if (!replay) return { shown: pid, arrival: undefined };
+        const first = (await mi.threadInfo(held.gdb)).threads.find((t) => this.debuggee.pidOfThread(t.id) === pid)?.id ?? threads[0];
+        const replayer = new Replayer(held.gdb, held.nextStop);
+        return { shown: pid, arrival: await this.debuggee.withOutputMuted(() => replay(replayer, held.gdb, first)) };
       });
-      await this.debuggee.showRestored(id, shown);
+      if (!show) return;
+      if (arrival) await this.debuggee.showArrived(arrival.thread, arrival.reason, arrival.description);
+      else await this.debuggee.showRestored(id, shown);
     } finally {
       this.busy = false;
     }
     this.history.restoredTo(id);
+    // Re-executed past the snapshot: no longer at it.
+    if (replay) this.history.moved();
     await this.snapshotsChanged();
   }
 
@@ -126,15 +273,68 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     return this.computation.exclusive(() => this.save(label || undefined, 'manual', this.debuggee.isRunning));
   }
 
-  /** A stop is about to be reported: the automatic snapshot of that stop. */
-  async beforeStopReported(reason: string): Promise<void> {
-    if (!this.auto.atStops || this.busy) return;
-    await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
+  /**
+   * A stop is about to be reported: a position of the timeline, and the
+   * automatic snapshot of that stop. `thread` is the stopped thread.
+   */
+  async beforeStopReported(reason: string, thread: number, description?: string): Promise<void> {
+    const gdb = this.debuggee.gdbProcess;
+    const place = gdb ? await placeOf(gdb, thread).catch(() => undefined) : undefined;
+    const index = place ? this.timeline.stopped(place, reason, description) : undefined;
+    if (!place) this.timeline.resumed(undefined);
+    if (this.busy) return;
+    if (this.auto.atStops) {
+      await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
+    } else if (this.landmarks && index !== undefined && needsLandmark(this.landmarks, index, this.timeline.routeTo(index)?.from)) {
+      await this.computation.exclusive(() => this.saveLandmark(this.landmarks!));
+    }
   }
 
-  /** The user resumed the program: it is no longer at a snapshot of the history. */
-  resumed(): void {
+  /** A landmark of the adapter's own here; the oldest surplus ones, and those of abandoned branches, go. */
+  private async saveLandmark(options: LandmarkOptions): Promise<void> {
+    const snapshot = await this.save('auto: landmark', 'landmark', false);
+    this.ownLandmarks.push(snapshot.id);
+    const positions = this.timeline.list();
+    const indexOf = (id: string): number => positions.findIndex((p) => p.landmark === id);
+    const gone = this.ownLandmarks.filter((id) => indexOf(id) < 0);
+    this.ownLandmarks = this.ownLandmarks.filter((id) => indexOf(id) >= 0).sort((a, b) => indexOf(a) - indexOf(b));
+    for (let drop = landmarkToDrop(this.ownLandmarks.map(indexOf), this.timeline.current, options.max); drop !== undefined;
+      drop = landmarkToDrop(this.ownLandmarks.map(indexOf), this.timeline.current, options.max)) {
+      gone.push(...this.ownLandmarks.splice(drop, 1));
+    }
+    for (const id of gone) {
+      try {
+        this.computation.store.delete(id);
+      } catch {
+        // Deleted from outside already.
+      }
+      this.history.forget(id);
+      this.timeline.forget(id);
+    }
+    if (gone.length > 0) await this.snapshotsChanged();
+  }
+
+  /**
+   * The user resumed the program with `kind` in `thread` (a command that
+   * going back can replay), or otherwise (undefined): it is no longer at a
+   * stop of the timeline nor at a snapshot of the history.
+   */
+  async resumed(gdb?: MiConnection, command?: { kind: ResumeKind; thread: number }): Promise<void> {
     this.history.moved();
+    if (!gdb || !command) return this.timeline.resumed(undefined);
+    const threadOrdinal = await ordinalOf(gdb, command.thread).catch(() => undefined);
+    this.timeline.resumed(threadOrdinal === undefined ? undefined : { kind: command.kind, threadOrdinal });
+  }
+
+  /** The client's breakpoints changed: Reverse Continue searches the stretches run before. */
+  breakpointsChanged(): void {
+    this.timeline.breakpointsChanged();
+  }
+
+  /** The program started again from the beginning: a new timeline. */
+  restarted(): void {
+    this.history.moved();
+    this.timeline.restart();
   }
 
   private async timedSnapshot(): Promise<void> {
@@ -161,6 +361,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
         return snapshotHeld(ctx, (sent) => this.computation.checkpointHeld(label, sent));
       });
       this.history.record({ id: snapshot.id, reason });
+      if (!running) this.timeline.landmark(snapshot.id);
       if (stoppedPid !== undefined) {
         const vpid = (await this.computation.processes().catch(() => [])).find((h) => h.pid === stoppedPid)?.vpid;
         if (vpid !== undefined) this.focus.set(snapshot.id, vpid);
@@ -195,6 +396,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     return this.computation.exclusive(async () => {
       this.computation.store.delete(id);
       this.history.forget(id);
+      this.timeline.forget(id);
       await this.snapshotsChanged();
       return this.list();
     });

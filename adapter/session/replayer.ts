@@ -1,0 +1,237 @@
+/**
+ * Re-execution between a landmark and a position of the timeline: the same
+ * resume commands as the first time, on a restored program that gdb holds,
+ * with none of the stops shown to the client. A Continue ends at the
+ * position's place (its code address and stack depth, in its thread), at the
+ * position's n-th arrival there; a step ends where the step ends (a
+ * breakpoint hit on the way is gone past as a step the user made would be).
+ * Every stop at one of the client's breakpoints on the way is told to the
+ * caller: that is what Reverse Continue looks for.
+ */
+import type { MiConnection } from '../gdb/gdbProcess';
+import * as mi from '../gdb/gdbCommands';
+import type { MiAsyncRecord, MiTuple } from '../gdb/miParser';
+import { miNumber, miString, miTuple } from '../gdb/miParser';
+import { StepRecovery } from './stepRecovery';
+import type { Place, Position, ResumeCommand } from './stopTimeline';
+
+/** A stop at one of the client's breakpoints during a replay. */
+export interface ReplayedHit {
+  /** The index of the position the replay was going to. */
+  toward: number;
+  /** Which stop at this place it was since the position before. */
+  arrival: number;
+  place: Place;
+  /** It is that position itself. */
+  isArrival: boolean;
+}
+
+export interface ReplayOutcome {
+  /** Where the program stands now. */
+  place?: Place;
+  /** What differed from the timeline, if anything (the replay stopped there). */
+  divergence?: string;
+  /** The index of the last position reached as recorded. */
+  reached: number;
+}
+
+/** How long one replayed command may run before the replay gives up. */
+const STOP_TIMEOUT_MS = 120000;
+/** Stops gone past in one Continue before the replay gives up (a position never reached). */
+const MAX_STOPS = 100000;
+
+export class Replayer {
+  constructor(private readonly gdb: MiConnection, private readonly nextStop: (timeoutMs: number) => Promise<MiAsyncRecord>) {}
+
+  placeOf(thread: number): Promise<Place> {
+    return placeOf(this.gdb, thread);
+  }
+
+  async threadOf(ordinal: number): Promise<number> {
+    const { threads } = await mi.threadInfo(this.gdb);
+    const t = threads[ordinal] ?? threads[0];
+    if (!t) throw new Error('the restored program has no thread');
+    return t.id;
+  }
+
+  /** Replays `steps` in order; `onHit` hears of every stop at a client's breakpoint. */
+  async replay(steps: { index: number; position: Position }[], from: number, onHit?: (hit: ReplayedHit) => void): Promise<ReplayOutcome> {
+    let reached = from;
+    let place: Place | undefined;
+    for (const { index, position } of steps) {
+      const via = position.via;
+      if (!via) return { reached, divergence: `no command is known that led to stop ${index}` };
+      const outcome = via.kind === 'continue'
+        ? await this.continueTo(index, position, onHit)
+        : await this.stepTo(index, position, via, onHit);
+      place = outcome.place;
+      if (outcome.divergence) return { reached, place, divergence: outcome.divergence };
+      reached = index;
+    }
+    return { reached, place };
+  }
+
+  private async continueTo(index: number, position: Position, onHit?: (hit: ReplayedHit) => void): Promise<{ place?: Place; divergence?: string }> {
+    const target = position.place;
+    const helper = await this.helperBreakpoint(target.pc);
+    try {
+      const arrivals = new Map<string, number>();
+      const ordinals = new ThreadOrdinals(this.gdb);
+      for (let n = 0; n < MAX_STOPS; n++) {
+        const r = await this.run(() => mi.execContinue(this.gdb));
+        if (typeof r === 'string') return { divergence: r };
+        const pc = miString(miTuple(r.frame)?.addr) ?? '';
+        const bkpt = miString(r.reason) === 'breakpoint-hit' ? miNumber(r.bkptno) : undefined;
+        const userHit = bkpt !== undefined && bkpt !== helper;
+        if (!userHit && pc !== target.pc) continue;
+        // Only what tells arrivals apart, per stop; the whole place where it is kept.
+        const thread = miNumber(r['thread-id']) ?? 1;
+        const here: Place = { threadOrdinal: await ordinals.of(thread), pc, depth: await mi.stackInfoDepth(this.gdb, thread) };
+        const key = `${here.threadOrdinal}:${here.pc}:${here.depth}`;
+        const arrival = (arrivals.get(key) ?? 0) + 1;
+        arrivals.set(key, arrival);
+        const isArrival = samePlace(here, target) && arrival === position.arrival;
+        const place = isArrival || (userHit && onHit) ? await this.placeOf(thread) : here;
+        if (userHit) onHit?.({ toward: index, arrival, place, isArrival });
+        if (isArrival) return { place };
+      }
+      return { divergence: `stop ${index} was not reached again after ${MAX_STOPS} stops` };
+    } finally {
+      if (helper !== undefined) await mi.breakDelete(this.gdb, [helper]).catch(() => undefined);
+    }
+  }
+
+  /** Code addresses of the client's unconditional breakpoints, read once per replay (they do not change meanwhile). */
+  private userAddresses?: Set<bigint>;
+
+  /** A breakpoint of the replay's own where the client has none at `pc` (it may have been removed since). */
+  private async helperBreakpoint(pc: string): Promise<number | undefined> {
+    if (!/^0x/.test(pc)) return undefined;
+    if (!this.userAddresses) {
+      this.userAddresses = new Set();
+      for (const b of await mi.breakList(this.gdb)) {
+        if (b.condition) continue;
+        for (const a of [b.addr, ...b.locations.map((l) => l.addr)]) if (a && /^0x/.test(a)) this.userAddresses.add(BigInt(a));
+      }
+    }
+    if (this.userAddresses.has(BigInt(pc))) return undefined;
+    return (await mi.breakInsert(this.gdb, { location: `*${pc}` })).number;
+  }
+
+  private async stepTo(index: number, position: Position, via: ResumeCommand, onHit?: (hit: ReplayedHit) => void): Promise<{ place?: Place; divergence?: string }> {
+    const thread = await this.threadOf(via.threadOrdinal);
+    const steps = new StepRecovery();
+    if (via.kind === 'next' || via.kind === 'stepIn' || via.kind === 'stepOut') await steps.begin(this.gdb, via.kind, thread);
+    for (let i = 1; i < (via.repeat ?? 1); i++) {
+      await stepCommand(this.gdb, via.kind, thread);
+      const r = await this.awaitStop();
+      if (typeof r === 'string') return { divergence: r };
+    }
+    await stepCommand(this.gdb, via.kind, thread);
+    for (let n = 0; n < MAX_STOPS; n++) {
+      const r = await this.awaitStop();
+      if (typeof r === 'string') return { divergence: r };
+      const stopThread = miNumber(r['thread-id']) ?? thread;
+      const place = await this.placeOf(stopThread);
+      const reason = miString(r.reason) ?? '';
+      const hit = reason === 'breakpoint-hit';
+      // A position found by counting instructions is known only by that count.
+      if (!position.place.pc || samePlace(place, position.place)) {
+        if (hit) onHit?.({ toward: index, arrival: 1, place, isArrival: true });
+        return { place };
+      }
+      // A breakpoint on the way: the step goes on as the user's step did (stepRecovery.ts).
+      if (hit) onHit?.({ toward: index, arrival: 1, place, isArrival: false });
+      const decision = hit ? await steps.skippedHit(this.gdb, stopThread) : await steps.stopped(this.gdb, reason, stopThread);
+      if (decision !== 'resumed') {
+        return { place, divergence: `the ${describeKind(via.kind)} ended at ${describePlace(place)}, not at ${describePlace(position.place)}` };
+      }
+    }
+    return { divergence: `stop ${index} was not reached again` };
+  }
+
+  /** Runs `command` and waits for the stop; a string says why the replay cannot go on. */
+  private async run(command: () => Promise<void>): Promise<MiTuple | string> {
+    await command();
+    return this.awaitStop();
+  }
+
+  /**
+   * How many single instructions of the thread at `ordinal` lead from here to
+   * `target` (undefined: not within `max`). The program is left there.
+   */
+  async instructionsTo(ordinal: number, target: Place, max: number): Promise<number | undefined> {
+    const thread = await this.threadOf(ordinal);
+    for (let n = 1; n <= max; n++) {
+      await mi.execStepInstruction(this.gdb, thread);
+      const r = await this.awaitStop();
+      if (typeof r === 'string') return undefined;
+      if (miString(miTuple(r.frame)?.addr) === target.pc && samePlace(await this.placeOf(thread), target)) return n;
+    }
+    return undefined;
+  }
+
+  private async awaitStop(): Promise<MiTuple | string> {
+    const r = (await this.nextStop(STOP_TIMEOUT_MS)).results;
+    const reason = miString(r.reason) ?? '';
+    if (reason.startsWith('exited')) return 'the program exited while it was run again';
+    return r;
+  }
+}
+
+/** Threads' places in gdb's list, read again only for a thread not seen before. */
+class ThreadOrdinals {
+  private known = new Map<number, number>();
+  constructor(private readonly gdb: MiConnection) {}
+
+  async of(thread: number): Promise<number> {
+    if (!this.known.has(thread)) {
+      const { threads } = await mi.threadInfo(this.gdb);
+      this.known = new Map(threads.map((t, i) => [t.id, i]));
+    }
+    return this.known.get(thread) ?? 0;
+  }
+}
+
+/** Where `thread` stands now. */
+export async function placeOf(gdb: MiConnection, thread: number): Promise<Place> {
+  const [frame] = await mi.stackListFrames(gdb, thread, 0, 0);
+  const depth = await mi.stackInfoDepth(gdb, thread);
+  const threadOrdinal = await ordinalOf(gdb, thread);
+  return { threadOrdinal, pc: frame?.addr ?? '', depth, func: frame?.func, file: frame?.fullname ?? frame?.file, line: frame?.line };
+}
+
+export async function ordinalOf(gdb: MiConnection, thread: number): Promise<number> {
+  return Math.max(0, (await mi.threadInfo(gdb)).threads.findIndex((t) => t.id === thread));
+}
+
+/** Whether one of the client's breakpoints (not a replay's own) is set at `pc`. */
+export async function breakpointAt(gdb: MiConnection, pc: string): Promise<boolean> {
+  if (!/^0x/.test(pc)) return false;
+  const here = BigInt(pc);
+  return (await mi.breakList(gdb)).some((b) => [b.addr, ...b.locations.map((l) => l.addr)].some((a) => !!a && /^0x/.test(a) && BigInt(a) === here));
+}
+
+function stepCommand(gdb: MiConnection, kind: ResumeCommand['kind'], thread: number): Promise<void> {
+  switch (kind) {
+    case 'next': return mi.execNext(gdb, thread);
+    case 'stepIn': return mi.execStep(gdb, thread);
+    case 'stepOut': return mi.execFinish(gdb, { thread, frame: 0 });
+    case 'nextInstruction': return mi.execNextInstruction(gdb, thread);
+    case 'stepInstruction': return mi.execStepInstruction(gdb, thread);
+    default: return mi.execContinue(gdb);
+  }
+}
+
+export function samePlace(a: Place, b: Place): boolean {
+  return a.threadOrdinal === b.threadOrdinal && a.pc === b.pc && a.depth === b.depth;
+}
+
+export function describePlace(p: Place): string {
+  const where = p.file ? `${p.file.split('/').pop()}:${p.line}` : p.pc;
+  return `${p.func ?? '??'} (${where}, pc ${p.pc}, ${p.depth} frames, thread #${p.threadOrdinal + 1})`;
+}
+
+function describeKind(kind: ResumeCommand['kind']): string {
+  return { continue: 'Continue', next: 'Step Over', stepIn: 'Step In', stepOut: 'Step Out', nextInstruction: 'instruction step', stepInstruction: 'instruction step' }[kind];
+}

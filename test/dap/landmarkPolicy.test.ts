@@ -1,0 +1,40 @@
+/** The adapter's own landmarks: when one is taken, which one goes (pure logic). */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { landmarkOptions, landmarkToDrop, needsLandmark } from '../../adapter/session/landmarkPolicy';
+
+test('a landmark at the first stop, then every N stops past the last one a replay can start from', () => {
+  const o = { every: 3, max: 5 };
+  assert.equal(needsLandmark(o, 0, undefined), true, 'none yet');
+  assert.equal(needsLandmark(o, 2, 0), false);
+  assert.equal(needsLandmark(o, 3, 0), true);
+  assert.equal(needsLandmark(o, 7, undefined), true, 'after a pause no landmark leads here');
+});
+
+test('thinned with age: the first and the last stay, old stretches get sparse', () => {
+  let kept = [0, 10, 20, 30, 40, 50];
+  const drop = landmarkToDrop(kept, 50, 5)!;
+  assert.equal(drop, 1, 'the oldest of the middle ones goes first');
+  assert.equal(landmarkToDrop([0, 10, 20], 20, 5), undefined, 'within the bound');
+  // Many rounds: the bound holds, the first and the newest stay, gaps grow with age.
+  kept = [0];
+  for (let now = 10; now <= 400; now += 10) {
+    kept.push(now);
+    const i = landmarkToDrop(kept, now, 6);
+    if (i !== undefined) kept.splice(i, 1);
+  }
+  assert.equal(kept.length, 6);
+  assert.equal(kept[0], 0);
+  assert.equal(kept[kept.length - 1], 400);
+  const gaps = kept.slice(1).map((p, i) => p - kept[i]);
+  assert.ok(gaps[0] > gaps[gaps.length - 1], `older gaps are wider: ${gaps.join(', ')}`);
+});
+
+test('bad landmark settings are refused, naming the setting', () => {
+  assert.equal(landmarkOptions(undefined), undefined);
+  assert.deepEqual(landmarkOptions({ landmarkEvery: 4 }), { every: 4, max: 20 });
+  assert.throws(() => landmarkOptions({ landmarkEvery: 0 }), /"autoSnapshot.landmarkEvery" must be a whole number/);
+  assert.throws(() => landmarkOptions({ landmarkEvery: 'x' }), /landmarkEvery/);
+  assert.throws(() => landmarkOptions({ landmarkEvery: 2, maxLandmarks: 1 }), /"autoSnapshot.maxLandmarks" must be/);
+  assert.throws(() => landmarkOptions({ maxLandmarks: 5 }), /needs "autoSnapshot.landmarkEvery"/);
+});
