@@ -165,4 +165,37 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
       await restartAndVerify(run, c, 4);
     });
   });
+
+  test('deleting the middle, the first and the last snapshot keeps what the others inherit, and frees it once none does', async () => {
+    await withRun(async (run) => {
+      const c = await makeChain(run);
+      const snapDir = (g: number): string => path.join(c.dir, 'snapshots', c.ids[g]);
+      const listed = async (): Promise<string[]> =>
+        (JSON.parse((await ckptOk(['list', '--dir', c.dir, '--json'])).stdout) as { id: string }[]).map((s) => s.id);
+      await ckptOk(['delete', '--dir', c.dir, c.ids[2]]);
+      assert.deepEqual(await listed(), [c.ids[0], c.ids[1], c.ids[3], c.ids[4]]);
+      assert.ok(fs.existsSync(c.image(2)), 'the middle one\'s image stays: generation 3 inherits from it');
+      assert.ok(!fs.existsSync(path.join(snapDir(2), 'manifest.json')));
+      const gone = await ckpt(['restart', '--dir', c.dir, c.ids[2]]);
+      assert.notEqual(gone.code, 0);
+      assert.match(gone.stderr, /it was deleted/);
+      for (const g of [3, 4, 1]) await restartAndVerify(run, c, g);
+
+      await ckptOk(['delete', '--dir', c.dir, c.ids[0]]);
+      assert.ok(fs.existsSync(c.image(0)), 'the first one\'s image stays: generation 1 inherits from it');
+      for (const g of [1, 3]) await restartAndVerify(run, c, g);
+
+      await ckptOk(['delete', '--dir', c.dir, c.ids[4]]);
+      assert.ok(!fs.existsSync(snapDir(4)), 'nothing inherits from the last one: it is gone whole');
+      await restartAndVerify(run, c, 3);
+
+      await ckptOk(['delete', '--dir', c.dir, c.ids[3]]);
+      assert.ok(!fs.existsSync(snapDir(3)) && !fs.existsSync(snapDir(2)), 'generations 2 and 3 are needed by none now');
+      assert.ok(fs.existsSync(c.image(0)), 'generation 1 still inherits from the first');
+      await restartAndVerify(run, c, 1);
+      await ckptOk(['delete', '--dir', c.dir, c.ids[1]]);
+      assert.deepEqual(await listed(), []);
+      assert.deepEqual(fs.readdirSync(path.join(c.dir, 'snapshots')).filter((n) => !n.startsWith('.')), [], 'everything is freed');
+    });
+  });
 });
