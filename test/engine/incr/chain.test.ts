@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ckpt, ckptOk, engineMissing, NATIVE_BUILD, REPO, Run, snapshotIdFrom, withRun } from '../../scenarios/harness';
+import { ckpt, ckptOk, engineMissing, LineProcess, NATIVE_BUILD, REPO, Run, snapshotIdFrom, withRun } from '../../scenarios/harness';
 
 const SRC = path.join(REPO, 'test', 'engine', 'incr');
 const INSPECT = path.join(NATIVE_BUILD, 'ckpt-inspect');
@@ -53,43 +53,55 @@ interface Chain {
   ids: string[]; // ids[g]: the snapshot at generation g
   image: (g: number) => string;
   full: (g: number) => string; // the engine's complete image, kept aside
+  procs: number;
 }
 
-/** Five snapshots of one program, generations 0..4; 1..4 made increments. */
-async function makeChain(run: Run): Promise<Chain> {
+/** Five snapshots of one program (and its child), generations 0..4; 1..4 made increments. */
+async function makeChain(run: Run, fork = false): Promise<Chain> {
   const work = run.tempDir('ckpt-incr-');
   const dir = path.join(work, 'ckpt');
   const go = path.join(work, 'go');
-  const launch = run.launch(dir, verifyBin, ['16', go]);
-  const pid = Number(launch.lines[await launch.waitForLine(/^ready \d+$/)].split(' ')[1]);
+  const launch = run.launch(dir, verifyBin, ['16', go, ...(fork ? ['fork'] : [])]);
+  const procs = fork ? 2 : 1;
+  const pids = await linesOf(launch, /^ready \d+$/, procs);
   const ids: string[] = [];
   for (let g = 0; g <= 4; g++) {
     if (g > 0) {
-      process.kill(pid, 'SIGUSR1');
-      await launch.waitForLine(new RegExp(`^rewritten ${g}$`));
+      for (const l of pids) process.kill(Number(l.split(' ')[1]), 'SIGUSR1');
+      await linesOf(launch, new RegExp(`^rewritten ${g}$`), procs);
     }
     const args = ['checkpoint', '--dir', dir, ...(g === 4 ? ['--kill'] : [])];
     ids.push(snapshotIdFrom((await ckptOk(args)).stdout));
   }
   await launch.waitExit();
-  const image = (g: number): string => {
-    const d = path.join(dir, 'snapshots', ids[g]);
-    return path.join(d, fs.readdirSync(d).find((f) => f.endsWith('.img'))!);
-  };
+  const names = fs.readdirSync(path.join(dir, 'snapshots', ids[0])).filter((f) => f.endsWith('.img')).sort();
+  assert.equal(names.length, procs, `one image per process: ${names.join(' ')}`);
+  const at = (g: number, i: number): string => path.join(dir, 'snapshots', ids[g], names[i]);
   const fullDir = path.join(work, 'full');
   fs.mkdirSync(fullDir);
-  const full = (g: number): string => path.join(fullDir, `${g}.img`);
-  for (let g = 0; g <= 4; g++) fs.copyFileSync(image(g), full(g));
+  const fullAt = (g: number, i: number): string => path.join(fullDir, `${g}-${names[i]}`);
+  for (let g = 0; g <= 4; g++) for (let i = 0; i < procs; i++) fs.copyFileSync(at(g, i), fullAt(g, i));
   for (let g = 1; g <= 4; g++) {
-    const out = `${image(g)}.new`;
-    const r = await exec(mkincrBin, [full(g), full(g - 1), image(g - 1), out]);
-    assert.equal(r.code, 0, r.stderr);
-    const [, kept, inherited] = /^kept (\d+) inherited (\d+)$/m.exec(r.stdout)!.map(Number);
-    // 1% of 4096 pages and a few of the program's own: the rest comes from the parent
-    assert.ok(kept < 200 && inherited > 4000, `generation ${g}: ${r.stdout}`);
-    fs.renameSync(out, image(g));
+    for (let i = 0; i < procs; i++) {
+      const out = `${at(g, i)}.new`;
+      const r = await exec(mkincrBin, [fullAt(g, i), fullAt(g - 1, i), at(g - 1, i), out]);
+      assert.equal(r.code, 0, r.stderr);
+      const [, kept, inherited] = /^kept (\d+) inherited (\d+)$/m.exec(r.stdout)!.map(Number);
+      // 1% of 4096 pages and a few of the program's own: the rest comes from the parent
+      assert.ok(kept < 200 && inherited > 4000, `generation ${g}: ${r.stdout}`);
+      fs.renameSync(out, at(g, i));
+    }
   }
-  return { dir, ids, image, full };
+  return { dir, ids, image: (g) => at(g, 0), full: (g) => fullAt(g, 0), procs };
+}
+
+/** Waits for n lines matching re; returns them. */
+async function linesOf(p: LineProcess, re: RegExp, n: number): Promise<string[]> {
+  for (;;) {
+    const found = p.lines.filter((l) => re.test(l));
+    if (found.length >= n) return found;
+    await p.waitForLine(re, p.lines.length);
+  }
 }
 
 /** Restarts generation g and lets it check all of its memory. */
@@ -100,8 +112,8 @@ async function restartAndVerify(run: Run, c: Chain, g: number): Promise<void> {
   // the program polls for the file: it exists only once the restart is under way
   await new Promise((r) => setTimeout(r, 300));
   fs.writeFileSync(go, '');
-  const at = await restart.waitForLine(/^(PASS|FAIL)/);
-  assert.equal(restart.lines[at], `PASS gen ${g}`, restart.describe());
+  const results = await linesOf(restart, /^(PASS|FAIL)/, c.procs);
+  assert.deepEqual(results, Array(c.procs).fill(`PASS gen ${g}`), restart.describe());
   await restart.waitExit();
 }
 
@@ -196,6 +208,13 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
       await ckptOk(['delete', '--dir', c.dir, c.ids[1]]);
       assert.deepEqual(await listed(), []);
       assert.deepEqual(fs.readdirSync(path.join(c.dir, 'snapshots')).filter((n) => !n.startsWith('.')), [], 'everything is freed');
+    });
+  });
+
+  test('a computation of two processes: each image inherits from its own process\'s previous one', async () => {
+    await withRun(async (run) => {
+      const c = await makeChain(run, true);
+      for (const g of [4, 1, 3]) await restartAndVerify(run, c, g);
     });
   });
 });

@@ -5,7 +5,7 @@
  * pages k % 100 == 50 (MADV_DONTNEED: zeros from then on); it prints
  * `rewritten g`. Once GOFILE exists it checks every page against the
  * generation it is at and prints `PASS gen g` or `FAIL ...`. Run as
- * `verify_incr MIB GOFILE`.
+ * `verify_incr MIB GOFILE [fork]`; with `fork`, a child does all of it too.
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +60,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s MIB GOFILE\n", argv[0]);
 		return 2;
 	}
+	pid_t child = argc > 3 && !strcmp(argv[3], "fork") ? fork() : 0;
+	if (child < 0)
+		return 1;
 	size_t pages = (strtoul(argv[1], NULL, 10) << 20) / 4096;
 	unsigned char *p = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -85,5 +89,8 @@ int main(int argc, char **argv)
 	}
 	int rc = verify(p, pages);
 	fflush(stdout);
+	int status = 0;
+	if (child > 0 && (waitpid(child, &status, 0) != child || status != 0)) /* its result comes first */
+		rc = 1;
 	return rc;
 }
