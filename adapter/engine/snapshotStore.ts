@@ -3,12 +3,16 @@ import * as path from 'node:path';
 import { CkptError, errnoCode } from './ckptError';
 import { ComputationDir, isSnapshotId } from './computationDir';
 import { hideEngineFd } from './engineFds';
+import { ancestorImages } from './imageChain';
 import { imageToProcessRow, InspectedImage, runInspector } from './imageInspector';
 import { Manifest, readManifest, snapshotInfo } from './manifest';
 import { nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { writeFilePrivate } from './privateFs';
 import { applySocketEndpoints, linkPeers } from './procTables';
 import { ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
+
+/** In the directory of a deleted snapshot whose images others still inherit from. */
+const KEPT_MARK = 'deleted';
 
 export interface SnapshotStoreOptions {
   /** argv prefix of the image inspector (default: the built `ckpt-inspect`). */
@@ -69,6 +73,9 @@ export class SnapshotStore {
     }
     const m = readManifest(this.cdir.manifest(id), id);
     if (!m) {
+      if (fs.existsSync(path.join(this.cdir.snapshot(id), KEPT_MARK))) {
+        throw new CkptError(`there is no snapshot ${id} in ${this.dir} (it was deleted; later snapshots still use some of its pages)`);
+      }
       if (fs.existsSync(this.cdir.snapshot(id))) {
         throw new CkptError(`snapshot ${id} in ${this.dir} is incomplete or damaged (its manifest.json is missing or invalid)`);
       }
@@ -96,13 +103,39 @@ export class SnapshotStore {
   /**
    * Deletes a snapshot. The directory is first renamed to a partial name, so
    * that it stops being listed at once even if removing the files is slow or
-   * fails half-way.
+   * fails half-way. Images that a remaining snapshot inherits pages from
+   * (increments, imageChain.ts) stay where they are, in the directory without
+   * its manifest, until no snapshot needs them; then they go too.
    */
   delete(id: string): void {
     this.manifest(id);
-    const doomed = path.join(this.cdir.snapshots, `.partial-deleted-${id}-${process.pid}`);
-    fs.renameSync(this.cdir.snapshot(id), doomed);
-    fs.rmSync(doomed, { recursive: true, force: true });
+    const needed = ancestorImages(
+      this.manifests()
+        .filter((m) => m.id !== id)
+        .flatMap((m) => m.processes.map((p) => path.resolve(this.cdir.snapshot(m.id), p.image))),
+    );
+    const dir = path.resolve(this.cdir.snapshot(id));
+    if ([...needed].some((f) => path.dirname(f) === dir)) {
+      writeFilePrivate(path.join(dir, KEPT_MARK), '');
+      fs.rmSync(this.cdir.manifest(id)); // no longer listed: the one step that deletes it
+    } else {
+      const doomed = path.join(this.cdir.snapshots, `.partial-deleted-${id}-${process.pid}`);
+      fs.renameSync(this.cdir.snapshot(id), doomed);
+      fs.rmSync(doomed, { recursive: true, force: true });
+    }
+    this.sweepKept(needed);
+  }
+
+  /** Removes what deleted snapshots kept for others and nothing needs any more. */
+  private sweepKept(needed: Set<string>): void {
+    for (const name of fs.readdirSync(this.cdir.snapshots)) {
+      const dir = path.resolve(this.cdir.snapshot(name));
+      if (!isSnapshotId(name) || !fs.existsSync(path.join(dir, KEPT_MARK)) || this.has(name)) continue;
+      for (const f of fs.readdirSync(dir)) {
+        if (f !== KEPT_MARK && !needed.has(path.join(dir, f))) fs.rmSync(path.join(dir, f), { force: true });
+      }
+      if (fs.readdirSync(dir).every((f) => f === KEPT_MARK)) fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /** Sets (or, with an empty string, clears) the label of a snapshot. */

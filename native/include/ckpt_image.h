@@ -17,7 +17,10 @@
 #include <stdint.h>
 
 #define CKPT_IMG_MAGIC "CKPTIMG\n"
-#define CKPT_IMG_VERSION 1
+/* 2: a run may be inherited from a parent image (CKPT_RUN_INHERIT, and the
+ * PARENT section); 1 has neither and still restores */
+#define CKPT_IMG_VERSION 2
+#define CKPT_IMG_VERSION_MIN 1
 #define CKPT_IMG_ARCH_X86_64 62 /* ELF e_machine */
 #define CKPT_IMG_HEADER_SIZE 4096
 #define CKPT_PAGE 4096UL
@@ -44,6 +47,7 @@ enum ckpt_section_type {
 	CKPT_SEC_FDDATA = 8,  /* bytes that were waiting in pipes, see ckpt_img_fd */
 	CKPT_SEC_ZOMBIES = 9, /* struct ckpt_img_zombie[]: exited children not yet reaped */
 	CKPT_SEC_LOCKS = 10,  /* struct ckpt_img_lock[]: file locks held (optional) */
+	CKPT_SEC_PARENT = 11, /* struct ckpt_img_parent: where inherited pages are (optional) */
 	CKPT_SEC_PLUGIN = 100 /* a plugin's own section; name in the table entry */
 };
 
@@ -227,10 +231,24 @@ struct ckpt_img_region {
 };
 
 /* Pages saved for a region: [addr, addr + npages * 4096), their bytes at
- * data_offset within the MEMDATA section. */
+ * data_offset within the MEMDATA section, or, with data_offset
+ * CKPT_RUN_INHERIT (version 2, with a PARENT section), the same pages as in
+ * the parent image (which holds them, inherits them in turn, or has them as
+ * zeros). Pages of a region in no run are zeros (anonymous memory) or the
+ * file's bytes (private file mappings). */
 struct ckpt_img_run {
 	uint64_t addr;
 	uint64_t npages;
 	uint64_t data_offset;
+};
+#define CKPT_RUN_INHERIT (~0ull)
+
+/* An increment names the previous complete image of the same process. */
+#define CKPT_MAX_CHAIN 32
+struct ckpt_img_parent {
+	uint64_t header_checksum; /* the parent's: it names that exact file */
+	int32_t vpid;             /* the same process */
+	uint32_t depth;           /* parents above this image, 1..CKPT_MAX_CHAIN */
+	char path[4096];          /* relative to this image's directory */
 };
 #endif

@@ -58,6 +58,7 @@ static const char *sec_type(uint32_t t)
 	switch (t) {
 	case CKPT_SEC_PROC: return "process";
 	case CKPT_SEC_THREADS: return "threads";
+	case CKPT_SEC_PARENT: return "parent";
 	case CKPT_SEC_SIGNALS: return "signals";
 	case CKPT_SEC_FDS: return "fds";
 	case CKPT_SEC_MEMMAP: return "memmap";
@@ -144,7 +145,7 @@ int main(int argc, char **argv)
 	h = *hp;
 	if (memcmp(h.magic, CKPT_IMG_MAGIC, 8))
 		die("not an image (wrong magic)");
-	if (h.version != CKPT_IMG_VERSION) {
+	if (h.version < CKPT_IMG_VERSION_MIN || h.version > CKPT_IMG_VERSION) {
 		fprintf(stderr, "ckpt-inspect: %s: unsupported image version %u\n", path, h.version);
 		return 2;
 	}
@@ -198,6 +199,13 @@ int main(int argc, char **argv)
 	if (!ps || !ts || !fs || !ms || ps->size < sizeof(struct ckpt_img_proc))
 		die("the image lacks a required section");
 	struct ckpt_img_proc *p = data[ps - sec];
+	struct ckpt_img_section *pars = find(sec, h.nsections, CKPT_SEC_PARENT);
+	struct ckpt_img_parent *parent = pars && pars->size == sizeof *parent ? data[pars - sec] : 0;
+	if (pars && !parent)
+		die("the parent section is corrupt");
+	if (core_out && parent)
+		die("a core file of an increment (pages inherited from the snapshot before) is not supported: "
+		    "restart it, or write the core of a complete snapshot");
 	if (core_out) {
 		struct ckpt_img_memmap *cm = data[ms - sec];
 		struct ckpt_img_section *as = find(sec, h.nsections, CKPT_SEC_AUXV);
@@ -241,7 +249,8 @@ int main(int argc, char **argv)
 	if (ds && p->arg_end > p->arg_start && p->arg_end - p->arg_start < 65536) {
 		for (uint64_t i = 0; i < mm->nruns; i++) {
 			struct ckpt_img_run *r = &runs[i];
-			if (p->arg_start >= r->addr && p->arg_end <= r->addr + r->npages * CKPT_PAGE) {
+			if (r->data_offset != CKPT_RUN_INHERIT && p->arg_start >= r->addr &&
+			    p->arg_end <= r->addr + r->npages * CKPT_PAGE) {
 				uint64_t n = p->arg_end - p->arg_start;
 				char *args = load(fd, ds->offset + r->data_offset + (p->arg_start - r->addr), n);
 				int first = 1;
@@ -256,7 +265,14 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("],\"threads\":[");
+	printf("]");
+	if (parent) { /* an increment: what it inherits from */
+		parent->path[sizeof parent->path - 1] = 0;
+		printf(",\"parent\":{\"path\":");
+		json_str(parent->path);
+		printf(",\"depth\":%u}", parent->depth);
+	}
+	printf(",\"threads\":[");
 	struct ckpt_img_thread *t = data[ts - sec];
 	for (uint64_t i = 0; i < ts->size / sizeof *t; i++)
 		printf("%s{\"vtid\":%d,\"tid\":%d,\"main\":%s,\"fsBase\":\"0x%lx\"}", i ? "," : "", t[i].vtid, t[i].tid,
@@ -286,7 +302,14 @@ int main(int argc, char **argv)
 		       r->prot & CKPT_PROT_W ? 'w' : '-', r->prot & CKPT_PROT_X ? 'x' : '-',
 		       r->kind == CKPT_MEM_SHARED_ANON || r->kind == CKPT_MEM_SHARED_FILE ? 's' : 'p', mem_kind(r->kind));
 		json_str(r->path == ~0ull || r->path >= mm->strings_size ? "" : strings + r->path);
-		printf(",\"savedBytes\":%lu}", (unsigned long)r->saved_bytes);
+		uint64_t inherited = 0;
+		for (uint64_t k = 0; parent && k < r->nruns && r->first_run + k < mm->nruns; k++)
+			if (runs[r->first_run + k].data_offset == CKPT_RUN_INHERIT)
+				inherited += runs[r->first_run + k].npages * CKPT_PAGE;
+		printf(",\"savedBytes\":%lu", (unsigned long)r->saved_bytes);
+		if (parent)
+			printf(",\"inheritedBytes\":%lu", (unsigned long)inherited);
+		putchar('}');
 	}
 	printf("],\"sections\":[");
 	for (uint32_t i = 0; i < h.nsections; i++) {

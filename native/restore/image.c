@@ -80,7 +80,7 @@ void image_load(struct image *im, const char *path)
 	read_at(im, &im->hdr, sizeof im->hdr, 0);
 	if (memcmp(im->hdr.magic, CKPT_IMG_MAGIC, 8))
 		fail("not an image (wrong magic)", 0, 0);
-	if (im->hdr.version != CKPT_IMG_VERSION)
+	if (im->hdr.version < CKPT_IMG_VERSION_MIN || im->hdr.version > CKPT_IMG_VERSION)
 		fail_num("unsupported image version ", im->hdr.version, "");
 	if (im->hdr.arch != CKPT_IMG_ARCH_X86_64)
 		fail_num("the image is for another architecture (ELF machine ", im->hdr.arch, "), this is x86_64");
@@ -140,6 +140,12 @@ void image_load(struct image *im, const char *path)
 	struct ckpt_img_section *ls = find(im, CKPT_SEC_LOCKS);
 	im->locks = ls ? load_section(im, CKPT_SEC_LOCKS, 0) : 0;
 	im->nlocks = ls ? (uint32_t)(ls->size / sizeof(struct ckpt_img_lock)) : 0;
+	struct ckpt_img_section *ps = find(im, CKPT_SEC_PARENT);
+	im->parent_rec = ps ? load_section(im, CKPT_SEC_PARENT, sizeof *im->parent_rec) : 0;
+	if (im->parent_rec && (ps->size != sizeof *im->parent_rec || !im->parent_rec->path[0] ||
+			       im->parent_rec->path[sizeof im->parent_rec->path - 1] || !im->parent_rec->depth ||
+			       im->parent_rec->depth > CKPT_MAX_CHAIN))
+		fail("the parent section is corrupt", 0, 0);
 	im->memdata = find(im, CKPT_SEC_MEMDATA);
 	if (!im->memdata)
 		fail("the image has no memory contents section", 0, 0);
@@ -152,8 +158,9 @@ void image_load(struct image *im, const char *path)
 			fail("the memory map section is inconsistent", 0, 0);
 		for (uint64_t k = 0; k < r->nruns; k++) {
 			struct ckpt_img_run *run = &im->runs[r->first_run + k];
+			int inherited = run->data_offset == CKPT_RUN_INHERIT && im->parent_rec;
 			if (run->addr < r->start || run->addr + run->npages * CKPT_PAGE > r->end ||
-			    run->data_offset + run->npages * CKPT_PAGE > im->memdata->size)
+			    (!inherited && run->data_offset + run->npages * CKPT_PAGE > im->memdata->size))
 				fail("the memory map section is inconsistent", 0, 0);
 		}
 	}

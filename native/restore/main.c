@@ -182,8 +182,10 @@ void restore_main(long *sp)
 	fifos_release(); /* every end of every FIFO is open now */
 	if (check) {
 		for (uint32_t i = 0; check == 2 && i < n; i++) {
-			image_path = ims[i].path;
-			image_verify_data(&ims[i]);
+			for (struct image *p = &ims[i]; p; p = p->parent) { /* and every parent's */
+				image_path = p->path;
+				image_verify_data(p);
+			}
 		}
 		sys1(NR_exit_group, 0);
 	}

@@ -82,6 +82,7 @@ static void note_special(uint64_t start, uint64_t end, const char *path)
 void memory_preflight(struct image *im)
 {
 	each_mapping(read_maps(), note_special);
+	chain_load(im);
 	struct ckpt_img_proc *p = im->proc;
 	if (p->vdso_end - p->vdso_start != cur_vdso.end - cur_vdso.start ||
 	    p->vvar_end - p->vvar_start != cur_vvar.end - cur_vvar.start ||
@@ -179,10 +180,10 @@ static void fill_chunk(uint64_t c)
 	if (end > im->memdata->size)
 		end = im->memdata->size;
 	/* the runs lie in the data in order: find the first that reaches this chunk */
-	uint64_t lo = 0, hi = im->mm->nruns;
+	uint64_t lo = 0, hi = im->ndruns;
 	while (lo < hi) {
 		uint64_t mid = (lo + hi) / 2;
-		struct ckpt_img_run *r = &im->runs[mid];
+		struct ckpt_img_run *r = &im->druns[mid];
 		if (r->data_offset + r->npages * CKPT_PAGE <= start)
 			lo = mid + 1;
 		else
@@ -190,8 +191,8 @@ static void fill_chunk(uint64_t c)
 	}
 	struct ckpt_hash h;
 	ckpt_hash_init(&h);
-	for (uint64_t k = lo; k < im->mm->nruns && im->runs[k].data_offset < end; k++) {
-		struct ckpt_img_run *r = &im->runs[k];
+	for (uint64_t k = lo; k < im->ndruns && im->druns[k].data_offset < end; k++) {
+		struct ckpt_img_run *r = &im->druns[k];
 		uint64_t rs = r->data_offset, re = rs + r->npages * CKPT_PAGE;
 		uint64_t a = rs > start ? rs : start, b = re < end ? re : end;
 		if (a < b)
@@ -303,6 +304,7 @@ void memory_restore(struct image *im)
 			sys1(NR_close, region_fd[i]);
 	}
 	fill_memory(im);
+	chain_fill(im); /* after the image's own pages: the parents' fill the rest */
 	for (uint32_t i = 0; i < im->mm->nregions; i++) {
 		struct ckpt_img_region *r = &im->regions[i];
 		int prot = to_prot(r->prot);

@@ -110,6 +110,7 @@ int fd_lift(int fd, int top);
 void *arena_alloc(size_t n);
 
 /* the image */
+struct ranges;
 struct image {
 	int fd;
 	const char *path;
@@ -134,6 +135,11 @@ struct image {
 	uint32_t nzombies;
 	struct ckpt_img_lock *locks;
 	uint32_t nlocks;
+	struct ckpt_img_parent *parent_rec; /* an increment's parent, or 0 */
+	struct image *parent;               /* loaded by chain_load (chain.c) */
+	struct ckpt_img_run *druns;         /* the runs whose pages are in this image */
+	uint64_t ndruns;
+	struct ranges *inherit;             /* the pages it inherits */
 	/* what the restorer opened for this image */
 	struct open_file *files;
 	uint32_t nfiles;
@@ -181,6 +187,10 @@ int socket_made(struct image *im, int fd);
 void sockets_close_all(void);
 
 void image_load(struct image *im, const char *path);
+/* an increment's parents (chain.c): every one loaded and checked before the
+ * point of no return; their pages put in place after the image's own */
+void chain_load(struct image *im);
+void chain_fill(struct image *im);
 void image_verify_data(struct image *im);
 const char *region_path(struct image *im, struct ckpt_img_region *r);
 
