@@ -91,7 +91,7 @@ test('saving, restoring and stepping back report progress; each jump in time inv
   seen.splice(0);
   await assert.rejects(dc.stepBackRequest({ threadId: later.body.threadId }), /no earlier snapshot/);
   assert.deepEqual(seen.map((s) => s.event), ['progressStart', 'progressEnd']);
-  assert.match(String(seen[1].body.message), /^Failed: There is no earlier snapshot/);
+  assert.match(String(seen[1].body.message), /^Failed: There is no earlier stop to go back to/);
 
   // Moved on, Step Back goes to the snapshot: a jump in time like any restore.
   const stepped = dc.nextStop();
