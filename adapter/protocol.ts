@@ -18,6 +18,10 @@ export interface CkptLaunchArguments {
   /** Where snapshots and the control sockets live (default: <cwd>/.ckpt). */
   snapshotDir?: string;
   gdbPath?: string;
+  /** gdb commands run before the program is loaded: a command, or { text, description, ignoreFailures }. */
+  setupCommands?: (string | { text: string; description?: string; ignoreFailures?: boolean })[];
+  /** Where sources of the directory the program was built in are found here (gdb's `set substitute-path`). */
+  sourceFileMap?: Record<string, string>;
   /** Save a snapshot every N seconds while running, and/or at every stop. */
   autoSnapshot?: { everySeconds?: number; atStops?: boolean };
   /** Only in the DAP `restart` request's arguments: restore this snapshot instead of relaunching. */
@@ -38,6 +42,8 @@ export interface CkptAttachArguments {
   snapshotDir: string;
   program?: string;
   gdbPath?: string;
+  setupCommands?: CkptLaunchArguments['setupCommands'];
+  sourceFileMap?: CkptLaunchArguments['sourceFileMap'];
 }
 
 /** Custom requests: `ckpt/<verb>`. */

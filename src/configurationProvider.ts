@@ -9,7 +9,10 @@ import * as vscode from 'vscode';
 import type { CkptLaunchArguments } from '../adapter/protocol';
 import { buildProgram, isBuildableSource, programFor } from './cBuild';
 import { errorMessage } from './errorMessage';
-import { DEBUG_TYPE } from './ids';
+import { Commands, DEBUG_TYPE } from './ids';
+
+/** An attach configuration's `snapshotDir` picked from the running computations, as CodeLLDB picks a process. */
+export const PICK_COMPUTATION = `\${command:${Commands.pickComputation}}`;
 
 /** What a launch configuration may hold beyond the adapter's arguments. */
 export interface CkptLaunchConfiguration extends vscode.DebugConfiguration, Partial<CkptLaunchArguments> {
@@ -45,6 +48,12 @@ export class InitialConfigurations implements vscode.DebugConfigurationProvider 
         build: '${file}',
         cwd: '${workspaceFolder}',
         stopOnEntry: false,
+      },
+      {
+        type: DEBUG_TYPE,
+        request: 'attach',
+        name: 'Checkpoint: attach',
+        snapshotDir: PICK_COMPUTATION,
       },
     ];
   }
@@ -100,7 +109,7 @@ export class ConfigurationResolver implements vscode.DebugConfigurationProvider 
       }
     } else if (config.request === 'attach') {
       if (typeof config.snapshotDir !== 'string' || config.snapshotDir.trim() === '') {
-        void vscode.window.showErrorMessage('Checkpoint Debugger: an attach configuration needs "snapshotDir": the directory of a computation started by `ckpt launch`.');
+        void vscode.window.showErrorMessage(`Checkpoint Debugger: an attach configuration needs "snapshotDir": the directory of a computation started by \`ckpt launch\`, or "${PICK_COMPUTATION}" to pick a running one.`);
         return undefined;
       }
     } else {

@@ -7,7 +7,9 @@
 import * as vscode from 'vscode';
 import { AdapterFactory } from './adapterFactory';
 import { ConfigurationResolver, DynamicConfigurations, InitialConfigurations } from './configurationProvider';
-import { DEBUG_TYPE, Views } from './ids';
+import { Commands, DEBUG_TYPE, Views } from './ids';
+import { pickComputation } from './computationPicker';
+import { AdapterProgress } from './adapterProgress';
 import { ResourcesView } from './resourcesView';
 import { SessionTracker } from './sessionTracker';
 import { SnapshotCommands } from './snapshotCommands';
@@ -27,6 +29,7 @@ export interface CkptExtensionApi {
   resourcesTree: vscode.TreeView<vscode.TreeItem>;
   runs: RunTracker;
   timeline: TimelineView;
+  adapterProgress: AdapterProgress;
 }
 
 export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
@@ -34,7 +37,8 @@ export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
   const snapshots = new SnapshotsView(tracker);
   const resources = new ResourcesView(tracker);
   const status = new SnapshotStatus(tracker, snapshots);
-  const commands = new SnapshotCommands(tracker, snapshots, resources);
+  const adapterProgress = new AdapterProgress();
+  const commands = new SnapshotCommands(tracker, snapshots, resources, adapterProgress);
   const snapshotsTree = vscode.window.createTreeView(Views.snapshots, { treeDataProvider: snapshots, showCollapseAll: false });
   const resourcesTree = vscode.window.createTreeView(Views.resources, { treeDataProvider: resources, showCollapseAll: true });
   resources.attach(resourcesTree);
@@ -46,15 +50,17 @@ export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
     tracker, snapshots, resources, status, snapshotsTree, resourcesTree, runs, timeline,
     vscode.window.registerWebviewViewProvider(Views.timeline, timeline),
     ...commands.register(),
+    vscode.commands.registerCommand(Commands.pickComputation, pickComputation),
     adapterFactory,
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, adapterFactory),
+    vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, adapterProgress),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new InitialConfigurations(),
       vscode.DebugConfigurationProviderTriggerKind.Initial),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new DynamicConfigurations(),
       vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationResolver()),
   );
-  return { tracker, snapshots, resources, status, commands, snapshotsTree, resourcesTree, runs, timeline };
+  return { tracker, snapshots, resources, status, commands, snapshotsTree, resourcesTree, runs, timeline, adapterProgress };
 }
 
 export function deactivate(): void {

@@ -33,6 +33,7 @@ export const Commands = {
   renameSnapshot: 'ckpt.renameSnapshot',
   showLiveResources: 'ckpt.showLiveResources',
   refreshViews: 'ckpt.refreshViews',
+  pickComputation: 'ckpt.pickComputation',
 } as const;
 
 export const Views = {

@@ -15,13 +15,20 @@ import { SessionTracker } from './sessionTracker';
 import { snapshotDescription, snapshotLabel } from './snapshotFormat';
 import { SnapshotItem, SnapshotsView } from './snapshotsView';
 import { withSlowProgress } from './slowProgress';
+import type { AdapterProgress } from './adapterProgress';
 
 export class SnapshotCommands {
   constructor(
     private readonly tracker: SessionTracker,
     private readonly snapshots: SnapshotsView,
     private readonly resources: ResourcesView,
+    private readonly adapterProgress?: AdapterProgress,
   ) {}
+
+  /** Slow work shown in progress: by the adapter when it reports progress, else here. */
+  private withProgress<T>(session: vscode.DebugSession, title: string, work: () => Thenable<T>): Thenable<T> {
+    return this.adapterProgress?.reportsProgress(session) ? work() : withSlowProgress(title, work);
+  }
 
   register(): vscode.Disposable[] {
     return [
@@ -55,7 +62,7 @@ export class SnapshotCommands {
     if (!session) return undefined;
     const args: SaveSnapshotArgs = typeof arg === 'string' && arg.trim() !== '' ? { label: arg.trim() } : {};
     try {
-      const result = await withSlowProgress('Saving a snapshot…', () =>
+      const result = await this.withProgress(session, 'Saving a snapshot…', () =>
         session.customRequest(Requests.saveSnapshot, args) as Thenable<SaveSnapshotResult>);
       if (!result || !result.snapshot) throw new Error('the debug adapter answered without a snapshot');
       // The adapter also sends ckpt/snapshotsChanged; asking again covers one that does not.
@@ -73,7 +80,7 @@ export class SnapshotCommands {
     if (!snapshot) return false;
     const args: RestoreSnapshotArgs = { id: snapshot.id };
     try {
-      await withSlowProgress(`Restoring ${snapshotLabel(snapshot)}…`, () =>
+      await this.withProgress(session, `Restoring ${snapshotLabel(snapshot)}…`, () =>
         session.customRequest(Requests.restoreSnapshot, args));
       this.snapshots.refresh();
       this.resources.showLive();

@@ -411,8 +411,14 @@ export class Coordinator extends EventEmitter {
         waiting = sync.waiting;
         // Everyone is still stopped: the endpoints are those of the saved state.
         const unixPeers = lazyUnixPeers();
-        const inet = lazyInetSockets(sync.procs[0].pid);
-        procs = sync.procs.map((p) => withSockets(p, socketEndpoints(p.pid, unixPeers, inet)));
+        const inet = lazyInetSockets(conns[0].hello!.pid);
+        const sockets = new Map(conns.map((c) => [c.hello!.vpid, socketEndpoints(c.hello!.pid, unixPeers, inet)]));
+        if (sync.written) {
+          // All captured: they go on while their writers finish the images.
+          await finalOrder(waiting, 'resume');
+          waiting = [];
+        }
+        procs = (sync.written ? await sync.written : sync.procs).map((p) => withSockets(p, sockets.get(p.vpid) ?? []));
       }
       const manifest: Manifest = {
         format: MANIFEST_FORMAT,
@@ -468,7 +474,7 @@ export class Coordinator extends EventEmitter {
     conns: EngineConnection[],
     partialDir: string,
     options: CheckpointOptions,
-  ): Promise<{ procs: ManifestProcess[]; waiting: EngineConnection[] }> {
+  ): Promise<{ procs: ManifestProcess[]; waiting: EngineConnection[]; written?: Promise<ManifestProcess[]> }> {
     const images = new Map(conns.map((c) => [c, path.join(partialDir, imageFileName(c.hello!.vpid))]));
     let sent = 0;
     const onSent = () => {
@@ -497,6 +503,7 @@ export class Coordinator extends EventEmitter {
     }
     // The pipes' ends can be read from /proc without a race.
     const skip = pipeSkipLists(conns.map((c) => c.hello!));
+    if (options.kill !== true) return this.captureTogether(conns, images, skip);
     const writes = await Promise.allSettled(
       conns.map(async (c) => {
         const lists = skip.get(c.hello!.vpid);
@@ -518,6 +525,41 @@ export class Coordinator extends EventEmitter {
       throw writeFailure.reason;
     }
     return { procs: writes.map((r) => (r as PromiseFulfilledResult<ManifestProcess>).value), waiting: conns };
+  }
+
+  /**
+   * The end of a synchronized checkpoint that lets the program go on: each
+   * process says "captured" once its state is taken, and its forked writer
+   * gives the checkpoint answer when the image is complete (`written`). The
+   * caller resumes everyone in between.
+   */
+  private async captureTogether(
+    conns: EngineConnection[],
+    images: Map<EngineConnection, string>,
+    skip: ReturnType<typeof pipeSkipLists>,
+  ): Promise<{ procs: ManifestProcess[]; waiting: EngineConnection[]; written: Promise<ManifestProcess[]> }> {
+    const answers = conns.map((c) => c.expect('checkpoint', this.checkpointTimeoutMs, 'checkpoint'));
+    const captures = await Promise.allSettled(
+      conns.map(async (c) => {
+        const lists = skip.get(c.hello!.vpid);
+        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [] };
+        const reply = await c.request(order, 'captured', this.checkpointTimeoutMs, { signal: false });
+        if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
+      }),
+    );
+    const failure = captures.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      for (const a of answers) a.cancel();
+      const answered = conns.filter((_, i) => {
+        const r = captures[i];
+        return r.status === 'fulfilled' || !/did not answer/.test(errorMessage(r.reason));
+      });
+      await finalOrder(answered, 'resume');
+      throw failure.reason;
+    }
+    const written = Promise.all(answers.map(async (a, i) => manifestProcess(conns[i], await a.reply, images.get(conns[i])!)));
+    written.catch(() => undefined); // awaited by the caller once everyone is resumed
+    return { procs: [], waiting: conns, written };
   }
 
   private rootVpid(procs: ManifestProcess[]): number {
@@ -761,6 +803,7 @@ function manifestProcess(c: EngineConnection, reply: Record<string, unknown>, im
   const proc: ManifestProcess = { vpid: hello.vpid, pid: hello.pid, vppid: hello.vppid, ppid: hello.ppid, image: imageFileName(hello.vpid), bytes };
   if (typeof reply.pauseUs === 'number') proc.pauseUs = reply.pauseUs;
   if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
+  if (typeof reply.forked === 'boolean') proc.forked = reply.forked;
   return proc;
 }
 

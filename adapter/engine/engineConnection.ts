@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { CkptError, errnoCode, errorMessage } from './ckptError';
 import { readJsonLines, writeJsonLine } from './jsonLines';
+import { watchWriter } from './writerWatch';
 
 /** The first line of every engine connection (PROTOCOL.md). */
 export interface EngineHello {
@@ -90,11 +91,30 @@ export class EngineConnection extends EventEmitter {
       return;
     }
     if (typeof msg.type !== 'string') return;
+    if (msg.type === 'writing' && isInt(msg.writer)) {
+      this.watchImageWriter(msg.writer);
+      return;
+    }
     const i = this.waiters.findIndex((w) => w.type === msg.type);
     if (i < 0) return;
     const [w] = this.waiters.splice(i, 1);
     clearTimeout(w.timer);
     w.resolve(msg as EngineReply);
+  }
+
+  /** The checkpoint answer now comes from the forked writer `pid`: fail at once if it ends without one. */
+  private watchImageWriter(pid: number): void {
+    const waiter = this.waiters.find((w) => w.type === 'checkpoint');
+    if (!waiter) return;
+    watchWriter(
+      pid,
+      () => this.waiters.includes(waiter),
+      () => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        clearTimeout(waiter.timer);
+        waiter.reject(new CkptError(`${this.label} was not saved: its image writer (pid ${pid}) ended before the image was complete`));
+      },
+    );
   }
 
   private onClose(): void {
@@ -118,6 +138,31 @@ export class EngineConnection extends EventEmitter {
     const prior = this.lockChain;
     this.lockChain = prior.then(() => mine);
     return prior.then(() => release);
+  }
+
+  /**
+   * Waits for a reply of type `replyType` to an order sent (or about to be
+   * sent) by another call: the checkpoint answer that a process's forked writer
+   * gives after the process said "captured". `cancel` gives up waiting.
+   */
+  expect(replyType: string, timeoutMs: number, what: string): { reply: Promise<EngineReply>; cancel: () => void } {
+    let waiter!: Waiter;
+    const reply = new Promise<EngineReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new CkptError(`${this.label} did not answer the ${what} order within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      waiter = { type: replyType, resolve, reject, timer };
+      this.waiters.push(waiter);
+    });
+    reply.catch(() => undefined); // a cancelled or unawaited wait is not an unhandled rejection
+    const cancel = () => {
+      const i = this.waiters.indexOf(waiter);
+      if (i >= 0) this.waiters.splice(i, 1);
+      clearTimeout(waiter.timer);
+    };
+    return { reply, cancel };
   }
 
   /** One order on its own: waits for the connection, sends it, waits for the reply. */

@@ -18,6 +18,8 @@ export interface ManifestProcess {
   /** Engine timings: how long the program was stopped and how long the write took. */
   pauseUs?: number;
   writeUs?: number;
+  /** The pages were written by a forked writer while the program ran on (false: while it was stopped). */
+  forked?: boolean;
   /**
    * The process's sockets when it was saved (TCP endpoints, Unix peer inodes;
    * the image keeps only `socket:[inode]`): what links a snapshot's sockets to their peers.
@@ -88,4 +90,21 @@ export function snapshotInfo(m: Manifest): SnapshotInfo {
   const info: SnapshotInfo = { id: m.id, time: m.time, size: m.size, processes: m.processes.length };
   if (m.label !== undefined) info.label = m.label;
   return info;
+}
+
+/** A snapshot in `ckpt list --json`: what each one cost. */
+export interface SnapshotCosts extends SnapshotInfo {
+  /** How long the program stood still: the longest pause of its processes (ms), null if not recorded. */
+  pauseMs: number | null;
+  /** Bytes this snapshot added to the directory (each image is whole: its size). */
+  addedBytes: number;
+}
+
+export function snapshotCosts(m: Manifest): SnapshotCosts {
+  const pauses = m.processes.map((p) => p.pauseUs).filter((v): v is number => typeof v === 'number');
+  return {
+    ...snapshotInfo(m),
+    pauseMs: pauses.length > 0 ? Math.max(...pauses) / 1000 : null,
+    addedBytes: m.size,
+  };
 }

@@ -16,6 +16,7 @@ export function strayChildren(pids: number[]): { parent: number; child: number }
       if (known.has(child)) continue;
       const state = readState(child);
       if (state === undefined || state === 'Z' || state === 'X') continue; // gone, or reaped with its parent's image
+      if (isImageWriter(child)) continue;
       out.push({ parent: pid, child });
     }
   }
@@ -24,7 +25,16 @@ export function strayChildren(pids: number[]): { parent: number; child: number }
 
 /** Whether `pid` has a child that is still running. */
 export function hasLiveChildren(pid: number): boolean {
-  return childrenOf(pid).some((c) => !['Z', 'X', undefined].includes(readState(c)));
+  return childrenOf(pid).some((c) => !['Z', 'X', undefined].includes(readState(c)) && !isImageWriter(c));
+}
+
+/** The engine's forked image writer (PROTOCOL.md, "writing"): no part of the program. */
+function isImageWriter(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8') === 'ckpt-writer\n';
+  } catch {
+    return false;
+  }
 }
 
 function childrenOf(pid: number): number[] {

@@ -4,8 +4,8 @@
  * timeTravel.ts); their events become DAP events. The one place that knows DAP.
  */
 import {
-  BreakpointEvent, CapabilitiesEvent, Event, ExitedEvent, Handles, InitializedEvent, LoggingDebugSession, OutputEvent,
-  StoppedEvent, TerminatedEvent, ThreadEvent,
+  BreakpointEvent, CapabilitiesEvent, Event, ExitedEvent, Handles, InitializedEvent, InvalidatedEvent, LoggingDebugSession,
+  OutputEvent, StoppedEvent, TerminatedEvent, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type {
@@ -33,6 +33,9 @@ import { disassemble } from './disassembly';
 import { readMemory } from './memoryReader';
 import { dapFrame, dapThread } from './stackPresentation';
 import { viewSnapshot } from './snapshotViewer';
+import { SignalStop, exceptionInfoOf, signalStopOf } from './exceptionInfo';
+import { ProgressReporter } from './progressReporter';
+import { checkGdbSetup } from './gdbSetup';
 import * as path from 'path';
 
 export type CkptLaunchRequestArguments = CkptLaunchArguments & DebugProtocol.LaunchRequestArguments;
@@ -71,6 +74,10 @@ export class CkptDebugSession extends LoggingDebugSession {
   private timeTravel?: TimeTravel;
   private readonly configurationDone = new Deferred();
   private clientSupportsRunInTerminal = false;
+  private clientSupportsInvalidated = false;
+  private readonly progress = new ProgressReporter((e) => this.sendEvent(e));
+  /** The signal the program was last shown stopped by, until it moves. */
+  private signalStop?: SignalStop;
   private terminatedSent = false;
   /** Frames and variables of the last stop: valid until the program moves. */
   private readonly frames = new Handles<ThreadFrame>();
@@ -96,13 +103,16 @@ export class CkptDebugSession extends LoggingDebugSession {
   private listenToDebuggee(): void {
     const d = this.debuggee;
     d.on('output', (kind, text) => this.sendEvent(new OutputEvent(text, kind)));
-    d.on('moved', () => { this.frames.reset(); this.variables.reset(); });
+    d.on('moved', () => { this.frames.reset(); this.variables.reset(); this.signalStop = undefined; });
     d.on('stopped', (stop) => {
       this.reportStop(stop).catch((err) => this.sendEvent(new OutputEvent(`Internal error after a stop: ${messageOf(err)}\n`, 'stderr')));
     });
     d.on('restored', (id, thread) => {
       this.resourcesChanged('restored');
+      this.progress.jumped(`At snapshot ${id}`);
       this.sendStopped(RESTORED_STOP_REASON, thread, `Restored snapshot ${id}`);
+      // Views that do not follow stops (memory, disassembly, watch) read the program again.
+      if (this.clientSupportsInvalidated) this.sendEvent(new InvalidatedEvent(['all']));
     });
     d.on('exited', (code) => {
       this.resourcesChanged('exited');
@@ -132,6 +142,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     await this.timeTravel?.beforeStopReported(dap.reason).catch((err) => {
       this.sendEvent(new OutputEvent(`Automatic snapshot failed: ${messageOf(err)}\n`, 'console'));
     });
+    if (dap.reason === 'exception') this.signalStop = signalStopOf(stop.results, stop.thread);
     this.sendStopped(dap.reason, stop.thread, dap.description, dap.hitBreakpointIds);
     this.resourcesChanged('stopped');
   }
@@ -170,6 +181,8 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   protected initializeRequest(response: DebugProtocol.InitializeResponse, args: DebugProtocol.InitializeRequestArguments): void {
     this.clientSupportsRunInTerminal = !!args.supportsRunInTerminalRequest;
+    this.clientSupportsInvalidated = !!args.supportsInvalidatedEvent;
+    this.progress.enabled = !!args.supportsProgressReporting;
     response.body = {
       ...response.body,
       supportsConfigurationDoneRequest: true,
@@ -186,6 +199,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       supportsTerminateRequest: true,
       supportsRestartRequest: true,
       supportsSteppingGranularity: true,
+      supportsExceptionInfoRequest: true,
       supportsStepBack: false,
     };
     this.sendResponse(response);
@@ -198,7 +212,7 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   protected async launchRequest(response: DebugProtocol.LaunchResponse, args: CkptLaunchRequestArguments): Promise<void> {
     try {
-      const plan = checkLaunch(args);
+      const plan = { ...checkLaunch(args), setup: checkGdbSetup(args) };
       let terminal: TerminalRunner | undefined;
       if (args.console === 'integratedTerminal' && this.clientSupportsRunInTerminal) terminal = { run: (cmd, dir, title) => this.runInTerminal(cmd, dir, title) };
       else if (args.console === 'integratedTerminal') this.note('This client cannot run programs in a terminal; the program\'s output appears here.');
@@ -229,7 +243,7 @@ export class CkptDebugSession extends LoggingDebugSession {
         throw new LaunchError('"snapshotDir" must name the directory of a computation started by `ckpt launch --dir DIR -- PROGRAM`.');
       }
       const dir = path.resolve(args.snapshotDir);
-      await this.debuggee.attach(dir, { gdbPath: args.gdbPath, program: args.program });
+      await this.debuggee.attach(dir, { gdbPath: args.gdbPath, program: args.program, setup: checkGdbSetup(args) });
       this.startTimeTravel(this.options.attachedComputation?.(dir));
       this.sendEvent(new InitializedEvent());
       await this.configurationDone.promise;
@@ -319,6 +333,14 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   protected setExceptionBreakPointsRequest(response: DebugProtocol.SetExceptionBreakpointsResponse): void {
     this.sendResponse(response);
+  }
+
+  protected async exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): Promise<void> {
+    await this.answer(response, async () => {
+      const gdb = this.debuggee.requireStopped();
+      if (!this.signalStop) throw new Error('The program is not stopped by a signal.');
+      return exceptionInfoOf(gdb, this.signalStop);
+    });
   }
 
   // ---- threads, stacks, variables, memory ------------------------------------------------------
@@ -476,21 +498,24 @@ export class CkptDebugSession extends LoggingDebugSession {
       }
       if (typeof id !== 'string' || id === '') throw new Error('"snapshot" must be a non-empty string (a snapshot id).');
       this.debuggee.requireProgram();
-      await this.requireTimeTravel('Restarting from a snapshot').restoreSnapshot(id);
+      const travel = this.requireTimeTravel('Restarting from a snapshot');
+      await this.progress.run(`Restoring snapshot ${id}`, () => travel.restoreSnapshot(id), undefined, true);
     });
   }
 
   protected async stepBackRequest(response: DebugProtocol.StepBackResponse): Promise<void> {
     await this.answer(response, async () => {
       this.debuggee.requireStopped();
-      await this.requireTimeTravel('Going back', false).stepBack();
+      const travel = this.requireTimeTravel('Going back', false);
+      await this.progress.run('Stepping back', () => travel.stepBack(), undefined, true);
     });
   }
 
   protected async reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): Promise<void> {
     await this.answer(response, async () => {
       this.debuggee.requireStopped();
-      await this.requireTimeTravel('Going back', false).reverseContinue();
+      const travel = this.requireTimeTravel('Going back', false);
+      await this.progress.run('Going back to the last stop', () => travel.reverseContinue(), undefined, true);
     });
   }
 
@@ -513,10 +538,13 @@ export class CkptDebugSession extends LoggingDebugSession {
       case Requests.saveSnapshot: {
         const { label } = a as SaveSnapshotArgs;
         if (label !== undefined) requireString(label, 'label', true);
-        return { snapshot: await travel.saveSnapshot(label) };
+        const snapshot = await this.progress.run('Saving a snapshot', () => travel.saveSnapshot(label), (s) => `Saved snapshot ${s.id}`);
+        return { snapshot };
       }
-      case Requests.restoreSnapshot:
-        return travel.restoreAndList(requireString((a as Partial<RestoreSnapshotArgs>).id, 'id'));
+      case Requests.restoreSnapshot: {
+        const id = requireString((a as Partial<RestoreSnapshotArgs>).id, 'id');
+        return this.progress.run(`Restoring snapshot ${id}`, () => travel.restoreAndList(id), () => `Restored snapshot ${id}`, true);
+      }
       case Requests.listSnapshots:
         return travel.listSnapshots();
       case Requests.deleteSnapshot:

@@ -19,6 +19,7 @@ import { LaunchError, LaunchPlan, checkProgram, noDebugInfoMessage } from './pro
 import { shellJoin, shellQuote } from './shellQuote';
 import type { TerminalRunner } from './terminalTty';
 import { applySessionSettings, passSignal } from './gdbSettings';
+import { GdbSetup, NO_GDB_SETUP, applyGdbSetup } from './gdbSetup';
 import { StopQueue } from './stopQueue';
 import type { BreakpointHits } from './breakpointHits';
 import { StepRecovery } from './stepRecovery';
@@ -118,7 +119,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   async prepareLaunch(plan: LaunchPlan, terminalRunner?: TerminalRunner): Promise<void> {
     this.programPath = plan.program;
     this.gdbPathAsked = plan.gdbPath;
-    const gdb = await this.startGdb(plan.gdbPath, plan.cwd);
+    const gdb = await this.startGdb(plan.gdbPath, plan.cwd, plan.setup);
     await mi.fileExecAndSymbols(gdb, plan.program).catch((err) => {
       throw new LaunchError(`gdb cannot load '${plan.program}': ${messageOf(err)}`);
     });
@@ -159,7 +160,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     }
   }
 
-  private async startGdb(gdbPath: string | undefined, cwd: string): Promise<GdbProcess> {
+  private async startGdb(gdbPath: string | undefined, cwd: string, setup: GdbSetup = NO_GDB_SETUP): Promise<GdbProcess> {
     const gdb = new GdbProcess();
     this.gdb = gdb;
     gdb.on('exec', (r) => this.onExec(r));
@@ -169,6 +170,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     gdb.on('exit', () => this.onGdbExit());
     await gdb.start({ gdbPath, cwd });
     await applySessionSettings(gdb, DEFAULT_CKPT_SIGNAL);
+    await applyGdbSetup(gdb, setup, (text) => this.emit('output', 'console', text + '\n'));
     return gdb;
   }
 
@@ -177,7 +179,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
    * runs, parents first (inferior 1 is its root). The program stays stopped
    * until `continueAttached`.
    */
-  async attach(dir: string, opts: { gdbPath?: string; program?: string }): Promise<void> {
+  async attach(dir: string, opts: { gdbPath?: string; program?: string; setup?: GdbSetup }): Promise<void> {
     let hellos: { pid: number; vpid: number }[];
     try {
       hellos = (await ctlInfo(dir, 10000)).processes;
@@ -186,7 +188,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     }
     if (hellos.length === 0) throw new LaunchError(`The computation in '${dir}' has no live process to attach to.`);
     this.how = 'attached';
-    const gdb = await this.startGdb(opts.gdbPath, dir);
+    const gdb = await this.startGdb(opts.gdbPath, dir, opts.setup);
     if (opts.program !== undefined) {
       const program = checkProgram(opts.program, process.cwd());
       await mi.fileExecAndSymbols(gdb, program).catch((err) => {

@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { GdbSetup } from './gdbSetup';
 
 export class LaunchError extends Error {
   constructor(message: string) {
@@ -71,6 +72,8 @@ export interface LaunchPlan {
   explicitSnapshotDir: boolean;
   gdbPath?: string;
   stopOnEntry: boolean;
+  /** `setupCommands` and `sourceFileMap`, checked (gdbSetup.ts). */
+  setup?: GdbSetup;
 }
 
 /** Checks the parts of a launch configuration that need no gdb. */

@@ -311,11 +311,32 @@ static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pa
 		ckpt_json_int(&j, (long)(pause_ns / 1000));
 		ckpt_json_key(&j, "writeUs");
 		ckpt_json_int(&j, (long)(write_ns / 1000));
+		ckpt_json_key(&j, "forked");
+		ckpt_json_raw(&j, ckpt_background_in_writer() ? "true" : "false");
 	}
 	ckpt_reply_send(&j);
 }
 
-static long write_image(const char *path)
+/* write_image's answer when a forked writer finishes the image and answers */
+#define WRITING_IN_BACKGROUND (-2)
+
+/* Several processes, not to be killed: "captured" tells the coordinator that
+ * this one's state is taken (its pipes drained), so that all may go on while
+ * their writers write; it is said before the writer exists, so that the two
+ * never write on the connection at once. */
+static int captured_said;
+
+static void answer_captured(int ok)
+{
+	char buf[1200];
+	struct ckpt_json j;
+	ckpt_reply_begin(&j, buf, sizeof buf, "captured");
+	answer_outcome(&j, ok, "checkpoint failed");
+	ckpt_reply_send(&j);
+	captured_said = 1;
+}
+
+static long write_image(const char *path, uint64_t t0, int may_fork, int say_captured)
 {
 	struct ckpt_writer *w = ckpt_writer_open(path);
 	if (!w)
@@ -325,13 +346,39 @@ static long write_image(const char *path)
 			if (!fail_msg[0])
 				ckpt_fail("plugin %s failed", plugins[i]->name);
 			ckpt_writer_abort(w, path);
+			ckpt_memory_release();
 			return -1;
 		}
 	}
-	long size = ckpt_writer_finish(w);
+	if (say_captured)
+		answer_captured(1);
+	if (may_fork && ckpt_background_write(w, path, t0, answer_checkpoint) == 0)
+		return WRITING_IN_BACKGROUND;
+	long size = ckpt_memory_write_pages(w, 0) < 0 ? -1 : ckpt_writer_finish(w);
+	ckpt_memory_release();
 	if (size < 0)
 		ckpt_writer_abort(w, path);
 	return size;
+}
+
+/* Writes the image and answers the order, or leaves both to a forked writer
+ * (*background). A program that ends after the snapshot (kill) gains nothing
+ * from running on while its pages are written. Returns whether it is saved,
+ * or being saved. */
+static int save(const char *image, uint64_t t0, uint64_t t1, int kill_after, int sync, int *background)
+{
+	int early = sync && !kill_after;
+	captured_said = 0;
+	long size = write_image(image, t0, !kill_after, early);
+	*background = size == WRITING_IN_BACKGROUND;
+	if (*background)
+		return 1;
+	uint64_t t2 = ckpt_now_ns();
+	if (early && !captured_said)
+		answer_captured(0);
+	else
+		answer_checkpoint(size >= 0, image, size, t2 - t0, t2 - t1);
+	return size >= 0;
 }
 
 static void leader(ucontext_t *uc)
@@ -343,6 +390,7 @@ static void leader(ucontext_t *uc)
 	hold_mode = 0;
 	/* the coordinator writes the order before it sends the signal: no order
 	 * there now means a stray signal */
+	ckpt_background_reap();
 	if (ckpt_control_read_order(order, sizeof order, 0) < 0)
 		return;
 	char cmd[32];
@@ -385,10 +433,13 @@ static void leader(ucontext_t *uc)
 		    __builtin_strcmp(cmd, "write"))
 			goto resume; /* aborted: nothing written */
 	}
-	long size = ok ? write_image(image) : -1;
-	ok = size >= 0;
-	uint64_t t2 = ckpt_now_ns();
-	answer_checkpoint(ok, image, size, t2 - t0, t2 - t1);
+	int background = 0;
+	if (ok)
+		ok = save(image, t0, t1, kill_after, sync, &background);
+	else
+		answer_checkpoint(0, image, -1, 0, 0);
+	if (background && !sync)
+		goto resume;
 	if (sync) {
 		if (ckpt_control_read_order(order, sizeof order, 120000) >= 0 && order_field(order, "cmd", cmd, sizeof cmd) &&
 		    !__builtin_strcmp(cmd, "kill") && ok)
@@ -405,6 +456,7 @@ resume:
 	for (int i = nplugins - 1; i >= 0; i--)
 		if (plugins[i]->resume)
 			plugins[i]->resume();
+	ckpt_background_resumed();
 }
 
 /* Hold mode: return into the program through a trap, so that the debugger
@@ -486,6 +538,7 @@ static void child_after_fork(void)
 		if (plugins[i]->after_fork)
 			plugins[i]->after_fork(parent_vpid, parent_real);
 	ckpt_rt.busy = 0;
+	ckpt_background_forget(); /* the parent's writers are not this child's */
 	ckpt_threads_reset_after_fork();
 	/* the inherited connection is the parent's: the child closes its copy and
 	 * introduces itself on a connection of its own */
@@ -525,6 +578,7 @@ __attribute__((constructor(200))) static void ckpt_init(void)
 void ckpt_core_restarted(void)
 {
 	ckpt_rt.busy = 0;
+	ckpt_background_forget();
 	ckpt_rt.parked = 0;
 	started = 0; /* the image was written in the middle of a checkpoint */
 }

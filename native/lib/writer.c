@@ -159,6 +159,13 @@ long ckpt_writer_finish(struct ckpt_writer *w)
 	return (long)h.file_size;
 }
 
+void ckpt_writer_detach(struct ckpt_writer *w)
+{
+	if (w->fd >= 0)
+		SYS1(SYS_close, w->fd);
+	w->fd = -1;
+}
+
 void ckpt_writer_abort(struct ckpt_writer *w, const char *path)
 {
 	if (w && w->fd >= 0)

@@ -14,6 +14,10 @@
  * engine driver: the engine's figures (the longest pauseUs/writeUs of the five,
  * the longest restoreUs of the restored hellos) and the coordinator's wall time
  * (the whole synchronized checkpoint; the restart until all five said hello).
+ *
+ * `increments` (increments.ts): ten snapshots of a running 1 GiB program that
+ * rewrites 1% of its pages between them. CKPT_BENCH_ONLY=pipeline, dap or
+ * increments runs one scenario alone.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,6 +29,7 @@ import { CKPT_JS, ckptOk, engineMissing, REPO, Run, snapshotIdFrom, withRun, WAI
 import { compileScenario } from '../scenarios/compileScenario';
 import { dapBench } from './dapBench';
 import { startupBench } from './startupBench';
+import { incrementsBench } from './increments';
 
 const SIZES_MIB = [16, 256, 1024];
 const REPS = Number(process.env.CKPT_BENCH_REPS ?? 3);
@@ -426,10 +431,16 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify({ dap: await dapBench(log) }, null, 2) + '\n');
       return;
     }
+    const rewriteBin = await compileScenario('rewrite', binDir, path.join(REPO, 'test', 'bench', 'rewrite.c'));
+    if (only === 'increments') {
+      process.stdout.write(JSON.stringify({ increments: await incrementsBench(rewriteBin, log, engineRestore) }, null, 2) + '\n');
+      return;
+    }
     for (const mib of SIZES_MIB) memory.push(await memoryBench(bin, mib));
     const processStart = await spawnBench();
     const pipeline = await pipelineBench();
     const dap = await dapBench(log);
+    const increments = await incrementsBench(rewriteBin, log, engineRestore);
     const result = {
       machine: { cpus: os.cpus().length, kernel: os.release(), memoryMiB: Math.round(os.totalmem() / 2 ** 20) },
       repetitions: REPS,
@@ -441,6 +452,7 @@ async function main(): Promise<void> {
       pipeline,
       dap,
       startup: startupBench(),
+      increments,
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {

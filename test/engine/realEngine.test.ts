@@ -71,6 +71,9 @@ describe('ckpt with the real engine', { skip }, () => {
     const snapshots = JSON.parse(list.stdout) as SnapshotInfo[];
     assert.deepEqual(snapshots.map((s) => [s.id, s.label, s.processes]), [['1', 'ten steps', 1], ['2', undefined, 1]]);
     assert.ok(snapshots.every((s) => s.size > 0));
+    const costs = JSON.parse(list.stdout) as { pauseMs: unknown; addedBytes: unknown; size: number }[];
+    assert.ok(costs.every((s) => typeof s.pauseMs === 'number' && s.pauseMs > 0), `each snapshot gives its pause: ${list.stdout}`);
+    assert.ok(costs.every((s) => s.addedBytes === s.size), `each snapshot gives the bytes it added: ${list.stdout}`);
     const human = await runCkpt(['list', '--dir', dir]);
     assert.match(human.stdout, /^ID +LABEL +TIME +SIZE +PROCESSES\n1 +ten steps +\S+ \S+ +\S+ \S+ +1\n2 +/);
 

@@ -42,7 +42,7 @@ test('the debugger type is ckpt with launch and attach attributes from the proto
   for (const k of ['program', 'args', 'cwd', 'env', 'stopOnEntry', 'console', 'snapshotDir', 'gdbPath', 'autoSnapshot']) {
     assert.ok(launch.includes(k), `launch attribute ${k}`);
   }
-  assert.deepEqual(Object.keys(dbg.configurationAttributes.attach.properties).sort(), ['gdbPath', 'program', 'snapshotDir']);
+  assert.deepEqual(Object.keys(dbg.configurationAttributes.attach.properties).sort(), ['gdbPath', 'program', 'setupCommands', 'snapshotDir', 'sourceFileMap']);
   assert.deepEqual(dbg.configurationAttributes.attach.required, ['snapshotDir']);
   for (const [k, v] of Object.entries({ ...dbg.configurationAttributes.launch.properties, ...dbg.configurationAttributes.attach.properties })) {
     const attr = v as { type?: string; description?: string };
@@ -91,4 +91,29 @@ test('the extension entry point and activation events are set', () => {
   assert.equal(pkg.main, './out/dist/extension.js');
   assert.ok(fs.existsSync(path.join(root, pkg.main)), 'the built entry point exists');
   assert.ok((pkg.activationEvents as string[]).includes(`onDebugResolve:${DEBUG_TYPE}`));
+});
+
+test('launch.json: console values described, gdb setup in launch and attach, the attach picker offered', () => {
+  const dbg = contributes.debuggers[0];
+  const { launch, attach } = dbg.configurationAttributes;
+  const console = launch.properties.console as { enum: string[]; enumDescriptions: string[] };
+  assert.equal(console.enumDescriptions.length, console.enum.length);
+  for (const d of console.enumDescriptions) assert.ok(d.length > 20, d);
+  for (const attrs of [launch.properties, attach.properties]) {
+    assert.equal(attrs.setupCommands.type, 'array');
+    assert.deepEqual(attrs.setupCommands.items.anyOf.map((a: { type: string }) => a.type), ['string', 'object']);
+    assert.deepEqual(attrs.sourceFileMap.additionalProperties, { type: 'string' });
+  }
+  const picker = `\${command:${Commands.pickComputation}}`;
+  assert.equal(attach.properties.snapshotDir.default, picker);
+  const attachSnippet = (dbg.configurationSnippets as { body: Record<string, string> }[]).find((s) => s.body.request === 'attach');
+  assert.equal(attachSnippet?.body.snapshotDir, `^"\\${picker}"`);
+  assert.ok((dbg.initialConfigurations as Record<string, string>[]).some((c) => c.request === 'attach' && c.snapshotDir === picker));
+  // Every snippet uses only attributes the schema knows.
+  for (const s of dbg.configurationSnippets as { label: string; body: Record<string, unknown> }[]) {
+    const known = Object.keys(dbg.configurationAttributes[s.body.request as 'launch' | 'attach'].properties);
+    for (const k of Object.keys(s.body)) assert.ok(['type', 'request', 'name', ...known].includes(k), `${s.label}: ${k}`);
+  }
+  // The picker is for launch.json, not the Command Palette.
+  assert.ok((contributes.menus.commandPalette as { command: string; when: string }[]).some((m) => m.command === Commands.pickComputation && m.when === 'false'));
 });

@@ -1,3 +1,4 @@
+import { snapshotCosts } from '../../engine/manifest';
 import { SnapshotStore } from '../../engine/snapshotStore';
 import { computationDir, parseArgs } from '../argParser';
 import { note, out } from '../cliOutput';
@@ -8,7 +9,7 @@ export async function listCommand(argv: string[]): Promise<number> {
   const store = new SnapshotStore(computationDir(args));
   const snapshots = store.list();
   if (args.flags.has('json')) {
-    out(JSON.stringify(snapshots, null, 2) + '\n');
+    out(JSON.stringify(store.manifests().map(snapshotCosts), null, 2) + '\n');
   } else if (snapshots.length === 0) {
     note(`no snapshots in ${store.dir}`);
   } else {

@@ -100,6 +100,17 @@ export async function run(): Promise<void> {
       },
     },
     {
+      name: 'the adapter reported the save and the restore as progress (the extension drew none) and invalidated the views after the jump',
+      fn: async () => {
+        assert.ok(dbg && saved);
+        assert.equal(api.adapterProgress.reportsProgress(dbg.session), true, 'VS Code said it draws progress');
+        const titles = dbg.traffic.events('progressStart').map((m) => (m.body as { title: string }).title);
+        assert.deepEqual(titles, ['Saving a snapshot', `Restoring snapshot ${saved.id}`]);
+        assert.equal(dbg.traffic.events('progressEnd').length, 2);
+        assert.deepEqual(dbg.traffic.events('invalidated').map((m) => (m.body as { areas: string[] }).areas), [['all']]);
+      },
+    },
+    {
       name: 'the Snapshot Timeline follows the run: the stops, the jump back, the program on the restored snapshot until it runs on',
       fn: async () => {
         assert.ok(dbg && saved);

@@ -1,17 +1,15 @@
 /*
- * memory: the address space. Every mapping is recorded; only pages that hold
- * data of the process's own are saved:
- *   - anonymous, heap and stack mappings: pages that are present or swapped
- *     (never-touched pages are zero and cost nothing);
- *   - private file mappings (code, libraries): only pages the process changed
- *     (copy-on-write copies); the rest is mapped from the file again;
- *   - shared file mappings: nothing, the file holds the data.
- * /proc/self/pagemap tells which pages are which. The vdso and vvar pages are
- * the kernel's: only their addresses are kept, and the restorer moves the new
- * process's own there. This plugin also writes the process section (identity,
- * the kernel's memory-layout fields, where the restorer re-enters the library).
+ * memory: the address space. While every thread is stopped, every mapping is
+ * recorded (kind, protection, file identity) with the process section
+ * (identity, the kernel's memory-layout fields, where the restorer re-enters
+ * the library) and the auxiliary vector; which pages of each mapping are saved,
+ * and their contents, are decided and written afterwards (pages.c), usually by
+ * a forked writer while the program runs on. The vdso and vvar pages are the
+ * kernel's: only their addresses are kept, and the restorer moves the new
+ * process's own there.
  */
-#include "../../engine.h"
+#include "layout.h"
+#include "../../writer.h"
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <string.h>
@@ -21,18 +19,12 @@
 #include <sys/syscall.h>
 #include <time.h>
 
-#define SCRATCH_SIZE (512ul << 20)
-#define MAPS_MAX (16ul << 20)
-#define PAGEMAP_CHUNK (1ul << 20) /* entries per pagemap read */
-
-#define PM_PRESENT (1ull << 63)
-#define PM_SWAPPED (1ull << 62)
-#define PM_FILE (1ull << 61)
-
 extern char ckpt_restart_main_entry[], ckpt_restart_thread_entry[];
 
-static char *scratch;
-static uint64_t scratch_end;
+char *ckpt_mem_scratch;
+uint64_t ckpt_mem_scratch_end;
+#define scratch ckpt_mem_scratch
+#define scratch_end ckpt_mem_scratch_end
 
 /* The engine's own library is saved whole rather than mapped from its file
  * again: a snapshot must outlive a rebuild or reinstall of the engine. */
@@ -45,15 +37,6 @@ __attribute__((constructor(120))) static void find_own_library(void)
 	if (dladdr((void *)&ckpt_rt, &info) && info.dli_fname && stat(info.dli_fname, &st) == 0)
 		own_ino = st.st_ino;
 }
-
-struct layout {
-	struct ckpt_img_proc proc;
-	uint64_t nregions, nruns, strings;
-	struct ckpt_img_region *regions;
-	struct ckpt_img_run *runs;
-	char *strtab;
-	uint64_t *pagemap;
-};
 
 static uint64_t add_string(struct layout *l, const char *s)
 {
@@ -81,52 +64,62 @@ static uint32_t prot_of(const char *perms)
 	       (perms[2] == 'x' ? CKPT_PROT_X : 0);
 }
 
-/* Decides which pages of a region to save and appends their runs. */
-static int plan_pages(struct layout *l, struct ckpt_img_region *r, int pm_fd, uint64_t *data_off, int whole)
+/* The kind of a region by its path; the file's identity for a file mapping.
+ * Returns 1 when all its pages are to be saved, 0 when only those with data of
+ * the process's own, -1 when the file changed. */
+static int classify(struct layout *l, struct ckpt_img_region *r, const char *path, long inode, int shared)
 {
-	int anon_like = r->kind == CKPT_MEM_ANON || r->kind == CKPT_MEM_HEAP || r->kind == CKPT_MEM_STACK ||
-			r->kind == CKPT_MEM_SHARED_ANON;
-	int private_file = r->kind == CKPT_MEM_FILE;
-	r->first_run = l->nruns;
-	r->nruns = 0;
-	r->saved_bytes = 0;
-	if (!anon_like && !private_file)
-		return 0;
-	uint64_t npages = (r->end - r->start) / CKPT_PAGE;
-	struct ckpt_img_run *cur = 0;
-	for (uint64_t base = 0; base < npages; base += PAGEMAP_CHUNK) {
-		uint64_t n = npages - base < PAGEMAP_CHUNK ? npages - base : PAGEMAP_CHUNK;
-		long got = SYS4(SYS_pread64, pm_fd, l->pagemap, n * 8, ((r->start / CKPT_PAGE) + base) * 8);
-		if (got != (long)(n * 8))
-			return ckpt_fail("cannot read the page map at %lx", r->start + base * CKPT_PAGE);
-		for (uint64_t i = 0; i < n; i++) {
-			uint64_t e = l->pagemap[i];
-			int save = whole || (anon_like ? (e & (PM_PRESENT | PM_SWAPPED)) != 0
-						       : ((e & PM_PRESENT) && !(e & PM_FILE)) || (e & PM_SWAPPED));
-			uint64_t addr = r->start + (base + i) * CKPT_PAGE;
-			if (!save) {
-				cur = 0;
-				continue;
-			}
-			if (cur && cur->addr + cur->npages * CKPT_PAGE == addr) {
-				cur->npages++;
-			} else {
-				if ((char *)(l->runs + l->nruns + 1) > scratch + SCRATCH_SIZE)
-					return ckpt_fail("too many memory runs");
-				cur = &l->runs[l->nruns++];
-				cur->addr = addr;
-				cur->npages = 1;
-				cur->data_offset = *data_off;
-				r->nruns++;
-			}
-			*data_off += CKPT_PAGE;
-			r->saved_bytes += CKPT_PAGE;
-		}
+	if (!strcmp(path, "[vdso]")) {
+		r->kind = CKPT_MEM_VDSO;
+		l->proc.vdso_start = r->start;
+		l->proc.vdso_end = r->end;
+	} else if (!strcmp(path, "[vvar]")) {
+		r->kind = CKPT_MEM_VVAR;
+		l->proc.vvar_start = r->start;
+		l->proc.vvar_end = r->end;
+	} else if (!strcmp(path, "[vvar_vclock]")) {
+		r->kind = CKPT_MEM_VCLOCK;
+		l->proc.vclock_start = r->start;
+		l->proc.vclock_end = r->end;
+	} else if (!strcmp(path, "[vsyscall]")) {
+		r->kind = CKPT_MEM_VSYSCALL;
+	} else if (!strcmp(path, "[heap]")) {
+		r->kind = CKPT_MEM_HEAP;
+	} else if (!strcmp(path, "[stack]")) {
+		r->kind = CKPT_MEM_STACK;
+	} else if (path[0] == '/' && inode && (uint64_t)inode == own_ino) {
+		r->kind = CKPT_MEM_ANON; /* restored from the image, see own_ino */
+	} else if (path[0] == '/' && inode && !is_shared_anon_path(path) && deleted(path)) {
+		/* unlinked while mapped (a POSIX semaphore after sem_unlink,
+		 * shm_open then shm_unlink): no name is left to map it by, so
+		 * its pages are saved whole; shared, it is shared memory by its
+		 * inode (see restore/shared_anon.c) */
+		r->kind = shared ? CKPT_MEM_SHARED_ANON : CKPT_MEM_ANON;
+		if (shared)
+			r->ino = (uint64_t)inode;
+		return 1;
+	} else if (path[0] == '/' && inode && !is_shared_anon_path(path)) {
+		r->kind = shared ? CKPT_MEM_SHARED_FILE : CKPT_MEM_FILE;
+		struct stat st;
+		if (SYS2(SYS_stat, path, &st) < 0 || (long)st.st_ino != inode)
+			return ckpt_fail("the file mapped at %lx (%s) was deleted or replaced", r->start, path);
+		r->dev = st.st_dev;
+		r->ino = st.st_ino;
+		r->file_size = (uint64_t)st.st_size;
+		r->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
+	} else {
+		r->kind = shared ? CKPT_MEM_SHARED_ANON : CKPT_MEM_ANON;
+		/* the shared object's identity: processes that map the same one
+		 * share it again after a restart */
+		if (shared)
+			r->ino = (uint64_t)inode;
 	}
 	return 0;
 }
 
-static int parse_maps(struct layout *l, const char *text, int pm_fd, uint64_t *data_off)
+/* The regions, from /proc/self/maps. Which of their pages are saved is
+ * decided later, by the writer (pages.c). */
+static int parse_maps(struct layout *l, const char *text)
 {
 	for (const char *line = text; *line;) {
 		const char *p = line;
@@ -159,65 +152,26 @@ static int parse_maps(struct layout *l, const char *text, int pm_fd, uint64_t *d
 
 		if (start >= (uint64_t)scratch && end <= scratch_end)
 			continue; /* the engine's own scratch */
+		if (l->nregions >= MAX_REGIONS)
+			return ckpt_fail("more than %d memory mappings", MAX_REGIONS);
+		struct region_plan *rp = &l->plan[l->nregions];
 		struct ckpt_img_region *r = &l->regions[l->nregions++];
 		memset(r, 0, sizeof *r);
-		int save_whole = 0;
+		memset(rp, 0, sizeof *rp);
 		r->start = start;
 		r->end = end;
 		r->prot = prot_of(perms);
 		r->file_offset = offset;
 		r->path = ~0ull;
-		int shared = perms[3] == 's';
-		if (!strcmp(path, "[vdso]")) {
-			r->kind = CKPT_MEM_VDSO;
-			l->proc.vdso_start = start;
-			l->proc.vdso_end = end;
-		} else if (!strcmp(path, "[vvar]")) {
-			r->kind = CKPT_MEM_VVAR;
-			l->proc.vvar_start = start;
-			l->proc.vvar_end = end;
-		} else if (!strcmp(path, "[vvar_vclock]")) {
-			r->kind = CKPT_MEM_VCLOCK;
-			l->proc.vclock_start = start;
-			l->proc.vclock_end = end;
-		} else if (!strcmp(path, "[vsyscall]")) {
-			r->kind = CKPT_MEM_VSYSCALL;
-		} else if (!strcmp(path, "[heap]")) {
-			r->kind = CKPT_MEM_HEAP;
-		} else if (!strcmp(path, "[stack]")) {
-			r->kind = CKPT_MEM_STACK;
-		} else if (path[0] == '/' && inode && (uint64_t)inode == own_ino) {
-			r->kind = CKPT_MEM_ANON; /* restored from the image, see own_ino */
-		} else if (path[0] == '/' && inode && !is_shared_anon_path(path) && deleted(path)) {
-			/* unlinked while mapped (a POSIX semaphore after sem_unlink,
-			 * shm_open then shm_unlink): no name is left to map it by, so
-			 * its pages are saved whole; shared, it is shared memory by its
-			 * inode (see restore/shared_anon.c) */
-			r->kind = shared ? CKPT_MEM_SHARED_ANON : CKPT_MEM_ANON;
-			if (shared)
-				r->ino = (uint64_t)inode;
-			save_whole = 1;
-		} else if (path[0] == '/' && inode && !is_shared_anon_path(path)) {
-			r->kind = shared ? CKPT_MEM_SHARED_FILE : CKPT_MEM_FILE;
-			struct stat st;
-			if (SYS2(SYS_stat, path, &st) < 0 || (long)st.st_ino != inode)
-				return ckpt_fail("the file mapped at %lx (%s) was deleted or replaced", start, path);
-			r->dev = st.st_dev;
-			r->ino = st.st_ino;
-			r->file_size = (uint64_t)st.st_size;
-			r->mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000ull + (uint64_t)st.st_mtim.tv_nsec;
-		} else {
-			r->kind = shared ? CKPT_MEM_SHARED_ANON : CKPT_MEM_ANON;
-			/* the shared object's identity: processes that map the same one
-			 * share it again after a restart */
-			if (shared)
-				r->ino = (uint64_t)inode;
-		}
+		int save_whole = classify(l, r, path, inode, perms[3] == 's');
+		if (save_whole < 0)
+			return -1;
 		if (path[0])
 			r->path = add_string(l, path);
-		int whole = ((own_ino && (uint64_t)inode == own_ino) || save_whole) && (r->prot & CKPT_PROT_R);
-		if (plan_pages(l, r, pm_fd, data_off, whole) < 0)
-			return -1;
+		rp->whole = ((own_ino && (uint64_t)inode == own_ino) || save_whole) && (r->prot & CKPT_PROT_R);
+		/* memory shared with others changes while the writer runs, and
+		 * advised regions are not in its copy as they are here */
+		rp->aside = r->kind == CKPT_MEM_SHARED_ANON || ckpt_mem_advised_not_copied(start, end);
 	}
 	return 0;
 }
@@ -298,100 +252,83 @@ static void fill_proc(struct ckpt_img_proc *pr)
 	pr->exe[l > 0 ? l : 0] = 0;
 }
 
-/* Pages go through a buffer: the engine's own variables and the leader's stack
- * change while they are written (the checksum state itself lives in memory), so
- * the bytes hashed and the bytes written must be the same copy. A chunk that
- * fits in cache keeps the copy cheap. */
-#define COPY_CHUNK (1ul << 20)
-
-static int write_region_data(struct ckpt_writer *w, struct layout *l, struct ckpt_img_region *r, int mem_fd)
+void ckpt_memory_release(void)
 {
-	char *buf = (char *)l->pagemap;
-	for (uint64_t i = 0; i < r->nruns; i++) {
-		struct ckpt_img_run *run = &l->runs[r->first_run + i];
-		uint64_t len = run->npages * CKPT_PAGE;
-		for (uint64_t done = 0; done < len;) {
-			uint64_t n = len - done > COPY_CHUNK ? COPY_CHUNK : len - done;
-			if (r->prot & CKPT_PROT_R)
-				memcpy(buf, (const void *)(run->addr + done), n);
-			else if (SYS4(SYS_pread64, mem_fd, buf, n, run->addr + done) != (long)n)
-				return ckpt_fail("cannot read memory at %lx", run->addr + done);
-			if (ckpt_section_write(w, buf, n) < 0)
-				return -1;
-			done += n;
-		}
-	}
-	return 0;
+	struct layout *l = (struct layout *)scratch;
+	if (l && l->aside)
+		SYS2(SYS_munmap, l->aside, l->aside_size);
+	if (scratch)
+		SYS2(SYS_munmap, scratch, SCRATCH_SIZE);
+	scratch = 0;
+	scratch_end = 0;
 }
 
+/* Carves the working memory: the layout, then the maps text, the pagemap
+ * buffer, the regions and their plans, the strings and the runs. */
+static struct layout *carve(void)
+{
+	struct layout *l = (struct layout *)scratch;
+	memset(l, 0, sizeof *l);
+	l->maps = scratch + ((sizeof *l + 4095) & ~4095ul); /* after the layout, which holds paths */
+	l->pagemap = (uint64_t *)(l->maps + MAPS_MAX);
+	l->regions = (struct ckpt_img_region *)((char *)l->pagemap + PAGEMAP_CHUNK * 8);
+	l->plan = (struct region_plan *)(l->regions + MAX_REGIONS);
+	l->strtab = (char *)(l->plan + MAX_REGIONS);
+	/* the set-aside regions' runs first, the whole plan's after them */
+	l->aside_runs = (struct ckpt_img_run *)(l->strtab + (8ul << 20));
+	l->runs_end = (struct ckpt_img_run *)(scratch + SCRATCH_SIZE);
+	return l;
+}
+
+/* With every thread stopped: the regions, the process and auxv sections, and
+ * the copies set aside. The pages are chosen and written by
+ * ckpt_memory_write_pages, in this process or in a forked writer. */
 static int memory_checkpoint(struct ckpt_writer *w)
 {
+	ckpt_memory_release();
 	long m = SYS6(SYS_mmap, 0, SCRATCH_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m < 0 && m > -4096)
 		return ckpt_fail("cannot allocate working memory for the checkpoint");
 	scratch = (char *)m;
 	scratch_end = (uint64_t)m + SCRATCH_SIZE;
-	int rc = -1, pm_fd = -1, mem_fd = -1;
-	struct layout *l = (struct layout *)scratch;
-	memset(l, 0, sizeof *l);
-	char *maps = scratch + ((sizeof *l + 4095) & ~4095ul); /* after the layout, which holds paths */
-	l->pagemap = (uint64_t *)(maps + MAPS_MAX);
-	l->regions = (struct ckpt_img_region *)((char *)l->pagemap + PAGEMAP_CHUNK * 8);
-	l->strtab = (char *)(l->regions + 65536);
-	l->runs = (struct ckpt_img_run *)(l->strtab + (8ul << 20));
-
-	long n = ckpt_read_file("/proc/self/maps", maps, MAPS_MAX);
-	pm_fd = (int)SYS3(SYS_open, "/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
-	mem_fd = (int)SYS3(SYS_open, "/proc/self/mem", O_RDONLY | O_CLOEXEC, 0);
-	if (n <= 0 || pm_fd < 0 || mem_fd < 0) {
-		ckpt_fail("cannot read the process's memory map");
-		goto out;
+	struct layout *l = carve();
+	long n = ckpt_read_file("/proc/self/maps", l->maps, MAPS_MAX);
+	if (n <= 0 || n >= (long)MAPS_MAX - 1) {
+		ckpt_fail(n <= 0 ? "cannot read the process's memory map" : "the process's memory map is too large to save");
+		goto fail;
 	}
-	uint64_t data_size = 0;
-	if (parse_maps(l, maps, pm_fd, &data_size) < 0)
-		goto out;
+	if (parse_maps(l, l->maps) < 0)
+		goto fail;
 	fill_proc(&l->proc);
-
 	if (ckpt_section_begin(w, CKPT_SEC_PROC, 0) < 0 || ckpt_section_write(w, &l->proc, sizeof l->proc) < 0 ||
 	    ckpt_section_end(w) < 0)
-		goto out;
+		goto fail;
 	static char auxv[4096];
 	long an = ckpt_read_file("/proc/self/auxv", auxv, sizeof auxv);
 	if (ckpt_section_begin(w, CKPT_SEC_AUXV, 0) < 0 || ckpt_section_write(w, auxv, an > 0 ? (size_t)an : 0) < 0 ||
 	    ckpt_section_end(w) < 0)
-		goto out;
+		goto fail;
+	if (ckpt_mem_set_aside(l) < 0)
+		goto fail;
+	return 0;
+fail:
+	ckpt_memory_release();
+	return -1;
+}
 
-	/* page contents, page-aligned in the file so that they could be mapped */
-	if (ckpt_writer_align(w, CKPT_PAGE) < 0 || ckpt_section_begin(w, CKPT_SEC_MEMDATA, 0) < 0)
-		goto out;
-	for (uint64_t i = 0; i < l->nregions; i++)
-		if (write_region_data(w, l, &l->regions[i], mem_fd) < 0)
-			goto out;
-	if (ckpt_section_end(w) < 0)
-		goto out;
-
-	struct ckpt_img_memmap mm = { .nregions = (uint32_t)l->nregions, .nruns = l->nruns, .strings_size = l->strings };
-	if (ckpt_section_begin(w, CKPT_SEC_MEMMAP, 0) < 0 || ckpt_section_write(w, &mm, sizeof mm) < 0 ||
-	    ckpt_section_write(w, l->regions, l->nregions * sizeof *l->regions) < 0 ||
-	    ckpt_section_write(w, l->runs, l->nruns * sizeof *l->runs) < 0 ||
-	    ckpt_section_write(w, l->strtab, l->strings) < 0 || ckpt_section_end(w) < 0)
-		goto out;
-	rc = 0;
-out:
-	if (pm_fd >= 0)
-		SYS1(SYS_close, pm_fd);
-	if (mem_fd >= 0)
-		SYS1(SYS_close, mem_fd);
-	SYS2(SYS_munmap, scratch, SCRATCH_SIZE);
+/* The image was written while the working memory existed, and a restored
+ * process has none: its pointers are stale. */
+static void memory_restart(void)
+{
 	scratch = 0;
 	scratch_end = 0;
-	return rc;
 }
 
 static const struct ckpt_plugin memory_plugin = {
 	.name = "memory",
 	.order = 90, /* last: other plugins may still touch memory before it is saved */
 	.checkpoint = memory_checkpoint,
+	.restart = memory_restart,
 };
 CKPT_PLUGIN(memory_plugin)

@@ -1,0 +1,48 @@
+/*
+ * The memory plugin's plan of a checkpoint, shared by its parts:
+ *   memory.c  the regions, read while the program is stopped;
+ *   pages.c   which pages of each region are saved, and writing them (in a
+ *             forked writer, or in the process itself);
+ *   advice.c  the regions the program asked a fork not to copy as they are.
+ * The plan lives in working memory that a forked writer inherits as it was.
+ */
+#ifndef CKPT_MEMORY_LAYOUT_H
+#define CKPT_MEMORY_LAYOUT_H
+#include "../../engine.h"
+
+#define SCRATCH_SIZE (512ul << 20)
+#define MAPS_MAX (16ul << 20)
+#define PAGEMAP_CHUNK (1ul << 20) /* entries per pagemap read */
+#define MAX_REGIONS 65536
+
+/* How the writer gets a region's pages. */
+struct region_plan {
+	uint32_t whole; /* every page, present or not (see memory.c) */
+	uint32_t aside; /* copied while the program was stopped */
+	uint64_t aside_off, aside_first, aside_nruns;
+};
+
+struct layout {
+	struct ckpt_img_proc proc;
+	uint64_t nregions, nruns, strings;
+	struct ckpt_img_region *regions;
+	struct region_plan *plan;
+	struct ckpt_img_run *runs, *runs_end;
+	struct ckpt_img_run *aside_runs; /* set-aside regions' runs, planned in the pause */
+	uint64_t naside_runs;
+	char *aside;
+	uint64_t aside_size;
+	char *strtab;
+	char *maps; /* MAPS_MAX bytes of text */
+	uint64_t *pagemap;
+};
+
+/* the engine's working memory (not saved) */
+extern char *ckpt_mem_scratch;
+extern uint64_t ckpt_mem_scratch_end;
+
+/* pages.c */
+int ckpt_mem_set_aside(struct layout *l);
+/* advice.c: does [start, end) meet a range advised MADV_DONTFORK or MADV_WIPEONFORK? */
+int ckpt_mem_advised_not_copied(uint64_t start, uint64_t end);
+#endif

@@ -1,0 +1,322 @@
+/*
+ * Which pages of each region are saved, and writing them. /proc/self/pagemap
+ * tells which pages hold data of the process's own:
+ *   - anonymous, heap and stack mappings (and shared memory): pages present or
+ *     swapped (never-touched pages are zero and cost nothing);
+ *   - private file mappings: only the copy-on-write copies;
+ *   - shared file mappings: nothing, the file holds the data.
+ * A forked writer reads the pagemap of its own copy of the address space,
+ * which has the same pages as the program had when it was stopped (fork
+ * copies every page table entry of a mapping with private pages). Regions
+ * the copy does not hold as they were are set aside while the program is
+ * stopped (ckpt_mem_set_aside), and the writer checks that it missed none.
+ */
+#include "layout.h"
+#include "../../writer.h"
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#define PM_PRESENT (1ull << 63)
+#define PM_SWAPPED (1ull << 62)
+#define PM_FILE (1ull << 61)
+
+/* Runs being appended to: v[0..n), room until `end`. */
+struct runlist {
+	struct ckpt_img_run *v;
+	uint64_t n;
+	struct ckpt_img_run *end;
+};
+
+static int saves_pages(const struct ckpt_img_region *r)
+{
+	return r->kind == CKPT_MEM_ANON || r->kind == CKPT_MEM_HEAP || r->kind == CKPT_MEM_STACK ||
+	       r->kind == CKPT_MEM_SHARED_ANON || r->kind == CKPT_MEM_FILE;
+}
+
+static int page_is_zero(uint64_t addr)
+{
+	const uint64_t *w = (const uint64_t *)addr;
+	for (size_t i = 0; i < CKPT_PAGE / 8; i += 4)
+		if (w[i] | w[i + 1] | w[i + 2] | w[i + 3])
+			return 0;
+	return 1;
+}
+
+/* Appends the runs of r's saved pages to out; sets r's first_run, nruns and
+ * saved_bytes (first_run as an index in out). */
+static int plan_pages(struct layout *l, struct ckpt_img_region *r, int whole, int pm_fd, struct runlist *out,
+		      uint64_t *data_off)
+{
+	int private_file = r->kind == CKPT_MEM_FILE;
+	/* a private anonymous page of zeros comes back as a new page: no need to
+	 * save it (memory read before it was written, calloc'd, cleared) */
+	int skip_zero = !whole && (r->prot & CKPT_PROT_R) &&
+			(r->kind == CKPT_MEM_ANON || r->kind == CKPT_MEM_HEAP || r->kind == CKPT_MEM_STACK);
+	r->first_run = out->n;
+	r->nruns = 0;
+	r->saved_bytes = 0;
+	if (!saves_pages(r))
+		return 0;
+	uint64_t npages = (r->end - r->start) / CKPT_PAGE;
+	struct ckpt_img_run *cur = 0;
+	for (uint64_t base = 0; base < npages; base += PAGEMAP_CHUNK) {
+		uint64_t n = npages - base < PAGEMAP_CHUNK ? npages - base : PAGEMAP_CHUNK;
+		long got = SYS4(SYS_pread64, pm_fd, l->pagemap, n * 8, ((r->start / CKPT_PAGE) + base) * 8);
+		if (got != (long)(n * 8))
+			return ckpt_fail("cannot read the page map at %lx", r->start + base * CKPT_PAGE);
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t e = l->pagemap[i];
+			int save = whole || (!private_file ? (e & (PM_PRESENT | PM_SWAPPED)) != 0
+							   : ((e & PM_PRESENT) && !(e & PM_FILE)) || (e & PM_SWAPPED));
+			uint64_t addr = r->start + (base + i) * CKPT_PAGE;
+			if (save && skip_zero && page_is_zero(addr))
+				save = 0;
+			if (!save) {
+				cur = 0;
+				continue;
+			}
+			if (cur && cur->addr + cur->npages * CKPT_PAGE == addr) {
+				cur->npages++;
+			} else {
+				if (out->v + out->n + 1 > out->end)
+					return ckpt_fail("too many memory runs");
+				cur = &out->v[out->n++];
+				cur->addr = addr;
+				cur->npages = 1;
+				cur->data_offset = *data_off;
+				r->nruns++;
+			}
+			*data_off += CKPT_PAGE;
+			r->saved_bytes += CKPT_PAGE;
+		}
+	}
+	return 0;
+}
+
+/* Copies runs' pages to dst, one after another. */
+static int copy_runs(const struct ckpt_img_region *r, const struct ckpt_img_run *run, uint64_t nruns, int mem_fd,
+		     char *dst)
+{
+	for (uint64_t i = 0; i < nruns; i++, run++) {
+		uint64_t len = run->npages * CKPT_PAGE;
+		if (r->prot & CKPT_PROT_R)
+			memcpy(dst, (const void *)run->addr, len);
+		else if (SYS4(SYS_pread64, mem_fd, dst, len, run->addr) != (long)len)
+			return ckpt_fail("cannot read memory at %lx", run->addr);
+		dst += len;
+	}
+	return 0;
+}
+
+static int open_self(const char *what, int *pm_fd, int *mem_fd)
+{
+	*pm_fd = (int)SYS3(SYS_open, "/proc/self/pagemap", O_RDONLY | O_CLOEXEC, 0);
+	*mem_fd = (int)SYS3(SYS_open, "/proc/self/mem", O_RDONLY | O_CLOEXEC, 0);
+	if (*pm_fd >= 0 && *mem_fd >= 0)
+		return 0;
+	return ckpt_fail("%s cannot read its page map or memory", what);
+}
+
+static void close_self(int pm_fd, int mem_fd)
+{
+	if (pm_fd >= 0)
+		SYS1(SYS_close, pm_fd);
+	if (mem_fd >= 0)
+		SYS1(SYS_close, mem_fd);
+}
+
+/* With the program stopped: the pages of the regions marked `aside` are
+ * copied to private memory, the part of the pause that grows with them. */
+int ckpt_mem_set_aside(struct layout *l)
+{
+	int any = 0;
+	for (uint64_t i = 0; i < l->nregions; i++)
+		any |= l->plan[i].aside && saves_pages(&l->regions[i]);
+	if (!any)
+		return 0;
+	int pm_fd = -1, mem_fd = -1, rc = -1;
+	if (open_self("the process", &pm_fd, &mem_fd) < 0)
+		goto out;
+	struct runlist out = { l->aside_runs, 0, l->runs_end };
+	uint64_t total = 0;
+	for (uint64_t i = 0; i < l->nregions; i++) {
+		struct region_plan *rp = &l->plan[i];
+		if (!rp->aside)
+			continue;
+		struct ckpt_img_region tmp = l->regions[i];
+		rp->aside_off = total;
+		if (plan_pages(l, &tmp, rp->whole, pm_fd, &out, &total) < 0)
+			goto out;
+		rp->aside_first = tmp.first_run;
+		rp->aside_nruns = tmp.nruns;
+	}
+	l->naside_runs = out.n;
+	if (total) {
+		long m = SYS6(SYS_mmap, 0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (m < 0 && m > -4096) {
+			ckpt_fail("cannot allocate %lu bytes to copy the shared memory", (unsigned long)total);
+			goto out;
+		}
+		l->aside = (char *)m;
+		l->aside_size = total;
+	}
+	for (uint64_t i = 0; i < l->nregions; i++) {
+		struct region_plan *rp = &l->plan[i];
+		if (rp->aside && copy_runs(&l->regions[i], l->aside_runs + rp->aside_first, rp->aside_nruns, mem_fd,
+					   l->aside + rp->aside_off) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	close_self(pm_fd, mem_fd);
+	return rc;
+}
+
+/* "wf" in smaps' VmFlags line: MADV_WIPEONFORK, zero in a forked copy. */
+static int wiped_on_fork(const char *p)
+{
+	for (p += sizeof "VmFlags:" - 1; *p && *p != '\n'; p++)
+		if (p[-1] == ' ' && p[0] == 'w' && p[1] == 'f' && (p[2] == ' ' || p[2] == '\n' || !p[2]))
+			return 1;
+	return 0;
+}
+
+/* Moves the plan's index past the regions that end before `start`, failing
+ * on one whose pages were to come from the copy. */
+static int skip_to(struct layout *l, uint64_t *i, uint64_t start)
+{
+	for (; *i < l->nregions && l->regions[*i].end <= start; (*i)++) {
+		struct ckpt_img_region *r = &l->regions[*i];
+		if (!l->plan[*i].aside && saves_pages(r))
+			return ckpt_fail("the memory at %lx-%lx is not in the image writer's copy (MADV_DONTFORK "
+					 "made by a raw system call?); CKPT_WRITER=inline saves it",
+					 r->start, r->end);
+	}
+	return 0;
+}
+
+/* In a forked writer: every region whose pages come from its copy is there,
+ * with the same bounds, and not wiped by the fork. Its own smaps walks its page
+ * tables; the program runs meanwhile. */
+static int check_copy(struct layout *l)
+{
+	long n = ckpt_read_file("/proc/self/smaps", l->maps, MAPS_MAX);
+	if (n <= 0 || n >= (long)MAPS_MAX - 1)
+		return ckpt_fail("the image writer cannot read its memory map");
+	uint64_t i = 0, start = 0, end = 0;
+	for (const char *line = l->maps; *line;) {
+		const char *p = line;
+		while (*line && *line != '\n')
+			line++;
+		if (*line)
+			line++;
+		if (!(*p >= 'A' && *p <= 'Z')) {
+			start = ckpt_parse_hex(&p);
+			p++;
+			end = ckpt_parse_hex(&p);
+			continue;
+		}
+		if (!ckpt_startswith(p, "VmFlags:"))
+			continue;
+		if (skip_to(l, &i, start) < 0)
+			return -1;
+		if (i < l->nregions && l->regions[i].start == start && l->regions[i].end == end) {
+			struct ckpt_img_region *r = &l->regions[i];
+			if (!l->plan[i].aside && saves_pages(r) && wiped_on_fork(p))
+				return ckpt_fail("the memory at %lx-%lx is wiped in the image writer's copy "
+						 "(MADV_WIPEONFORK made by a raw system call?); CKPT_WRITER=inline saves it",
+						 r->start, r->end);
+			i++;
+		}
+	}
+	return skip_to(l, &i, ~0ull);
+}
+
+/* The runs of every region, in order: set-aside regions' from the pause,
+ * the others' from this process's page map. */
+static int plan_all(struct layout *l, int pm_fd)
+{
+	struct runlist out = { l->aside_runs + l->naside_runs, 0, l->runs_end };
+	uint64_t data_off = 0;
+	for (uint64_t i = 0; i < l->nregions; i++) {
+		struct ckpt_img_region *r = &l->regions[i];
+		struct region_plan *rp = &l->plan[i];
+		if (!rp->aside) {
+			if (plan_pages(l, r, rp->whole, pm_fd, &out, &data_off) < 0)
+				return -1;
+			continue;
+		}
+		if (out.v + out.n + rp->aside_nruns > out.end)
+			return ckpt_fail("too many memory runs");
+		r->first_run = out.n;
+		r->nruns = rp->aside_nruns;
+		r->saved_bytes = 0;
+		for (uint64_t k = 0; k < rp->aside_nruns; k++) {
+			struct ckpt_img_run *run = &out.v[out.n++];
+			*run = l->aside_runs[rp->aside_first + k];
+			run->data_offset = data_off;
+			data_off += run->npages * CKPT_PAGE;
+			r->saved_bytes += run->npages * CKPT_PAGE;
+		}
+	}
+	l->runs = out.v;
+	l->nruns = out.n;
+	return 0;
+}
+
+/* Pages go through a buffer: the engine's own variables and the writer's stack
+ * change while they are written (the checksum state itself lives in memory), so
+ * the bytes hashed and the bytes written must be the same copy. A chunk that
+ * fits in cache keeps the copy cheap. */
+#define COPY_CHUNK (1ul << 20)
+
+static int write_region_data(struct ckpt_writer *w, struct layout *l, uint64_t ri, int mem_fd)
+{
+	struct ckpt_img_region *r = &l->regions[ri];
+	char *buf = (char *)l->pagemap;
+	if (l->plan[ri].aside) /* a private copy that nothing changes */
+		return r->saved_bytes ? ckpt_section_write(w, l->aside + l->plan[ri].aside_off, r->saved_bytes) : 0;
+	for (uint64_t i = 0; i < r->nruns; i++) {
+		struct ckpt_img_run *run = &l->runs[r->first_run + i];
+		uint64_t len = run->npages * CKPT_PAGE;
+		for (uint64_t done = 0; done < len;) {
+			uint64_t n = len - done > COPY_CHUNK ? COPY_CHUNK : len - done;
+			if (copy_runs(r, &(struct ckpt_img_run){ run->addr + done, n / CKPT_PAGE, 0 }, 1, mem_fd, buf) < 0 ||
+			    ckpt_section_write(w, buf, n) < 0)
+				return -1;
+			done += n;
+		}
+	}
+	return 0;
+}
+
+int ckpt_memory_write_pages(struct ckpt_writer *w, int forked)
+{
+	struct layout *l = (struct layout *)ckpt_mem_scratch;
+	if (!l)
+		return ckpt_fail("no memory plan to write");
+	int pm_fd = -1, mem_fd = -1, rc = -1;
+	if ((forked && check_copy(l) < 0) || open_self("the image writer", &pm_fd, &mem_fd) < 0 ||
+	    plan_all(l, pm_fd) < 0)
+		goto out;
+	/* page contents, page-aligned in the file so that they could be mapped */
+	if (ckpt_writer_align(w, CKPT_PAGE) < 0 || ckpt_section_begin(w, CKPT_SEC_MEMDATA, 0) < 0)
+		goto out;
+	for (uint64_t i = 0; i < l->nregions; i++)
+		if (write_region_data(w, l, i, mem_fd) < 0)
+			goto out;
+	if (ckpt_section_end(w) < 0)
+		goto out;
+	struct ckpt_img_memmap mm = { .nregions = (uint32_t)l->nregions, .nruns = l->nruns, .strings_size = l->strings };
+	if (ckpt_section_begin(w, CKPT_SEC_MEMMAP, 0) < 0 || ckpt_section_write(w, &mm, sizeof mm) < 0 ||
+	    ckpt_section_write(w, l->regions, l->nregions * sizeof *l->regions) < 0 ||
+	    ckpt_section_write(w, l->runs, l->nruns * sizeof *l->runs) < 0 ||
+	    ckpt_section_write(w, l->strtab, l->strings) < 0 || ckpt_section_end(w) < 0)
+		goto out;
+	rc = 0;
+out:
+	close_self(pm_fd, mem_fd);
+	return rc;
+}
