@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     if (err instanceof CkptError) {
-      process.stderr.write(`ckpt ${name}: ${err.message}\n`);
+      if (!err.onStderr) process.stderr.write(`ckpt ${name}: ${err.message}\n`);
       return 1;
     }
     // A bug, not a user error: the stack is what a bug report needs.

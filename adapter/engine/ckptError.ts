@@ -4,7 +4,11 @@
  * shows it in the editor.
  */
 export class CkptError extends Error {
-  constructor(message: string) {
+  /**
+   * @param onStderr the program that failed (the restorer, say) already told the
+   *   user why on the shared stderr: a terminal needs no second line.
+   */
+  constructor(message: string, readonly onStderr = false) {
     super(message);
     this.name = 'CkptError';
   }

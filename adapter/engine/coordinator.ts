@@ -1,4 +1,4 @@
-import { ChildProcess, execFile, StdioOptions } from 'node:child_process';
+import { ChildProcess, StdioOptions } from 'node:child_process';
 import { cleanSpawn } from './cleanSpawn';
 import { resolveProgram } from './programPath';
 import { EventEmitter } from 'node:events';
@@ -6,26 +6,27 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { CkptError, errnoCode, errorMessage } from './ckptError';
-import { ComputationDir, imageFileName } from './computationDir';
+import { CheckpointOptions, CheckpointTaker, ended } from './checkpointTaker';
+import { checkImage } from './imageCheck';
+import { ComputationDir } from './computationDir';
 import { createCtlServer } from './ctlServer';
 import type { CtlInfo, CtlReply, CtlRequest } from './ctlProtocol';
 import { ctlInfo } from './ctlClient';
 import { EngineConnection, EngineHello } from './engineConnection';
 import { ExitStatus, exitStatus } from './exitStatus';
-import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
-import { ensureDir, mkdirPrivate, writeFilePrivate } from './privateFs';
-import { lazyInetSockets, lazyUnixPeers, linkPeers, readArgv, readFds, readSession, readState, readUnixPeers, socketEndpoints, virtualizeSessions } from './procTables';
+import { ensureDir } from './privateFs';
+import { orphanedError, orphanedPids, removeIfUnused, removeLeftovers } from './orphanedProgram';
+import { assertTrustedDir, privateSubdir } from './trustedDir';
+import { lazyInetSockets, linkPeers, readArgv, readFds, readSession, readUnixPeers, virtualizeSessions } from './procTables';
 import { hideEngineFd } from './engineFds';
-import { pipeSkipLists } from './pipes';
-import { hasLiveChildren, strayChildren } from './strayChildren';
-import { reserveSnapshotId } from './snapshotIds';
 import { collectRestoredHellos } from './restoredHellos';
 import { SnapshotStore } from './snapshotStore';
 import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 import { listenPrivate, removeFile, socketIsLive } from './unixSocket';
 
 import { DEFAULT_CKPT_SIGNAL } from './engineSignal';
+export type { CheckpointOptions } from './checkpointTaker';
 // Kept importable from here: the debug adapter reads live tables itself while gdb holds the program.
 export { ENGINE_FD_MIN, hideEngineFd } from './engineFds';
 
@@ -42,6 +43,8 @@ export interface CoordinatorOptions {
   statusTimeoutMs?: number;
   /** argv prefix of the image inspector, for the store (tests). */
   inspectCommand?: string[];
+  /** Refuse a directory that does not exist (a restart: its snapshots must be there). */
+  mustExist?: boolean;
 }
 
 export interface SpawnOptions {
@@ -94,21 +97,6 @@ export interface RunningProgram {
   exited: Promise<ExitStatus>;
 }
 
-export interface CheckpointOptions {
-  label?: string;
-  /** Stop the program once it is saved (hibernation). */
-  kill?: boolean;
-  /**
-   * The program is held stopped by a debugger, which delivers the engine's
-   * signal itself (queued on every thread): send no signal, and have every
-   * thread return through the hold trap (native/PROTOCOL.md). The caller
-   * queues the signals once `onOrdersSent` is called.
-   */
-  hold?: boolean;
-  /** Called once every process's (first) order is written. */
-  onOrdersSent?: () => void;
-}
-
 /**
  * Events:
  *  - 'hello' (EngineHello): a process of the computation connected (launched, forked or restored)
@@ -130,6 +118,7 @@ export class Coordinator extends EventEmitter {
   private readonly engineServer: net.Server;
   private readonly ctlServer: net.Server;
   private readonly connections = new Set<EngineConnection>();
+  private readonly taker: CheckpointTaker;
   private program?: RunningProgram;
   /** Serializes checkpoints: one snapshot at a time. */
   private checkpointChain: Promise<unknown> = Promise.resolve();
@@ -143,6 +132,8 @@ export class Coordinator extends EventEmitter {
   /** Settles when a replacement of the computation (`replace`) is over. */
   private replacing?: Promise<unknown>;
   private closed = false;
+  /** open() created the directory: close() removes it if nothing was saved there. */
+  private createdDir = false;
 
   private constructor(dir: string, options: CoordinatorOptions) {
     super();
@@ -155,6 +146,15 @@ export class Coordinator extends EventEmitter {
     this.statusTimeoutMs = options.statusTimeoutMs ?? 30 * 1000;
     this.engineServer = net.createServer((sock) => this.onEngineConnection(sock));
     this.ctlServer = createCtlServer((req, progress) => this.handleCtl(req, progress));
+    this.taker = new CheckpointTaker({
+      cdir: this.cdir,
+      timeoutMs: this.checkpointTimeoutMs,
+      live: () => this.live(),
+      nothingToOrder: () => this.nothingToOrder(),
+      programPid: () => this.program?.pid,
+      restoredFrom: () => this.restoredFrom,
+      hibernating: (pid) => this.hibernatedPids.add(pid),
+    });
   }
 
   get dir(): string {
@@ -169,18 +169,21 @@ export class Coordinator extends EventEmitter {
   static async open(dir: string, options: CoordinatorOptions = {}): Promise<Coordinator> {
     const c = new Coordinator(dir, options);
     const cdir = c.cdir;
+    if (options.mustExist && !fs.existsSync(cdir.dir)) throw new CkptError(`there are no snapshots in ${cdir.dir}`);
     try {
-      ensureDir(cdir.dir);
-      mkdirPrivate(cdir.snapshots);
+      c.createdDir = ensureDir(cdir.dir);
     } catch (err) {
+      if (/is not a directory$/.test(errorMessage(err))) throw new CkptError(`${cdir.dir} is not a directory`);
       throw new CkptError(`cannot create the computation directory ${cdir.dir}: ${errorMessage(err)}`);
     }
+    assertTrustedDir(cdir.dir);
+    privateSubdir(cdir.dir, 'snapshots');
     if (await socketIsLive(cdir.ctlSocket)) throw await inUseError(cdir);
+    const orphans = orphanedPids(cdir);
+    if (orphans.length > 0) throw orphanedError(cdir, orphans);
     // Nothing answers: any socket files, and any partial snapshot, are left
     // over from a coordinator that died mid-way.
-    removeFile(cdir.ctlSocket);
-    removeFile(cdir.engineSocket);
-    removeStalePartials(cdir);
+    removeLeftovers(cdir);
     try {
       await listenPrivate(c.ctlServer, cdir.ctlSocket);
       await listenPrivate(c.engineServer, cdir.engineSocket);
@@ -357,217 +360,15 @@ export class Coordinator extends EventEmitter {
   /** Saves every live process of the computation as a new snapshot. */
   checkpoint(options: CheckpointOptions = {}): Promise<SnapshotInfo> {
     if (this.replacing) return Promise.reject(new CkptError(`a snapshot is being restored in ${this.dir}: checkpoint once it runs`));
-    const run = () => this.checkpointRetrying(options);
+    const run = async () => {
+      const info = await this.taker.take(options);
+      this.emit('snapshot', info);
+      return info;
+    };
     const result = this.checkpointChain.then(run, run);
     this.checkpointChain = result.catch(() => undefined);
     this.checkpointInFlight = this.checkpointChain;
     return result;
-  }
-
-  /**
-   * A process that ends or execs while the orders go out makes an attempt fail
-   * with nothing saved (the others are resumed). That is a race with the
-   * program, not a problem of it: try again with the processes there are now.
-   * Not under a debugger, which delivers the signals of one attempt itself.
-   */
-  private async checkpointRetrying(options: CheckpointOptions): Promise<SnapshotInfo> {
-    for (let attempt = 1, strayWaits = 0; ; attempt++) {
-      const conns = this.live();
-      try {
-        return await this.doCheckpoint(options);
-      } catch (err) {
-        // A child just forked says hello within milliseconds: wait for it.
-        if (err instanceof StrayChildError && strayWaits++ < STRAY_WAITS) {
-          attempt--;
-          await new Promise((r) => setTimeout(r, STRAY_WAIT_MS));
-          continue;
-        }
-        if (options.hold || attempt >= CHECKPOINT_ATTEMPTS || !(await someEnded(conns))) throw err;
-      }
-    }
-  }
-
-  private async doCheckpoint(options: CheckpointOptions): Promise<SnapshotInfo> {
-    const conns = this.live().sort((a, b) => a.hello!.vpid - b.hello!.vpid);
-    if (conns.length === 0) throw this.nothingToOrder();
-    const kill = options.kill === true;
-    const started = Date.now();
-    if (!options.hold) assertRunnable(conns);
-    const { id, partialDir } = reserveSnapshotId(this.cdir);
-    const releases: (() => void)[] = [];
-    // Processes stopped by a synchronized checkpoint, waiting for the final order.
-    let waiting: EngineConnection[] = [];
-    try {
-      for (const c of conns) releases.push(await c.lock());
-      let procs: ManifestProcess[];
-      // One process alone needs no rendezvous, unless it has children: then
-      // it is stopped first, to see whether they all belong to the snapshot.
-      if (conns.length === 1 && (options.hold || !hasLiveChildren(conns[0].hello!.pid))) {
-        // Read before the order: with --kill the process is gone after it.
-        const sockets = socketEndpoints(conns[0].hello!.pid, lazyUnixPeers());
-        procs = [withSockets(await this.checkpointAlone(conns[0], partialDir, options), sockets)];
-      } else {
-        const sync = await this.checkpointTogether(conns, partialDir, options);
-        waiting = sync.waiting;
-        // Everyone is still stopped: the endpoints are those of the saved state.
-        const unixPeers = lazyUnixPeers();
-        const inet = lazyInetSockets(conns[0].hello!.pid);
-        const sockets = new Map(conns.map((c) => [c.hello!.vpid, socketEndpoints(c.hello!.pid, unixPeers, inet)]));
-        if (sync.written) {
-          // All captured: they go on while their writers finish the images.
-          await finalOrder(waiting, 'resume');
-          waiting = [];
-        }
-        procs = (sync.written ? await sync.written : sync.procs).map((p) => withSockets(p, sockets.get(p.vpid) ?? []));
-      }
-      const manifest: Manifest = {
-        format: MANIFEST_FORMAT,
-        id,
-        time: new Date(started).toISOString(),
-        size: procs.reduce((s, p) => s + p.bytes, 0),
-        root: this.rootVpid(procs),
-        processes: procs,
-        totalMs: Date.now() - started,
-      };
-      if (options.label !== undefined && options.label !== '') manifest.label = options.label;
-      if (this.restoredFrom !== undefined) manifest.restoredFrom = this.restoredFrom;
-      writeFilePrivate(path.join(partialDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-      // The rename is what makes the snapshot exist: readers never see it half-written.
-      fs.renameSync(partialDir, this.cdir.snapshot(id));
-      if (kill) for (const c of conns) this.hibernatedPids.add(c.hello!.pid);
-      // Only now, with the snapshot safe, may a synchronized computation end.
-      await finalOrder(waiting, kill ? 'kill' : 'resume');
-      waiting = [];
-      const info = snapshotInfo(manifest);
-      this.emit('snapshot', info);
-      return info;
-    } catch (err) {
-      fs.rmSync(partialDir, { recursive: true, force: true });
-      await finalOrder(waiting, 'resume');
-      if (err instanceof CkptError) throw err;
-      throw new CkptError(`checkpoint failed: ${errorMessage(err)}`);
-    } finally {
-      for (const release of releases) release();
-    }
-  }
-
-  /** One process: a single order; the engine stops, writes, and resumes (or dies) by itself. */
-  private async checkpointAlone(c: EngineConnection, partialDir: string, options: CheckpointOptions): Promise<ManifestProcess> {
-    const hello = c.hello!;
-    const image = path.join(partialDir, imageFileName(hello.vpid));
-    const order: Record<string, unknown> = { cmd: 'checkpoint', image, kill: options.kill === true };
-    if (options.hold) order.hold = true;
-    const reply = await c.request(order, 'checkpoint', this.checkpointTimeoutMs, {
-      signal: !options.hold,
-      onSent: options.onOrdersSent,
-    });
-    return manifestProcess(c, reply, image);
-  }
-
-  /**
-   * Several processes (PROTOCOL.md, "sync"): all are stopped before any is
-   * saved, one reader per pipe saves its waiting bytes, and all stay stopped
-   * until the caller sends the final order. On failure the stopped ones are
-   * resumed here.
-   */
-  private async checkpointTogether(
-    conns: EngineConnection[],
-    partialDir: string,
-    options: CheckpointOptions,
-  ): Promise<{ procs: ManifestProcess[]; waiting: EngineConnection[]; written?: Promise<ManifestProcess[]> }> {
-    const images = new Map(conns.map((c) => [c, path.join(partialDir, imageFileName(c.hello!.vpid))]));
-    let sent = 0;
-    const onSent = () => {
-      if (++sent === conns.length) options.onOrdersSent?.();
-    };
-    const stops = await Promise.allSettled(
-      conns.map(async (c) => {
-        const order: Record<string, unknown> = { cmd: 'checkpoint', image: images.get(c), kill: options.kill === true, sync: true };
-        if (options.hold) order.hold = true;
-        const reply = await c.request(order, 'stopped', this.checkpointTimeoutMs, { signal: !options.hold, onSent });
-        if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
-      }),
-    );
-    const stopped = conns.filter((_, i) => stops[i].status === 'fulfilled');
-    const stopFailure = stops.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (stopFailure) {
-      await finalOrder(stopped, 'resume');
-      throw stopFailure.reason;
-    }
-    // Everyone is still: a child not among them was forked just before (its
-    // hello is on the way) or runs without the engine.
-    const strays = options.hold ? [] : strayChildren(conns.map((c) => c.hello!.pid));
-    if (strays.length > 0) {
-      await finalOrder(conns, 'resume');
-      throw new StrayChildError(strays[0].parent, strays[0].child);
-    }
-    // The pipes' ends can be read from /proc without a race.
-    const skip = pipeSkipLists(conns.map((c) => c.hello!));
-    if (options.kill !== true) return this.captureTogether(conns, images, skip);
-    const writes = await Promise.allSettled(
-      conns.map(async (c) => {
-        const lists = skip.get(c.hello!.vpid);
-        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [] };
-        const reply = await c.request(order, 'checkpoint', this.checkpointTimeoutMs, {
-          signal: false,
-        });
-        return manifestProcess(c, reply, images.get(c)!);
-      }),
-    );
-    // A process whose write timed out is in an unknown state: it resumes on its own.
-    const answered = conns.filter((_, i) => {
-      const r = writes[i];
-      return r.status === 'fulfilled' || !/did not answer/.test(errorMessage(r.reason));
-    });
-    const writeFailure = writes.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (writeFailure) {
-      await finalOrder(answered, 'resume');
-      throw writeFailure.reason;
-    }
-    return { procs: writes.map((r) => (r as PromiseFulfilledResult<ManifestProcess>).value), waiting: conns };
-  }
-
-  /**
-   * The end of a synchronized checkpoint that lets the program go on: each
-   * process says "captured" once its state is taken, and its forked writer
-   * gives the checkpoint answer when the image is complete (`written`). The
-   * caller resumes everyone in between.
-   */
-  private async captureTogether(
-    conns: EngineConnection[],
-    images: Map<EngineConnection, string>,
-    skip: ReturnType<typeof pipeSkipLists>,
-  ): Promise<{ procs: ManifestProcess[]; waiting: EngineConnection[]; written: Promise<ManifestProcess[]> }> {
-    const answers = conns.map((c) => c.expect('checkpoint', this.checkpointTimeoutMs, 'checkpoint'));
-    const captures = await Promise.allSettled(
-      conns.map(async (c) => {
-        const lists = skip.get(c.hello!.vpid);
-        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [] };
-        const reply = await c.request(order, 'captured', this.checkpointTimeoutMs, { signal: false });
-        if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
-      }),
-    );
-    const failure = captures.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) {
-      for (const a of answers) a.cancel();
-      const answered = conns.filter((_, i) => {
-        const r = captures[i];
-        return r.status === 'fulfilled' || !/did not answer/.test(errorMessage(r.reason));
-      });
-      await finalOrder(answered, 'resume');
-      throw failure.reason;
-    }
-    const written = Promise.all(answers.map(async (a, i) => manifestProcess(conns[i], await a.reply, images.get(conns[i])!)));
-    written.catch(() => undefined); // awaited by the caller once everyone is resumed
-    return { procs: [], waiting: conns, written };
-  }
-
-  private rootVpid(procs: ManifestProcess[]): number {
-    const programPid = this.program?.pid;
-    const launched = procs.find((p) => p.pid === programPid);
-    if (launched) return launched.vpid;
-    const vpids = new Set(procs.map((p) => p.vpid));
-    return (procs.find((p) => !vpids.has(p.vppid)) ?? procs[0]).vpid;
   }
 
   /** The resource tables of the live computation. */
@@ -576,31 +377,39 @@ export class Coordinator extends EventEmitter {
     if (conns.length === 0) throw this.nothingToOrder();
     // One TCP table for all (a computation shares its network namespace).
     const inet = lazyInetSockets(conns[0].hello!.pid);
-    const processes: ProcessRow[] = await Promise.all(
-      conns.map(async (c) => {
-        const hello = c.hello!;
-        const reply = await c.order({ cmd: 'status' }, 'status', this.statusTimeoutMs);
-        const threads = Array.isArray(reply.threads)
-          ? (reply.threads as { vtid: number; tid: number }[]).map((t) => ({ vtid: t.vtid, tid: t.tid }))
-          : [];
-        const row: ProcessRow = {
-          vpid: hello.vpid,
-          pid: hello.pid,
-          vppid: hello.vppid,
-          ...readSession(hello.pid),
-          argv: readArgv(hello.pid),
-          threads,
-          fds: hideEngineFd(readFds(hello.pid, undefined, inet)),
-        };
-        const plugins = pluginFields(reply);
-        if (plugins) row.plugins = plugins;
-        return row;
-      }),
-    );
+    const rows = await Promise.allSettled(conns.map((c) => this.statusRow(c, inet)));
+    // A process that ended while it was asked is no longer part of the program.
+    const processes: ProcessRow[] = [];
+    for (let i = 0; i < conns.length; i++) {
+      const r = rows[i];
+      if (r.status === 'fulfilled') processes.push(r.value);
+      else if (!(await ended(conns[i]))) throw r.reason;
+    }
+    if (processes.length === 0) throw this.nothingToOrder();
     processes.sort((a, b) => a.vpid - b.vpid);
     virtualizeSessions(processes);
     linkPeers(processes, readUnixPeers());
     return { version: TABLES_VERSION, source: 'live', processes };
+  }
+
+  private async statusRow(c: EngineConnection, inet: ReturnType<typeof lazyInetSockets>): Promise<ProcessRow> {
+    const hello = c.hello!;
+    const reply = await c.order({ cmd: 'status' }, 'status', this.statusTimeoutMs);
+    const threads = Array.isArray(reply.threads)
+      ? (reply.threads as { vtid: number; tid: number }[]).map((t) => ({ vtid: t.vtid, tid: t.tid }))
+      : [];
+    const row: ProcessRow = {
+      vpid: hello.vpid,
+      pid: hello.pid,
+      vppid: hello.vppid,
+      ...readSession(hello.pid),
+      argv: readArgv(hello.pid),
+      threads,
+      fds: hideEngineFd(readFds(hello.pid, undefined, inet)),
+    };
+    const plugins = pluginFields(reply);
+    if (plugins) row.plugins = plugins;
+    return row;
   }
 
   /** SIGKILLs every process of the computation; returns how many were signalled. */
@@ -635,6 +444,7 @@ export class Coordinator extends EventEmitter {
     await Promise.all([closeServer(this.ctlServer), closeServer(this.engineServer)]);
     removeFile(this.cdir.ctlSocket);
     removeFile(this.cdir.engineSocket);
+    if (this.createdDir) removeIfUnused(this.cdir);
   }
 
   private live(): EngineConnection[] {
@@ -685,7 +495,7 @@ export class Coordinator extends EventEmitter {
           this.hibernatedPids.delete(pid);
           if (this.program?.pid === pid) this.program = undefined;
           if (restoredFrom !== undefined && code === 2 && !(await this.sawRestoredHello(pid))) {
-            reject(new CkptError(`cannot restart snapshot ${restoredFrom}: ckpt-restore refused it before the program ran (its message is on stderr)`));
+            reject(new CkptError(`cannot restart snapshot ${restoredFrom}: ckpt-restore refused it before the program ran`, true));
           } else {
             resolve(status);
           }
@@ -733,54 +543,6 @@ export class Coordinator extends EventEmitter {
   }
 }
 
-/** How many times a checkpoint is tried when processes end while it is taken. */
-const CHECKPOINT_ATTEMPTS = 4;
-/** How long a checkpoint waits, at most, for the hello of a child forked just before it. */
-const STRAY_WAITS = 40;
-const STRAY_WAIT_MS = 25;
-
-class StrayChildError extends CkptError {
-  constructor(parent: number, child: number) {
-    super(
-      `process ${parent} has a child, pid ${child}, that does not run under the engine ` +
-        '(statically linked, setuid, or started without LD_PRELOAD): a snapshot without it would be wrong',
-    );
-  }
-}
-
-/**
- * Whether one of `conns` ended (exited, or exec'd and so left its connection)
- * during a failed attempt. Its connection's end may trail the failure a little.
- */
-async function someEnded(conns: EngineConnection[]): Promise<boolean> {
-  const ended = () => conns.some((c) => c.closed || c.exited || ['Z', 'X', undefined].includes(readState(c.hello!.pid)));
-  for (let i = 0; i < 20 && !ended(); i++) await new Promise((r) => setTimeout(r, 10));
-  return ended();
-}
-
-/**
- * A stopped process cannot run the engine's handler: the order would wait
- * until the timeout. Say so at once instead (a debugger uses `hold`).
- */
-function assertRunnable(conns: EngineConnection[]): void {
-  for (const c of conns) {
-    const state = readState(c.hello!.pid);
-    if (state === 'T') throw new CkptError(`${c.label} is stopped (SIGSTOP or Ctrl-Z): continue it (kill -CONT ${c.hello!.pid}) and checkpoint again`);
-    if (state === 't') throw new CkptError(`${c.label} is held by a debugger: continue it, or take the snapshot from the debugger`);
-  }
-}
-
-function removeStalePartials(cdir: ComputationDir): void {
-  for (const name of fs.readdirSync(cdir.snapshots)) {
-    if (name.startsWith('.partial-')) fs.rmSync(path.join(cdir.snapshots, name), { recursive: true, force: true });
-  }
-}
-
-/** The engine's reason for a failed answer. */
-function engineError(reply: Record<string, unknown>): string {
-  return typeof reply.error === 'string' ? reply.error : 'the engine gave no reason';
-}
-
 /** The fields of the engine's own status answer; every other one is a plugin's. */
 const STATUS_FIELDS = new Set(['type', 'ok', 'vpid', 'pid', 'vppid', 'ppid', 'threads']);
 
@@ -788,32 +550,6 @@ const STATUS_FIELDS = new Set(['type', 'ok', 'vpid', 'pid', 'vppid', 'ppid', 'th
 export function pluginFields(reply: Record<string, unknown>): Record<string, unknown> | undefined {
   const entries = Object.entries(reply).filter(([k]) => !STATUS_FIELDS.has(k));
   return entries.length > 0 ? Object.fromEntries(entries) : undefined;
-}
-
-/** Checks a checkpoint answer and describes the saved process for the manifest. */
-function manifestProcess(c: EngineConnection, reply: Record<string, unknown>, image: string): ManifestProcess {
-  if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
-  let bytes: number;
-  try {
-    bytes = fs.statSync(image).size;
-  } catch {
-    throw new CkptError(`checkpoint of ${c.label} failed: the engine reported success but ${image} does not exist`);
-  }
-  const hello = c.hello!;
-  const proc: ManifestProcess = { vpid: hello.vpid, pid: hello.pid, vppid: hello.vppid, ppid: hello.ppid, image: imageFileName(hello.vpid), bytes };
-  if (typeof reply.pauseUs === 'number') proc.pauseUs = reply.pauseUs;
-  if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
-  if (typeof reply.forked === 'boolean') proc.forked = reply.forked;
-  return proc;
-}
-
-function withSockets(p: ManifestProcess, sockets: ManifestSocket[]): ManifestProcess {
-  return sockets.length > 0 ? { ...p, sockets } : p;
-}
-
-/** Ends a synchronized checkpoint: every waiting process resumes, or is stopped for good. */
-async function finalOrder(conns: EngineConnection[], cmd: 'resume' | 'kill'): Promise<void> {
-  await Promise.allSettled(conns.filter((c) => !c.closed).map((c) => c.request({ cmd }, null, 10000, { signal: false })));
 }
 
 function signalFromEnv(): number {
@@ -829,20 +565,6 @@ function spawned(child: ChildProcess, program: string): Promise<void> {
       if (code === 'ENOENT') reject(new CkptError(`cannot run ${program}: no such file (or not found on PATH)`));
       else if (code === 'EACCES') reject(new CkptError(`cannot run ${program}: permission denied (is it executable?)`));
       else reject(new CkptError(`cannot run ${program}: ${err.message}`));
-    });
-  });
-}
-
-function checkImage(restorer: string, images: string[], id: string, world: string[]): Promise<void> {
-  // Several processes: every page is checked before any process is restored, so
-  // that a damaged image cannot leave half a tree running. One process checks its
-  // pages while it loads them and never runs if they are damaged.
-  const check = images.length > 1 ? '--check-data' : '--check';
-  return new Promise((resolve, reject) => {
-    execFile(restorer, [check, ...world, ...images], (err, _stdout, stderr) => {
-      if (!err) return resolve();
-      const msg = String(stderr).trim().split('\n').filter(Boolean).pop() ?? err.message;
-      reject(new CkptError(`cannot restart snapshot ${id}: ${msg}`));
     });
   });
 }

@@ -1,7 +1,10 @@
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { CkptError, errnoCode } from './ckptError';
 import { ComputationDir } from './computationDir';
 import { readJsonLines, writeJsonLine } from './jsonLines';
+import { killOrphaned, orphanedError, orphanedPids, removeLeftovers } from './orphanedProgram';
+import { assertTrustedDir } from './trustedDir';
 import type { CtlInfo, CtlRequest, CtlRestored } from './ctlProtocol';
 import type { ResourceTables, SnapshotInfo } from './tables';
 
@@ -16,6 +19,12 @@ export function ctlRequest(
   onProgress?: (msg: Record<string, unknown>) => void,
 ): Promise<Record<string, unknown>> {
   const cdir = new ComputationDir(dir);
+  // A socket planted by someone else would take the order: only a directory of this user's is trusted.
+  try {
+    if (fs.existsSync(cdir.dir)) assertTrustedDir(cdir.dir);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return new Promise((resolve, reject) => {
     const sock = net.connect(cdir.ctlSocket);
     let settled = false;
@@ -34,7 +43,13 @@ export function ctlRequest(
     sock.once('connect', () => writeJsonLine(sock, req));
     sock.on('error', (err) => {
       const code = errnoCode(err);
-      if (code === 'ENOENT' || code === 'ECONNREFUSED') finish(new CkptError(`no program is running in ${cdir.dir}`));
+      if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+        const orphans = orphanedPids(cdir);
+        if (code === 'ECONNREFUSED') removeLeftovers(cdir); // nobody answers: a dead coordinator's
+        if (orphans.length === 0) finish(new CkptError(`no program is running in ${cdir.dir}`));
+        else if (req.cmd === 'kill') finish(undefined, { ok: true, killed: killOrphaned(orphans) });
+        else finish(orphanedError(cdir, orphans));
+      }
       else finish(new CkptError(`cannot reach the coordinator in ${cdir.dir}: ${err.message}`));
     });
     sock.on('close', () => finish(new CkptError(`the coordinator in ${cdir.dir} closed the connection without answering '${req.cmd}'`)));

@@ -205,12 +205,12 @@ export class EngineConnection extends EventEmitter {
       writeJsonLine(this.socket, cmd, (writeErr) => {
         if (waiter && !this.waiters.includes(waiter)) return; // already settled by a close or the timeout
         let err: unknown = writeErr;
-        if (err && (this.closed || errnoCode(err) === 'EPIPE')) err = new Error('it has exited');
+        if (err && (this.closed || this.socket.destroyed || errnoCode(err) === 'EPIPE')) err = new Error('it has exited');
         if (!err && options.signal !== false) {
           try {
             process.kill(pid, this.signal);
           } catch (killErr) {
-            err = killErr;
+            err = errnoCode(killErr) === 'ESRCH' ? new Error('it has exited') : killErr;
           }
         }
         if (err) {

@@ -12,14 +12,25 @@ export function mkdirPrivate(dir: string): void {
 }
 
 /**
- * Creates `dir` (and missing parents) for the computation. A directory that
- * already exists keeps its mode: it may be the user's own (say, `--dir .`), and
- * privacy is kept one level down (snapshots/ 0700, sockets 0600).
+ * Creates `dir` (and missing parents) for the computation; returns whether it
+ * was created. A directory that already exists keeps its mode: it may be the
+ * user's own (say, `--dir .`); whether it can be trusted is checked apart
+ * (trustedDir.ts).
  */
-export function ensureDir(dir: string): void {
-  const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (created !== undefined) fs.chmodSync(dir, 0o700);
-  if (!fs.statSync(dir).isDirectory()) throw new Error(`${dir} is not a directory`);
+export function ensureDir(dir: string): boolean {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (st) {
+    if (!st.isDirectory()) throw new Error(`${dir} is not a directory`);
+    return false;
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dir, 0o700);
+  return true;
 }
 
 /** Creates exactly `dir` (its parent must exist); false if it already exists. */
@@ -34,10 +45,24 @@ export function mkdirExclusive(dir: string): boolean {
   return true;
 }
 
-/** Writes a file atomically (temp file + rename) with mode 0600. */
+/**
+ * Writes a file atomically (temp file + rename) with mode 0600. The temp file
+ * is created afresh and never through a link someone left in its place.
+ */
 export function writeFilePrivate(file: string, data: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, data, { mode: 0o600 });
-  fs.chmodSync(tmp, 0o600);
+  try {
+    fs.unlinkSync(tmp); // left by a process of this pid that died mid-write
+  } catch {
+    // none
+  }
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+  try {
+    fs.fchmodSync(fd, 0o600);
+    fs.writeFileSync(fd, data);
+  } finally {
+    fs.closeSync(fd);
+  }
   fs.renameSync(tmp, file);
 }

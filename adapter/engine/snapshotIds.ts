@@ -41,3 +41,11 @@ function safeReaddir(dir: string): string[] {
     return [];
   }
 }
+
+/**
+ * Gives back the id of a checkpoint that failed (its partial directory already
+ * removed), so that the next one gets it: unless a later id was handed out meanwhile.
+ */
+export function releaseSnapshotId(cdir: ComputationDir, id: string): void {
+  if (readCounter(cdir) === Number(id) + 1) writeFilePrivate(cdir.idCounter, `${id}\n`);
+}

@@ -174,7 +174,7 @@ struct ckpt_img_fd {
 	/* another fd of the process on the same open file (dup): it shares the
 	 * offset and flags, so it is a dup again; -1 if none */
 	int32_t dup_of;
-	uint32_t pad3;
+	uint32_t sockopts; /* sockets: CKPT_SOCK_* options the program had set */
 	/* pipes and stream sockets: bytes that were waiting to be read, in the
 	 * FDDATA section */
 	uint64_t data_offset, data_len;
@@ -194,6 +194,8 @@ struct ckpt_img_fd {
 	uint8_t termios[64];
 	char path[4096];
 };
+
+#define CKPT_SOCK_V6ONLY 1 /* IPV6_V6ONLY: an IPv6 socket beside an IPv4 one on the same port */
 
 enum ckpt_region_kind {
 	CKPT_MEM_ANON = 1, CKPT_MEM_FILE, CKPT_MEM_HEAP, CKPT_MEM_STACK,

@@ -15,6 +15,8 @@
 #define SOCK_CLOEXEC 02000000
 #define SOL_SOCKET 1
 #define SO_REUSEADDR 2
+#define IPPROTO_IPV6 41
+#define IPV6_V6ONLY 26
 enum { NR_accept = 43, NR_bind = 49, NR_listen = 50, NR_getsockname = 51, NR_setsockopt = 54, NR_unlink = 87 };
 
 struct made {
@@ -171,18 +173,33 @@ static int find_partner(struct image *ims, uint32_t n, struct ckpt_img_fd *f, st
 	return 0;
 }
 
-static void listen_again(struct ckpt_img_fd *f, int *out)
+/* Before bind: an IPv6 socket that was IPv6-only must be so again, or it
+ * would also take the IPv4 port of its IPv4 sibling (the pair of listeners
+ * of Open MPI's TCP transport, say) and the second bind would fail. */
+static void set_options(long s, struct ckpt_img_fd *f)
+{
+	if (f->domain == AF_INET6) {
+		int v = !!(f->sockopts & CKPT_SOCK_V6ONLY);
+		sys6(NR_setsockopt, s, IPPROTO_IPV6, IPV6_V6ONLY, (long)&v, sizeof v, 0);
+	}
+}
+
+static void listen_again(struct image *im, struct ckpt_img_fd *f, int *out)
 {
 	long s = sys3(NR_socket, f->domain, f->type | SOCK_CLOEXEC, f->protocol);
 	if (s < 0)
 		fail_num("cannot recreate listening socket fd ", f->fd, "");
 	int one = 1;
 	sys6(NR_setsockopt, s, SOL_SOCKET, SO_REUSEADDR, (long)&one, sizeof one, 0);
+	set_options(s, f);
 	if (f->domain == AF_UNIX && f->local_len > 2 && f->local[2])
 		sys1(NR_unlink, (const char *)f->local + 2); /* the dead process's socket file */
 	long r = sys3(NR_bind, s, f->local, f->local_len);
-	if (r < 0)
-		fail_num("cannot listen again at the address of fd ", f->fd, r == -98 ? ": address in use" : "");
+	if (r < 0) {
+		image_path = im->path; /* the process that listened there */
+		fail_num("cannot listen again at the address of fd ", f->fd,
+			 r == -98 ? ": address in use (another program holds that port)" : "");
+	}
 	if (sys2(NR_listen, s, 128) < 0)
 		fail_num("cannot listen again on fd ", f->fd, "");
 	*out = (int)s;
@@ -213,7 +230,7 @@ void sockets_create(struct image *ims, uint32_t n)
 				continue;
 			}
 			if (f->listening) {
-				listen_again(f, &sv[0]);
+				listen_again(im, f, &sv[0]);
 				add(im, f->fd, lift_high(sv[0]));
 			} else if ((f->peer_len || f->peer_ino) && find_partner(ims, n, f, &pim, &pf)) {
 				if (f->domain == AF_UNIX) {
@@ -236,6 +253,7 @@ void sockets_create(struct image *ims, uint32_t n)
 				long s = sys3(NR_socket, f->domain, f->type | SOCK_CLOEXEC, f->protocol);
 				if (s < 0)
 					fail_num("cannot recreate socket fd ", f->fd, "");
+				set_options(s, f);
 				if (f->local_len > 2 && f->domain != AF_UNIX)
 					sys3(NR_bind, s, f->local, f->local_len);
 				add(im, f->fd, lift_high((int)s));

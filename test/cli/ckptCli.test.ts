@@ -55,13 +55,17 @@ describe('ckpt command line (no engine needed)', () => {
   });
 
   test('list of an empty directory, and unknown snapshots', async () => {
-    const dir = path.join(tempDir('ckpt-cli-'), 'none');
-    const list = await runCkpt(['list', '--dir', dir, '--json']);
+    const empty = tempDir('ckpt-cli-');
+    const list = await runCkpt(['list', '--dir', empty, '--json']);
     assert.equal(list.code, 0);
     assert.deepEqual(JSON.parse(list.stdout), []);
-    const human = await runCkpt(['list', '--dir', dir]);
+    const human = await runCkpt(['list', '--dir', empty]);
     assert.equal(human.stdout, '');
-    assert.equal(human.stderr, `ckpt: no snapshots in ${dir}\n`);
+    assert.equal(human.stderr, `ckpt: no snapshots in ${empty}\n`);
+    const dir = path.join(empty, 'none');
+    const none = await runCkpt(['list', '--dir', dir]);
+    assert.equal(none.code, 1);
+    assert.equal(none.stderr, `ckpt list: no such directory: ${dir}\n`);
     const inspect = await runCkpt(['inspect', '--dir', dir, '4']);
     assert.equal(inspect.code, 1);
     assert.equal(inspect.stderr, `ckpt inspect: there is no snapshot 4 in ${dir}\n`);

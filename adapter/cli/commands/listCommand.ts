@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import { CkptError } from '../../engine/ckptError';
 import { snapshotCosts } from '../../engine/manifest';
 import { SnapshotStore } from '../../engine/snapshotStore';
 import { computationDir, parseArgs } from '../argParser';
@@ -6,7 +8,15 @@ import { snapshotListText } from '../formatting';
 
 export async function listCommand(argv: string[]): Promise<number> {
   const args = parseArgs({ name: 'list', valueOptions: ['dir'], flagOptions: ['json'] }, argv);
-  const store = new SnapshotStore(computationDir(args));
+  const dir = computationDir(args);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch {
+    throw new CkptError(`no such directory: ${dir}`);
+  }
+  if (!st.isDirectory()) throw new CkptError(`${dir} is not a directory`);
+  const store = new SnapshotStore(dir);
   const snapshots = store.list();
   if (args.flags.has('json')) {
     out(JSON.stringify(store.manifests().map(snapshotCosts), null, 2) + '\n');

@@ -12,7 +12,7 @@ export async function restartCommand(argv: string[]): Promise<number> {
   const every = intervalMs(args, 'restart');
   const pathMap = pairList(args, 'path-map', 'restart');
   const setEnv = pairList(args, 'env', 'restart');
-  const coordinator = await Coordinator.open(computationDir(args));
+  const coordinator = await Coordinator.open(computationDir(args), { mustExist: true });
   try {
     const id = resolveSnapshotId(coordinator.store, args.positionals[0]);
     const running = await coordinator.startRestart(id, { stdio: 'inherit', pathMap, setEnv });

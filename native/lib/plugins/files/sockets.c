@@ -4,9 +4,19 @@
  * interface; for TCP the address pair), and the bytes waiting in the receive
  * queue of a stream socket (peeked, so nothing is taken from the program).
  * The restorer connects the two ends again when both belong to the computation.
+ *
+ * A TCP port must be free to listen on again at restart, also right after the
+ * program was killed: a connection closed by its end on a listening port stays
+ * in TIME_WAIT for a minute, and holds the port against any socket unless both
+ * had SO_REUSEADDR. So every TCP socket of the program gets SO_REUSEADDR: at
+ * listen() (connections accepted later inherit it) and at each checkpoint
+ * (those accepted before the engine saw the listener). It changes nothing
+ * else for the program: a listening port is never shared through it.
  */
 #include "../../engine.h"
+#include <errno.h>
 #include <linux/netlink.h>
+#include <netinet/in.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
@@ -118,6 +128,35 @@ static long save_datagrams(int fd, struct ckpt_img_fd *rec, char *data, uint64_t
 	return (long)len;
 }
 
+static int is_tcp(int fd)
+{
+	int domain = 0, type = 0;
+	socklen_t l = sizeof domain;
+	if (SYS6(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &domain, &l, 0) < 0)
+		return 0;
+	l = sizeof type;
+	SYS6(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &type, &l, 0);
+	return (domain == AF_INET || domain == AF_INET6) && type == SOCK_STREAM;
+}
+
+static void reuse_addr(int fd)
+{
+	int one = 1;
+	SYS6(SYS_setsockopt, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one, 0);
+}
+
+CKPT_EXPORT int listen(int fd, int backlog)
+{
+	if (is_tcp(fd))
+		reuse_addr(fd);
+	long r = SYS2(SYS_listen, fd, backlog);
+	if (r < 0) {
+		errno = (int)-r;
+		return -1;
+	}
+	return 0;
+}
+
 /* Fills the socket fields of rec; queued stream bytes go to data[0..cap). */
 long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap)
 {
@@ -137,6 +176,12 @@ long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t 
 		rec->peer_len = al;
 	if (rec->domain == AF_UNIX)
 		rec->peer_ino = unix_peer_inode(rec->ino);
+	if ((rec->domain == AF_INET || rec->domain == AF_INET6) && rec->type == SOCK_STREAM)
+		reuse_addr(fd);
+	int v6only = 0;
+	l = sizeof v6only;
+	if (rec->domain == AF_INET6 && SYS6(SYS_getsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &l, 0) == 0 && v6only)
+		rec->sockopts |= CKPT_SOCK_V6ONLY;
 	if (rec->listening || !(rec->peer_len || rec->peer_ino) || !cap)
 		return 0;
 	if (rec->type == SOCK_STREAM) {

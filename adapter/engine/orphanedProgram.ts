@@ -1,0 +1,86 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CkptError } from './ckptError';
+import { ComputationDir } from './computationDir';
+import { removeFile } from './unixSocket';
+
+/**
+ * A coordinator killed outright (SIGKILL, a crash) cannot end its program: the
+ * program runs on, and its sockets and any half-written snapshot stay in the
+ * directory. The next command in that directory finds what is left: the
+ * processes whose engine names this directory's socket in their environment
+ * (launched, forked, exec'd and restored ones alike), so that `ckpt kill`
+ * reaches them and every other command says why it cannot.
+ */
+export function orphanedPids(cdir: ComputationDir): number[] {
+  const needle = Buffer.from(`\0CKPT_ENGINE_SOCKET=${cdir.engineSocket}\0`);
+  const pids: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const env = Buffer.concat([Buffer.from('\0'), fs.readFileSync(`/proc/${pid}/environ`)]);
+      if (env.includes(needle) && !isZombie(pid)) pids.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Removes what a dead coordinator left: its socket files and partial snapshots. Only when no coordinator answers there. */
+export function removeLeftovers(cdir: ComputationDir): void {
+  removeFile(cdir.ctlSocket);
+  removeFile(cdir.engineSocket);
+  let names: string[];
+  try {
+    names = fs.readdirSync(cdir.snapshots);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith('.partial-')) fs.rmSync(path.join(cdir.snapshots, name), { recursive: true, force: true });
+  }
+}
+
+/** Removes a computation directory this coordinator created, if nothing was ever saved in it. */
+export function removeIfUnused(cdir: ComputationDir): void {
+  try {
+    if (fs.readdirSync(cdir.dir).some((n) => n !== 'snapshots') || fs.readdirSync(cdir.snapshots).length > 0) return;
+    fs.rmdirSync(cdir.snapshots);
+    fs.rmdirSync(cdir.dir);
+  } catch {
+    // something was saved there (or another process uses it): it stays
+  }
+}
+
+/** SIGKILLs the processes of a program whose coordinator is gone; returns how many were signalled. */
+export function killOrphaned(pids: number[]): number {
+  let n = 0;
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+      n++;
+    } catch {
+      // already gone
+    }
+  }
+  return n;
+}
+
+/** Why an order cannot reach a program that runs on without its coordinator. */
+export function orphanedError(cdir: ComputationDir, pids: number[]): CkptError {
+  return new CkptError(
+    `the coordinator of ${cdir.dir} has died, and its program runs on without it (pid ${pids.join(', ')}): ` +
+      `it cannot be saved any more; end it with \`ckpt kill --dir ${cdir.dir}\``,
+  );
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return /\) [ZX] /.test(stat);
+  } catch {
+    return true;
+  }
+}
