@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Requests } from '../../adapter/protocol';
 import type { SaveSnapshotResult } from '../../adapter/protocol';
-import { TestClient } from '../dap/dapHarness';
+import { TestClient } from '../fixtures/dapHarness';
 
 const MIB = 16;
 const REPS = Math.max(3, Number(process.env.CKPT_BENCH_DAP_REPS ?? 5));

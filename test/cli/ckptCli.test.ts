@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { killStarted, runCkpt } from './fixtures/cliRunner';
-import { tempDir } from './fixtures/harness';
+import { killStarted, runCkpt } from '../fixtures/cliRunner';
+import { tempDir } from '../fixtures/harness';
 
 after(killStarted);
 

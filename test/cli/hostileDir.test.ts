@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { runCkpt } from './fixtures/cliRunner';
-import { tempDir } from './fixtures/harness';
+import { runCkpt } from '../fixtures/cliRunner';
+import { tempDir } from '../fixtures/harness';
 
 /** The uid of `nobody`: another user than the one running the tests. */
 const OTHER = 65534;

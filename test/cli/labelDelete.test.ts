@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { SnapshotInfo } from '../../adapter/engine/tables';
-import { killStarted, runCkpt } from './fixtures/cliRunner';
-import { tempDir } from './fixtures/harness';
+import { killStarted, runCkpt } from '../fixtures/cliRunner';
+import { tempDir } from '../fixtures/harness';
 
 after(killStarted);
 

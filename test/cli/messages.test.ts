@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
-import { CkptProcess, runCkpt } from './fixtures/cliRunner';
-import { tempDir } from './fixtures/harness';
+import { CkptProcess, runCkpt } from '../fixtures/cliRunner';
+import { tempDir } from '../fixtures/harness';
 
 const built = fs.existsSync(nativePathsUnchecked().lib) ? false : 'the native engine is not built';
 

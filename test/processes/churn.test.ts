@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { compileC } from '../cli/fixtures/cliRunner';
+import { compileC } from '../fixtures/cliRunner';
 import { checkpoint, CkptProcess, finish, launch, restart, runCkpt, runPlain, skipUnlessBuilt, Workspace } from './fixtures/computation';
 
 const ws = new Workspace();

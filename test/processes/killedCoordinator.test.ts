@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { waitFor } from '../cli/fixtures/harness';
+import { waitFor } from '../fixtures/harness';
 import { computationPids, launch, runCkpt, skipUnlessBuilt, Workspace } from './fixtures/computation';
 
 const ws = new Workspace();

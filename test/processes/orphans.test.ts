@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CKPT_JS } from '../cli/fixtures/cliRunner';
+import { CKPT_JS } from '../fixtures/cliRunner';
 import { checkpoint, computationPids, skipUnlessBuilt, Workspace } from './fixtures/computation';
 
 const ws = new Workspace();

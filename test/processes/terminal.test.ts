@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 import * as pty from 'node-pty';
-import { CKPT_JS } from '../cli/fixtures/cliRunner';
+import { CKPT_JS } from '../fixtures/cliRunner';
 import { checkpoint, computationPids, runCkpt, skipUnlessBuilt, Workspace } from './fixtures/computation';
 
 const ws = new Workspace();

@@ -5,7 +5,7 @@
 #   CKPT_STRESS_CPU  busy loops (default: 2 per core)
 #   CKPT_STRESS_IO   writers of 256 MiB files, each rewritten and synced in turn (default 2)
 # Arguments, if any, are the compiled test files to run instead of the whole suite
-# (npm run test:stress -- out/test/dap/processes.test.js).
+# (npm run test:stress -- out/test/session/processes.test.js).
 set -u
 cd "$(dirname "$0")/../.."
 cpus=$(nproc)

@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ctlInfo, ctlRestore } from '../../adapter/engine/ctlClient';
 import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
-import { CkptProcess, compileC, killStarted, runCkpt } from './fixtures/cliRunner';
-import { tempDir } from './fixtures/harness';
+import { CkptProcess, compileC, killStarted, runCkpt } from '../fixtures/cliRunner';
+import { tempDir } from '../fixtures/harness';
 import { STEPPER_C } from './fixtures/stepper';
 
 const native = nativePathsUnchecked();

@@ -9,7 +9,7 @@ import * as mi from '../../adapter/gdb/gdbCommands';
 import { BreakpointHits } from '../../adapter/session/breakpointHits';
 import { Debuggee, DebuggeeStop } from '../../adapter/session/debuggee';
 import { checkLaunch } from '../../adapter/session/programChecks';
-import { Programs, TIMEOUT_MS, lineOf, sourceOf } from './dapHarness';
+import { Programs, TIMEOUT_MS, lineOf, sourceOf } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let basic: string;

@@ -4,7 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Programs, find, lineOf, sourceOf, startClient } from './dapHarness';
+import { Programs, find, lineOf, sourceOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let basic: string;

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Requests, ViewRequests } from '../../adapter/protocol';
 import type { InspectSnapshotResult, SaveSnapshotResult } from '../../adapter/protocol';
-import { PROGRAMS_DIR as PROGRAMS, Programs, lineOf, startClient } from './dapHarness';
+import { PROGRAMS_DIR as PROGRAMS, Programs, lineOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let basic: string;

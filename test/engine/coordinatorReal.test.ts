@@ -6,8 +6,8 @@ import { after, describe, test } from 'node:test';
 import { Coordinator } from '../../adapter/engine/coordinator';
 import type { EngineHello } from '../../adapter/engine/engineConnection';
 import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
-import { compileC, killStarted } from './fixtures/cliRunner';
-import { tempDir, waitFor } from './fixtures/harness';
+import { compileC, killStarted } from '../fixtures/cliRunner';
+import { tempDir, waitFor } from '../fixtures/harness';
 import { runPlain, STEPPER_C } from './fixtures/stepper';
 
 const native = nativePathsUnchecked();
@@ -94,7 +94,7 @@ describe('Coordinator API with the real engine (what the debug adapter uses)', {
     const work = tempDir('ckpt-api-');
     const stepper = compileC(work, 'stepper', STEPPER_C);
     const dir = path.join(work, 'd');
-    const { CkptProcess } = await import('./fixtures/cliRunner');
+    const { CkptProcess } = await import('../fixtures/cliRunner');
     const launch = new CkptProcess(['launch', '--dir', dir, '--interval', '0.2', '--', stepper]);
     const { SnapshotStore } = await import('../../adapter/engine/snapshotStore');
     const store = new SnapshotStore(dir);

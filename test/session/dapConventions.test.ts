@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Requests } from '../../adapter/protocol';
 import type { SaveSnapshotResult } from '../../adapter/protocol';
-import { Programs, lineOf, startClient } from './dapHarness';
+import { Programs, lineOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let crash: string;

@@ -1,7 +1,7 @@
 /**
  * Golden logs: the adapter's stack trace and variables, as the client gets
  * them on a real program under a real gdb, written out as text and compared
- * with the committed expected text in test/dap/golden/. Addresses change from
+ * with the committed expected text in test/session/golden/. Addresses change from
  * run to run and are written as 0x…; everything else must match exactly.
  * After an intended change of presentation, write the files anew with
  * CKPT_UPDATE_GOLDEN=1 and review their diff.
@@ -11,9 +11,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { PROGRAMS_DIR, Programs, TestClient, startClient } from './dapHarness';
+import { PROGRAMS_DIR, Programs, TestClient, startClient } from '../fixtures/dapHarness';
 
-const GOLDEN_DIR = path.join(PROGRAMS_DIR, '..', 'golden');
+const GOLDEN_DIR = path.join(PROGRAMS_DIR, '..', '..', 'session', 'golden');
 const programs = new Programs();
 let golden: string;
 

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Programs, lineOf, sourceOf, startClient } from './dapHarness';
+import { Programs, lineOf, sourceOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let basic: string;

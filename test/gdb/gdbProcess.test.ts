@@ -9,7 +9,7 @@ import * as path from 'path';
 import { GdbCommandError, GdbProcess, GdbUnavailableError } from '../../adapter/gdb/gdbProcess';
 import * as mi from '../../adapter/gdb/gdbCommands';
 import type { MiAsyncRecord } from '../../adapter/gdb/miParser';
-import { Programs, lineOf, sourceOf } from './dapHarness';
+import { Programs, lineOf, sourceOf } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let basic: string;

@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
 import type { ResourceTables, SnapshotInfo } from '../../adapter/engine/tables';
-import { CkptProcess, compileC, killStarted, runCkpt } from './fixtures/cliRunner';
-import { mode, tempDir } from './fixtures/harness';
+import { CkptProcess, compileC, killStarted, runCkpt } from '../fixtures/cliRunner';
+import { mode, tempDir } from '../fixtures/harness';
 import { PIPE_PAIR_C, runPlain, STEPPER_C } from './fixtures/stepper';
 
 const native = nativePathsUnchecked();

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Requests } from '../../adapter/protocol';
 import type { SaveSnapshotResult } from '../../adapter/protocol';
-import { Programs, lineOf, sourceOf, startClient } from './dapHarness';
+import { Programs, lineOf, sourceOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let counter: string;

@@ -6,7 +6,8 @@ import { CkptError } from '../../adapter/engine/ckptError';
 import { reserveSnapshotId } from '../../adapter/engine/snapshotIds';
 import { SnapshotStore } from '../../adapter/engine/snapshotStore';
 import { ComputationDir } from '../../adapter/engine/computationDir';
-import { FAKE_INSPECT, tempDir } from './fixtures/harness';
+import { tempDir } from '../fixtures/harness';
+import { FAKE_INSPECT } from './fixtures/fakes';
 
 /** Writes a snapshot the way the coordinator does, with an image fakeInspect understands. */
 function writeSnapshot(dir: string, id: string, opts: { label?: string; image?: string; vpid?: number } = {}): void {

@@ -10,8 +10,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Requests } from '../../adapter/protocol';
 import type { ListSnapshotsResult } from '../../adapter/protocol';
-import { Programs, TestClient, lineOf, sourceOf, startClient } from './dapHarness';
-import type { Stop } from './dapHarness';
+import { Programs, TestClient, lineOf, sourceOf, startClient } from '../fixtures/dapHarness';
+import type { Stop } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let travel: string;

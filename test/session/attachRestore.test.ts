@@ -12,8 +12,8 @@ import { spawn } from 'child_process';
 import { ctlInfo, ctlRequest } from '../../adapter/engine';
 import { Requests } from '../../adapter/protocol';
 import type { ListSnapshotsResult, SaveSnapshotResult } from '../../adapter/protocol';
-import { Programs, TIMEOUT_MS, TestClient, lineOf, sourceOf, startClient } from './dapHarness';
-import type { Stop } from './dapHarness';
+import { Programs, TIMEOUT_MS, TestClient, lineOf, sourceOf, startClient } from '../fixtures/dapHarness';
+import type { Stop } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 const CLI = path.resolve(__dirname, '..', '..', 'adapter', 'cli', 'ckpt.js');

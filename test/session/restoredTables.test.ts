@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Events, Requests } from '../../adapter/protocol';
 import type { ResourcesResult, SaveSnapshotResult } from '../../adapter/protocol';
-import { PROGRAMS_DIR, Programs, lineOf, startClient } from './dapHarness';
+import { PROGRAMS_DIR, Programs, lineOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let basic: string;

@@ -11,7 +11,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Coordinator, ctlCheckpoint } from '../../adapter/engine';
 import { Events, Requests } from '../../adapter/protocol';
 import type { ListSnapshotsResult, ResourcesResult, SaveSnapshotResult } from '../../adapter/protocol';
-import { PROGRAMS_DIR as PROGRAMS, Programs, lineOf, startClient } from './dapHarness';
+import { PROGRAMS_DIR as PROGRAMS, Programs, lineOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let basic: string;

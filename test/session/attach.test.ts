@@ -10,7 +10,7 @@ import { spawn } from 'child_process';
 import { ctlKill } from '../../adapter/engine';
 import { Requests } from '../../adapter/protocol';
 import type { ListSnapshotsResult, ResourcesResult, SaveSnapshotResult } from '../../adapter/protocol';
-import { Programs, TIMEOUT_MS, lineOf, sourceOf, startClient } from './dapHarness';
+import { Programs, TIMEOUT_MS, lineOf, sourceOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 const CLI = path.resolve(__dirname, '..', '..', 'adapter', 'cli', 'ckpt.js');

@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { CkptProcess, compileC, killStarted, runCkpt } from './fixtures/cliRunner';
-import { tempDir } from './fixtures/harness';
+import { CkptProcess, compileC, killStarted, runCkpt } from '../fixtures/cliRunner';
+import { tempDir } from '../fixtures/harness';
 import { STEPPER_C } from './fixtures/stepper';
 
 after(killStarted);

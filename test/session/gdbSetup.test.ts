@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { Programs, find, sourceOf, startClient } from './dapHarness';
+import { Programs, find, sourceOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let basic: string;

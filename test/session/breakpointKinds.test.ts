@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as path from 'path';
 import { Requests } from '../../adapter/protocol';
 import type { SaveSnapshotResult } from '../../adapter/protocol';
-import { Programs, TestClient, find, lineOf, sourceOf, startClient } from './dapHarness';
+import { Programs, TestClient, find, lineOf, sourceOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let counter: string;

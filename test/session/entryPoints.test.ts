@@ -9,7 +9,7 @@ import { spawn } from 'child_process';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { createInProcessSession, killAllInProcessSessions } from '../../adapter/inProcess';
-import { Programs, TIMEOUT_MS, lineOf, sourceOf } from './dapHarness';
+import { Programs, TIMEOUT_MS, lineOf, sourceOf } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 const ADAPTER = path.resolve(__dirname, '..', '..', 'adapter', 'debugAdapter.js');

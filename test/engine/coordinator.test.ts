@@ -8,7 +8,8 @@ import { CkptError } from '../../adapter/engine/ckptError';
 import { Coordinator, CoordinatorOptions } from '../../adapter/engine/coordinator';
 import { ctlCheckpoint, ctlStatus } from '../../adapter/engine/ctlClient';
 import type { EngineHello } from '../../adapter/engine/engineConnection';
-import { FAKE_ENGINE, FAKE_INSPECT, FAKE_SIGNAL, mode, tempDir, waitFor } from './fixtures/harness';
+import { mode, tempDir, waitFor } from '../fixtures/harness';
+import { FAKE_ENGINE, FAKE_INSPECT, FAKE_SIGNAL } from './fixtures/fakes';
 
 const open: Coordinator[] = [];
 after(async () => {

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Programs, TestClient, find, lineOf, startClient } from './dapHarness';
+import { Programs, TestClient, find, lineOf, startClient } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let basic: string;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { cleanSpawn, leakedFds } from '../../adapter/engine/cleanSpawn';
 import { resolveProgram } from '../../adapter/engine/programPath';
-import { tempDir } from './fixtures/harness';
+import { tempDir } from '../fixtures/harness';
 
 /** Runs a shell snippet through cleanSpawn and returns its stdout. */
 function run(script: string, env: NodeJS.ProcessEnv, argv0?: string): Promise<string> {
