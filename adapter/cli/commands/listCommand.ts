@@ -1,10 +1,11 @@
 import { SnapshotStore } from '../../engine/snapshotStore';
 import { computationDir, parseArgs } from '../argParser';
+import { COMMAND_SPECS } from '../commandSpecs';
 import { note, out } from '../cliOutput';
 import { snapshotListText } from '../formatting';
 
 export async function listCommand(argv: string[]): Promise<number> {
-  const args = parseArgs({ name: 'list', valueOptions: ['dir'], flagOptions: ['json'] }, argv);
+  const args = parseArgs(COMMAND_SPECS.list, argv);
   const store = new SnapshotStore(computationDir(args));
   const snapshots = store.list();
   if (args.flags.has('json')) {
