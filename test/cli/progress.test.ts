@@ -12,7 +12,7 @@ const after = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeou
 describe('progress line', () => {
   test('slow work on a terminal: drawn in place after half a second, erased at the end', async () => {
     const tty = screen(true);
-    assert.equal(await withProgress('saving a snapshot', after(900, 42), { stream: tty }), 42);
+    assert.equal(await withProgress('saving a snapshot', after(1300, 42), { stream: tty }), 42);
     const frames = tty.text.split('\r').filter((f) => f !== '');
     assert.ok(frames.length >= 2, JSON.stringify(tty.text));
     assert.match(frames[0], /^ckpt: saving a snapshot… (0\.[5-9]|[1-9]\.\d)s\x1b\[K$/, 'not before half a second');
