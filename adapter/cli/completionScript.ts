@@ -6,6 +6,28 @@ const SNAPSHOT_FIRST = Object.values(COMMAND_SPECS as Record<string, CommandSpec
   .filter((s) => s.positionals?.[0] === 'SNAPSHOT')
   .map((s) => s.name);
 
+/** Prints the ids of the complete snapshots (those with a manifest) and \`last\`. */
+function snapshotIdsFunction(): string {
+  return `_ckpt_snapshot_ids() {
+  local dir="\${CKPT_DIR:-.ckpt}" i m id
+  for ((i = 2; i < \${#words[@]} - 1; i++)); do
+    case "\${words[i]}" in
+      --dir) dir="\${words[i+1]}" ;;
+      --dir=*) dir="\${words[i]#--dir=}" ;;
+    esac
+  done
+  dir="\${dir/#\\~/$HOME}"
+  for m in "$dir"/snapshots/[0-9]*/manifest.json; do
+    [[ -f "$m" ]] || continue
+    id="\${m%/manifest.json}"
+    printf '%s\\n' "\${id##*/}"
+  done
+  printf 'last\\n'
+}
+
+`;
+}
+
 function optionWords(spec: CommandSpec): string {
   const names = [...(spec.valueOptions ?? []), ...(spec.listOptions ?? []), ...(spec.flagOptions ?? []), 'help'];
   return names.map((n) => `--${n}`).join(' ');
@@ -24,24 +46,7 @@ export function bashCompletionScript(): string {
     .map((n) => `--${n}`)
     .join('|');
   return `# bash completion for ckpt. Load it with:  source <(ckpt completion bash)
-_ckpt_snapshot_ids() {
-  local dir="\${CKPT_DIR:-.ckpt}" i m id
-  for ((i = 2; i < \${#words[@]} - 1; i++)); do
-    case "\${words[i]}" in
-      --dir) dir="\${words[i+1]}" ;;
-      --dir=*) dir="\${words[i]#--dir=}" ;;
-    esac
-  done
-  dir="\${dir/#\\~/$HOME}"
-  for m in "$dir"/snapshots/[0-9]*/manifest.json; do
-    [[ -f "$m" ]] || continue
-    id="\${m%/manifest.json}"
-    printf '%s\\n' "\${id##*/}"
-  done
-  printf 'last\\n'
-}
-
-_ckpt() {
+${snapshotIdsFunction()}_ckpt() {
   # Words split at blanks only: bash's own words also break at '=', which would
   # make --env NAME=VALUE look like three arguments.
   local line="\${COMP_LINE:0:COMP_POINT}" words
