@@ -1,3 +1,4 @@
+import { parseArgs as parseNodeArgs } from 'node:util';
 import { HelpRequested, UsageError } from './usageError';
 
 export interface CommandSpec {
@@ -22,61 +23,68 @@ export interface ParsedArgs {
   rest: string[];
 }
 
+type NodeOptions = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
+
+function nodeOptions(spec: CommandSpec): NodeOptions {
+  const options: NodeOptions = { help: { type: 'boolean', short: 'h' } };
+  for (const name of spec.valueOptions ?? []) options[name] = { type: 'string' };
+  for (const name of spec.listOptions ?? []) options[name] = { type: 'string', multiple: true };
+  for (const name of spec.flagOptions ?? []) options[name] = { type: 'boolean' };
+  return options;
+}
+
 /**
- * Parses one subcommand's arguments. Strict on purpose: an unknown option or a
- * missing argument is a usage error naming it, never silently ignored.
+ * Parses one subcommand's arguments with node's util.parseArgs. Strict on
+ * purpose: an unknown option or a missing argument is a usage error naming it,
+ * never silently ignored. util.parseArgs runs lenient and its tokens are checked
+ * here, so that each message names the argument as the user typed it.
  */
 export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
-  const values = new Map<string, string>();
-  const lists = new Map<string, string[]>();
-  const listOptions = new Set(spec.listOptions ?? []);
-  const flags = new Set<string>();
-  const positionals: string[] = [];
-  const rest: string[] = [];
-  const valueOptions = new Set(spec.valueOptions ?? []);
-  const flagOptions = new Set(spec.flagOptions ?? []);
+  const options = nodeOptions(spec);
+  const { tokens } = parseNodeArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
+  const parsed: ParsedArgs = { values: new Map(), lists: new Map(), flags: new Set(), positionals: [], rest: [] };
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator' || (token.kind === 'positional' && spec.rest)) {
+      // A program's own arguments are not ours to read, options included.
+      const from = token.kind === 'option-terminator' ? token.index + 1 : token.index;
+      (spec.rest ? parsed.rest : parsed.positionals).push(...argv.slice(from));
+      break;
+    }
+    if (token.kind === 'positional') parsed.positionals.push(token.value);
+    else readOption(spec, options, argv, token, parsed);
+  }
   const wanted = spec.positionals ?? [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      if (spec.rest) rest.push(...argv.slice(i + 1));
-      else positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (arg === '--help' || arg === '-h') throw new HelpRequested(spec.name);
-    if (arg.startsWith('--') && arg.length > 2) {
-      const eq = arg.indexOf('=');
-      const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
-      if (valueOptions.has(name) || listOptions.has(name)) {
-        let value: string | undefined;
-        if (eq >= 0) value = arg.slice(eq + 1);
-        else if (i + 1 < argv.length) value = argv[++i];
-        if (value === undefined || value === '') throw new UsageError(`option --${name} needs a value`, spec.name);
-        if (listOptions.has(name)) lists.set(name, [...(lists.get(name) ?? []), value]);
-        else values.set(name, value);
-        continue;
-      }
-      if (flagOptions.has(name)) {
-        if (eq >= 0) throw new UsageError(`option --${name} takes no value`, spec.name);
-        flags.add(name);
-        continue;
-      }
-      throw new UsageError(`unknown option --${name}`, spec.name);
-    }
-    if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown option ${arg}`, spec.name);
-    if (spec.rest) {
-      rest.push(...argv.slice(i));
-      break;
-    }
-    positionals.push(arg);
+  if (parsed.positionals.length < wanted.length) {
+    throw new UsageError(`missing ${wanted[parsed.positionals.length]}`, spec.name);
   }
-  if (positionals.length < wanted.length) {
-    throw new UsageError(`missing ${wanted[positionals.length]}`, spec.name);
+  if (parsed.positionals.length > wanted.length) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[wanted.length]}'`, spec.name);
   }
-  if (positionals.length > wanted.length) {
-    throw new UsageError(`unexpected argument '${positionals[wanted.length]}'`, spec.name);
+  return parsed;
+}
+
+interface OptionToken {
+  name: string;
+  rawName: string;
+  index: number;
+  value?: string;
+  inlineValue?: boolean;
+}
+
+function readOption(spec: CommandSpec, options: NodeOptions, argv: string[], token: OptionToken, parsed: ParsedArgs): void {
+  const { name } = token;
+  const option = Object.prototype.hasOwnProperty.call(options, name) ? options[name] : undefined;
+  if (option && name === 'help') throw new HelpRequested(spec.name);
+  // `-xy` is unknown as the user wrote it, not as the `-x` it was split into.
+  if (!option) throw new UsageError(`unknown option ${token.rawName.startsWith('--') ? token.rawName : argv[token.index]}`, spec.name);
+  if (option.type === 'boolean') {
+    if (token.value !== undefined) throw new UsageError(`option --${name} takes no value`, spec.name);
+    parsed.flags.add(name);
+    return;
   }
-  return { values, lists, flags, positionals, rest };
+  if (token.value === undefined || token.value === '') throw new UsageError(`option --${name} needs a value`, spec.name);
+  if (option.multiple) parsed.lists.set(name, [...(parsed.lists.get(name) ?? []), token.value]);
+  else parsed.values.set(name, token.value);
 }
 
 /** `--interval SECONDS` as milliseconds, if given. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CkptError } from '../engine/ckptError';
 import { checkpointCommand } from './commands/checkpointCommand';
+import { completionCommand } from './commands/completionCommand';
 import { deleteCommand } from './commands/deleteCommand';
 import { inspectCommand } from './commands/inspectCommand';
 import { killCommand } from './commands/killCommand';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   delete: deleteCommand,
   status: statusCommand,
   kill: killCommand,
+  completion: completionCommand,
 };
 
 /** Runs one `ckpt` command line; returns the exit status. Never throws for a user's mistake. */

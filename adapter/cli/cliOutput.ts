@@ -6,3 +6,8 @@ export function out(text: string): void {
 export function note(text: string): void {
   process.stderr.write(`ckpt: ${text}\n`);
 }
+
+/** A command's --json result: one JSON value on stdout (shapes in README.md). */
+export function outJson(value: unknown): void {
+  out(JSON.stringify(value, null, 2) + '\n');
+}

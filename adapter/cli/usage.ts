@@ -1,15 +1,16 @@
 /** The usage text of every subcommand; shown on `--help` and after a usage error. */
 export const COMMAND_USAGE: Record<string, string> = {
-  launch: 'ckpt launch [--dir D] [--interval SECONDS] -- PROGRAM [ARGS...]',
-  checkpoint: 'ckpt checkpoint [--dir D] [--label TEXT] [--kill]',
-  restart: 'ckpt restart [--dir D] [--interval SECONDS] [--path-map OLD=NEW]... [--env NAME=VALUE]... SNAPSHOT',
-  restore: 'ckpt restore [--dir D] [--hold] SNAPSHOT',
+  launch: 'ckpt launch [--dir D] [--interval SECONDS] [--json] -- PROGRAM [ARGS...]',
+  checkpoint: 'ckpt checkpoint [--dir D] [--label TEXT] [--kill] [--json]',
+  restart: 'ckpt restart [--dir D] [--interval SECONDS] [--path-map OLD=NEW]... [--env NAME=VALUE]... SNAPSHOT [--json]',
+  restore: 'ckpt restore [--dir D] [--hold] SNAPSHOT [--json]',
   list: 'ckpt list [--dir D] [--json]',
   inspect: 'ckpt inspect [--dir D] SNAPSHOT [--json]',
   label: 'ckpt label [--dir D] SNAPSHOT TEXT',
   delete: 'ckpt delete [--dir D] SNAPSHOT',
   status: 'ckpt status [--dir D] [--json]',
-  kill: 'ckpt kill [--dir D]',
+  kill: 'ckpt kill [--dir D] [--json]',
+  completion: 'ckpt completion bash',
 };
 
 export function usageText(command?: string): string {
@@ -25,6 +26,9 @@ export function usageText(command?: string): string {
     '        --env: the program finds NAME=VALUE when it reads its environment again.',
     'restore: the running `ckpt launch` (or `ckpt restart`) in D replaces its program by SNAPSHOT,',
     '        which keeps that terminal; --hold: the restored processes wait for a debugger.',
+    '--json (every command but completion): the result as JSON on stdout; launch and restart write',
+    '        their own news as JSON lines on stderr, stdout being the program\'s.',
+    'completion bash: a completion script; load it with  source <(ckpt completion bash)',
     '',
   ].join('\n');
 }

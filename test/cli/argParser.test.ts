@@ -36,6 +36,21 @@ describe('argument parsing', () => {
     assert.throws(() => parseArgs(inspect, ['--help']), HelpRequested);
   });
 
+  test('grouped short options, empty values, repeated options and `--` as the user typed them', () => {
+    const usage = (spec: typeof inspect, argv: string[], re: RegExp) =>
+      assert.throws(() => parseArgs(spec, argv), (e: Error) => e instanceof UsageError && re.test(e.message));
+    usage(inspect, ['-xy', '1'], /^unknown option -xy$/);
+    usage(inspect, ['--colour=red', '1'], /^unknown option --colour$/);
+    usage(inspect, ['--dir=', '1'], /^option --dir needs a value$/);
+    assert.throws(() => parseArgs(inspect, ['1', '-h']), HelpRequested);
+    const restart = { name: 'restart', valueOptions: ['dir'], listOptions: ['env'], positionals: ['SNAPSHOT'] };
+    const a = parseArgs(restart, ['--env', 'A=1', '--dir', 'D1', '--env=B=2', '--dir', 'D2', '--', '-3']);
+    assert.deepEqual(a.lists.get('env'), ['A=1', 'B=2']);
+    assert.equal(a.values.get('dir'), 'D2');
+    assert.deepEqual(a.positionals, ['-3']);
+    assert.deepEqual(parseArgs(launch, ['--dir', 'D', 'prog', '--', 'x']).rest, ['prog', '--', 'x']);
+  });
+
   test('the directory defaults to $CKPT_DIR, then ./.ckpt', () => {
     const a = parseArgs(inspect, ['1']);
     assert.equal(computationDir(a, { CKPT_DIR: '/x' }), '/x');

@@ -1,14 +1,22 @@
 import { ctlCheckpoint } from '../../engine/ctlClient';
 import { computationDir, parseArgs } from '../argParser';
-import { note, out } from '../cliOutput';
+import { COMMAND_SPECS } from '../commandSpecs';
+import { note, out, outJson } from '../cliOutput';
 import { formatBytes } from '../formatting';
+import { withProgress } from '../progress';
 
-/** `ckpt checkpoint`: asks the running computation's coordinator for a snapshot; prints its id last. */
+/**
+ * `ckpt checkpoint`: asks the running computation's coordinator for a snapshot; prints its id last.
+ * `--json`: `{ snapshot: SnapshotInfo, killed }`.
+ */
 export async function checkpointCommand(argv: string[]): Promise<number> {
-  const args = parseArgs({ name: 'checkpoint', valueOptions: ['dir', 'label'], flagOptions: ['kill'] }, argv);
+  const args = parseArgs(COMMAND_SPECS.checkpoint, argv);
   const kill = args.flags.has('kill');
-  const snapshot = await ctlCheckpoint(computationDir(args), { label: args.values.get('label'), kill });
+  const json = args.flags.has('json');
+  const saving = ctlCheckpoint(computationDir(args), { label: args.values.get('label'), kill });
+  const snapshot = await withProgress('saving a snapshot', saving, { quiet: json });
   note(`snapshot ${snapshot.id} saved (${formatBytes(snapshot.size)})${kill ? '; the program was stopped' : ''}`);
-  out(`${snapshot.id}\n`);
+  if (json) outJson({ snapshot, killed: kill });
+  else out(`${snapshot.id}\n`);
   return 0;
 }

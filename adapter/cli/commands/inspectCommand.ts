@@ -1,7 +1,9 @@
 import { SnapshotStore } from '../../engine/snapshotStore';
 import { computationDir, parseArgs } from '../argParser';
+import { COMMAND_SPECS } from '../commandSpecs';
 import { out } from '../cliOutput';
 import { snapshotHeaderText, tablesText } from '../formatting';
+import { withProgress } from '../progress';
 import { resolveSnapshotId } from '../resolveSnapshot';
 
 /**
@@ -10,10 +12,10 @@ import { resolveSnapshotId } from '../resolveSnapshot';
  * full inspector JSON: memory regions, sections).
  */
 export async function inspectCommand(argv: string[]): Promise<number> {
-  const args = parseArgs({ name: 'inspect', valueOptions: ['dir'], flagOptions: ['json'], positionals: ['SNAPSHOT'] }, argv);
+  const args = parseArgs(COMMAND_SPECS.inspect, argv);
   const store = new SnapshotStore(computationDir(args));
   const id = resolveSnapshotId(store, args.positionals[0]);
-  const inspection = await store.inspect(id);
+  const inspection = await withProgress(`reading snapshot ${id}`, store.inspect(id), { quiet: args.flags.has('json') });
   if (args.flags.has('json')) {
     out(JSON.stringify({ ...inspection.tables, snapshot: inspection.info, images: inspection.images }, null, 2) + '\n');
   } else {

@@ -2,21 +2,23 @@ import { CkptError, errorMessage } from '../../engine/ckptError';
 import { Coordinator, RunningProgram } from '../../engine/coordinator';
 import { computationDir, intervalMs, parseArgs } from '../argParser';
 import { note } from '../cliOutput';
+import { COMMAND_SPECS } from '../commandSpecs';
 import { UsageError } from '../usageError';
 
 /**
  * `ckpt launch`: runs the program in the foreground under the engine and is its
  * coordinator while it runs. Writes nothing on stdout: that is the program's.
+ * `--json`: ckpt's own messages on stderr are JSON lines (`{ event: ... }`).
  */
 export async function launchCommand(argv: string[]): Promise<number> {
-  const args = parseArgs({ name: 'launch', valueOptions: ['dir', 'interval'], rest: true }, argv);
+  const args = parseArgs(COMMAND_SPECS.launch, argv);
   if (args.rest.length === 0) throw new UsageError('missing PROGRAM', 'launch');
   const every = intervalMs(args, 'launch');
   const [program, ...programArgs] = args.rest;
   const coordinator = await Coordinator.open(computationDir(args));
   try {
     const running = await coordinator.launch(program, programArgs, { stdio: 'inherit' });
-    return await runInForeground(coordinator, running, every);
+    return await runInForeground(coordinator, running, every, args.flags.has('json'));
   } finally {
     await coordinator.close();
   }
@@ -32,6 +34,7 @@ export async function runInForeground(
   coordinator: Coordinator,
   program: RunningProgram,
   intervalMs?: number,
+  json = false,
 ): Promise<number> {
   // Ctrl-C reaches the program from the terminal itself; ckpt must just not die
   // first, or the program would lose its coordinator.
@@ -60,16 +63,19 @@ export async function runInForeground(
       busy = true;
       coordinator
         .checkpoint({ label: 'interval' })
-        .then((s) => note(`snapshot ${s.id} saved`))
+        .then((s) => (json ? event({ event: 'snapshot', snapshot: s }) : note(`snapshot ${s.id} saved`)))
         .catch((err: unknown) => {
           // The program may have ended between the tick and the order.
-          if (coordinator.runningProgram) note(`scheduled checkpoint failed: ${errorMessage(err)}`);
+          if (!coordinator.runningProgram) return;
+          if (json) event({ event: 'checkpointFailed', message: errorMessage(err) });
+          else note(`scheduled checkpoint failed: ${errorMessage(err)}`);
         })
         .finally(() => (busy = false));
     }, intervalMs);
   }
   try {
     const { status } = await coordinator.untilEnd(program);
+    if (json) event({ event: 'exit', status });
     return status;
   } catch (err) {
     if (err instanceof CkptError) throw err;
@@ -80,4 +86,9 @@ export async function runInForeground(
     process.off('SIGTERM', onTerm);
     process.off('SIGHUP', onHup);
   }
+}
+
+/** One line of `--json` news on stderr: stdout belongs to the program. */
+function event(value: object): void {
+  process.stderr.write(JSON.stringify(value) + '\n');
 }

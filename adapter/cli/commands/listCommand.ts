@@ -3,11 +3,12 @@ import { CkptError } from '../../engine/ckptError';
 import { snapshotCosts } from '../../engine/manifest';
 import { SnapshotStore } from '../../engine/snapshotStore';
 import { computationDir, parseArgs } from '../argParser';
+import { COMMAND_SPECS } from '../commandSpecs';
 import { note, out } from '../cliOutput';
 import { snapshotListText } from '../formatting';
 
 export async function listCommand(argv: string[]): Promise<number> {
-  const args = parseArgs({ name: 'list', valueOptions: ['dir'], flagOptions: ['json'] }, argv);
+  const args = parseArgs(COMMAND_SPECS.list, argv);
   const dir = computationDir(args);
   let st: fs.Stats;
   try {

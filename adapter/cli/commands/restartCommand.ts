@@ -1,22 +1,26 @@
 import { Coordinator } from '../../engine/coordinator';
 import { computationDir, intervalMs, pairList, parseArgs } from '../argParser';
+import { COMMAND_SPECS } from '../commandSpecs';
+import { withProgress } from '../progress';
 import { resolveSnapshotId } from '../resolveSnapshot';
 import { runInForeground } from './launchCommand';
 
-/** `ckpt restart`: brings a snapshot back in the foreground, as its coordinator (so it can be checkpointed again). */
+/**
+ * `ckpt restart`: brings a snapshot back in the foreground, as its coordinator (so it
+ * can be checkpointed again). `--json`: as `ckpt launch --json`.
+ */
 export async function restartCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(
-    { name: 'restart', valueOptions: ['dir', 'interval'], listOptions: ['path-map', 'env'], positionals: ['SNAPSHOT'] },
-    argv,
-  );
+  const args = parseArgs(COMMAND_SPECS.restart, argv);
+  const json = args.flags.has('json');
   const every = intervalMs(args, 'restart');
   const pathMap = pairList(args, 'path-map', 'restart');
   const setEnv = pairList(args, 'env', 'restart');
   const coordinator = await Coordinator.open(computationDir(args), { mustExist: true });
   try {
     const id = resolveSnapshotId(coordinator.store, args.positionals[0]);
-    const running = await coordinator.startRestart(id, { stdio: 'inherit', pathMap, setEnv });
-    return await runInForeground(coordinator, running, every);
+    const starting = coordinator.startRestart(id, { stdio: 'inherit', pathMap, setEnv });
+    const running = await withProgress(`restarting snapshot ${id}`, starting, { quiet: json });
+    return await runInForeground(coordinator, running, every, json);
   } finally {
     await coordinator.close();
   }

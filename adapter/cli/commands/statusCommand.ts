@@ -1,11 +1,12 @@
 import { ctlInfo, ctlStatus } from '../../engine/ctlClient';
 import { computationDir, parseArgs } from '../argParser';
+import { COMMAND_SPECS } from '../commandSpecs';
 import { out } from '../cliOutput';
 import { tablesText } from '../formatting';
 
 /** `ckpt status`: the resource tables of the running computation. */
 export async function statusCommand(argv: string[]): Promise<number> {
-  const args = parseArgs({ name: 'status', valueOptions: ['dir'], flagOptions: ['json'] }, argv);
+  const args = parseArgs(COMMAND_SPECS.status, argv);
   const dir = computationDir(args);
   const tables = await ctlStatus(dir);
   if (args.flags.has('json')) {

@@ -1,0 +1,25 @@
+import type { CommandSpec } from './argParser';
+
+/**
+ * What each command accepts, in one place: the commands parse with these and
+ * `ckpt completion bash` offers them, so the two cannot drift apart.
+ */
+export const COMMAND_SPECS = {
+  launch: { name: 'launch', valueOptions: ['dir', 'interval'], flagOptions: ['json'], rest: true },
+  checkpoint: { name: 'checkpoint', valueOptions: ['dir', 'label'], flagOptions: ['kill', 'json'] },
+  restart: {
+    name: 'restart',
+    valueOptions: ['dir', 'interval'],
+    listOptions: ['path-map', 'env'],
+    flagOptions: ['json'],
+    positionals: ['SNAPSHOT'],
+  },
+  restore: { name: 'restore', valueOptions: ['dir'], flagOptions: ['hold', 'json'], positionals: ['SNAPSHOT'] },
+  list: { name: 'list', valueOptions: ['dir'], flagOptions: ['json'] },
+  inspect: { name: 'inspect', valueOptions: ['dir'], flagOptions: ['json'], positionals: ['SNAPSHOT'] },
+  label: { name: 'label', valueOptions: ['dir'], flagOptions: ['json'], positionals: ['SNAPSHOT', 'TEXT'] },
+  delete: { name: 'delete', valueOptions: ['dir'], flagOptions: ['json'], positionals: ['SNAPSHOT'] },
+  status: { name: 'status', valueOptions: ['dir'], flagOptions: ['json'] },
+  kill: { name: 'kill', valueOptions: ['dir'], flagOptions: ['json'] },
+  completion: { name: 'completion', positionals: ['SHELL'] },
+} satisfies Record<string, CommandSpec>;
