@@ -110,6 +110,7 @@ int fd_lift(int fd, int top);
 void *arena_alloc(size_t n);
 
 /* the image */
+struct ckpt_reader;
 struct image {
 	int fd;
 	const char *path;
@@ -134,6 +135,7 @@ struct image {
 	uint32_t nzombies;
 	struct ckpt_img_lock *locks;
 	uint32_t nlocks;
+	struct ckpt_reader *reader; /* what checked all of the above */
 	/* what the restorer opened for this image */
 	struct open_file *files;
 	uint32_t nfiles;
