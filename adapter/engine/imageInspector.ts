@@ -39,10 +39,9 @@ export function runInspector(command: string[], image: string, what: string): Pr
   return new Promise((resolve, reject) => {
     execFile(command[0], [...command.slice(1), image], { maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err) {
-        const msg = String(stderr).trim().split('\n').filter(Boolean).pop();
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') reject(new CkptError(`cannot run ${command[0]}: not found (run \`npm run build\`)`));
-        else reject(new CkptError(`${what} is damaged: ${msg ?? err.message}`));
+        else reject(new CkptError(`${what} is damaged: ${inspectorProblem(String(stderr), err)}`));
         return;
       }
       let parsed: unknown;
@@ -57,6 +56,14 @@ export function runInspector(command: string[], image: string, what: string): Pr
       else resolve(parsed as InspectedImage);
     });
   });
+}
+
+/** The inspector's one line about a bad image; if it printed none, how it ended. */
+function inspectorProblem(stderr: string, err: Error & { code?: unknown; signal?: unknown }): string {
+  const line = stderr.trim().split('\n').filter(Boolean).pop();
+  if (line) return line;
+  if (typeof err.signal === 'string' && err.signal) return `ckpt-inspect was killed by ${err.signal}`;
+  return `ckpt-inspect failed (exit status ${String(err.code)}) and printed no reason`;
 }
 
 function isInt(v: unknown): v is number {

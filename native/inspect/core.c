@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "core.h"
 #include <elf.h>
+#include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -49,14 +50,32 @@ static int read_saved(const struct core_input *in, uint64_t addr, void *buf, siz
 {
 	for (uint64_t i = 0; i < in->mm->nruns; i++) {
 		const struct ckpt_img_run *r = &in->runs[i];
+		/* the reader checked that addr + npages pages does not wrap */
 		uint64_t end = r->addr + r->npages * CKPT_PAGE;
-		if (addr >= r->addr && addr + n <= end)
+		if (addr >= r->addr && addr <= end && n <= end - addr)
 			return pread(in->fd, buf, n, (off_t)(in->memdata->offset + r->data_offset + (addr - r->addr))) ==
 				       (ssize_t)n
 				   ? 0
 				   : -1;
 	}
 	return -1;
+}
+
+/* a region's file path, "" if it has none */
+static const char *region_path(const struct core_input *in, const struct ckpt_img_region *r)
+{
+	return r->path == ~0ull ? "" : in->strings + r->path;
+}
+
+static int file_backed(const struct ckpt_img_region *r)
+{
+	return r->kind == CKPT_MEM_FILE || r->kind == CKPT_MEM_SHARED_FILE;
+}
+
+static int special(const struct ckpt_img_region *r)
+{
+	return r->kind == CKPT_MEM_VDSO || r->kind == CKPT_MEM_VVAR || r->kind == CKPT_MEM_VCLOCK ||
+	       r->kind == CKPT_MEM_VSYSCALL;
 }
 
 static void thread_notes(const struct core_input *in, struct note_buf *b, const struct ckpt_img_thread *t)
@@ -92,9 +111,42 @@ static void thread_notes(const struct core_input *in, struct note_buf *b, const 
 	note(b, "CORE", NT_FPREGSET, &fp, sizeof fp);
 }
 
-int write_core(const struct core_input *in, const char *out_path)
+/* NT_FILE: count, page size, (start, end, offset in pages)[], names */
+static void file_note(const struct core_input *in, struct note_buf *b)
 {
-	struct note_buf b = { 0 };
+	uint64_t nfiles = 0;
+	size_t names = 0;
+	for (uint32_t i = 0; i < in->mm->nregions; i++)
+		if (file_backed(&in->regions[i])) {
+			nfiles++;
+			names += strlen(region_path(in, &in->regions[i])) + 1;
+		}
+	size_t flen = 16 + nfiles * 24 + names;
+	uint64_t *fdesc = calloc(1, flen + 8);
+	if (!fdesc)
+		return;
+	fdesc[0] = nfiles;
+	fdesc[1] = CKPT_PAGE;
+	char *np = (char *)(fdesc + 2 + nfiles * 3);
+	uint64_t k = 0;
+	for (uint32_t i = 0; i < in->mm->nregions; i++) {
+		const struct ckpt_img_region *r = &in->regions[i];
+		if (!file_backed(r))
+			continue;
+		fdesc[2 + k * 3] = r->start;
+		fdesc[3 + k * 3] = r->end;
+		fdesc[4 + k * 3] = r->file_offset / CKPT_PAGE;
+		k++;
+		const char *name = region_path(in, r);
+		memcpy(np, name, strlen(name) + 1);
+		np += strlen(name) + 1;
+	}
+	note(b, "CORE", NT_FILE, fdesc, flen);
+	free(fdesc);
+}
+
+static void notes(const struct core_input *in, struct note_buf *b)
+{
 	struct elf_prpsinfo ps;
 	memset(&ps, 0, sizeof ps);
 	ps.pr_pid = in->proc->vpid;
@@ -107,59 +159,19 @@ int write_core(const struct core_input *in, const char *out_path)
 	/* the main thread first: gdb takes the first NT_PRSTATUS as the current thread */
 	for (uint32_t i = 0; i < in->nthreads; i++)
 		if (in->threads[i].is_main)
-			thread_notes(in, &b, &in->threads[i]);
+			thread_notes(in, b, &in->threads[i]);
 	for (uint32_t i = 0; i < in->nthreads; i++)
 		if (!in->threads[i].is_main)
-			thread_notes(in, &b, &in->threads[i]);
-	note(&b, "CORE", NT_PRPSINFO, &ps, sizeof ps);
+			thread_notes(in, b, &in->threads[i]);
+	note(b, "CORE", NT_PRPSINFO, &ps, sizeof ps);
 	if (in->auxv_size)
-		note(&b, "CORE", NT_AUXV, in->auxv, in->auxv_size);
+		note(b, "CORE", NT_AUXV, in->auxv, in->auxv_size);
+	file_note(in, b);
+}
 
-	/* NT_FILE: count, page size, (start, end, offset in pages)[], names */
-	uint64_t nfiles = 0;
-	size_t names = 0;
-	for (uint32_t i = 0; i < in->mm->nregions; i++)
-		if (in->regions[i].kind == CKPT_MEM_FILE || in->regions[i].kind == CKPT_MEM_SHARED_FILE) {
-			nfiles++;
-			names += strlen(in->strings + in->regions[i].path) + 1;
-		}
-	size_t flen = 16 + nfiles * 24 + names;
-	uint64_t *fdesc = calloc(1, flen + 8);
-	fdesc[0] = nfiles;
-	fdesc[1] = CKPT_PAGE;
-	char *np = (char *)(fdesc + 2 + nfiles * 3);
-	uint64_t k = 0;
-	for (uint32_t i = 0; i < in->mm->nregions; i++) {
-		const struct ckpt_img_region *r = &in->regions[i];
-		if (r->kind != CKPT_MEM_FILE && r->kind != CKPT_MEM_SHARED_FILE)
-			continue;
-		fdesc[2 + k * 3] = r->start;
-		fdesc[3 + k * 3] = r->end;
-		fdesc[4 + k * 3] = r->file_offset / CKPT_PAGE;
-		k++;
-		const char *name = in->strings + r->path;
-		memcpy(np, name, strlen(name) + 1);
-		np += strlen(name) + 1;
-	}
-	note(&b, "CORE", NT_FILE, fdesc, flen);
-	free(fdesc);
-
-	/* program headers: the notes, then one PT_LOAD per region we have data for */
-	uint32_t nload = 0;
-	for (uint32_t i = 0; i < in->mm->nregions; i++) {
-		uint32_t kd = in->regions[i].kind;
-		if (kd != CKPT_MEM_VDSO && kd != CKPT_MEM_VVAR && kd != CKPT_MEM_VCLOCK && kd != CKPT_MEM_VSYSCALL)
-			nload++;
-	}
-	uint32_t nph = 1 + nload;
-	uint64_t off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
-	uint64_t notes_off = off;
-	off += b.len;
-	off = (off + CKPT_PAGE - 1) & ~(CKPT_PAGE - 1);
-
-	int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
+/* The ELF header and the note segment's program header. */
+static int write_head(int fd, uint32_t nph, const struct note_buf *b, uint64_t notes_off)
+{
 	Elf64_Ehdr eh;
 	memset(&eh, 0, sizeof eh);
 	memcpy(eh.e_ident, ELFMAG, SELFMAG);
@@ -174,23 +186,53 @@ int write_core(const struct core_input *in, const char *out_path)
 	eh.e_ehsize = sizeof eh;
 	eh.e_phentsize = sizeof(Elf64_Phdr);
 	eh.e_phnum = (Elf64_Half)nph;
-	if (pwrite(fd, &eh, sizeof eh, 0) != sizeof eh)
-		goto fail;
 	Elf64_Phdr ph;
 	memset(&ph, 0, sizeof ph);
 	ph.p_type = PT_NOTE;
 	ph.p_offset = notes_off;
-	ph.p_filesz = b.len;
+	ph.p_filesz = b->len;
 	ph.p_align = 4;
-	if (pwrite(fd, &ph, sizeof ph, sizeof eh) != sizeof ph || pwrite(fd, b.p, b.len, (off_t)notes_off) != (ssize_t)b.len)
-		goto fail;
+	if (pwrite(fd, &eh, sizeof eh, 0) != sizeof eh || pwrite(fd, &ph, sizeof ph, sizeof eh) != sizeof ph ||
+	    pwrite(fd, b->p, b->len, (off_t)notes_off) != (ssize_t)b->len)
+		return -1;
+	return 0;
+}
+
+/* One region's pages at off: saved ones, else the mapped file's, else holes. */
+static int write_pages(const struct core_input *in, int fd, const struct ckpt_img_region *r, uint64_t off,
+		       char *page)
+{
+	int file = file_backed(r) ? open(region_path(in, r), O_RDONLY | O_CLOEXEC) : -1;
+	int err = 0;
+	for (uint64_t a = r->start; a < r->end && !err; a += CKPT_PAGE) {
+		int have = read_saved(in, a, page, CKPT_PAGE) == 0;
+		if (!have && file >= 0) {
+			ssize_t got = pread(file, page, CKPT_PAGE, (off_t)(r->file_offset + (a - r->start)));
+			if (got > 0) {
+				if (got < (ssize_t)CKPT_PAGE)
+					memset(page + got, 0, CKPT_PAGE - (size_t)got);
+				have = 1;
+			}
+		}
+		/* pages never touched stay holes in the file: zeros, free of disk */
+		if (have && pwrite(fd, page, CKPT_PAGE, (off_t)(off + (a - r->start))) != (ssize_t)CKPT_PAGE)
+			err = -1;
+	}
+	if (file >= 0)
+		close(file);
+	return err;
+}
+
+/* One PT_LOAD per region we have data for, its pages from off on. */
+static int write_loads(const struct core_input *in, int fd, uint64_t off)
+{
 	uint32_t pi = 1;
-	char *page = malloc(CKPT_PAGE);
+	char page[CKPT_PAGE];
 	for (uint32_t i = 0; i < in->mm->nregions; i++) {
 		const struct ckpt_img_region *r = &in->regions[i];
-		if (r->kind == CKPT_MEM_VDSO || r->kind == CKPT_MEM_VVAR || r->kind == CKPT_MEM_VCLOCK ||
-		    r->kind == CKPT_MEM_VSYSCALL)
+		if (special(r))
 			continue;
+		Elf64_Phdr ph;
 		memset(&ph, 0, sizeof ph);
 		ph.p_type = PT_LOAD;
 		ph.p_vaddr = r->start;
@@ -199,37 +241,39 @@ int write_core(const struct core_input *in, const char *out_path)
 		ph.p_flags = (r->prot & CKPT_PROT_R ? PF_R : 0) | (r->prot & CKPT_PROT_W ? PF_W : 0) |
 			     (r->prot & CKPT_PROT_X ? PF_X : 0);
 		ph.p_align = CKPT_PAGE;
-		if (pwrite(fd, &ph, sizeof ph, (off_t)(sizeof eh + pi * sizeof ph)) != sizeof ph)
-			goto fail;
+		if (pwrite(fd, &ph, sizeof ph, (off_t)(sizeof(Elf64_Ehdr) + pi * sizeof ph)) != sizeof ph)
+			return -1;
 		pi++;
-		int file = -1;
-		if (r->kind == CKPT_MEM_FILE || r->kind == CKPT_MEM_SHARED_FILE)
-			file = open(in->strings + r->path, O_RDONLY | O_CLOEXEC);
-		for (uint64_t a = r->start; a < r->end; a += CKPT_PAGE) {
-			int have = read_saved(in, a, page, CKPT_PAGE) == 0;
-			if (!have && file >= 0) {
-				ssize_t got = pread(file, page, CKPT_PAGE, (off_t)(r->file_offset + (a - r->start)));
-				if (got > 0) {
-					if (got < (ssize_t)CKPT_PAGE)
-						memset(page + got, 0, CKPT_PAGE - (size_t)got);
-					have = 1;
-				}
-			}
-			/* pages never touched stay holes in the file: zeros, free of disk */
-			if (have && pwrite(fd, page, CKPT_PAGE, (off_t)(off + (a - r->start))) != (ssize_t)CKPT_PAGE)
-				goto fail;
-		}
-		if (file >= 0)
-			close(file);
+		if (write_pages(in, fd, r, off, page) < 0)
+			return -1;
 		off += r->end - r->start;
 	}
-	if (ftruncate(fd, (off_t)off) < 0)
-		goto fail;
-	free(page);
+	return ftruncate(fd, (off_t)off);
+}
+
+int write_core(const struct core_input *in, const char *out_path)
+{
+	struct note_buf b = { 0 };
+	notes(in, &b);
+	uint32_t nload = 0;
+	for (uint32_t i = 0; i < in->mm->nregions; i++)
+		nload += !special(&in->regions[i]);
+	uint32_t nph = 1 + nload;
+	uint64_t notes_off = sizeof(Elf64_Ehdr) + nph * sizeof(Elf64_Phdr);
+	uint64_t off = (notes_off + b.len + CKPT_PAGE - 1) & ~(CKPT_PAGE - 1);
+	int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(b.p);
+		return -1;
+	}
+	int r = write_head(fd, nph, &b, notes_off) < 0 || write_loads(in, fd, off) < 0 ? -1 : 0;
 	free(b.p);
+	if (r < 0) {
+		int e = errno;
+		close(fd);
+		unlink(out_path);
+		errno = e;
+		return -1;
+	}
 	return close(fd);
-fail:
-	close(fd);
-	unlink(out_path);
-	return -1;
 }

@@ -111,6 +111,7 @@ void *arena_alloc(size_t n);
 
 /* the image */
 struct ranges;
+struct ckpt_reader;
 struct image {
 	int fd;
 	const char *path;
@@ -140,6 +141,7 @@ struct image {
 	struct ckpt_img_run *druns;         /* the runs whose pages are in this image */
 	uint64_t ndruns;
 	struct ranges *inherit;             /* the pages it inherits */
+	struct ckpt_reader *reader; /* what checked all of the above */
 	/* what the restorer opened for this image */
 	struct open_file *files;
 	uint32_t nfiles;

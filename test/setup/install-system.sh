@@ -2,7 +2,8 @@
 # System packages the build and the tests need (Debian). Safe to run again.
 set -euo pipefail
 need=()
-for p in gcc make gdb bzip2 python3 zstd vim less; do
+# clang: the libFuzzer target over the image reader (test/fuzz)
+for p in gcc clang make gdb bzip2 python3 zstd vim less; do
   command -v "$p" >/dev/null 2>&1 || need+=("$p")
 done
 # a JVM for the real-program tests (HotSpot's JIT and GC threads under the engine)

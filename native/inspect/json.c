@@ -1,0 +1,206 @@
+/*
+ * The inspector's JSON. Everything printed comes from a reader that checked
+ * it (include/ckpt_reader.h): counts, string offsets and page runs are inside
+ * their sections and fixed-size strings are terminated, so nothing here
+ * trusts a number from the file beyond that.
+ */
+#include "json.h"
+#include <stdlib.h>
+#include <string.h>
+
+void json_str(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			putc(c, out);
+	}
+	putc('"', out);
+}
+
+static const char *sec_type(uint32_t t)
+{
+	switch (t) {
+	case CKPT_SEC_PROC: return "process";
+	case CKPT_SEC_THREADS: return "threads";
+	case CKPT_SEC_PARENT: return "parent";
+	case CKPT_SEC_SIGNALS: return "signals";
+	case CKPT_SEC_FDS: return "fds";
+	case CKPT_SEC_MEMMAP: return "memmap";
+	case CKPT_SEC_MEMDATA: return "memdata";
+	case CKPT_SEC_AUXV: return "auxv";
+	case CKPT_SEC_FDDATA: return "fddata";
+	case CKPT_SEC_ZOMBIES: return "zombies";
+	case CKPT_SEC_LOCKS: return "locks";
+	case CKPT_SEC_PLUGIN: return "plugin";
+	default: return "unknown";
+	}
+}
+
+static const char *fd_kind(uint32_t k)
+{
+	switch (k) {
+	case CKPT_FD_FILE: return "file";
+	case CKPT_FD_DIR: return "dir";
+	case CKPT_FD_DEVICE: return "device";
+	case CKPT_FD_PTMX: return "tty";
+	case CKPT_FD_PIDFD: return "pidfd";
+	case CKPT_FD_TTY: return "tty";
+	case CKPT_FD_FIFO: return "fifo";
+	case CKPT_FD_PIPE: return "pipe";
+	case CKPT_FD_SOCKET: return "socket";
+	case CKPT_FD_STDIO: return "stdio";
+	case CKPT_FD_EVENTFD: return "eventfd";
+	case CKPT_FD_EPOLL: return "epoll";
+	case CKPT_FD_SIGNALFD: return "signalfd";
+	case CKPT_FD_TIMERFD: return "timerfd";
+	default: return "other";
+	}
+}
+
+static const char *mem_kind(uint32_t k)
+{
+	switch (k) {
+	case CKPT_MEM_ANON: return "anon";
+	case CKPT_MEM_FILE: return "file";
+	case CKPT_MEM_HEAP: return "heap";
+	case CKPT_MEM_STACK: return "stack";
+	case CKPT_MEM_VDSO: return "vdso";
+	case CKPT_MEM_VVAR: return "vvar";
+	case CKPT_MEM_VCLOCK: return "vvar";
+	case CKPT_MEM_VSYSCALL: return "vsyscall";
+	case CKPT_MEM_SHARED_ANON: return "shared-anon";
+	case CKPT_MEM_SHARED_FILE: return "shared-file";
+	default: return "other";
+	}
+}
+
+/* argv lives in the saved stack: the strings between arg_start and arg_end,
+ * if one page run holds them all */
+static void json_argv(FILE *out, struct ckpt_reader *r)
+{
+	const struct ckpt_img_proc *p = r->proc;
+	fprintf(out, ",\"argv\":[");
+	if (p->arg_end <= p->arg_start || p->arg_end - p->arg_start >= 65536)
+		goto done;
+	uint64_t n = p->arg_end - p->arg_start;
+	for (uint64_t i = 0; i < r->mm->nruns; i++) {
+		const struct ckpt_img_run *run = &r->runs[i];
+		/* the reader checked that the run's bytes lie inside the memory contents
+		 * (an inherited run's are in the parent image) */
+		if (run->data_offset == CKPT_RUN_INHERIT || !ckr_inside(p->arg_start, n, run->addr, run->addr + run->npages * CKPT_PAGE))
+			continue;
+		char *args = malloc(n + 1);
+		if (!args || r->io.read(r->io.ctx, args, n, r->memdata->offset + run->data_offset + (p->arg_start - run->addr))) {
+			free(args);
+			break;
+		}
+		args[n] = 0;
+		for (uint64_t k = 0; k < n; k += strlen(args + k) + 1) {
+			if (k)
+				putc(',', out);
+			json_str(out, args + k);
+		}
+		free(args);
+		break;
+	}
+done:
+	putc(']', out);
+}
+
+static void json_process(FILE *out, struct ckpt_reader *r)
+{
+	const struct ckpt_img_proc *p = r->proc;
+	fprintf(out, "{\"format\":%u,\"arch\":\"x86_64\",\"time\":%lu,", r->hdr.version, (unsigned long)p->time_ms);
+	fprintf(out, "\"vpid\":%d,\"pid\":%d,\"vppid\":%d,\"ppid\":%d,\"pgid\":%d,\"sid\":%d,", p->vpid, p->pid,
+		p->vppid, p->ppid, p->pgid, p->sid);
+	fprintf(out, "\"comm\":");
+	json_str(out, p->comm);
+	fprintf(out, ",\"exe\":");
+	json_str(out, p->exe);
+	fprintf(out, ",\"cwd\":");
+	json_str(out, p->cwd);
+	json_argv(out, r);
+	fprintf(out, ",\"threads\":[");
+	for (uint32_t i = 0; i < r->nthreads; i++) {
+		const struct ckpt_img_thread *t = &r->threads[i];
+		fprintf(out, "%s{\"vtid\":%d,\"tid\":%d,\"main\":%s,\"fsBase\":\"0x%lx\"}", i ? "," : "", t->vtid, t->tid,
+			t->is_main ? "true" : "false", (unsigned long)t->fs_base);
+	}
+	putc(']', out);
+}
+
+static void json_fds(FILE *out, struct ckpt_reader *r)
+{
+	fprintf(out, ",\"fds\":[");
+	for (uint32_t i = 0; i < r->nfds; i++) {
+		const struct ckpt_img_fd *f = &r->fds[i];
+		fprintf(out, "%s{\"fd\":%d,\"kind\":\"%s\",\"path\":", i ? "," : "", f->fd,
+			f->stdio ? "stdio" : fd_kind(f->kind));
+		json_str(out, f->path);
+		fprintf(out, ",\"offset\":%ld,\"flags\":%u,\"cloexec\":%s", (long)f->offset, f->flags,
+			f->cloexec ? "true" : "false");
+		if (f->dup_of >= 0)
+			fprintf(out, ",\"dupOf\":%d", f->dup_of);
+		if (f->kind == CKPT_FD_TIMERFD)
+			fprintf(out, ",\"timer\":{\"clock\":%u,\"value\":[%ld,%ld],\"interval\":[%ld,%ld]}", f->clockid,
+				(long)f->timer[0], (long)f->timer[1], (long)f->timer[2], (long)f->timer[3]);
+		if (f->kind == CKPT_FD_EVENTFD)
+			fprintf(out, ",\"count\":%lu", (unsigned long)f->event_count);
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
+static void json_memory(FILE *out, struct ckpt_reader *r)
+{
+	fprintf(out, ",\"memory\":[");
+	for (uint32_t i = 0; i < r->mm->nregions; i++) {
+		const struct ckpt_img_region *g = &r->regions[i];
+		fprintf(out, "%s{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"prot\":\"%c%c%c%c\",\"kind\":\"%s\",\"path\":",
+			i ? "," : "", (unsigned long)g->start, (unsigned long)g->end, g->prot & CKPT_PROT_R ? 'r' : '-',
+			g->prot & CKPT_PROT_W ? 'w' : '-', g->prot & CKPT_PROT_X ? 'x' : '-',
+			g->kind == CKPT_MEM_SHARED_ANON || g->kind == CKPT_MEM_SHARED_FILE ? 's' : 'p', mem_kind(g->kind));
+		json_str(out, ckr_region_path(r, g));
+		fprintf(out, ",\"savedBytes\":%lu", (unsigned long)g->saved_bytes);
+		if (r->parent_rec) { /* an increment: the bytes it leaves to its parent */
+			uint64_t inherited = 0;
+			for (uint64_t k = 0; k < g->nruns; k++)
+				if (r->runs[g->first_run + k].data_offset == CKPT_RUN_INHERIT)
+					inherited += r->runs[g->first_run + k].npages * CKPT_PAGE;
+			fprintf(out, ",\"inheritedBytes\":%lu", (unsigned long)inherited);
+		}
+		putc('}', out);
+	}
+	putc(']', out);
+}
+
+void json_image(FILE *out, struct ckpt_reader *r)
+{
+	json_process(out, r);
+	if (r->parent_rec) { /* an increment: what it inherits from (terminated by the reader) */
+		fprintf(out, ",\"parent\":{\"path\":");
+		json_str(out, r->parent_rec->path);
+		fprintf(out, ",\"depth\":%u}", r->parent_rec->depth);
+	}
+	json_fds(out, r);
+	json_memory(out, r);
+	fprintf(out, ",\"sections\":[");
+	for (uint32_t i = 0; i < r->hdr.nsections; i++) {
+		const struct ckpt_img_section *s = &r->sec[i];
+		fprintf(out, "%s{\"type\":\"%s\",", i ? "," : "", sec_type(s->type));
+		if (s->type == CKPT_SEC_PLUGIN) {
+			fprintf(out, "\"name\":");
+			json_str(out, s->name); /* terminated by the reader */
+			putc(',', out);
+		}
+		fprintf(out, "\"offset\":%lu,\"size\":%lu,\"checksum\":\"%016lx\"}", (unsigned long)s->offset,
+			(unsigned long)s->size, (unsigned long)s->checksum);
+	}
+	fprintf(out, "],\"size\":%lu}\n", (unsigned long)r->hdr.file_size);
+}

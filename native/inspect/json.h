@@ -1,0 +1,11 @@
+/* An image, read and checked by the shared reader, as the JSON of PROTOCOL.md. */
+#ifndef CKPT_INSPECT_JSON_H
+#define CKPT_INSPECT_JSON_H
+#include "../include/ckpt_reader.h"
+#include <stdio.h>
+
+/* s as a JSON string */
+void json_str(FILE *out, const char *s);
+/* the whole image; argv is read from the saved memory through r->io */
+void json_image(FILE *out, struct ckpt_reader *r);
+#endif

@@ -1,0 +1,163 @@
+/*
+ * Makes fuzz seeds and crafted bad images from an image the engine wrote, with
+ * every checksum recomputed, so that they reach the checks past the checksums.
+ *   craft shrink IN OUT   the same image with only the page run holding argv,
+ *                         and of it only argv
+ *   craft counts IN OUT   the memory map claims more regions than it holds
+ *   craft runs IN OUT     the memory map claims more page runs than it holds
+ *   craft swap IN OUT     the threads and memory map sections trade types
+ *   craft wrap IN OUT     a section whose offset plus size wraps past 2^64
+ *   craft path IN OUT     a region's path points past the string table
+ */
+#include "../../native/include/ckpt_hash.h"
+#include "../../native/include/ckpt_image.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct ckpt_img_header hdr;
+static struct ckpt_img_section sec[64];
+static char *data[64];
+
+static void die(const char *m)
+{
+	fprintf(stderr, "craft: %s\n", m);
+	exit(1);
+}
+
+static void load(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f || fread(&hdr, sizeof hdr, 1, f) != 1 || hdr.nsections > 64)
+		die("cannot read the image");
+	if (fseek(f, (long)hdr.table_offset, SEEK_SET) || fread(sec, sizeof sec[0], hdr.nsections, f) != hdr.nsections)
+		die("cannot read the section table");
+	for (uint32_t i = 0; i < hdr.nsections; i++) {
+		data[i] = malloc(sec[i].size + 1);
+		if (fseek(f, (long)sec[i].offset, SEEK_SET) || fread(data[i], 1, sec[i].size, f) != sec[i].size)
+			die("cannot read a section");
+	}
+	fclose(f);
+}
+
+static int find(uint32_t type)
+{
+	for (uint32_t i = 0; i < hdr.nsections; i++)
+		if (sec[i].type == type)
+			return (int)i;
+	die("a section is missing");
+	return -1;
+}
+
+/* Lays the sections out after the header and recomputes their checksums. */
+static void layout(void)
+{
+	uint64_t off = CKPT_IMG_HEADER_SIZE;
+	for (uint32_t i = 0; i < hdr.nsections; i++) {
+		if (sec[i].type == CKPT_SEC_MEMDATA) {
+			off = (off + CKPT_PAGE - 1) & ~(CKPT_PAGE - 1);
+			struct ckpt_chunked_hash c;
+			ckpt_chunked_init(&c);
+			ckpt_chunked_update(&c, data[i], sec[i].size);
+			sec[i].checksum = ckpt_chunked_final(&c);
+		} else {
+			sec[i].checksum = ckpt_hash_buf(data[i], sec[i].size);
+		}
+		sec[i].offset = off;
+		off += sec[i].size;
+	}
+	hdr.table_offset = off;
+	hdr.file_size = off + hdr.nsections * sizeof sec[0];
+}
+
+static void save(const char *path, int relayout)
+{
+	if (relayout)
+		layout();
+	struct ckpt_img_header h = hdr;
+	h.header_checksum = 0;
+	struct ckpt_hash hh;
+	ckpt_hash_init(&hh);
+	ckpt_hash_update(&hh, &h, sizeof h);
+	ckpt_hash_update(&hh, sec, hdr.nsections * sizeof sec[0]);
+	hdr.header_checksum = ckpt_hash_final(&hh);
+	FILE *f = fopen(path, "wb");
+	char zero[CKPT_IMG_HEADER_SIZE] = { 0 };
+	memcpy(zero, &hdr, sizeof hdr);
+	if (!f || fwrite(zero, 1, sizeof zero, f) != sizeof zero)
+		die("cannot write");
+	for (uint32_t i = 0; i < hdr.nsections; i++)
+		if (sec[i].offset < hdr.table_offset && sec[i].size <= hdr.table_offset - sec[i].offset &&
+		    (fseek(f, (long)sec[i].offset, SEEK_SET) || fwrite(data[i], 1, sec[i].size, f) != sec[i].size))
+			die("cannot write a section");
+	if (fseek(f, (long)hdr.table_offset, SEEK_SET) || fwrite(sec, sizeof sec[0], hdr.nsections, f) != hdr.nsections)
+		die("cannot write the table");
+	fclose(f);
+}
+
+/* Keeps the regions, but only the page run that holds argv, and its pages. */
+static void shrink(void)
+{
+	int mi = find(CKPT_SEC_MEMMAP), di = find(CKPT_SEC_MEMDATA);
+	struct ckpt_img_proc *p = (void *)data[find(CKPT_SEC_PROC)];
+	struct ckpt_img_memmap *mm = (void *)data[mi];
+	struct ckpt_img_region *g = (void *)(mm + 1);
+	struct ckpt_img_run *runs = (void *)(g + mm->nregions);
+	char *strings = (char *)(runs + mm->nruns);
+	struct ckpt_img_run keep = { 0 };
+	for (uint64_t i = 0; i < mm->nruns; i++)
+		if (p->arg_start >= runs[i].addr && p->arg_end <= runs[i].addr + runs[i].npages * CKPT_PAGE)
+			keep = runs[i];
+	if (!keep.npages)
+		die("no page run holds argv");
+	/* argv alone: the rest of the stack (the environment) stays out of a seed */
+	char *pages = calloc(keep.npages, CKPT_PAGE);
+	memcpy(pages + (p->arg_start - keep.addr), data[di] + keep.data_offset + (p->arg_start - keep.addr),
+	       p->arg_end - p->arg_start);
+	for (uint32_t i = 0; i < mm->nregions; i++) {
+		int holds = keep.addr >= g[i].start && keep.addr < g[i].end;
+		g[i].first_run = 0;
+		g[i].nruns = holds;
+		g[i].saved_bytes = holds ? keep.npages * CKPT_PAGE : 0;
+	}
+	keep.data_offset = 0;
+	memmove((char *)(g + mm->nregions) + sizeof keep, strings, mm->strings_size);
+	memcpy(g + mm->nregions, &keep, sizeof keep);
+	mm->nruns = 1;
+	sec[mi].size = sizeof *mm + mm->nregions * sizeof *g + sizeof keep + mm->strings_size;
+	data[di] = pages;
+	sec[di].size = keep.npages * CKPT_PAGE;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 4)
+		die("usage: craft shrink|counts|runs|swap|wrap|path IN OUT");
+	load(argv[2]);
+	struct ckpt_img_memmap *mm = (void *)data[find(CKPT_SEC_MEMMAP)];
+	struct ckpt_img_region *g = (void *)(mm + 1);
+	int relayout = 1;
+	if (!strcmp(argv[1], "shrink"))
+		shrink();
+	else if (!strcmp(argv[1], "counts"))
+		mm->nregions += 1000;
+	else if (!strcmp(argv[1], "runs"))
+		mm->nruns += 1;
+	else if (!strcmp(argv[1], "path"))
+		g[0].path = mm->strings_size + 64;
+	else if (!strcmp(argv[1], "swap") || !strcmp(argv[1], "wrap")) {
+		layout();
+		relayout = 0;
+		int t = find(CKPT_SEC_THREADS), m = find(CKPT_SEC_MEMMAP);
+		if (argv[1][0] == 's') {
+			sec[t].type = CKPT_SEC_MEMMAP;
+			sec[m].type = CKPT_SEC_THREADS;
+		} else {
+			sec[m].offset = 0 - CKPT_PAGE; /* + size wraps to CKPT_PAGE, under the table */
+			sec[m].size = 2 * CKPT_PAGE;
+		}
+	} else
+		die("unknown change");
+	save(argv[3], relayout);
+	return 0;
+}
