@@ -33,7 +33,7 @@ export async function withProgress<T>(what: string, work: Promise<T>, opts: Prog
   const delay = setTimeout(() => {
     draw();
     ticker = setInterval(draw, opts.intervalMs ?? 200);
-  }, opts.delayMs ?? 500);
+  }, opts.delayMs ?? delayFromEnv());
   try {
     return await work;
   } finally {
@@ -41,4 +41,10 @@ export async function withProgress<T>(what: string, work: Promise<T>, opts: Prog
     if (ticker) clearInterval(ticker);
     if (shown) stream.write('\r\x1b[K');
   }
+}
+
+/** CKPT_PROGRESS_AFTER_MS: how long work runs before the line shows (default half a second). */
+function delayFromEnv(): number {
+  const v = Number(process.env.CKPT_PROGRESS_AFTER_MS);
+  return process.env.CKPT_PROGRESS_AFTER_MS !== undefined && Number.isFinite(v) && v >= 0 ? v : 500;
 }

@@ -37,7 +37,7 @@ test('listening ctl.sock sockets are read from /proc/net/unix, others left out',
 
 test('a running `ckpt launch` is listed with its program, the program\'s PID and its folder; gone once it ends', async (t) => {
   const spin = path.join(work, 'spin');
-  execFileSync('gcc', ['-g', '-O0', '-o', spin, path.join(root, 'test', 'dap', 'programs', 'spin.c')], { stdio: 'pipe' });
+  execFileSync('gcc', ['-g', '-O0', '-o', spin, path.join(root, 'test', 'fixtures', 'programs', 'spin.c')], { stdio: 'pipe' });
   const dir = path.join(work, 'computation');
   const cli = spawn(process.execPath, [CLI, 'launch', '--dir', dir, '--', spin, 'an-arg'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => cli.once('exit', () => resolve()));
