@@ -350,6 +350,7 @@ function manifestProcess(c: EngineConnection, reply: Record<string, unknown>, im
   if (typeof reply.pauseUs === 'number') proc.pauseUs = reply.pauseUs;
   if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
   if (typeof reply.forked === 'boolean') proc.forked = reply.forked;
+  if (reply.tracking === 'uffd-wp' || reply.tracking === 'hash') proc.tracking = reply.tracking;
   return proc;
 }
 
