@@ -4,6 +4,7 @@ import { CkptError, errorMessage } from './ckptError';
 import { ComputationDir, imageFileName } from './computationDir';
 import type { EngineConnection } from './engineConnection';
 import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
+import { ImageOrderFields, ParentImages } from './parentImages';
 import { pipeSkipLists } from './pipes';
 import { writeFilePrivate } from './privateFs';
 import { lazyInetSockets, lazyUnixPeers, readState, socketEndpoints } from './procTables';
@@ -58,6 +59,8 @@ const ALONE_ATTEMPTS = 3;
  * with the others, so the first request succeeds however fast they churn.
  */
 export class CheckpointTaker {
+  private readonly parents = new ParentImages();
+
   constructor(private readonly host: CheckpointHost) {}
 
   async take(options: CheckpointOptions): Promise<SnapshotInfo> {
@@ -82,7 +85,14 @@ export class CheckpointTaker {
     const { id, partialDir } = reserveSnapshotId(this.host.cdir);
     const releases: (() => void)[] = [];
     // Processes stopped by a synchronized checkpoint, waiting for the final order.
-    const sync = new StopSet(this.host, partialDir, options);
+    // Each ordered process's image path once the snapshot is complete.
+    const offered = new Map<EngineConnection, string>();
+    const fields = (c: EngineConnection): ImageOrderFields => {
+      const as = path.join(this.host.cdir.snapshot(id), imageFileName(c.hello!.vpid));
+      offered.set(c, as);
+      return this.parents.fields(c, as);
+    };
+    const sync = new StopSet(this.host, partialDir, options, fields);
     try {
       for (const c of conns) releases.push(await c.lock());
       let procs: ManifestProcess[];
@@ -91,7 +101,7 @@ export class CheckpointTaker {
       if (conns.length === 1 && (options.hold || !hasLiveChildren(conns[0].hello!.pid))) {
         // Read before the order: with --kill the process is gone after it.
         const sockets = socketEndpoints(conns[0].hello!.pid, lazyUnixPeers());
-        procs = [withSockets(await this.alone(conns[0], partialDir, options), sockets)];
+        procs = [withSockets(await this.alone(conns[0], partialDir, options, fields(conns[0])), sockets)];
       } else {
         procs = await sync.saveAll(conns, releases);
       }
@@ -99,6 +109,8 @@ export class CheckpointTaker {
       writeFilePrivate(path.join(partialDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
       // The rename is what makes the snapshot exist: readers never see it half-written.
       fs.renameSync(partialDir, this.host.cdir.snapshot(id));
+      const saved = new Set(procs.map((p) => p.vpid));
+      this.parents.completed(new Map([...offered].filter(([c]) => saved.has(c.hello!.vpid))));
       if (options.kill) for (const p of procs) this.host.hibernating(p.pid);
       // Only now, with the snapshot safe, may a synchronized computation end.
       await sync.end(options.kill ? 'kill' : 'resume');
@@ -138,9 +150,9 @@ export class CheckpointTaker {
   }
 
   /** One process: a single order; the engine stops, writes, and resumes (or dies) by itself. */
-  private async alone(c: EngineConnection, partialDir: string, options: CheckpointOptions): Promise<ManifestProcess> {
+  private async alone(c: EngineConnection, partialDir: string, options: CheckpointOptions, fields: ImageOrderFields): Promise<ManifestProcess> {
     const image = path.join(partialDir, imageFileName(c.hello!.vpid));
-    const order: Record<string, unknown> = { cmd: 'checkpoint', image, kill: options.kill === true };
+    const order: Record<string, unknown> = { cmd: 'checkpoint', image, ...fields, kill: options.kill === true };
     if (options.hold) order.hold = true;
     const reply = await c.request(order, 'checkpoint', this.host.timeoutMs, {
       signal: !options.hold,
@@ -165,6 +177,7 @@ class StopSet {
     private readonly host: CheckpointHost,
     private readonly partialDir: string,
     private readonly options: CheckpointOptions,
+    private readonly fields: (c: EngineConnection) => ImageOrderFields,
   ) {}
 
   /** Stops `conns` and every process born meanwhile, then has each write its image. */
@@ -257,7 +270,7 @@ class StopSet {
     };
     const orders = conns.map(async (c) => {
       const image = path.join(this.partialDir, imageFileName(c.hello!.vpid));
-      const order: Record<string, unknown> = { cmd: 'checkpoint', image, kill: this.options.kill === true, sync: true };
+      const order: Record<string, unknown> = { cmd: 'checkpoint', image, ...this.fields(c), kill: this.options.kill === true, sync: true };
       if (this.options.hold) order.hold = true;
       const reply = await c.request(order, 'stopped', this.host.timeoutMs, { signal: !this.options.hold, onSent });
       if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
@@ -350,6 +363,7 @@ function manifestProcess(c: EngineConnection, reply: Record<string, unknown>, im
   if (typeof reply.pauseUs === 'number') proc.pauseUs = reply.pauseUs;
   if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
   if (typeof reply.forked === 'boolean') proc.forked = reply.forked;
+  if (reply.tracking === 'uffd-wp' || reply.tracking === 'hash') proc.tracking = reply.tracking;
   return proc;
 }
 

@@ -20,6 +20,8 @@ export interface ManifestProcess {
   writeUs?: number;
   /** The pages were written by a forked writer while the program ran on (false: while it was stopped). */
   forked?: boolean;
+  /** How the engine finds the pages changed since its previous snapshot (native/lib/plugins/memory/dirty.h). */
+  tracking?: 'uffd-wp' | 'hash';
   /**
    * The process's sockets when it was saved (TCP endpoints, Unix peer inodes;
    * the image keeps only `socket:[inode]`): what links a snapshot's sockets to their peers.

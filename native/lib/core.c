@@ -313,6 +313,9 @@ static void answer_checkpoint(int ok, const char *image, long bytes, uint64_t pa
 		ckpt_json_int(&j, (long)(write_ns / 1000));
 		ckpt_json_key(&j, "forked");
 		ckpt_json_raw(&j, ckpt_background_in_writer() ? "true" : "false");
+		for (int i = 0; i < nplugins; i++)
+			if (plugins[i]->answer)
+				plugins[i]->answer(&j);
 	}
 	ckpt_reply_send(&j);
 }

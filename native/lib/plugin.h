@@ -10,7 +10,8 @@
  *                    reverse order;
  *   - restart()      in the restored process before the program runs again, in
  *                    reverse order (layered plugins unwind like a stack);
- *   - status(j)      to add fields to the live `status` answer.
+ *   - status(j)      to add fields to the live `status` answer;
+ *   - answer(j)      to add fields to a successful checkpoint's answer.
  * and, for plugins that follow the process's life more closely (ids):
  *   - at_start()     in the library's constructor, before it connects;
  *   - after_fork(parent_vpid, parent_real_pid)  in a forked child, before it
@@ -43,6 +44,7 @@ struct ckpt_plugin {
 	void (*after_fork)(int parent_vpid, int parent_real_pid);
 	void (*capture)(int slot, ucontext_t *uc);
 	void (*restart_thread)(int slot, ucontext_t *uc);
+	void (*answer)(struct ckpt_json *j);
 };
 
 void ckpt_plugin_register(const struct ckpt_plugin *p);

@@ -74,6 +74,10 @@ describe('ckpt with the real engine', { skip }, () => {
     const costs = JSON.parse(list.stdout) as { pauseMs: unknown; addedBytes: unknown; size: number }[];
     assert.ok(costs.every((s) => typeof s.pauseMs === 'number' && s.pauseMs > 0), `each snapshot gives its pause: ${list.stdout}`);
     assert.ok(costs.every((s) => s.addedBytes === s.size), `each snapshot gives the bytes it added: ${list.stdout}`);
+    for (const id of ['1', '2']) {
+      const m = JSON.parse(fs.readFileSync(path.join(dir, 'snapshots', id, 'manifest.json'), 'utf8')) as { processes: { tracking?: string }[] };
+      assert.ok(m.processes.every((p) => p.tracking === 'uffd-wp' || p.tracking === 'hash'), `snapshot ${id} says its tracking mode: ${JSON.stringify(m.processes)}`);
+    }
     const human = await runCkpt(['list', '--dir', dir]);
     assert.match(human.stdout, /^ID +LABEL +TIME +SIZE +PROCESSES\n1 +ten steps +\S+ \S+ +\S+ \S+ +1\n2 +/);
 

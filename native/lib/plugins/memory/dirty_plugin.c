@@ -22,6 +22,14 @@ static void dirty_status(struct ckpt_json *j)
 	ckpt_json_close(j, '}');
 }
 
+/* checkpoint answer: "tracking":"uffd-wp" or "hash", the mode the snapshot
+ * was taken in, which the coordinator records in the manifest */
+static void dirty_answer(struct ckpt_json *j)
+{
+	ckpt_json_key(j, "tracking");
+	ckpt_json_str(j, ckpt_dirty_mode());
+}
+
 /* The restored process has no userfaultfd of its own: untracked until armed. */
 static void dirty_restart(void) { ckpt_dirty_reset(); }
 
@@ -40,6 +48,7 @@ static const struct ckpt_plugin dirty_plugin = {
 	.order = 89, /* next to the memory plugin, which uses it */
 	.restart = dirty_restart,
 	.status = dirty_status,
+	.answer = dirty_answer,
 };
 CKPT_PLUGIN(dirty_plugin)
 
