@@ -6,8 +6,8 @@ import { after, describe, test } from 'node:test';
 import { Coordinator } from '../../adapter/engine/coordinator';
 import { EngineConnection, EngineHello } from '../../adapter/engine/engineConnection';
 import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
-import { compileC, killStarted } from './fixtures/cliRunner';
-import { tempDir, waitFor } from './fixtures/harness';
+import { compileC, killStarted } from '../fixtures/cliRunner';
+import { tempDir, waitFor } from '../fixtures/harness';
 import { PIPE_PAIR_C, STEPPER_C } from './fixtures/stepper';
 
 const native = nativePathsUnchecked();
