@@ -4,6 +4,7 @@
  * in that region, whether the second snapshot is complete or an increment.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +19,7 @@ const skip = built ? false : 'the native engine is not built (make -C native)';
 
 after(killStarted);
 
-export const BUFFER = 0x3f0000000000;
+const BUFFER = 0x3f0000000000;
 /** Pages 3-5, 20 and 40 get new bytes; page 7 is written with the bytes it already had. */
 const REWRITER_C = `
 #define _GNU_SOURCE
@@ -59,10 +60,13 @@ async function checkpoint(dir: string): Promise<string> {
 describe('ckpt diff with the real engine', { skip }, () => {
   let work: string;
   let program: string;
+  let mkincr: string;
 
   before(() => {
     work = tempDir('ckpt-diff-');
     program = compileC(work, 'rewriter', REWRITER_C);
+    mkincr = path.join(work, 'mkincr');
+    execFileSync('gcc', ['-O1', '-o', mkincr, path.resolve(__dirname, '../../../test/engine/incr/mkincr.c')]);
   });
 
   test('finds exactly the K pages rewritten in a buffer between two snapshots', async () => {
@@ -104,6 +108,19 @@ describe('ckpt diff with the real engine', { skip }, () => {
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, new RegExp(`^snapshot ${first} -> ${second}: ${forward.changedPages} pages changed\\n`));
     assert.match(text.stdout, /\n {2}0x3f0000000000-0x3f0000030000 anon {8}5\/48 pages changed\n/);
+
+    // The second snapshot made an increment of the first: the same answer,
+    // its unchanged pages now found in the parent.
+    const image = path.join(dir, 'snapshots', second, fs.readdirSync(path.join(dir, 'snapshots', second)).find((f) => f.endsWith('.img'))!);
+    const parent = path.join(dir, 'snapshots', first, path.basename(image));
+    fs.renameSync(image, `${image}.full`);
+    const made = execFileSync(mkincr, [`${image}.full`, parent, parent, image], { encoding: 'utf8' });
+    assert.match(made, /inherited [1-9]/, 'the increment inherits pages');
+    assert.match(execFileSync(native.inspect, [image], { encoding: 'utf8' }), /"parent":\{/);
+    const increment = await diffJson(dir, first, second);
+    assert.deepEqual(bufferOf(increment), buffer);
+    assert.equal(increment.changedPages, forward.changedPages);
+    assert.equal((await diffJson(dir, second, second)).changedPages, 0);
 
     launch.write('\n');
     assert.equal((await launch.done).code, 0);
