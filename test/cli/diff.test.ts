@@ -4,7 +4,7 @@
  * in that region, whether the second snapshot is complete or an increment.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -121,6 +121,17 @@ describe('ckpt diff with the real engine', { skip }, () => {
     assert.deepEqual(bufferOf(increment), buffer);
     assert.equal(increment.changedPages, forward.changedPages);
     assert.equal((await diffJson(dir, second, second)).changedPages, 0);
+
+    // An increment whose parent is not where it says: the inspector names the file.
+    const moved = path.join(work, 'moved', 'x');
+    fs.mkdirSync(moved, { recursive: true });
+    fs.copyFileSync(image, path.join(moved, 'p.img'));
+    const lost = spawnSync(native.inspect, ['--diff', parent, path.join(moved, 'p.img')], { encoding: 'utf8' });
+    assert.equal(lost.status, 2);
+    assert.match(lost.stderr, new RegExp(`^ckpt-inspect: ${work}/moved/x/\\.\\./${first}/p\\d+\\.img: No such file or directory\n$`));
+    const notImage = spawnSync(native.inspect, ['--diff', parent, program], { encoding: 'utf8' });
+    assert.equal(notImage.status, 2);
+    assert.match(notImage.stderr, /^ckpt-inspect: .*rewriter: not an image/);
 
     launch.write('\n');
     assert.equal((await launch.done).code, 0);
