@@ -2,8 +2,8 @@
  * Extension-host tests of the snapshot commands against a real debug session: save
  * (with a label), the Snapshots view and status bar, rename, inspect (Resources shows
  * the snapshot's tables), restore (back at the breakpoint with the earlier values, the
- * row marked), compare with a later snapshot (the memory map opens) and delete. A separate entry point from index.ts, so that each suite
- * starts from a fresh window.
+ * row marked), compare with a later snapshot (the memory map opens) and delete. A
+ * separate entry point from index.ts, so that each suite starts from a fresh window.
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
