@@ -3,7 +3,9 @@
  * custom requests and events for snapshots. Type-only: the extension imports it
  * with `import type`, so nothing here may need a runtime.
  */
+import type { SnapshotDiff } from './engine/diffTypes';
 import type { ResourceTables, SnapshotInfo } from './engine/tables';
+export type { ProcessDiff, RegionDiff, SnapshotDiff } from './engine/diffTypes';
 export type { ResourceTables, SnapshotInfo, ProcessRow, ThreadRow, FdRow, FdKind } from './engine/tables';
 
 export const DEBUG_TYPE = 'ckpt';
@@ -70,6 +72,9 @@ export interface SnapshotThreadView {
 }
 export interface SnapshotProcessView { vpid: number; threads: SnapshotThreadView[] }
 export interface InspectSnapshotResult { id: string; processes: SnapshotProcessView[] }
+/** What changed from snapshot `from` to snapshot `to`: memory page by page, threads, processes, descriptors. */
+export interface DiffSnapshotsArgs { from: string; to: string }
+export type DiffSnapshotsResult = SnapshotDiff;
 
 export const Requests = {
   saveSnapshot: 'ckpt/saveSnapshot',
@@ -87,6 +92,8 @@ export const Requests = {
 export const ViewRequests = {
   /** A snapshot's threads, stacks and top-frame locals without restoring it. */
   inspectSnapshot: 'ckpt/inspectSnapshot',
+  /** Two snapshots compared (DiffSnapshotsArgs, DiffSnapshotsResult). */
+  diffSnapshots: 'ckpt/diffSnapshots',
 } as const;
 
 /** Custom events: `ckpt/<noun>Changed`. */

@@ -20,6 +20,12 @@ export const Requests: typeof protocol.Requests = {
   resources: 'ckpt/resources',
 };
 
+/** Requests the extension's copy of Requests leaves out (adapter/protocol.ts says why). */
+export const ViewRequests: typeof protocol.ViewRequests = {
+  inspectSnapshot: 'ckpt/inspectSnapshot',
+  diffSnapshots: 'ckpt/diffSnapshots',
+};
+
 export const Events: typeof protocol.Events = {
   snapshotsChanged: 'ckpt/snapshotsChanged',
   resourcesChanged: 'ckpt/resourcesChanged',
@@ -30,6 +36,7 @@ export const Commands = {
   restoreSnapshot: 'ckpt.restoreSnapshot',
   deleteSnapshot: 'ckpt.deleteSnapshot',
   inspectSnapshot: 'ckpt.inspectSnapshot',
+  compareSnapshot: 'ckpt.compareSnapshot',
   renameSnapshot: 'ckpt.renameSnapshot',
   showLiveResources: 'ckpt.showLiveResources',
   refreshViews: 'ckpt.refreshViews',

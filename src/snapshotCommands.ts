@@ -1,15 +1,16 @@
 /**
- * The snapshot commands: save, restore, delete, inspect, rename. Each works from a
+ * The snapshot commands: save, restore, delete, inspect, compare, rename. Each works from a
  * row of the Snapshots view (its argument) or, from the palette, asks with a quick pick.
  * Failures become one readable message; the views stay as they were.
  */
 import * as vscode from 'vscode';
 import type {
-  DeleteSnapshotArgs, ListSnapshotsResult, RenameSnapshotArgs, RestoreSnapshotArgs,
+  DeleteSnapshotArgs, DiffSnapshotsArgs, DiffSnapshotsResult, ListSnapshotsResult, RenameSnapshotArgs, RestoreSnapshotArgs,
   SaveSnapshotArgs, SaveSnapshotResult, SnapshotInfo,
 } from '../adapter/protocol';
 import { errorMessage } from './errorMessage';
-import { Commands, Requests, Views } from './ids';
+import { diffMapHtml } from './diffMap';
+import { Commands, Requests, ViewRequests, Views } from './ids';
 import { ResourcesView } from './resourcesView';
 import { SessionTracker } from './sessionTracker';
 import { snapshotDescription, snapshotLabel } from './snapshotFormat';
@@ -36,6 +37,7 @@ export class SnapshotCommands {
       vscode.commands.registerCommand(Commands.restoreSnapshot, (arg?: unknown) => this.restore(arg)),
       vscode.commands.registerCommand(Commands.deleteSnapshot, (arg?: unknown) => this.delete(arg)),
       vscode.commands.registerCommand(Commands.inspectSnapshot, (arg?: unknown) => this.inspect(arg)),
+      vscode.commands.registerCommand(Commands.compareSnapshot, (arg?: unknown, other?: unknown) => this.compare(arg, other)),
       vscode.commands.registerCommand(Commands.renameSnapshot, (arg?: unknown, label?: unknown) => this.rename(arg, label)),
       vscode.commands.registerCommand(Commands.showLiveResources, () => this.resources.showLive()),
       vscode.commands.registerCommand(Commands.refreshViews, () => {
@@ -115,6 +117,31 @@ export class SnapshotCommands {
     this.resources.inspect(snapshot);
     await vscode.commands.executeCommand(`${Views.resources}.focus`);
     return true;
+  }
+
+  /**
+   * Compares a snapshot with another (a second argument, else picked), the
+   * earlier first, and opens the memory map of the later with its changed
+   * pages marked. Returns the panel's diff, for tests.
+   */
+  async compare(arg?: unknown, other?: unknown): Promise<DiffSnapshotsResult | undefined> {
+    const session = this.session();
+    if (!session) return undefined;
+    const snapshot = await this.pick(arg, 'Compare which snapshot?');
+    const partner = snapshot && (await this.pick(other, `Compare ${snapshotLabel(snapshot)} with which snapshot?`));
+    if (!snapshot || !partner) return undefined;
+    const [from, to] = partner.time <= snapshot.time ? [partner, snapshot] : [snapshot, partner];
+    const args: DiffSnapshotsArgs = { from: from.id, to: to.id };
+    try {
+      const diff = await withSlowProgress(`Comparing ${snapshotLabel(from)} with ${snapshotLabel(to)}…`, () =>
+        session.customRequest(ViewRequests.diffSnapshots, args) as Thenable<DiffSnapshotsResult>);
+      const title = `${snapshotLabel(from)} → ${snapshotLabel(to)}`;
+      const panel = vscode.window.createWebviewPanel('ckpt.snapshotDiff', title, vscode.ViewColumn.Active, { enableScripts: false });
+      panel.webview.html = diffMapHtml(diff, title);
+      return diff;
+    } catch (e) {
+      return this.fail(`compare ${snapshotLabel(from)} with ${snapshotLabel(to)}`, e);
+    }
   }
 
   /** Renames a snapshot; a second string argument is the new label (else an input box asks). */

@@ -2,6 +2,7 @@
 import { CkptError } from '../engine/ckptError';
 import { checkpointCommand } from './commands/checkpointCommand';
 import { completionCommand } from './commands/completionCommand';
+import { diffCommand } from './commands/diffCommand';
 import { deleteCommand } from './commands/deleteCommand';
 import { inspectCommand } from './commands/inspectCommand';
 import { killCommand } from './commands/killCommand';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   restore: restoreCommand,
   list: listCommand,
   inspect: inspectCommand,
+  diff: diffCommand,
   label: labelCommand,
   delete: deleteCommand,
   status: statusCommand,

@@ -17,6 +17,7 @@ export const COMMAND_SPECS = {
   restore: { name: 'restore', valueOptions: ['dir'], flagOptions: ['hold', 'json'], positionals: ['SNAPSHOT'] },
   list: { name: 'list', valueOptions: ['dir'], flagOptions: ['json'] },
   inspect: { name: 'inspect', valueOptions: ['dir'], flagOptions: ['json'], positionals: ['SNAPSHOT'] },
+  diff: { name: 'diff', valueOptions: ['dir'], flagOptions: ['json'], positionals: ['SNAPSHOT_A', 'SNAPSHOT_B'] },
   label: { name: 'label', valueOptions: ['dir'], flagOptions: ['json'], positionals: ['SNAPSHOT', 'TEXT'] },
   delete: { name: 'delete', valueOptions: ['dir'], flagOptions: ['json'], positionals: ['SNAPSHOT'] },
   status: { name: 'status', valueOptions: ['dir'], flagOptions: ['json'] },

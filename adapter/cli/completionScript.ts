@@ -87,6 +87,7 @@ ${optionCases}
   case "$cmd" in
     ${SNAPSHOT_FIRST.join('|')})
       ((positionals == 0)) && COMPREPLY=($(compgen -W "$(_ckpt_snapshot_ids)" -- "$cur")) ;;
+    diff) ((positionals < 2)) && COMPREPLY=($(compgen -W "$(_ckpt_snapshot_ids)" -- "$cur")) ;;
     launch) COMPREPLY=($(compgen -c -f -- "$cur")) ;;
     completion) ((positionals == 0)) && COMPREPLY=($(compgen -W "bash" -- "$cur")) ;;
   esac

@@ -6,6 +6,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   restore: 'ckpt restore [--dir D] [--hold] SNAPSHOT [--json]',
   list: 'ckpt list [--dir D] [--json]',
   inspect: 'ckpt inspect [--dir D] SNAPSHOT [--json]',
+  diff: 'ckpt diff [--dir D] SNAPSHOT_A SNAPSHOT_B [--json]',
   label: 'ckpt label [--dir D] SNAPSHOT TEXT',
   delete: 'ckpt delete [--dir D] SNAPSHOT',
   status: 'ckpt status [--dir D] [--json]',

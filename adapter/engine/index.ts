@@ -16,3 +16,5 @@ export type { NativePaths } from './nativePaths';
 export { SnapshotStore } from './snapshotStore';
 export type { SnapshotInspection, SnapshotStoreOptions } from './snapshotStore';
 export * from './tables';
+export { diffSnapshots } from './snapshotDiff';
+export type { ProcessDiff, RegionDiff, SnapshotDiff } from './snapshotDiff';

@@ -17,7 +17,7 @@ import { GdbUnavailableError } from '../gdb/gdbProcess';
 import type { GdbProcess } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { ThreadFrame } from '../gdb/gdbCommands';
-import { CkptError } from '../engine';
+import { CkptError, diffSnapshots } from '../engine';
 import { Debuggee, DebuggeeStop } from './debuggee';
 import type { Computation } from './computation';
 import { TimeTravel } from './timeTravel';
@@ -573,6 +573,8 @@ export class CkptDebugSession extends LoggingDebugSession {
         const id = requireString((a as Partial<InspectSnapshotArgs>).id, 'id');
         return viewSnapshot(travel.computation.store, id, { program: this.debuggee.program, gdbPath: this.debuggee.gdbPath });
       }
+      case ViewRequests.diffSnapshots: // reads files only, like inspectSnapshot
+        return diffSnapshots(travel.computation.store, requireString(a.from, 'from'), requireString(a.to, 'to'));
       default:
         throw new Error(`'${command}' is not a request of this debug adapter.`);
     }

@@ -5,9 +5,11 @@
  * and of the memory contents too. A bad image gets one line naming the problem
  * and status 2.
  * ckpt-inspect --core OUT IMAGE: writes the image as an ELF core file instead.
+ * ckpt-inspect --diff A B: what changed from image A to image B (diff.c).
  */
 #define _GNU_SOURCE
 #include "core.h"
+#include "diff.h"
 #include "json.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +26,7 @@ static void die(const char *msg)
 	exit(2);
 }
 
-static int file_read(void *ctx, void *buf, uint64_t n, uint64_t off)
+int file_read(void *ctx, void *buf, uint64_t n, uint64_t off)
 {
 	int fd = *(int *)ctx;
 	for (uint64_t done = 0; done < n;) {
@@ -39,7 +41,7 @@ static int file_read(void *ctx, void *buf, uint64_t n, uint64_t off)
 	return 0;
 }
 
-static void *file_alloc(void *ctx, uint64_t n)
+void *file_alloc(void *ctx, uint64_t n)
 {
 	return malloc(n ? n : 1);
 }
@@ -84,13 +86,15 @@ static int core(struct ckpt_reader *r, int fd, const char *out)
 int main(int argc, char **argv)
 {
 	const char *core_out = 0;
+	if (argc == 4 && !strcmp(argv[1], "--diff"))
+		return diff_main(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "--core")) {
 		core_out = argv[2];
 		argv += 2;
 		argc -= 2;
 	}
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: ckpt-inspect [--core OUT] IMAGE\n");
+		fprintf(stderr, "usage: ckpt-inspect [--core OUT] IMAGE | --diff IMAGE_A IMAGE_B\n");
 		return 2;
 	}
 	path = argv[1];

@@ -63,7 +63,7 @@ static const char *fd_kind(uint32_t k)
 	}
 }
 
-static const char *mem_kind(uint32_t k)
+const char *json_mem_kind(uint32_t k)
 {
 	switch (k) {
 	case CKPT_MEM_ANON: return "anon";
@@ -165,7 +165,7 @@ static void json_memory(FILE *out, struct ckpt_reader *r)
 		fprintf(out, "%s{\"start\":\"0x%lx\",\"end\":\"0x%lx\",\"prot\":\"%c%c%c%c\",\"kind\":\"%s\",\"path\":",
 			i ? "," : "", (unsigned long)g->start, (unsigned long)g->end, g->prot & CKPT_PROT_R ? 'r' : '-',
 			g->prot & CKPT_PROT_W ? 'w' : '-', g->prot & CKPT_PROT_X ? 'x' : '-',
-			g->kind == CKPT_MEM_SHARED_ANON || g->kind == CKPT_MEM_SHARED_FILE ? 's' : 'p', mem_kind(g->kind));
+			g->kind == CKPT_MEM_SHARED_ANON || g->kind == CKPT_MEM_SHARED_FILE ? 's' : 'p', json_mem_kind(g->kind));
 		json_str(out, ckr_region_path(r, g));
 		fprintf(out, ",\"savedBytes\":%lu", (unsigned long)g->saved_bytes);
 		if (r->parent_rec) { /* an increment: the bytes it leaves to its parent */

@@ -6,6 +6,8 @@
 
 /* s as a JSON string */
 void json_str(FILE *out, const char *s);
+/* a memory region's kind, as the JSON names it */
+const char *json_mem_kind(uint32_t k);
 /* the whole image; argv is read from the saved memory through r->io */
 void json_image(FILE *out, struct ckpt_reader *r);
 #endif

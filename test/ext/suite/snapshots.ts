@@ -2,15 +2,16 @@
  * Extension-host tests of the snapshot commands against a real debug session: save
  * (with a label), the Snapshots view and status bar, rename, inspect (Resources shows
  * the snapshot's tables), restore (back at the breakpoint with the earlier values, the
- * row marked) and delete. A separate entry point from index.ts, so that each suite
- * starts from a fresh window.
+ * row marked), compare with a later snapshot (the memory map opens) and delete. A
+ * separate entry point from index.ts, so that each suite starts from a fresh window.
  */
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { SnapshotInfo } from '../../../adapter/protocol';
+import type { DiffSnapshotsResult, SnapshotInfo } from '../../../adapter/protocol';
 import type { CkptExtensionApi } from '../../../src/extension';
 import { Commands, SnapshotContext } from '../../../src/ids';
 import type { ResourceItem } from '../../../src/resourcesView';
+import { snapshotLabel } from '../../../src/snapshotFormat';
 import type { SnapshotItem } from '../../../src/snapshotsView';
 import { Debugging, extensionApi, markerLine, startDebugging } from './debugSessionHelper';
 import { runCases, waitFor } from './harness';
@@ -135,6 +136,27 @@ export async function run(): Promise<void> {
         }, 15_000);
         assert.equal(live.here?.text, 'now: stopped (breakpoint)');
         assert.ok(live.snapshots[0].restored && !live.snapshots[0].here, 'still marked as restored from, no longer where the program is');
+      },
+    },
+    {
+      name: 'Compare with… opens the memory map of two snapshots, the later one\'s changed pages counted',
+      fn: async () => {
+        assert.ok(saved);
+        const later = await vscode.commands.executeCommand<SnapshotInfo | undefined>(Commands.saveSnapshot, 'later');
+        assert.ok(later);
+        const first = await waitFor('the first row', async () => (await snapshotItems()).find((i) => i.snapshot.id === saved!.id), 15_000);
+        try {
+          const diff = await vscode.commands.executeCommand<DiffSnapshotsResult | undefined>(Commands.compareSnapshot, first, later.id);
+          assert.ok(diff, 'the command returns the comparison');
+          assert.deepEqual([diff.from, diff.to], [saved.id, later.id]);
+          assert.equal(diff.processes.length, 1);
+          assert.ok(diff.processes[0].regions.some((g) => (g.changedPages ?? 0) > 0), 'some region changed between the two stops');
+          const title = `${snapshotLabel(first.snapshot)} → ${snapshotLabel(later)}`; // the row: renamed above
+          await waitFor(`a tab "${title}"`, () => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.label === title)), 10_000);
+        } finally {
+          assert.equal(await vscode.commands.executeCommand(Commands.deleteSnapshot, later.id), true);
+        }
+        await waitFor('one row again', async () => (await snapshotItems()).length === 1, 15_000);
       },
     },
     {
