@@ -45,6 +45,13 @@ export interface CheckpointHost {
 
 /** How long a checkpoint waits, at most, for the hello of a child forked just before it. */
 const STRAY_WAIT_MS = 1000;
+/**
+ * How long a checkpoint waits, at most, for the first hello of the program it
+ * started: the program may already run (and print) while its hello still waits
+ * to be read on a busy machine. A program that never says hello (statically
+ * linked, setuid) is refused after this.
+ */
+const FIRST_HELLO_WAIT_MS = 3000;
 /** Rounds of newcomers (processes that said hello while the others were being stopped). */
 const MAX_ROUNDS = 50;
 /** How many times a lone process is ordered again when it exec'd while being ordered. */
@@ -61,6 +68,7 @@ export class CheckpointTaker {
   constructor(private readonly host: CheckpointHost) {}
 
   async take(options: CheckpointOptions): Promise<SnapshotInfo> {
+    await this.firstHello();
     for (let attempt = 1; ; attempt++) {
       const conns = this.host.live();
       try {
@@ -71,6 +79,14 @@ export class CheckpointTaker {
         const retry = !options.hold && conns.length === 1 && attempt < ALONE_ATTEMPTS && (await ended(conns[0]));
         if (!retry || this.host.live().length === 0) throw err;
       }
+    }
+  }
+
+  /** Until a process of a program that runs has said hello, or the wait is over. */
+  private async firstHello(): Promise<void> {
+    const deadline = Date.now() + FIRST_HELLO_WAIT_MS;
+    while (this.host.live().length === 0 && this.host.programPid() !== undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
     }
   }
 
