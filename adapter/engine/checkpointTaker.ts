@@ -68,7 +68,7 @@ export class CheckpointTaker {
   constructor(private readonly host: CheckpointHost) {}
 
   async take(options: CheckpointOptions): Promise<SnapshotInfo> {
-    await this.firstHello();
+    await firstHello(this.host);
     for (let attempt = 1; ; attempt++) {
       const conns = this.host.live();
       try {
@@ -79,14 +79,6 @@ export class CheckpointTaker {
         const retry = !options.hold && conns.length === 1 && attempt < ALONE_ATTEMPTS && (await ended(conns[0]));
         if (!retry || this.host.live().length === 0) throw err;
       }
-    }
-  }
-
-  /** Until a process of a program that runs has said hello, or the wait is over. */
-  private async firstHello(): Promise<void> {
-    const deadline = Date.now() + FIRST_HELLO_WAIT_MS;
-    while (this.host.live().length === 0 && this.host.programPid() !== undefined && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 10));
     }
   }
 
@@ -329,6 +321,14 @@ class StrayChildError extends CkptError {
  * Whether the process of `c` ended (exited, or exec'd and so left this
  * connection). Its connection's end may trail the failed order a little.
  */
+/** Until a process of a program that runs has said hello, or the wait is over. */
+export async function firstHello(host: Pick<CheckpointHost, 'live' | 'programPid'>): Promise<void> {
+  const deadline = Date.now() + FIRST_HELLO_WAIT_MS;
+  while (host.live().length === 0 && host.programPid() !== undefined && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export async function ended(c: EngineConnection): Promise<boolean> {
   const gone = () => c.closed || c.exited || ['Z', 'X', undefined].includes(readState(c.hello!.pid));
   for (let i = 0; i < 20 && !gone(); i++) await new Promise((r) => setTimeout(r, 10));
