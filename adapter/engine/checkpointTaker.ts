@@ -46,6 +46,13 @@ export interface CheckpointHost {
 
 /** How long a checkpoint waits, at most, for the hello of a child forked just before it. */
 const STRAY_WAIT_MS = 1000;
+/**
+ * How long a checkpoint waits, at most, for the first hello of the program it
+ * started: the program may already run (and print) while its hello still waits
+ * to be read on a busy machine. A program that never says hello (statically
+ * linked, setuid) is refused after this.
+ */
+const FIRST_HELLO_WAIT_MS = 3000;
 /** Rounds of newcomers (processes that said hello while the others were being stopped). */
 const MAX_ROUNDS = 50;
 /** How many times a lone process is ordered again when it exec'd while being ordered. */
@@ -64,6 +71,7 @@ export class CheckpointTaker {
   constructor(private readonly host: CheckpointHost) {}
 
   async take(options: CheckpointOptions): Promise<SnapshotInfo> {
+    await firstHello(this.host);
     for (let attempt = 1; ; attempt++) {
       const conns = this.host.live();
       try {
@@ -326,6 +334,14 @@ class StrayChildError extends CkptError {
  * Whether the process of `c` ended (exited, or exec'd and so left this
  * connection). Its connection's end may trail the failed order a little.
  */
+/** Until a process of a program that runs has said hello, or the wait is over. */
+export async function firstHello(host: Pick<CheckpointHost, 'live' | 'programPid'>): Promise<void> {
+  const deadline = Date.now() + FIRST_HELLO_WAIT_MS;
+  while (host.live().length === 0 && host.programPid() !== undefined && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export async function ended(c: EngineConnection): Promise<boolean> {
   const gone = () => c.closed || c.exited || ['Z', 'X', undefined].includes(readState(c.hello!.pid));
   for (let i = 0; i < 20 && !gone(); i++) await new Promise((r) => setTimeout(r, 10));

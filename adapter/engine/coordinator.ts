@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { CkptError, errnoCode, errorMessage } from './ckptError';
-import { CheckpointOptions, CheckpointTaker, ended } from './checkpointTaker';
+import { CheckpointOptions, CheckpointTaker, ended, firstHello } from './checkpointTaker';
 import { checkImage } from './imageCheck';
 import { ComputationDir } from './computationDir';
 import { createCtlServer } from './ctlServer';
@@ -373,6 +373,7 @@ export class Coordinator extends EventEmitter {
 
   /** The resource tables of the live computation. */
   async status(): Promise<ResourceTables> {
+    await firstHello({ live: () => this.live(), programPid: () => this.program?.pid });
     const conns = this.live();
     if (conns.length === 0) throw this.nothingToOrder();
     // One TCP table for all (a computation shares its network namespace).

@@ -4,6 +4,9 @@ import { CkptError, errnoCode, errorMessage } from './ckptError';
 import { readJsonLines, writeJsonLine } from './jsonLines';
 import { watchWriter } from './writerWatch';
 
+/** Write errors that mean the peer closed its end of the connection. */
+const PEER_GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED']);
+
 /** The first line of every engine connection (PROTOCOL.md). */
 export interface EngineHello {
   vpid: number;
@@ -205,7 +208,10 @@ export class EngineConnection extends EventEmitter {
       writeJsonLine(this.socket, cmd, (writeErr) => {
         if (waiter && !this.waiters.includes(waiter)) return; // already settled by a close or the timeout
         let err: unknown = writeErr;
-        if (err && (this.closed || this.socket.destroyed || errnoCode(err) === 'EPIPE')) err = new Error('it has exited');
+        // A write fails only when the process closed its end (it exited or
+        // exec'd). Node calls back before it marks the socket destroyed, and a
+        // line queued behind the failed one gets ERR_STREAM_DESTROYED.
+        if (err && (this.closed || this.socket.destroyed || PEER_GONE.has(errnoCode(err) ?? ''))) err = new Error('it has exited');
         if (!err && options.signal !== false) {
           try {
             process.kill(pid, this.signal);

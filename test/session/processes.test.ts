@@ -156,7 +156,9 @@ test('the exit code of the program is reported', async (t) => {
   // basic returns strlen(origin.name) - 6; a breakpoint lets the test change the name.
   const stop = await dc.launchAndStop({ program: basic }, [{ file: 'basic.c', marker: 'END' }]);
   const frame = await dc.topFrame(stop.body.threadId);
-  await dc.evaluateRequest({ expression: 'origin.name = "origin++"', frameId: frame.id, context: 'repl' });
+  // The assignment's own answer first: an exit code of 0 would otherwise not say whether it was lost.
+  const assigned = await dc.evaluateRequest({ expression: 'origin.name = "origin++"', frameId: frame.id, context: 'repl' });
+  assert.match(assigned.body.result, /"origin\+\+"/);
   await dc.continueRequest({ threadId: stop.body.threadId });
   assert.equal((await exited).body.exitCode, 2);
 });
