@@ -3,7 +3,7 @@ import * as net from 'node:net';
 import { CkptError, errnoCode } from './ckptError';
 import { ComputationDir } from './computationDir';
 import { readJsonLines, writeJsonLine } from './jsonLines';
-import { killOrphaned, orphanedError, orphanedPids, removeLeftovers } from './orphanedProgram';
+import { killOrphaned, orphanedError, orphanedPids, orphanedWriters, removeLeftovers } from './orphanedProgram';
 import { assertTrustedDir } from './trustedDir';
 import type { CtlInfo, CtlRequest, CtlRestored } from './ctlProtocol';
 import type { ResourceTables, SnapshotInfo } from './tables';
@@ -47,7 +47,11 @@ export function ctlRequest(
         const orphans = orphanedPids(cdir);
         if (code === 'ECONNREFUSED') removeLeftovers(cdir); // nobody answers: a dead coordinator's
         if (orphans.length === 0) finish(new CkptError(`no program is running in ${cdir.dir}`));
-        else if (req.cmd === 'kill') finish(undefined, { ok: true, killed: killOrphaned(orphans) });
+        else if (req.cmd === 'kill') {
+          // writers of a snapshot that can no longer complete go too, uncounted: they are not the program
+          killOrphaned(orphanedWriters(cdir));
+          finish(undefined, { ok: true, killed: killOrphaned(orphans) });
+        }
         else finish(orphanedError(cdir, orphans));
       }
       else finish(new CkptError(`cannot reach the coordinator in ${cdir.dir}: ${err.message}`));

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CkptError } from './ckptError';
 import { ComputationDir } from './computationDir';
+import { isImageWriter } from './imageWriter';
 import { removeFile } from './unixSocket';
 
 /**
@@ -13,6 +14,15 @@ import { removeFile } from './unixSocket';
  * reaches them and every other command says why it cannot.
  */
 export function orphanedPids(cdir: ComputationDir): number[] {
+  return engineProcesses(cdir).filter((pid) => !isImageWriter(pid));
+}
+
+/** Image writers still at work for a dead coordinator: their snapshot can never be completed. */
+export function orphanedWriters(cdir: ComputationDir): number[] {
+  return engineProcesses(cdir).filter(isImageWriter);
+}
+
+function engineProcesses(cdir: ComputationDir): number[] {
   const needle = Buffer.from(`\0CKPT_ENGINE_SOCKET=${cdir.engineSocket}\0`);
   const pids: number[] = [];
   for (const name of fs.readdirSync('/proc')) {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { isImageWriter } from './imageWriter';
 import { readState } from './procTables';
 
 /**
@@ -28,14 +29,6 @@ export function hasLiveChildren(pid: number): boolean {
   return childrenOf(pid).some((c) => !['Z', 'X', undefined].includes(readState(c)) && !isImageWriter(c));
 }
 
-/** The engine's forked image writer (PROTOCOL.md, "writing"): no part of the program. */
-function isImageWriter(pid: number): boolean {
-  try {
-    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8') === 'ckpt-writer\n';
-  } catch {
-    return false;
-  }
-}
 
 function childrenOf(pid: number): number[] {
   let tasks: string[];
