@@ -442,10 +442,11 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       stdio.close();
       await killed;
     }
-    // One inferior per process: the dead ones of the old program are reused.
-    const free = [...this.inferiors.inferiors.values()].filter((i) => !i.live).map((i) => i.id).sort();
+    // One inferior per process: the dead ones of the old program are reused,
+    // looked up again for each (gdb may prune a dead one while it attaches).
     for (const pid of restarted.pids) {
-      const group = free.shift() ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
+      const free = [...this.inferiors.inferiors.values()].filter((i) => !i.live).map((i) => i.id).sort();
+      const group = free[0] ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
       const stopped = this.heldStops!.next(60000);
       await gdb.send(`-target-attach --thread-group ${group} ${pid}`).catch((err) => {
         throw new Error(`gdb cannot attach to the restored process ${pid}: ${messageOf(err)}`);
