@@ -443,9 +443,11 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       await killed;
     }
     // One inferior per process: the dead ones of the old program are reused.
-    const free = [...this.inferiors.inferiors.values()].filter((i) => !i.live).map((i) => i.id).sort();
+    // gdb prunes dead inferiors when it takes its next command, so the ones
+    // left are asked of gdb itself before each attach.
     for (const pid of restarted.pids) {
-      const group = free.shift() ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
+      const free = (await mi.listThreadGroups(gdb)).filter((g) => g.pid === undefined).map((g) => g.id).sort();
+      const group = free[0] ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
       const stopped = this.heldStops!.next(60000);
       await gdb.send(`-target-attach --thread-group ${group} ${pid}`).catch((err) => {
         throw new Error(`gdb cannot attach to the restored process ${pid}: ${messageOf(err)}`);

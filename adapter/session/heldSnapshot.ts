@@ -127,15 +127,28 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: (ord
  * wait for them in vain. The engine's first step after starting a snapshot is
  * to list its threads (open("/proc/self/task")): a syscall catchpoint, which
  * writes nothing into the program, stops the leader there.
+ * gdb 13 counts syscall catchpoints per inferior, and when a thread stops at a
+ * system call it asks the inferior it happens to be polling (picked at random
+ * among all) whether any is caught: with a catchpoint in one inferior only, a
+ * forked child's inferior answers no about half the time, and gdb lets the
+ * leader run on untraced, through the whole snapshot. So every inferior gets
+ * its own catchpoint, set with that inferior selected.
  * Returns false when a leader came back through the trap instead.
  */
 async function startLeaders(ctx: HeldSnapshotContext, leaders: number[]): Promise<boolean> {
   const { gdb } = ctx;
   if (leaders.length === 0) return true;
-  const set = await mi.consoleCommand(gdb, 'catch syscall open');
-  const catchpoint = /Catchpoint (\d+)/.exec(set)?.[1];
+  const catchpoints: string[] = [];
   let ready = true;
   try {
+    for (const group of await mi.listThreadGroups(gdb)) {
+      if (group.pid === undefined) continue;
+      await mi.consoleCommand(gdb, `inferior ${group.id.replace(/^i/, '')}`);
+      const set = await mi.consoleCommand(gdb, 'catch syscall open');
+      const catchpoint = /Catchpoint (\d+)/.exec(set)?.[1];
+      if (!catchpoint) throw new HeldSnapshotError(`gdb did not set a syscall catchpoint: ${set.trim()}`);
+      catchpoints.push(catchpoint);
+    }
     await mi.gdbSet(gdb, 'scheduler-locking on');
     for (const leader of leaders) {
       await mi.threadSelect(gdb, leader);
@@ -146,7 +159,7 @@ async function startLeaders(ctx: HeldSnapshotContext, leaders: number[]): Promis
       if (miString(r.results.reason) !== 'syscall-entry') ready = false;
     }
   } finally {
-    if (catchpoint) await gdb.send(`-break-delete ${catchpoint}`).catch(() => undefined);
+    if (catchpoints.length) await gdb.send(`-break-delete ${catchpoints.join(' ')}`).catch(() => undefined);
   }
   return ready;
 }

@@ -49,6 +49,12 @@ export class InferiorTracker {
         inf.threads.clear();
         return wasLive ? { processExited: inf } : {};
       }
+      case 'thread-group-removed': {
+        // gdb prunes a dead inferior (as when it attaches to another process):
+        // its group id names nothing any more.
+        this.inferiors.delete(miString(r.id) ?? '');
+        return {};
+      }
       case 'thread-created': {
         const id = miNumber(r.id);
         const gid = miString(r['group-id']);
