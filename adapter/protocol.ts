@@ -96,6 +96,32 @@ export const ViewRequests = {
   diffSnapshots: 'ckpt/diffSnapshots',
 } as const;
 
+/**
+ * Going back to a moment found by watching the program's memory (the
+ * extension keeps its own copy in src/ids.ts).
+ */
+export const TravelRequests = {
+  /** The last change of an expression's value before now: the program stops there (FindLastChangeArgs). */
+  findLastChange: 'ckpt/findLastChange',
+  /** The first moment since the earliest snapshot that a condition held: the program stops there (FindFirstArgs). */
+  findFirst: 'ckpt/findFirst',
+} as const;
+
+export interface FindLastChangeArgs {
+  expression: string;
+  /** The frame the expression is evaluated in (a DAP frame id); the top frame of the thread shown otherwise. */
+  frameId?: number;
+}
+/** What changed: the stop that follows says it too ("limit: 200 → -546"). */
+export interface FindLastChangeResult { description: string; old: string; value: string }
+
+export interface FindFirstArgs {
+  /** A C expression over globals or memory, true (non-zero) at the moment looked for. */
+  condition: string;
+  frameId?: number;
+}
+export interface FindFirstResult { description: string }
+
 /** Custom events: `ckpt/<noun>Changed`. */
 export interface SnapshotsChangedBody { snapshots: SnapshotInfo[]; restoredFrom?: string }
 export interface ResourcesChangedBody { reason: 'started' | 'stopped' | 'restored' | 'exited' | 'forked' }

@@ -26,6 +26,11 @@ export const ViewRequests: typeof protocol.ViewRequests = {
   diffSnapshots: 'ckpt/diffSnapshots',
 };
 
+export const TravelRequests: typeof protocol.TravelRequests = {
+  findLastChange: 'ckpt/findLastChange',
+  findFirst: 'ckpt/findFirst',
+};
+
 export const Events: typeof protocol.Events = {
   snapshotsChanged: 'ckpt/snapshotsChanged',
   resourcesChanged: 'ckpt/resourcesChanged',

@@ -8,16 +8,12 @@ import {
   OutputEvent, StoppedEvent, TerminatedEvent, ThreadEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type {
-  CkptAttachArguments, CkptLaunchArguments, CkptRestartArguments, DeleteSnapshotArgs, InspectSnapshotArgs, RenameSnapshotArgs,
-  ResourcesArgs, ResourcesChangedBody, RestoreSnapshotArgs, SaveSnapshotArgs,
-} from '../protocol';
-import { Events, RESTORED_STOP_REASON, Requests, ViewRequests } from '../protocol';
+import type { CkptAttachArguments, CkptLaunchArguments, CkptRestartArguments, ResourcesChangedBody } from '../protocol';
+import { Events, RESTORED_STOP_REASON } from '../protocol';
 import { GdbUnavailableError } from '../gdb/gdbProcess';
 import type { GdbProcess } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { ThreadFrame } from '../gdb/gdbCommands';
-import { CkptError, diffSnapshots } from '../engine';
 import { Debuggee, DebuggeeStop } from './debuggee';
 import type { Computation } from './computation';
 import { TimeTravel } from './timeTravel';
@@ -33,7 +29,7 @@ import { dapStopOf } from './stopReasons';
 import { disassemble } from './disassembly';
 import { readMemory } from './memoryReader';
 import { dapFrame, dapThread } from './stackPresentation';
-import { viewSnapshot } from './snapshotViewer';
+import { ckptRequest } from './customRequests';
 import { SignalStop, exceptionInfoOf, signalStopOf } from './exceptionInfo';
 import { ProgressReporter } from './progressReporter';
 import { checkGdbSetup } from './gdbSetup';
@@ -57,11 +53,6 @@ class Deferred {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function requireString(v: unknown, name: string, allowEmpty = false): string {
-  if (typeof v !== 'string' || (!allowEmpty && v === '')) throw new CkptError(`"${name}" must be a${allowEmpty ? '' : ' non-empty'} string`);
-  return v;
 }
 
 export class CkptDebugSession extends LoggingDebugSession {
@@ -207,6 +198,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       supportsSteppingGranularity: true,
       supportsExceptionInfoRequest: true,
       supportsStepBack: false,
+      supportsCancelRequest: true,
     };
     this.sendResponse(response);
   }
@@ -517,7 +509,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     await this.answer(response, async () => {
       this.debuggee.requireStopped();
       const travel = this.requireTimeTravel('Going back', false);
-      await this.progress.run('Stepping back', () => travel.stepBack(args.granularity), undefined, true);
+      await this.progress.runCancellable('Stepping back', (p) => travel.stepBack(args.granularity, p.token));
     });
   }
 
@@ -525,7 +517,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     await this.answer(response, async () => {
       this.debuggee.requireStopped();
       const travel = this.requireTimeTravel('Going back', false);
-      await this.progress.run('Going back to the last stop', () => travel.reverseContinue(), undefined, true);
+      await this.progress.runCancellable('Going back to the last stop', (p) => travel.reverseContinue(p.token));
     });
   }
 
@@ -539,45 +531,24 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   protected async customRequest(command: string, response: DebugProtocol.Response, args: unknown): Promise<void> {
     if (!command.startsWith('ckpt/')) return super.customRequest(command, response, args);
-    await this.answer(response, () => this.ckptRequest(command, (args ?? {}) as Record<string, unknown>));
+    await this.answer(response, () => ckptRequest({
+      travel: this.requireTimeTravel(`'${command}'`), debuggee: this.debuggee, progress: this.progress,
+      frameOf: (frameId) => this.frameOf(frameId),
+    }, command, (args ?? {}) as Record<string, unknown>));
   }
 
-  private async ckptRequest(command: string, a: Record<string, unknown>): Promise<unknown> {
-    const travel = this.requireTimeTravel(`'${command}'`);
-    switch (command) {
-      case Requests.saveSnapshot: {
-        const { label } = a as SaveSnapshotArgs;
-        if (label !== undefined) requireString(label, 'label', true);
-        const snapshot = await this.progress.run('Saving a snapshot', () => travel.saveSnapshot(label), (s) => `Saved snapshot ${s.id}`);
-        return { snapshot };
-      }
-      case Requests.restoreSnapshot: {
-        const id = requireString((a as Partial<RestoreSnapshotArgs>).id, 'id');
-        return this.progress.run(`Restoring snapshot ${id}`, () => travel.restoreAndList(id), () => `Restored snapshot ${id}`, true);
-      }
-      case Requests.listSnapshots:
-        return travel.listSnapshots();
-      case Requests.deleteSnapshot:
-        return travel.deleteSnapshot(requireString((a as Partial<DeleteSnapshotArgs>).id, 'id'));
-      case Requests.renameSnapshot: {
-        const { id, label } = a as Partial<RenameSnapshotArgs>;
-        return { snapshot: await travel.renameSnapshot(requireString(id, 'id'), requireString(label, 'label', true)) };
-      }
-      case Requests.resources: {
-        const { snapshot } = a as ResourcesArgs;
-        const gdbHoldsIt = (): boolean => this.debuggee.state === 'stopped' || this.debuggee.state === 'exited';
-        return travel.computation.tables(snapshot === undefined ? undefined : requireString(snapshot, 'snapshot'), gdbHoldsIt);
-      }
-      case ViewRequests.inspectSnapshot: {
-        // Reads files only: it need not wait for a save or restore in progress.
-        const id = requireString((a as Partial<InspectSnapshotArgs>).id, 'id');
-        return viewSnapshot(travel.computation.store, id, { program: this.debuggee.program, gdbPath: this.debuggee.gdbPath });
-      }
-      case ViewRequests.diffSnapshots: // reads files only, like inspectSnapshot
-        return diffSnapshots(travel.computation.store, requireString(a.from, 'from'), requireString(a.to, 'to'));
-      default:
-        throw new Error(`'${command}' is not a request of this debug adapter.`);
-    }
+  /** DAP `cancel` of a progress: the work under way stops where it can (cancellation.ts). */
+  protected cancelRequest(response: DebugProtocol.CancelResponse, args: DebugProtocol.CancelArguments): void {
+    if (args.progressId !== undefined) this.progress.cancellations.cancel(args.progressId);
+    this.sendResponse(response);
+  }
+
+  /** A frame the client named, or the top frame of the thread shown. */
+  private frameOf(frameId: number | undefined): ThreadFrame | undefined {
+    if (frameId === undefined) return this.lastStopFrame();
+    const at = this.frames.get(frameId);
+    if (!at) throw new Error('This frame is no longer valid: the program ran since.');
+    return at;
   }
 
   /** Sends what `work` returns as the response's body, or its error. */

@@ -16,7 +16,7 @@ import { BreakpointHits } from './breakpointHits';
 const ACCESS_TYPES: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];
 
 /** What a dataId stands for (the dataId is this as JSON). */
-interface WatchTarget {
+export interface WatchTarget {
   /** What the user watches, as they wrote it. */
   expression: string;
   /** The same memory, for gdb, independent of any frame. */
@@ -91,8 +91,8 @@ function parseDataId(dataId: string): WatchTarget {
   throw new Error(`dataId '${dataId}' is not one this debugger gave out (ask dataBreakpointInfo for one)`);
 }
 
-/** The expression's memory as a frame-independent gdb expression. */
-async function watchTarget(gdb: MiConnection, expression: string, at?: ThreadFrame): Promise<WatchTarget> {
+/** The expression's memory as a frame-independent gdb expression (Find Last Change watches it too). */
+export async function watchTarget(gdb: MiConnection, expression: string, at?: ThreadFrame): Promise<WatchTarget> {
   const address = BigInt(await mi.dataEvaluateExpression(gdb, `(unsigned long)&(${expression})`, at));
   const size = Number(await mi.dataEvaluateExpression(gdb, `sizeof(${expression})`, at));
   const vo = await mi.varCreate(gdb, expression, at);

@@ -13,6 +13,8 @@ import * as mi from '../gdb/gdbCommands';
 import type { MiAsyncRecord, MiTuple } from '../gdb/miParser';
 import { miNumber, miString, miTuple } from '../gdb/miParser';
 import { StepRecovery } from './stepRecovery';
+import { WatchedMemory } from './watchedMemory';
+import type { Change } from './watchedMemory';
 import type { Place, Position, ResumeCommand } from './stopTimeline';
 
 /** A stop at one of the client's breakpoints during a replay. */
@@ -26,9 +28,25 @@ export interface ReplayedHit {
   isArrival: boolean;
 }
 
+/** A change of the watched memory during a replay: the `count`-th since the position before `toward`. */
+export interface WatchedChange {
+  toward: number;
+  count: number;
+  old: string;
+  now: string;
+}
+
+/** Watched memory whose changes a replay tells (Find Last Change). */
+export interface ReplayWatch {
+  memory: WatchedMemory;
+  onChange: (change: WatchedChange) => void;
+}
+
 export interface ReplayOutcome {
   /** Where the program stands now. */
   place?: Place;
+  /** The replay was cancelled: it stopped at position `reached`. */
+  cancelled?: boolean;
   /** What differed from the timeline, if anything (the replay stopped there). */
   divergence?: string;
   /** The index of the last position reached as recorded. */
@@ -41,6 +59,13 @@ const STOP_TIMEOUT_MS = 120000;
 const MAX_STOPS = 100000;
 
 export class Replayer {
+  /** Changes of this watchpoint are told as the replay goes. */
+  watch?: ReplayWatch;
+  /** Checked at each position reached: a cancelled replay stops at a stop of the timeline. */
+  cancel?: { readonly cancelled: boolean };
+  /** Changes of the watchpoint since the position before. */
+  private watchCount = 0;
+
   constructor(private readonly gdb: MiConnection, private readonly nextStop: (timeoutMs: number) => Promise<MiAsyncRecord>) {}
 
   placeOf(thread: number): Promise<Place> {
@@ -59,11 +84,15 @@ export class Replayer {
     let reached = from;
     let place: Place | undefined;
     for (const { index, position } of steps) {
+      if (this.cancel?.cancelled) return { reached, place, cancelled: true };
       const via = position.via;
       if (!via) return { reached, divergence: `no command is known that led to stop ${index}` };
-      const outcome = via.kind === 'continue'
-        ? await this.continueTo(index, position, onHit)
-        : await this.stepTo(index, position, via, onHit);
+      this.watchCount = 0;
+      const outcome = via.watch
+        ? await this.watchTo(index, position, via.watch)
+        : via.kind === 'continue'
+          ? await this.continueTo(index, position, onHit)
+          : await this.stepTo(index, position, via, onHit);
       place = outcome.place;
       if (outcome.divergence) return { reached, place, divergence: outcome.divergence };
       reached = index;
@@ -80,6 +109,8 @@ export class Replayer {
       for (let n = 0; n < MAX_STOPS; n++) {
         const r = await this.run(() => mi.execContinue(this.gdb));
         if (typeof r === 'string') return { divergence: r };
+        // A change stopped at the place a breakpoint is set at counts as the hit gdb then skips.
+        await this.noteWatch(r, index);
         const pc = miString(miTuple(r.frame)?.addr) ?? '';
         const bkpt = miString(r.reason) === 'breakpoint-hit' ? miNumber(r.bkptno) : undefined;
         const userHit = bkpt !== undefined && bkpt !== helper;
@@ -126,6 +157,7 @@ export class Replayer {
       await stepCommand(this.gdb, via.kind, thread);
       const r = await this.awaitStop();
       if (typeof r === 'string') return { divergence: r };
+      await this.noteWatch(r, index);
     }
     await stepCommand(this.gdb, via.kind, thread);
     for (let n = 0; n < MAX_STOPS; n++) {
@@ -135,11 +167,15 @@ export class Replayer {
       const place = await this.placeOf(stopThread);
       const reason = miString(r.reason) ?? '';
       const hit = reason === 'breakpoint-hit';
+      const watched = !!this.watch?.memory.isTrigger(r);
+      await this.noteWatch(r, index);
       // A position found by counting instructions is known only by that count.
       if (!position.place.pc || samePlace(place, position.place)) {
         if (hit) onHit?.({ toward: index, arrival: 1, place, isArrival: true });
         return { place };
       }
+      // The watched memory changed in the middle of the step: the step goes on.
+      if (watched && await steps.watchTriggered(this.gdb) === 'resumed') continue;
       // A breakpoint on the way: the step goes on as the user's step did (stepRecovery.ts).
       if (hit) onHit?.({ toward: index, arrival: 1, place, isArrival: false });
       const decision = hit ? await steps.skippedHit(this.gdb, stopThread) : await steps.stopped(this.gdb, reason, stopThread);
@@ -148,6 +184,39 @@ export class Replayer {
       }
     }
     return { divergence: `stop ${index} was not reached again` };
+  }
+
+  /** A Continue to the `count`-th change of `location` since the position before. */
+  private async watchTo(index: number, position: Position, watch: { location: string; count: number }): Promise<{ place?: Place; divergence?: string }> {
+    // The same memory watched by the replay already: one watchpoint for both (gdb would name only one at a stop).
+    const shared = this.watch?.memory.location === watch.location ? this.watch.memory : undefined;
+    const memory = shared ?? await WatchedMemory.set(this.gdb, watch.location);
+    try {
+      let seen = 0;
+      for (let n = 0; n < MAX_STOPS; n++) {
+        const r = await this.run(() => mi.execContinue(this.gdb));
+        if (typeof r === 'string') return { divergence: r };
+        const change = shared ? await this.noteWatch(r, index) : await memory.changeAt(this.gdb, r);
+        if (!change || ++seen < watch.count) continue;
+        if (!shared) await this.noteWatch(r, index);
+        const place = await this.placeOf(miNumber(r['thread-id']) ?? 1);
+        if (position.place.pc && !samePlace(place, position.place)) {
+          return { place, divergence: `change ${watch.count} of ${watch.location} was at ${describePlace(place)}, not at ${describePlace(position.place)}` };
+        }
+        return { place };
+      }
+      return { divergence: `change ${watch.count} of ${watch.location} did not come again` };
+    } finally {
+      if (!shared) await memory.delete(this.gdb);
+    }
+  }
+
+  /** Tells a change of the watched memory at this stop (and returns it). */
+  private async noteWatch(r: MiTuple, toward: number): Promise<Change | undefined> {
+    const watch = this.watch;
+    const change = watch ? await watch.memory.changeAt(this.gdb, r) : undefined;
+    if (change) watch!.onChange({ toward, count: ++this.watchCount, ...change });
+    return change;
   }
 
   /** Runs `command` and waits for the stop; a string says why the replay cannot go on. */

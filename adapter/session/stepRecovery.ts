@@ -62,6 +62,26 @@ export class StepRecovery {
     return 'resumed';
   }
 
+  /**
+   * A watchpoint stopped the step half-way (a replay watching memory): the
+   * step goes on from there, out of any frame it went into first.
+   */
+  async watchTriggered(gdb: MiConnection): Promise<StepDecision | undefined> {
+    const step = this.step;
+    if (!step) return undefined;
+    const depth = await mi.stackInfoDepth(gdb, step.thread);
+    const target = step.kind === 'stepOut' ? step.depth - 1 : step.depth;
+    if (depth > target && step.kind !== 'stepIn') {
+      step.returning = true;
+      await mi.execFinish(gdb, { thread: step.thread, frame: depth - target - 1 });
+    } else if (step.kind === 'stepOut') {
+      await mi.execFinish(gdb, { thread: step.thread, frame: 0 });
+    } else {
+      await (step.kind === 'next' ? mi.execNext(gdb, step.thread) : mi.execStep(gdb, step.thread));
+    }
+    return 'resumed';
+  }
+
   /** Any other stop: the end of a finish this class started goes on with the step. */
   async stopped(gdb: MiConnection, reason: string, thread: number): Promise<StepDecision> {
     const step = this.step;

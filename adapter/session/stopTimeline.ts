@@ -16,6 +16,11 @@ export interface ResumeCommand {
   threadOrdinal: number;
   /** An instruction step made this many times (Step Back by instruction lands between two stops). */
   repeat?: number;
+  /**
+   * A Continue that ends at the `count`-th change of the memory at `location`
+   * (a gdb expression): where Find Last Change stopped, between two stops.
+   */
+  watch?: { location: string; count: number };
 }
 
 /** Where a thread stood at a stop: what an arrival is checked against. */

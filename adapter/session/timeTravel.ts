@@ -21,6 +21,13 @@ import { LandmarkOptions, landmarkOptions, landmarkToDrop, needsLandmark } from 
 import type { ResumeKind, Route } from './stopTimeline';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
+import type { ThreadFrame } from '../gdb/gdbCommands';
+import { findLastChange } from './lastChange';
+import type { LastChange, TravelRoom } from './lastChange';
+import { findFirst } from './firstMoment';
+import type { Progress } from './progressReporter';
+import { CancelledError, NEVER_CANCELLED } from './cancellation';
+import type { CancelSignal } from './cancellation';
 
 /** Step Back by instruction counts single steps up to this many before it settles for the stop before. */
 const MAX_INSTRUCTIONS_BACK = 20000;
@@ -90,12 +97,13 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
    * before it and re-executing up to it. Without a landmark that leads there,
    * to the last snapshot before the program's state.
    */
-  stepBack(granularity?: 'statement' | 'line' | 'instruction'): Promise<void> {
+  stepBack(granularity?: 'statement' | 'line' | 'instruction', cancel: CancelSignal = NEVER_CANCELLED): Promise<void> {
     return this.computation.exclusive(async () => {
+      cancel.check();
       const target = this.timeline.previous();
       if (target === undefined || !this.timeline.routeTo(target)) return this.restoreFromHistory(this.history.stepBackTarget());
       if (granularity === 'instruction' && this.timeline.standing) return this.instructionBack(target);
-      return this.goTo(target);
+      return this.goTo(target, cancel);
     });
   }
 
@@ -131,32 +139,60 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
    * Reverse Continue: to the last hit before now of a breakpoint set now
    * (reverseSearch.ts), else to the earliest landmark that leads here.
    */
-  reverseContinue(): Promise<void> {
+  reverseContinue(cancel: CancelSignal = NEVER_CANCELLED): Promise<void> {
     return this.computation.exclusive(async () => {
+      cancel.check();
       const now = this.timeline.standing ? this.timeline.current : -1;
       const routes = now >= 0 ? this.timeline.routesTo(now).filter((r) => r.from < now) : [];
       if (routes.length === 0) return this.restoreFromHistory(this.history.reverseContinueTarget());
       const unchanged = this.timeline.lastBreakpointStopUnchanged((reason) => BREAKPOINT_REASONS.has(reason));
-      if (unchanged !== undefined && this.timeline.routeTo(unchanged)) return this.goTo(unchanged);
-      const found = await lastHitBefore(now, routes, (route, onHit) => this.scan(route, onHit));
+      if (unchanged !== undefined && this.timeline.routeTo(unchanged)) return this.goTo(unchanged, cancel);
+      const found = await lastHitBefore(now, routes, (route, onHit) => this.scan(route, onHit, cancel));
+      if (cancel.cancelled) {
+        // A scan replaced the program: back to the stop the search began at.
+        await this.goTo(now);
+        throw new CancelledError();
+      }
       if (!found) {
         const earliest = routes[routes.length - 1].from;
         this.emit('note', `No breakpoint set now was hit before this stop since stop ${earliest + 1}: back at it.`);
-        return this.goTo(earliest);
+        return this.goTo(earliest, cancel);
       }
-      if (found.index !== undefined) return this.goTo(found.index);
+      if (found.index !== undefined) return this.goTo(found.index, cancel);
       const index = this.timeline.insertAfter(found.hit.toward - 1, {
         via: { kind: 'continue', threadOrdinal: found.hit.place.threadOrdinal },
         arrival: found.hit.arrival, place: found.hit.place, reason: 'breakpoint',
       });
-      return this.goTo(index);
+      return this.goTo(index, cancel);
     });
   }
 
+  /** `ckpt/findLastChange` (lastChange.ts). */
+  findLastChange(expression: string, at: ThreadFrame | undefined, progress: Progress): Promise<LastChange> {
+    return this.computation.exclusive(() => findLastChange(this.room(), expression, at, progress));
+  }
+
+  /** `ckpt/findFirst` (firstMoment.ts). */
+  findFirst(condition: string, at: ThreadFrame | undefined, progress: Progress): Promise<{ description: string }> {
+    return this.computation.exclusive(() => findFirst(this.room(), condition, at, progress));
+  }
+
+  /** What the searches by watchpoint use of going back. */
+  private room(): TravelRoom {
+    return {
+      timeline: this.timeline,
+      gdb: this.debuggee.requireStopped(),
+      replayFrom: (id, work) => this.restore(id, async (replayer, gdb) => { await work(replayer, gdb); return undefined; }, false),
+      goTo: (target) => this.goTo(target),
+    };
+  }
+
   /** Restores a route's landmark and replays it up to its end, shown to nobody, telling its breakpoint hits. */
-  private async scan(route: Route, onHit: (hit: ReplayedHit) => void): Promise<void> {
+  private async scan(route: Route, onHit: (hit: ReplayedHit) => void, cancel: CancelSignal): Promise<void> {
+    if (cancel.cancelled) return;
     const ordinal = this.timeline.at(route.from)?.place.threadOrdinal;
     await this.restore(route.landmark, async (replayer, gdb, first) => {
+      replayer.cancel = cancel;
       // The thread shown stopped at the landmark.
       const place = await replayer.placeOf(ordinal === undefined ? first : await replayer.threadOf(ordinal));
       if (await breakpointAt(gdb, place.pc)) onHit({ toward: route.from, arrival: 1, place, isArrival: true });
@@ -165,8 +201,12 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     }, false);
   }
 
-  /** Goes to position `target` of the timeline: its landmark restored, the stops after it replayed. */
-  private async goTo(target: number): Promise<void> {
+  /**
+   * Goes to position `target` of the timeline: its landmark restored, the
+   * stops after it replayed. Cancelled, it stops at the last stop replayed,
+   * shown as such, and fails with CancelledError.
+   */
+  private async goTo(target: number, cancel: CancelSignal = NEVER_CANCELLED): Promise<void> {
     const route = this.timeline.routeTo(target);
     if (!route) throw new CkptError(`Stop ${target + 1} cannot be reached again: no snapshot leads there.`);
     if (route.steps.length === 0) {
@@ -176,14 +216,21 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     }
     const position = this.timeline.at(target)!;
     let reached = route.from;
+    let cancelled = false;
     await this.restore(route.landmark, async (replayer) => {
+      replayer.cancel = cancel;
       const outcome = await replayer.replay(route.steps, route.from);
       reached = outcome.reached;
+      cancelled = !!outcome.cancelled;
       if (!position.place.pc && outcome.place && !outcome.divergence) position.place = outcome.place;
       const thread = await replayer.threadOf(outcome.place?.threadOrdinal ?? position.place.threadOrdinal).catch(() => {
         // Nothing left to show: the re-executed program went another way, to its end.
         throw new CkptError(`Going back to stop ${target + 1} failed after stop ${reached + 1}: ${outcome.divergence ?? 'the program is gone'}.`);
       });
+      if (cancelled) {
+        const at = this.timeline.at(reached)!;
+        return { thread, reason: at.reason, description: `Going back cancelled at stop ${reached + 1}` };
+      }
       if (outcome.divergence) {
         this.emit('note', `Going back to stop ${target + 1} diverged after stop ${reached + 1}: ${outcome.divergence}. The program stands where the re-execution stopped.`);
         return { thread, reason: 'step', description: 'Re-execution diverged' };
@@ -191,6 +238,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
       return { thread, reason: position.reason, description: position.description ?? `Back at stop ${target + 1} (re-executed from snapshot ${route.landmark})` };
     });
     this.timeline.arrivedAt(reached);
+    if (cancelled) throw new CancelledError();
     if (reached !== target) this.timeline.resumed(undefined);
   }
 
