@@ -9,6 +9,8 @@ import { AdapterFactory } from './adapterFactory';
 import { ConfigurationResolver, DynamicConfigurations, InitialConfigurations } from './configurationProvider';
 import { Commands, DEBUG_TYPE, Views } from './ids';
 import { pickComputation } from './computationPicker';
+import { findLastChange } from './findLastChange';
+import type { LastChangeUi } from './findLastChange';
 import { AdapterProgress } from './adapterProgress';
 import { ResourcesView } from './resourcesView';
 import { SessionTracker } from './sessionTracker';
@@ -51,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
     vscode.window.registerWebviewViewProvider(Views.timeline, timeline),
     ...commands.register(),
     vscode.commands.registerCommand(Commands.pickComputation, pickComputation),
+    vscode.commands.registerCommand(Commands.findLastChange, (arg?: unknown) => findLastChange(tracker.current, arg, lastChangeUi)),
     adapterFactory,
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, adapterFactory),
     vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, adapterProgress),
@@ -62,6 +65,19 @@ export function activate(context: vscode.ExtensionContext): CkptExtensionApi {
   );
   return { tracker, snapshots, resources, status, commands, snapshotsTree, resourcesTree, runs, timeline, adapterProgress };
 }
+
+const lastChangeUi: LastChangeUi = {
+  askExpression: () => vscode.window.showInputBox({
+    title: 'Find Last Change', prompt: 'An expression whose last change before now to go to (a variable, a field, *pointer)',
+    placeHolder: 'limit',
+  }),
+  selectedFrameId: () => {
+    const item = vscode.debug.activeStackItem;
+    return item instanceof vscode.DebugStackFrame ? item.frameId : undefined;
+  },
+  showInfo: (text) => { void vscode.window.setStatusBarMessage(text, 5000); },
+  showError: (text) => { void vscode.window.showErrorMessage(text); },
+};
 
 export function deactivate(): void {
   // Everything is in context.subscriptions.

@@ -46,6 +46,7 @@ export const Commands = {
   showLiveResources: 'ckpt.showLiveResources',
   refreshViews: 'ckpt.refreshViews',
   pickComputation: 'ckpt.pickComputation',
+  findLastChange: 'ckpt.findLastChange',
 } as const;
 
 export const Views = {
