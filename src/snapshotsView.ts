@@ -1,6 +1,9 @@
 /**
  * The Snapshots view: the followed session's snapshots, newest first, with the one
- * the program was last restored from marked. Fed by `ckpt/listSnapshots` and the
+ * the program was last restored from marked. The user's own are listed at the top;
+ * those taken automatically (the adapter's landmarks for going back, `autoSnapshot`,
+ * `ckpt launch --interval`) under a group of their own, folded unless the program was
+ * restored from one of them. Fed by `ckpt/listSnapshots` and the
  * `ckpt/snapshotsChanged` event.
  */
 import * as vscode from 'vscode';
@@ -8,7 +11,8 @@ import type { ListSnapshotsResult, SnapshotInfo } from '../adapter/protocol';
 import { errorMessage } from './errorMessage';
 import { Requests, SnapshotContext } from './ids';
 import { SessionTracker } from './sessionTracker';
-import { snapshotDescription, snapshotLabel, snapshotTooltip } from './snapshotFormat';
+import { formatSize, snapshotDescription, snapshotLabel, snapshotTooltip } from './snapshotFormat';
+import { isAutomatic } from './timeline/timelineModel';
 
 export class SnapshotItem extends vscode.TreeItem {
   constructor(readonly snapshot: SnapshotInfo, readonly restored: boolean, restoredFrom?: string) {
@@ -18,6 +22,21 @@ export class SnapshotItem extends vscode.TreeItem {
     this.tooltip = snapshotTooltip(snapshot, restoredFrom);
     this.contextValue = restored ? SnapshotContext.restored : SnapshotContext.snapshot;
     this.iconPath = new vscode.ThemeIcon(restored ? 'debug-stackframe' : 'history');
+  }
+}
+
+/** The group of the snapshots taken automatically. */
+export class AutomaticGroupItem extends vscode.TreeItem {
+  constructor(readonly snapshots: SnapshotInfo[], restoredFrom: string | undefined) {
+    const holdsRestored = snapshots.some((s) => s.id === restoredFrom);
+    super('Automatic', holdsRestored ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    // Its own id per folding: VS Code keeps the folding of an id it has seen.
+    this.id = holdsRestored ? 'ckpt.automatic.restored' : 'ckpt.automatic';
+    const size = snapshots.reduce((sum, s) => sum + s.size, 0);
+    this.description = `${snapshots.length} · ${formatSize(size)}`;
+    this.tooltip = 'Snapshots taken without asking: landmarks for going back (autoSnapshot) and ckpt launch --interval';
+    this.contextValue = 'automatic';
+    this.iconPath = new vscode.ThemeIcon('milestone');
   }
 }
 
@@ -90,12 +109,18 @@ export class SnapshotsView implements vscode.TreeDataProvider<vscode.TreeItem>, 
   }
 
   async getChildren(element?: vscode.TreeItem): Promise<vscode.TreeItem[]> {
-    if (element || !this.tracker.current) return [];
+    if (!this.tracker.current) return [];
     const { snapshots, restoredFrom } = await this.list();
+    const item = (s: SnapshotInfo): SnapshotItem => new SnapshotItem(s, s.id === restoredFrom, restoredFrom);
+    if (element instanceof AutomaticGroupItem) return element.snapshots.map(item);
+    if (element) return [];
     if (this.error) return [new MessageItem(`Could not list snapshots: ${this.error}`)];
     // Newest first: the one just saved is at the top, where the eye is.
     const sorted = [...snapshots].sort((a, b) => b.time.localeCompare(a.time));
-    return sorted.map((s) => new SnapshotItem(s, s.id === restoredFrom, restoredFrom));
+    const automatic = sorted.filter(isAutomatic);
+    const rows: vscode.TreeItem[] = sorted.filter((s) => !isAutomatic(s)).map(item);
+    if (automatic.length > 0) rows.push(new AutomaticGroupItem(automatic, restoredFrom));
+    return rows;
   }
 
   dispose(): void {
