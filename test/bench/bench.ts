@@ -16,7 +16,9 @@
  * (the whole synchronized checkpoint; the restart until all five said hello).
  *
  * `increments` (increments.ts): ten snapshots of a running 1 GiB program that
- * rewrites 1% of its pages between them. CKPT_BENCH_ONLY=pipeline, dap or
+ * rewrites 1% of its pages between them. `travel` (travelBench.ts): Reverse
+ * Continue, Step Back and Find Last Change 80 breakpoint hits after the one
+ * snapshot, and Step Back in 1 GiB. CKPT_BENCH_ONLY=pipeline, dap, travel or
  * increments runs one scenario alone.
  */
 import * as fs from 'node:fs';
@@ -28,6 +30,7 @@ import type { EngineHello } from '../../adapter/engine/engineConnection';
 import { CKPT_JS, ckptOk, engineMissing, REPO, Run, snapshotIdFrom, withRun, WAIT_MS } from '../scenarios/harness';
 import { compileScenario } from '../scenarios/compileScenario';
 import { dapBench } from './dapBench';
+import { travelBench } from './travelBench';
 import { startupBench } from './startupBench';
 import { incrementsBench } from './increments';
 
@@ -427,6 +430,10 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify({ repetitions: REPS, pipeline: await pipelineBench() }, null, 2) + '\n');
       return;
     }
+    if (only === 'travel') {
+      process.stdout.write(JSON.stringify({ travel: await travelBench(log) }, null, 2) + '\n');
+      return;
+    }
     if (only === 'dap') {
       process.stdout.write(JSON.stringify({ dap: await dapBench(log) }, null, 2) + '\n');
       return;
@@ -440,6 +447,7 @@ async function main(): Promise<void> {
     const processStart = await spawnBench();
     const pipeline = await pipelineBench();
     const dap = await dapBench(log);
+    const travel = await travelBench(log);
     const increments = await incrementsBench(rewriteBin, log, engineRestore);
     const result = {
       machine: { cpus: os.cpus().length, kernel: os.release(), memoryMiB: Math.round(os.totalmem() / 2 ** 20) },
@@ -451,6 +459,7 @@ async function main(): Promise<void> {
       processStart,
       pipeline,
       dap,
+      travel,
       startup: startupBench(),
       increments,
     };
