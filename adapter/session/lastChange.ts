@@ -2,7 +2,8 @@
  * Find Last Change (`ckpt/findLastChange`), after FReD's transition
  * watchpoints: the latest moment before the program's stop at which an
  * expression's value changed. The expression's memory is watched (a hardware
- * watchpoint on its address, so that a local is found outside its frame too)
+ * watchpoint on its address, so that a local is found outside its frame too;
+ * an expression not in memory of its own is watched as gdb watches it)
  * while the stretch from each landmark to the next is re-executed, the
  * latest stretch first: the first stretch with a change holds the last one,
  * and earlier landmarks are never restored. Then the program goes to that
@@ -56,10 +57,11 @@ export async function findLastChange(room: TravelRoom, expression: string, at: T
     throw new CkptError('Find Last Change needs the program at a stop of this debug session (not just restored from outside it).');
   }
   const now = timeline.current;
-  const target = await watchTarget(room.gdb, expression, at).catch((err) => {
-    throw new CkptError(`'${expression}' cannot be watched: ${messageOf(err)}`);
+  const value = await mi.dataEvaluateExpression(room.gdb, expression, at).catch((err) => {
+    throw new CkptError(`'${expression}' cannot be evaluated: ${messageOf(err)}`);
   });
-  const value = await mi.dataEvaluateExpression(room.gdb, target.location);
+  // Not in memory of its own (`a + b`): gdb watches the expression, on the memory it reads.
+  const target = await watchTarget(room.gdb, expression, at).catch(() => ({ expression, location: expression }));
   const routes = timeline.routesTo(now).filter((r) => r.from < now);
   if (routes.length === 0) {
     throw new CkptError('No snapshot before this stop leads here: save one (or set "autoSnapshot": { "landmarkEvery": N }) before the change.');

@@ -83,7 +83,7 @@ export class Replayer {
   async replay(steps: { index: number; position: Position }[], from: number, onHit?: (hit: ReplayedHit) => void): Promise<ReplayOutcome> {
     let reached = from;
     let place: Place | undefined;
-    for (const { index, position } of steps) {
+    for (const [i, { index, position }] of steps.entries()) {
       if (this.cancel?.cancelled) return { reached, place, cancelled: true };
       const via = position.via;
       if (!via) return { reached, divergence: `no command is known that led to stop ${index}` };
@@ -91,7 +91,7 @@ export class Replayer {
       const outcome = via.watch
         ? await this.watchTo(index, position, via.watch)
         : via.kind === 'continue'
-          ? await this.continueTo(index, position, onHit)
+          ? await this.continueTo(index, position, onHit, i === steps.length - 1)
           : await this.stepTo(index, position, via, onHit);
       place = outcome.place;
       if (outcome.divergence) return { reached, place, divergence: outcome.divergence };
@@ -100,7 +100,8 @@ export class Replayer {
     return { reached, place };
   }
 
-  private async continueTo(index: number, position: Position, onHit?: (hit: ReplayedHit) => void): Promise<{ place?: Place; divergence?: string }> {
+  /** `last`: the replay ends there, and its whole place is read (the stops on the way are known well enough by address and depth). */
+  private async continueTo(index: number, position: Position, onHit: ((hit: ReplayedHit) => void) | undefined, last: boolean): Promise<{ place?: Place; divergence?: string }> {
     const target = position.place;
     const helper = await this.helperBreakpoint(target.pc);
     try {
@@ -122,7 +123,7 @@ export class Replayer {
         const arrival = (arrivals.get(key) ?? 0) + 1;
         arrivals.set(key, arrival);
         const isArrival = samePlace(here, target) && arrival === position.arrival;
-        const place = isArrival || (userHit && onHit) ? await this.placeOf(thread) : here;
+        const place = (isArrival && last) || (userHit && onHit) ? await this.placeOf(thread) : here;
         if (userHit) onHit?.({ toward: index, arrival, place, isArrival });
         if (isArrival) return { place };
       }

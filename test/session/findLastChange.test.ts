@@ -110,7 +110,7 @@ test('Find Last Change on a local, a struct field, a heap cell through a pointer
   assert.equal(dc.outputText('stderr'), stderrBefore, 'what was re-executed is not shown again');
 });
 
-test('Find Last Change on a global, then forward and back again', async (t) => {
+test('Find Last Change on a global and on an expression not in memory, then forward and back again', async (t) => {
   const dc = await startClient(t);
   let stop = await atRound(dc, 'global', 6);
   const found = await findLastChange(dc, 'limit');
@@ -118,12 +118,21 @@ test('Find Last Change on a global, then forward and back again', async (t) => {
   stop = found.stop;
   assert.equal((await where(dc, stop)).round, '3');
   assert.equal(await evaluate(dc, stop, 'limit'), '-546');
-  // Forward from the change: the breakpoint of round 3, then Step Back to the change again.
+  // An expression not in memory of its own: gdb watches it as an expression.
   stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
-  assert.deepEqual(await where(dc, stop), { round: '3', line: lineOf('changes.c', 'LOOP') });
+  stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
+  assert.equal((await where(dc, stop)).round, '4');
+  const sum = await findLastChange(dc, 'limit * 2 + origin.y');
+  assert.equal(sum.stop.body.description, 'limit * 2 + origin.y: -1092 → -1083');
+  stop = sum.stop;
+  assert.equal((await where(dc, stop)).round, '4');
+  assert.equal(await evaluate(dc, stop, 'origin.y'), '9');
+  // Forward from the change: the breakpoint of round 4, then Step Back to the change again.
+  stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
+  assert.deepEqual(await where(dc, stop), { round: '4', line: lineOf('changes.c', 'LOOP') });
   stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId }));
-  assert.equal(stop.body.description, 'limit: 200 → -546');
-  assert.equal((await where(dc, stop)).round, '3');
+  assert.equal(stop.body.description, 'limit * 2 + origin.y: -1092 → -1083');
+  assert.equal((await where(dc, stop)).round, '4');
 });
 
 test('Find First: the first moment a condition held', async (t) => {
@@ -142,7 +151,7 @@ test('Find Last Change: bad input and a running program are clear errors; the pr
   const dc = await startClient(t);
   const stop = await atRound(dc, 'errors', 3);
   const stops = dc.events.filter((e) => e.event === 'stopped').length;
-  await assert.rejects(dc.customRequest(TravelRequests.findLastChange, { expression: 'nosuchvar' }), /'nosuchvar' cannot be watched.*nosuchvar/);
+  await assert.rejects(dc.customRequest(TravelRequests.findLastChange, { expression: 'nosuchvar' }), /'nosuchvar' cannot be evaluated.*nosuchvar/);
   await assert.rejects(dc.customRequest(TravelRequests.findLastChange, {}), /"expression" must be a non-empty string/);
   await assert.rejects(dc.customRequest(TravelRequests.findLastChange, { expression: 'limit', frameId: 'top' }), /"frameId" must be a frame id/);
   assert.equal(dc.events.filter((e) => e.event === 'stopped').length, stops, 'no stop: the program was not touched');
