@@ -58,12 +58,12 @@ export async function findFirst(room: TravelRoom, condition: string, at: ThreadF
     } finally {
       await memory.delete(gdb);
     }
-  });
-  if (atStart) {
+  }).catch((err) => { problem = messageOf(err); });
+  if (atStart && !problem) {
     await room.goTo(route.from);
     return { description: `${condition} held already at stop ${route.from + 1}, the earliest a snapshot leads back to` };
   }
-  if (first && !progress.token.cancelled) return goToChange(room, condition, condition, first, progress);
+  if (first && !problem && !progress.token.cancelled) return goToChange(room, condition, condition, first, progress);
   await room.goTo(now);
   if (progress.token.cancelled) throw new CancelledError();
   if (problem) throw new CkptError(`Find First stopped: ${problem}.`);

@@ -73,8 +73,11 @@ export async function findLastChange(room: TravelRoom, expression: string, at: T
     progress.update(`Watching ${expression} from stop ${route.from + 1} to stop ${end + 1}`, Math.round((100 * i) / routes.length));
     const steps = route.steps.filter((s) => s.index <= end);
     let last: WatchedChange | undefined;
+    // A failure on the way (a watchpoint gdb cannot set there) ends the search, not the program's place.
     await room.replayFrom(route.landmark, async (replayer, gdb) => {
-      const memory = await WatchedMemory.set(gdb, target.location);
+      const memory = await WatchedMemory.set(gdb, target.location).catch((err) => {
+        throw new CkptError(`gdb cannot watch ${target.location} at stop ${route.from + 1}: ${messageOf(err)}`);
+      });
       replayer.watch = { memory, onChange: (change) => { last = change; } };
       replayer.cancel = progress.token;
       try {
@@ -83,7 +86,7 @@ export async function findLastChange(room: TravelRoom, expression: string, at: T
       } finally {
         await memory.delete(gdb);
       }
-    });
+    }).catch((err) => { problem = messageOf(err); });
     if (problem) break;
     if (last && !progress.token.cancelled) return goToChange(room, expression, target.location, last, progress);
     end = route.from;
