@@ -23,7 +23,7 @@ export async function timelinePane(page: Page): Promise<Locator> {
 
 /** The timeline's own page: the webview's outer frame is VS Code's, the inner one ours. */
 export function timelineFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview[src*="checkpoint-debugger"]').frameLocator('#active-frame');
+  return page.frameLocator('iframe.webview[src*="checkpoint-debugger"][src*="purpose=webviewView"]').frameLocator('#active-frame');
 }
 
 export interface DrawnMark { id: string; kind: 'user' | 'auto'; here: boolean; restored: boolean; label: string }
