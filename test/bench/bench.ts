@@ -16,8 +16,10 @@
  * (the whole synchronized checkpoint; the restart until all five said hello).
  *
  * `increments` (increments.ts): ten snapshots of a running 1 GiB program that
- * rewrites 1% of its pages between them. CKPT_BENCH_ONLY=pipeline, dap or
- * increments runs one scenario alone.
+ * rewrites 1% of its pages between them. `startup` (startupBench.ts): `ckpt`'s
+ * start-up next to node's; `activation` (activationBench.ts): the extension's
+ * activation in code-server. CKPT_BENCH_ONLY=pipeline, dap, startup (with
+ * activation) or increments runs one scenario alone.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -28,6 +30,7 @@ import type { EngineHello } from '../../adapter/engine/engineConnection';
 import { CKPT_JS, ckptOk, engineMissing, REPO, Run, snapshotIdFrom, withRun, WAIT_MS } from '../scenarios/harness';
 import { compileScenario } from '../scenarios/compileScenario';
 import { dapBench } from './dapBench';
+import { activationBench } from './activationBench';
 import { startupBench } from './startupBench';
 import { incrementsBench } from './increments';
 
@@ -427,6 +430,10 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify({ repetitions: REPS, pipeline: await pipelineBench() }, null, 2) + '\n');
       return;
     }
+    if (only === 'startup') {
+      process.stdout.write(JSON.stringify({ startup: startupBench(), activation: await activationBench(log) }, null, 2) + '\n');
+      return;
+    }
     if (only === 'dap') {
       process.stdout.write(JSON.stringify({ dap: await dapBench(log) }, null, 2) + '\n');
       return;
@@ -452,6 +459,7 @@ async function main(): Promise<void> {
       pipeline,
       dap,
       startup: startupBench(),
+      activation: await activationBench(log),
       increments,
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
