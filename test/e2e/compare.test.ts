@@ -3,7 +3,8 @@
  * test/workspace/pages.c fills 4 pages of a 48-page table at a fixed address in each
  * round; a snapshot saved from the debug toolbar at #BP1 in rounds 1 and 2, then
  * Compare with… from the first row's context menu, the second picked: the page that
- * opens names the table's region with 4 of its 48 pages changed, marked on its bar.
+ * opens names the table's region with 4 of its 48 pages changed, marked on its bar
+ * and on the process's whole memory map.
  * Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
@@ -119,6 +120,12 @@ describe('Compare with… in a real VS Code', { timeout: 600_000 }, () => {
     assert.equal(await marks.count(), 1);
     const style = (await marks.first().getAttribute('style')) ?? '';
     assert.match(style, new RegExp(`left:${(100 * 16) / TABLE_PAGES}%;width:${(100 * PAGES_A_ROUND) / TABLE_PAGES}%`));
+    // The whole map as one strip: the table's segment, as wide as its 48 pages, carries the same mark.
+    const segment = frame.locator(`.map .segment[data-region="${TABLE}"]`);
+    assert.equal(await segment.count(), 1);
+    assert.match((await segment.getAttribute('style')) ?? '', new RegExp(`flex-grow: ?${TABLE_PAGES}`));
+    assert.equal(await segment.getAttribute('title'), `${TABLE} anon: ${PAGES_A_ROUND} of ${TABLE_PAGES} pages changed`);
+    assert.equal(await segment.locator('.changed').count(), 1);
     // The page counts at least the table's pages (the stack and stdio buffers change too).
     const total = Number(/(\d+) pages changed/.exec(heading)?.[1]);
     assert.ok(total >= PAGES_A_ROUND, `${total} pages changed in all`);
