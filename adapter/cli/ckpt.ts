@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   const spec = command ? (COMMAND_SPECS as Record<string, CommandSpec>)[name] : undefined;
   const json = name === '--json' || jsonRequested(spec, rest);
   try {
-    if (name === '--json') throw new UsageError('missing COMMAND before --json');
+    if (name === '--json') throw new UsageError(rest.length > 0 ? `--json goes after the command: ckpt ${rest[0]} --json` : 'missing COMMAND before --json');
     if (!command) throw new UsageError(`unknown command '${name}'`);
     return await command(rest);
   } catch (err) {

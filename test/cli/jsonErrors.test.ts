@@ -66,6 +66,12 @@ describe('ckpt --json when a command fails', () => {
     assert.equal((JSON.parse(completion.stdout) as Failure).error, 'unknown option --json');
     const command = await failsInJson(['nosuch'], 'usage', 2);
     assert.equal(command.error, "unknown command 'nosuch'");
+    const misplaced: [string[], string][] = [[['--json'], 'missing COMMAND before --json'], [['--json', 'list'], '--json goes after the command: ckpt list --json']];
+    for (const [argv, error] of misplaced) {
+      const r = await runCkpt(argv);
+      assert.equal(r.code, 2);
+      assert.deepEqual(JSON.parse(r.stdout), { error, status: 2, kind: 'usage', usage: 'ckpt --help' });
+    }
   });
 
   test('work that fails: kind failed, status 1, every command that reads a directory', async () => {
