@@ -120,6 +120,10 @@ describe('Compare with… in a real VS Code', { timeout: 600_000 }, () => {
     assert.equal(await marks.count(), 1);
     const style = (await marks.first().getAttribute('style')) ?? '';
     assert.match(style, new RegExp(`left:${(100 * 16) / TABLE_PAGES}%;width:${(100 * PAGES_A_ROUND) / TABLE_PAGES}%`));
+    // Regions are named by their whole paths: the program's own, and libc's.
+    const paths = (await frame.locator('tr.region td.path').allTextContents()).map((t) => t.trim());
+    assert.ok(paths.includes(path.join(wb.folder, 'pages')), `the program's regions: ${JSON.stringify(paths)}`);
+    assert.ok(paths.some((p) => /^\/.*\/libc\.so\.6$/.test(p)), `libc's regions: ${JSON.stringify(paths)}`);
     // The whole map as one strip: the table's segment, as wide as its 48 pages, carries the same mark.
     const segment = frame.locator(`.map .segment[data-region="${TABLE}"]`);
     assert.equal(await segment.count(), 1);
