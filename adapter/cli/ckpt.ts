@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import { CkptError } from '../engine/ckptError';
+import { CkptError, errorMessage } from '../engine/ckptError';
+import type { CommandSpec } from './argParser';
+import { COMMAND_SPECS } from './commandSpecs';
 import { checkpointCommand } from './commands/checkpointCommand';
 import { completionCommand } from './commands/completionCommand';
 import { diffCommand } from './commands/diffCommand';
@@ -12,7 +14,8 @@ import { listCommand } from './commands/listCommand';
 import { restartCommand } from './commands/restartCommand';
 import { restoreCommand } from './commands/restoreCommand';
 import { statusCommand } from './commands/statusCommand';
-import { usageText } from './usage';
+import { JsonFailure, jsonRequested, writeJsonFailure } from './jsonErrors';
+import { COMMAND_USAGE, usageText } from './usage';
 import { HelpRequested, UsageError } from './usageError';
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
@@ -37,8 +40,11 @@ export async function main(argv: string[]): Promise<number> {
     (name === undefined ? process.stderr : process.stdout).write(usageText());
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const spec = command ? (COMMAND_SPECS as Record<string, CommandSpec>)[name] : undefined;
+  const json = name === '--json' || jsonRequested(spec, rest);
   try {
+    if (name === '--json') throw new UsageError(rest.length > 0 ? `--json goes after the command: ckpt ${rest[0]} --json` : 'missing COMMAND before --json');
     if (!command) throw new UsageError(`unknown command '${name}'`);
     return await command(rest);
   } catch (err) {
@@ -46,18 +52,32 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(usageText(err.command));
       return 0;
     }
-    if (err instanceof UsageError) {
-      const who = err.command ? `ckpt ${err.command}` : 'ckpt';
-      process.stderr.write(`${who}: ${err.message}\n${usageText(err.command)}`);
-      return 2;
-    }
-    if (err instanceof CkptError) {
-      if (!err.onStderr) process.stderr.write(`ckpt ${name}: ${err.message}\n`);
-      return 1;
-    }
+    const failure = describeFailure(command ? name : undefined, err);
+    if (json) writeJsonFailure(failure);
+    else writeTextFailure(name, failure, err);
+    return failure.status;
+  }
+}
+
+function describeFailure(command: string | undefined, err: unknown): JsonFailure {
+  if (err instanceof UsageError) {
+    const name = err.command ?? command;
+    return { error: err.message, command: name, status: 2, kind: 'usage', usage: name ? COMMAND_USAGE[name] : 'ckpt --help' };
+  }
+  if (err instanceof CkptError) return { error: err.message, command, status: 1, kind: 'failed' };
+  const detail = err instanceof Error ? err.stack : undefined;
+  return { error: `internal error: ${errorMessage(err)}`, command, status: 70, kind: 'internal', ...(detail ? { detail } : {}) };
+}
+
+function writeTextFailure(name: string, failure: JsonFailure, err: unknown): void {
+  if (err instanceof UsageError) {
+    const who = err.command ? `ckpt ${err.command}` : 'ckpt';
+    process.stderr.write(`${who}: ${err.message}\n${usageText(err.command)}`);
+  } else if (err instanceof CkptError) {
+    if (!err.onStderr) process.stderr.write(`ckpt ${name}: ${err.message}\n`);
+  } else {
     // A bug, not a user error: the stack is what a bug report needs.
-    process.stderr.write(`ckpt ${name}: internal error: ${err instanceof Error ? err.stack : String(err)}\n`);
-    return 70;
+    process.stderr.write(`ckpt ${name}: ${failure.error}${failure.detail ? `\n${failure.detail}` : ''}\n`);
   }
 }
 

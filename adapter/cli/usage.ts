@@ -28,7 +28,8 @@ export function usageText(command?: string): string {
     'restore: the running `ckpt launch` (or `ckpt restart`) in D replaces its program by SNAPSHOT,',
     '        which keeps that terminal; --hold: the restored processes wait for a debugger.',
     '--json (every command but completion): the result as JSON on stdout; launch and restart write',
-    '        their own news as JSON lines on stderr, stdout being the program\'s.',
+    '        their own news as JSON lines on stderr, stdout being the program\'s. A failure is then one',
+    '        JSON object { error, command, status, kind } there too (launch, restart: { event: "error", ... }).',
     'completion bash: a completion script; load it with  source <(ckpt completion bash)',
     '',
   ].join('\n');

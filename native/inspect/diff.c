@@ -162,7 +162,8 @@ static uint64_t diff_region(const struct chain *a, const struct chain *b, const 
 {
 	uint64_t total = 0, npages = (g->end - g->start) / CKPT_PAGE, run = 0;
 	int first = 1;
-	json_region(&a->r[0], g);
+	/* g is the second image's: its path is in that image's strings, not the first's. */
+	json_region(&b->r[0], g);
 	printf(",\"changed\":[");
 	for (uint64_t i = 0; i <= npages; i++) {
 		int ch = i < npages && page_changed(a, b, g->start + i * CKPT_PAGE, what);

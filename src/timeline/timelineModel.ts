@@ -6,6 +6,7 @@
  */
 import type { SnapshotInfo } from '../../adapter/protocol';
 import { formatSize, formatTime, snapshotLabel } from '../snapshotFormat';
+import { Branch, branchesOf, rowAt } from './branches';
 
 /** A stop the client was told about, as the run tracker saw it. */
 export interface StopRecord {
@@ -47,15 +48,34 @@ export interface TimelineSnapshot {
   restored: boolean;
   /** The program stands here now. */
   here: boolean;
+  /** The row of the branch it was taken on (0: the first run). */
+  row: number;
 }
 
-export interface TimelineStop { x: number; reason: string; title: string; jump?: { toX: number; to: string } }
+export interface TimelineStop { x: number; row: number; reason: string; title: string; jump?: { toX: number; to: string } }
+
+/**
+ * One branch of the run on its row: from `fromX` (where the jump back that began it
+ * was made; 0 for the first run) to `toX` (the next jump back, or the end), leaving
+ * from a snapshot on another row (`fork`) when it follows a jump back.
+ */
+export interface TimelineLane {
+  row: number;
+  fromX: number;
+  toX: number;
+  fork?: { x: number; row: number; snapshot: string };
+  /** The branch the program is on. */
+  current: boolean;
+}
 
 export interface TimelineModel {
   snapshots: TimelineSnapshot[];
   stops: TimelineStop[];
-  /** Where the program stands: on a snapshot, or live at the end of the axis. */
-  here?: { x: number; text: string; onSnapshot?: string };
+  /** The branches of the run, in the order they began; `rows` rows in all. */
+  lanes: TimelineLane[];
+  rows: number;
+  /** Where the program stands: on a snapshot, or live at the end of its branch. */
+  here?: { x: number; row: number; text: string; onSnapshot?: string };
   startText: string;
   endText: string;
   /** Where the session's own run starts on the axis (after snapshots from before it). */
@@ -95,6 +115,12 @@ export function timelineModel(input: TimelineInput): TimelineModel {
   const here = input.state !== 'ended' && input.atSnapshot && input.snapshots.some((s) => s.id === input.atSnapshot)
     ? input.atSnapshot : undefined;
   const byId = new Map(input.snapshots.map((s) => [s.id, s]));
+  const branches = branchesOf(input.stops, runStart, (id) => {
+    const t = byId.has(id) ? Date.parse(byId.get(id)!.time) : NaN;
+    return Number.isFinite(t) ? t : undefined;
+  });
+  const rowOf = (t: number): number => rowAt(branches, t);
+  const snapshotRow = (s: SnapshotInfo): number => (earlier.includes(s) ? 0 : rowOf(Date.parse(s.time)));
 
   const snapshots = [...input.snapshots].sort((a, b) => a.time.localeCompare(b.time)).map((s): TimelineSnapshot => {
     const kind = isAutomatic(s) ? 'auto' : 'user';
@@ -109,7 +135,7 @@ export function timelineModel(input: TimelineInput): TimelineModel {
     return {
       id: s.id, name: snapshotLabel(s), kind, x: xOf(s), size: s.size, sizeText: formatSize(s.size),
       sizeRatio: s.size / largest, timeText: formatTime(s.time), detail,
-      restored: s.id === input.restoredFrom, here: s.id === here,
+      restored: s.id === input.restoredFrom, here: s.id === here, row: snapshotRow(s),
     };
   });
 
@@ -118,6 +144,7 @@ export function timelineModel(input: TimelineInput): TimelineModel {
     const when = formatTime(new Date(st.time).toISOString());
     return {
       x: along(st.time),
+      row: rowOf(st.time),
       reason: st.reason,
       title: target ? `${when}: went back to ${snapshotLabel(target)}` : `${when}: stopped (${st.description ?? st.reason})`,
       jump: target ? { toX: xOf(target), to: target.id } : undefined,
@@ -126,11 +153,14 @@ export function timelineModel(input: TimelineInput): TimelineModel {
 
   let position: TimelineModel['here'];
   if (here) {
-    position = { x: xOf(byId.get(here)!), text: `here: ${snapshotLabel(byId.get(here)!)}`, onSnapshot: here };
+    const s = byId.get(here)!;
+    position = { x: xOf(s), row: snapshotRow(s), text: `here: ${snapshotLabel(s)}`, onSnapshot: here };
   } else if (input.state !== 'ended') {
     const last = input.stops[input.stops.length - 1];
-    position = { x: 1, text: input.state === 'running' ? 'now: running' : `now: stopped${last ? ` (${last.reason})` : ''}` };
+    const text = input.state === 'running' ? 'now: running' : `now: stopped${last ? ` (${last.reason})` : ''}`;
+    position = { x: 1, row: branches[branches.length - 1].row, text };
   }
+  const lanes = lanesOf(branches, along, (id) => (byId.has(id) ? xOf(byId.get(id)!) : undefined), input.state !== 'ended');
 
   const users = snapshots.filter((s) => s.kind === 'user').length;
   const total = input.snapshots.reduce((n, s) => n + s.size, 0);
@@ -138,11 +168,22 @@ export function timelineModel(input: TimelineInput): TimelineModel {
     ? 'No snapshots yet'
     : `${plural(snapshots.length, 'snapshot')} · ${formatSize(total)} · ${users} yours, ${snapshots.length - users} automatic`;
   return {
-    snapshots, stops, here: position, runStartX, summary,
+    snapshots, stops, lanes, rows: 1 + Math.max(...branches.map((b) => b.row)), here: position, runStartX, summary,
     counts: { users, autos: snapshots.length - users, totalText: formatSize(total) },
     startText: earlier.length > 0 ? `earlier · ${formatTime(new Date(runStart).toISOString())}` : formatTime(new Date(runStart).toISOString()),
     endText: formatTime(new Date(end).toISOString()),
   };
+}
+
+/** The branches as drawn: positions along the axis; the last is the one the program is on, while it lives. */
+function lanesOf(branches: Branch[], along: (t: number) => number, snapshotX: (id: string) => number | undefined, live: boolean): TimelineLane[] {
+  return branches.map((b, i): TimelineLane => ({
+    row: b.row,
+    fromX: i === 0 ? 0 : along(b.start),
+    toX: b.end === undefined ? 1 : along(b.end),
+    fork: b.from && { x: snapshotX(b.from.snapshot) ?? along(b.from.time), row: b.from.row, snapshot: b.from.snapshot },
+    current: live && i === branches.length - 1,
+  }));
 }
 
 /**

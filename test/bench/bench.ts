@@ -18,8 +18,10 @@
  * `increments` (increments.ts): ten snapshots of a running 1 GiB program that
  * rewrites 1% of its pages between them. `travel` (travelBench.ts): Reverse
  * Continue, Step Back and Find Last Change 80 breakpoint hits after the one
- * snapshot, and Step Back in 1 GiB. CKPT_BENCH_ONLY=pipeline, dap, travel or
- * increments runs one scenario alone.
+ * snapshot, and Step Back in 1 GiB. `startup` (startupBench.ts): `ckpt`'s
+ * start-up next to node's; `activation` (activationBench.ts): the extension's
+ * activation in code-server. CKPT_BENCH_ONLY=pipeline, dap, travel, startup (with
+ * activation) or increments runs one scenario alone.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,6 +33,7 @@ import { CKPT_JS, ckptOk, engineMissing, REPO, Run, snapshotIdFrom, withRun, WAI
 import { compileScenario } from '../scenarios/compileScenario';
 import { dapBench } from './dapBench';
 import { travelBench } from './travelBench';
+import { activationBench } from './activationBench';
 import { startupBench } from './startupBench';
 import { incrementsBench } from './increments';
 
@@ -434,6 +437,10 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify({ travel: await travelBench(log) }, null, 2) + '\n');
       return;
     }
+    if (only === 'startup') {
+      process.stdout.write(JSON.stringify({ startup: startupBench(), activation: await activationBench(log) }, null, 2) + '\n');
+      return;
+    }
     if (only === 'dap') {
       process.stdout.write(JSON.stringify({ dap: await dapBench(log) }, null, 2) + '\n');
       return;
@@ -461,6 +468,7 @@ async function main(): Promise<void> {
       dap,
       travel,
       startup: startupBench(),
+      activation: await activationBench(log),
       increments,
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -28,7 +28,7 @@ export function copyWorkspace(): string {
   const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-ws-')), 'workspace');
   fs.cpSync(WORKSPACE, dir, {
     recursive: true,
-    filter: (src) => !['journal', 'journal.log', '.ckpt'].includes(path.basename(src)) || path.dirname(src) !== WORKSPACE,
+    filter: (src) => !['journal', 'journal.log', 'pages', '.ckpt'].includes(path.basename(src)) || path.dirname(src) !== WORKSPACE,
   });
   return dir;
 }

@@ -12,7 +12,7 @@ import { copyWorkspace, removeWorkspaceCopy, REPO_ROOT, startCodeServer } from '
 
 export interface SuiteOutcome {
   exitCode: number;
-  results: { name: string; ok: boolean; ms: number; error?: string }[];
+  results: { name: string; ok: boolean; ms: number; error?: string; figures?: Record<string, number> }[];
   log: string[];
   ms: number;
 }

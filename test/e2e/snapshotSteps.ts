@@ -16,7 +16,7 @@ export async function notifications(page: Page): Promise<string[]> {
 }
 
 /** Snapshot rows: a row of the Snapshots view reads "label hh:mm:ss · size · n process(es)". */
-async function snapshotRows(page: Page): Promise<string[]> {
+export async function snapshotRows(page: Page): Promise<string[]> {
   return (await rowTexts(await snapshotsPane(page))).filter((r) => /\d+ process/.test(r));
 }
 

@@ -2,16 +2,17 @@
  * The Snapshot Timeline in a real VS Code (code-server) and a real browser (Chromium):
  * with a snapshot saved automatically at every stop, three stops with a snapshot saved
  * by the user at each, a Step Back; the timeline draws the user's snapshots apart from
- * the automatic ones and where the program stands; hovering shows a snapshot's details,
- * a click on the first one restores it (the Variables view shows its values again);
- * switched to a dark theme, the page follows.
+ * the automatic ones and where the program stands, the Step Back as a branch leaving
+ * from the snapshot it went back to; hovering shows a snapshot's details, a click on
+ * the first one restores it (the Variables view shows its values again); switched to a
+ * dark theme, the page follows; running on draws the new stop on the newest branch.
  * Screenshots go to test/e2e/artifacts/.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { screenshot, until } from './browser';
 import { notifications } from './snapshotSteps';
-import { drawnMarks, timelineFrame, timelinePane, timelineSummary, waitForMarks, withSnapshotsAtStops } from './timelineSteps';
+import { drawnLanes, drawnMarks, timelineFrame, timelinePane, timelineSummary, waitForMarks, withSnapshotsAtStops } from './timelineSteps';
 import type { FrameLocator } from './playwrightTypes';
 import {
   clickToolbar, markerLine, openWorkbench, reportTimings, setBreakpoint, snapshotsPane, startDebugging, waitForStopAt, waitForVariable, Workbench,
@@ -72,6 +73,10 @@ describe('the Snapshot Timeline in a real VS Code', { timeout: 600_000 }, () => 
     assert.equal(back.filter((m) => m.here).length, 1);
     assert.equal(await frame.locator('.here-marker.on-snapshot').count(), 1);
     assert.equal(await frame.locator('path.jump').count(), 1, 'the jump back is drawn');
+    const lanes = await drawnLanes(frame);
+    assert.deepEqual(lanes, [{ row: 0, current: false, fork: false }, { row: 1, current: true, fork: true }],
+      'the first run ends at the jump; a branch on a row of its own leaves from the snapshot');
+    assert.equal(back.find((m) => m.here)?.row, 0, 'the snapshot gone back to is on the first run');
     assert.match((await frame.locator('#summary').getAttribute('title')) ?? '', /6 snapshots · .* — here: /);
     await screenshot(wb.page, '22-timeline-step-back');
   });
@@ -119,5 +124,25 @@ describe('the Snapshot Timeline in a real VS Code', { timeout: 600_000 }, () => 
     await until('the timeline\'s page in the dark theme', async () => (await frame.locator('body.vscode-dark').count()) === 1, 30_000);
     assert.equal((await drawnMarks(frame)).length, 6);
     await screenshot(wb.page, '25-timeline-dark-theme');
+  });
+
+  test('running on after going back: the new stop and its snapshot are drawn on the newest branch', async () => {
+    const before = new Set((await drawnMarks(frame)).map((m) => m.id));
+    await clickToolbar(wb.page, 'Continue');
+    await waitForVariable(wb.page, 'step', '2');
+    await waitForStopAt(wb.page, line);
+    const marks = await waitForMarks(frame, 'the snapshot of the new stop', (m) => m.length === 7);
+    const lanes = await drawnLanes(frame);
+    assert.equal(lanes.length, 3, `the first run and a branch for each jump back: ${JSON.stringify(lanes)}`);
+    const current = lanes.filter((l) => l.current);
+    assert.equal(current.length, 1);
+    assert.ok(current[0].row > 0 && current[0].fork, 'the program runs on a branch that left from a snapshot');
+    const added = marks.filter((m) => !before.has(m.id));
+    assert.equal(added.length, 1);
+    assert.equal(added[0].kind, 'auto');
+    assert.equal(added[0].row, current[0].row, 'the new snapshot sits on the branch the program runs on');
+    assert.equal(await frame.locator(`svg line.stop`).count(), 6, 'three stops, two jumps back and the new stop');
+    assert.equal((await frame.locator('.here-marker.live').getAttribute('data-row')), String(current[0].row));
+    await screenshot(wb.page, '26-timeline-branches');
   });
 });

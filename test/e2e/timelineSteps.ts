@@ -23,10 +23,10 @@ export async function timelinePane(page: Page): Promise<Locator> {
 
 /** The timeline's own page: the webview's outer frame is VS Code's, the inner one ours. */
 export function timelineFrame(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview[src*="checkpoint-debugger"]').frameLocator('#active-frame');
+  return page.frameLocator('iframe.webview[src*="checkpoint-debugger"][src*="purpose=webviewView"]').frameLocator('#active-frame');
 }
 
-export interface DrawnMark { id: string; kind: 'user' | 'auto'; here: boolean; restored: boolean; label: string }
+export interface DrawnMark { id: string; kind: 'user' | 'auto'; here: boolean; restored: boolean; label: string; row: number }
 
 /** The snapshot marks drawn now, left to right. */
 export async function drawnMarks(frame: FrameLocator): Promise<DrawnMark[]> {
@@ -41,6 +41,7 @@ export async function drawnMarks(frame: FrameLocator): Promise<DrawnMark[]> {
       here: /\bhere\b/.test(cls),
       restored: /\brestored\b/.test(cls),
       label: (await m.getAttribute('aria-label')) ?? '',
+      row: Number(await m.getAttribute('data-row')),
     });
   }
   return out;
@@ -57,4 +58,21 @@ export async function waitForMarks(frame: FrameLocator, what: string, ok: (marks
 
 export async function timelineSummary(frame: FrameLocator): Promise<string> {
   return ((await frame.locator('#summary').textContent()) ?? '').trim();
+}
+
+export interface DrawnLane { row: number; current: boolean; fork: boolean }
+
+/** The branches drawn now: each a row, the one the program is on `current`, later ones leaving from a snapshot. */
+export async function drawnLanes(frame: FrameLocator): Promise<DrawnLane[]> {
+  const lanes = frame.locator('svg g.lane');
+  const out: DrawnLane[] = [];
+  for (let i = 0; i < await lanes.count(); i++) {
+    const l = lanes.nth(i);
+    out.push({
+      row: Number(await l.getAttribute('data-row')),
+      current: /\bcurrent\b/.test((await l.getAttribute('class')) ?? ''),
+      fork: (await l.locator('path.jump').count()) === 1,
+    });
+  }
+  return out;
 }

@@ -89,35 +89,35 @@ export async function waitForVariable(page: Page, name: string, value: string, t
   await until(`the Variables view to show ${name} = ${value}`, async () => (await variables(page)).get(name) === value, timeout);
 }
 
-/** The top row of the Call Stack view ("main journal.c 36:1"). */
-export async function topFrame(page: Page): Promise<string> {
+/** The top row of the Call Stack view in `file` ("main journal.c 36:1"). */
+export async function topFrame(page: Page, file = SOURCE): Promise<string> {
   const rows = (await page.locator('.debug-call-stack .monaco-list-row').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim());
   // The first row can be the thread; the first frame names the source.
-  return rows.find((r) => r.includes(SOURCE)) ?? '';
+  return rows.find((r) => r.includes(file)) ?? '';
 }
 
-export async function waitForStopAt(page: Page, line: number, timeout = 90_000): Promise<string> {
-  return until(`the program to stop at ${SOURCE}:${line}`, async () => {
-    const frame = await topFrame(page);
-    return new RegExp(`${SOURCE.replace('.', '\\.')}\\s*${line}:\\d+`).test(frame) ? frame : undefined;
+export async function waitForStopAt(page: Page, line: number, timeout = 90_000, file = SOURCE): Promise<string> {
+  return until(`the program to stop at ${file}:${line}`, async () => {
+    const frame = await topFrame(page, file);
+    return new RegExp(`${file.replace('.', '\\.')}\\s*${line}:\\d+`).test(frame) ? frame : undefined;
   }, timeout);
 }
 
-/** Opens journal.c, sets a breakpoint on `line` with F9, and checks the gutter shows it. */
-export async function setBreakpoint(page: Page, line: number): Promise<void> {
-  await openFile(page, SOURCE);
+/** Opens `file` (journal.c), sets a breakpoint on `line` with F9, and checks the gutter shows it. */
+export async function setBreakpoint(page: Page, line: number, file = SOURCE): Promise<void> {
+  await openFile(page, file);
   await goToLine(page, line);
   await page.keyboard.press('F9');
   await until('a breakpoint glyph in the editor gutter', async () =>
     (await page.locator('.editor-instance .codicon-debug-breakpoint').count()) > 0, 15_000);
 }
 
-/** F5 with the workspace's launch configuration, then waits for the breakpoint stop. */
-export async function startDebugging(wb: Workbench, line: number): Promise<string> {
+/** F5 with the workspace's (first) launch configuration, then waits for the breakpoint stop in `file`. */
+export async function startDebugging(wb: Workbench, line: number, file = SOURCE): Promise<string> {
   const t = Date.now();
   await wb.page.keyboard.press('F5');
   await wb.page.locator('.debug-toolbar').waitFor({ state: 'visible', timeout: 90_000 });
-  const frame = await waitForStopAt(wb.page, line);
+  const frame = await waitForStopAt(wb.page, line, 90_000, file);
   wb.timings.f5ToStop = Date.now() - t;
   return frame;
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SnapshotDiff } from '../../adapter/protocol';
-import { diffMapHtml } from '../../src/diffMap';
+import { diffMapHtml, shortPath } from '../../src/diffMap';
 
 const DIFF: SnapshotDiff = {
   from: '1', to: '2', changedPages: 6, processesAdded: [9], processesRemoved: [],
@@ -29,7 +29,8 @@ test('regions are drawn in address order, to scale, with their changed pages mar
   // The largest region is the full width; the stack is 2/48 of it.
   assert.match(html, /width:100%;background:var\(--vscode-charts-blue\)/);
   assert.match(html, new RegExp(`width:${(100 * 2) / 48}%;background:var\\(--vscode-charts-purple\\)`));
-  assert.equal([...html.matchAll(/class="changed" style="left:([\d.]+)%;width:([\d.]+)%"/g)].length, 4);
+  const rows = html.slice(html.indexOf('<table>'));
+  assert.equal([...rows.matchAll(/class="changed" style="left:([\d.]+)%;width:([\d.]+)%"/g)].length, 4);
   assert.match(html, new RegExp(`left:${(100 * 20) / 48}%;width:${100 / 48}%`));
   assert.match(html, /Regions removed.*0x600000-0x602000 heap \[heap\]/);
   assert.match(html, /thread 8 \(worker\) added/);
@@ -44,4 +45,33 @@ test('text from the snapshot cannot become markup, and the page runs no script',
   assert.match(html, /\/tmp\/&#60;b&#62;&#38;x/);
   assert.match(html, /default-src 'none'/);
   assert.doesNotMatch(html, /<script/);
+});
+
+test('the whole map is one strip: every region as wide as its pages, coloured by kind, its changed pages marked; a legend names the kinds', () => {
+  const html = diffMapHtml(DIFF, '1 → 2');
+  const strip = /<div class="map" role="img" aria-label="([^"]*)">(.*?)<\/div>/.exec(html);
+  assert.ok(strip, 'a strip for the process');
+  assert.equal(strip[1], 'memory map of process 7: 3 regions, 51 pages, 6 changed');
+  const segments = [...strip[2].matchAll(/<span class="segment" data-region="([^"]+)" style="flex-grow:(\d+)" title="([^"]*)"><span class="fill" style="background:([^"]+)"><\/span>(.*?)<\/span>(?=<span class="segment"|$)/g)];
+  assert.deepEqual(segments.map((m) => [m[1], Number(m[2]), m[4]]), [
+    ['0x500000', 1, 'var(--vscode-charts-green)'],
+    ['0x7ffc0000', 2, 'var(--vscode-charts-purple)'],
+    ['0x3f0000000000', 48, 'var(--vscode-charts-blue)'],
+  ], 'in address order, each as wide as its pages (the removed heap is not in the later map)');
+  assert.deepEqual(segments.map((m) => m[3]), ['0x500000 file /tmp/&#60;b&#62;&#38;x: new, 1 page', '0x7ffc0000 stack [stack]: 1 of 2 pages changed',
+    '0x3f0000000000 anon: 5 of 48 pages changed']);
+  assert.equal([...segments[2][5].matchAll(/class="changed"/g)].length, 3, 'the three runs of changed pages');
+  assert.equal([...segments[0][5].matchAll(/class="changed"/g)].length, 0, 'a new region has none marked');
+  assert.match(html, /<p class="legend"><span class="key" style="background:var\(--vscode-charts-green\)"><\/span>file 1 <span class="key" style="background:var\(--vscode-charts-purple\)"><\/span>stack 2 <span class="key" style="background:var\(--vscode-charts-blue\)"><\/span>anonymous 48 <span class="key changed-key"><\/span>changed pages<\/p>/);
+  assert.match(diffMapHtml({ ...DIFF, processes: [{ ...DIFF.processes[0], regions: [{ ...DIFF.processes[0].regions[0], kind: 'vvar' }] }] }, 't'),
+    /background:var\(--vscode-charts-foreground\)"><\/span>kernel and other 2/, 'kinds without a colour of their own share one');
+});
+
+test('a long path keeps its end, the file name, and the whole path is the cell\'s tooltip', () => {
+  assert.equal(shortPath('/usr/lib/x86_64-linux-gnu/libc.so.6'), '/usr/lib/x86_64-linux-gnu/libc.so.6');
+  const long = `/tmp/${'d'.repeat(60)}/native/build/libckpt.so`;
+  assert.equal(shortPath(long), `…${long.slice(-47)}`);
+  assert.equal(shortPath(long).length, 48);
+  const html = diffMapHtml({ ...DIFF, processes: [{ ...DIFF.processes[0], added: [{ ...DIFF.processes[0].added[0], path: long }] }] }, 't');
+  assert.ok(html.includes(`<td class="path" title="${long}">…${long.slice(-47)}</td>`));
 });

@@ -6,16 +6,17 @@
  */
 import * as fs from 'node:fs';
 
-export interface Case { name: string; fn: () => Promise<void> }
-export interface CaseResult { name: string; ok: boolean; ms: number; error?: string }
+/** A case; one that measures returns its figures, kept with its result. */
+export interface Case { name: string; fn: () => Promise<void | Record<string, number>> }
+export interface CaseResult { name: string; ok: boolean; ms: number; error?: string; figures?: Record<string, number> }
 
 export async function runCases(suite: string, cases: Case[], cleanup?: () => Promise<void>): Promise<void> {
   const results: CaseResult[] = [];
   for (const c of cases) {
     const t = Date.now();
     try {
-      await c.fn();
-      results.push({ name: c.name, ok: true, ms: Date.now() - t });
+      const figures = await c.fn();
+      results.push({ name: c.name, ok: true, ms: Date.now() - t, ...(figures ? { figures } : {}) });
       console.log(`ok ${results.length} - ${suite}: ${c.name}`);
     } catch (e) {
       const error = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
