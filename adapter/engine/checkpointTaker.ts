@@ -7,7 +7,7 @@ import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInf
 import { ImageOrderFields, ParentImages } from './parentImages';
 import { pipeSkipLists } from './pipes';
 import { writeFilePrivate } from './privateFs';
-import { lazyInetSockets, lazyUnixPeers, readState, socketEndpoints } from './procTables';
+import { lazyInetSockets, lazyUnixPeers, processEnded, readState, socketEndpoints } from './procTables';
 import { releaseSnapshotId, reserveSnapshotId } from './snapshotIds';
 import { hasLiveChildren, strayChildren } from './strayChildren';
 import type { SnapshotInfo } from './tables';
@@ -347,7 +347,7 @@ export async function firstHello(host: Pick<CheckpointHost, 'live' | 'programPid
 }
 
 export async function ended(c: EngineConnection): Promise<boolean> {
-  const gone = () => c.closed || c.exited || ['Z', 'X', undefined].includes(readState(c.hello!.pid));
+  const gone = () => c.closed || c.exited || processEnded(c.hello!.pid);
   for (let i = 0; i < 20 && !gone(); i++) await new Promise((r) => setTimeout(r, 10));
   return gone();
 }
