@@ -7,7 +7,7 @@ import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInf
 import { ImageOrderFields, ParentImages } from './parentImages';
 import { pipeSkipLists } from './pipes';
 import { writeFilePrivate } from './privateFs';
-import { lazyInetSockets, lazyUnixPeers, readState, socketEndpoints } from './procTables';
+import { lazyInetSockets, lazyUnixPeers, processEnded, readState, socketEndpoints } from './procTables';
 import { releaseSnapshotId, reserveSnapshotId } from './snapshotIds';
 import { hasLiveChildren, strayChildren } from './strayChildren';
 import type { SnapshotInfo } from './tables';
@@ -46,6 +46,8 @@ export interface CheckpointHost {
 
 /** How long a checkpoint waits, at most, for the hello of a child forked just before it. */
 const STRAY_WAIT_MS = 1000;
+/** The same under a debugger, which lets such a child go only with the others (so later). */
+const HELD_STRAY_WAIT_MS = 10000;
 /**
  * How long a checkpoint waits, at most, for the first hello of the program it
  * started: the program may already run (and print) while its hello still waits
@@ -106,7 +108,9 @@ export class CheckpointTaker {
       let procs: ManifestProcess[];
       // One process alone needs no rendezvous, unless it has children: then
       // it is stopped first, to see whether they all belong to the snapshot.
-      if (conns.length === 1 && (options.hold || !hasLiveChildren(conns[0].hello!.pid))) {
+      // Under a debugger too: a child that gdb held at its fork says hello only
+      // once the debugger lets it take the engine's signal (native/PROTOCOL.md).
+      if (conns.length === 1 && !hasLiveChildren(conns[0].hello!.pid)) {
         // Read before the order: with --kill the process is gone after it.
         const sockets = socketEndpoints(conns[0].hello!.pid, lazyUnixPeers());
         procs = [withSockets(await this.alone(conns[0], partialDir, options, fields(conns[0])), sockets)];
@@ -191,7 +195,7 @@ class StopSet {
   /** Stops `conns` and every process born meanwhile, then has each write its image. */
   async saveAll(conns: EngineConnection[], releases: (() => void)[]): Promise<ManifestProcess[]> {
     await this.stop(conns, true);
-    for (let round = 0; !this.options.hold; round++) {
+    for (let round = 0; ; round++) {
       const fresh = await this.newcomers();
       if (fresh.length === 0) break;
       if (round >= MAX_ROUNDS) throw new CkptError('checkpoint failed: the program starts processes faster than they can be stopped');
@@ -309,7 +313,7 @@ class StopSet {
    * engine: a snapshot without it would be wrong, so the checkpoint fails.
    */
   private async newcomers(): Promise<EngineConnection[]> {
-    const deadline = Date.now() + STRAY_WAIT_MS;
+    const deadline = Date.now() + (this.options.hold ? HELD_STRAY_WAIT_MS : STRAY_WAIT_MS);
     for (;;) {
       const fresh = this.host.live().filter((c) => !this.stopped.has(c) && !this.gone.has(c));
       const pids = new Set(fresh.map((c) => c.hello!.pid));
@@ -343,7 +347,7 @@ export async function firstHello(host: Pick<CheckpointHost, 'live' | 'programPid
 }
 
 export async function ended(c: EngineConnection): Promise<boolean> {
-  const gone = () => c.closed || c.exited || ['Z', 'X', undefined].includes(readState(c.hello!.pid));
+  const gone = () => c.closed || c.exited || processEnded(c.hello!.pid);
   for (let i = 0; i < 20 && !gone(); i++) await new Promise((r) => setTimeout(r, 10));
   return gone();
 }

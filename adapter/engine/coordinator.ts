@@ -17,6 +17,7 @@ import { ExitStatus, exitStatus } from './exitStatus';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import { ensureDir } from './privateFs';
 import { orphanedError, orphanedPids, removeIfUnused, removeLeftovers } from './orphanedProgram';
+import { sigkillAll } from './sigkill';
 import { assertTrustedDir, privateSubdir } from './trustedDir';
 import { lazyInetSockets, linkPeers, readArgv, readFds, readSession, readUnixPeers, virtualizeSessions } from './procTables';
 import { hideEngineFd } from './engineFds';
@@ -418,16 +419,7 @@ export class Coordinator extends EventEmitter {
     const pids = new Set(this.processes().map((h) => h.pid));
     if (this.program) pids.add(this.program.pid);
     if (pids.size === 0) throw new CkptError(`no program is running in ${this.dir}`);
-    let n = 0;
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        n++;
-      } catch {
-        // already gone
-      }
-    }
-    return n;
+    return sigkillAll(pids);
   }
 
   info(): CtlInfo {

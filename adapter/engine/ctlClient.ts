@@ -3,7 +3,8 @@ import * as net from 'node:net';
 import { CkptError, errnoCode } from './ckptError';
 import { ComputationDir } from './computationDir';
 import { readJsonLines, writeJsonLine } from './jsonLines';
-import { killOrphaned, orphanedError, orphanedPids, orphanedWriters, removeLeftovers } from './orphanedProgram';
+import { orphanedError, orphanedPids, orphanedWriters, removeLeftovers } from './orphanedProgram';
+import { sigkillAll } from './sigkill';
 import { assertTrustedDir } from './trustedDir';
 import type { CtlInfo, CtlRequest, CtlRestored } from './ctlProtocol';
 import type { ResourceTables, SnapshotInfo } from './tables';
@@ -49,8 +50,8 @@ export function ctlRequest(
         if (orphans.length === 0) finish(new CkptError(`no program is running in ${cdir.dir}`));
         else if (req.cmd === 'kill') {
           // writers of a snapshot that can no longer complete go too, uncounted: they are not the program
-          killOrphaned(orphanedWriters(cdir));
-          finish(undefined, { ok: true, killed: killOrphaned(orphans) });
+          sigkillAll(orphanedWriters(cdir));
+          finish(undefined, { ok: true, killed: sigkillAll(orphans) });
         }
         else finish(orphanedError(cdir, orphans));
       }

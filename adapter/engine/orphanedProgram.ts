@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { CkptError } from './ckptError';
 import { ComputationDir } from './computationDir';
 import { isImageWriter } from './imageWriter';
+import { processEnded } from './procTables';
 import { removeFile } from './unixSocket';
 
 /**
@@ -30,7 +31,7 @@ function engineProcesses(cdir: ComputationDir): number[] {
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
       const env = Buffer.concat([Buffer.from('\0'), fs.readFileSync(`/proc/${pid}/environ`)]);
-      if (env.includes(needle) && !isZombie(pid)) pids.push(pid);
+      if (env.includes(needle) && !processEnded(pid)) pids.push(pid);
     } catch {
       // gone, or not ours to read
     }
@@ -64,33 +65,10 @@ export function removeIfUnused(cdir: ComputationDir): void {
   }
 }
 
-/** SIGKILLs the processes of a program whose coordinator is gone; returns how many were signalled. */
-export function killOrphaned(pids: number[]): number {
-  let n = 0;
-  for (const pid of pids) {
-    try {
-      process.kill(pid, 'SIGKILL');
-      n++;
-    } catch {
-      // already gone
-    }
-  }
-  return n;
-}
-
 /** Why an order cannot reach a program that runs on without its coordinator. */
 export function orphanedError(cdir: ComputationDir, pids: number[]): CkptError {
   return new CkptError(
     `the coordinator of ${cdir.dir} has died, and its program runs on without it (pid ${pids.join(', ')}): ` +
       `it cannot be saved any more; end it with \`ckpt kill --dir ${cdir.dir}\``,
   );
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return /\) [ZX] /.test(stat);
-  } catch {
-    return true;
-  }
 }

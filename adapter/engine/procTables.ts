@@ -40,6 +40,11 @@ export function readState(pid: number): string | undefined {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
 }
 
+/** Whether a process has ended (gone, or a zombie not yet reaped by its parent). */
+export function processEnded(pid: number): boolean {
+  return ['Z', 'X', undefined].includes(readState(pid));
+}
+
 /** pgid and sid from /proc/<pid>/stat (fields 5 and 6, after the parenthesized name). */
 export function readSession(pid: number): { pgid?: number; sid?: number } {
   const stat = readText(`/proc/${pid}/stat`);

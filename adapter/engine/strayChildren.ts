@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { isImageWriter } from './imageWriter';
-import { readState } from './procTables';
+import { processEnded } from './procTables';
 
 /**
  * Live children of the processes `pids` that are not among them. While the
@@ -15,8 +15,7 @@ export function strayChildren(pids: number[]): { parent: number; child: number }
   for (const pid of pids) {
     for (const child of childrenOf(pid)) {
       if (known.has(child)) continue;
-      const state = readState(child);
-      if (state === undefined || state === 'Z' || state === 'X') continue; // gone, or reaped with its parent's image
+      if (processEnded(child)) continue; // gone, or reaped with its parent's image
       if (isImageWriter(child)) continue;
       out.push({ parent: pid, child });
     }
@@ -26,7 +25,7 @@ export function strayChildren(pids: number[]): { parent: number; child: number }
 
 /** Whether `pid` has a child that is still running. */
 export function hasLiveChildren(pid: number): boolean {
-  return childrenOf(pid).some((c) => !['Z', 'X', undefined].includes(readState(c)) && !isImageWriter(c));
+  return childrenOf(pid).some((c) => !processEnded(c) && !isImageWriter(c));
 }
 
 

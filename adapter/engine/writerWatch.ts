@@ -1,21 +1,8 @@
-import * as fs from 'node:fs';
+import { processEnded } from './procTables';
 
 /** How often the writer's state is looked at, and how long its last answer may take to be read. */
 const POLL_MS = 100;
 const GRACE_MS = 500;
-
-/** Whether a process has ended (gone, or a zombie not yet reaped by its parent). */
-export function processEnded(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return true;
-  }
-  // The state follows the command name, which may itself hold ") ".
-  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  return state === 'Z' || state === 'X';
-}
 
 /**
  * Watches the process that writes an image while the program runs on

@@ -1,10 +1,11 @@
 /**
  * A snapshot of a program that gdb holds stopped (native/PROTOCOL.md,
- * "Snapshots under a debugger"): the engine's signal is queued on every thread,
- * every thread takes it before running an instruction of its own, the engine
- * writes the image from the signal frames, and each thread comes back through
- * the engine's hold trap, where one `stepi` over rt_sigreturn puts it back at
- * its own instruction with its registers as they were.
+ * "Snapshots under a debugger"): every thread takes the engine's signal before
+ * running an instruction of its own (gdb queues it on one thread of each
+ * process, whose engine signals the others while gdb still holds them), the
+ * engine writes the image from the signal frames, and each thread comes back
+ * through the engine's hold trap, where one `stepi` over rt_sigreturn puts it
+ * back at its own instruction with its registers as they were.
  *
  * No int3 byte of gdb's may be in the program's code while the engine saves
  * it: user breakpoints are disabled meanwhile, and gdb's own (the shared
@@ -16,7 +17,7 @@ import * as fs from 'fs';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { MiAsyncRecord } from '../gdb/miParser';
-import { miString } from '../gdb/miParser';
+import { miNumber, miString, miTuples } from '../gdb/miParser';
 
 export const HOLD_TRAP_SYMBOL = 'ckpt_hold_sigreturn';
 
@@ -28,7 +29,7 @@ export interface HeldSnapshotContext {
   signal: number;
   /** Every thread gdb holds, of every process of the program. */
   threads: number[];
-  /** One thread of each multi-threaded process, the first to take the signal (see startLeaders). */
+  /** One thread of each multi-threaded process, to take the signal first unless gdb stands on another (see signalPlan). */
   leaders: number[];
   /** The next `*stopped` record (the debuggee routes them here while it is held). */
   nextStop(timeoutMs: number): Promise<MiAsyncRecord>;
@@ -73,7 +74,7 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: (ord
     await Promise.race([sent, done]);
     const early = outcome();
     if (early && !early.ok) throw early.error;
-    const leaders = ctx.leaders.filter((t) => threads.includes(t));
+    const { leaders, alone } = await signalPlan(ctx);
     const leadersReady = await startLeaders(ctx, leaders);
     if (!leadersReady) {
       // A leader came back through the trap without its followers: the engine
@@ -83,8 +84,8 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: (ord
       await done;
       throw new HeldSnapshotError('the engine did not start the snapshot');
     }
-    for (const t of threads) {
-      if (leaders.includes(t)) continue;
+    // The other threads of a leader's process have the signal from its engine.
+    for (const t of alone) {
       await mi.threadSelect(gdb, t);
       await mi.consoleCommand(gdb, `queue-signal SIG${ctx.signal}`);
     }
@@ -120,13 +121,41 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: (ord
 }
 
 /**
+ * Which thread of each process gdb gives the engine's signal: one leader per
+ * process of several threads (see startLeaders), and the thread of a process
+ * alone. A leader is, where it can be, the thread gdb stands on: gdb reported
+ * its event, so it keeps no other event of it. A signal queued on a thread
+ * of which gdb keeps an event (a breakpoint that it hit at the same instant as
+ * the one reported) is lost when gdb lets it go, and the thread runs on.
+ */
+async function signalPlan(ctx: HeldSnapshotContext): Promise<{ leaders: number[]; alone: number[] }> {
+  const { gdb, threads } = ctx;
+  const groups = miTuples((await gdb.send('-list-thread-groups --recurse 1')).record.results.groups);
+  const current = miNumber((await gdb.send('-thread-list-ids')).record.results['current-thread-id']);
+  const leaders: number[] = [];
+  const alone: number[] = [];
+  const grouped = new Set<number>();
+  for (const g of groups) {
+    const ids = miTuples(g.threads).map((t) => miNumber(t.id) ?? 0).filter((id) => threads.includes(id));
+    ids.forEach((id) => grouped.add(id));
+    if (ids.length === 1) alone.push(ids[0]);
+    if (ids.length < 2) continue;
+    const preferred = current !== undefined && ids.includes(current) ? current : ctx.leaders.find((t) => ids.includes(t));
+    leaders.push(preferred ?? ids[0]);
+  }
+  alone.push(...threads.filter((t) => !grouped.has(t)));
+  return { leaders, alone };
+}
+
+/**
  * One thread per process (its leader) takes the engine's signal first, alone,
- * and runs until the engine has started the snapshot: then its followers may
- * come. Threads that took the signal before the leader started it would not be
- * counted (the engine's rendezvous is generation-based), and the leader would
- * wait for them in vain. The engine's first step after starting a snapshot is
- * to list its threads (open("/proc/self/task")): a syscall catchpoint, which
- * writes nothing into the program, stops the leader there.
+ * and runs until the engine has started the snapshot and signalled the other
+ * threads: then they may go. Threads that took the signal before the leader
+ * started it would not be counted (the engine's rendezvous is generation-based),
+ * and the leader would wait for them in vain. The engine's first file opened
+ * after it started the snapshot and signalled the threads it knows (it reads
+ * its own thread's state): a syscall catchpoint on open, which writes nothing
+ * into the program, stops the leader there.
  * gdb 13 counts syscall catchpoints per inferior, and when a thread stops at a
  * system call it asks the inferior it happens to be polling (picked at random
  * among all) whether any is caught: with a catchpoint in one inferior only, a

@@ -7,6 +7,7 @@
  * reads orders from it.
  */
 #include "engine.h"
+#include "core.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -134,4 +135,36 @@ int ckpt_control_read_order(char *buf, size_t n, int first_wait_ms)
 		len++;
 	}
 	return -1;
+}
+
+int ckpt_order_field(const char *order, const char *key, char *out, size_t n)
+{
+	/* orders come from our own coordinator: "key":"value" or "key":true */
+	size_t kl = ckpt_strlen(key);
+	for (const char *p = order; *p; p++) {
+		if (*p != '"' || !ckpt_startswith(p + 1, key) || p[1 + kl] != '"')
+			continue;
+		p += 2 + kl;
+		while (*p == ' ')
+			p++;
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ')
+			p++;
+		size_t i = 0;
+		if (*p == '"') {
+			for (p++; *p && *p != '"' && i + 1 < n; p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				out[i++] = *p;
+			}
+		} else {
+			for (; *p && *p != ',' && *p != '}' && i + 1 < n; p++)
+				out[i++] = *p;
+		}
+		out[i] = 0;
+		return 1;
+	}
+	return 0;
 }

@@ -70,54 +70,6 @@ static int32_t signaled_gen[CKPT_MAX_THREADS];
 static uint64_t signaled_at[CKPT_MAX_THREADS];
 static int32_t blocked_nr[CKPT_MAX_THREADS];
 
-/* The system call a thread waits in, from /proc/self/task/<tid>/syscall, or -1. */
-static int blocked_syscall(int tid)
-{
-	char path[64], buf[256];
-	ckpt_fmt(path, sizeof path, "/proc/self/task/%d/syscall", tid);
-	if (ckpt_read_file(path, buf, sizeof buf) <= 0 || buf[0] < '0' || buf[0] > '9')
-		return -1;
-	const char *p = buf;
-	return (int)ckpt_parse_long(&p);
-}
-
-/*
- * A wait that the engine's signal cut short would return EINTR to the program
- * (poll, epoll_wait, sigwaitinfo, nanosleep... the calls SA_RESTART does not
- * restart). The engine's handler is invisible to the program, so it must not:
- * the interrupted call is made again when the handler returns, with the same
- * arguments (still in their registers), in this process and after a restart.
- */
-static int restartable(long nr)
-{
-	switch (nr) {
-	case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
-	case SYS_epoll_wait: case SYS_epoll_pwait: case 441 /* epoll_pwait2 */:
-	case SYS_rt_sigtimedwait: case SYS_rt_sigsuspend: case SYS_pause:
-	case SYS_nanosleep: case SYS_clock_nanosleep:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static void restart_interrupted_wait(ucontext_t *uc, int slot)
-{
-	greg_t *g = uc->uc_mcontext.gregs;
-	if (g[REG_RAX] != -EINTR)
-		return;
-	const unsigned char *ip = (const unsigned char *)g[REG_RIP];
-	if (ip[-2] != 0x0f || ip[-1] != 0x05) /* not right after a syscall instruction */
-		return;
-	long nr = slot >= 0 && signaled_gen[slot] == ckpt_generation ? blocked_nr[slot] : -1;
-	if (nr < 0 && ip[-7] == 0xb8) /* mov $nr, %eax right before it, as glibc's wrappers do */
-		nr = (long)(ip[-6] | ip[-5] << 8 | ip[-4] << 16 | (unsigned)ip[-3] << 24);
-	if (!restartable(nr))
-		return;
-	g[REG_RAX] = nr;
-	g[REG_RIP] -= 2;
-}
-
 static void capture_self(ucontext_t *uc)
 {
 	int slot = ckpt_threads_slot_of_self();
@@ -125,7 +77,7 @@ static void capture_self(ucontext_t *uc)
 		slot = ckpt_threads_register(ckpt_real_tid(), ckpt_real_tid(), 0);
 	if (slot < 0)
 		return;
-	restart_interrupted_wait(uc, slot);
+	ckpt_restart_interrupted_wait(uc, slot >= 0 && signaled_gen[slot] == ckpt_generation ? blocked_nr[slot] : -1);
 	for (int i = 0; i < nplugins; i++)
 		if (plugins[i]->capture)
 			plugins[i]->capture(slot, uc);
@@ -164,9 +116,40 @@ static void follower(ucontext_t *uc, int32_t gen)
 		futex_wait(&ckpt_rt.release, gen, -1);
 }
 
+/*
+ * Under a debugger (hold mode) gdb holds every thread stopped, and the
+ * debugger started this leader alone (native/PROTOCOL.md). The leader signals
+ * the others itself while gdb still holds them: the signal waits in the
+ * kernel and is taken before any instruction of their own once gdb lets them
+ * go. (A signal gdb queued on a thread would be lost where gdb holds another
+ * event of that thread, such as a breakpoint two threads hit at once, and the
+ * thread would run on.) Each thread gets one signal per checkpoint: a second
+ * would be taken after the snapshot, right where the debugger shows it.
+ */
+static int hold_mode;
+
+static void signal_thread(int slot, int tid)
+{
+	signaled_gen[slot] = ckpt_generation;
+	signaled_at[slot] = ckpt_now_ns();
+	/* the wait it is blocked in, read while it still waits (not when a
+	 * debugger holds it: then it is not in the system call) */
+	blocked_nr[slot] = hold_mode ? -1 : ckpt_blocked_syscall(tid);
+	SYS3(SYS_tgkill, ckpt_rt.real_pid, tid, ckpt_rt.ckpt_signal);
+}
+
+/* Hold mode, before the leader's first system call that opens a file (where
+ * the debugger waits for it): every other thread the engine knows. */
+static void signal_known_threads(int self_tid)
+{
+	for (int i = 0; i < CKPT_MAX_THREADS; i++)
+		if (ckpt_rt.threads[i].used && ckpt_rt.threads[i].tid != self_tid)
+			signal_thread(i, ckpt_rt.threads[i].tid);
+}
+
 /* Signals every thread not yet stopped; returns how many are still running,
  * and the TID of one of them in *straggler. */
-static int signal_running_threads(int self_tid, int *straggler, int send)
+static int signal_running_threads(int self_tid, int *straggler)
 {
 	struct ckpt_procdir dir;
 	int running = 0;
@@ -190,23 +173,13 @@ static int signal_running_threads(int self_tid, int *straggler, int send)
 		/* once per checkpoint, and again only after a while (a thread that is
 		 * just starting runs with signals blocked): every extra signal is
 		 * delivered later, to a handler with nothing to do */
-		uint64_t now = ckpt_now_ns();
-		if (send && slot >= 0 &&
-		    (signaled_gen[slot] != ckpt_generation || now - signaled_at[slot] > 200000000ull)) {
-			signaled_gen[slot] = ckpt_generation;
-			signaled_at[slot] = now;
-			blocked_nr[slot] = blocked_syscall(tid);
-			SYS3(SYS_tgkill, ckpt_rt.real_pid, tid, ckpt_rt.ckpt_signal);
-		}
+		if (slot >= 0 && (signaled_gen[slot] != ckpt_generation ||
+				  (!hold_mode && ckpt_now_ns() - signaled_at[slot] > 200000000ull)))
+			signal_thread(slot, tid);
 	}
 	ckpt_procdir_close(&dir);
 	return running;
 }
-
-/* Under a debugger (hold mode) every thread already has the signal queued by
- * the debugger and is about to take it before running any instruction of its
- * own: sending more would leave a second one pending after the snapshot. */
-static int hold_mode;
 
 static int stop_all_threads(void)
 {
@@ -218,7 +191,7 @@ static int stop_all_threads(void)
 	 * with signals blocked until glibc has set it up). */
 	for (int pass = 0;; pass++) {
 		int32_t parked = __atomic_load_n(&ckpt_rt.parked, __ATOMIC_ACQUIRE);
-		int running = signal_running_threads(self, &straggler, !hold_mode);
+		int running = signal_running_threads(self, &straggler);
 		if (!running)
 			return 0;
 		if (ckpt_now_ns() > deadline)
@@ -228,38 +201,6 @@ static int stop_all_threads(void)
 }
 
 /* ---------- orders ---------- */
-
-static int order_field(const char *order, const char *key, char *out, size_t n)
-{
-	/* orders come from our own coordinator: "key":"value" or "key":true */
-	size_t kl = ckpt_strlen(key);
-	for (const char *p = order; *p; p++) {
-		if (*p != '"' || !ckpt_startswith(p + 1, key) || p[1 + kl] != '"')
-			continue;
-		p += 2 + kl;
-		while (*p == ' ')
-			p++;
-		if (*p != ':')
-			continue;
-		p++;
-		while (*p == ' ')
-			p++;
-		size_t i = 0;
-		if (*p == '"') {
-			for (p++; *p && *p != '"' && i + 1 < n; p++) {
-				if (*p == '\\' && p[1])
-					p++;
-				out[i++] = *p;
-			}
-		} else {
-			for (; *p && *p != ',' && *p != '}' && i + 1 < n; p++)
-				out[i++] = *p;
-		}
-		out[i] = 0;
-		return 1;
-	}
-	return 0;
-}
 
 static void answer_status(void)
 {
@@ -384,6 +325,40 @@ static int save(const char *image, uint64_t t0, uint64_t t1, int kill_after, int
 	return size >= 0;
 }
 
+/*
+ * A forked child can take the engine's signal before its engine is set up
+ * (child_after_fork has not run: it still holds its parent's ids and engine
+ * connection). Only a debugger does that, queueing the signal on every thread
+ * it holds for a snapshot, the child's included while gdb keeps it at the
+ * fork. Handled then, the child would find no order on its parent's
+ * connection and run on as after a stray signal, left out of the snapshot and
+ * never back at the hold trap. So the signal waits: once the child has said
+ * hello on its own connection, it is taken again, and the order the
+ * coordinator sends a newcomer is waited for.
+ */
+static volatile int32_t deferred_pid;
+static int order_wait_ms;
+#define DEFERRED_ORDER_WAIT_MS 10000
+
+static int defer_in_new_child(void)
+{
+	int pid = (int)SYS0(SYS_getpid);
+	if (pid == ckpt_rt.real_pid)
+		return 0;
+	deferred_pid = pid;
+	return 1;
+}
+
+/* At the end of child_after_fork: the signal it deferred, taken now. */
+static void take_deferred_signal(void)
+{
+	if (deferred_pid != ckpt_rt.real_pid)
+		return;
+	deferred_pid = 0;
+	order_wait_ms = DEFERRED_ORDER_WAIT_MS;
+	SYS3(SYS_tgkill, ckpt_rt.real_pid, ckpt_real_tid(), ckpt_rt.ckpt_signal);
+}
+
 static void leader(ucontext_t *uc)
 {
 	static char order[8192];
@@ -392,28 +367,30 @@ static void leader(ucontext_t *uc)
 	fail_msg[0] = 0;
 	hold_mode = 0;
 	/* the coordinator writes the order before it sends the signal: no order
-	 * there now means a stray signal */
+	 * there now means a stray signal (a deferred one waits, see above) */
 	ckpt_background_reap();
-	if (ckpt_control_read_order(order, sizeof order, 0) < 0)
+	int wait_ms = order_wait_ms;
+	order_wait_ms = 0;
+	if (ckpt_control_read_order(order, sizeof order, wait_ms) < 0)
 		return;
 	char cmd[32];
-	if (!order_field(order, "cmd", cmd, sizeof cmd))
+	if (!ckpt_order_field(order, "cmd", cmd, sizeof cmd))
 		return;
 	if (!__builtin_strcmp(cmd, "status")) {
 		answer_status();
 		return;
 	}
-	if (__builtin_strcmp(cmd, "checkpoint") || !order_field(order, "image", image, sizeof image)) {
+	if (__builtin_strcmp(cmd, "checkpoint") || !ckpt_order_field(order, "image", image, sizeof image)) {
 		ckpt_fail("unknown order");
 		answer_checkpoint(0, "", 0, 0, 0);
 		return;
 	}
-	order_field(order, "kill", kill_flag, sizeof kill_flag);
-	order_field(order, "hold", hold_flag, sizeof hold_flag);
+	ckpt_order_field(order, "kill", kill_flag, sizeof kill_flag);
+	ckpt_order_field(order, "hold", hold_flag, sizeof hold_flag);
 	hold_mode = !__builtin_strcmp(hold_flag, "true");
 
 	char sync_flag[8] = "";
-	order_field(order, "sync", sync_flag, sizeof sync_flag);
+	ckpt_order_field(order, "sync", sync_flag, sizeof sync_flag);
 	int sync = !__builtin_strcmp(sync_flag, "true");
 
 	uint64_t t0 = ckpt_now_ns();
@@ -421,6 +398,8 @@ static void leader(ucontext_t *uc)
 	__atomic_store_n(&ckpt_rt.parked, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&started, 1, __ATOMIC_RELEASE);
 	futex_wake(&started);
+	if (hold_mode)
+		signal_known_threads(ckpt_real_tid());
 	capture_self(uc);
 	int ok = stop_all_threads() == 0;
 	uint64_t t1 = ckpt_now_ns();
@@ -432,7 +411,7 @@ static void leader(ucontext_t *uc)
 		answer_stopped(ok);
 		if (!ok)
 			return;
-		if (ckpt_control_read_order(order, sizeof order, 120000) < 0 || !order_field(order, "cmd", cmd, sizeof cmd) ||
+		if (ckpt_control_read_order(order, sizeof order, 120000) < 0 || !ckpt_order_field(order, "cmd", cmd, sizeof cmd) ||
 		    __builtin_strcmp(cmd, "write"))
 			goto resume; /* aborted: nothing written */
 	}
@@ -444,7 +423,7 @@ static void leader(ucontext_t *uc)
 	if (background && !sync)
 		goto resume;
 	if (sync) {
-		if (ckpt_control_read_order(order, sizeof order, 120000) >= 0 && order_field(order, "cmd", cmd, sizeof cmd) &&
+		if (ckpt_control_read_order(order, sizeof order, 120000) >= 0 && ckpt_order_field(order, "cmd", cmd, sizeof cmd) &&
 		    !__builtin_strcmp(cmd, "kill") && ok)
 			kill_after = 1;
 		else
@@ -486,6 +465,10 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 	int saved_errno = errno;
 	int32_t expected = 0;
 	int hold;
+	if (defer_in_new_child()) {
+		errno = saved_errno;
+		return;
+	}
 	int32_t gen = __atomic_load_n(&ckpt_rt.release, __ATOMIC_ACQUIRE);
 	if (__atomic_compare_exchange_n(&ckpt_rt.busy, &expected, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 		leader((ucontext_t *)ucv);
@@ -549,6 +532,7 @@ static void child_after_fork(void)
 		SYS1(SYS_close, ckpt_rt.ctl_fd);
 	ckpt_rt.ctl_fd = -1;
 	ckpt_control_connect(0, 0);
+	take_deferred_signal();
 }
 
 __attribute__((constructor(200))) static void ckpt_init(void)

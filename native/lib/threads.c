@@ -23,8 +23,34 @@ extern const unsigned int __rseq_size __attribute__((weak));
 static __thread int my_slot = -1;
 static struct ckpt_img_thread captured[CKPT_MAX_THREADS];
 
+/*
+ * A thread that a checkpoint caught between its creation and the trampoline
+ * below (still in glibc's start_thread) was registered by the leader on its
+ * behalf. When it reaches the trampoline, in this process or in one restored
+ * from that snapshot, it takes that slot over: a second slot with its TID
+ * would be the one it parks in, while the leader, looking the TID up, would
+ * find the first and wait for it in vain. The slot's virtual TID stays: it is
+ * the TID glibc cached, which a restored thread's new one is not.
+ */
+static int take_over(int tid, uint64_t pthread)
+{
+	for (int i = 0; i < CKPT_MAX_THREADS; i++) {
+		if (!__atomic_load_n(&ckpt_rt.threads[i].used, __ATOMIC_ACQUIRE) || ckpt_rt.threads[i].tid != tid)
+			continue;
+		if (pthread)
+			ckpt_rt.threads[i].pthread = pthread;
+		if (tid == ckpt_real_tid())
+			my_slot = i;
+		return i;
+	}
+	return -1;
+}
+
 int ckpt_threads_register(int vtid, int tid, uint64_t pthread)
 {
+	int known = take_over(tid, pthread);
+	if (known >= 0)
+		return known;
 	for (int i = 0; i < CKPT_MAX_THREADS; i++) {
 		int32_t zero = 0;
 		if (__atomic_compare_exchange_n(&ckpt_rt.threads[i].used, &zero, 1, 0, __ATOMIC_ACQ_REL,

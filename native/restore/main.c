@@ -169,6 +169,7 @@ void restore_main(long *sp)
 		image_load(&ims[i], p);
 	}
 	/* every check of every image before anything changes */
+	window_choose(ims, n, argv, envp);
 	ptys_make(ims, n);
 	fifos_hold(ims, n, !check);
 	for (uint32_t i = 0; i < n; i++) {

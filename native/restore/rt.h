@@ -18,7 +18,7 @@ enum {
 	NR_exit = 60, NR_kill = 62, NR_fork = 57, NR_wait4 = 61, NR_setpgid = 109, NR_getpgid = 121, NR_setsid = 112, NR_getsid = 124, NR_fcntl = 72, NR_chdir = 80, NR_umask = 95, NR_prctl = 157,
 	NR_arch_prctl = 158, NR_gettid = 186, NR_futex = 202, NR_sched_setaffinity = 203,
 	NR_getdents64 = 217, NR_rt_tgsigqueueinfo = 297, NR_rt_sigqueueinfo = 129, NR_timer_create = 222, NR_timer_settime = 223, NR_personality = 135, NR_prlimit64 = 302, NR_ioctl = 16, NR_eventfd2 = 290, NR_signalfd4 = 289, NR_timerfd_create = 283, NR_timerfd_settime = 286, NR_epoll_create1 = 291, NR_epoll_ctl = 233, NR_socketpair = 53, NR_pipe2 = 293, NR_set_tid_address = 218, NR_clock_gettime = 228, NR_exit_group = 231,
-	NR_tgkill = 234, NR_openat = 257, NR_set_robust_list = 273, NR_dup3 = 292, NR_rseq = 334
+	NR_execve = 59, NR_readlink = 89, NR_tgkill = 234, NR_openat = 257, NR_set_robust_list = 273, NR_dup3 = 292, NR_rseq = 334
 };
 
 #define O_RDONLY 0
@@ -57,12 +57,16 @@ enum {
 #define EACCES 13
 #define EEXIST 17
 
-/* The restorer keeps everything it owns inside this window, far from where
- * the kernel places programs, and unmaps it before the program runs. */
-#define ZONE_START 0x200000000000ul
-#define ZONE_ARENA 0x200040000000ul
-#define ZONE_TEMP 0x2001c0000000ul
-#define ZONE_END 0x200200000000ul
+/* The restorer keeps everything it owns inside one window of 8 GiB, far from
+ * where the kernel places programs, and unmaps it before the program runs.
+ * It is built twice, for two windows (window.c): ZONE_BASE is the build's. */
+#ifndef ZONE_BASE
+#define ZONE_BASE 0x200000000000ul
+#endif
+#define ZONE_START ZONE_BASE
+#define ZONE_ARENA (ZONE_BASE + 0x40000000ul)
+#define ZONE_TEMP (ZONE_BASE + 0x1c0000000ul)
+#define ZONE_END (ZONE_BASE + 0x200000000ul)
 
 static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
 {
@@ -172,6 +176,9 @@ void shared_anon_create(struct image *ims, uint32_t n);
 int shared_anon_fd(uint64_t ino);
 void shared_anon_close(void);
 void ptys_make(struct image *ims, uint32_t n);
+/* hands the restore to the restorer built for the other window if some
+ * image's memory lies in this one (window.c) */
+void window_choose(struct image *ims, uint32_t n, char **argv, char **envp);
 int ptys_master(uint32_t old);
 void ptys_close_all(void);
 /* the process tree (tree.c): plan before anything is made, then fork it;

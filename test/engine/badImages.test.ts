@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
-import { CkptProcess, compileC, killStarted, runCkpt } from '../fixtures/cliRunner';
+import { killStarted } from '../fixtures/cliRunner';
 import { tempDir } from '../fixtures/harness';
-import { STEPPER_C } from './fixtures/stepper';
+import { savedStepper } from './fixtures/savedStepper';
 
 const native = nativePathsUnchecked();
 after(killStarted);
@@ -32,16 +32,7 @@ describe('the restorer refuses a bad image, names it and the problem, and runs n
 
   before(async () => {
     work = tempDir('ckpt-bad-');
-    const stepper = compileC(work, 'stepper', STEPPER_C);
-    const dir = path.join(work, 'ckpt');
-    const launch = new CkptProcess(['launch', '--dir', dir, '--', stepper]);
-    launch.write('nn');
-    await launch.waitForStdout(/^step 1 /m);
-    const saved = await runCkpt(['checkpoint', '--dir', dir, '--kill']);
-    assert.equal(saved.code, 0, saved.stderr);
-    await launch.done;
-    const snap = path.join(dir, 'snapshots', saved.stdout.trim().split('\n').pop()!);
-    image = path.join(snap, fs.readdirSync(snap).find((f) => f.endsWith('.img'))!);
+    ({ image } = await savedStepper(work));
   });
 
   const cases: [string, (b: Buffer, image: string) => Buffer, RegExp][] = [

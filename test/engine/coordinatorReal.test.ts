@@ -1,45 +1,20 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, describe, test } from 'node:test';
-import { Coordinator } from '../../adapter/engine/coordinator';
+import { describe, test } from 'node:test';
 import type { EngineHello } from '../../adapter/engine/engineConnection';
-import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
-import { compileC, killStarted } from '../fixtures/cliRunner';
+import { compileC } from '../fixtures/cliRunner';
 import { tempDir, waitFor } from '../fixtures/harness';
+import { collect, coordinatorsEndedAfter, engineSkip } from './fixtures/realCoordinators';
 import { runPlain, STEPPER_C } from './fixtures/stepper';
 
-const native = nativePathsUnchecked();
-const built = [native.lib, native.restore, native.inspect].every((f) => fs.existsSync(f));
+const openCoordinator = coordinatorsEndedAfter();
 
-const coordinators: Coordinator[] = [];
-after(async () => {
-  killStarted();
-  for (const c of coordinators) {
-    try {
-      c.kill();
-    } catch {
-      // nothing left running
-    }
-    await c.close();
-  }
-});
-
-/** Collects a program's stdout as it comes. */
-function collect(stream: NodeJS.ReadableStream | null): { text: string } {
-  const acc = { text: '' };
-  stream!.setEncoding('utf8');
-  stream!.on('data', (d: string) => (acc.text += d));
-  return acc;
-}
-
-describe('Coordinator API with the real engine (what the debug adapter uses)', { skip: built ? false : 'the native engine is not built' }, () => {
+describe('Coordinator API with the real engine (what the debug adapter uses)', { skip: engineSkip }, () => {
   test('launch, checkpoint, status, hibernate, restart: events and statuses', async () => {
     const work = tempDir('ckpt-api-');
     const stepper = compileC(work, 'stepper', STEPPER_C);
-    const c = await Coordinator.open(path.join(work, 'd'));
-    coordinators.push(c);
+    const c = await openCoordinator(path.join(work, 'd'));
     const hellos: EngineHello[] = [];
     const gone: EngineHello[] = [];
     c.on('hello', (h: EngineHello) => hellos.push(h));

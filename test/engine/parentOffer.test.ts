@@ -2,29 +2,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, describe, test } from 'node:test';
-import { Coordinator } from '../../adapter/engine/coordinator';
+import { describe, test } from 'node:test';
 import { EngineConnection, EngineHello } from '../../adapter/engine/engineConnection';
-import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
-import { compileC, killStarted } from '../fixtures/cliRunner';
+import { compileC } from '../fixtures/cliRunner';
 import { tempDir, waitFor } from '../fixtures/harness';
+import { collect, coordinatorsEndedAfter, engineSkip } from './fixtures/realCoordinators';
 import { PIPE_PAIR_C, STEPPER_C } from './fixtures/stepper';
 
-const native = nativePathsUnchecked();
-const built = [native.lib, native.restore, native.inspect].every((f) => fs.existsSync(f));
-
-const coordinators: Coordinator[] = [];
-after(async () => {
-  killStarted();
-  for (const c of coordinators) {
-    try {
-      c.kill();
-    } catch {
-      // nothing left running
-    }
-    await c.close();
-  }
-});
+const openCoordinator = coordinatorsEndedAfter();
 
 /** Records every checkpoint order the coordinator writes to a real engine. */
 function recordOrders(): { orders: Record<string, unknown>[]; restore: () => void } {
@@ -37,24 +22,22 @@ function recordOrders(): { orders: Record<string, unknown>[]; restore: () => voi
   return { orders, restore: () => (EngineConnection.prototype.request = original) };
 }
 
-describe('checkpoint orders offer the previous complete snapshot as a parent', { skip: built ? false : 'the native engine is not built' }, () => {
+describe('checkpoint orders offer the previous complete snapshot as a parent', { skip: engineSkip }, () => {
   test('first order: no parent; next: the previous image; a parent that is gone is not offered', async () => {
     const work = tempDir('ckpt-parent-');
     const stepper = compileC(work, 'stepper', STEPPER_C);
     const dir = path.join(work, 'd');
-    const c = await Coordinator.open(dir);
-    coordinators.push(c);
+    const c = await openCoordinator(dir);
     const spy = recordOrders();
     try {
       const hello = once(c, 'hello');
       const launched = await c.launch(stepper, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-      let out = '';
-      launched.child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const out = collect(launched.child.stdout);
       const { vpid } = ((await hello) as [EngineHello])[0];
       const image = (id: string) => path.join(path.resolve(dir), 'snapshots', id, `p${vpid}.img`);
       const step = async (n: number) => {
         launched.child.stdin!.write('n');
-        await waitFor(() => new RegExp(`step ${n} `).test(out), `step ${n}`);
+        await waitFor(() => new RegExp(`step ${n} `).test(out.text), `step ${n}`);
       };
 
       await step(0);
@@ -83,21 +66,19 @@ describe('checkpoint orders offer the previous complete snapshot as a parent', {
     const work = tempDir('ckpt-parent-pair-');
     const pair = compileC(work, 'pair', PIPE_PAIR_C);
     const dir = path.join(work, 'd');
-    const c = await Coordinator.open(dir);
-    coordinators.push(c);
+    const c = await openCoordinator(dir);
     const spy = recordOrders();
     try {
       const launched = await c.launch(pair, [], { stdio: ['pipe', 'pipe', 'inherit'] });
-      let out = '';
-      launched.child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const out = collect(launched.child.stdout);
       launched.child.stdin!.write('nn');
-      await waitFor(() => /child got 4 /.test(out) && c.processes().length === 2, 'two steps, two processes');
+      await waitFor(() => /child got 4 /.test(out.text) && c.processes().length === 2, 'two steps, two processes');
       const vpids = c.processes().map((h) => h.vpid).sort((a, b) => a - b);
       const image = (id: string, vpid: number) => path.join(path.resolve(dir), 'snapshots', id, `p${vpid}.img`);
 
       assert.equal((await c.checkpoint()).processes, 2);
       launched.child.stdin!.write('n');
-      await waitFor(() => /child got 9 /.test(out), 'third step');
+      await waitFor(() => /child got 9 /.test(out.text), 'third step');
       assert.equal((await c.checkpoint()).processes, 2);
 
       const offered = (o: Record<string, unknown>) => [o.as, o.parent, o.sync];

@@ -8,6 +8,15 @@
  *   craft swap IN OUT     the threads and memory map sections trade types
  *   craft wrap IN OUT     a section whose offset plus size wraps past 2^64
  *   craft path IN OUT     a region's path points past the string table
+ *   craft rename IN OUT OLD NEW
+ *                         every path that starts with OLD starts with NEW
+ *                         instead (NEW no longer than OLD): seeds that name no
+ *                         folder of the machine they were made on
+ * The seeds in corpus/: valid-tiny.img and valid-threads-pipe-child.img are
+ * images the engine wrote (a small program, and one with threads, a pipe and
+ * a child), shrunk, their paths renamed to /opt/ckpt (the engine's library)
+ * and /home/user (the program's folder); each bad-X.img is `craft X` of
+ * valid-threads-pipe-child.img.
  */
 #include "../../native/include/ckpt_hash.h"
 #include "../../native/include/ckpt_image.h"
@@ -129,15 +138,42 @@ static void shrink(void)
 	sec[di].size = keep.npages * CKPT_PAGE;
 }
 
+/* In place, so that offsets into string tables and fixed-size fields stay
+ * valid: the rest of the string moves up and the bytes freed become NULs.
+ * A string starts a section or follows a NUL. */
+static void rename_paths(const char *from, const char *to)
+{
+	size_t fl = strlen(from), tl = strlen(to);
+	if (!fl || tl > fl)
+		die("the new prefix must not be longer than the old one");
+	for (uint32_t i = 0; i < hdr.nsections; i++) {
+		char *d = data[i];
+		uint64_t n = sec[i].size;
+		for (uint64_t k = 0; k + fl <= n; k++) {
+			if ((k && d[k - 1]) || memcmp(d + k, from, fl))
+				continue;
+			uint64_t end = k + fl;
+			while (end < n && d[end])
+				end++;
+			memcpy(d + k, to, tl);
+			memmove(d + k + tl, d + k + fl, end - (k + fl));
+			memset(d + end - (fl - tl), 0, fl - tl);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 4)
-		die("usage: craft shrink|counts|runs|swap|wrap|path IN OUT");
+	int renaming = argc == 6 && !strcmp(argv[1], "rename");
+	if (argc != 4 && !renaming)
+		die("usage: craft shrink|counts|runs|swap|wrap|path IN OUT | craft rename IN OUT OLD NEW");
 	load(argv[2]);
 	struct ckpt_img_memmap *mm = (void *)data[find(CKPT_SEC_MEMMAP)];
 	struct ckpt_img_region *g = (void *)(mm + 1);
 	int relayout = 1;
-	if (!strcmp(argv[1], "shrink"))
+	if (renaming)
+		rename_paths(argv[4], argv[5]);
+	else if (!strcmp(argv[1], "shrink"))
 		shrink();
 	else if (!strcmp(argv[1], "counts"))
 		mm->nregions += 1000;

@@ -4,9 +4,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
-import { CkptProcess, compileC, killStarted, runCkpt } from '../fixtures/cliRunner';
+import { killStarted, runCkpt } from '../fixtures/cliRunner';
 import { tempDir } from '../fixtures/harness';
-import { STEPPER_C } from '../engine/fixtures/stepper';
+import { savedStepper } from '../engine/fixtures/savedStepper';
+import type { SavedStepper } from '../engine/fixtures/savedStepper';
 
 const native = nativePathsUnchecked();
 const ROOT = path.resolve(__dirname, '../../..');
@@ -61,22 +62,12 @@ describe('crafted images: one line naming the problem, from the inspector, the r
 
   describe('ckpt inspect of a snapshot whose image was crafted', () => {
     let work: string;
-    let dir: string;
-    let image: string;
+    let saved: SavedStepper;
     let original: Buffer;
     before(async () => {
       work = tempDir('ckpt-fuzz-');
-      const stepper = compileC(work, 'stepper', STEPPER_C);
-      dir = path.join(work, 'ckpt');
-      const launch = new CkptProcess(['launch', '--dir', dir, '--', stepper]);
-      launch.write('nn');
-      await launch.waitForStdout(/^step 1 /m);
-      const saved = await runCkpt(['checkpoint', '--dir', dir, '--kill']);
-      assert.equal(saved.code, 0, saved.stderr);
-      await launch.done;
-      const snap = path.join(dir, 'snapshots', '1');
-      image = path.join(snap, fs.readdirSync(snap).find((f) => f.endsWith('.img'))!);
-      original = fs.readFileSync(image);
+      saved = await savedStepper(work);
+      original = fs.readFileSync(saved.image);
     });
 
     for (const change of ['counts', 'swap', 'wrap']) {
@@ -84,11 +75,11 @@ describe('crafted images: one line naming the problem, from the inspector, the r
         const craft = compileCraft(work);
         const copy = path.join(work, 'original.img');
         fs.writeFileSync(copy, original);
-        execFileSync(craft, [change, copy, image]);
-        const r = await runCkpt(['inspect', '--dir', dir, '1']);
+        execFileSync(craft, [change, copy, saved.image]);
+        const r = await runCkpt(['inspect', '--dir', saved.dir, saved.id]);
         assert.equal(r.code, 1);
         assert.equal(r.stdout, '');
-        assert.match(r.stderr, /^ckpt inspect: snapshot 1 \(image p\d+\.img\) is damaged: ckpt-inspect: [^\n]+: [^\n]+\n$/);
+        assert.match(r.stderr, new RegExp(`^ckpt inspect: snapshot ${saved.id} \\(image p\\d+\\.img\\) is damaged: ckpt-inspect: [^\\n]+: [^\\n]+\\n$`));
         assert.match(r.stderr.trim(), CRAFTED[`bad-${change}.img`]);
         assert.doesNotMatch(r.stderr, /Command failed/);
       });

@@ -9,10 +9,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { ckpt, ckptOk, engineMissing, LineProcess, Run, sleep, snapshotIdFrom, withRun } from './harness';
-import { compileScenario } from './compileScenario';
+import { ckpt, ckptOk, LineProcess, Run, sleep, snapshotIdFrom, withRun } from './harness';
+import { launchUntilReady, restartPasses, withScenarioBinary } from './goScenario';
 
 const TEST_MS = 5 * 60_000;
 
@@ -64,18 +63,10 @@ async function checkpointWithWriterKilled(dir: string, pid: number): Promise<{ k
   return { killed, stderr: r.stderr, code: r.code };
 }
 
-test('a forked writer saves one instant of a program that rewrites its memory meanwhile; killing it fails only that snapshot', { timeout: TEST_MS }, async () => {
-  const missing = engineMissing();
-  if (missing) assert.fail(`the engine is not built: ${missing}`);
-  const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-fw-bin-'));
-  try {
-    const bin = await compileScenario('forked_writer', binDir);
-    await withRun(async (run) => {
-      const work = run.tempDir('ckpt-fw-');
-      const dir = path.join(work, 'ckpt');
-      const go = path.join(work, 'go');
-      const launch = run.launch(dir, bin, [go, work]);
-      await launch.waitForLine(/^ready$/);
+test('a forked writer saves one instant of a program that rewrites its memory meanwhile; killing it fails only that snapshot', { timeout: TEST_MS }, () =>
+  withScenarioBinary('forked_writer', (bin) =>
+    withRun(async (run) => {
+      const { dir, go, launch } = await launchUntilReady(run, bin, 'ckpt-fw-');
       const pid = await programPid(run, dir);
 
       const id = snapshotIdFrom((await ckptOk(['checkpoint', '--dir', dir])).stdout);
@@ -103,14 +94,5 @@ test('a forked writer saves one instant of a program that rewrites its memory me
 
       await ckptOk(['kill', '--dir', dir]);
       await launch.waitExit();
-      const restart = run.restart(dir, id);
-      await restart.waitForLine(/^sweep /);
-      fs.writeFileSync(go, '');
-      const at = await restart.waitForLine(/^(PASS|FAIL)/);
-      assert.equal(restart.lines[at], 'PASS', restart.describe());
-      assert.equal((await restart.waitExit()).code, 0, restart.describe());
-    });
-  } finally {
-    fs.rmSync(binDir, { recursive: true, force: true });
-  }
-});
+      await restartPasses(run, dir, id, go, /^sweep /);
+    })));

@@ -6,11 +6,9 @@
  */
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { CKPT_JS, ckpt, engineMissing, LineProcess, Run, snapshotIdFrom, withRun } from './harness';
-import { compileScenario } from './compileScenario';
+import { CKPT_JS, ckpt, LineProcess, Run, snapshotIdFrom, withRun } from './harness';
+import { restartPasses, withScenarioBinary } from './goScenario';
 
 async function launchAdvised(run: Run, bin: string, advice: string, env?: NodeJS.ProcessEnv): Promise<{ dir: string; go: string; launch: LineProcess; start: string }> {
   const work = run.tempDir(`ckpt-raw-${advice}-`);
@@ -24,12 +22,8 @@ async function launchAdvised(run: Run, bin: string, advice: string, env?: NodeJS
   return { dir, go, launch, start: launch.lines[at].split(' ')[1] };
 }
 
-test('a region advised by a raw system call refuses a forked writer, and is saved whole inline', { timeout: 5 * 60_000 }, async () => {
-  const missing = engineMissing();
-  if (missing) assert.fail(`the engine is not built: ${missing}`);
-  const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-raw-bin-'));
-  try {
-    const bin = await compileScenario('raw_advice', binDir);
+test('a region advised by a raw system call refuses a forked writer, and is saved whole inline', { timeout: 5 * 60_000 }, () =>
+  withScenarioBinary('raw_advice', async (bin) => {
     for (const [advice, what] of [['dc', /is not in the image writer's copy/], ['wf', /is wiped in the image writer's copy/]] as const) {
       await withRun(async (run) => {
         const { dir, launch, start } = await launchAdvised(run, bin, advice);
@@ -47,12 +41,6 @@ test('a region advised by a raw system call refuses a forked writer, and is save
       const r = await ckpt(['checkpoint', '--dir', dir, '--kill']);
       assert.equal(r.code, 0, r.stderr);
       await launch.waitExit();
-      const restart = run.restart(dir, snapshotIdFrom(r.stdout));
-      fs.writeFileSync(go, '');
-      const at = await restart.waitForLine(/^(PASS|FAIL)/);
-      assert.equal(restart.lines[at], 'PASS', restart.describe());
+      await restartPasses(run, dir, snapshotIdFrom(r.stdout), go);
     });
-  } finally {
-    fs.rmSync(binDir, { recursive: true, force: true });
-  }
-});
+  }));

@@ -133,6 +133,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'vdso_clock', what: 'clocks read through the vDSO agree with the kernel after the restart' },
   { name: 'fpu', what: 'x87, ymm0-15, zmm16-24 and k1 registers and MXCSR survive' },
   { name: 'memory_layout', what: 'program break, guard and read-only pages, private and shared mappings, sparse memory' },
+  { name: 'restorer_window', what: 'memory where the restorer first lives is restored by the restorer built for its other window' },
   { name: 'process_state', what: 'cwd, umask, resource limits, personality and thread names' },
   { name: 'locale_iconv', what: 'a UTF-8 locale and an open iconv converter keep working' },
   { name: 'blocking_syscalls', what: 'threads blocked in read, poll, sigwaitinfo, epoll_wait, a mutex and join complete when woken' },
