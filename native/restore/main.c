@@ -172,7 +172,7 @@ void restore_main(long *sp)
 	ptys_make(ims, n);
 	fifos_hold(ims, n, !check);
 	for (uint32_t i = 0; i < n; i++) {
-		image_path = ims[i].path;
+		image_enter(&ims[i]);
 		files_preflight(&ims[i]);
 		memory_preflight(&ims[i]);
 		for (uint32_t k = 0; k < i; k++)

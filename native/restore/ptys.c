@@ -31,6 +31,7 @@ void ptys_make(struct image *ims, uint32_t n)
 			struct ckpt_img_fd *f = &ims[k].fds[i];
 			if (f->kind != CKPT_FD_PTMX || f->dup_of >= 0 || ptys_master(f->pty) >= 0)
 				continue;
+			image_enter(&ims[k]);
 			long m = sys3(NR_open, (long)"/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
 			if (m < 0)
 				fail("cannot make a pseudo-terminal again: ", errno_name(m), 0);

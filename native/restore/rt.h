@@ -96,7 +96,7 @@ void out_num(int fd, long v);
 /* prefix and v in decimal into out (n bytes): /proc/self/fd/N, /dev/pts/N */
 void path_num(char *out, size_t n, const char *prefix, long v);
 extern const char *image_path;
-/* Prints "ckpt-restore: IMAGE: a b c" and exits with status 2. */
+/* Prints "ckpt-restore: IMAGE (PROGRAM): a b c" and exits with status 2. */
 __attribute__((noreturn)) void fail(const char *a, const char *b, const char *c);
 __attribute__((noreturn)) void fail4(const char *a, const char *b, const char *c, const char *d);
 __attribute__((noreturn)) void fail_num(const char *a, long n, const char *b);
@@ -189,6 +189,9 @@ int socket_made(struct image *im, int fd);
 void sockets_close_all(void);
 
 void image_load(struct image *im, const char *path);
+/* errors from here on name im's image and program (a stage that goes
+ * through the images of several processes calls it for each) */
+void image_enter(struct image *im);
 /* an increment's parents (chain.c): every one loaded and checked before the
  * point of no return; their pages put in place after the image's own */
 void chain_load(struct image *im);
