@@ -128,7 +128,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'itimer', what: 'ITIMER_REAL and ITIMER_PROF stay armed and fire' },
   { name: 'posix_timer', what: 'a POSIX timer stays armed and fires with its value' },
   { name: 'posix_timer_thread', what: 'a POSIX timer that runs a function in a thread (SIGEV_THREAD) keeps firing' },
-  { name: 'ids', what: 'getpid(), gettid() and syscall(SYS_gettid) are unchanged' },
+  { name: 'ids', what: 'getpid(), gettid() and syscall(SYS_gettid) are unchanged; process_vm_readv(getpid()) reads its own memory' },
   { name: 'getcpu', what: 'sched_getcpu() is right after the restart (rseq re-registered)' },
   { name: 'vdso_clock', what: 'clocks read through the vDSO agree with the kernel after the restart' },
   { name: 'fpu', what: 'x87, ymm0-15, zmm16-24 and k1 registers and MXCSR survive' },
