@@ -138,7 +138,7 @@ const SCENARIOS: Scenario[] = [
   { name: 'blocking_syscalls', what: 'threads blocked in read, poll, sigwaitinfo, epoll_wait, a mutex and join complete when woken' },
   { name: 'deleted_files', what: 'tmpfile(), an unlinked read-only file and an O_TMPFILE file keep their bytes, offsets and modes' },
   { name: 'file_locks', what: 'an flock and a POSIX record lock are still held after the restart' },
-  { name: 'pty_pair', what: 'a pseudo-terminal pair the program made comes back as a new pair that carries lines both ways, echo still off' },
+  { name: 'pty_pair', what: 'a pseudo-terminal pair the program made comes back as a new pair that carries lines both ways, echo still off, with the line that waited in it' },
   { name: 'pidfd', what: 'a pidfd on a child names it under its new PID: poll and waitid(P_PIDFD) see it exit' },
   { name: 'fd_kinds', what: 'eventfd, epoll, signalfd, timerfd, dup()ed and O_APPEND descriptors keep their state' },
   { name: 'socketpair', what: 'stream and datagram socket pairs keep the data in flight' },
