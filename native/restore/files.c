@@ -98,6 +98,8 @@ void files_preflight(struct image *im)
 		const char *path = world_path(f->path, 0);
 		long fd = f->kind == CKPT_FD_FILE && deleted(f->path) ? unnamed_again(im, f, flags)
 									: sys3(NR_open, path, flags, 0);
+		if (fd < 0 && session_file(path) == 2)
+			continue; /* a check: gone now, made again by the restart */
 		if (fd < 0)
 			fail4("cannot reopen the program's file ", path, ": ", errno_name(fd));
 		files[nfiles].target = f->fd;

@@ -205,6 +205,18 @@ void world_add_env(const char *arg);
 const char *world_path(const char *path, int *moved);
 void world_apply_env(uint64_t environ_addr);
 
+/* session files (session.c): those that are gone made again before anything
+ * is opened; then session_file(path) is 0 for a file the snapshot does not
+ * hold, 1 for one it holds (its bytes will be the snapshot's: no identity to
+ * compare), 2 for one a check (--check) found gone, which a restart makes
+ * again. session_commit gives those that were there the snapshot's bytes once
+ * nothing can be refused; until then session_undo (on every refusal) removes
+ * what was made again. */
+void session_put_back(struct image *ims, uint32_t n, int check);
+int session_file(const char *path);
+void session_commit(void);
+void session_undo(void);
+
 /* stages (main.c lists them in order) */
 void files_preflight(struct image *im);
 void files_install(struct image *im);

@@ -132,6 +132,7 @@ void fail4(const char *a, const char *b, const char *c, const char *d)
 	if (d)
 		out_str(2, d);
 	out_str(2, "\n");
+	session_undo();
 	sys1(NR_exit_group, 2);
 	__builtin_unreachable();
 }
