@@ -16,8 +16,11 @@
  * (the whole synchronized checkpoint; the restart until all five said hello).
  *
  * `increments` (increments.ts): ten snapshots of a running 1 GiB program that
- * rewrites 1% of its pages between them. CKPT_BENCH_ONLY=pipeline, dap or
- * increments runs one scenario alone.
+ * rewrites 1% of its pages between them.
+ *
+ * `mpi` (mpiBench.ts): a 4-rank Open MPI job checkpointed and restarted, next
+ * to one process of the same size. CKPT_BENCH_ONLY=pipeline, dap, increments
+ * or mpi runs one scenario alone.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,6 +33,7 @@ import { compileScenario } from '../scenarios/compileScenario';
 import { dapBench } from './dapBench';
 import { startupBench } from './startupBench';
 import { incrementsBench } from './increments';
+import { mpiBench } from './mpiBench';
 
 const SIZES_MIB = [16, 256, 1024];
 const REPS = Number(process.env.CKPT_BENCH_REPS ?? 3);
@@ -427,6 +431,10 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify({ repetitions: REPS, pipeline: await pipelineBench() }, null, 2) + '\n');
       return;
     }
+    if (only === 'mpi') {
+      process.stdout.write(JSON.stringify({ mpi: await mpiBench(bin, log) }, null, 2) + '\n');
+      return;
+    }
     if (only === 'dap') {
       process.stdout.write(JSON.stringify({ dap: await dapBench(log) }, null, 2) + '\n');
       return;
@@ -441,6 +449,7 @@ async function main(): Promise<void> {
     const pipeline = await pipelineBench();
     const dap = await dapBench(log);
     const increments = await incrementsBench(rewriteBin, log, engineRestore);
+    const mpi = await mpiBench(bin, log);
     const result = {
       machine: { cpus: os.cpus().length, kernel: os.release(), memoryMiB: Math.round(os.totalmem() / 2 ** 20) },
       repetitions: REPS,
@@ -453,6 +462,7 @@ async function main(): Promise<void> {
       dap,
       startup: startupBench(),
       increments,
+      mpi,
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {

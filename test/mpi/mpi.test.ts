@@ -15,7 +15,12 @@ import { waitForProcesses } from '../processes/fixtures/waiting';
 import { buildRing, mpiLeftovers, mpirun, skipUnlessMpi } from './mpiJob';
 
 const ws = new Workspace();
-after(() => ws.cleanup());
+const leftAtStart = new Set(skipUnlessMpi ? [] : mpiLeftovers());
+after(() => {
+  ws.cleanup();
+  // what the jobs killed by a failed test left
+  for (const f of skipUnlessMpi ? [] : mpiLeftovers()) if (!leftAtStart.has(f)) fs.rmSync(f, { recursive: true, force: true });
+});
 
 const ROUNDS = 200;
 let ring: string | undefined;
