@@ -171,6 +171,23 @@ static void make_again(struct held *h)
 	}
 }
 
+/* absolute, and no empty, "." or ".." component: it names what it says */
+static int plain_path(const char *p)
+{
+	if (*p != '/')
+		return 0;
+	for (const char *c = p + 1;; c++) {
+		const char *e = c;
+		while (*e && *e != '/')
+			e++;
+		if (e == c || (e - c == 1 && c[0] == '.') || (e - c == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		if (!*e)
+			return 1;
+		c = e;
+	}
+}
+
 static void image_session(struct image *im, int check)
 {
 	struct ckpt_img_section *sec = 0;
@@ -185,10 +202,12 @@ static void image_session(struct image *im, int check)
 	const char *end = at + sec->size;
 	while (at < end) {
 		const struct ckpt_session_entry *e = (const void *)at;
+		if ((size_t)(end - at) < sizeof *e)
+			fail("the session section is corrupt (an entry is cut short)", 0, 0);
 		uint64_t plen = e->path_len, padded = (plen + 7) & ~7ull;
-		if ((size_t)(end - at) < sizeof *e || (uint64_t)(end - at - sizeof *e) < padded || !plen ||
-		    plen > CKPT_SESSION_PATH_MAX || at[sizeof *e + plen - 1] || at[sizeof *e] != '/' ||
-		    e->kind < CKPT_SESSION_MAPPED || e->kind > CKPT_SESSION_FIFO)
+		if ((uint64_t)(end - at - sizeof *e) < padded || !plen || plen > CKPT_SESSION_PATH_MAX ||
+		    at[sizeof *e + plen - 1] || !plain_path(at + sizeof *e) || e->kind < CKPT_SESSION_MAPPED ||
+		    e->kind > CKPT_SESSION_FIFO || e->size > CKPT_SESSION_MAPPED_MAX)
 			fail("the session section is corrupt", 0, 0);
 		const char *saved = at + sizeof *e;
 		const char *bytes = saved + padded;
