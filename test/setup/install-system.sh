@@ -11,6 +11,7 @@ command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 # Open MPI for the MPI jobs' tests (test/mpi): mpirun, and mpicc to build the job
 command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
 command -v mpicc >/dev/null 2>&1 || need+=(libopenmpi-dev)
+/usr/bin/python3 -c 'import mpi4py' >/dev/null 2>&1 || need+=(python3-mpi4py)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
