@@ -98,6 +98,8 @@ void files_preflight(struct image *im)
 		const char *path = world_path(f->path, 0);
 		long fd = f->kind == CKPT_FD_FILE && deleted(f->path) ? unnamed_again(im, f, flags)
 									: sys3(NR_open, path, flags, 0);
+		if (fd < 0 && session_file(path) == 2)
+			continue; /* a check: gone now, made again by the restart */
 		if (fd < 0)
 			fail4("cannot reopen the program's file ", path, ": ", errno_name(fd));
 		files[nfiles].target = f->fd;
@@ -126,19 +128,34 @@ static int wanted(struct image *im, int fd)
 }
 
 /* Closes what the restarting command passed on that the program did not have:
- * stdin/out/err the program had closed, and any other inherited fd. */
+ * stdin/out/err the program had closed, any other inherited fd, and the files
+ * the restorer opened for the other processes of the snapshot (their files
+ * and mapped files, slave ends of pseudo-terminals: a slave end left open
+ * here would keep its master from ever seeing end of file). They may be
+ * thousands, so they go in batches: a directory is not listed while it
+ * changes, and the batch lives on the restorer's small stack. */
 static void close_strays(struct image *im)
 {
-	struct ckpt_procdir dir;
-	if (ckpt_procdir_open(&dir, "/proc/self/fd") < 0)
-		return;
-	int strays[256], n = 0;
-	for (int fd; (fd = ckpt_procdir_next(&dir)) >= 0;)
-		if (fd != dir.fd && !wanted(im, fd) && n < 256)
-			strays[n++] = fd;
-	ckpt_procdir_close(&dir);
-	for (int i = 0; i < n; i++)
-		sys1(NR_close, strays[i]);
+	for (;;) {
+		struct ckpt_procdir dir;
+		long r = ckpt_procdir_open(&dir, "/proc/self/fd");
+		if (r < 0)
+			fail("cannot list the restorer's open files in /proc/self/fd: ", errno_name(r), 0);
+		int strays[256], n = 0, more = 0;
+		for (int fd; (fd = ckpt_procdir_next(&dir)) >= 0;) {
+			if (fd == dir.fd || wanted(im, fd))
+				continue;
+			if (n < 256)
+				strays[n++] = fd;
+			else
+				more = 1;
+		}
+		ckpt_procdir_close(&dir);
+		for (int i = 0; i < n; i++)
+			sys1(NR_close, strays[i]);
+		if (!more)
+			return;
+	}
 }
 
 static void add(int target, int temp, struct ckpt_img_fd *f)

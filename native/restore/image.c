@@ -39,7 +39,7 @@ void image_load(struct image *im, const char *path)
 {
 	memset(im, 0, sizeof *im);
 	im->path = path;
-	image_path = path;
+	image_enter(im); /* no process yet: the image's path alone */
 	im->fd = (int)sys3(NR_open, path, O_RDONLY | O_CLOEXEC, 0);
 	if (im->fd < 0)
 		fail("cannot open the image: ", errno_name(im->fd), 0);
@@ -74,6 +74,7 @@ void image_load(struct image *im, const char *path)
 	im->locks = r->locks;
 	im->nlocks = r->nlocks;
 	im->parent_rec = r->parent_rec;
+	image_enter(im);
 }
 
 const char *region_path(struct image *im, struct ckpt_img_region *r)

@@ -8,15 +8,19 @@
  * Several images are the processes of one computation, restored as a tree.
  *
  * The whole restore sequence is in this file, one function call per stage:
- *   restore_main       read and check every image (image.c); make the new
- *                      pseudo-terminal pairs (ptys.c) and hold the FIFOs open
- *                      (pipes.c); open every file each image needs (files.c)
- *                      and check its memory's files (memory.c);
+ *   restore_main       read and check every image (image.c); make again the
+ *                      files shared in the temporary directory that are gone
+ *                      (session.c); make the new pseudo-terminal pairs
+ *                      (ptys.c) and hold the FIFOs open (pipes.c); open every
+ *                      file each image needs (files.c) and check its memory's
+ *                      files (memory.c);
  *   restore_tree       plan the process tree (tree.c); make what processes
  *                      share before they part ways: pipes with their bytes
  *                      (pipes.c), sockets (sockets.c), shared memory
- *                      (shared_anon.c); fork the tree, each process keeping
- *                      its own image, and make sessions and process groups;
+ *                      (shared_anon.c); the session files that were there
+ *                      get the snapshot's bytes (session.c); fork the tree,
+ *                      each process keeping its own image, and make sessions
+ *                      and process groups;
  *   restore_process    (point of no return) block signals; clear the address
  *                      space and map memory (memory.c); process state
  *                      (process.c); fds at their numbers (files.c); file locks
@@ -25,7 +29,8 @@
  *   threads_restore    start the threads and jump into the library (threads.c).
  * Any problem found before the point of no return ends the restorer with a
  * message naming the image and the problem and status 2, with nothing of the
- * program run. See native/PROTOCOL.md.
+ * program run and the session files it made again removed. See
+ * native/PROTOCOL.md.
  */
 #include "rt.h"
 
@@ -120,6 +125,9 @@ __attribute__((noreturn)) static void restore_tree(struct image *ims, uint32_t n
 	sockets_create(ims, n);
 	pipes_create(ims, n);
 	shared_anon_create(ims, n);
+	/* nothing can be refused any more: files other programs may still use
+	 * change only now */
+	session_commit();
 	struct image *im = tree_fork();
 	restore_process(im, hold, sock, t0);
 }
@@ -168,12 +176,15 @@ void restore_main(long *sp)
 		memcpy(p, paths[i], strlen(paths[i]) + 1);
 		image_load(&ims[i], p);
 	}
+	/* the files the processes shared in the temporary directory, first:
+	 * every other file is opened from here on */
+	session_put_back(ims, n, check);
 	/* every check of every image before anything changes */
 	window_choose(ims, n, argv, envp);
 	ptys_make(ims, n);
 	fifos_hold(ims, n, !check);
 	for (uint32_t i = 0; i < n; i++) {
-		image_path = ims[i].path;
+		image_enter(&ims[i]);
 		files_preflight(&ims[i]);
 		memory_preflight(&ims[i]);
 		for (uint32_t k = 0; k < i; k++)

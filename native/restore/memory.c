@@ -99,6 +99,9 @@ void memory_preflight(struct image *im)
 			continue;
 		int moved;
 		const char *path = world_path(region_path(im, r), &moved);
+		int held = r->kind == CKPT_MEM_SHARED_FILE ? session_file(path) : 0;
+		if (held == 2)
+			continue; /* a check: gone now, made again by the restart */
 		int writable_shared = r->kind == CKPT_MEM_SHARED_FILE && (r->prot & CKPT_PROT_W);
 		long fd = sys3(NR_open, path, (writable_shared ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
 		if (fd < 0)
@@ -109,7 +112,7 @@ void memory_preflight(struct image *im)
 		 * blksize, blocks, atime(2), mtime(2), ctime(2) */
 		uint64_t mtime_ns = st[11] * 1000000000ull + st[12];
 		/* a file moved on purpose (--path-map) may be a copy: size and time must do */
-		if ((!moved && st[1] != r->ino) || st[6] != r->file_size || mtime_ns != r->mtime_ns)
+		if (!held && ((!moved && st[1] != r->ino) || st[6] != r->file_size || mtime_ns != r->mtime_ns))
 			fail("a file the program had mapped has changed since the snapshot: ", path, 0);
 		region_fd[i] = (int)fd;
 	}

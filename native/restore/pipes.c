@@ -63,6 +63,7 @@ void pipes_create(struct image *ims, uint32_t n)
 			struct ckpt_img_fd *f = &ims[k].fds[i];
 			if (f->kind != CKPT_FD_PIPE || f->stdio == 2 || f->dup_of >= 0)
 				continue;
+			image_enter(&ims[k]);
 			struct shared_pipe *sp = 0;
 			for (uint32_t j = 0; j < npipes; j++)
 				if (pipes[j].ino == f->ino)
@@ -134,9 +135,12 @@ void fifos_hold(struct image *ims, uint32_t n, int with_bytes)
 			struct ckpt_img_fd *f = &ims[k].fds[i];
 			if (f->kind != CKPT_FD_FIFO || f->dup_of >= 0)
 				continue;
+			image_enter(&ims[k]);
 			f->path[sizeof f->path - 1] = 0;
 			const char *path = world_path(f->path, 0);
 			long fd = sys3(NR_open, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
+			if (fd < 0 && session_file(path) == 2)
+				continue; /* a check: gone now, made again by the restart */
 			if (fd < 0)
 				fail4("cannot reopen the program's FIFO ", path, ": ", errno_name(fd));
 			held[nheld++] = (int)fd;

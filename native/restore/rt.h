@@ -100,7 +100,7 @@ void out_num(int fd, long v);
 /* prefix and v in decimal into out (n bytes): /proc/self/fd/N, /dev/pts/N */
 void path_num(char *out, size_t n, const char *prefix, long v);
 extern const char *image_path;
-/* Prints "ckpt-restore: IMAGE: a b c" and exits with status 2. */
+/* Prints "ckpt-restore: IMAGE (PROGRAM): a b c" and exits with status 2. */
 __attribute__((noreturn)) void fail(const char *a, const char *b, const char *c);
 __attribute__((noreturn)) void fail4(const char *a, const char *b, const char *c, const char *d);
 __attribute__((noreturn)) void fail_num(const char *a, long n, const char *b);
@@ -196,6 +196,9 @@ int socket_made(struct image *im, int fd);
 void sockets_close_all(void);
 
 void image_load(struct image *im, const char *path);
+/* errors from here on name im's image and program (a stage that goes
+ * through the images of several processes calls it for each) */
+void image_enter(struct image *im);
 /* an increment's parents (chain.c): every one loaded and checked before the
  * point of no return; their pages put in place after the image's own */
 void chain_load(struct image *im);
@@ -208,6 +211,18 @@ void world_add_path_map(const char *arg);
 void world_add_env(const char *arg);
 const char *world_path(const char *path, int *moved);
 void world_apply_env(uint64_t environ_addr);
+
+/* session files (session.c): those that are gone made again before anything
+ * is opened; then session_file(path) is 0 for a file the snapshot does not
+ * hold, 1 for one it holds (its bytes will be the snapshot's: no identity to
+ * compare), 2 for one a check (--check) found gone, which a restart makes
+ * again. session_commit gives those that were there the snapshot's bytes once
+ * nothing can be refused; until then session_undo (on every refusal) removes
+ * what was made again. */
+void session_put_back(struct image *ims, uint32_t n, int check);
+int session_file(const char *path);
+void session_commit(void);
+void session_undo(void);
 
 /* stages (main.c lists them in order) */
 void files_preflight(struct image *im);

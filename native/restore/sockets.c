@@ -184,7 +184,7 @@ static void set_options(long s, struct ckpt_img_fd *f)
 	}
 }
 
-static void listen_again(struct image *im, struct ckpt_img_fd *f, int *out)
+static void listen_again(struct ckpt_img_fd *f, int *out)
 {
 	long s = sys3(NR_socket, f->domain, f->type | SOCK_CLOEXEC, f->protocol);
 	if (s < 0)
@@ -196,7 +196,6 @@ static void listen_again(struct image *im, struct ckpt_img_fd *f, int *out)
 		sys1(NR_unlink, (const char *)f->local + 2); /* the dead process's socket file */
 	long r = sys3(NR_bind, s, f->local, f->local_len);
 	if (r < 0) {
-		image_path = im->path; /* the process that listened there */
 		fail_num("cannot listen again at the address of fd ", f->fd,
 			 r == -98 ? ": address in use (another program holds that port)" : "");
 	}
@@ -222,6 +221,7 @@ void sockets_create(struct image *ims, uint32_t n)
 				continue;
 			if (!!f->listening != pass)
 				continue;
+			image_enter(im);
 			struct image *pim;
 			struct ckpt_img_fd *pf;
 			int sv[2];
@@ -230,7 +230,7 @@ void sockets_create(struct image *ims, uint32_t n)
 				continue;
 			}
 			if (f->listening) {
-				listen_again(im, f, &sv[0]);
+				listen_again(f, &sv[0]);
 				add(im, f->fd, lift_high(sv[0]));
 			} else if ((f->peer_len || f->peer_ino) && find_partner(ims, n, f, &pim, &pf)) {
 				if (f->domain == AF_UNIX) {

@@ -104,7 +104,7 @@ static void restore_subtree(uint32_t i)
 	}
 	make_zombies(im);
 	images = im; /* from here on this process is only this image */
-	image_path = im->path;
+	image_enter(im);
 	nimages = 1;
 	publish(im->proc->vpid, (int32_t)sys0(NR_getpid));
 }

@@ -99,6 +99,15 @@ void path_num(char *out, size_t n, const char *prefix, long v)
 }
 
 const char *image_path = 0; /* set once an image is being read */
+static char image_program[17]; /* its process's name, once read */
+
+void image_enter(struct image *im)
+{
+	image_path = im->path;
+	memset(image_program, 0, sizeof image_program);
+	for (size_t i = 0; im->proc && i < sizeof im->proc->comm && im->proc->comm[i]; i++)
+		image_program[i] = im->proc->comm[i];
+}
 
 void fail(const char *a, const char *b, const char *c) { fail4(a, b, c, 0); }
 
@@ -107,6 +116,11 @@ void fail4(const char *a, const char *b, const char *c, const char *d)
 	out_str(2, "ckpt-restore: ");
 	if (image_path) {
 		out_str(2, image_path);
+		if (image_program[0]) {
+			out_str(2, " (");
+			out_str(2, image_program);
+			out_str(2, ")");
+		}
 		out_str(2, ": ");
 	}
 	if (a)
@@ -118,6 +132,7 @@ void fail4(const char *a, const char *b, const char *c, const char *d)
 	if (d)
 		out_str(2, d);
 	out_str(2, "\n");
+	session_undo();
 	sys1(NR_exit_group, 2);
 	__builtin_unreachable();
 }

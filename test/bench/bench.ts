@@ -21,7 +21,10 @@
  * snapshot, and Step Back in 1 GiB. `startup` (startupBench.ts): `ckpt`'s
  * start-up next to node's; `activation` (activationBench.ts): the extension's
  * activation in code-server. CKPT_BENCH_ONLY=pipeline, dap, travel, startup (with
- * activation) or increments runs one scenario alone.
+ * activation), increments or mpi runs one scenario alone.
+ *
+ * `mpi` (mpiBench.ts): a 4-rank Open MPI job checkpointed and restarted, next
+ * to one process of the same size.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -36,6 +39,7 @@ import { travelBench } from './travelBench';
 import { activationBench } from './activationBench';
 import { startupBench } from './startupBench';
 import { incrementsBench } from './increments';
+import { mpiBench } from './mpiBench';
 
 const SIZES_MIB = [16, 256, 1024];
 const REPS = Number(process.env.CKPT_BENCH_REPS ?? 3);
@@ -441,6 +445,10 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify({ startup: startupBench(), activation: await activationBench(log) }, null, 2) + '\n');
       return;
     }
+    if (only === 'mpi') {
+      process.stdout.write(JSON.stringify({ mpi: await mpiBench(bin, log) }, null, 2) + '\n');
+      return;
+    }
     if (only === 'dap') {
       process.stdout.write(JSON.stringify({ dap: await dapBench(log) }, null, 2) + '\n');
       return;
@@ -456,6 +464,7 @@ async function main(): Promise<void> {
     const dap = await dapBench(log);
     const travel = await travelBench(log);
     const increments = await incrementsBench(rewriteBin, log, engineRestore);
+    const mpi = await mpiBench(bin, log);
     const result = {
       machine: { cpus: os.cpus().length, kernel: os.release(), memoryMiB: Math.round(os.totalmem() / 2 ** 20) },
       repetitions: REPS,
@@ -470,6 +479,7 @@ async function main(): Promise<void> {
       startup: startupBench(),
       activation: await activationBench(log),
       increments,
+      mpi,
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {

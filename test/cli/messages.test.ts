@@ -89,7 +89,7 @@ describe('messages of failed checkpoints and restarts', { skip: built }, () => {
       await new Promise((resolve) => squatter.stdout!.once('data', resolve));
       const r = await runCkpt(['restart', '--dir', dir, '1']);
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /^ckpt-restore: \S+p\d+\.img: cannot listen again at the address of fd 3: address in use \(another program holds that port\)\n$/);
+      assert.match(r.stderr, /^ckpt-restore: \S+p\d+\.img \(python3\): cannot listen again at the address of fd 3: address in use \(another program holds that port\)\n$/);
     } finally {
       squatter.kill('SIGKILL');
     }

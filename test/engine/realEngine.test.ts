@@ -193,7 +193,7 @@ describe('ckpt with the real engine', { skip }, () => {
     // Either the up-front check or the restorer's load (which checks every
     // page before anything runs) refuses it; both name the image and the
     // snapshot, in one line (the restorer's own, or ckpt's quoting it).
-    assert.match(r.stderr, /^(ckpt restart: cannot restart snapshot 1: )?ckpt-restore: .*\/snapshots\/1\/p\d+\.img: .*corrupt.*\n$/);
+    assert.match(r.stderr, /^(ckpt restart: cannot restart snapshot 1: )?ckpt-restore: .*\/snapshots\/1\/p\d+\.img \(stepper\): .*corrupt.*\n$/);
     const inspect = await runCkpt(['inspect', '--dir', dir, '1']);
     assert.equal(inspect.code, 1);
     assert.match(inspect.stderr, /^ckpt inspect: snapshot 1 \(image p\d+\.img\) is damaged: .+\n$/);

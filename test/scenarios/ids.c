@@ -1,12 +1,15 @@
 /*
  * Process and thread ids: getpid(), gettid(), syscall(SYS_gettid) and
  * syscall(SYS_getpid), in main and in a second thread, are the same after the
- * restart as before, and signals addressed by those ids (kill, tgkill) arrive.
+ * restart as before, and signals addressed by those ids (kill, tgkill) arrive,
+ * and memory read by PID (process_vm_readv, as Open MPI's shared-memory
+ * transport reads another rank's) is the process's own.
  */
 #include "scenario.h"
 #include <pthread.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 
 static volatile sig_atomic_t usr1;
 static void on_usr1(int sig) { (void)sig; usr1++; }
@@ -76,5 +79,13 @@ int main(int argc, char **argv)
 	CHECK(usr1 == 1, "SIGUSR1 by kill(getpid()) not delivered");
 	CHECK(syscall(SYS_tgkill, getpid(), gettid(), SIGUSR1) == 0, "tgkill: %s", strerror(errno));
 	CHECK(usr1 == 2, "SIGUSR1 by tgkill(getpid(), gettid()) not delivered");
+	static long mine = 0x5eed;
+	long got = 0;
+	struct iovec local = { &got, sizeof got }, remote = { &mine, sizeof mine };
+	CHECK(process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == sizeof got && got == mine,
+	      "process_vm_readv(getpid()): %s", strerror(errno));
+	got = 0;
+	CHECK(syscall(SYS_process_vm_readv, getpid(), &local, 1, &remote, 1, 0) == sizeof got && got == mine,
+	      "syscall(SYS_process_vm_readv, getpid()): %s", strerror(errno));
 	scen_pass();
 }

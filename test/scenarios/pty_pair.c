@@ -2,11 +2,14 @@
  * A pseudo-terminal pair the program made (as script and expect do): the
  * parent holds the master, its child the slave with echo turned off. After
  * the restart the pair is a new one, and it still carries lines both ways,
- * with echo still off.
+ * with echo still off; a line the child wrote before the snapshot that the
+ * parent had not read yet is there, with its bytes as they were ("\r\n").
  */
 #define _GNU_SOURCE
 #include "scenario.h"
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 
@@ -43,6 +46,7 @@ int main(int argc, char **argv)
 	CHECK(child >= 0, "fork");
 	if (child == 0) {
 		close(m);
+		dprintf(s, "written before the snapshot\n");
 		scen_wait_go();
 		struct termios now;
 		if (tcgetattr(s, &now) != 0 || (now.c_lflag & ECHO))
@@ -56,8 +60,16 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	close(s);
+	const char early[] = "written before the snapshot\r\n";
+	for (int waiting = 0; waiting < (int)sizeof early - 1;)
+		CHECK(ioctl(m, FIONREAD, &waiting) == 0, "FIONREAD");
 	scen_ready();
 	scen_wait_go();
+	char got[sizeof early] = "";
+	struct pollfd pm = { m, POLLIN, 0 };
+	CHECK(poll(&pm, 1, 5000) == 1, "the line waiting at the snapshot is gone");
+	EXPECT(read(m, got, sizeof early - 1) == sizeof early - 1 && !memcmp(got, early, sizeof early - 1),
+	       "the line waiting at the snapshot: \"%s\"", got);
 	char line[64] = "";
 	EXPECT(read_line(m, line, sizeof line) >= 0 && !strcmp(line, "from the child"), "master read \"%s\"", line);
 	CHECK(write(m, "from the parent\n", 16) == 16, "write to the master");

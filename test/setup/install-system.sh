@@ -8,6 +8,10 @@ for p in gcc clang make gdb bzip2 python3 zstd vim less; do
 done
 # a JVM for the real-program tests (HotSpot's JIT and GC threads under the engine)
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+# Open MPI for the MPI jobs' tests (test/mpi): mpirun, and mpicc to build the job
+command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
+command -v mpicc >/dev/null 2>&1 || need+=(libopenmpi-dev)
+/usr/bin/python3 -c 'import mpi4py' >/dev/null 2>&1 || need+=(python3-mpi4py)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

@@ -194,8 +194,8 @@ static int save_state(int fd, struct ckpt_img_fd *rec)
 	 * to whatever terminal the restarted program gets */
 	if (k == CKPT_FD_TTY || k == CKPT_FD_STDIO)
 		rec->has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec->termios) == 0;
-	if (k == CKPT_FD_PTMX && SYS3(SYS_ioctl, fd, TIOCGPTN, &rec->pty) < 0)
-		return ckpt_fail("process %d, fd %d: cannot read the number of its pseudo-terminal", ckpt_rt.vpid, fd);
+	if (k == CKPT_FD_PTMX && ptys_save(fd, rec) < 0)
+		return -1;
 	if (k == CKPT_FD_OTHER)
 		return ckpt_fail("process %d, fd %d: a %s (%s) is not supported by the engine", ckpt_rt.vpid, fd,
 				 kind_name((int)k), rec->path);

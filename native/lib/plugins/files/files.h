@@ -21,6 +21,9 @@ int files_data_ensure(void);
 void pipes_begin(void);
 int pipes_save(int fd, struct ckpt_img_fd *rec);
 
+/* ptys.c: a pseudo-terminal master's number and the bytes waiting for its reader */
+int ptys_save(int fd, struct ckpt_img_fd *rec);
+
 /* anon_inodes.c: eventfd, epoll, signalfd, timerfd and pidfd state into rec */
 int anon_inode_save(int fd, struct ckpt_img_fd *rec);
 

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -147,6 +148,20 @@ CKPT_EXPORT int sigqueue(pid_t pid, int sig, const union sigval value)
 	return (int)ret_errno(SYS3(SYS_rt_sigqueueinfo, real_pid_of(pid), sig, &si));
 }
 
+/* Another process's memory read or written by its PID (Open MPI's shared-memory
+ * transport moves large messages so, "single-copy" through CMA) */
+CKPT_EXPORT ssize_t process_vm_readv(pid_t pid, const struct iovec *local, unsigned long nlocal,
+				     const struct iovec *remote, unsigned long nremote, unsigned long flags)
+{
+	return ret_errno(SYS6(SYS_process_vm_readv, real_pid_of(pid), local, nlocal, remote, nremote, flags));
+}
+
+CKPT_EXPORT ssize_t process_vm_writev(pid_t pid, const struct iovec *local, unsigned long nlocal,
+				      const struct iovec *remote, unsigned long nremote, unsigned long flags)
+{
+	return ret_errno(SYS6(SYS_process_vm_writev, real_pid_of(pid), local, nlocal, remote, nremote, flags));
+}
+
 CKPT_EXPORT long syscall(long n, ...)
 {
 	va_list ap;
@@ -161,6 +176,8 @@ CKPT_EXPORT long syscall(long n, ...)
 	case SYS_kill: return kill((pid_t)a, (int)b);
 	case SYS_tgkill: return tgkill((pid_t)a, (pid_t)b, (int)c);
 	case SYS_tkill: return ret_errno(SYS2(SYS_tkill, ckpt_threads_real_of_virtual((int)a), b));
+	case SYS_process_vm_readv:
+	case SYS_process_vm_writev: return ret_errno(ckpt_sys(n, real_pid_of((pid_t)a), b, c, d, e, f));
 	case SYS_userfaultfd: /* a range can be registered with one userfaultfd only: the engine's goes */
 		ckpt_dirty_step_aside("the program uses userfaultfd");
 		return ret_errno(ckpt_sys(n, a, b, c, d, e, f));

@@ -1,0 +1,56 @@
+/**
+ * Open MPI jobs for the tests and the bench: the ring program (ring.c) built
+ * with mpicc, the mpirun command line, and the scratch files a job leaves in
+ * /dev/shm and the temporary directory.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** Where mpirun is, or undefined when Open MPI is not installed. */
+export function mpirunPath(): string | undefined {
+  for (const d of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const f = path.join(d, 'mpirun');
+    if (fs.existsSync(f) && fs.existsSync(path.join(d, 'mpicc'))) return f;
+  }
+  return undefined;
+}
+
+/** Why the MPI tests cannot run here (one line), or false. */
+export const skipUnlessMpi = mpirunPath() ? false : 'Open MPI is not installed (no mpirun and mpicc): apt-get install openmpi-bin libopenmpi-dev';
+
+export const RING_SRC = path.resolve(__dirname, '../../../test/mpi/ring.c');
+
+/** Builds ring.c into dir; returns the executable's path. */
+export function buildRing(dir: string): string {
+  const exe = path.join(dir, 'ring');
+  execFileSync('mpicc', ['-O1', '-g', '-o', exe, RING_SRC], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return exe;
+}
+
+/**
+ * mpirun's command line for `np` ranks of `argv`. Several ranks share each of
+ * this machine's cores (--oversubscribe); root is let run them
+ * (--allow-run-as-root: CI runs as root), and `btl` limits the transports
+ * (`self,tcp`: no shared memory), else Open MPI's defaults.
+ */
+export function mpirun(np: number, argv: string[], btl?: string): string[] {
+  return [mpirunPath() ?? 'mpirun', '--allow-run-as-root', '--oversubscribe', '-np', String(np), ...(btl ? ['--mca', 'btl', btl] : []), ...argv];
+}
+
+/** Open MPI's scratch files as they are now: shared-memory segments and session directories. */
+export function mpiLeftovers(): string[] {
+  const found: string[] = [];
+  for (const name of fs.readdirSync('/dev/shm')) if (/^vader_segment\./.test(name)) found.push(path.join('/dev/shm', name));
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!/^ompi\./.test(name)) continue;
+    const top = path.join(os.tmpdir(), name);
+    try {
+      for (const job of fs.readdirSync(top)) found.push(path.join(top, job));
+    } catch {
+      found.push(top);
+    }
+  }
+  return found.sort();
+}
