@@ -229,7 +229,7 @@ static int stop_all_threads(void)
 
 /* ---------- orders ---------- */
 
-static int order_field(const char *order, const char *key, char *out, size_t n)
+int ckpt_order_field(const char *order, const char *key, char *out, size_t n)
 {
 	/* orders come from our own coordinator: "key":"value" or "key":true */
 	size_t kl = ckpt_strlen(key);
@@ -397,23 +397,24 @@ static void leader(ucontext_t *uc)
 	if (ckpt_control_read_order(order, sizeof order, 0) < 0)
 		return;
 	char cmd[32];
-	if (!order_field(order, "cmd", cmd, sizeof cmd))
+	if (!ckpt_order_field(order, "cmd", cmd, sizeof cmd))
 		return;
 	if (!__builtin_strcmp(cmd, "status")) {
 		answer_status();
 		return;
 	}
-	if (__builtin_strcmp(cmd, "checkpoint") || !order_field(order, "image", image, sizeof image)) {
+	if (__builtin_strcmp(cmd, "checkpoint") || !ckpt_order_field(order, "image", image, sizeof image)) {
 		ckpt_fail("unknown order");
 		answer_checkpoint(0, "", 0, 0, 0);
 		return;
 	}
-	order_field(order, "kill", kill_flag, sizeof kill_flag);
-	order_field(order, "hold", hold_flag, sizeof hold_flag);
+	ckpt_order_field(order, "kill", kill_flag, sizeof kill_flag);
+	ckpt_order_field(order, "hold", hold_flag, sizeof hold_flag);
+	ckpt_mem_take_order(order); /* "as" and "parent": may the image be an increment */
 	hold_mode = !__builtin_strcmp(hold_flag, "true");
 
 	char sync_flag[8] = "";
-	order_field(order, "sync", sync_flag, sizeof sync_flag);
+	ckpt_order_field(order, "sync", sync_flag, sizeof sync_flag);
 	int sync = !__builtin_strcmp(sync_flag, "true");
 
 	uint64_t t0 = ckpt_now_ns();
@@ -432,7 +433,7 @@ static void leader(ucontext_t *uc)
 		answer_stopped(ok);
 		if (!ok)
 			return;
-		if (ckpt_control_read_order(order, sizeof order, 120000) < 0 || !order_field(order, "cmd", cmd, sizeof cmd) ||
+		if (ckpt_control_read_order(order, sizeof order, 120000) < 0 || !ckpt_order_field(order, "cmd", cmd, sizeof cmd) ||
 		    __builtin_strcmp(cmd, "write"))
 			goto resume; /* aborted: nothing written */
 	}
@@ -444,7 +445,7 @@ static void leader(ucontext_t *uc)
 	if (background && !sync)
 		goto resume;
 	if (sync) {
-		if (ckpt_control_read_order(order, sizeof order, 120000) >= 0 && order_field(order, "cmd", cmd, sizeof cmd) &&
+		if (ckpt_control_read_order(order, sizeof order, 120000) >= 0 && ckpt_order_field(order, "cmd", cmd, sizeof cmd) &&
 		    !__builtin_strcmp(cmd, "kill") && ok)
 			kill_after = 1;
 		else
