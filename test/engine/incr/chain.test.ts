@@ -279,6 +279,30 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
     });
   });
 
+  test('a restarted process: its first snapshot is whole, the next an increment of it, both restart right', async () => {
+    await withRun(async (run) => {
+      const c = await makeChain(run);
+      const restart = run.restart(c.dir, c.ids[2]);
+      let ps: { pid?: number }[] | undefined;
+      for (let i = 0; i < 100 && !(ps && ps.length === 1); i++) {
+        ps = await run.notePids(c.dir).catch(() => undefined);
+        if (!(ps && ps.length === 1)) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(ps && ps.length === 1 && typeof ps[0].pid === 'number', `the restarted program runs: ${JSON.stringify(ps)}`);
+      const p: Program = { dir: c.dir, go: path.join(path.dirname(c.dir), 'go'), launch: restart, pids: [ps[0].pid!], buffer: c.buffer };
+      const ids = [...c.ids.slice(0, 3)];
+      await rewrite(p, 3);
+      ids.push(await checkpoint(p));
+      await rewrite(p, 4);
+      ids.push(await checkpoint(p, true));
+      await restart.waitExit();
+      const r = chainOf(c.dir, ids, 1, c.buffer);
+      await assertWhole(r.image(3), r.buffer);
+      await assertIncrement(r, 4, 0, 1);
+      for (const g of [4, 3]) await restartAndVerify(run, r, g);
+    });
+  });
+
   test('a snapshot after a failed one is whole, and the one after it an increment again', async () => {
     await withRun(async (run) => {
       const work = run.tempDir('ckpt-incr-full-');
