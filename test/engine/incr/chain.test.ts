@@ -199,6 +199,11 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
       for (const g of [4, 2, 0, 3, 1]) await restartAndVerify(run, c, g);
       const check = await exec(RESTORE, ['--check-data', c.image(4)]);
       assert.equal(check.code, 0, check.stderr);
+      // the core file of an increment (the snapshot viewer's): its pages through the chain
+      const core = path.join(path.dirname(c.dir), 'core');
+      const made = await exec(INSPECT, ['--core', core, c.image(4)]);
+      assert.equal(made.code, 0, made.stderr);
+      assert.equal(badPages(fs.readFileSync(core), c.buffer, 4), 0, 'every page of the buffer in the core is the one of generation 4');
     });
   });
 
@@ -372,4 +377,32 @@ function fillDisk(file: string): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** What verify_incr.c's page k holds at generation g (0 for a dropped page). */
+function expected(k: number, g: number): number {
+  const m = k % 100;
+  if (g >= 2 && m === 50) return 0;
+  const at = m >= 1 && m <= g ? m : 0;
+  return ((k * 7 + at * 37) & 0xff) | 1;
+}
+
+/** The buffer's pages in an ELF core file that do not hold generation g's bytes. */
+function badPages(core: Buffer, buffer: bigint, g: number): number {
+  const phoff = Number(core.readBigUInt64LE(0x20));
+  const phnum = core.readUInt16LE(0x38);
+  for (let i = 0; i < phnum; i++) {
+    const ph = phoff + i * 56;
+    const vaddr = core.readBigUInt64LE(ph + 16);
+    const memsz = core.readBigUInt64LE(ph + 40);
+    if (core.readUInt32LE(ph) !== 1 || buffer < vaddr || buffer >= vaddr + memsz) continue;
+    const start = Number(core.readBigUInt64LE(ph + 8) + (buffer - vaddr));
+    let bad = 0;
+    for (let k = 0; k < PAGES; k++) {
+      const page = core.subarray(start + k * 4096, start + (k + 1) * 4096);
+      if (page.length !== 4096 || page.some((b) => b !== expected(k, g))) bad++;
+    }
+    return bad;
+  }
+  return PAGES;
 }
