@@ -98,7 +98,7 @@ export function snapshotInfo(m: Manifest): SnapshotInfo {
 export interface SnapshotCosts extends SnapshotInfo {
   /** How long the program stood still: the longest pause of its processes (ms), null if not recorded. */
   pauseMs: number | null;
-  /** Bytes this snapshot added to the directory (each image is whole: its size). */
+  /** Bytes this snapshot added to the directory: its images' sizes (an increment holds only the pages it does not inherit). */
   addedBytes: number;
 }
 

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "core.h"
+#include "chain.h"
 #include <elf.h>
 #include <errno.h>
 #include <stddef.h>
@@ -48,6 +49,8 @@ static void note(struct note_buf *b, const char *name, uint32_t type, const void
 /* Reads saved memory at addr from the image (0 if not saved). */
 static int read_saved(const struct core_input *in, uint64_t addr, void *buf, size_t n)
 {
+	if (in->chain)
+		return chain_read(in->chain, addr, buf, n);
 	for (uint64_t i = 0; i < in->mm->nruns; i++) {
 		const struct ckpt_img_run *r = &in->runs[i];
 		/* the reader checked that addr + npages pages does not wrap */

@@ -3,6 +3,8 @@
 #define CKPT_INSPECT_CORE_H
 #include "../include/ckpt_image.h"
 
+struct chain;
+
 struct core_input {
 	int fd;
 	const struct ckpt_img_proc *proc;
@@ -15,6 +17,8 @@ struct core_input {
 	const struct ckpt_img_section *memdata;
 	const void *auxv;
 	uint32_t auxv_size;
+	/* an increment's chain: its pages are read through it (chain.h) */
+	const struct chain *chain;
 };
 
 /* Writes the image as an ELF core file; 0 or -1 (errno set). */

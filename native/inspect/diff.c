@@ -11,6 +11,7 @@
  * such page. Only what the reader checked is used (include/ckpt_reader.h).
  */
 #define _GNU_SOURCE
+#include "chain.h"
 #include "diff.h"
 #include "json.h"
 #include <errno.h>
@@ -21,115 +22,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* An image and the parents it inherits pages from, nearest first. */
-struct chain {
-	int n;
-	int fd[CKPT_MAX_CHAIN + 1];
-	struct ckpt_reader r[CKPT_MAX_CHAIN + 1];
-};
-
-/* Where a page's bytes are: image level and file offset, or none (a hole). */
-struct page_src {
-	int level;
-	uint64_t off;
-};
-#define HOLE (~0ull)
-
 static void fail(const char *path, const char *msg)
 {
 	fprintf(stderr, "ckpt-inspect: %s: %s\n", path, msg);
 	exit(2);
 }
 
-/* Opens and checks one image; a symlink is not followed. */
-static void load(struct chain *c, int level, const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		fail(path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		fail(path, "not an image: not a regular file");
-	c->fd[level] = fd;
-	struct ckpt_reader *r = &c->r[level];
-	*r = (struct ckpt_reader){ .io = { &c->fd[level], file_read, file_alloc } };
-	if (ckr_read(r, (uint64_t)st.st_size))
-		fail(path, r->msg);
-}
-
-/* The parent's path: relative to the directory of the image naming it. */
-static char *parent_path(const char *child, const char *rel)
-{
-	size_t dir = 0;
-	for (size_t i = 0; child[i]; i++)
-		if (child[i] == '/')
-			dir = i + 1;
-	if (rel[0] == '/')
-		dir = 0;
-	char *p = malloc(dir + strlen(rel) + 1);
-	if (!p)
-		fail(child, "out of memory");
-	memcpy(p, child, dir);
-	memcpy(p + dir, rel, strlen(rel) + 1);
-	return p;
-}
-
-/* The image at path and its parents, each checked to be the one named. */
-static void load_chain(struct chain *c, const char *path)
-{
-	load(c, 0, path);
-	char *cur = strdup(path);
-	for (c->n = 1; c->r[c->n - 1].parent_rec; c->n++) {
-		const struct ckpt_img_parent *pr = c->r[c->n - 1].parent_rec;
-		if (c->n > CKPT_MAX_CHAIN)
-			fail(path, "the chain of snapshots it was taken after is too long");
-		char *pp = parent_path(cur, pr->path);
-		load(c, c->n, pp);
-		const struct ckpt_reader *p = &c->r[c->n];
-		if (p->hdr.header_checksum != pr->header_checksum)
-			fail(pp, "the snapshot it was taken after has been replaced or changed");
-		if (p->proc->vpid != pr->vpid)
-			fail(pp, "the snapshot it was taken after is of another process");
-		free(cur);
-		cur = pp;
-	}
-	free(cur);
-}
-
-static const struct ckpt_img_region *region_at(const struct ckpt_reader *r, uint64_t addr)
-{
-	for (uint32_t i = 0; i < r->mm->nregions; i++)
-		if (r->regions[i].start <= addr && addr < r->regions[i].end)
-			return &r->regions[i];
-	return 0;
-}
-
-static struct page_src page_src(const struct chain *c, uint64_t addr)
-{
-	for (int level = 0; level < c->n; level++) {
-		const struct ckpt_reader *r = &c->r[level];
-		const struct ckpt_img_region *g = region_at(r, addr);
-		const struct ckpt_img_run *hit = 0;
-		for (uint64_t k = 0; g && k < g->nruns && !hit; k++) {
-			const struct ckpt_img_run *run = &r->runs[g->first_run + k];
-			if (run->addr <= addr && addr - run->addr < run->npages * CKPT_PAGE)
-				hit = run;
-		}
-		if (!hit)
-			break;
-		if (hit->data_offset != CKPT_RUN_INHERIT)
-			return (struct page_src){ level, r->memdata->offset + hit->data_offset + (addr - hit->addr) };
-		if (!r->parent_rec)
-			break;
-	}
-	return (struct page_src){ 0, HOLE };
-}
-
 static void read_page(const struct chain *c, struct page_src s, char *buf, const char *what)
 {
-	if (s.off == HOLE)
-		memset(buf, 0, CKPT_PAGE);
-	else if (file_read((void *)&c->fd[s.level], buf, CKPT_PAGE, s.off))
+	if (chain_read_src(c, s, buf))
 		fail(what, "the image is truncated");
 }
 
@@ -137,7 +38,7 @@ static void read_page(const struct chain *c, struct page_src s, char *buf, const
 static int page_changed(const struct chain *a, const struct chain *b, uint64_t addr, const char *what)
 {
 	static char pa[CKPT_PAGE], pb[CKPT_PAGE];
-	struct page_src sa = page_src(a, addr), sb = page_src(b, addr);
+	struct page_src sa = chain_page_src(a, addr), sb = chain_page_src(b, addr);
 	if (sa.off == HOLE && sb.off == HOLE)
 		return 0;
 	if (sa.off != HOLE && sb.off != HOLE && sa.off == sb.off &&
@@ -231,8 +132,8 @@ static void thread_list(const char *name, const struct ckpt_reader *x, const str
 int diff_main(const char *pa, const char *pb)
 {
 	static struct chain a, b;
-	load_chain(&a, pa);
-	load_chain(&b, pb);
+	chain_load(&a, pa);
+	chain_load(&b, pb);
 	const struct ckpt_reader *ra = &a.r[0], *rb = &b.r[0];
 	if (ra->proc->vpid != rb->proc->vpid)
 		fail(pb, "not an image of the same process (another pid)");

@@ -4,10 +4,12 @@
  * (include/ckpt_reader.h), and checking the checksum of every other section
  * and of the memory contents too. A bad image gets one line naming the problem
  * and status 2.
- * ckpt-inspect --core OUT IMAGE: writes the image as an ELF core file instead.
+ * ckpt-inspect --core OUT IMAGE: writes the image as an ELF core file instead
+ * (an increment's pages found through its chain of parents).
  * ckpt-inspect --diff A B: what changed from image A to image B (diff.c).
  */
 #define _GNU_SOURCE
+#include "chain.h"
 #include "core.h"
 #include "diff.h"
 #include "json.h"
@@ -66,12 +68,25 @@ static void check_other_sections(struct ckpt_reader *r)
 	free(buf);
 }
 
+/* The pages an increment inherits, read through its chain of parents (each
+ * checked as --diff checks them). */
+static const struct chain *inherited_chain;
+
+static int read_inherited(uint64_t addr, void *buf, uint64_t n)
+{
+	return chain_read(inherited_chain, addr, buf, n);
+}
+
+/* An increment's core file: its pages through its chain. */
 static int core(struct ckpt_reader *r, int fd, const char *out)
 {
+	static struct chain chain;
+	if (r->parent_rec)
+		chain_load(&chain, path);
 	struct core_input in = {
 		.fd = fd, .proc = r->proc, .threads = r->threads, .nthreads = r->nthreads, .mm = r->mm,
 		.regions = r->regions, .runs = r->runs, .strings = r->strings, .memdata = r->memdata,
-		.auxv = r->auxv, .auxv_size = r->auxv_size,
+		.auxv = r->auxv, .auxv_size = r->auxv_size, .chain = r->parent_rec ? &chain : 0,
 	};
 	if (write_core(&in, out) < 0) {
 		fprintf(stderr, "ckpt-inspect: %s: cannot write the core file %s: %s\n", path, out, strerror(errno));
@@ -108,11 +123,15 @@ int main(int argc, char **argv)
 	if (ckr_read(&r, (uint64_t)st.st_size))
 		die(r.msg);
 	check_other_sections(&r);
-	if (core_out && r.parent_rec)
-		die("a core file of an increment (pages inherited from the snapshot before) is not supported: "
-		    "restart it, or write the core of a complete snapshot");
 	if (core_out)
 		return core(&r, fd, core_out);
+	static struct chain chain;
+	/* an increment's argv is in a parent's pages: read through the chain if
+	 * it is all there (a missing parent leaves argv empty, not the JSON) */
+	if (r.parent_rec && chain_open(&chain, path) == 0) {
+		inherited_chain = &chain;
+		json_inherited_read = read_inherited;
+	}
 	json_image(stdout, &r);
 	return fflush(stdout) ? 2 : 0;
 }

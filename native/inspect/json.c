@@ -82,34 +82,45 @@ const char *json_mem_kind(uint32_t k)
 
 /* argv lives in the saved stack: the strings between arg_start and arg_end,
  * if one page run holds them all */
-static void json_argv(FILE *out, struct ckpt_reader *r)
+int (*json_inherited_read)(uint64_t addr, void *buf, uint64_t n);
+
+/* The argument strings at [addr, addr + n): from the image's own pages, or
+ * from its parents' when it inherits them (json_inherited_read). */
+static char *read_args(struct ckpt_reader *r, uint64_t addr, uint64_t n)
 {
-	const struct ckpt_img_proc *p = r->proc;
-	fprintf(out, ",\"argv\":[");
-	if (p->arg_end <= p->arg_start || p->arg_end - p->arg_start >= 65536)
-		goto done;
-	uint64_t n = p->arg_end - p->arg_start;
+	char *args = malloc(n + 1);
+	if (!args)
+		return 0;
+	args[n] = 0;
 	for (uint64_t i = 0; i < r->mm->nruns; i++) {
 		const struct ckpt_img_run *run = &r->runs[i];
 		/* the reader checked that the run's bytes lie inside the memory contents
 		 * (an inherited run's are in the parent image) */
-		if (run->data_offset == CKPT_RUN_INHERIT || !ckr_inside(p->arg_start, n, run->addr, run->addr + run->npages * CKPT_PAGE))
+		if (!ckr_inside(addr, n, run->addr, run->addr + run->npages * CKPT_PAGE))
 			continue;
-		char *args = malloc(n + 1);
-		if (!args || r->io.read(r->io.ctx, args, n, r->memdata->offset + run->data_offset + (p->arg_start - run->addr))) {
-			free(args);
-			break;
-		}
-		args[n] = 0;
-		for (uint64_t k = 0; k < n; k += strlen(args + k) + 1) {
-			if (k)
-				putc(',', out);
-			json_str(out, args + k);
-		}
-		free(args);
+		if (run->data_offset != CKPT_RUN_INHERIT &&
+		    !r->io.read(r->io.ctx, args, n, r->memdata->offset + run->data_offset + (addr - run->addr)))
+			return args;
+		if (run->data_offset == CKPT_RUN_INHERIT && json_inherited_read && !json_inherited_read(addr, args, n))
+			return args;
 		break;
 	}
-done:
+	free(args);
+	return 0;
+}
+
+static void json_argv(FILE *out, struct ckpt_reader *r)
+{
+	const struct ckpt_img_proc *p = r->proc;
+	fprintf(out, ",\"argv\":[");
+	uint64_t n = p->arg_end - p->arg_start;
+	char *args = p->arg_end > p->arg_start && n < 65536 ? read_args(r, p->arg_start, n) : 0;
+	for (uint64_t k = 0; args && k < n; k += strlen(args + k) + 1) {
+		if (k)
+			putc(',', out);
+		json_str(out, args + k);
+	}
+	free(args);
 	putc(']', out);
 }
 

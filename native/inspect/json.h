@@ -8,6 +8,9 @@
 void json_str(FILE *out, const char *s);
 /* a memory region's kind, as the JSON names it */
 const char *json_mem_kind(uint32_t k);
+/* Reads saved memory an increment inherits (its parents'): set by the
+ * inspector, left 0 where only the image itself is at hand; 0 or -1. */
+extern int (*json_inherited_read)(uint64_t addr, void *buf, uint64_t n);
 /* the whole image; argv is read from the saved memory through r->io */
 void json_image(FILE *out, struct ckpt_reader *r);
 #endif

@@ -387,6 +387,7 @@ static void leader(ucontext_t *uc)
 	}
 	ckpt_order_field(order, "kill", kill_flag, sizeof kill_flag);
 	ckpt_order_field(order, "hold", hold_flag, sizeof hold_flag);
+	ckpt_mem_take_order(order); /* "as" and "parent": may the image be an increment */
 	hold_mode = !__builtin_strcmp(hold_flag, "true");
 
 	char sync_flag[8] = "";

@@ -20,6 +20,10 @@ void ckpt_background_reap(void);
 /* the program's threads are let go: the writer's answer gives the pause */
 void ckpt_background_resumed(void);
 void ckpt_background_forget(void);
+/* a field of an order ("key":"value" or "key":true); 0 if absent */
+int ckpt_order_field(const char *order, const char *key, char *out, size_t n);
+/* the memory plugin keeps the checkpoint order's "as" and "parent" paths */
+void ckpt_mem_take_order(const char *order);
 /* whether this process is a forked writer */
 int ckpt_background_in_writer(void);
 #endif

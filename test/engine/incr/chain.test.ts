@@ -1,16 +1,16 @@
 /**
- * Increments (image format 2): a snapshot whose page runs are inherited from
- * the process's previous snapshot, resolved by the restorer through the whole
- * chain. The program (verify_incr.c) rewrites 1% of its pages and drops some
- * between snapshots and checks every page of its memory after a restart.
- * mkincr.c turns the engine's complete images into increments of the
- * snapshot before, in place in the store, so that `ckpt restart` restores
- * them as it would any snapshot: every generation, older ones after newer
- * ones, and refusals that name a missing, damaged or replaced parent.
+ * Increments (image format 2): the engine writes each snapshot after the
+ * first as an increment of the process's previous one, holding only the pages
+ * written since (found by its dirty-page tracking) and inheriting the rest;
+ * the restorer resolves them through the whole chain. The program
+ * (verify_incr.c) rewrites 1% of its pages and drops some between snapshots
+ * and checks every page of its memory after a restart: every generation,
+ * older ones after newer ones, after deletions, refusals that name a missing,
+ * damaged or replaced parent, and the cases where an image must be whole.
  */
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,10 +19,13 @@ import { ckpt, ckptOk, engineMissing, LineProcess, NATIVE_BUILD, REPO, Run, snap
 const SRC = path.join(REPO, 'test', 'engine', 'incr');
 const INSPECT = path.join(NATIVE_BUILD, 'ckpt-inspect');
 const RESTORE = path.join(NATIVE_BUILD, 'ckpt-restore');
+const MIB = 16;
+const PAGES = (MIB << 20) / 4096;
+/** Pages the program rewrites per generation: those k with k % 100 == g. */
+const REWRITTEN = Math.ceil(PAGES / 100);
 
 let binDir = '';
 let verifyBin = '';
-let mkincrBin = '';
 
 function exec(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -38,61 +41,118 @@ before(async () => {
   binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-incr-bin-'));
   fs.chmodSync(binDir, 0o755);
   verifyBin = path.join(binDir, 'verify_incr');
-  mkincrBin = path.join(binDir, 'mkincr');
-  for (const [bin, src] of [[verifyBin, 'verify_incr.c'], [mkincrBin, 'mkincr.c']]) {
-    const r = await exec('gcc', ['-O1', '-Wall', '-Wextra', '-Werror', '-o', bin, path.join(SRC, src)]);
-    assert.equal(r.code, 0, `gcc could not build ${src}:\n${r.stderr}`);
-  }
+  const r = await exec('gcc', ['-O1', '-Wall', '-Wextra', '-Werror', '-o', verifyBin, path.join(SRC, 'verify_incr.c')]);
+  assert.equal(r.code, 0, `gcc could not build verify_incr.c:\n${r.stderr}`);
 });
 after(() => {
   if (binDir) fs.rmSync(binDir, { recursive: true, force: true });
 });
 
+interface ImageInfo {
+  format: number;
+  parent?: { path: string; depth: number };
+  memory: { start: string; end: string; savedBytes: number; inheritedBytes?: number }[];
+  sections: { type: string; offset: number; size: number }[];
+}
+
+async function inspect(image: string): Promise<ImageInfo> {
+  const r = await exec(INSPECT, [image]);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as ImageInfo;
+}
+
+/** The program under the engine: its work directory, its processes' pids and buffer address. */
+interface Program {
+  dir: string;
+  go: string;
+  launch: LineProcess;
+  pids: number[];
+  buffer: bigint;
+}
+
+async function startProgram(run: Run, mode?: 'fork' | 'uffd', dir?: string): Promise<Program> {
+  dir = dir ?? path.join(run.tempDir('ckpt-incr-'), 'ckpt');
+  const go = path.join(path.dirname(dir), 'go'); // where restartAndVerify puts it
+  const launch = run.launch(dir, verifyBin, [String(MIB), go, ...(mode ? [mode] : [])]);
+  const ready = await linesOf(launch, /^ready \d+ 0x[0-9a-f]+$/, mode === 'fork' ? 2 : 1);
+  const pids = ready.map((l) => Number(l.split(' ')[1]));
+  return { dir, go, launch, pids, buffer: BigInt(ready[0].split(' ')[2]) };
+}
+
+/** Asks for generation g and waits until every process has written it. */
+async function rewrite(p: Program, g: number): Promise<void> {
+  for (const pid of p.pids) process.kill(pid, 'SIGUSR1');
+  await linesOf(p.launch, new RegExp(`^rewritten ${g}$`), p.pids.length);
+}
+
+async function checkpoint(p: Program, kill = false): Promise<string> {
+  return snapshotIdFrom((await ckptOk(['checkpoint', '--dir', p.dir, ...(kill ? ['--kill'] : [])])).stdout);
+}
+
 interface Chain {
   dir: string;
   ids: string[]; // ids[g]: the snapshot at generation g
-  image: (g: number) => string;
-  full: (g: number) => string; // the engine's complete image, kept aside
+  image: (g: number, proc?: number) => string;
   procs: number;
+  buffer: bigint;
 }
 
-/** Five snapshots of one program (and its child), generations 0..4; 1..4 made increments. */
-async function makeChain(run: Run, fork = false): Promise<Chain> {
-  const work = run.tempDir('ckpt-incr-');
-  const dir = path.join(work, 'ckpt');
-  const go = path.join(work, 'go');
-  const launch = run.launch(dir, verifyBin, ['16', go, ...(fork ? ['fork'] : [])]);
-  const procs = fork ? 2 : 1;
-  const pids = await linesOf(launch, /^ready \d+$/, procs);
-  const ids: string[] = [];
-  for (let g = 0; g <= 4; g++) {
-    if (g > 0) {
-      for (const l of pids) process.kill(Number(l.split(' ')[1]), 'SIGUSR1');
-      await linesOf(launch, new RegExp(`^rewritten ${g}$`), procs);
-    }
-    const args = ['checkpoint', '--dir', dir, ...(g === 4 ? ['--kill'] : [])];
-    ids.push(snapshotIdFrom((await ckptOk(args)).stdout));
-  }
-  await launch.waitExit();
+function chainOf(dir: string, ids: string[], procs: number, buffer: bigint): Chain {
   const names = fs.readdirSync(path.join(dir, 'snapshots', ids[0])).filter((f) => f.endsWith('.img')).sort();
   assert.equal(names.length, procs, `one image per process: ${names.join(' ')}`);
-  const at = (g: number, i: number): string => path.join(dir, 'snapshots', ids[g], names[i]);
-  const fullDir = path.join(work, 'full');
-  fs.mkdirSync(fullDir);
-  const fullAt = (g: number, i: number): string => path.join(fullDir, `${g}-${names[i]}`);
-  for (let g = 0; g <= 4; g++) for (let i = 0; i < procs; i++) fs.copyFileSync(at(g, i), fullAt(g, i));
-  for (let g = 1; g <= 4; g++) {
-    for (let i = 0; i < procs; i++) {
-      const out = `${at(g, i)}.new`;
-      const r = await exec(mkincrBin, [fullAt(g, i), fullAt(g - 1, i), at(g - 1, i), out]);
-      assert.equal(r.code, 0, r.stderr);
-      const [, kept, inherited] = /^kept (\d+) inherited (\d+)$/m.exec(r.stdout)!.map(Number);
-      // 1% of 4096 pages and a few of the program's own: the rest comes from the parent
-      assert.ok(kept < 200 && inherited > 4000, `generation ${g}: ${r.stdout}`);
-      fs.renameSync(out, at(g, i));
-    }
+  return { dir, ids, image: (g, i = 0) => path.join(dir, 'snapshots', ids[g], names[i]), procs, buffer };
+}
+
+/** The buffer's region in an image: the pages it holds itself and those it inherits. */
+function bufferRegion(info: ImageInfo, buffer: bigint): { savedBytes: number; inheritedBytes: number } {
+  const r = info.memory.find((m) => BigInt(m.start) <= buffer && buffer < BigInt(m.end));
+  assert.ok(r, `the buffer at 0x${buffer.toString(16)} is in the image`);
+  return { savedBytes: r.savedBytes, inheritedBytes: r.inheritedBytes ?? 0 };
+}
+
+/**
+ * Generation g (g >= 1) of process i is an increment of generation g - 1
+ * that holds the pages rewritten and little else: it fails if increments
+ * silently stay whole.
+ */
+async function assertIncrement(c: Chain, g: number, i = 0, depth = g): Promise<void> {
+  const info = await inspect(c.image(g, i));
+  assert.equal(info.format, 2);
+  assert.deepEqual(info.parent, { path: `../${c.ids[g - 1]}/${path.basename(c.image(g - 1, i))}`, depth });
+  const buf = bufferRegion(info, c.buffer);
+  // its rewritten pages (none is zero), give or take a few the program's own
+  // variables share the region with
+  assert.ok(buf.savedBytes >= REWRITTEN * 4096 && buf.savedBytes <= (REWRITTEN + 8) * 4096, `generation ${g}: the buffer holds ${buf.savedBytes} bytes`);
+  assert.ok(buf.inheritedBytes >= (MIB << 20) - 2 * REWRITTEN * 4096, `generation ${g}: the buffer inherits ${buf.inheritedBytes} bytes`);
+  const size = fs.statSync(c.image(g, i)).size;
+  assert.ok(size < 1 << 20 && size < fs.statSync(c.image(0, i)).size / 10, `generation ${g}: the increment is small (${size} bytes)`);
+}
+
+/** An image without a parent, holding every page of the buffer. */
+async function assertWhole(image: string, buffer: bigint): Promise<void> {
+  const info = await inspect(image);
+  assert.equal(info.parent, undefined, `${image} is whole`);
+  const buf = bufferRegion(info, buffer);
+  assert.equal(buf.inheritedBytes, 0);
+  // every page but the dropped ones (every hundredth)
+  assert.ok(buf.savedBytes >= (MIB << 20) - 2 * REWRITTEN * 4096, `the whole image holds the buffer: ${buf.savedBytes}`);
+}
+
+/** Five snapshots of one program (and its child), generations 0..4; 1..4 are increments. */
+async function makeChain(run: Run, fork = false): Promise<Chain> {
+  const p = await startProgram(run, fork ? 'fork' : undefined);
+  const ids: string[] = [];
+  for (let g = 0; g <= 4; g++) {
+    if (g > 0) await rewrite(p, g);
+    ids.push(await checkpoint(p, g === 4));
   }
-  return { dir, ids, image: (g) => at(g, 0), full: (g) => fullAt(g, 0), procs };
+  await p.launch.waitExit();
+  const c = chainOf(p.dir, ids, p.pids.length, p.buffer);
+  for (let i = 0; i < c.procs; i++) {
+    await assertWhole(c.image(0, i), c.buffer);
+    for (let g = 1; g <= 4; g++) await assertIncrement(c, g, i);
+  }
+  return c;
 }
 
 /** Waits for n lines matching re; returns them. */
@@ -136,10 +196,14 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
       assert.equal(info.format, 2);
       assert.deepEqual(info.parent, { path: `../${c.ids[3]}/${path.basename(c.image(3))}`, depth: 4 });
       assert.ok(info.memory.reduce((s, m) => s + (m.inheritedBytes ?? 0), 0) > 15 << 20, 'most pages are inherited');
-      assert.ok(fs.statSync(c.image(4)).size < fs.statSync(c.full(4)).size / 10, 'the increment is small');
       for (const g of [4, 2, 0, 3, 1]) await restartAndVerify(run, c, g);
       const check = await exec(RESTORE, ['--check-data', c.image(4)]);
       assert.equal(check.code, 0, check.stderr);
+      // the core file of an increment (the snapshot viewer's): its pages through the chain
+      const core = path.join(path.dirname(c.dir), 'core');
+      const made = await exec(INSPECT, ['--core', core, c.image(4)]);
+      assert.equal(made.code, 0, made.stderr);
+      assert.equal(badPages(fs.readFileSync(core), c.buffer, 4), 0, 'every page of the buffer in the core is the one of generation 4');
     });
   });
 
@@ -159,7 +223,9 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
       // a byte of its page contents: found while reading, before the program runs
       const saved = fs.readFileSync(parent);
       const damaged = Buffer.from(saved);
-      damaged[8192] ^= 0x40; // inside the memory contents, which follow the 4 KiB header
+      const contents = (await inspect(parent)).sections.find((x) => x.type === 'memdata');
+      assert.ok(contents && contents.size > 0, 'the parent holds pages of its own');
+      damaged[contents.offset + 100] ^= 0x40;
       fs.writeFileSync(parent, damaged);
       await refused(c, 4, new RegExp(`memory contents of the snapshot it was taken after are corrupt.*${named}`));
       const data = await exec(RESTORE, ['--check-data', c.image(4)]);
@@ -171,7 +237,7 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
       fs.writeFileSync(parent, header);
       await refused(c, 3, /header is corrupt/);
       // another valid image in its place: not the one the increment was taken against
-      fs.copyFileSync(c.full(2), parent);
+      fs.copyFileSync(c.image(1), parent);
       await refused(c, 3, new RegExp(`has been replaced or changed: .*${named}`));
       fs.writeFileSync(parent, saved);
       await restartAndVerify(run, c, 4);
@@ -217,4 +283,126 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
       for (const g of [4, 1, 3]) await restartAndVerify(run, c, g);
     });
   });
+
+  test('a restarted process: its first snapshot is whole, the next an increment of it, both restart right', async () => {
+    await withRun(async (run) => {
+      const c = await makeChain(run);
+      const restart = run.restart(c.dir, c.ids[2]);
+      let ps: { pid?: number }[] | undefined;
+      for (let i = 0; i < 100 && !(ps && ps.length === 1); i++) {
+        ps = await run.notePids(c.dir).catch(() => undefined);
+        if (!(ps && ps.length === 1)) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(ps && ps.length === 1 && typeof ps[0].pid === 'number', `the restarted program runs: ${JSON.stringify(ps)}`);
+      const p: Program = { dir: c.dir, go: path.join(path.dirname(c.dir), 'go'), launch: restart, pids: [ps[0].pid!], buffer: c.buffer };
+      const ids = [...c.ids.slice(0, 3)];
+      await rewrite(p, 3);
+      ids.push(await checkpoint(p));
+      await rewrite(p, 4);
+      ids.push(await checkpoint(p, true));
+      await restart.waitExit();
+      const r = chainOf(c.dir, ids, 1, c.buffer);
+      await assertWhole(r.image(3), r.buffer);
+      await assertIncrement(r, 4, 0, 1);
+      for (const g of [4, 3]) await restartAndVerify(run, r, g);
+    });
+  });
+
+  test('a snapshot after a failed one is whole, and the one after it an increment again', async () => {
+    await withRun(async (run) => {
+      const work = run.tempDir('ckpt-incr-full-');
+      const small = path.join(work, 'small');
+      fs.mkdirSync(small);
+      // a small disk (mounting it needs root, as the disk-full test does)
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', small]);
+      try {
+        const p = await startProgram(run, undefined, path.join(small, 'ckpt'));
+        const ids = [await checkpoint(p)];
+        await rewrite(p, 1);
+        ids.push(await checkpoint(p));
+        await rewrite(p, 2);
+        // the disk full but for a little room: the pause's sections fit, the
+        // pages do not, so the snapshot fails after its scans were taken
+        const room = path.join(small, 'room');
+        fs.writeFileSync(room, Buffer.alloc(256 << 10, 1));
+        fillDisk(path.join(small, 'filler'));
+        fs.rmSync(room);
+        const failed = await ckpt(['checkpoint', '--dir', p.dir]);
+        assert.notEqual(failed.code, 0, 'the snapshot onto a full disk fails');
+        assert.match(failed.stderr, /no space left on device/);
+        fs.rmSync(path.join(small, 'filler'));
+        ids.push(await checkpoint(p));
+        await rewrite(p, 3);
+        ids.push(await checkpoint(p, true));
+        await p.launch.waitExit();
+        const c = chainOf(p.dir, ids, 1, p.buffer);
+        await assertIncrement(c, 1);
+        await assertWhole(c.image(2), c.buffer);
+        await assertIncrement(c, 3, 0, 1);
+        for (const g of [3, 2, 1]) await restartAndVerify(run, c, g);
+      } finally {
+        execFileSync('umount', [small]);
+      }
+    });
+  });
+
+  test('a program that uses userfaultfd itself: whole images (mode hash), every generation right', async () => {
+    await withRun(async (run) => {
+      const p = await startProgram(run, 'uffd');
+      const ids: string[] = [];
+      for (let g = 0; g <= 2; g++) {
+        if (g > 0) await rewrite(p, g);
+        ids.push(await checkpoint(p, g === 2));
+      }
+      await p.launch.waitExit();
+      const c = chainOf(p.dir, ids, 1, p.buffer);
+      for (let g = 0; g <= 2; g++) {
+        await assertWhole(c.image(g), c.buffer);
+        const manifest = JSON.parse(fs.readFileSync(path.join(c.dir, 'snapshots', ids[g], 'manifest.json'), 'utf8'));
+        assert.equal(manifest.processes[0].tracking, 'hash');
+      }
+      for (const g of [2, 0, 1]) await restartAndVerify(run, c, g);
+    });
+  });
 });
+
+/** Writes to path until the disk is full. */
+function fillDisk(file: string): void {
+  const fd = fs.openSync(file, 'w');
+  const chunk = Buffer.alloc(64 << 10, 1);
+  try {
+    for (;;) fs.writeSync(fd, chunk);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** What verify_incr.c's page k holds at generation g (0 for a dropped page). */
+function expected(k: number, g: number): number {
+  const m = k % 100;
+  if (g >= 2 && m === 50) return 0;
+  const at = m >= 1 && m <= g ? m : 0;
+  return ((k * 7 + at * 37) & 0xff) | 1;
+}
+
+/** The buffer's pages in an ELF core file that do not hold generation g's bytes. */
+function badPages(core: Buffer, buffer: bigint, g: number): number {
+  const phoff = Number(core.readBigUInt64LE(0x20));
+  const phnum = core.readUInt16LE(0x38);
+  for (let i = 0; i < phnum; i++) {
+    const ph = phoff + i * 56;
+    const vaddr = core.readBigUInt64LE(ph + 16);
+    const memsz = core.readBigUInt64LE(ph + 40);
+    if (core.readUInt32LE(ph) !== 1 || buffer < vaddr || buffer >= vaddr + memsz) continue;
+    const start = Number(core.readBigUInt64LE(ph + 8) + (buffer - vaddr));
+    let bad = 0;
+    for (let k = 0; k < PAGES; k++) {
+      const page = core.subarray(start + k * 4096, start + (k + 1) * 4096);
+      if (page.length !== 4096 || page.some((b) => b !== expected(k, g))) bad++;
+    }
+    return bad;
+  }
+  return PAGES;
+}

@@ -1,18 +1,23 @@
 /*
  * A program that knows what every page of its memory must hold: allocates N
- * MiB (every page written), prints `ready PID`; each SIGUSR1 starts generation
- * g: it rewrites the pages k with k % 100 == g, and at generation 2 drops the
- * pages k % 100 == 50 (MADV_DONTNEED: zeros from then on); it prints
+ * MiB (every page written), prints `ready PID ADDR` (ADDR: the buffer's);
+ * each SIGUSR1 starts generation g: it rewrites the pages k with
+ * k % 100 == g, and at generation 2 drops the pages k % 100 == 50
+ * (MADV_DONTNEED: zeros from then on); it prints
  * `rewritten g`. Once GOFILE exists it checks every page against the
  * generation it is at and prints `PASS gen g` or `FAIL ...`. Run as
- * `verify_incr MIB GOFILE [fork]`; with `fork`, a child does all of it too.
+ * `verify_incr MIB GOFILE [fork|uffd]`; with `fork`, a child does all of it
+ * too; with `uffd`, it makes a userfaultfd of its own first (and closes it),
+ * which turns the engine's dirty-page tracking off for its whole life.
  */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +65,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s MIB GOFILE\n", argv[0]);
 		return 2;
 	}
+	if (argc > 3 && !strcmp(argv[3], "uffd")) {
+		long fd = syscall(SYS_userfaultfd, O_CLOEXEC | 1 /* UFFD_USER_MODE_ONLY */);
+		if (fd < 0) {
+			printf("FAIL no userfaultfd\n");
+			return 1;
+		}
+		close((int)fd);
+	}
 	pid_t child = argc > 3 && !strcmp(argv[3], "fork") ? fork() : 0;
 	if (child < 0)
 		return 1;
@@ -70,7 +83,7 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < pages; k++)
 		memset(p + k * 4096, fill_of(k, 0), 4096);
 	signal(SIGUSR1, on_usr1);
-	printf("ready %d\n", getpid());
+	printf("ready %d %p\n", getpid(), (void *)p);
 	fflush(stdout);
 	struct timespec ts = { 0, 200000 };
 	while (access(argv[2], F_OK) != 0) {

@@ -35,9 +35,10 @@
  * /proc/self/pagemap shows a tracked page that was never touched as swapped,
  * with the uffd-wp bit (bits 62 and 57): it holds the kernel's protection
  * marker, nothing else, and reads as zeros (unprivileged readers cannot tell
- * it from a protected page that is really swapped). So the page list of an
- * untracked range is read from the page map before the arm; a tracked page
- * that no scan reports is unchanged, whatever the page map says of it.
+ * it from a protected page that is really swapped). So a tracked page that
+ * no scan reports is unchanged, whatever the page map says of it, and a page
+ * of an untracked range that the page map calls swapped after the arm is read
+ * (a marker reads as zeros, which are not saved).
  *   - ckpt_dirty_forget() when the snapshot that consumed the scans failed:
  *     the pages reported were protected again, so the next snapshot could no
  *     longer find them; after forget, every scan reports "untracked" until

@@ -20,7 +20,20 @@ struct region_plan {
 	uint32_t whole; /* every page, present or not (see memory.c) */
 	uint32_t aside; /* copied while the program was stopped */
 	uint64_t aside_off, aside_first, aside_nruns;
+	/* an increment's region: its pages by the segments segs[seg_first ..
+	 * seg_first + nsegs), which cover it in address order (incr.c) */
+	uint32_t incr;
+	uint64_t seg_first, nsegs;
 };
+
+/* What the scans said of a part of a region (the CKPT_DIRTY_* kinds), or
+ * SEG_INHERIT: unchanged since the parent image, which has it. */
+#define SEG_INHERIT 8
+struct segment {
+	uint64_t start, end;
+	uint64_t kind;
+};
+#define SEGS_MAX (1ul << 20)
 
 struct layout {
 	struct ckpt_img_proc proc;
@@ -35,6 +48,12 @@ struct layout {
 	char *strtab;
 	char *maps; /* MAPS_MAX bytes of text */
 	uint64_t *pagemap;
+	/* an increment: its parent's record and regions (incr.c) */
+	struct segment *segs;
+	uint64_t nsegs;
+	struct ckpt_img_region *par_regions;
+	uint64_t npar_regions;
+	struct ckpt_img_parent parent;
 };
 
 /* the engine's working memory (not saved) */
@@ -43,6 +62,10 @@ extern uint64_t ckpt_mem_scratch_end;
 
 /* pages.c */
 int ckpt_mem_set_aside(struct layout *l);
+/* incr.c: in the pause, after the set-aside copies: the scans, the arm, and
+ * the parent section when the image is an increment */
+int ckpt_mem_plan_increment(struct ckpt_writer *w, struct layout *l);
+void ckpt_mem_forget_parent(void);
 /* advice.c: does [start, end) meet a range advised MADV_DONTFORK or MADV_WIPEONFORK? */
 int ckpt_mem_advised_not_copied(uint64_t start, uint64_t end);
 #endif

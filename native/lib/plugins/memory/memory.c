@@ -274,8 +274,11 @@ static struct layout *carve(void)
 	l->regions = (struct ckpt_img_region *)((char *)l->pagemap + PAGEMAP_CHUNK * 8);
 	l->plan = (struct region_plan *)(l->regions + MAX_REGIONS);
 	l->strtab = (char *)(l->plan + MAX_REGIONS);
+	/* an increment's parent regions and segments */
+	l->par_regions = (struct ckpt_img_region *)(l->strtab + (8ul << 20));
+	l->segs = (struct segment *)(l->par_regions + MAX_REGIONS);
 	/* the set-aside regions' runs first, the whole plan's after them */
-	l->aside_runs = (struct ckpt_img_run *)(l->strtab + (8ul << 20));
+	l->aside_runs = (struct ckpt_img_run *)(l->segs + SEGS_MAX);
 	l->runs_end = (struct ckpt_img_run *)(scratch + SCRATCH_SIZE);
 	return l;
 }
@@ -286,8 +289,11 @@ static struct layout *carve(void)
 static int memory_checkpoint(struct ckpt_writer *w)
 {
 	ckpt_memory_release();
-	long m = SYS6(SYS_mmap, 0, SCRATCH_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	/* shared: never merged with a private mapping of the program's next to
+	 * it, and never write-protected by the dirty-page tracking; the
+	 * program's side unmaps it once a forked writer has it */
+	long m = SYS6(SYS_mmap, 0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+		      0);
 	if (m < 0 && m > -4096)
 		return ckpt_fail("cannot allocate working memory for the checkpoint");
 	scratch = (char *)m;
@@ -309,7 +315,7 @@ static int memory_checkpoint(struct ckpt_writer *w)
 	if (ckpt_section_begin(w, CKPT_SEC_AUXV, 0) < 0 || ckpt_section_write(w, auxv, an > 0 ? (size_t)an : 0) < 0 ||
 	    ckpt_section_end(w) < 0)
 		goto fail;
-	if (ckpt_mem_set_aside(l) < 0)
+	if (ckpt_mem_set_aside(l) < 0 || ckpt_mem_plan_increment(w, l) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -323,12 +329,17 @@ static void memory_restart(void)
 {
 	scratch = 0;
 	scratch_end = 0;
+	ckpt_mem_forget_parent(); /* untracked until armed again: the next image is whole */
 }
+
+/* A forked child's images are its own; it never wrote the parent's. */
+static void memory_after_fork(int parent_vpid, int parent_real_pid) { ckpt_mem_forget_parent(); }
 
 static const struct ckpt_plugin memory_plugin = {
 	.name = "memory",
 	.order = 90, /* last: other plugins may still touch memory before it is saved */
 	.checkpoint = memory_checkpoint,
 	.restart = memory_restart,
+	.after_fork = memory_after_fork,
 };
 CKPT_PLUGIN(memory_plugin)

@@ -12,6 +12,7 @@
  * stopped (ckpt_mem_set_aside), and the writer checks that it missed none.
  */
 #include "layout.h"
+#include "dirty.h"
 #include "../../writer.h"
 #include <fcntl.h>
 #include <string.h>
@@ -44,33 +45,30 @@ static int page_is_zero(uint64_t addr)
 	return 1;
 }
 
-/* Appends the runs of r's saved pages to out; sets r's first_run, nruns and
- * saved_bytes (first_run as an index in out). */
-static int plan_pages(struct layout *l, struct ckpt_img_region *r, int whole, int pm_fd, struct runlist *out,
-		      uint64_t *data_off)
+/* Appends the runs of r's saved pages in [start, end) to out, counting them
+ * in r's nruns and saved_bytes. */
+static int plan_range(struct layout *l, struct ckpt_img_region *r, uint64_t start, uint64_t end, int whole, int pm_fd,
+		      struct runlist *out, uint64_t *data_off)
 {
 	int private_file = r->kind == CKPT_MEM_FILE;
 	/* a private anonymous page of zeros comes back as a new page: no need to
 	 * save it (memory read before it was written, calloc'd, cleared) */
 	int skip_zero = !whole && (r->prot & CKPT_PROT_R) &&
 			(r->kind == CKPT_MEM_ANON || r->kind == CKPT_MEM_HEAP || r->kind == CKPT_MEM_STACK);
-	r->first_run = out->n;
-	r->nruns = 0;
-	r->saved_bytes = 0;
-	if (!saves_pages(r))
-		return 0;
-	uint64_t npages = (r->end - r->start) / CKPT_PAGE;
+	uint64_t npages = (end - start) / CKPT_PAGE;
 	struct ckpt_img_run *cur = 0;
 	for (uint64_t base = 0; base < npages; base += PAGEMAP_CHUNK) {
 		uint64_t n = npages - base < PAGEMAP_CHUNK ? npages - base : PAGEMAP_CHUNK;
-		long got = SYS4(SYS_pread64, pm_fd, l->pagemap, n * 8, ((r->start / CKPT_PAGE) + base) * 8);
+		long got = SYS4(SYS_pread64, pm_fd, l->pagemap, n * 8, ((start / CKPT_PAGE) + base) * 8);
 		if (got != (long)(n * 8))
-			return ckpt_fail("cannot read the page map at %lx", r->start + base * CKPT_PAGE);
+			return ckpt_fail("cannot read the page map at %lx", start + base * CKPT_PAGE);
 		for (uint64_t i = 0; i < n; i++) {
 			uint64_t e = l->pagemap[i];
+			/* a tracked page never touched shows as swapped (its
+			 * protection marker, see dirty.h): it reads as zeros */
 			int save = whole || (!private_file ? (e & (PM_PRESENT | PM_SWAPPED)) != 0
 							   : ((e & PM_PRESENT) && !(e & PM_FILE)) || (e & PM_SWAPPED));
-			uint64_t addr = r->start + (base + i) * CKPT_PAGE;
+			uint64_t addr = start + (base + i) * CKPT_PAGE;
 			if (save && skip_zero && page_is_zero(addr))
 				save = 0;
 			if (!save) {
@@ -91,6 +89,45 @@ static int plan_pages(struct layout *l, struct ckpt_img_region *r, int whole, in
 			*data_off += CKPT_PAGE;
 			r->saved_bytes += CKPT_PAGE;
 		}
+	}
+	return 0;
+}
+
+/* Appends the runs of r's saved pages to out; sets r's first_run, nruns and
+ * saved_bytes (first_run as an index in out). */
+static int plan_pages(struct layout *l, struct ckpt_img_region *r, int whole, int pm_fd, struct runlist *out,
+		      uint64_t *data_off)
+{
+	r->first_run = out->n;
+	r->nruns = 0;
+	r->saved_bytes = 0;
+	if (!saves_pages(r))
+		return 0;
+	return plan_range(l, r, r->start, r->end, whole, pm_fd, out, data_off);
+}
+
+/* An increment's region: inherited segments become inherited runs, dropped
+ * ones nothing (zeros), the written and untracked ones are planned from the
+ * page map as in a whole image. */
+static int plan_segments(struct layout *l, struct ckpt_img_region *r, const struct region_plan *rp, int pm_fd,
+			 struct runlist *out, uint64_t *data_off)
+{
+	r->first_run = out->n;
+	r->nruns = 0;
+	r->saved_bytes = 0;
+	for (uint64_t k = rp->seg_first; k < rp->seg_first + rp->nsegs; k++) {
+		const struct segment *sg = &l->segs[k];
+		if (sg->kind == CKPT_DIRTY_DROPPED)
+			continue;
+		if (sg->kind != SEG_INHERIT) {
+			if (plan_range(l, r, sg->start, sg->end, 0, pm_fd, out, data_off) < 0)
+				return -1;
+			continue;
+		}
+		if (out->v + out->n + 1 > out->end)
+			return ckpt_fail("too many memory runs");
+		out->v[out->n++] = (struct ckpt_img_run){ sg->start, (sg->end - sg->start) / CKPT_PAGE, CKPT_RUN_INHERIT };
+		r->nruns++;
 	}
 	return 0;
 }
@@ -154,7 +191,8 @@ int ckpt_mem_set_aside(struct layout *l)
 	}
 	l->naside_runs = out.n;
 	if (total) {
-		long m = SYS6(SYS_mmap, 0, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		/* shared, as the working memory is (memory.c) */
+		long m = SYS6(SYS_mmap, 0, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (m < 0 && m > -4096) {
 			ckpt_fail("cannot allocate %lu bytes to copy the shared memory", (unsigned long)total);
 			goto out;
@@ -243,6 +281,11 @@ static int plan_all(struct layout *l, int pm_fd)
 	for (uint64_t i = 0; i < l->nregions; i++) {
 		struct ckpt_img_region *r = &l->regions[i];
 		struct region_plan *rp = &l->plan[i];
+		if (rp->incr) {
+			if (plan_segments(l, r, rp, pm_fd, &out, &data_off) < 0)
+				return -1;
+			continue;
+		}
 		if (!rp->aside) {
 			if (plan_pages(l, r, rp->whole, pm_fd, &out, &data_off) < 0)
 				return -1;
@@ -280,6 +323,8 @@ static int write_region_data(struct ckpt_writer *w, struct layout *l, uint64_t r
 		return r->saved_bytes ? ckpt_section_write(w, l->aside + l->plan[ri].aside_off, r->saved_bytes) : 0;
 	for (uint64_t i = 0; i < r->nruns; i++) {
 		struct ckpt_img_run *run = &l->runs[r->first_run + i];
+		if (run->data_offset == CKPT_RUN_INHERIT)
+			continue; /* in the parent image */
 		uint64_t len = run->npages * CKPT_PAGE;
 		for (uint64_t done = 0; done < len;) {
 			uint64_t n = len - done > COPY_CHUNK ? COPY_CHUNK : len - done;
