@@ -59,7 +59,9 @@ describe('ckpt --json when a command fails', () => {
     assert.equal((await failsInJson(['inspect', '--dir', empty], 'usage', 2, 'inspect')).error, 'missing SNAPSHOT');
     assert.equal((await failsInJson(['diff', '--dir', empty, '1'], 'usage', 2, 'diff')).error, 'missing SNAPSHOT_B');
     assert.equal((await failsInJson(['label', '--dir'], 'usage', 2, 'label')).error, 'option --dir needs a value');
-    assert.equal((await failsInJson(['label', '--dir', empty, '1'], 'usage', 2, 'label')).error, 'missing TEXT');
+    const label = await failsInJson(['label', '--dir', empty, '1'], 'usage', 2, 'label');
+    assert.equal(label.error, 'missing TEXT');
+    assert.equal(label.usage, 'ckpt label [--dir D] SNAPSHOT TEXT [--json]', 'the usage names --json where the command takes it');
     // completion prints a shell script and takes no --json: asked for one, it says so in JSON.
     const completion = await runCkpt(['completion', 'bash', '--json']);
     assert.equal(completion.code, 2);

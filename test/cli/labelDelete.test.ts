@@ -62,8 +62,8 @@ describe('ckpt label and ckpt delete', () => {
     const dir = tempDir('ckpt-delete-');
     writeSnapshot(dir, '1');
     const cases: [string[], number, RegExp][] = [
-      [['delete', '--dir', dir], 2, /^ckpt delete: missing SNAPSHOT\nusage: ckpt delete \[--dir D\] SNAPSHOT\n$/],
-      [['label', '--dir', dir, '1'], 2, /^ckpt label: missing TEXT\nusage: ckpt label \[--dir D\] SNAPSHOT TEXT\n$/],
+      [['delete', '--dir', dir], 2, /^ckpt delete: missing SNAPSHOT\nusage: ckpt delete \[--dir D\] SNAPSHOT \[--json\]\n$/],
+      [['label', '--dir', dir, '1'], 2, /^ckpt label: missing TEXT\nusage: ckpt label \[--dir D\] SNAPSHOT TEXT \[--json\]\n$/],
       [['label', '--dir', dir, '1', 'a', 'b'], 2, /^ckpt label: unexpected argument 'b'\n/],
       [['delete', '--dir', dir, '9'], 1, new RegExp(`^ckpt delete: there is no snapshot 9 in ${dir}\n$`)],
       [['label', '--dir', dir, 'x', 'a'], 1, /^ckpt label: 'x' is not a snapshot id/],
@@ -76,6 +76,6 @@ describe('ckpt label and ckpt delete', () => {
     }
     assert.deepEqual(await listed(dir), [['1', undefined]], 'nothing was deleted or changed');
     const help = await runCkpt(['--help']);
-    assert.match(help.stdout, /\n {2}ckpt label \[--dir D\] SNAPSHOT TEXT\n {2}ckpt delete \[--dir D\] SNAPSHOT\n/);
+    assert.match(help.stdout, /\n {2}ckpt label \[--dir D\] SNAPSHOT TEXT \[--json\]\n {2}ckpt delete \[--dir D\] SNAPSHOT \[--json\]\n/);
   });
 });

@@ -232,10 +232,14 @@ function draw(): void {
   stage.replaceChildren(svg);
 }
 
-/** A pane shorter than the picture scrolls: bring the branch the program is on into view. */
+/** The row last brought into view: the person's own scrolling is left alone until another branch begins. */
+let shownRow = 0;
+
+/** A pane shorter than the picture scrolls: bring a branch the program has just begun into view. */
 function showCurrentRow(): void {
   const row = model?.lanes.find((l) => l.current)?.row;
-  if (row === undefined || row === 0) return;
+  if (row === undefined || row === shownRow) return;
+  shownRow = row;
   const bottom = stage.offsetTop + rowY(row) + 24;
   if (bottom > window.scrollY + window.innerHeight) window.scrollTo({ top: bottom - window.innerHeight });
 }
