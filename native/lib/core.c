@@ -359,11 +359,18 @@ static void take_deferred_signal(void)
 	SYS3(SYS_tgkill, ckpt_rt.real_pid, ckpt_real_tid(), ckpt_rt.ckpt_signal);
 }
 
+/* "key":true in an order */
+static int order_flag(const char *order, const char *key)
+{
+	char v[8] = "";
+	ckpt_order_field(order, key, v, sizeof v);
+	return !__builtin_strcmp(v, "true");
+}
+
 static void leader(ucontext_t *uc)
 {
 	static char order[8192];
 	static char image[4096];
-	char kill_flag[8] = "", hold_flag[8] = "";
 	fail_msg[0] = 0;
 	hold_mode = 0;
 	/* the coordinator writes the order before it sends the signal: no order
@@ -385,14 +392,10 @@ static void leader(ucontext_t *uc)
 		answer_checkpoint(0, "", 0, 0, 0);
 		return;
 	}
-	ckpt_order_field(order, "kill", kill_flag, sizeof kill_flag);
-	ckpt_order_field(order, "hold", hold_flag, sizeof hold_flag);
+	int kill_after = order_flag(order, "kill");
+	int sync = order_flag(order, "sync");
+	hold_mode = order_flag(order, "hold");
 	ckpt_mem_take_order(order); /* "as" and "parent": may the image be an increment */
-	hold_mode = !__builtin_strcmp(hold_flag, "true");
-
-	char sync_flag[8] = "";
-	ckpt_order_field(order, "sync", sync_flag, sizeof sync_flag);
-	int sync = !__builtin_strcmp(sync_flag, "true");
 
 	uint64_t t0 = ckpt_now_ns();
 	ckpt_generation++;
@@ -404,7 +407,6 @@ static void leader(ucontext_t *uc)
 	capture_self(uc);
 	int ok = stop_all_threads() == 0;
 	uint64_t t1 = ckpt_now_ns();
-	int kill_after = !__builtin_strcmp(kill_flag, "true");
 	if (sync) {
 		/* Several processes: every one is stopped before any is saved, and
 		 * none goes on before all are saved (pipes between them are drained

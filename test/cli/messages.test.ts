@@ -52,14 +52,17 @@ describe('messages of failed checkpoints and restarts', { skip: built }, () => {
   test('a failed checkpoint does not use up its snapshot id', async () => {
     const root = tempDir('ckpt-msg-');
     const helper = path.join(root, 'helper');
-    fs.writeFileSync(`${helper}.c`, '#include <unistd.h>\nint main(void) { sleep(2); return 0; }\n');
+    const done = path.join(root, 'done');
+    // A child without the engine, there until the test is done with it (however slow the machine).
+    fs.writeFileSync(`${helper}.c`, '#include <stdio.h>\n#include <unistd.h>\nint main(int argc, char **argv) { puts("started"); fflush(stdout); while (access(argv[1], F_OK)) usleep(10000); return 0; }\n');
     execFileSync('gcc', ['-static', '-O', '-o', helper, `${helper}.c`]);
     const dir = path.join(root, 'd');
-    const run = new CkptProcess(['launch', '--dir', dir, '--', 'sh', '-c', `echo started; ${helper}; echo between; sleep 30`]);
+    const run = new CkptProcess(['launch', '--dir', dir, '--', 'sh', '-c', `${helper} ${done}; echo between; sleep 30`]);
     await run.waitForStdout(/started\n/);
     const refused = await runCkpt(['checkpoint', '--dir', dir]);
-    assert.equal(refused.code, 1);
+    assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /does not run under the engine/);
+    fs.writeFileSync(done, '');
     await run.waitForStdout(/between\n/);
     const saved = await runCkpt(['checkpoint', '--dir', dir]);
     assert.equal(saved.code, 0, saved.stderr);
