@@ -11,7 +11,7 @@ export const COMMAND_SPECS = {
     name: 'restart',
     valueOptions: ['dir', 'interval'],
     listOptions: ['path-map', 'env'],
-    flagOptions: ['json'],
+    flagOptions: ['json', 'strict'],
     positionals: ['SNAPSHOT'],
   },
   restore: { name: 'restore', valueOptions: ['dir'], flagOptions: ['hold', 'json'], positionals: ['SNAPSHOT'] },

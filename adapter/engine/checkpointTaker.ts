@@ -5,7 +5,8 @@ import { ComputationDir, imageFileName } from './computationDir';
 import type { EngineConnection } from './engineConnection';
 import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
 import { ImageOrderFields, ParentImages } from './parentImages';
-import { pipeSkipLists } from './pipes';
+import { savedFilesSummary } from './fileRecords';
+import { outsideStdinBytes, pipeSkipLists } from './pipes';
 import { writeFilePrivate } from './privateFs';
 import { lazyInetSockets, lazyUnixPeers, readState, socketEndpoints } from './procTables';
 import { releaseSnapshotId, reserveSnapshotId } from './snapshotIds';
@@ -67,6 +68,8 @@ const ALONE_ATTEMPTS = 3;
  */
 export class CheckpointTaker {
   private readonly parents = new ParentImages();
+  /** The computation's last complete snapshot: the chunks of files it holds are linked, not written again. */
+  private lastSnapshot?: string;
 
   constructor(private readonly host: CheckpointHost) {}
 
@@ -95,12 +98,14 @@ export class CheckpointTaker {
     // Processes stopped by a synchronized checkpoint, waiting for the final order.
     // Each ordered process's image path once the snapshot is complete.
     const offered = new Map<EngineConnection, string>();
+    const files = this.filesFields();
     const fields = (c: EngineConnection): ImageOrderFields => {
       const as = path.join(this.host.cdir.snapshot(id), imageFileName(c.hello!.vpid));
       offered.set(c, as);
-      return this.parents.fields(c, as);
+      return { ...this.parents.fields(c, as), ...files };
     };
-    const sync = new StopSet(this.host, partialDir, options, fields);
+    // A write order is what the engine reads its files' fields from (native/PROTOCOL.md).
+    const sync = new StopSet(this.host, partialDir, options, fields, { ...files, kill: options.kill === true });
     try {
       for (const c of conns) releases.push(await c.lock());
       let procs: ManifestProcess[];
@@ -117,6 +122,7 @@ export class CheckpointTaker {
       writeFilePrivate(path.join(partialDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
       // The rename is what makes the snapshot exist: readers never see it half-written.
       fs.renameSync(partialDir, this.host.cdir.snapshot(id));
+      this.lastSnapshot = id;
       const saved = new Set(procs.map((p) => p.vpid));
       this.parents.completed(new Map([...offered].filter(([c]) => saved.has(c.hello!.vpid))));
       if (options.kill) for (const p of procs) this.host.hibernating(p.pid);
@@ -134,17 +140,29 @@ export class CheckpointTaker {
     }
   }
 
+  /** `filesFrom`: the previous snapshot's directory, if it is still there. */
+  private filesFields(): { filesFrom?: string } {
+    const prev = this.lastSnapshot ?? this.host.restoredFrom();
+    if (prev === undefined) return {};
+    const dir = this.host.cdir.snapshot(prev);
+    return Buffer.byteLength(dir) <= 2000 && fs.existsSync(path.join(dir, 'manifest.json')) ? { filesFrom: dir } : {};
+  }
+
   private manifest(id: string, started: number, procs: ManifestProcess[], options: CheckpointOptions): Manifest {
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       id,
       time: new Date(started).toISOString(),
-      size: procs.reduce((s, p) => s + p.bytes, 0),
+      // the images, and the chunks of the program's files this snapshot stored anew
+      size: procs.reduce((s, p) => s + p.bytes + (p.files?.addedBytes ?? 0), 0),
       root: this.rootVpid(procs),
       processes: procs,
       totalMs: Date.now() - started,
     };
     if (options.label !== undefined && options.label !== '') manifest.label = options.label;
+    // The program goes on and reads them: a restart of this snapshot reads its own input instead.
+    const notSaved = options.kill ? 0 : outsideStdinBytes(procs);
+    if (notSaved > 0) manifest.stdinNotSaved = notSaved;
     const from = this.host.restoredFrom();
     if (from !== undefined) manifest.restoredFrom = from;
     return manifest;
@@ -186,6 +204,7 @@ class StopSet {
     private readonly partialDir: string,
     private readonly options: CheckpointOptions,
     private readonly fields: (c: EngineConnection) => ImageOrderFields,
+    private readonly writeFields: Record<string, unknown>,
   ) {}
 
   /** Stops `conns` and every process born meanwhile, then has each write its image. */
@@ -206,7 +225,7 @@ class StopSet {
     const writes = await Promise.allSettled(
       members.map(async (c) => {
         const lists = skip.get(c.hello!.vpid);
-        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [] };
+        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [], ...this.writeFields };
         const reply = await c.request(order, 'checkpoint', this.host.timeoutMs, { signal: false });
         return manifestProcess(c, reply, this.stopped.get(c)!);
       }),
@@ -236,7 +255,7 @@ class StopSet {
     const captures = await Promise.allSettled(
       members.map(async (c) => {
         const lists = skip.get(c.hello!.vpid);
-        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [] };
+        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [], ...this.writeFields };
         const reply = await c.request(order, 'captured', this.host.timeoutMs, { signal: false });
         if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
       }),
@@ -380,6 +399,10 @@ function manifestProcess(c: EngineConnection, reply: Record<string, unknown>, im
   if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
   if (typeof reply.forked === 'boolean') proc.forked = reply.forked;
   if (reply.tracking === 'uffd-wp' || reply.tracking === 'hash') proc.tracking = reply.tracking;
+  const files = savedFilesSummary(reply.files);
+  if (files && (files.saved > 0 || files.checked > 0)) proc.files = files;
+  const stdin = reply.stdin as { ino?: unknown; bytes?: unknown } | undefined;
+  if (stdin && typeof stdin.ino === 'number' && typeof stdin.bytes === 'number') proc.stdin = { ino: stdin.ino, bytes: stdin.bytes };
   return proc;
 }
 

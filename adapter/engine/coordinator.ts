@@ -21,6 +21,8 @@ import { assertTrustedDir, privateSubdir } from './trustedDir';
 import { lazyInetSockets, linkPeers, readArgv, readFds, readSession, readUnixPeers, virtualizeSessions } from './procTables';
 import { hideEngineFd } from './engineFds';
 import { collectRestoredHellos } from './restoredHellos';
+import type { FileNote } from './fileRecords';
+import { collectNotes, NOTES_FD, restorerStdio } from './restorerNotes';
 import { SnapshotStore } from './snapshotStore';
 import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 import { listenPrivate, removeFile, socketIsLive } from './unixSocket';
@@ -63,10 +65,12 @@ export interface RestartOptions extends SpawnOptions {
   pathMap?: string[];
   /** Environment variables the program should find changed when it reads them again: `NAME=VALUE`. */
   setEnv?: string[];
+  /** Refuse the restart when a file the program only read changed since the snapshot. */
+  strict?: boolean;
 }
 
 function restartWorldArgs(options: RestartOptions): string[] {
-  const args: string[] = [];
+  const args: string[] = options.strict ? ['--strict'] : [];
   for (const m of options.pathMap ?? []) args.push('--path-map', m);
   for (const e of options.setEnv ?? []) args.push('--env', e);
   return args;
@@ -95,6 +99,8 @@ export interface RunningProgram {
   child: ChildProcess;
   /** Settles when the program ends; rejects only when a restart failed before the program ran. */
   exited: Promise<ExitStatus>;
+  /** A restart: what the restorer did with the program's files before it ran. */
+  fileNotes?: Promise<FileNote[]>;
 }
 
 /**
@@ -109,6 +115,8 @@ export class Coordinator extends EventEmitter {
   readonly store: SnapshotStore;
   /** The snapshot the current program was restarted from, if it was. */
   restoredFrom?: string;
+  /** What the last replacement (`replace`) did with the program's files. */
+  lastFileNotes: FileNote[] = [];
 
   private readonly native: NativePaths;
   private readonly preload: boolean;
@@ -272,16 +280,15 @@ export class Coordinator extends EventEmitter {
     this.assertIdle();
     const restorer = requireNativeFile(this.native.restore);
     const env = { ...(options.env ?? process.env), CKPT_ENGINE_SOCKET: this.cdir.engineSocket, CKPT_SIGNAL: String(this.signal) };
-    const args = ['--socket', this.cdir.engineSocket, ...(options.hold ? ['--hold'] : []), ...restartWorldArgs(options), ...images];
-    const child = cleanSpawn(restorer, args, {
-      cwd: options.cwd,
-      env,
-      stdio: options.stdio ?? 'inherit',
-    });
+    const args = ['--socket', this.cdir.engineSocket, '--notes-fd', String(NOTES_FD), ...(options.hold ? ['--hold'] : []), ...restartWorldArgs(options), ...images];
+    const child = cleanSpawn(restorer, args, { cwd: options.cwd, env, stdio: restorerStdio(options.stdio ?? 'inherit') });
+    const fileNotes = collectNotes(child);
     await spawned(child, restorer);
     this.programStdio = options.stdio ?? 'inherit';
     this.restoredFrom = id;
-    return this.track(child, id);
+    const running = this.track(child, id);
+    running.fileNotes = fileNotes;
+    return running;
   }
 
   /**
@@ -310,7 +317,9 @@ export class Coordinator extends EventEmitter {
     const hellos = collectRestoredHellos(this, id, expected);
     try {
       const running = await this.spawnRestorer(id, images, { hold: options.hold, stdio: options.stdio ?? this.programStdio ?? 'inherit' });
-      return await hellos.wait(running.pid, running.exited);
+      const pids = await hellos.wait(running.pid, running.exited);
+      this.lastFileNotes = (await running.fileNotes) ?? [];
+      return pids;
     } finally {
       hellos.stop();
     }
@@ -538,7 +547,7 @@ export class Coordinator extends EventEmitter {
         return { ok: true, info: this.info() };
       case 'restore': {
         const pids = await this.replace(req.snapshot, { hold: req.hold, onReplacing: () => progress({ replacing: true }) });
-        return { ok: true, restored: { snapshot: req.snapshot, pids } };
+        return { ok: true, restored: { snapshot: req.snapshot, pids, files: this.lastFileNotes } };
       }
     }
   }

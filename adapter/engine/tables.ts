@@ -57,6 +57,20 @@ export interface ProcessRow {
    * plugin sections are the engine's own format.
    */
   plugins?: Record<string, unknown>;
+  /**
+   * A snapshot's regular files (native/include/ckpt_files.h): `saved` ones
+   * (written or mapped shared and writable) travel with it and are put back
+   * at restart; `checked` ones (read) are compared with it. Snapshots only.
+   */
+  files?: FileRow[];
+}
+
+export interface FileRow {
+  path: string;
+  how: 'saved' | 'checked';
+  /** written, mapped, read; tooLarge and unreadable: written but only checked. */
+  why: string[];
+  size: number;
 }
 
 export interface ResourceTables {
@@ -76,4 +90,10 @@ export interface SnapshotInfo {
   size: number;
   /** Number of processes saved. */
   processes: number;
+  /**
+   * Bytes that were waiting on the program's standard input, a pipe from
+   * outside the computation, and are not in the snapshot (it was not taken
+   * with kill: the program read them on; a restart reads its own input).
+   */
+  stdinNotSaved?: number;
 }

@@ -108,6 +108,8 @@ int main(int argc, char **argv)
 	if (ckr_read(&r, (uint64_t)st.st_size))
 		die(r.msg);
 	check_other_sections(&r);
+	if (json_files_check(&r))
+		die(r.msg);
 	if (core_out && r.parent_rec)
 		die("a core file of an increment (pages inherited from the snapshot before) is not supported: "
 		    "restart it, or write the core of a complete snapshot");

@@ -37,6 +37,7 @@ static const char *sec_type(uint32_t t)
 	case CKPT_SEC_FDDATA: return "fddata";
 	case CKPT_SEC_ZOMBIES: return "zombies";
 	case CKPT_SEC_LOCKS: return "locks";
+	case CKPT_SEC_FILES: return "files";
 	case CKPT_SEC_PLUGIN: return "plugin";
 	default: return "unknown";
 	}
@@ -189,6 +190,7 @@ void json_image(FILE *out, struct ckpt_reader *r)
 		fprintf(out, ",\"depth\":%u}", r->parent_rec->depth);
 	}
 	json_fds(out, r);
+	json_files(out, r);
 	json_memory(out, r);
 	fprintf(out, ",\"sections\":[");
 	for (uint32_t i = 0; i < r->hdr.nsections; i++) {

@@ -16,6 +16,10 @@ export async function checkpointCommand(argv: string[]): Promise<number> {
   const saving = ctlCheckpoint(computationDir(args), { label: args.values.get('label'), kill });
   const snapshot = await withProgress('saving a snapshot', saving, { quiet: json });
   note(`snapshot ${snapshot.id} saved (${formatBytes(snapshot.size)})${kill ? '; the program was stopped' : ''}`);
+  if (snapshot.stdinNotSaved) {
+    note(`${snapshot.stdinNotSaved} bytes waiting on the program's standard input (a pipe from outside) are not in the snapshot: ` +
+      'the program reads them on, and a restart reads its own input (--kill keeps them for the restart)');
+  }
   if (json) outJson({ snapshot, killed: kill });
   else out(`${snapshot.id}\n`);
   return 0;
