@@ -16,8 +16,10 @@
  * (the whole synchronized checkpoint; the restart until all five said hello).
  *
  * `increments` (increments.ts): ten snapshots of a running 1 GiB program that
- * rewrites 1% of its pages between them. CKPT_BENCH_ONLY=pipeline, dap or
- * increments runs one scenario alone.
+ * rewrites 1% of its pages between them. `files` (files.ts): a program
+ * appending to a 100 MiB log, snapshots and restarts with and without the
+ * records of its files. CKPT_BENCH_ONLY=pipeline, dap, increments or files
+ * runs one scenario alone.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -30,6 +32,7 @@ import { compileScenario } from '../scenarios/compileScenario';
 import { dapBench } from './dapBench';
 import { startupBench } from './startupBench';
 import { incrementsBench } from './increments';
+import { filesBench } from './files';
 
 const SIZES_MIB = [16, 256, 1024];
 const REPS = Number(process.env.CKPT_BENCH_REPS ?? 3);
@@ -431,6 +434,11 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify({ dap: await dapBench(log) }, null, 2) + '\n');
       return;
     }
+    const loggerBin = await compileScenario('logger', binDir, path.join(REPO, 'test', 'bench', 'logger.c'));
+    if (only === 'files') {
+      process.stdout.write(JSON.stringify({ files: await filesBench(loggerBin, log) }, null, 2) + '\n');
+      return;
+    }
     const rewriteBin = await compileScenario('rewrite', binDir, path.join(REPO, 'test', 'bench', 'rewrite.c'));
     if (only === 'increments') {
       process.stdout.write(JSON.stringify({ increments: await incrementsBench(rewriteBin, log, engineRestore) }, null, 2) + '\n');
@@ -441,6 +449,7 @@ async function main(): Promise<void> {
     const pipeline = await pipelineBench();
     const dap = await dapBench(log);
     const increments = await incrementsBench(rewriteBin, log, engineRestore);
+    const files = await filesBench(loggerBin, log);
     const result = {
       machine: { cpus: os.cpus().length, kernel: os.release(), memoryMiB: Math.round(os.totalmem() / 2 ** 20) },
       repetitions: REPS,
@@ -453,6 +462,7 @@ async function main(): Promise<void> {
       dap,
       startup: startupBench(),
       increments,
+      files,
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {

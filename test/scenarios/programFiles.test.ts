@@ -1,0 +1,260 @@
+/**
+ * The program's files travel with its snapshots (native/include/ckpt_files.h),
+ * through the real `ckpt` command line: scenario programs in the ZDTM shape
+ * write, map, delete and read files; each restart must find them as they were
+ * at its snapshot, say what it replaced and where the replaced contents are
+ * kept, and say which file read by the program changed (or refuse, --strict).
+ */
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Writable } from 'node:stream';
+import { CKPT_JS, ckpt, ckptOk, engineMissing, LineProcess, Run, snapshotIdFrom, withRun } from './harness';
+import { compileScenario } from './compileScenario';
+
+const TEST_MS = 10 * 60_000;
+
+let binDir = '';
+const built = new Map<string, Promise<string>>();
+before(() => {
+  binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-files-bin-'));
+});
+after(() => {
+  if (binDir) fs.rmSync(binDir, { recursive: true, force: true });
+});
+
+function binary(name: string): Promise<string> {
+  let p = built.get(name);
+  if (!p) {
+    p = compileScenario(name, binDir);
+    built.set(name, p);
+  }
+  return p;
+}
+
+interface Started {
+  dir: string;
+  work: string;
+  go: string;
+  launch: LineProcess;
+}
+
+async function launchReady(run: Run, name: string): Promise<Started> {
+  const missing = engineMissing();
+  if (missing) assert.fail(`the engine is not built: ${missing}`);
+  const bin = await binary(name);
+  const work = run.tempDir(`ckpt-files-${name}-`);
+  const dir = path.join(work, 'ckpt');
+  const go = path.join(work, 'go');
+  const launch = run.launch(dir, bin, [go, work]);
+  await launch.waitForLine(/^ready$/);
+  return { dir, work, go, launch };
+}
+
+async function checkpoint(dir: string, kill = false): Promise<string> {
+  return snapshotIdFrom((await ckptOk(['checkpoint', '--dir', dir, ...(kill ? ['--kill'] : [])])).stdout);
+}
+
+/** `ckpt restart` of `id`; the program checks itself once `go` exists and must PASS. */
+async function restartPasses(run: Run, s: Started, id: string, extra: string[] = []): Promise<LineProcess> {
+  fs.rmSync(s.go, { force: true });
+  const restart = run.start(`ckpt restart ${id}`, process.execPath, [CKPT_JS, 'restart', '--dir', s.dir, ...extra, id]);
+  await run.notePids(s.dir);
+  fs.writeFileSync(s.go, '');
+  const at = await restart.waitForLine(/^(PASS|FAIL)/);
+  const exit = await restart.waitExit();
+  assert.equal(restart.lines[at], 'PASS', `restart of ${id}: ${restart.lines[at]}\n${restart.describe()}`);
+  assert.equal(exit.code, 0, restart.describe());
+  return restart;
+}
+
+test('an append-only log goes back with its snapshot, restarted twice, the later contents kept aside', { timeout: TEST_MS }, async () => {
+  await withRun(async (run) => {
+    const s = await launchReady(run, 'append_log');
+    const first = await checkpoint(s.dir);
+    const log = path.join(s.work, 'log');
+    // Let it write on, then hibernate it: the log on disk is ahead of snapshot 1.
+    await new Promise((r) => setTimeout(r, 200));
+    await checkpoint(s.dir, true);
+    await s.launch.waitExit();
+    const inspect = JSON.parse((await ckptOk(['inspect', '--dir', s.dir, '--json', first])).stdout) as {
+      images: { files?: { path: string; size: number }[] }[];
+    };
+    const atFirst = inspect.images[0].files?.find((f) => f.path === log)?.size;
+    assert.ok(atFirst, `snapshot ${first} holds the log`);
+    const later = fs.readFileSync(log, 'utf8');
+    assert.ok(later.length > atFirst, 'the program wrote on after snapshot 1');
+
+    const r1 = await restartPasses(run, s, first);
+    const kept = /is kept as (\S+) \(mv /.exec(r1.stderr);
+    assert.ok(kept, `the restart says where the replaced log is kept:\n${r1.stderr}`);
+    assert.match(r1.stderr, new RegExp(`${log}: put back as it was at the snapshot \\(${atFirst} bytes\\)`));
+    assert.equal(fs.readFileSync(kept[1], 'utf8'), later, 'the kept copy is the log as it was before the restart');
+    assert.ok(kept[1].startsWith(path.join(s.dir, 'snapshots', first)), `kept in the snapshot's directory: ${kept[1]}`);
+
+    // The first restart wrote on past snapshot 1 again: the second goes back again.
+    await restartPasses(run, s, first);
+    const list = JSON.parse((await ckptOk(['list', '--dir', s.dir, '--json'])).stdout) as { addedBytes: number }[];
+    assert.equal(list.length, 2);
+  });
+});
+
+test('a later snapshot of a growing log stores what was appended, not the whole log again', { timeout: TEST_MS }, async () => {
+  await withRun(async (run) => {
+    const s = await launchReady(run, 'append_log');
+    const log = path.join(s.work, 'log');
+    const first = await checkpoint(s.dir);
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await checkpoint(s.dir, true);
+    await s.launch.waitExit();
+    const sizeIn = async (id: string): Promise<number> => {
+      const inspect = JSON.parse((await ckptOk(['inspect', '--dir', s.dir, '--json', id])).stdout) as {
+        images: { files?: { path: string; size: number }[] }[];
+      };
+      const rec = inspect.images[0].files?.find((f) => f.path === log);
+      assert.ok(rec, `snapshot ${id} holds the log`);
+      return rec.size;
+    };
+    const grown = (await sizeIn(second)) - (await sizeIn(first));
+    assert.ok(grown > 0, 'the log grew between the snapshots');
+    const secondFiles = path.join(s.dir, 'snapshots', second, 'files');
+    const chunks = fs.readdirSync(secondFiles).map((f) => fs.statSync(path.join(secondFiles, f)));
+    const added = chunks.filter((st) => st.nlink === 1).reduce((n, st) => n + st.size, 0);
+    assert.equal(added, grown, `snapshot ${second} stored anew exactly the ${grown} bytes appended`);
+    assert.ok(chunks.some((st) => st.nlink === 2), 'the rest is shared with snapshot 1');
+    const manifest = JSON.parse(fs.readFileSync(path.join(s.dir, 'snapshots', second, 'manifest.json'), 'utf8')) as {
+      processes: { files?: { saved: number; addedBytes: number } }[];
+    };
+    assert.equal(manifest.processes[0].files?.saved, 1);
+    assert.equal(manifest.processes[0].files?.addedBytes, added);
+    await restartPasses(run, s, second);
+  });
+});
+
+test('a scratch file mapped shared, written and deleted at exit comes back at each of two restarts', { timeout: TEST_MS }, async () => {
+  await withRun(async (run) => {
+    const s = await launchReady(run, 'mapped_scratch');
+    const id = await checkpoint(s.dir, true);
+    await s.launch.waitExit();
+    const scratch = fs.readdirSync(s.work).filter((f) => f.startsWith('scratch.'));
+    assert.equal(scratch.length, 1, 'the program left its scratch file when it was hibernated');
+    const r1 = await restartPasses(run, s, id);
+    assert.deepEqual(fs.readdirSync(s.work).filter((f) => f.startsWith('scratch.')), [], 'the program deleted it at exit');
+    const r2 = await restartPasses(run, s, id);
+    assert.match(r2.stderr, /scratch\.\d+: made again as it was at the snapshot \(65536 bytes\)/);
+    assert.doesNotMatch(r1.stderr + r2.stderr, /changed since the snapshot/);
+  });
+});
+
+test('a temporary file created before one snapshot and deleted before the next comes back as each had it', { timeout: TEST_MS }, async () => {
+  await withRun(async (run) => {
+    const s = await launchReady(run, 'temp_file');
+    const named = await checkpoint(s.dir);
+    fs.writeFileSync(path.join(s.work, 'next'), '');
+    await s.launch.waitForLine(/^deleted$/);
+    const unnamed = await checkpoint(s.dir, true);
+    await s.launch.waitExit();
+    fs.rmSync(path.join(s.work, 'next'));
+    assert.equal(fs.existsSync(path.join(s.work, 'tmp')), false);
+    await restartPasses(run, s, named);
+    await restartPasses(run, s, unnamed);
+    await restartPasses(run, s, named);
+    const inspect = JSON.parse((await ckptOk(['inspect', '--dir', s.dir, '--json', named])).stdout) as {
+      images: { files?: { path: string; how: string; why: string[] }[] }[];
+    };
+    const rec = inspect.images[0].files?.find((f) => f.path === path.join(s.work, 'tmp'));
+    assert.deepEqual(rec && { how: rec.how, why: rec.why }, { how: 'saved', why: ['written'] });
+  });
+});
+
+test('a file the program reads that changed behind its back is named at restart; --strict refuses', { timeout: TEST_MS }, async () => {
+  await withRun(async (run) => {
+    const work = run.tempDir('ckpt-files-input-');
+    const input = path.join(work, 'input');
+    fs.writeFileSync(input, 'first\nsecond\n');
+    const bin = await binary('read_input');
+    const dir = path.join(work, 'ckpt');
+    const s: Started = { dir, work, go: path.join(work, 'go'), launch: run.launch(dir, bin, [path.join(work, 'go'), work]) };
+    await s.launch.waitForLine(/^ready$/);
+    const id = await checkpoint(dir, true);
+    await s.launch.waitExit();
+    const inspect = JSON.parse((await ckptOk(['inspect', '--dir', dir, '--json', id])).stdout) as {
+      images: { files?: { path: string; how: string; why: string[] }[] }[];
+    };
+    assert.deepEqual(inspect.images[0].files?.map((f) => [f.path, f.how, f.why]), [[input, 'checked', ['read']]]);
+    const text = (await ckptOk(['inspect', '--dir', dir, id])).stdout;
+    assert.match(text, new RegExp(`^\\s+checked\\s+13 B\\s+read\\s+${input}$`, 'm'), text);
+
+    fs.appendFileSync(input, 'third\n');
+    const strict = await ckpt(['restart', '--dir', dir, '--strict', id]);
+    assert.notEqual(strict.code, 0, 'a strict restart of a changed input is refused');
+    assert.match(strict.stderr, new RegExp(`the file ${input} changed since the snapshot \\(--strict\\)`));
+    assert.ok(!fs.existsSync(s.go));
+
+    const r = await restartPasses(run, s, id);
+    assert.match(r.stderr, new RegExp(`warning: ${input} changed since the snapshot \\(13 bytes then, 19 now\\)`));
+  });
+});
+
+test('a restart that cannot put a file back refuses before the program runs and leaves the disk as it was', { timeout: TEST_MS }, async () => {
+  await withRun(async (run) => {
+    const s = await launchReady(run, 'append_log');
+    const id = await checkpoint(s.dir, true);
+    await s.launch.waitExit();
+    const log = path.join(s.work, 'log');
+    const before = fs.readFileSync(log);
+    // A folder where the file was: the restart must not touch it.
+    fs.renameSync(log, `${log}.moved`);
+    fs.mkdirSync(log);
+    fs.writeFileSync(path.join(log, 'inside'), 'x');
+    const r = await ckpt(['restart', '--dir', s.dir, id]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, new RegExp(`cannot put back the file ${log}: a folder or special file is where it was`));
+    assert.deepEqual(fs.readdirSync(log), ['inside']);
+    assert.equal(fs.existsSync(path.join(s.dir, 'snapshots', id, 'replaced')), false, 'nothing was kept: nothing was replaced');
+    fs.rmSync(log, { recursive: true });
+    fs.renameSync(`${log}.moved`, log);
+    assert.deepEqual(fs.readFileSync(log), before);
+  });
+});
+
+/**
+ * `ckpt ARGS` with a pipe as its (and so the program's) standard input, as in
+ * `seq 10 | ckpt launch ...` (Node gives a child a socket, so cat makes the pipe).
+ */
+function withInput(run: Run, what: string, args: string[]): { proc: LineProcess; input: Writable } {
+  const proc = run.start(what, '/bin/sh', ['-c', 'cat | "$@"', 'sh', process.execPath, CKPT_JS, ...args], undefined, true);
+  return { proc, input: proc.input! };
+}
+
+test('bytes waiting on a standard input from outside: said lost without --kill, read first again after a --kill restart', { timeout: TEST_MS }, async () => {
+  await withRun(async (run) => {
+    const missing = engineMissing();
+    if (missing) assert.fail(`the engine is not built: ${missing}`);
+    const bin = await binary('stdin_bytes');
+    const work = run.tempDir('ckpt-files-stdin-');
+    const dir = path.join(work, 'ckpt');
+    const go = path.join(work, 'go');
+    const launch = withInput(run, 'ckpt launch stdin_bytes', ['launch', '--dir', dir, '--', bin, go, work]);
+    launch.input.write('first\nsecond\nthird\n');
+    await launch.proc.waitForLine(/^ready$/);
+    const plain = await ckptOk(['checkpoint', '--dir', dir]);
+    assert.match(plain.stderr, /13 bytes waiting on the program's standard input \(a pipe from outside\) are not in the snapshot/);
+    const id = await checkpoint(dir, true);
+    launch.input.end(); // the shell's cat ends with it
+    await launch.proc.waitExit();
+    const list = JSON.parse((await ckptOk(['list', '--dir', dir, '--json'])).stdout) as { stdinNotSaved?: number }[];
+    assert.deepEqual(list.map((s) => s.stdinNotSaved), [13, undefined]);
+
+    const restart = withInput(run, `ckpt restart ${id}`, ['restart', '--dir', dir, id]);
+    restart.input.end('fourth\n');
+    await run.notePids(dir);
+    fs.writeFileSync(go, '');
+    const at = await restart.proc.waitForLine(/^(PASS|FAIL)/);
+    assert.equal(restart.proc.lines[at], 'PASS', restart.proc.describe());
+    assert.ok(restart.proc.lines.includes('rest: second third fourth '), restart.proc.describe());
+    assert.equal((await restart.proc.waitExit()).code, 0);
+  });
+});
