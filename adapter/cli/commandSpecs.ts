@@ -5,7 +5,7 @@ import type { CommandSpec } from './argParser';
  * `ckpt completion bash` offers them, so the two cannot drift apart.
  */
 export const COMMAND_SPECS = {
-  launch: { name: 'launch', valueOptions: ['dir', 'interval'], flagOptions: ['json'], rest: true },
+  launch: { name: 'launch', valueOptions: ['dir', 'interval'], listOptions: ['track'], flagOptions: ['json'], rest: true },
   checkpoint: { name: 'checkpoint', valueOptions: ['dir', 'label'], flagOptions: ['kill', 'json'] },
   restart: {
     name: 'restart',

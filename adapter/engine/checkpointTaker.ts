@@ -41,6 +41,8 @@ export interface CheckpointHost {
   programPid(): number | undefined;
   /** The snapshot the program was restarted from, if it was. */
   restoredFrom(): string | undefined;
+  /** Folders whose whole contents the snapshots hold (absolute paths). */
+  trackFolders(): string[];
   /** A process a kill:true checkpoint ends: its SIGKILL is hibernation. */
   hibernating(pid: number): void;
 }
@@ -99,13 +101,16 @@ export class CheckpointTaker {
     // Each ordered process's image path once the snapshot is complete.
     const offered = new Map<EngineConnection, string>();
     const files = this.filesFields();
+    const track = this.host.trackFolders();
     const fields = (c: EngineConnection): ImageOrderFields => {
       const as = path.join(this.host.cdir.snapshot(id), imageFileName(c.hello!.vpid));
       offered.set(c, as);
       return { ...this.parents.fields(c, as), ...files };
     };
-    // A write order is what the engine reads its files' fields from (native/PROTOCOL.md).
-    const sync = new StopSet(this.host, partialDir, options, fields, { ...files, kill: options.kill === true });
+    // A write order is what the engine reads its files' fields from (native/PROTOCOL.md);
+    // one process, the first, saves the tracked folders.
+    const writeFields = (c: EngineConnection, first: boolean) => ({ ...files, kill: options.kill === true, ...(first && track.length > 0 ? { track } : {}) });
+    const sync = new StopSet(this.host, partialDir, options, fields, writeFields);
     try {
       for (const c of conns) releases.push(await c.lock());
       let procs: ManifestProcess[];
@@ -114,7 +119,8 @@ export class CheckpointTaker {
       if (conns.length === 1 && (options.hold || !hasLiveChildren(conns[0].hello!.pid))) {
         // Read before the order: with --kill the process is gone after it.
         const sockets = socketEndpoints(conns[0].hello!.pid, lazyUnixPeers());
-        procs = [withSockets(await this.alone(conns[0], partialDir, options, fields(conns[0])), sockets)];
+        const order = { ...fields(conns[0]), ...(track.length > 0 ? { track } : {}) };
+        procs = [withSockets(await this.alone(conns[0], partialDir, options, order), sockets)];
       } else {
         procs = await sync.saveAll(conns, releases);
       }
@@ -163,6 +169,8 @@ export class CheckpointTaker {
     // The program goes on and reads them: a restart of this snapshot reads its own input instead.
     const notSaved = options.kill ? 0 : outsideStdinBytes(procs);
     if (notSaved > 0) manifest.stdinNotSaved = notSaved;
+    const track = this.host.trackFolders();
+    if (track.length > 0) manifest.trackFolders = track;
     const from = this.host.restoredFrom();
     if (from !== undefined) manifest.restoredFrom = from;
     return manifest;
@@ -176,7 +184,7 @@ export class CheckpointTaker {
   }
 
   /** One process: a single order; the engine stops, writes, and resumes (or dies) by itself. */
-  private async alone(c: EngineConnection, partialDir: string, options: CheckpointOptions, fields: ImageOrderFields): Promise<ManifestProcess> {
+  private async alone(c: EngineConnection, partialDir: string, options: CheckpointOptions, fields: Record<string, unknown>): Promise<ManifestProcess> {
     const image = path.join(partialDir, imageFileName(c.hello!.vpid));
     const order: Record<string, unknown> = { cmd: 'checkpoint', image, ...fields, kill: options.kill === true };
     if (options.hold) order.hold = true;
@@ -204,7 +212,7 @@ class StopSet {
     private readonly partialDir: string,
     private readonly options: CheckpointOptions,
     private readonly fields: (c: EngineConnection) => ImageOrderFields,
-    private readonly writeFields: Record<string, unknown>,
+    private readonly writeFields: (c: EngineConnection, first: boolean) => Record<string, unknown>,
   ) {}
 
   /** Stops `conns` and every process born meanwhile, then has each write its image. */
@@ -225,7 +233,7 @@ class StopSet {
     const writes = await Promise.allSettled(
       members.map(async (c) => {
         const lists = skip.get(c.hello!.vpid);
-        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [], ...this.writeFields };
+        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [], ...this.writeFields(c, c === members[0]) };
         const reply = await c.request(order, 'checkpoint', this.host.timeoutMs, { signal: false });
         return manifestProcess(c, reply, this.stopped.get(c)!);
       }),
@@ -255,7 +263,7 @@ class StopSet {
     const captures = await Promise.allSettled(
       members.map(async (c) => {
         const lists = skip.get(c.hello!.vpid);
-        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [], ...this.writeFields };
+        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [], ...this.writeFields(c, c === members[0]) };
         const reply = await c.request(order, 'captured', this.host.timeoutMs, { signal: false });
         if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
       }),

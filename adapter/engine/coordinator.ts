@@ -11,7 +11,7 @@ import { checkImage } from './imageCheck';
 import { ComputationDir } from './computationDir';
 import { createCtlServer } from './ctlServer';
 import type { CtlInfo, CtlReply, CtlRequest } from './ctlProtocol';
-import { ctlInfo } from './ctlClient';
+import { inUseError } from './inUse';
 import { EngineConnection, EngineHello } from './engineConnection';
 import { ExitStatus, exitStatus } from './exitStatus';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
@@ -117,6 +117,8 @@ export class Coordinator extends EventEmitter {
   restoredFrom?: string;
   /** What the last replacement (`replace`) did with the program's files. */
   lastFileNotes: FileNote[] = [];
+  /** Folders whose whole contents travel with the snapshots (`ckpt launch --track`); a restart takes its snapshot's. */
+  trackFolders: string[] = [];
 
   private readonly native: NativePaths;
   private readonly preload: boolean;
@@ -161,6 +163,7 @@ export class Coordinator extends EventEmitter {
       nothingToOrder: () => this.nothingToOrder(),
       programPid: () => this.program?.pid,
       restoredFrom: () => this.restoredFrom,
+      trackFolders: () => this.trackFolders,
       hibernating: (pid) => this.hibernatedPids.add(pid),
     });
   }
@@ -269,6 +272,7 @@ export class Coordinator extends EventEmitter {
    */
   private async checkedImages(id: string, options: RestartOptions): Promise<string[]> {
     const m = this.store.manifest(id);
+    if (m.trackFolders) this.trackFolders = m.trackFolders;
     const root = m.processes.find((p) => p.vpid === m.root) ?? m.processes[0];
     const ordered = [root, ...m.processes.filter((p) => p !== root)];
     const images = ordered.map((p) => path.join(this.cdir.snapshot(id), p.image));
@@ -577,19 +581,6 @@ function spawned(child: ChildProcess, program: string): Promise<void> {
       else reject(new CkptError(`cannot run ${program}: ${err.message}`));
     });
   });
-}
-
-async function inUseError(cdir: ComputationDir): Promise<CkptError> {
-  let who = '';
-  try {
-    const info = await ctlInfo(cdir.dir, 5000);
-    who = info.programPid ? ` (program pid ${info.programPid}, coordinator pid ${info.coordinatorPid})` : ` (coordinator pid ${info.coordinatorPid})`;
-  } catch {
-    // the message below is enough without the pids
-  }
-  return new CkptError(
-    `${cdir.dir} is in use: another computation is running there${who}; stop it with \`ckpt kill --dir ${cdir.dir}\` or use another --dir`,
-  );
 }
 
 function closeServer(server: net.Server): Promise<void> {

@@ -16,13 +16,16 @@ export interface SavedFilesSummary {
   bytes: number;
   /** Bytes this snapshot stored anew (the rest was already in the previous snapshot). */
   addedBytes: number;
+  /** Of the saved files, those in tracked folders (`ckpt launch --track`). */
+  tracked?: number;
 }
 
 /** One file of a snapshot, as `ckpt-inspect` gives it (`files` in the image's JSON). */
 export interface FileRecord {
   path: string;
-  how: 'saved' | 'checked';
-  why: ('written' | 'mapped' | 'read' | 'tooLarge' | 'unreadable')[];
+  /** folder: a folder of a tracked folder; tracked: a tracked folder's root. */
+  how: 'saved' | 'checked' | 'folder' | 'tracked';
+  why: ('written' | 'mapped' | 'read' | 'tracked' | 'tooLarge' | 'unreadable')[];
   size: number;
   mode: number;
   mtimeMs: number;
@@ -37,6 +40,7 @@ export interface FileRecord {
 export type FileNote =
   | { file: string; put: 'replaced'; size: number; sizeBefore: number; keptAs: string }
   | { file: string; put: 'created'; size: number }
+  | { file: string; put: 'removed'; keptAs: string }
   | { file: string; changed: true; size: number; sizeNow: number };
 
 /** The answer's `files` field, if it is well formed. */
@@ -45,7 +49,9 @@ export function savedFilesSummary(v: unknown): SavedFilesSummary | undefined {
   const o = v as Record<string, unknown>;
   const keys = ['saved', 'checked', 'notSaved', 'bytes', 'addedBytes'] as const;
   if (!keys.every((k) => typeof o[k] === 'number')) return undefined;
-  return { saved: o.saved as number, checked: o.checked as number, notSaved: o.notSaved as number, bytes: o.bytes as number, addedBytes: o.addedBytes as number };
+  const summary: SavedFilesSummary = { saved: o.saved as number, checked: o.checked as number, notSaved: o.notSaved as number, bytes: o.bytes as number, addedBytes: o.addedBytes as number };
+  if (typeof o.tracked === 'number' && o.tracked > 0) summary.tracked = o.tracked;
+  return summary;
 }
 
 /** A line of the restorer's notes, if it is one. */
@@ -58,7 +64,7 @@ export function parseFileNote(line: string): FileNote | undefined {
   }
   if (!v || typeof v !== 'object' || typeof (v as { file?: unknown }).file !== 'string') return undefined;
   const o = v as Record<string, unknown>;
-  if (o.put === 'replaced' || o.put === 'created' || o.changed === true) return o as unknown as FileNote;
+  if (o.put === 'replaced' || o.put === 'created' || o.put === 'removed' || o.changed === true) return o as unknown as FileNote;
   return undefined;
 }
 
@@ -69,6 +75,10 @@ export function describeFileNote(n: FileNote): string {
       'the program goes on with it as it is now (--strict refuses such a restart)';
   }
   if (n.put === 'created') return `${n.file}: made again as it was at the snapshot (${n.size} bytes)`;
+  if (n.put === 'removed') {
+    return `${n.file}: taken away (it was not in the tracked folder at the snapshot); kept as ${n.keptAs} ` +
+      `(mv ${shellWord(n.keptAs)} ${shellWord(n.file)} brings it back)`;
+  }
   return `${n.file}: put back as it was at the snapshot (${n.size} bytes); what was there (${n.sizeBefore} bytes) ` +
     `is kept as ${n.keptAs} (mv ${shellWord(n.keptAs)} ${shellWord(n.file)} brings it back)`;
 }

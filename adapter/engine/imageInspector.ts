@@ -114,7 +114,7 @@ function fileRows(files: unknown[]): FileRow[] {
     .filter((f): f is FileRecord => !!f && typeof (f as FileRecord).path === 'string')
     .map((f) => ({
       path: f.path,
-      how: f.how === 'saved' ? 'saved' : 'checked',
+      how: f.how === 'saved' || f.how === 'folder' || f.how === 'tracked' ? f.how : 'checked',
       why: Array.isArray(f.why) ? f.why.map(String) : [],
       size: isInt(f.size) ? f.size : 0,
     }));

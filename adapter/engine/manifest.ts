@@ -52,6 +52,8 @@ export interface Manifest {
   restoredFrom?: string;
   /** SnapshotInfo.stdinNotSaved */
   stdinNotSaved?: number;
+  /** The folders whose whole contents the snapshot holds (`ckpt launch --track`): a restart goes on tracking them. */
+  trackFolders?: string[];
 }
 
 function isInt(v: unknown): v is number {
@@ -99,6 +101,13 @@ export function snapshotInfo(m: Manifest): SnapshotInfo {
   const info: SnapshotInfo = { id: m.id, time: m.time, size: m.size, processes: m.processes.length };
   if (m.label !== undefined) info.label = m.label;
   if (m.stdinNotSaved) info.stdinNotSaved = m.stdinNotSaved;
+  const files = m.processes.map((p) => p.files).filter((f): f is SavedFilesSummary => f !== undefined);
+  if (files.length > 0) {
+    const sum = (k: keyof SavedFilesSummary) => files.reduce((n, f) => n + (f[k] ?? 0), 0);
+    info.files = { saved: sum('saved'), checked: sum('checked'), bytes: sum('bytes'), addedBytes: sum('addedBytes'), tracked: sum('tracked') };
+    const pauses = m.processes.map((p) => p.pauseUs).filter((v): v is number => typeof v === 'number');
+    if (pauses.length > 0) info.files.pauseMs = Math.max(...pauses) / 1000;
+  }
   return info;
 }
 

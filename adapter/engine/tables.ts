@@ -67,7 +67,8 @@ export interface ProcessRow {
 
 export interface FileRow {
   path: string;
-  how: 'saved' | 'checked';
+  /** folder: a folder of a tracked folder; tracked: a tracked folder's root. */
+  how: 'saved' | 'checked' | 'folder' | 'tracked';
   /** written, mapped, read; tooLarge and unreadable: written but only checked. */
   why: string[];
   size: number;
@@ -96,4 +97,10 @@ export interface SnapshotInfo {
    * with kill: the program read them on; a restart reads its own input).
    */
   stdinNotSaved?: number;
+  /**
+   * The program's files in the snapshot (summed over its processes): saved,
+   * checked, bytes, bytes stored anew, in tracked folders; and how long the
+   * program stood still for the snapshot (ms, the longest of its processes).
+   */
+  files?: { saved: number; checked: number; bytes: number; addedBytes: number; tracked: number; pauseMs?: number };
 }

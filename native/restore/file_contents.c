@@ -3,58 +3,56 @@
  * lib/plugins/files/contents.c; the records are include/ckpt_files.h).
  *
  * Before any other stage opens a file, every saved file is put back as it was
- * at the snapshot (contents, size, mode, modification time), and every file
- * that was only checked is compared with its record. In order, so that a
- * refusal leaves the disk as it was:
+ * at the snapshot (contents, size, mode, modification time), tracked folders
+ * are made what they were (file_trees.c), and every file that was only checked
+ * is compared with its record. In order, so that a refusal leaves the disk as
+ * it was:
  *   1. check: each saved file's chunks are in the snapshot, and its path is a
- *      regular file, or nothing in an existing folder; a file whose contents
- *      are those of the snapshot already needs nothing;
- *   2. prepare: the new contents go to a temporary file beside each target
- *      (every chunk checked against its hash); running out of space, or of
- *      permission, fails here;
+ *      regular file, or nothing in a folder that exists or will be made; a file
+ *      whose contents are those of the snapshot already needs nothing;
+ *   2. prepare: the folders of tracked folders that are missing are made, and
+ *      the new contents go to a temporary file beside each target (every chunk
+ *      checked against its hash); running out of space, or of permission,
+ *      fails here;
  *   3. keep: what each target holds now is kept in the snapshot directory,
- *      under replaced/<time>/ (a hard link, or a copy on another file system);
+ *      under replaced/<time>/ (a hard link, or a copy on another file system),
+ *      and what is in a tracked folder without a record is moved there;
  *   4. commit: each temporary file is renamed over its target.
  * A failure in 2-4, or in a later stage before the program runs (the undo
  * stays armed until then), undoes what was done. --check does only 1.
  */
-#include "rt.h"
 #include "file_contents.h"
-#include "../include/ckpt_files.h"
 #include "../include/ckpt_xxh.h"
 
-enum { NR_lstat = 6, NR_rename = 82, NR_mkdir = 83, NR_link = 86, NR_unlink = 87, NR_fchmod = 91,
-       NR_utimensat = 280 };
-#define O_NOFOLLOW 0400000
-#define S_IFMT 0170000
-#define S_IFREG 0100000
-#define S_IFDIR 0040000
-#define S_IFLNK 0120000
-
-enum action { SAME = 1, REPLACE, CREATE };
-
 struct put {
-	struct ckpt_file_rec *rec;
-	struct ckpt_file_chunk *chunks; /* the record's own */
-	const char *snapdir;            /* where its chunks are, with a final '/' */
-	const char *target;             /* the path now (--path-map) */
-	enum action action;
+	const struct ckpt_file_rec *rec;
+	const char *path;                     /* as recorded */
+	const struct ckpt_file_chunk *chunks; /* the record's own */
+	const char *snapdir;                  /* where its chunks are, with a final '/' */
+	const char *target;                   /* the path now (--path-map) */
+	enum { SAME = 1, REPLACE, CREATE } action;
 	int committed;
 	uint64_t was_size;
 	char *tmp, *kept;
 };
 
+struct checked {
+	const struct ckpt_file_rec *rec;
+	const char *path;
+};
+
 static struct put *puts_;
 static uint32_t nputs;
-static struct ckpt_file_rec **checked;
+static struct checked *checked;
 static uint32_t nchecked;
 static char *buf; /* one chunk */
+static const char *first_snapdir, *keep_dir;
 static int undo_armed;
 static int strict;
 
 void file_contents_strict(void) { strict = 1; }
 
-static char *join(const char *a, const char *b, const char *c)
+char *fc_join(const char *a, const char *b, const char *c)
 {
 	size_t la = strlen(a), lb = strlen(b), lc = c ? strlen(c) : 0;
 	char *p = arena_alloc(la + lb + lc + 1);
@@ -66,8 +64,7 @@ static char *join(const char *a, const char *b, const char *c)
 	return p;
 }
 
-/* the image's directory, with its final '/' ("" for an image in the cwd) */
-static const char *dir_of(const char *path)
+const char *fc_dir_of(const char *path)
 {
 	size_t n = strlen(path);
 	while (n && path[n - 1] != '/')
@@ -77,8 +74,6 @@ static const char *dir_of(const char *path)
 	d[n] = 0;
 	return d;
 }
-
-static long st_mode(const uint64_t *st) { return (long)(st[3] & 0xffffffff); }
 
 static long read_full(int fd, char *p, uint64_t n, uint64_t off)
 {
@@ -111,11 +106,11 @@ static int open_chunk(struct put *p, const struct ckpt_file_chunk *c)
 {
 	char name[CKPT_CHUNK_NAME];
 	ckpt_chunk_name(name, c);
-	const char *path = join(p->snapdir, name, 0);
+	const char *path = fc_join(p->snapdir, name, 0);
 	long fd = sys3(NR_open, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
 	uint64_t st[18];
 	if (fd < 0 || sys2(NR_fstat, fd, st) < 0 || st[6] != c->len)
-		fail4("the snapshot is damaged: the saved contents of ", p->rec->path, " are missing or cut short: ", path);
+		fail4("the snapshot is damaged: the saved contents of ", p->path, " are missing or cut short: ", path);
 	return (int)fd;
 }
 
@@ -144,17 +139,18 @@ static void plan_put(struct put *p, int check)
 	uint64_t st[18];
 	long r = sys2(NR_lstat, p->target, st);
 	if (r == -ENOENT) {
-		const char *dir = dir_of(p->target);
-		if (sys2(NR_stat, dir[0] ? dir : ".", st) < 0 || (st_mode(st) & S_IFMT) != S_IFDIR)
+		const char *dir = fc_dir_of(p->target);
+		int there = sys2(NR_stat, dir[0] ? dir : ".", st) == 0 && (fc_mode(st) & S_IFMT) == S_IFDIR;
+		if (!there && !trees_will_make(dir))
 			fail4("cannot put back the file ", p->target, " as it was at the snapshot: its folder is gone: ", dir);
 		p->action = CREATE;
 		return;
 	}
 	if (r < 0)
 		fail4("cannot put back the file ", p->target, ": ", errno_name(r));
-	if ((st_mode(st) & S_IFMT) == S_IFLNK)
+	if ((fc_mode(st) & S_IFMT) == S_IFLNK)
 		fail("cannot put back the file ", p->target, ": it is a symbolic link now (not followed)");
-	if ((st_mode(st) & S_IFMT) != S_IFREG)
+	if ((fc_mode(st) & S_IFMT) != S_IFREG)
 		fail("cannot put back the file ", p->target,
 		     ": a folder or special file is where it was (move it away and restart again)");
 	p->was_size = st[6];
@@ -169,16 +165,50 @@ static void plan_put(struct put *p, int check)
 }
 
 /* A checked file: whether it still is the one the program had open. */
-static int changed(struct ckpt_file_rec *rec, uint64_t *now_size)
+static int changed(const struct checked *c, uint64_t *now_size)
 {
 	int moved;
-	const char *path = world_path(rec->path, &moved);
+	const char *path = world_path(c->path, &moved);
 	uint64_t st[18];
 	if (sys2(NR_stat, path, st) < 0)
 		return 0; /* gone: files.c names it when it cannot reopen it */
 	*now_size = st[6];
 	uint64_t mtime = st[11] * 1000000000ull + st[12];
+	const struct ckpt_file_rec *rec = c->rec;
 	return (!moved && (st[0] != rec->dev || st[1] != rec->ino)) || st[6] != rec->size || mtime != rec->mtime_ns;
+}
+
+static int is_put(const char *path)
+{
+	for (uint32_t j = 0; j < nputs; j++)
+		if (streq(puts_[j].path, path))
+			return 1;
+	return 0;
+}
+
+/* One record of image im. */
+static void gather_one(struct image *im, const struct ckpt_files *f, const struct ckpt_file_rec *rec)
+{
+	const char *path = ckpt_file_path(f, rec);
+	trees_record(world_path(path, 0));
+	if (rec->how == CKPT_FILE_DIR || rec->how == CKPT_FILE_TREE) {
+		trees_add(rec, world_path(path, 0));
+		return;
+	}
+	/* one put per path: the processes that wrote it saved the same moment */
+	if (is_put(path))
+		return;
+	if (rec->how == CKPT_FILE_CHECKED) {
+		checked[nchecked++] = (struct checked){ rec, path };
+		return;
+	}
+	struct put *p = &puts_[nputs++];
+	memset(p, 0, sizeof *p);
+	p->rec = rec;
+	p->path = path;
+	p->chunks = &f->chunks[rec->first_chunk];
+	p->snapdir = fc_dir_of(im->path);
+	p->target = world_path(path, 0);
 }
 
 static void gather(struct image *ims, uint32_t n)
@@ -193,30 +223,15 @@ static void gather(struct image *ims, uint32_t n)
 	}
 	puts_ = arena_alloc((cap + 1) * sizeof *puts_);
 	checked = arena_alloc((cap + 1) * sizeof *checked);
+	trees_begin(cap);
+	first_snapdir = fc_dir_of(ims[0].path);
 	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t k = 0; f[i].head && k < f[i].head->nfiles; k++) {
-			struct ckpt_file_rec *rec = &f[i].recs[k];
-			/* one put per path: the processes that wrote it saved the same moment */
-			int seen = 0;
-			for (uint32_t j = 0; j < nputs && !seen; j++)
-				seen = streq(puts_[j].rec->path, rec->path);
-			if (seen)
-				continue;
-			if (rec->how == CKPT_FILE_CHECKED) {
-				checked[nchecked++] = rec;
-				continue;
-			}
-			struct put *p = &puts_[nputs++];
-			memset(p, 0, sizeof *p);
-			p->rec = rec;
-			p->chunks = &f[i].chunks[rec->first_chunk];
-			p->snapdir = dir_of(ims[i].path);
-			p->target = world_path(rec->path, 0);
-		}
+		for (uint32_t k = 0; f[i].head && k < f[i].head->nfiles; k++)
+			gather_one(&ims[i], &f[i], &f[i].recs[k]);
 	/* a file one process wrote and another only read is put back, not checked */
 	uint32_t keep = 0;
 	for (uint32_t j = 0; j < nchecked; j++)
-		if (!file_contents_saved(checked[j]->path))
+		if (!is_put(checked[j].path))
 			checked[keep++] = checked[j];
 	nchecked = keep;
 }
@@ -225,8 +240,8 @@ static void gather(struct image *ims, uint32_t n)
 static long prepare(struct put *p, uint32_t serial)
 {
 	char num[48];
-	path_num(num, sizeof num, ".ckpt-restore.", sys0(NR_getpid) * 1000 + serial);
-	p->tmp = join(dir_of(p->target), num, 0);
+	path_num(num, sizeof num, ".ckpt-restore.", sys0(NR_getpid) * 100000 + serial);
+	p->tmp = fc_join(fc_dir_of(p->target), num, 0);
 	long fd = sys3(NR_open, p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		p->tmp = 0;
@@ -241,7 +256,7 @@ static long prepare(struct put *p, uint32_t serial)
 		sys1(NR_close, in);
 		ckpt_xxh128(buf, c->len, &hi, &lo);
 		if (r == 0 && (hi != c->hash_hi || lo != c->hash_lo))
-			fail("the snapshot is damaged: the saved contents of ", p->rec->path, " do not match their hash");
+			fail("the snapshot is damaged: the saved contents of ", p->path, " do not match their hash");
 		if (r == 0)
 			r = write_full((int)fd, buf, c->len);
 	}
@@ -255,8 +270,7 @@ static long prepare(struct put *p, uint32_t serial)
 	return r;
 }
 
-/* Copies src to a new file dst (a backup on another file system). */
-static long copy_file(const char *src, const char *dst)
+long fc_copy_file(const char *src, const char *dst)
 {
 	long in = sys3(NR_open, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
 	if (in < 0)
@@ -282,31 +296,48 @@ static long copy_file(const char *src, const char *dst)
 	return r;
 }
 
-/* Step 3: the current contents of each file about to be replaced, kept. */
-static long keep_current(const char *snapdir, uint32_t *failed)
+/* The folder what a restart replaces is kept in (made on first use), or 0 with *err. */
+const char *fc_keep_dir(long *err)
 {
+	if (keep_dir)
+		return keep_dir;
 	long ts[2];
 	sys2(NR_clock_gettime, 0 /* CLOCK_REALTIME */, ts);
 	char stamp[48];
 	path_num(stamp, sizeof stamp, "replaced/", ts[0] * 1000 + ts[1] / 1000000);
-	const char *top = join(snapdir, "replaced", 0), *dir = join(snapdir, stamp, "/");
+	const char *top = fc_join(first_snapdir, "replaced", 0), *dir = fc_join(first_snapdir, stamp, "/");
 	long r = sys2(NR_mkdir, top, 0700);
 	if (r < 0 && r != -EEXIST)
-		return r;
+		return *err = r, (const char *)0;
 	r = sys2(NR_mkdir, dir, 0700);
 	if (r < 0)
-		return r;
+		return *err = r, (const char *)0;
+	return keep_dir = dir;
+}
+
+/* A name in the keep folder for path: n-name. */
+char *fc_kept_name(const char *dir, const char *path, uint32_t n)
+{
+	char num[24];
+	path_num(num, sizeof num, "", n);
+	return fc_join(dir, num, fc_join("-", path + strlen(fc_dir_of(path)), 0));
+}
+
+/* Step 3: the current contents of each file about to be replaced, kept. */
+static long keep_current(uint32_t *failed)
+{
 	for (uint32_t i = 0; i < nputs; i++) {
 		struct put *p = &puts_[i];
 		if (p->action != REPLACE)
 			continue;
-		const char *base = p->target + strlen(dir_of(p->target));
-		char num[24];
-		path_num(num, sizeof num, "", i + 1);
-		p->kept = join(dir, num, join("-", base, 0));
+		long r = 0;
+		const char *dir = fc_keep_dir(&r);
+		if (!dir)
+			return *failed = i, r;
+		p->kept = fc_kept_name(dir, p->target, i + 1);
 		r = sys2(NR_link, p->target, p->kept);
 		if (r < 0)
-			r = copy_file(p->target, p->kept);
+			r = fc_copy_file(p->target, p->kept);
 		if (r < 0) {
 			p->kept = 0;
 			*failed = i;
@@ -331,6 +362,7 @@ static void undo(void)
 			sys1(NR_unlink, p->tmp);
 		p->committed = 0;
 	}
+	trees_undo();
 }
 
 static void undo_on_fail(void)
@@ -340,64 +372,88 @@ static void undo_on_fail(void)
 	undo_armed = 0;
 }
 
-__attribute__((noreturn)) static void refuse(struct put *p, const char *what, long err)
+__attribute__((noreturn)) static void refuse(const char *what, const char *path, long err)
 {
 	undo();
-	fail4(what, p->target, ": ", errno_name(err));
+	file_contents_disarm();
+	fail4(what, path, ": ", errno_name(err));
 }
 
 /* Steps 2 to 4. */
 static void put_all(void)
 {
+	undo_armed = 1;
+	fail_undo = undo_on_fail;
+	const char *failed_path = 0;
+	long r = trees_make(&failed_path);
+	if (r < 0)
+		refuse("cannot make the folder ", failed_path, r);
 	for (uint32_t i = 0; i < nputs; i++) {
 		if (puts_[i].action == SAME)
 			continue;
-		long r = prepare(&puts_[i], i);
+		r = prepare(&puts_[i], i);
 		if (r < 0)
-			refuse(&puts_[i], "cannot put back the file ", r);
+			refuse("cannot put back the file ", puts_[i].target, r);
 	}
 	uint32_t failed = 0;
-	for (uint32_t i = 0; i < nputs; i++) {
-		if (puts_[i].action != REPLACE)
-			continue;
-		long r = keep_current(puts_[i].snapdir, &failed);
-		if (r < 0)
-			refuse(&puts_[failed], "cannot keep the current contents of ", r);
-		break; /* one folder for all, in the first saved file's snapshot */
-	}
-	undo_armed = 1;
-	fail_undo = undo_on_fail;
+	r = keep_current(&failed);
+	if (r < 0)
+		refuse("cannot keep the current contents of ", puts_[failed].target, r);
+	r = trees_keep_extras(&failed_path);
+	if (r < 0)
+		refuse("cannot keep aside ", failed_path, r);
 	for (uint32_t i = 0; i < nputs; i++) {
 		struct put *p = &puts_[i];
 		if (p->action == SAME)
 			continue;
-		long r = sys2(NR_rename, p->tmp, p->target);
+		r = sys2(NR_rename, p->tmp, p->target);
 		if (r < 0)
-			refuse(p, "cannot put back the file ", r);
+			refuse("cannot put back the file ", p->target, r);
 		p->committed = 1;
 	}
+}
+
+/* The computation's directory, from the first image's: …/D/snapshots/ID/. */
+static const char *own_dir(void)
+{
+	const char *d = first_snapdir;
+	size_t n = strlen(d);
+	for (int up = 0; up < 2 && n; up++) {
+		if (n && d[n - 1] == '/')
+			n--;
+		while (n && d[n - 1] != '/')
+			n--;
+	}
+	while (n > 1 && d[n - 1] == '/')
+		n--;
+	char *o = arena_alloc(n + 1);
+	memcpy(o, d, n);
+	o[n] = 0;
+	return o;
 }
 
 void file_contents_restore(struct image *ims, uint32_t n, int check)
 {
 	gather(ims, n);
 	buf = arena_alloc(CKPT_FILE_BLOCK);
+	trees_plan(own_dir());
 	for (uint32_t i = 0; i < nputs; i++)
 		plan_put(&puts_[i], check);
 	for (uint32_t i = 0; i < nchecked; i++) {
 		uint64_t now = 0;
-		if (!changed(checked[i], &now))
+		if (!changed(&checked[i], &now))
 			continue;
 		if (strict)
-			fail("the file ", checked[i]->path, " changed since the snapshot (--strict)");
-		notes_changed(checked[i], now);
+			fail("the file ", checked[i].path, " changed since the snapshot (--strict)");
+		notes_changed(checked[i].path, checked[i].rec->size, now);
 	}
 	if (check)
 		return;
 	put_all();
 	for (uint32_t i = 0; i < nputs; i++)
 		if (puts_[i].action != SAME)
-			notes_put(puts_[i].rec, puts_[i].target, puts_[i].action == CREATE, puts_[i].was_size, puts_[i].kept);
+			notes_put(puts_[i].target, puts_[i].rec->size, puts_[i].action == CREATE, puts_[i].was_size, puts_[i].kept);
+	trees_notes();
 	notes_done();
 }
 
@@ -409,16 +465,13 @@ void file_contents_disarm(void)
 
 int file_contents_saved(const char *path)
 {
-	for (uint32_t i = 0; i < nputs; i++)
-		if (streq(puts_[i].rec->path, path))
-			return 1;
-	return 0;
+	return is_put(path);
 }
 
 int file_contents_pending(const char *path)
 {
 	for (uint32_t i = 0; i < nputs; i++)
-		if (streq(puts_[i].rec->path, path))
+		if (streq(puts_[i].path, path))
 			return puts_[i].action != SAME && !puts_[i].committed;
 	return 0;
 }

@@ -43,34 +43,34 @@ static void jstr(int fd, const char *s)
 	out_str(fd, "\"");
 }
 
-void notes_changed(const struct ckpt_file_rec *rec, uint64_t now_size)
+void notes_changed(const char *path, uint64_t size, uint64_t now_size)
 {
 	if (notes_fd >= 0) {
 		out_str(notes_fd, "{\"file\":");
-		jstr(notes_fd, rec->path);
+		jstr(notes_fd, path);
 		out_str(notes_fd, ",\"changed\":true,\"size\":");
-		num(notes_fd, rec->size);
+		num(notes_fd, size);
 		out_str(notes_fd, ",\"sizeNow\":");
 		num(notes_fd, now_size);
 		out_str(notes_fd, "}\n");
 		return;
 	}
 	out_str(2, "ckpt-restore: warning: ");
-	out_str(2, rec->path);
+	out_str(2, path);
 	out_str(2, " changed since the snapshot (");
-	num(2, rec->size);
+	num(2, size);
 	out_str(2, " bytes then, ");
 	num(2, now_size);
 	out_str(2, " now); the program goes on with it as it is now\n");
 }
 
-void notes_put(const struct ckpt_file_rec *rec, const char *target, int created, uint64_t was_size, const char *kept)
+void notes_put(const char *target, uint64_t size, int created, uint64_t was_size, const char *kept)
 {
 	if (notes_fd >= 0) {
 		out_str(notes_fd, "{\"file\":");
 		jstr(notes_fd, target);
 		out_str(notes_fd, created ? ",\"put\":\"created\",\"size\":" : ",\"put\":\"replaced\",\"size\":");
-		num(notes_fd, rec->size);
+		num(notes_fd, size);
 		if (!created) {
 			out_str(notes_fd, ",\"sizeBefore\":");
 			num(notes_fd, was_size);
@@ -83,7 +83,7 @@ void notes_put(const struct ckpt_file_rec *rec, const char *target, int created,
 	out_str(2, "ckpt-restore: ");
 	out_str(2, target);
 	out_str(2, created ? ": made again as at the snapshot (" : ": put back as at the snapshot (");
-	num(2, rec->size);
+	num(2, size);
 	out_str(2, " bytes)");
 	if (!created) {
 		out_str(2, "; what was there (");
@@ -93,6 +93,23 @@ void notes_put(const struct ckpt_file_rec *rec, const char *target, int created,
 		out_str(2, " (mv it back to undo)");
 	}
 	out_str(2, "\n");
+}
+
+void notes_removed(const char *path, const char *kept)
+{
+	if (notes_fd >= 0) {
+		out_str(notes_fd, "{\"file\":");
+		jstr(notes_fd, path);
+		out_str(notes_fd, ",\"put\":\"removed\",\"keptAs\":");
+		jstr(notes_fd, kept);
+		out_str(notes_fd, "}\n");
+		return;
+	}
+	out_str(2, "ckpt-restore: ");
+	out_str(2, path);
+	out_str(2, ": taken away (not in the tracked folder at the snapshot); kept as ");
+	out_str(2, kept);
+	out_str(2, " (mv it back to undo)\n");
 }
 
 /* the coordinator reads until the end of the notes */

@@ -27,20 +27,30 @@
 #define DEFAULT_SAVE_MAX (1ull << 30)
 
 struct noted {
-	int fd; /* -1: a mapping, opened by its path */
+	int fd;       /* -1: opened by its path (a mapping, a tracked folder's file) */
 	uint32_t why;
+	uint32_t how; /* 0: a file; CKPT_FILE_DIR or CKPT_FILE_TREE */
+	uint32_t mode;
 	uint64_t dev, ino;
-	char path[4096];
+	uint64_t path_off; /* in the strings */
+	uint32_t path_len;
 };
+
+#define SLOTS (1u << 17) /* > 2 * CKPT_FILES_MAX: the noted by identity */
 
 /* one checkpoint's scratch, mapped at its start and gone before the memory
  * plugin looks at the address space */
 struct scratch {
 	char maps[1 << 20];
-	uint32_t nnoted;
+	char buf[CKPT_FILE_BLOCK];
+	char own_root[4096]; /* the computation's directory: not the program's files */
+	char store[4096];    /* the snapshot's files/ */
+	uint32_t nnoted, full;
+	uint32_t slots[SLOTS]; /* index + 1 in noted */
 	struct noted noted[CKPT_FILES_MAX];
 	struct ckpt_file_rec recs[CKPT_FILES_MAX];
-	char buf[CKPT_FILE_BLOCK];
+	uint64_t strings_len;
+	char strings[CKPT_FILE_STRINGS_MAX];
 	struct ckpt_file_chunk chunks[]; /* up to CKPT_FILE_CHUNKS_MAX */
 };
 #define SCRATCH_SIZE (sizeof(struct scratch) + (uint64_t)CKPT_FILE_CHUNKS_MAX * sizeof(struct ckpt_file_chunk))
@@ -67,13 +77,14 @@ struct history {
 };
 static struct history *hist;
 
-int contents_begin(void)
+static int image_dirs(struct ckpt_writer *w);
+
+int contents_begin(struct ckpt_writer *w)
 {
 	long m = SYS6(SYS_mmap, 0, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m < 0 && m > -4096)
 		return ckpt_fail("cannot allocate memory to save the program's files");
 	sc = (struct scratch *)m;
-	sc->nnoted = 0;
 	nchunks = 0;
 	__builtin_memset(&contents_stats, 0, sizeof contents_stats);
 	if (!hist) {
@@ -82,7 +93,7 @@ int contents_begin(void)
 			return ckpt_fail("cannot allocate memory to save the program's files");
 		hist = (struct history *)m;
 	}
-	return 0;
+	return image_dirs(w);
 }
 
 void contents_end(void)
@@ -108,23 +119,36 @@ static int excluded(const char *path, const char *own_root)
 	return n > 1 && ckpt_startswith(path, own_root) && path[n] == '/';
 }
 
-static void note(int fd, uint32_t why, uint64_t dev, uint64_t ino, const char *path)
+const char *contents_path(const struct noted *n) { return sc->strings + n->path_off; }
+
+/* Notes a file (or a tracked folder's folder) once, by its identity; 0, or
+ * -1 when the table is full (counted: the checkpoint fails naming it). */
+int contents_note(int fd, uint32_t why, uint32_t how, uint32_t mode, uint64_t dev, uint64_t ino, const char *path)
 {
-	for (uint32_t i = 0; i < sc->nnoted; i++)
-		if (sc->noted[i].dev == dev && sc->noted[i].ino == ino) {
-			sc->noted[i].why |= why;
-			if (sc->noted[i].fd < 0)
-				sc->noted[i].fd = fd;
-			return;
+	if (!sc || excluded(path, sc->own_root))
+		return 0;
+	uint32_t h = (uint32_t)((dev * 0x9E3779B97F4A7C15ull ^ ino) * 0xC2B2AE3D27D4EB4Full >> 40) % SLOTS;
+	for (; sc->slots[h]; h = (h + 1) % SLOTS) {
+		struct noted *n = &sc->noted[sc->slots[h] - 1];
+		if (n->dev == dev && n->ino == ino) {
+			n->why |= why;
+			if (n->fd < 0)
+				n->fd = fd;
+			return 0;
 		}
-	if (sc->nnoted >= CKPT_FILES_MAX)
-		return;
+	}
+	size_t len = ckpt_strlen(path);
+	if (sc->nnoted >= CKPT_FILES_MAX || len + 1 > CKPT_FILE_STRINGS_MAX - sc->strings_len) {
+		sc->full++;
+		return -1;
+	}
 	struct noted *n = &sc->noted[sc->nnoted++];
-	n->fd = fd;
-	n->why = why;
-	n->dev = dev;
-	n->ino = ino;
-	ckpt_strlcpy(n->path, path, sizeof n->path);
+	sc->slots[h] = sc->nnoted;
+	*n = (struct noted){ .fd = fd, .why = why, .how = how, .mode = mode, .dev = dev, .ino = ino,
+			     .path_off = sc->strings_len, .path_len = (uint32_t)len };
+	__builtin_memcpy(sc->strings + sc->strings_len, path, len + 1);
+	sc->strings_len += len + 1;
+	return 0;
 }
 
 void contents_note_fd(int fd, const struct ckpt_img_fd *rec)
@@ -132,7 +156,7 @@ void contents_note_fd(int fd, const struct ckpt_img_fd *rec)
 	if (!sc)
 		return;
 	uint32_t mode = rec->flags & O_ACCMODE;
-	note(fd, mode == O_RDONLY ? CKPT_FILE_READONLY : CKPT_FILE_WRITABLE, rec->dev, rec->ino, rec->path);
+	contents_note(fd, mode == O_RDONLY ? CKPT_FILE_READONLY : CKPT_FILE_WRITABLE, 0, rec->mode, rec->dev, rec->ino, rec->path);
 }
 
 /* Shared writable file mappings, from /proc/self/maps (a file the program
@@ -172,12 +196,33 @@ static void note_mappings(void)
 		struct stat st;
 		if (!ino || path[0] != '/' || SYS2(SYS_stat, path, &st) < 0 || st.st_ino != ino || !S_ISREG(st.st_mode))
 			continue; /* deleted, replaced, or not a file: the memory plugin saves it as memory */
-		note(-1, CKPT_FILE_MAPPED, st.st_dev, st.st_ino, path);
+		contents_note(-1, CKPT_FILE_MAPPED, 0, st.st_mode, st.st_dev, st.st_ino, path);
 	}
 }
 
-/* "key":"value" of the order in progress, unescaped; 0 when absent */
-static int order_string(const char *key, char *out, size_t n)
+/* A JSON string at p (its opening quote), unescaped into out; the position
+ * after its closing quote, or 0. */
+const char *contents_json_string(const char *p, char *out, size_t n)
+{
+	if (*p != '"')
+		return 0;
+	size_t i = 0;
+	for (p++; *p && *p != '"'; p++) {
+		if (*p == '\\') {
+			p++;
+			if (*p != '"' && *p != '\\' && *p != '/')
+				return 0; /* an escape a path of ours never needs */
+		}
+		if (i + 1 >= n)
+			return 0;
+		out[i++] = *p;
+	}
+	out[i] = 0;
+	return *p == '"' ? p + 1 : 0;
+}
+
+/* Where the value of "key" starts in the order in progress, or 0. */
+const char *contents_order_value(const char *key)
 {
 	const char *o = ckpt_control_order();
 	size_t kl = ckpt_strlen(key);
@@ -187,31 +232,27 @@ static int order_string(const char *key, char *out, size_t n)
 		p += 2 + kl;
 		while (*p == ' ' || *p == ':')
 			p++;
-		if (*p != '"')
-			return 0;
-		size_t i = 0;
-		for (p++; *p && *p != '"'; p++) {
-			if (*p == '\\') {
-				p++;
-				if (*p != '"' && *p != '\\' && *p != '/')
-					return 0; /* an escape a path of ours never needs */
-			}
-			if (i + 1 >= n)
-				return 0;
-			out[i++] = *p;
-		}
-		out[i] = 0;
-		return *p == '"';
+		return p;
 	}
 	return 0;
 }
 
-/* The snapshot directory's files/ (made here) and the previous snapshot's. */
-static int open_stores(struct ckpt_writer *w, char *root, size_t n)
+static int order_string(const char *key, char *out, size_t n)
 {
-	char link[64], dir[4096];
+	const char *v = contents_order_value(key);
+	return v && contents_json_string(v, out, n);
+}
+
+/* Where the chunks go (the image's folder's files/) and the computation's
+ * directory, from the image's path; opened only after the fd table is saved
+ * (an fd of the engine's own must not be taken for the program's). */
+static int image_dirs(struct ckpt_writer *w)
+{
+	char *root = sc->own_root, *dir = sc->store;
+	size_t n = sizeof sc->own_root;
+	char link[64];
 	ckpt_format_fd_link(link, sizeof link, ckpt_writer_fd(w));
-	long l = SYS3(SYS_readlink, link, dir, sizeof dir - 16);
+	long l = SYS3(SYS_readlink, link, dir, sizeof sc->store - 16);
 	if (l <= 0)
 		return ckpt_fail("cannot find the image's directory");
 	dir[l] = 0;
@@ -231,7 +272,14 @@ static int open_stores(struct ckpt_writer *w, char *root, size_t n)
 	if (k > 1)
 		root[k - 1] = 0;
 	size_t dl = ckpt_strlen(dir);
-	ckpt_strlcpy(dir + dl, "files", sizeof dir - dl);
+	ckpt_strlcpy(dir + dl, "files", sizeof sc->store - dl);
+	return 0;
+}
+
+/* The snapshot directory's files/ (made here) and the previous snapshot's. */
+static int open_stores(void)
+{
+	const char *dir = sc->store;
 	long r = SYS2(SYS_mkdir, dir, 0700);
 	if (r < 0 && r != -EEXIST)
 		return ckpt_fail("cannot make %s: error %ld", dir, -r);
@@ -360,7 +408,7 @@ static int plan(uint64_t size, const uint64_t *ends, uint32_t nends, uint64_t fi
 }
 
 /* Reads, hashes and stores every chunk of the open file fd. */
-static int save_chunks(int fd, struct ckpt_file_rec *rec)
+static int save_chunks(int fd, struct ckpt_file_rec *rec, const char *path)
 {
 	for (uint64_t k = rec->first_chunk; k < rec->first_chunk + rec->nchunks; k++) {
 		struct ckpt_file_chunk *c = &sc->chunks[k];
@@ -370,11 +418,11 @@ static int save_chunks(int fd, struct ckpt_file_rec *rec)
 				continue;
 			if (r <= 0)
 				return ckpt_fail("cannot read the file %s to save it (it shrank while the program was stopped?)",
-						 rec->path);
+						 path);
 			done += (uint64_t)r;
 		}
 		ckpt_xxh128(sc->buf, c->len, &c->hash_hi, &c->hash_lo);
-		if (store_chunk(c, rec->path) < 0)
+		if (store_chunk(c, path) < 0)
 			return -1;
 	}
 	contents_stats.saved_bytes += rec->size;
@@ -393,15 +441,24 @@ static uint64_t save_max(void)
 static int save_file(struct noted *f, struct ckpt_file_rec *rec)
 {
 	__builtin_memset(rec, 0, sizeof *rec);
-	ckpt_strlcpy(rec->path, f->path, sizeof rec->path);
+	rec->path_off = f->path_off;
+	rec->path_len = f->path_len;
 	rec->why = f->why;
+	const char *path = contents_path(f);
+	if (f->how) { /* a tracked folder's folder: its mode is all */
+		rec->how = f->how;
+		rec->mode = f->mode;
+		rec->dev = f->dev;
+		rec->ino = f->ino;
+		return 0;
+	}
 	int fd;
 	if (f->fd >= 0) {
 		char link[64];
 		ckpt_format_fd_link(link, sizeof link, f->fd);
 		fd = (int)SYS3(SYS_open, link, O_RDONLY | O_CLOEXEC, 0);
 	} else {
-		fd = (int)SYS3(SYS_open, f->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+		fd = (int)SYS3(SYS_open, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
 	}
 	struct stat st;
 	int have = fd >= 0 && SYS2(SYS_fstat, fd, &st) == 0 && st.st_ino == f->ino;
@@ -415,7 +472,7 @@ static int save_file(struct noted *f, struct ckpt_file_rec *rec)
 		rec->dev = f->dev;
 		rec->ino = f->ino;
 	}
-	int writes = (f->why & (CKPT_FILE_WRITABLE | CKPT_FILE_MAPPED)) != 0;
+	int writes = (f->why & (CKPT_FILE_WRITABLE | CKPT_FILE_MAPPED | CKPT_FILE_TRACKED)) != 0;
 	if (writes && !have)
 		rec->why |= CKPT_FILE_UNREADABLE;
 	else if (writes && rec->size > save_max())
@@ -424,14 +481,16 @@ static int save_file(struct noted *f, struct ckpt_file_rec *rec)
 	int rc = 0;
 	if (rec->how == CKPT_FILE_SAVED) {
 		uint32_t nends;
-		const uint64_t *ends = history_of(path_key(rec->path), &nends);
+		const uint64_t *ends = history_of(path_key(path), &nends);
 		rec->first_chunk = nchunks;
 		if (plan(rec->size, ends, nends, nchunks) < 0)
-			rc = ckpt_fail("the file %s is cut into too many pieces to be saved", rec->path);
+			rc = ckpt_fail("the file %s is cut into too many pieces to be saved", path);
 		rec->nchunks = nchunks - rec->first_chunk;
 		if (rc == 0)
-			rc = save_chunks(fd, rec);
+			rc = save_chunks(fd, rec, path);
 		contents_stats.saved++;
+		if (f->why & CKPT_FILE_TRACKED)
+			contents_stats.tracked++;
 	} else {
 		contents_stats.checked++;
 		if (writes)
@@ -450,7 +509,7 @@ static void remember(uint32_t nrecs)
 		struct ckpt_file_rec *rec = &sc->recs[i];
 		if (rec->how != CKPT_FILE_SAVED || used + rec->nchunks > HIST_ENDS)
 			continue;
-		hist->files[nf].key = path_key(rec->path);
+		hist->files[nf].key = path_key(sc->strings + rec->path_off);
 		hist->files[nf].first = used;
 		hist->files[nf].n = (uint32_t)rec->nchunks;
 		for (uint64_t k = 0; k < rec->nchunks; k++) {
@@ -465,25 +524,25 @@ static void remember(uint32_t nrecs)
 
 int contents_write(struct ckpt_writer *w)
 {
-	char root[4096];
-	if (open_stores(w, root, sizeof root) < 0)
+	if (open_stores() < 0)
 		return -1;
 	note_mappings();
-	uint32_t nrecs = 0;
-	for (uint32_t i = 0; i < sc->nnoted; i++) {
-		if (excluded(sc->noted[i].path, root))
-			continue;
-		if (save_file(&sc->noted[i], &sc->recs[nrecs]) < 0)
+	if (tracked_note_all() < 0)
+		return -1;
+	if (sc->full)
+		return ckpt_fail("the program's files are too many to save (over %u, or their paths over %u bytes)",
+				 CKPT_FILES_MAX, CKPT_FILE_STRINGS_MAX);
+	uint32_t nrecs = sc->nnoted;
+	for (uint32_t i = 0; i < nrecs; i++)
+		if (save_file(&sc->noted[i], &sc->recs[i]) < 0)
 			return -1;
-		nrecs++;
-	}
 	if (!nrecs)
 		return 0;
-	struct ckpt_files_head head = { .nfiles = nrecs, .nchunks = nchunks };
+	struct ckpt_files_head head = { .nfiles = nrecs, .nchunks = nchunks, .strings_size = sc->strings_len };
 	if (ckpt_section_begin(w, CKPT_SEC_FILES, 0) < 0 || ckpt_section_write(w, &head, sizeof head) < 0 ||
 	    ckpt_section_write(w, sc->recs, nrecs * sizeof sc->recs[0]) < 0 ||
 	    (nchunks && ckpt_section_write(w, sc->chunks, nchunks * sizeof sc->chunks[0]) < 0) ||
-	    ckpt_section_end(w) < 0)
+	    ckpt_section_write(w, sc->strings, sc->strings_len) < 0 || ckpt_section_end(w) < 0)
 		return -1;
 	remember(nrecs);
 	return 0;
@@ -503,6 +562,8 @@ void contents_answer(struct ckpt_json *j)
 	ckpt_json_int(j, (long)contents_stats.saved_bytes);
 	ckpt_json_key(j, "addedBytes");
 	ckpt_json_int(j, (long)contents_stats.added_bytes);
+	ckpt_json_key(j, "tracked");
+	ckpt_json_int(j, (long)contents_stats.tracked);
 	ckpt_json_close(j, '}');
 	if (pipes_stdin_bytes) { /* the coordinator tells whether the pipe comes from outside */
 		ckpt_json_key(j, "stdin");

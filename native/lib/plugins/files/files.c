@@ -235,7 +235,7 @@ static int files_checkpoint(struct ckpt_writer *w)
 	files_data_len = 0;
 	pipes_begin();
 	ckpt_locks_reset();
-	int ok = contents_begin() == 0 && save_fds(w) == 0 && contents_write(w) == 0 && ckpt_locks_write(w) == 0;
+	int ok = contents_begin(w) == 0 && save_fds(w) == 0 && contents_write(w) == 0 && ckpt_locks_write(w) == 0;
 	contents_end();
 	if (ok)
 		return write_data(w);
