@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { CKPT_JS, ckpt, ckptOk, engineMissing, LineProcess, Run, snapshotIdFrom, withRun } from './harness';
 import { compileScenario } from './compileScenario';
+import { runPlain, which } from './realPrograms';
 
 const TEST_MS = 10 * 60_000;
 
@@ -256,5 +257,81 @@ test('bytes waiting on a standard input from outside: said lost without --kill, 
     assert.equal(restart.proc.lines[at], 'PASS', restart.proc.describe());
     assert.ok(restart.proc.lines.includes('rest: second third fourth '), restart.proc.describe());
     assert.equal((await restart.proc.waitExit()).code, 0);
+  });
+});
+
+const JAVA_SOURCE = `
+public class Count {
+  public static void main(String[] a) throws Exception {
+    long s = 0;
+    for (int i = 1; i <= 40; i++) {
+      for (int k = 0; k < 3_000_000; k++) s = (s * 31 + k + i) % 1_000_000_007L;
+      System.out.println("progress " + i + " " + s);
+      Thread.sleep(50);
+    }
+    System.out.println("sum " + s);
+  }
+}
+`;
+
+test('a JVM with default flags (its hsperfdata file mapped, deleted at exit) restarts twice from one snapshot', { timeout: TEST_MS }, async () => {
+  const missing = engineMissing();
+  if (missing) assert.fail(`the engine is not built: ${missing}`);
+  await withRun(async (run) => {
+    const work = run.tempDir('ckpt-files-java-');
+    fs.writeFileSync(path.join(work, 'Count.java'), JAVA_SOURCE);
+    await runPlain('javac', ['-d', work, path.join(work, 'Count.java')]);
+    const reference = (await runPlain('java', ['-cp', work, 'Count'])).split('\n').filter((l) => l !== '');
+    const dir = path.join(work, 'ckpt');
+    const launch = run.launch(dir, which('java'), ['-cp', work, 'Count']);
+    await launch.waitForLine(/^progress 3 /);
+    const id = await run.checkpointKill(dir, launch);
+    await launch.waitExit();
+    for (let i = 1; i <= 2; i++) {
+      const restart = run.restart(dir, id);
+      const exit = await restart.waitExit(120_000);
+      assert.equal(exit.code, 0, `restart ${i}:\n${restart.describe()}`);
+      assert.deepEqual([...launch.lines, ...restart.lines].filter((l) => l !== ''), reference, `restart ${i}`);
+    }
+  });
+});
+
+test('a tracked folder (a build) restarted twice from one snapshot builds the same targets and prints the same lines', { timeout: TEST_MS }, async () => {
+  const missing = engineMissing();
+  if (missing) assert.fail(`the engine is not built: ${missing}`);
+  await withRun(async (run) => {
+    const bin = await binary('build_tree');
+    const work = run.tempDir('ckpt-files-build-');
+    const out = path.join(work, 'out');
+    fs.mkdirSync(out);
+    const dir = path.join(work, 'ckpt');
+    const go = path.join(work, 'go');
+    const launch = run.start('ckpt launch --track', process.execPath, [CKPT_JS, 'launch', '--dir', dir, '--track', out, '--', bin, go, work]);
+    await launch.waitForLine(/^ready$/);
+    const s: Started = { dir, work, go, launch };
+    const cp = await ckptOk(['checkpoint', '--dir', dir, '--kill']);
+    const id = snapshotIdFrom(cp.stdout);
+    assert.match(cp.stderr, /tracked folders: 4 files, \d+ B \(\d+ B new\); the program stood still [\d.]+ ms/);
+    await launch.waitExit();
+    const steps = (p: LineProcess) => p.lines.filter((l) => /^(built|up to date) /.test(l));
+    assert.deepEqual(steps(launch), ['built 0', 'built 1', 'built 2', 'built 3']);
+
+    const r1 = await restartPasses(run, s, id);
+    const built = ['built 4', 'built 5', 'built 6', 'built 7', 'built 8', 'built 9'];
+    assert.deepEqual(steps(r1), built);
+    const r2 = await restartPasses(run, s, id);
+    assert.deepEqual(steps(r2), built, `the second restart of snapshot ${id} found the first one's targets:\n${r2.describe()}`);
+    const kept = new RegExp(`${out}/target4\\.o: taken away \\(it was not in the tracked folder at the snapshot\\); kept as (\\S+) `).exec(r2.stderr);
+    assert.ok(kept, r2.stderr);
+    assert.equal(fs.readFileSync(kept[1], 'utf8'), 'object 4\n', 'what the restart took away is kept');
+    assert.match(r2.stderr, new RegExp(`${out}/target5: taken away`));
+    assert.match(r2.stderr, new RegExp(`${out}/target0\\.o: put back as it was at the snapshot \\(9 bytes\\)`));
+
+    const inspect = JSON.parse((await ckptOk(['inspect', '--dir', dir, '--json', id])).stdout) as {
+      images: { files?: { path: string; how: string }[] }[];
+    };
+    const recs = inspect.images[0].files ?? [];
+    assert.deepEqual(recs.filter((f) => f.how === 'tracked').map((f) => f.path), [out]);
+    assert.deepEqual(recs.filter((f) => f.how === 'saved').map((f) => path.basename(f.path)).sort(), ['target0.o', 'target1.o', 'target2.o', 'target3.o']);
   });
 });
