@@ -363,6 +363,10 @@ static void undo(void)
 		p->committed = 0;
 	}
 	trees_undo();
+	if (keep_dir) { /* the kept files are back where they were: the folders go too */
+		sys1(NR_rmdir, keep_dir);
+		sys1(NR_rmdir, fc_join(first_snapdir, "replaced", 0));
+	}
 }
 
 static void undo_on_fail(void)

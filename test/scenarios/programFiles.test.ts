@@ -7,6 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -184,7 +185,10 @@ test('a file the program reads that changed behind its back is named at restart;
     const inspect = JSON.parse((await ckptOk(['inspect', '--dir', dir, '--json', id])).stdout) as {
       images: { files?: { path: string; how: string; why: string[] }[] }[];
     };
-    assert.deepEqual(inspect.images[0].files?.map((f) => [f.path, f.how, f.why]), [[input, 'checked', ['read']]]);
+    assert.deepEqual(inspect.images[0].files?.map((f) => [f.path, f.how, f.why]), [
+      [input, 'checked', ['read']],
+      [path.join(work, 'output'), 'saved', ['written']],
+    ]);
     const text = (await ckptOk(['inspect', '--dir', dir, id])).stdout;
     assert.match(text, new RegExp(`^\\s+checked\\s+13 B\\s+read\\s+${input}$`, 'm'), text);
 
@@ -333,5 +337,72 @@ test('a tracked folder (a build) restarted twice from one snapshot builds the sa
     const recs = inspect.images[0].files ?? [];
     assert.deepEqual(recs.filter((f) => f.how === 'tracked').map((f) => f.path), [out]);
     assert.deepEqual(recs.filter((f) => f.how === 'saved').map((f) => path.basename(f.path)).sort(), ['target0.o', 'target1.o', 'target2.o', 'target3.o']);
+  });
+});
+
+test('a restart that runs out of space putting a file back refuses before the program runs, the disk as it was', { timeout: TEST_MS }, async () => {
+  const missing = engineMissing();
+  if (missing) assert.fail(`the engine is not built: ${missing}`);
+  await withRun(async (run) => {
+    const work = run.tempDir('ckpt-files-full-');
+    // A small tmpfs plays the full disk (mounting one needs root, as CI and these machines have).
+    const small = path.join(work, 'small');
+    fs.mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
+    try {
+      const bin = await binary('append_log');
+      const dir = path.join(work, 'ckpt');
+      const go = path.join(small, 'go');
+      const launch = run.launch(dir, bin, [go, small]);
+      await launch.waitForLine(/^ready$/);
+      const id = await checkpoint(dir, true);
+      await launch.waitExit();
+      const log = path.join(small, 'log');
+      fs.truncateSync(log, 0);
+      const filler = path.join(small, 'filler');
+      const fd = fs.openSync(filler, 'w');
+      try {
+        for (;;) fs.writeSync(fd, Buffer.alloc(4096, 1));
+      } catch (err) {
+        assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
+      } finally {
+        fs.closeSync(fd);
+      }
+      const fillerSize = fs.statSync(filler).size;
+      const r = await ckpt(['restart', '--dir', dir, id]);
+      assert.notEqual(r.code, 0, 'the restart is refused');
+      assert.match(r.stderr, new RegExp(`cannot put back the file ${log}: no space left on device`));
+      assert.equal(fs.statSync(log).size, 0, 'the log is as it was before the restart');
+      assert.equal(fs.statSync(filler).size, fillerSize);
+      assert.deepEqual(fs.readdirSync(small).sort(), ['filler', 'log'], 'no temporary file is left behind');
+      assert.equal(fs.existsSync(path.join(dir, 'snapshots', id, 'replaced')), false);
+    } finally {
+      execFileSync('umount', ['-l', small]);
+    }
+  });
+});
+
+test('a restart refused after it put files back (a file the program reads is gone) puts them back as they were', { timeout: TEST_MS }, async () => {
+  await withRun(async (run) => {
+    const work = run.tempDir('ckpt-files-undo-');
+    const input = path.join(work, 'input');
+    const output = path.join(work, 'output');
+    fs.writeFileSync(input, 'first\nsecond\n');
+    const bin = await binary('read_input');
+    const dir = path.join(work, 'ckpt');
+    const launch = run.launch(dir, bin, [path.join(work, 'go'), work]);
+    await launch.waitForLine(/^ready$/);
+    const id = await checkpoint(dir, true);
+    await launch.waitExit();
+    fs.appendFileSync(output, 'written after the snapshot\n');
+    const ino = fs.statSync(output).ino;
+    fs.rmSync(input);
+    const r = await ckpt(['restart', '--dir', dir, id]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, new RegExp(`cannot reopen the program's file ${input}: no such file or directory`));
+    assert.equal(fs.readFileSync(output, 'utf8'), 'out\nwritten after the snapshot\n', 'the written file is as it was before the restart');
+    assert.equal(fs.statSync(output).ino, ino, 'the very file, not a copy');
+    assert.deepEqual(fs.readdirSync(work).sort(), ['ckpt', 'output'], 'no temporary file is left behind');
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'snapshots', id)).sort(), ['files', 'manifest.json', path.basename(fs.readdirSync(path.join(dir, 'snapshots', id)).find((f) => f.endsWith('.img'))!)].sort());
   });
 });
