@@ -6,7 +6,7 @@
 import type { SnapshotDiff } from './engine/diffTypes';
 import type { ResourceTables, SnapshotInfo } from './engine/tables';
 export type { ProcessDiff, RegionDiff, SnapshotDiff } from './engine/diffTypes';
-export type { ResourceTables, SnapshotInfo, ProcessRow, ThreadRow, FdRow, FdKind } from './engine/tables';
+export type { ResourceTables, SnapshotInfo, ProcessRow, ThreadRow, FdRow, FdKind, FileRow } from './engine/tables';
 
 export const DEBUG_TYPE = 'ckpt';
 
