@@ -104,7 +104,9 @@ export function snapshotInfo(m: Manifest): SnapshotInfo {
   const files = m.processes.map((p) => p.files).filter((f): f is SavedFilesSummary => f !== undefined);
   if (files.length > 0) {
     const sum = (k: keyof SavedFilesSummary) => files.reduce((n, f) => n + (f[k] ?? 0), 0);
-    info.files = { saved: sum('saved'), checked: sum('checked'), bytes: sum('bytes'), addedBytes: sum('addedBytes'), tracked: sum('tracked') };
+    info.files = {
+      saved: sum('saved'), checked: sum('checked'), notSaved: sum('notSaved'), bytes: sum('bytes'), addedBytes: sum('addedBytes'), tracked: sum('tracked'),
+    };
     const pauses = m.processes.map((p) => p.pauseUs).filter((v): v is number => typeof v === 'number');
     if (pauses.length > 0) info.files.pauseMs = Math.max(...pauses) / 1000;
   }

@@ -99,8 +99,9 @@ export interface SnapshotInfo {
   stdinNotSaved?: number;
   /**
    * The program's files in the snapshot (summed over its processes): saved,
-   * checked, bytes, bytes stored anew, in tracked folders; and how long the
+   * checked, written but only checked (too large or unreadable: notSaved),
+   * bytes, bytes stored anew, in tracked folders; and how long the
    * program stood still for the snapshot (ms, the longest of its processes).
    */
-  files?: { saved: number; checked: number; bytes: number; addedBytes: number; tracked: number; pauseMs?: number };
+  files?: { saved: number; checked: number; notSaved: number; bytes: number; addedBytes: number; tracked: number; pauseMs?: number };
 }

@@ -406,3 +406,23 @@ test('a restart refused after it put files back (a file the program reads is gon
     assert.deepEqual(fs.readdirSync(path.join(dir, 'snapshots', id)).sort(), ['files', 'manifest.json', path.basename(fs.readdirSync(path.join(dir, 'snapshots', id)).find((f) => f.endsWith('.img'))!)].sort());
   });
 });
+
+test('a written file over CKPT_FILES_MAX is only checked, and the checkpoint says so', { timeout: TEST_MS }, async () => {
+  const missing = engineMissing();
+  if (missing) assert.fail(`the engine is not built: ${missing}`);
+  await withRun(async (run) => {
+    const bin = await binary('append_log');
+    const work = run.tempDir('ckpt-files-max-');
+    const dir = path.join(work, 'ckpt');
+    const launch = run.start('ckpt launch append_log', process.execPath, [CKPT_JS, 'launch', '--dir', dir, '--', bin, path.join(work, 'go'), work],
+      { ...process.env, CKPT_FILES_MAX: '16' });
+    await launch.waitForLine(/^ready$/);
+    const cp = await ckptOk(['checkpoint', '--dir', dir, '--kill']);
+    await launch.waitExit();
+    assert.match(cp.stderr, /1 files the program writes are only checked, not in the snapshot: larger than CKPT_FILES_MAX/);
+    const inspect = JSON.parse((await ckptOk(['inspect', '--dir', dir, '--json', snapshotIdFrom(cp.stdout)])).stdout) as {
+      images: { files?: { path: string; how: string; why: string[] }[] }[];
+    };
+    assert.deepEqual(inspect.images[0].files?.map((f) => [f.path, f.how, f.why]), [[path.join(work, 'log'), 'checked', ['written', 'tooLarge']]]);
+  });
+});
