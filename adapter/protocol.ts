@@ -6,7 +6,7 @@
 import type { SnapshotDiff } from './engine/diffTypes';
 import type { ResourceTables, SnapshotInfo } from './engine/tables';
 export type { ProcessDiff, RegionDiff, SnapshotDiff } from './engine/diffTypes';
-export type { ResourceTables, SnapshotInfo, ProcessRow, ThreadRow, FdRow, FdKind } from './engine/tables';
+export type { ResourceTables, SnapshotInfo, ProcessRow, ThreadRow, FdRow, FdKind, FileRow } from './engine/tables';
 
 export const DEBUG_TYPE = 'ckpt';
 
@@ -24,6 +24,8 @@ export interface CkptLaunchArguments {
   setupCommands?: (string | { text: string; description?: string; ignoreFailures?: boolean })[];
   /** Where sources of the directory the program was built in are found here (gdb's `set substitute-path`). */
   sourceFileMap?: Record<string, string>;
+  /** Folders whose whole contents travel with the snapshots (`ckpt launch --track`). */
+  trackFolders?: string[];
   /**
    * Save a snapshot every N seconds while running, and/or at every stop, and/or
    * landmarks for going back every N stops (at most `maxLandmarks`, thinned with age).

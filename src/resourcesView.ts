@@ -10,7 +10,7 @@ import { ContextKeys, Requests } from './ids';
 import { SessionTracker } from './sessionTracker';
 import { ResourceRow, resourceRows, snapshotLabel } from './snapshotFormat';
 
-const ICONS: Record<ResourceRow['kind'], string> = { process: 'server-process', thread: 'debug-alt-small', fd: 'file' };
+const ICONS: Record<ResourceRow['kind'], string> = { process: 'server-process', thread: 'debug-alt-small', fd: 'file', file: 'save' };
 
 export class ResourceItem extends vscode.TreeItem {
   constructor(readonly row: ResourceRow) {

@@ -2,7 +2,7 @@
  * How snapshots and resource rows read in the views. No `vscode` here, so the unit
  * tests can check it without an editor.
  */
-import type { FdRow, ProcessRow, ResourceTables, SnapshotInfo } from '../adapter/protocol';
+import type { FdRow, FileRow, ProcessRow, ResourceTables, SnapshotInfo } from '../adapter/protocol';
 
 export function formatSize(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '?';
@@ -46,7 +46,7 @@ export function snapshotTooltip(s: SnapshotInfo, restoredFrom?: string): string 
 
 /** One row of the Resources view, before it becomes a TreeItem. */
 export interface ResourceRow {
-  kind: 'process' | 'thread' | 'fd';
+  kind: 'process' | 'thread' | 'fd' | 'file';
   /** Unique within the tree (the view keeps expansion state by it). */
   key: string;
   label: string;
@@ -77,7 +77,21 @@ export function processRow(p: ProcessRow, source: string): ResourceRow {
         children: [],
       })),
       ...p.fds.map((f) => fdRow(f, key)),
+      ...(p.files ?? []).map((f, i) => fileRow(f, `${key}/file${i}`)),
     ],
+  };
+}
+
+/** A snapshot's file: held by it (put back at restore) or only checked. */
+export function fileRow(f: FileRow, key: string): ResourceRow {
+  const held = f.how === 'checked' ? 'checked at restore' : 'in the snapshot';
+  return {
+    kind: 'file',
+    key,
+    label: f.path.slice(f.path.lastIndexOf('/') + 1) || f.path,
+    description: `${held} (${f.why.join(', ')})${f.how === 'saved' ? ` ${formatSize(f.size)}` : ''}`,
+    tooltip: `${f.path}\n${f.how === 'checked' ? 'only checked: a restore says whether it changed since the snapshot' : f.how === 'saved' ? `its contents (${f.size} bytes) are in the snapshot and put back at restore` : 'a folder of a tracked folder: made again at restore'}`,
+    children: [],
   };
 }
 

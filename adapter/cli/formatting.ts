@@ -80,6 +80,10 @@ function processText(p: ProcessRow, memory?: ImageMemoryRegion[]): string {
       ),
     ),
   );
+  if (p.files && p.files.length > 0) {
+    parts.push('\n  Files (saved: put back at restart; checked: compared at restart)\n');
+    parts.push(indent(textTable(['HOW', 'SIZE', 'WHY', 'PATH'], p.files.map((f) => [f.how, formatBytes(f.size), f.why.join(','), f.path]))));
+  }
   if (memory) {
     parts.push('\n  Memory regions\n');
     parts.push(

@@ -1,8 +1,8 @@
 /** The usage text of every subcommand; shown on `--help` and after a usage error. */
 export const COMMAND_USAGE: Record<string, string> = {
-  launch: 'ckpt launch [--dir D] [--interval SECONDS] [--json] -- PROGRAM [ARGS...]',
+  launch: 'ckpt launch [--dir D] [--interval SECONDS] [--track DIR]... [--json] -- PROGRAM [ARGS...]',
   checkpoint: 'ckpt checkpoint [--dir D] [--label TEXT] [--kill] [--json]',
-  restart: 'ckpt restart [--dir D] [--interval SECONDS] [--path-map OLD=NEW]... [--env NAME=VALUE]... SNAPSHOT [--json]',
+  restart: 'ckpt restart [--dir D] [--interval SECONDS] [--path-map OLD=NEW]... [--env NAME=VALUE]... [--strict] SNAPSHOT [--json]',
   restore: 'ckpt restore [--dir D] [--hold] SNAPSHOT [--json]',
   list: 'ckpt list [--dir D] [--json]',
   inspect: 'ckpt inspect [--dir D] SNAPSHOT [--json]',
@@ -23,8 +23,10 @@ export function usageText(command?: string): string {
     'D is the computation directory: --dir, else $CKPT_DIR, else ./.ckpt.',
     'SNAPSHOT is an id from `ckpt list`, or `last`.',
     'label TEXT: the snapshot\'s new label; an empty TEXT (\'\') clears it.',
+    'launch --track: the whole contents of DIR travel with the snapshots (a restart makes it as it was).',
     'restart --path-map: files under OLD are reopened under NEW (they moved since the snapshot);',
-    '        --env: the program finds NAME=VALUE when it reads its environment again.',
+    '        --env: the program finds NAME=VALUE when it reads its environment again;',
+    '        --strict: refuse when a file the program only read changed since the snapshot.',
     'restore: the running `ckpt launch` (or `ckpt restart`) in D replaces its program by SNAPSHOT,',
     '        which keeps that terminal; --hold: the restored processes wait for a debugger.',
     '--json (every command but completion): the result as JSON on stdout; launch and restart write',

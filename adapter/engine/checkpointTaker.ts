@@ -5,7 +5,8 @@ import { ComputationDir, imageFileName } from './computationDir';
 import type { EngineConnection } from './engineConnection';
 import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
 import { ImageOrderFields, ParentImages } from './parentImages';
-import { pipeSkipLists } from './pipes';
+import { savedFilesSummary } from './fileRecords';
+import { outsideStdinBytes, pipeSkipLists } from './pipes';
 import { writeFilePrivate } from './privateFs';
 import { lazyInetSockets, lazyUnixPeers, processEnded, readState, socketEndpoints } from './procTables';
 import { releaseSnapshotId, reserveSnapshotId } from './snapshotIds';
@@ -40,6 +41,8 @@ export interface CheckpointHost {
   programPid(): number | undefined;
   /** The snapshot the program was restarted from, if it was. */
   restoredFrom(): string | undefined;
+  /** Folders whose whole contents the snapshots hold (absolute paths). */
+  trackFolders(): string[];
   /** A process a kill:true checkpoint ends: its SIGKILL is hibernation. */
   hibernating(pid: number): void;
 }
@@ -69,6 +72,8 @@ const ALONE_ATTEMPTS = 3;
  */
 export class CheckpointTaker {
   private readonly parents = new ParentImages();
+  /** The computation's last complete snapshot: the chunks of files it holds are linked, not written again. */
+  private lastSnapshot?: string;
 
   constructor(private readonly host: CheckpointHost) {}
 
@@ -97,12 +102,17 @@ export class CheckpointTaker {
     // Processes stopped by a synchronized checkpoint, waiting for the final order.
     // Each ordered process's image path once the snapshot is complete.
     const offered = new Map<EngineConnection, string>();
+    const files = this.filesFields();
+    const track = this.host.trackFolders();
     const fields = (c: EngineConnection): ImageOrderFields => {
       const as = path.join(this.host.cdir.snapshot(id), imageFileName(c.hello!.vpid));
       offered.set(c, as);
-      return this.parents.fields(c, as);
+      return { ...this.parents.fields(c, as), ...files };
     };
-    const sync = new StopSet(this.host, partialDir, options, fields);
+    // A write order is what the engine reads its files' fields from (native/PROTOCOL.md);
+    // one process, the first, saves the tracked folders.
+    const writeFields = (c: EngineConnection, first: boolean) => ({ ...files, kill: options.kill === true, ...(first && track.length > 0 ? { track } : {}) });
+    const sync = new StopSet(this.host, partialDir, options, fields, writeFields);
     try {
       for (const c of conns) releases.push(await c.lock());
       let procs: ManifestProcess[];
@@ -113,7 +123,8 @@ export class CheckpointTaker {
       if (conns.length === 1 && !hasLiveChildren(conns[0].hello!.pid)) {
         // Read before the order: with --kill the process is gone after it.
         const sockets = socketEndpoints(conns[0].hello!.pid, lazyUnixPeers());
-        procs = [withSockets(await this.alone(conns[0], partialDir, options, fields(conns[0])), sockets)];
+        const order = { ...fields(conns[0]), ...(track.length > 0 ? { track } : {}) };
+        procs = [withSockets(await this.alone(conns[0], partialDir, options, order), sockets)];
       } else {
         procs = await sync.saveAll(conns, releases);
       }
@@ -121,6 +132,7 @@ export class CheckpointTaker {
       writeFilePrivate(path.join(partialDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
       // The rename is what makes the snapshot exist: readers never see it half-written.
       fs.renameSync(partialDir, this.host.cdir.snapshot(id));
+      this.lastSnapshot = id;
       const saved = new Set(procs.map((p) => p.vpid));
       this.parents.completed(new Map([...offered].filter(([c]) => saved.has(c.hello!.vpid))));
       if (options.kill) for (const p of procs) this.host.hibernating(p.pid);
@@ -138,17 +150,31 @@ export class CheckpointTaker {
     }
   }
 
+  /** `filesFrom`: the previous snapshot's directory, if it is still there. */
+  private filesFields(): { filesFrom?: string } {
+    const prev = this.lastSnapshot ?? this.host.restoredFrom();
+    if (prev === undefined) return {};
+    const dir = this.host.cdir.snapshot(prev);
+    return Buffer.byteLength(dir) <= 2000 && fs.existsSync(path.join(dir, 'manifest.json')) ? { filesFrom: dir } : {};
+  }
+
   private manifest(id: string, started: number, procs: ManifestProcess[], options: CheckpointOptions): Manifest {
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       id,
       time: new Date(started).toISOString(),
-      size: procs.reduce((s, p) => s + p.bytes, 0),
+      // the images, and the chunks of the program's files this snapshot stored anew
+      size: procs.reduce((s, p) => s + p.bytes + (p.files?.addedBytes ?? 0), 0),
       root: this.rootVpid(procs),
       processes: procs,
       totalMs: Date.now() - started,
     };
     if (options.label !== undefined && options.label !== '') manifest.label = options.label;
+    // The program goes on and reads them: a restart of this snapshot reads its own input instead.
+    const notSaved = options.kill ? 0 : outsideStdinBytes(procs);
+    if (notSaved > 0) manifest.stdinNotSaved = notSaved;
+    const track = this.host.trackFolders();
+    if (track.length > 0) manifest.trackFolders = track;
     const from = this.host.restoredFrom();
     if (from !== undefined) manifest.restoredFrom = from;
     return manifest;
@@ -162,7 +188,7 @@ export class CheckpointTaker {
   }
 
   /** One process: a single order; the engine stops, writes, and resumes (or dies) by itself. */
-  private async alone(c: EngineConnection, partialDir: string, options: CheckpointOptions, fields: ImageOrderFields): Promise<ManifestProcess> {
+  private async alone(c: EngineConnection, partialDir: string, options: CheckpointOptions, fields: Record<string, unknown>): Promise<ManifestProcess> {
     const image = path.join(partialDir, imageFileName(c.hello!.vpid));
     const order: Record<string, unknown> = { cmd: 'checkpoint', image, ...fields, kill: options.kill === true };
     if (options.hold) order.hold = true;
@@ -190,6 +216,7 @@ class StopSet {
     private readonly partialDir: string,
     private readonly options: CheckpointOptions,
     private readonly fields: (c: EngineConnection) => ImageOrderFields,
+    private readonly writeFields: (c: EngineConnection, first: boolean) => Record<string, unknown>,
   ) {}
 
   /** Stops `conns` and every process born meanwhile, then has each write its image. */
@@ -210,7 +237,7 @@ class StopSet {
     const writes = await Promise.allSettled(
       members.map(async (c) => {
         const lists = skip.get(c.hello!.vpid);
-        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [] };
+        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [], ...this.writeFields(c, c === members[0]) };
         const reply = await c.request(order, 'checkpoint', this.host.timeoutMs, { signal: false });
         return manifestProcess(c, reply, this.stopped.get(c)!);
       }),
@@ -240,7 +267,7 @@ class StopSet {
     const captures = await Promise.allSettled(
       members.map(async (c) => {
         const lists = skip.get(c.hello!.vpid);
-        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [] };
+        const order = { cmd: 'write', skipPipes: lists?.pipes ?? [], skipFifos: lists?.fifos ?? [], ...this.writeFields(c, c === members[0]) };
         const reply = await c.request(order, 'captured', this.host.timeoutMs, { signal: false });
         if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
       }),
@@ -384,6 +411,10 @@ function manifestProcess(c: EngineConnection, reply: Record<string, unknown>, im
   if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
   if (typeof reply.forked === 'boolean') proc.forked = reply.forked;
   if (reply.tracking === 'uffd-wp' || reply.tracking === 'hash') proc.tracking = reply.tracking;
+  const files = savedFilesSummary(reply.files);
+  if (files && (files.saved > 0 || files.checked > 0)) proc.files = files;
+  const stdin = reply.stdin as { ino?: unknown; bytes?: unknown } | undefined;
+  if (stdin && typeof stdin.ino === 'number' && typeof stdin.bytes === 'number') proc.stdin = { ino: stdin.ino, bytes: stdin.bytes };
   return proc;
 }
 

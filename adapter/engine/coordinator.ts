@@ -11,7 +11,7 @@ import { checkImage } from './imageCheck';
 import { ComputationDir } from './computationDir';
 import { createCtlServer } from './ctlServer';
 import type { CtlInfo, CtlReply, CtlRequest } from './ctlProtocol';
-import { ctlInfo } from './ctlClient';
+import { inUseError } from './inUse';
 import { EngineConnection, EngineHello } from './engineConnection';
 import { ExitStatus, exitStatus } from './exitStatus';
 import { NativePaths, nativePathsUnchecked, requireNativeFile } from './nativePaths';
@@ -22,6 +22,8 @@ import { assertTrustedDir, privateSubdir } from './trustedDir';
 import { lazyInetSockets, linkPeers, readArgv, readFds, readSession, readUnixPeers, virtualizeSessions } from './procTables';
 import { hideEngineFd } from './engineFds';
 import { collectRestoredHellos } from './restoredHellos';
+import type { FileNote } from './fileRecords';
+import { collectNotes, NOTES_FD, restorerStdio } from './restorerNotes';
 import { SnapshotStore } from './snapshotStore';
 import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 import { listenPrivate, removeFile, socketIsLive } from './unixSocket';
@@ -64,10 +66,12 @@ export interface RestartOptions extends SpawnOptions {
   pathMap?: string[];
   /** Environment variables the program should find changed when it reads them again: `NAME=VALUE`. */
   setEnv?: string[];
+  /** Refuse the restart when a file the program only read changed since the snapshot. */
+  strict?: boolean;
 }
 
 function restartWorldArgs(options: RestartOptions): string[] {
-  const args: string[] = [];
+  const args: string[] = options.strict ? ['--strict'] : [];
   for (const m of options.pathMap ?? []) args.push('--path-map', m);
   for (const e of options.setEnv ?? []) args.push('--env', e);
   return args;
@@ -96,6 +100,8 @@ export interface RunningProgram {
   child: ChildProcess;
   /** Settles when the program ends; rejects only when a restart failed before the program ran. */
   exited: Promise<ExitStatus>;
+  /** A restart: what the restorer did with the program's files before it ran. */
+  fileNotes?: Promise<FileNote[]>;
 }
 
 /**
@@ -110,6 +116,10 @@ export class Coordinator extends EventEmitter {
   readonly store: SnapshotStore;
   /** The snapshot the current program was restarted from, if it was. */
   restoredFrom?: string;
+  /** What the last replacement (`replace`) did with the program's files. */
+  lastFileNotes: FileNote[] = [];
+  /** Folders whose whole contents travel with the snapshots (`ckpt launch --track`); a restart takes its snapshot's. */
+  trackFolders: string[] = [];
 
   private readonly native: NativePaths;
   private readonly preload: boolean;
@@ -154,6 +164,7 @@ export class Coordinator extends EventEmitter {
       nothingToOrder: () => this.nothingToOrder(),
       programPid: () => this.program?.pid,
       restoredFrom: () => this.restoredFrom,
+      trackFolders: () => this.trackFolders,
       hibernating: (pid) => this.hibernatedPids.add(pid),
     });
   }
@@ -262,6 +273,7 @@ export class Coordinator extends EventEmitter {
    */
   private async checkedImages(id: string, options: RestartOptions): Promise<string[]> {
     const m = this.store.manifest(id);
+    if (m.trackFolders) this.trackFolders = m.trackFolders;
     const root = m.processes.find((p) => p.vpid === m.root) ?? m.processes[0];
     const ordered = [root, ...m.processes.filter((p) => p !== root)];
     const images = ordered.map((p) => path.join(this.cdir.snapshot(id), p.image));
@@ -273,16 +285,15 @@ export class Coordinator extends EventEmitter {
     this.assertIdle();
     const restorer = requireNativeFile(this.native.restore);
     const env = { ...(options.env ?? process.env), CKPT_ENGINE_SOCKET: this.cdir.engineSocket, CKPT_SIGNAL: String(this.signal) };
-    const args = ['--socket', this.cdir.engineSocket, ...(options.hold ? ['--hold'] : []), ...restartWorldArgs(options), ...images];
-    const child = cleanSpawn(restorer, args, {
-      cwd: options.cwd,
-      env,
-      stdio: options.stdio ?? 'inherit',
-    });
+    const args = ['--socket', this.cdir.engineSocket, '--notes-fd', String(NOTES_FD), ...(options.hold ? ['--hold'] : []), ...restartWorldArgs(options), ...images];
+    const child = cleanSpawn(restorer, args, { cwd: options.cwd, env, stdio: restorerStdio(options.stdio ?? 'inherit') });
+    const fileNotes = collectNotes(child);
     await spawned(child, restorer);
     this.programStdio = options.stdio ?? 'inherit';
     this.restoredFrom = id;
-    return this.track(child, id);
+    const running = this.track(child, id);
+    running.fileNotes = fileNotes;
+    return running;
   }
 
   /**
@@ -311,7 +322,9 @@ export class Coordinator extends EventEmitter {
     const hellos = collectRestoredHellos(this, id, expected);
     try {
       const running = await this.spawnRestorer(id, images, { hold: options.hold, stdio: options.stdio ?? this.programStdio ?? 'inherit' });
-      return await hellos.wait(running.pid, running.exited);
+      const pids = await hellos.wait(running.pid, running.exited);
+      this.lastFileNotes = (await running.fileNotes) ?? [];
+      return pids;
     } finally {
       hellos.stop();
     }
@@ -530,7 +543,7 @@ export class Coordinator extends EventEmitter {
         return { ok: true, info: this.info() };
       case 'restore': {
         const pids = await this.replace(req.snapshot, { hold: req.hold, onReplacing: () => progress({ replacing: true }) });
-        return { ok: true, restored: { snapshot: req.snapshot, pids } };
+        return { ok: true, restored: { snapshot: req.snapshot, pids, files: this.lastFileNotes } };
       }
     }
   }
@@ -560,19 +573,6 @@ function spawned(child: ChildProcess, program: string): Promise<void> {
       else reject(new CkptError(`cannot run ${program}: ${err.message}`));
     });
   });
-}
-
-async function inUseError(cdir: ComputationDir): Promise<CkptError> {
-  let who = '';
-  try {
-    const info = await ctlInfo(cdir.dir, 5000);
-    who = info.programPid ? ` (program pid ${info.programPid}, coordinator pid ${info.coordinatorPid})` : ` (coordinator pid ${info.coordinatorPid})`;
-  } catch {
-    // the message below is enough without the pids
-  }
-  return new CkptError(
-    `${cdir.dir} is in use: another computation is running there${who}; stop it with \`ckpt kill --dir ${cdir.dir}\` or use another --dir`,
-  );
 }
 
 function closeServer(server: net.Server): Promise<void> {

@@ -1,3 +1,4 @@
+import type { FileNote } from './fileRecords';
 import type { ResourceTables, SnapshotInfo } from './tables';
 import type { EngineHello } from './engineConnection';
 
@@ -34,6 +35,8 @@ export interface CtlRestored {
   snapshot: string;
   /** pids of the restored processes, the root first. */
   pids: number[];
+  /** What the restart did with the program's files before it ran. */
+  files?: FileNote[];
 }
 
 export interface CtlInfo {

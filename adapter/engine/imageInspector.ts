@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { CkptError } from './ckptError';
-import type { FdKind, FdRow, ProcessRow, ThreadRow } from './tables';
+import type { FileRecord } from './fileRecords';
+import type { FdKind, FdRow, FileRow, ProcessRow, ThreadRow } from './tables';
 
 /** One memory region of an image, as `ckpt-inspect` prints it. */
 export interface ImageMemoryRegion {
@@ -103,5 +104,18 @@ export function imageToProcessRow(img: InspectedImage): ProcessRow {
     argv: Array.isArray(img.argv) ? img.argv.map(String) : [],
     threads: img.threads.map((t) => ({ vtid: t.vtid, tid: t.tid })),
     fds,
+    ...(Array.isArray(img.files) ? { files: fileRows(img.files) } : {}),
   };
+}
+
+/** The inspector's `files` (which files a snapshot holds and which it only checks), as table rows. */
+function fileRows(files: unknown[]): FileRow[] {
+  return files
+    .filter((f): f is FileRecord => !!f && typeof (f as FileRecord).path === 'string')
+    .map((f) => ({
+      path: f.path,
+      how: f.how === 'saved' || f.how === 'folder' || f.how === 'tracked' ? f.how : 'checked',
+      why: Array.isArray(f.why) ? f.why.map(String) : [],
+      size: isInt(f.size) ? f.size : 0,
+    }));
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { SavedFilesSummary } from './fileRecords';
 import type { SavedSocket } from './procTables';
 import type { SnapshotInfo } from './tables';
 
@@ -22,6 +23,10 @@ export interface ManifestProcess {
   forked?: boolean;
   /** How the engine finds the pages changed since its previous snapshot (native/lib/plugins/memory/dirty.h). */
   tracking?: 'uffd-wp' | 'hash';
+  /** The files the process had open or mapped: how many the snapshot holds, how many it only checks. */
+  files?: SavedFilesSummary;
+  /** Bytes the process saved from the pipe at its fd 0 (the pipe's inode): its input waiting. */
+  stdin?: { ino: number; bytes: number };
   /**
    * The process's sockets when it was saved (TCP endpoints, Unix peer inodes;
    * the image keeps only `socket:[inode]`): what links a snapshot's sockets to their peers.
@@ -45,6 +50,10 @@ export interface Manifest {
   totalMs: number;
   /** The snapshot the computation was restarted from, if it was. */
   restoredFrom?: string;
+  /** SnapshotInfo.stdinNotSaved */
+  stdinNotSaved?: number;
+  /** The folders whose whole contents the snapshot holds (`ckpt launch --track`): a restart goes on tracking them. */
+  trackFolders?: string[];
 }
 
 function isInt(v: unknown): v is number {
@@ -91,6 +100,16 @@ export function readManifest(file: string, id: string): Manifest | undefined {
 export function snapshotInfo(m: Manifest): SnapshotInfo {
   const info: SnapshotInfo = { id: m.id, time: m.time, size: m.size, processes: m.processes.length };
   if (m.label !== undefined) info.label = m.label;
+  if (m.stdinNotSaved) info.stdinNotSaved = m.stdinNotSaved;
+  const files = m.processes.map((p) => p.files).filter((f): f is SavedFilesSummary => f !== undefined);
+  if (files.length > 0) {
+    const sum = (k: keyof SavedFilesSummary) => files.reduce((n, f) => n + (f[k] ?? 0), 0);
+    info.files = {
+      saved: sum('saved'), checked: sum('checked'), notSaved: sum('notSaved'), bytes: sum('bytes'), addedBytes: sum('addedBytes'), tracked: sum('tracked'),
+    };
+    const pauses = m.processes.map((p) => p.pauseUs).filter((v): v is number => typeof v === 'number');
+    if (pauses.length > 0) info.files.pauseMs = Math.max(...pauses) / 1000;
+  }
   return info;
 }
 

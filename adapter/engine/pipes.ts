@@ -65,3 +65,40 @@ export function readEnds(pid: number): { pipes: Set<number>; fifos: Set<number> 
   }
   return out;
 }
+
+/**
+ * The bytes waiting on the standard input of the processes saved, counting
+ * only pipes that no process of the computation writes to (they come from
+ * outside: a restart gives the program the restarting command's input).
+ */
+export function outsideStdinBytes(procs: { pid: number; stdin?: { ino: number; bytes: number } }[]): number {
+  let total = 0;
+  for (const p of procs) {
+    if (!p.stdin) continue;
+    const inside = procs.some((q) => writeEnds(q.pid).has(p.stdin!.ino));
+    if (!inside) total += p.stdin.bytes;
+  }
+  return total;
+}
+
+/** Inodes of the pipes a process can write to. */
+function writeEnds(pid: number): Set<number> {
+  const out = new Set<number>();
+  let names: string[];
+  try {
+    names = fs.readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    try {
+      const m = /^pipe:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${name}`));
+      if (!m) continue;
+      const { flags } = parseFdinfo(fs.readFileSync(`/proc/${pid}/fdinfo/${name}`, 'utf8'));
+      if (flags !== undefined && (flags & 3) !== 0) out.add(Number(m[1]));
+    } catch {
+      // closed while we looked
+    }
+  }
+  return out;
+}

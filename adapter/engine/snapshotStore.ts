@@ -132,7 +132,8 @@ export class SnapshotStore {
       const dir = path.resolve(this.cdir.snapshot(name));
       if (!isSnapshotId(name) || !fs.existsSync(path.join(dir, KEPT_MARK)) || this.has(name)) continue;
       for (const f of fs.readdirSync(dir)) {
-        if (f !== KEPT_MARK && !needed.has(path.join(dir, f))) fs.rmSync(path.join(dir, f), { force: true });
+        // files/ and replaced/ (the program's files) are folders: every snapshot holds its own links
+        if (f !== KEPT_MARK && !needed.has(path.join(dir, f))) fs.rmSync(path.join(dir, f), { force: true, recursive: true });
       }
       if (fs.readdirSync(dir).every((f) => f === KEPT_MARK)) fs.rmSync(dir, { recursive: true, force: true });
     }

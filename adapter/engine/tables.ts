@@ -57,6 +57,21 @@ export interface ProcessRow {
    * plugin sections are the engine's own format.
    */
   plugins?: Record<string, unknown>;
+  /**
+   * A snapshot's regular files (native/include/ckpt_files.h): `saved` ones
+   * (written or mapped shared and writable) travel with it and are put back
+   * at restart; `checked` ones (read) are compared with it. Snapshots only.
+   */
+  files?: FileRow[];
+}
+
+export interface FileRow {
+  path: string;
+  /** folder: a folder of a tracked folder; tracked: a tracked folder's root. */
+  how: 'saved' | 'checked' | 'folder' | 'tracked';
+  /** written, mapped, read; tooLarge and unreadable: written but only checked. */
+  why: string[];
+  size: number;
 }
 
 export interface ResourceTables {
@@ -76,4 +91,17 @@ export interface SnapshotInfo {
   size: number;
   /** Number of processes saved. */
   processes: number;
+  /**
+   * Bytes that were waiting on the program's standard input, a pipe from
+   * outside the computation, and are not in the snapshot (it was not taken
+   * with kill: the program read them on; a restart reads its own input).
+   */
+  stdinNotSaved?: number;
+  /**
+   * The program's files in the snapshot (summed over its processes): saved,
+   * checked, written but only checked (too large or unreadable: notSaved),
+   * bytes, bytes stored anew, in tracked folders; and how long the
+   * program stood still for the snapshot (ms, the longest of its processes).
+   */
+  files?: { saved: number; checked: number; notSaved: number; bytes: number; addedBytes: number; tracked: number; pauseMs?: number };
 }

@@ -34,7 +34,9 @@ export const engineLauncherFactory: LauncherFactory = async (ctx: LaunchContext,
       return new PlainLauncher(`Snapshots are off: ${messageOf(err)}`);
     }
     try {
-      return new EngineLauncher(await Coordinator.open(ctx.snapshotDir));
+      const coordinator = await Coordinator.open(ctx.snapshotDir);
+      coordinator.trackFolders = ctx.trackFolders ?? [];
+      return new EngineLauncher(coordinator);
     } catch (err) {
       if (explicitSnapshotDir) throw new LaunchError(`"snapshotDir": ${messageOf(err)}`);
       return new PlainLauncher(`Snapshots are off: ${messageOf(err)}`);

@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { GdbSetup } from './gdbSetup';
+import { checkTrackFolders } from '../engine/trackFolders';
 
 export class LaunchError extends Error {
   constructor(message: string) {
@@ -74,11 +75,14 @@ export interface LaunchPlan {
   stopOnEntry: boolean;
   /** `setupCommands` and `sourceFileMap`, checked (gdbSetup.ts). */
   setup?: GdbSetup;
+  /** `trackFolders`, as real absolute paths. */
+  trackFolders: string[];
 }
 
 /** Checks the parts of a launch configuration that need no gdb. */
 export function checkLaunch(args: {
   program?: unknown; cwd?: string; args?: unknown; env?: Record<string, unknown>; snapshotDir?: string; gdbPath?: string; stopOnEntry?: boolean;
+  trackFolders?: unknown;
 }): LaunchPlan {
   const programArg = typeof args.program === 'string' ? args.program : undefined;
   const cwd = checkCwd(args.cwd, programArg && path.isAbsolute(programArg) ? path.dirname(programArg) : process.cwd());
@@ -100,5 +104,16 @@ export function checkLaunch(args: {
     explicitSnapshotDir: args.snapshotDir !== undefined,
     gdbPath: args.gdbPath,
     stopOnEntry: !!args.stopOnEntry,
+    trackFolders: checkTracked(args.trackFolders, cwd),
   };
+}
+
+function checkTracked(folders: unknown, cwd: string): string[] {
+  if (folders === undefined) return [];
+  if (!Array.isArray(folders) || folders.some((f) => typeof f !== 'string')) throw new LaunchError('"trackFolders" must be a list of folders.');
+  try {
+    return checkTrackFolders(folders as string[], cwd);
+  } catch (err) {
+    throw new LaunchError(`"trackFolders": ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

@@ -10,6 +10,8 @@ export interface LaunchContext {
   /** The environment the program would get without the launcher (user env applied). */
   baseEnv: Readonly<Record<string, string | undefined>>;
   snapshotDir?: string;
+  /** Folders whose whole contents travel with the snapshots. */
+  trackFolders?: string[];
 }
 
 export interface ProgramLauncher {

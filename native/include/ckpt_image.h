@@ -48,6 +48,7 @@ enum ckpt_section_type {
 	CKPT_SEC_ZOMBIES = 9, /* struct ckpt_img_zombie[]: exited children not yet reaped */
 	CKPT_SEC_LOCKS = 10,  /* struct ckpt_img_lock[]: file locks held (optional) */
 	CKPT_SEC_PARENT = 11, /* struct ckpt_img_parent: where inherited pages are (optional) */
+	CKPT_SEC_FILES = 20,  /* the files written and read, see ckpt_files.h (optional) */
 	CKPT_SEC_PLUGIN = 100 /* a plugin's own section; name in the table entry */
 };
 
@@ -200,6 +201,10 @@ struct ckpt_img_fd {
 };
 
 #define CKPT_SOCK_V6ONLY 1 /* IPV6_V6ONLY: an IPv6 socket beside an IPv4 one on the same port */
+/* a pipe at fd 0-2 (in sockopts): its waiting bytes were saved by a snapshot
+ * that ended the program (--kill), so they are the program's to read even
+ * when the pipe's other end is outside the computation */
+#define CKPT_PIPE_BYTES_KEPT 0x100
 
 enum ckpt_region_kind {
 	CKPT_MEM_ANON = 1, CKPT_MEM_FILE, CKPT_MEM_HEAP, CKPT_MEM_STACK,

@@ -95,6 +95,7 @@ static inline const char *ckr_section_name(uint32_t type)
 	case CKPT_SEC_ZOMBIES: return "exited children";
 	case CKPT_SEC_LOCKS: return "file locks";
 	case CKPT_SEC_PARENT: return "parent";
+	case CKPT_SEC_FILES: return "saved files";
 	default: return "plugin";
 	}
 }

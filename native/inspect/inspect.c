@@ -123,6 +123,8 @@ int main(int argc, char **argv)
 	if (ckr_read(&r, (uint64_t)st.st_size))
 		die(r.msg);
 	check_other_sections(&r);
+	if (json_files_check(&r))
+		die(r.msg);
 	if (core_out)
 		return core(&r, fd, core_out);
 	static struct chain chain;

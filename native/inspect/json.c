@@ -5,6 +5,7 @@
  * trusts a number from the file beyond that.
  */
 #include "json.h"
+#include "../include/ckpt_files.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,7 @@ static const char *sec_type(uint32_t t)
 	case CKPT_SEC_FDDATA: return "fddata";
 	case CKPT_SEC_ZOMBIES: return "zombies";
 	case CKPT_SEC_LOCKS: return "locks";
+	case CKPT_SEC_FILES: return "files";
 	case CKPT_SEC_PLUGIN: return "plugin";
 	default: return "unknown";
 	}
@@ -191,6 +193,64 @@ static void json_memory(FILE *out, struct ckpt_reader *r)
 	putc(']', out);
 }
 
+/* The FILES section (include/ckpt_files.h): which files a snapshot holds, and
+ * which it only checks.
+ *   "files":[{"path","how":"saved|checked|folder|tracked","why":[...],"size","mode","mtimeMs","chunks"}]
+ * "how": "folder" is a folder of a tracked folder, "tracked" a tracked folder's root.
+ * "why": "written" (open for writing), "mapped" (mapped shared and writable),
+ * "read" (open for reading only), "tracked" (in a tracked folder), "tooLarge"
+ * and "unreadable" (written, but only checked: larger than CKPT_FILES_MAX, or
+ * not readable by the engine). */
+static void why(FILE *out, uint32_t w)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ CKPT_FILE_WRITABLE, "written" }, { CKPT_FILE_MAPPED, "mapped" }, { CKPT_FILE_READONLY, "read" },
+		{ CKPT_FILE_TOO_LARGE, "tooLarge" }, { CKPT_FILE_UNREADABLE, "unreadable" }, { CKPT_FILE_TRACKED, "tracked" },
+	};
+	int first = 1;
+	putc('[', out);
+	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (w & names[i].bit) {
+			fprintf(out, "%s\"%s\"", first ? "" : ",", names[i].name);
+			first = 0;
+		}
+	putc(']', out);
+}
+
+static const char *how_name(uint32_t how)
+{
+	switch (how) {
+	case CKPT_FILE_SAVED: return "saved";
+	case CKPT_FILE_DIR: return "folder";
+	case CKPT_FILE_TREE: return "tracked";
+	default: return "checked";
+	}
+}
+
+int json_files_check(struct ckpt_reader *r)
+{
+	struct ckpt_files f;
+	return ckpt_files_read(r, &f);
+}
+
+void json_files(FILE *out, struct ckpt_reader *r)
+{
+	struct ckpt_files f;
+	if (ckpt_files_read(r, &f) || !f.head)
+		return;
+	fprintf(out, ",\"files\":[");
+	for (uint32_t i = 0; i < f.head->nfiles; i++) {
+		const struct ckpt_file_rec *rec = &f.recs[i];
+		fprintf(out, "%s{\"path\":", i ? "," : "");
+		json_str(out, ckpt_file_path(&f, rec));
+		fprintf(out, ",\"how\":\"%s\",\"why\":", how_name(rec->how));
+		why(out, rec->why);
+		fprintf(out, ",\"size\":%lu,\"mode\":%u,\"mtimeMs\":%lu,\"chunks\":%lu}", (unsigned long)rec->size,
+			rec->mode & 07777, (unsigned long)(rec->mtime_ns / 1000000), (unsigned long)rec->nchunks);
+	}
+	putc(']', out);
+}
+
 void json_image(FILE *out, struct ckpt_reader *r)
 {
 	json_process(out, r);
@@ -200,6 +260,7 @@ void json_image(FILE *out, struct ckpt_reader *r)
 		fprintf(out, ",\"depth\":%u}", r->parent_rec->depth);
 	}
 	json_fds(out, r);
+	json_files(out, r);
 	json_memory(out, r);
 	fprintf(out, ",\"sections\":[");
 	for (uint32_t i = 0; i < r->hdr.nsections; i++) {

@@ -13,4 +13,7 @@ const char *json_mem_kind(uint32_t k);
 extern int (*json_inherited_read)(uint64_t addr, void *buf, uint64_t n);
 /* the whole image; argv is read from the saved memory through r->io */
 void json_image(FILE *out, struct ckpt_reader *r);
+/* files_json.c: the saved files section checked (0, or -1 with r->msg), and as JSON */
+int json_files_check(struct ckpt_reader *r);
+void json_files(FILE *out, struct ckpt_reader *r);
 #endif

@@ -6,6 +6,7 @@
  * signalfd, timerfd and pidfd: anon_inodes.c.
  */
 #include "rt.h"
+#include "file_contents.h"
 #include "../include/ckpt_proc.h"
 
 static struct open_file *files;
@@ -92,6 +93,8 @@ void files_preflight(struct image *im)
 		if (f->kind != CKPT_FD_FILE && f->kind != CKPT_FD_DIR && f->kind != CKPT_FD_DEVICE &&
 		    f->kind != CKPT_FD_TTY && f->kind != CKPT_FD_FIFO)
 			fail_num("fd ", f->fd, " is of a kind this restorer cannot reopen");
+		if (f->kind == CKPT_FD_FILE && file_contents_pending(f->path))
+			continue; /* --check: put back by a real restart before this opens it */
 		int flags = reopen_flags(f->flags);
 		if (f->kind == CKPT_FD_FIFO)
 			flags |= 04000; /* O_NONBLOCK: do not wait for a writer here */

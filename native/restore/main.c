@@ -8,14 +8,17 @@
  * Several images are the processes of one computation, restored as a tree.
  *
  * The whole restore sequence is in this file, one function call per stage:
- *   restore_main       read and check every image (image.c); make again the
- *                      files shared in the temporary directory that are gone
- *                      (session.c); make the new pseudo-terminal pairs
- *                      (ptys.c) and hold the FIFOs open (pipes.c); open every
- *                      file each image needs (files.c) and check its memory's
- *                      files (memory.c);
+ *   restore_main       read and check every image (image.c); put back the
+ *                      files the program wrote and compare those it read
+ *                      (file_contents.c); make again the files shared in
+ *                      the temporary directory that are gone (session.c);
+ *                      make the new pseudo-terminal pairs (ptys.c) and hold
+ *                      the FIFOs open (pipes.c); open every file each image
+ *                      needs (files.c) and check its memory's files
+ *                      (memory.c);
  *   restore_tree       plan the process tree (tree.c); make what processes
- *                      share before they part ways: pipes with their bytes
+ *                      share before they part ways: the input from outside
+ *                      that a --kill snapshot kept (stdin_bytes.c), pipes with their bytes
  *                      (pipes.c), sockets (sockets.c), shared memory
  *                      (shared_anon.c); the session files that were there
  *                      get the snapshot's bytes (session.c); fork the tree,
@@ -33,6 +36,7 @@
  * native/PROTOCOL.md.
  */
 #include "rt.h"
+#include "file_contents.h"
 
 static char stack[256 * 1024] __attribute__((aligned(16)));
 __attribute__((used)) static char *stack_top = stack + sizeof stack;
@@ -57,9 +61,20 @@ static void copy(char *dst, const char *src, size_t n)
 	memcpy(dst, src, l + 1);
 }
 
+static int fd_arg(const char *s)
+{
+	int v = 0;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9' || v > 100000)
+			fail("--notes-fd wants a file descriptor number, got: ", s, 0);
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
 static void usage(void)
 {
-	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] [--path-map OLD=NEW]... [--env NAME=VALUE]... IMAGE...\n       ckpt-restore --check|--check-data IMAGE...\n");
+	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] [--path-map OLD=NEW]... [--env NAME=VALUE]... [--strict] [--notes-fd N] IMAGE...\n       ckpt-restore --check|--check-data [--strict] IMAGE...\n");
 	sys1(NR_exit_group, 2);
 }
 
@@ -122,6 +137,7 @@ __attribute__((noreturn)) static void restore_tree(struct image *ims, uint32_t n
 {
 	tree_plan(ims, n);
 	pipes_classify_stdio(ims, n);
+	stdin_give_back(ims, n);
 	sockets_create(ims, n);
 	pipes_create(ims, n);
 	shared_anon_create(ims, n);
@@ -155,6 +171,10 @@ void restore_main(long *sp)
 			world_add_path_map(argv[++i]);
 		else if (streq(argv[i], "--env") && i + 1 < argc)
 			world_add_env(argv[++i]);
+		else if (streq(argv[i], "--strict"))
+			file_contents_strict();
+		else if (streq(argv[i], "--notes-fd") && i + 1 < argc)
+			notes_set_fd(fd_arg(argv[++i]));
 		else if (argv[i][0] == '-')
 			usage();
 		else if (n < MAX_IMAGES)
@@ -176,8 +196,11 @@ void restore_main(long *sp)
 		memcpy(p, paths[i], strlen(paths[i]) + 1);
 		image_load(&ims[i], p);
 	}
-	/* the files the processes shared in the temporary directory, first:
-	 * every other file is opened from here on */
+	/* the files the program wrote are put back before anything opens a file
+	 * (undone if a check below fails); the others are compared */
+	file_contents_restore(ims, n, check);
+	/* then the files the processes shared in the temporary directory that are
+	 * gone: every other file is opened from here on */
 	session_put_back(ims, n, check);
 	/* every check of every image before anything changes */
 	window_choose(ims, n, argv, envp);
@@ -201,5 +224,6 @@ void restore_main(long *sp)
 		}
 		sys1(NR_exit_group, 0);
 	}
+	file_contents_disarm();
 	restore_tree(ims, n, hold, sock ? socket_buf : 0, t0);
 }

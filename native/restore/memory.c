@@ -6,6 +6,7 @@
  * checking their checksum as they arrive.
  */
 #include "rt.h"
+#include "file_contents.h"
 #include "../include/ckpt_hash.h"
 #include "../include/ckpt_proc.h"
 
@@ -97,6 +98,8 @@ void memory_preflight(struct image *im)
 			fail("the program used memory where the restorer lives", 0, 0);
 		if (r->kind != CKPT_MEM_FILE && r->kind != CKPT_MEM_SHARED_FILE)
 			continue;
+		if (file_contents_pending(region_path(im, r)))
+			continue; /* --check: put back by a real restart first */
 		int moved;
 		const char *path = world_path(region_path(im, r), &moved);
 		int held = r->kind == CKPT_MEM_SHARED_FILE ? session_file(path) : 0;
@@ -112,7 +115,9 @@ void memory_preflight(struct image *im)
 		 * blksize, blocks, atime(2), mtime(2), ctime(2) */
 		uint64_t mtime_ns = st[11] * 1000000000ull + st[12];
 		/* a file moved on purpose (--path-map) may be a copy: size and time must do */
-		if (!held && ((!moved && st[1] != r->ino) || st[6] != r->file_size || mtime_ns != r->mtime_ns))
+		/* a file put back as it was at the snapshot is a new inode of the same bytes */
+		int saved = file_contents_saved(region_path(im, r));
+		if (!held && !saved && ((!moved && st[1] != r->ino) || st[6] != r->file_size || mtime_ns != r->mtime_ns))
 			fail("a file the program had mapped has changed since the snapshot: ", path, 0);
 		region_fd[i] = (int)fd;
 	}

@@ -102,6 +102,8 @@ void path_num(char *out, size_t n, const char *prefix, long v);
 extern const char *image_path;
 /* Prints "ckpt-restore: IMAGE (PROGRAM): a b c" and exits with status 2. */
 __attribute__((noreturn)) void fail(const char *a, const char *b, const char *c);
+/* called once by the first failure (what must not stay half done) */
+extern void (*fail_undo)(void);
 __attribute__((noreturn)) void fail4(const char *a, const char *b, const char *c, const char *d);
 __attribute__((noreturn)) void fail_num(const char *a, long n, const char *b);
 
@@ -166,6 +168,8 @@ int anon_inode_make(struct ckpt_img_fd *f);
 void anon_inode_register(struct image *im);
 /* pipes and FIFOs (pipes.c) */
 void pipes_classify_stdio(struct image *ims, uint32_t n);
+/* stdin_bytes.c: an outside stdin's saved bytes (--kill) read first again */
+void stdin_give_back(struct image *ims, uint32_t n);
 void pipes_create(struct image *ims, uint32_t n);
 int pipe_end(uint64_t ino, int reader);
 void pipes_close_all(void);

@@ -53,12 +53,15 @@ const char *errno_name(long e)
 	case 13: return "permission denied";
 	case 16: return "device or resource busy";
 	case 17: return "file exists";
+	case 18: return "on another file system";
 	case 20: return "not a directory";
 	case 21: return "is a directory";
 	case 22: return "invalid argument";
 	case 24: return "too many open files";
 	case 26: return "text file busy";
 	case 28: return "no space left on device";
+	case 30: return "read-only file system";
+	case 122: return "disk quota exceeded";
 	default: return "system error";
 	}
 }
@@ -111,8 +114,15 @@ void image_enter(struct image *im)
 
 void fail(const char *a, const char *b, const char *c) { fail4(a, b, c, 0); }
 
+void (*fail_undo)(void);
+
 void fail4(const char *a, const char *b, const char *c, const char *d)
 {
+	if (fail_undo) {
+		void (*undo)(void) = fail_undo;
+		fail_undo = 0;
+		undo();
+	}
 	out_str(2, "ckpt-restore: ");
 	if (image_path) {
 		out_str(2, image_path);

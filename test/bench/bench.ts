@@ -21,10 +21,13 @@
  * snapshot, and Step Back in 1 GiB. `startup` (startupBench.ts): `ckpt`'s
  * start-up next to node's; `activation` (activationBench.ts): the extension's
  * activation in code-server. CKPT_BENCH_ONLY=pipeline, dap, travel, startup (with
- * activation), increments or mpi runs one scenario alone.
+ * activation), increments, mpi or files runs one scenario alone.
  *
  * `mpi` (mpiBench.ts): a 4-rank Open MPI job checkpointed and restarted, next
  * to one process of the same size.
+ *
+ * `files` (files.ts): a program appending to a 100 MiB log, snapshots and
+ * restarts with and without the records of its files.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -40,6 +43,7 @@ import { activationBench } from './activationBench';
 import { startupBench } from './startupBench';
 import { incrementsBench } from './increments';
 import { mpiBench } from './mpiBench';
+import { filesBench } from './files';
 
 const SIZES_MIB = [16, 256, 1024];
 const REPS = Number(process.env.CKPT_BENCH_REPS ?? 3);
@@ -453,6 +457,11 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify({ dap: await dapBench(log) }, null, 2) + '\n');
       return;
     }
+    const loggerBin = await compileScenario('logger', binDir, path.join(REPO, 'test', 'bench', 'logger.c'));
+    if (only === 'files') {
+      process.stdout.write(JSON.stringify({ files: await filesBench(loggerBin, log) }, null, 2) + '\n');
+      return;
+    }
     const rewriteBin = await compileScenario('rewrite', binDir, path.join(REPO, 'test', 'bench', 'rewrite.c'));
     if (only === 'increments') {
       process.stdout.write(JSON.stringify({ increments: await incrementsBench(rewriteBin, log, engineRestore) }, null, 2) + '\n');
@@ -465,6 +474,7 @@ async function main(): Promise<void> {
     const travel = await travelBench(log);
     const increments = await incrementsBench(rewriteBin, log, engineRestore);
     const mpi = await mpiBench(bin, log);
+    const files = await filesBench(loggerBin, log);
     const result = {
       machine: { cpus: os.cpus().length, kernel: os.release(), memoryMiB: Math.round(os.totalmem() / 2 ** 20) },
       repetitions: REPS,
@@ -480,6 +490,7 @@ async function main(): Promise<void> {
       activation: await activationBench(log),
       increments,
       mpi,
+      files,
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {

@@ -46,6 +46,27 @@ test('resource tables become process rows with thread and fd rows under them', (
   assert.equal(new Set([p.key, ...p.children.map((c) => c.key)]).size, 4, 'keys are unique');
 });
 
+test('a snapshot\'s files become rows under its process: held by the snapshot, or only checked', () => {
+  const tables: ResourceTables = {
+    version: 2,
+    source: '3',
+    processes: [{
+      vpid: 1, pid: 4242, vppid: 0, argv: ['/w/journal'], threads: [], fds: [],
+      files: [
+        { path: '/w/journal.log', how: 'saved', why: ['written'], size: 2048 },
+        { path: '/w/input.txt', how: 'checked', why: ['read'], size: 10 },
+      ],
+    }],
+  };
+  const [p] = resourceRows(tables);
+  assert.deepEqual(p.children.map((c) => [c.kind, c.label, c.description]), [
+    ['file', 'journal.log', 'in the snapshot (written) 2.0 KiB'],
+    ['file', 'input.txt', 'checked at restore (read)'],
+  ]);
+  assert.match(p.children[0].tooltip, /^\/w\/journal\.log\nits contents \(2048 bytes\) are in the snapshot and put back at restore$/);
+  assert.equal(new Set(p.children.map((c) => c.key)).size, 2, 'keys are unique');
+});
+
 test('error messages are one readable line without a stack', () => {
   const e = new Error('snapshot s9 does not exist');
   assert.equal(errorMessage(e), 'snapshot s9 does not exist');

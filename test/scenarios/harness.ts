@@ -7,6 +7,7 @@ import { ChildProcess, spawn, execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Writable } from 'node:stream';
 
 /** Repository root (this file runs as out/test/scenarios/harness.js). */
 export const REPO = path.resolve(__dirname, '..', '..', '..');
@@ -36,16 +37,19 @@ export class LineProcess {
   exit: Exit | undefined;
   readonly exited: Promise<Exit>;
   private readonly child: ChildProcess;
+  /** The process's standard input, when it was started with one to write to. */
+  readonly input?: Writable;
   private partial = '';
   private readonly waiters = new Set<() => void>();
 
-  constructor(readonly what: string, command: string, args: string[], env?: NodeJS.ProcessEnv) {
+  constructor(readonly what: string, command: string, args: string[], env?: NodeJS.ProcessEnv, withInput = false) {
     // detached: own process group, so cleanup reaches whatever it starts.
     this.child = spawn(command, args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [withInput ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       detached: true,
       env: env ?? process.env,
     });
+    if (withInput) this.input = this.child.stdin!;
     this.child.stdout!.setEncoding('utf8');
     this.child.stderr!.setEncoding('utf8');
     this.child.stdout!.on('data', (chunk: string) => {
@@ -233,8 +237,8 @@ export class Run {
     return d;
   }
 
-  start(what: string, command: string, args: string[], env?: NodeJS.ProcessEnv): LineProcess {
-    const p = new LineProcess(what, command, args, env);
+  start(what: string, command: string, args: string[], env?: NodeJS.ProcessEnv, withInput = false): LineProcess {
+    const p = new LineProcess(what, command, args, env, withInput);
     this.procs.push(p);
     return p;
   }

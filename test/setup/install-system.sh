@@ -6,6 +6,8 @@ need=()
 for p in gcc clang make gdb bzip2 python3 zstd vim less; do
   command -v "$p" >/dev/null 2>&1 || need+=("$p")
 done
+# xxHash (header-only here): names the chunks of the program's files in a snapshot
+[ -f /usr/include/xxhash.h ] || need+=(libxxhash-dev)
 # a JVM for the real-program tests (HotSpot's JIT and GC threads under the engine)
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 # Open MPI for the MPI jobs' tests (test/mpi): mpirun, and mpicc to build the job

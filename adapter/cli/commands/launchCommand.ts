@@ -1,7 +1,10 @@
 import { CkptError, errorMessage } from '../../engine/ckptError';
 import { Coordinator, RunningProgram } from '../../engine/coordinator';
+import { checkTrackFolders } from '../../engine/trackFolders';
 import { computationDir, intervalMs, parseArgs } from '../argParser';
 import { note } from '../cliOutput';
+import { formatBytes } from '../formatting';
+import type { SnapshotInfo } from '../../engine/tables';
 import { COMMAND_SPECS } from '../commandSpecs';
 import { UsageError } from '../usageError';
 
@@ -15,7 +18,9 @@ export async function launchCommand(argv: string[]): Promise<number> {
   if (args.rest.length === 0) throw new UsageError('missing PROGRAM', 'launch');
   const every = intervalMs(args, 'launch');
   const [program, ...programArgs] = args.rest;
+  const track = checkTrackFolders(args.lists.get('track') ?? []);
   const coordinator = await Coordinator.open(computationDir(args));
+  coordinator.trackFolders = track;
   try {
     const running = await coordinator.launch(program, programArgs, { stdio: 'inherit' });
     return await runInForeground(coordinator, running, every, args.flags.has('json'));
@@ -63,7 +68,10 @@ export async function runInForeground(
       busy = true;
       coordinator
         .checkpoint({ label: 'interval' })
-        .then((s) => (json ? event({ event: 'snapshot', snapshot: s }) : note(`snapshot ${s.id} saved`)))
+        .then((s) => {
+          if (json) event({ event: 'snapshot', snapshot: s });
+          else note(`snapshot ${s.id} saved${trackedText(s)}`);
+        })
         .catch((err: unknown) => {
           // The program may have ended between the tick and the order.
           if (!coordinator.runningProgram) return;
@@ -91,4 +99,12 @@ export async function runInForeground(
 /** One line of `--json` news on stderr: stdout belongs to the program. */
 function event(value: object): void {
   process.stderr.write(JSON.stringify(value) + '\n');
+}
+
+/** What a snapshot of tracked folders held, and how long the program stood still for it: they may be large. */
+export function trackedText(s: SnapshotInfo): string {
+  const f = s.files;
+  if (!f || !f.tracked) return '';
+  return `; tracked folders: ${f.tracked} files, ${formatBytes(f.bytes)} (${formatBytes(f.addedBytes)} new)` +
+    (f.pauseMs !== undefined ? `; the program stood still ${f.pauseMs} ms` : '');
 }

@@ -1,4 +1,6 @@
 import { Coordinator } from '../../engine/coordinator';
+import { describeFileNote, FileNote } from '../../engine/fileRecords';
+import { note } from '../cliOutput';
 import { computationDir, intervalMs, pairList, parseArgs } from '../argParser';
 import { COMMAND_SPECS } from '../commandSpecs';
 import { withProgress } from '../progress';
@@ -18,10 +20,19 @@ export async function restartCommand(argv: string[]): Promise<number> {
   const coordinator = await Coordinator.open(computationDir(args), { mustExist: true });
   try {
     const id = resolveSnapshotId(coordinator.store, args.positionals[0]);
-    const starting = coordinator.startRestart(id, { stdio: 'inherit', pathMap, setEnv });
+    const strict = args.flags.has('strict');
+    const starting = coordinator.startRestart(id, { stdio: 'inherit', pathMap, setEnv, strict });
     const running = await withProgress(`restarting snapshot ${id}`, starting, { quiet: json });
+    tellFileNotes((await running.fileNotes) ?? [], json);
     return await runInForeground(coordinator, running, every, json);
   } finally {
     await coordinator.close();
   }
+}
+
+/** What the restart did with the program's files, before its own output: one line each, or one `files` event. */
+export function tellFileNotes(notes: FileNote[], json: boolean): void {
+  if (notes.length === 0) return;
+  if (json) process.stderr.write(JSON.stringify({ event: 'files', files: notes }) + '\n');
+  else for (const n of notes) note(describeFileNote(n));
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { ctlRestore } from '../../engine/ctlClient';
+import { describeFileNote } from '../../engine/fileRecords';
 import { SnapshotStore } from '../../engine/snapshotStore';
 import { assertTrustedDir } from '../../engine/trustedDir';
 import { computationDir, parseArgs } from '../argParser';
@@ -20,8 +21,9 @@ export async function restoreCommand(argv: string[]): Promise<number> {
   const id = resolveSnapshotId(new SnapshotStore(dir), args.positionals[0]);
   const json = args.flags.has('json');
   const restored = await withProgress(`restoring snapshot ${id}`, ctlRestore(dir, id, { hold: args.flags.has('hold') }), { quiet: json });
+  if (!json) for (const n of restored.files ?? []) note(describeFileNote(n));
   note(`snapshot ${restored.snapshot} restored in ${dir}`);
-  if (json) outJson({ snapshot: restored.snapshot, dir, pids: restored.pids });
+  if (json) outJson({ snapshot: restored.snapshot, dir, pids: restored.pids, files: restored.files ?? [] });
   else out(`${restored.pids.join(' ')}\n`);
   return 0;
 }

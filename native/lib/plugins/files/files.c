@@ -10,6 +10,7 @@
  * and pidfd: see anon_inodes.c.
  */
 #include "files.h"
+#include "contents.h"
 #include "../inotify/inotify.h"
 #include "../memory/dirty.h"
 #include "../../../include/ckpt_proc.h"
@@ -176,6 +177,8 @@ static int save_state(int fd, struct ckpt_img_fd *rec)
 	uint32_t k = rec->kind;
 	if (k == CKPT_FD_FILE && ends_with_deleted(rec->path) && save_deleted(fd, rec) < 0)
 		return -1;
+	if (k == CKPT_FD_FILE && !ends_with_deleted(rec->path))
+		contents_note_fd(fd, rec);
 	if (k == CKPT_FD_FILE || k == CKPT_FD_DIR)
 		ckpt_locks_note(fd);
 	if ((k == CKPT_FD_PIPE || k == CKPT_FD_FIFO) && pipes_save(fd, rec) < 0)
@@ -232,7 +235,9 @@ static int files_checkpoint(struct ckpt_writer *w)
 	files_data_len = 0;
 	pipes_begin();
 	ckpt_locks_reset();
-	if (save_fds(w) == 0 && ckpt_locks_write(w) == 0)
+	int ok = contents_begin(w) == 0 && save_fds(w) == 0 && contents_write(w) == 0 && ckpt_locks_write(w) == 0;
+	contents_end();
+	if (ok)
 		return write_data(w);
 	if (files_data)
 		SYS2(SYS_munmap, files_data, FILES_DATA_MAX);
@@ -245,5 +250,6 @@ static const struct ckpt_plugin files_plugin = {
 	.order = 30,
 	.checkpoint = files_checkpoint,
 	.restart = ckpt_stdio_after_restart,
+	.answer = contents_answer,
 };
 CKPT_PLUGIN(files_plugin)

@@ -20,6 +20,8 @@ int files_data_ensure(void);
  * FIFO fd (fills rec->data_offset and data_len when this process saves its bytes) */
 void pipes_begin(void);
 int pipes_save(int fd, struct ckpt_img_fd *rec);
+/* bytes this process saved from the pipe at its fd 0, and that pipe's inode */
+extern uint64_t pipes_stdin_bytes, pipes_stdin_ino;
 
 /* ptys.c: a pseudo-terminal master's number and the bytes waiting for its reader */
 int ptys_save(int fd, struct ckpt_img_fd *rec);

@@ -21,6 +21,10 @@
 /* pipes and FIFOs whose contents another process of the computation saves */
 static uint64_t skipped[MAX_KEYS];
 static int nskipped;
+/* the order ends the program (--kill) */
+static int killing;
+/* bytes waiting in the pipe at fd 0, and its inode (the answer's "stdin") */
+uint64_t pipes_stdin_bytes, pipes_stdin_ino;
 /* each pipe is drained once, whatever number of read ends it has */
 static uint64_t drained[MAX_KEYS];
 static int ndrained;
@@ -61,6 +65,11 @@ void pipes_begin(void)
 	const char *order = ckpt_control_order();
 	parse_skipped(order, "\"skipPipes\"", 0);
 	parse_skipped(order, "\"skipFifos\"", FIFO_MARK);
+	killing = 0;
+	for (const char *p = order; *p; p++)
+		if (ckpt_startswith(p, "\"kill\":true"))
+			killing = 1;
+	pipes_stdin_bytes = pipes_stdin_ino = 0;
 }
 
 static int put_back(int fd, struct ckpt_img_fd *rec)
@@ -103,6 +112,12 @@ static int drain(int fd, struct ckpt_img_fd *rec, uint64_t key)
 	}
 	SYS3(SYS_fcntl, fd, F_SETFL, flags);
 	rec->data_len = files_data_len - rec->data_offset;
+	if (rec->stdio && rec->data_len && killing)
+		rec->sockopts |= CKPT_PIPE_BYTES_KEPT;
+	if (fd == 0 && rec->data_len) {
+		pipes_stdin_bytes = rec->data_len;
+		pipes_stdin_ino = rec->ino;
+	}
 	return rec->data_len ? put_back(fd, rec) : 0;
 }
 
