@@ -30,7 +30,7 @@ struct put {
 	const struct ckpt_file_chunk *chunks; /* the record's own */
 	const char *snapdir;                  /* where its chunks are, with a final '/' */
 	const char *target;                   /* the path now (--path-map) */
-	enum { SAME = 1, REPLACE, CREATE } action;
+	enum { SAME = 1, REPLACE, CREATE, MADE_BY_SESSION } action;
 	int committed;
 	uint64_t was_size;
 	char *tmp, *kept;
@@ -136,6 +136,14 @@ static void plan_put(struct put *p, int check)
 {
 	for (uint64_t k = 0; k < p->rec->nchunks; k++)
 		sys1(NR_close, open_chunk(p, &p->chunks[k]));
+	/* A file the processes shared in the temporary directory that was gone is
+	 * made again, folder and all, with the snapshot's bytes by the session
+	 * files (session.c), which run first; a check counts it as there. */
+	int session = session_file(p->target);
+	if (session == 2 || (session && session_made_again(p->target))) {
+		p->action = session == 2 ? SAME : MADE_BY_SESSION;
+		return;
+	}
 	uint64_t st[18];
 	long r = sys2(NR_lstat, p->target, st);
 	if (r == -ENOENT) {
@@ -393,7 +401,7 @@ static void put_all(void)
 	if (r < 0)
 		refuse("cannot make the folder ", failed_path, r);
 	for (uint32_t i = 0; i < nputs; i++) {
-		if (puts_[i].action == SAME)
+		if (puts_[i].action == SAME || puts_[i].action == MADE_BY_SESSION)
 			continue;
 		r = prepare(&puts_[i], i);
 		if (r < 0)
@@ -408,7 +416,7 @@ static void put_all(void)
 		refuse("cannot keep aside ", failed_path, r);
 	for (uint32_t i = 0; i < nputs; i++) {
 		struct put *p = &puts_[i];
-		if (p->action == SAME)
+		if (p->action == SAME || p->action == MADE_BY_SESSION)
 			continue;
 		r = sys2(NR_rename, p->tmp, p->target);
 		if (r < 0)
@@ -456,7 +464,7 @@ void file_contents_restore(struct image *ims, uint32_t n, int check)
 	put_all();
 	for (uint32_t i = 0; i < nputs; i++)
 		if (puts_[i].action != SAME)
-			notes_put(puts_[i].target, puts_[i].rec->size, puts_[i].action == CREATE, puts_[i].was_size, puts_[i].kept);
+			notes_put(puts_[i].target, puts_[i].rec->size, puts_[i].action != REPLACE, puts_[i].was_size, puts_[i].kept);
 	trees_notes();
 	notes_done();
 }
@@ -476,6 +484,6 @@ int file_contents_pending(const char *path)
 {
 	for (uint32_t i = 0; i < nputs; i++)
 		if (streq(puts_[i].path, path))
-			return puts_[i].action != SAME && !puts_[i].committed;
+			return puts_[i].action != SAME && puts_[i].action != MADE_BY_SESSION && !puts_[i].committed;
 	return 0;
 }

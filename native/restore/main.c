@@ -8,10 +8,10 @@
  * Several images are the processes of one computation, restored as a tree.
  *
  * The whole restore sequence is in this file, one function call per stage:
- *   restore_main       read and check every image (image.c); put back the
- *                      files the program wrote and compare those it read
- *                      (file_contents.c); make again the files shared in
- *                      the temporary directory that are gone (session.c);
+ *   restore_main       read and check every image (image.c); make again the
+ *                      files shared in the temporary directory that are gone
+ *                      (session.c); put back the files the program wrote and
+ *                      compare those it read (file_contents.c);
  *                      make the new pseudo-terminal pairs (ptys.c) and hold
  *                      the FIFOs open (pipes.c); open every file each image
  *                      needs (files.c) and check its memory's files
@@ -196,12 +196,12 @@ void restore_main(long *sp)
 		memcpy(p, paths[i], strlen(paths[i]) + 1);
 		image_load(&ims[i], p);
 	}
-	/* the files the program wrote are put back before anything opens a file
-	 * (undone if a check below fails); the others are compared */
-	file_contents_restore(ims, n, check);
-	/* then the files the processes shared in the temporary directory that are
-	 * gone: every other file is opened from here on */
+	/* the files the processes shared in the temporary directory that are gone,
+	 * with their folders, first: the program's written files may live there */
 	session_put_back(ims, n, check);
+	/* then the files the program wrote are put back before anything opens a
+	 * file (undone if a check below fails); the others are compared */
+	file_contents_restore(ims, n, check);
 	/* every check of every image before anything changes */
 	window_choose(ims, n, argv, envp);
 	ptys_make(ims, n);

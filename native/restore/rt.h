@@ -225,6 +225,7 @@ void world_apply_env(uint64_t environ_addr);
  * what was made again. */
 void session_put_back(struct image *ims, uint32_t n, int check);
 int session_file(const char *path);
+int session_made_again(const char *path);
 void session_commit(void);
 void session_undo(void);
 

@@ -251,6 +251,15 @@ void session_put_back(struct image *ims, uint32_t n, int check)
 	}
 }
 
+/* Whether the restart made path again (a file or folder that was gone). */
+int session_made_again(const char *path)
+{
+	for (uint32_t i = 0; i < nmade; i++)
+		if (streq(made[i], path))
+			return 1;
+	return 0;
+}
+
 int session_file(const char *path)
 {
 	struct held *h = find(path);
