@@ -8,7 +8,8 @@
  * pages held by the same bytes of the same image (both images inheriting
  * them) are equal without reading them; a page in no run is zeros
  * (anonymous) or the file's bytes (private file mapping), and equals another
- * such page. Only what the reader checked is used (include/ckpt_reader.h).
+ * such page. The program's files are compared in files_diff.c. Only what the
+ * reader checked is used (include/ckpt_reader.h).
  */
 #define _GNU_SOURCE
 #include "chain.h"
@@ -22,7 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void fail(const char *path, const char *msg)
+void diff_fail(const char *path, const char *msg)
 {
 	fprintf(stderr, "ckpt-inspect: %s: %s\n", path, msg);
 	exit(2);
@@ -31,7 +32,7 @@ static void fail(const char *path, const char *msg)
 static void read_page(const struct chain *c, struct page_src s, char *buf, const char *what)
 {
 	if (chain_read_src(c, s, buf))
-		fail(what, "the image is truncated");
+		diff_fail(what, "the image is truncated");
 }
 
 /* Whether the page at addr differs between the two images. */
@@ -136,7 +137,7 @@ int diff_main(const char *pa, const char *pb)
 	chain_load(&b, pb);
 	const struct ckpt_reader *ra = &a.r[0], *rb = &b.r[0];
 	if (ra->proc->vpid != rb->proc->vpid)
-		fail(pb, "not an image of the same process (another pid)");
+		diff_fail(pb, "not an image of the same process (another pid)");
 	printf("{\"vpid\":%d,\"pageSize\":%lu,\"regions\":[", ra->proc->vpid, CKPT_PAGE);
 	uint64_t total = 0;
 	int first = 1;
@@ -155,6 +156,8 @@ int diff_main(const char *pa, const char *pb)
 	thread_list("added", rb, ra, 0);
 	thread_list("removed", ra, rb, 0);
 	thread_list("same", rb, ra, 1);
-	printf("},\"changedPages\":%lu}\n", (unsigned long)total);
+	putchar('}');
+	diff_files(&a.r[0], pa, &b.r[0], pb);
+	printf(",\"changedPages\":%lu}\n", (unsigned long)total);
 	return fflush(stdout) ? 2 : 0;
 }
