@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "chain.h"
 #include "diff.h"
+#include "files_diff.h"
 #include "json.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void diff_fail(const char *path, const char *msg)
+__attribute__((noreturn)) static void fail(const char *path, const char *msg)
 {
 	fprintf(stderr, "ckpt-inspect: %s: %s\n", path, msg);
 	exit(2);
@@ -32,7 +33,7 @@ void diff_fail(const char *path, const char *msg)
 static void read_page(const struct chain *c, struct page_src s, char *buf, const char *what)
 {
 	if (chain_read_src(c, s, buf))
-		diff_fail(what, "the image is truncated");
+		fail(what, "the image is truncated");
 }
 
 /* Whether the page at addr differs between the two images. */
@@ -137,7 +138,7 @@ int diff_main(const char *pa, const char *pb)
 	chain_load(&b, pb);
 	const struct ckpt_reader *ra = &a.r[0], *rb = &b.r[0];
 	if (ra->proc->vpid != rb->proc->vpid)
-		diff_fail(pb, "not an image of the same process (another pid)");
+		fail(pb, "not an image of the same process (another pid)");
 	printf("{\"vpid\":%d,\"pageSize\":%lu,\"regions\":[", ra->proc->vpid, CKPT_PAGE);
 	uint64_t total = 0;
 	int first = 1;
@@ -157,7 +158,12 @@ int diff_main(const char *pa, const char *pb)
 	thread_list("removed", ra, rb, 0);
 	thread_list("same", rb, ra, 1);
 	putchar('}');
-	diff_files(&a.r[0], pa, &b.r[0], pb);
+	struct ckpt_files fa, fb;
+	if (ckpt_files_read(&a.r[0], &fa))
+		fail(pa, a.r[0].msg);
+	if (ckpt_files_read(&b.r[0], &fb))
+		fail(pb, b.r[0].msg);
+	diff_files(stdout, &fa, &fb);
 	printf(",\"changedPages\":%lu}\n", (unsigned long)total);
 	return fflush(stdout) ? 2 : 0;
 }
