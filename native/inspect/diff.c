@@ -139,6 +139,12 @@ int diff_main(const char *pa, const char *pb)
 	const struct ckpt_reader *ra = &a.r[0], *rb = &b.r[0];
 	if (ra->proc->vpid != rb->proc->vpid)
 		fail(pb, "not an image of the same process (another pid)");
+	/* checked before anything is printed: a damaged one is one line on stderr, no JSON */
+	struct ckpt_files fa, fb;
+	if (ckpt_files_read(&a.r[0], &fa))
+		fail(pa, a.r[0].msg);
+	if (ckpt_files_read(&b.r[0], &fb))
+		fail(pb, b.r[0].msg);
 	printf("{\"vpid\":%d,\"pageSize\":%lu,\"regions\":[", ra->proc->vpid, CKPT_PAGE);
 	uint64_t total = 0;
 	int first = 1;
@@ -158,11 +164,6 @@ int diff_main(const char *pa, const char *pb)
 	thread_list("removed", ra, rb, 0);
 	thread_list("same", rb, ra, 1);
 	putchar('}');
-	struct ckpt_files fa, fb;
-	if (ckpt_files_read(&a.r[0], &fa))
-		fail(pa, a.r[0].msg);
-	if (ckpt_files_read(&b.r[0], &fb))
-		fail(pb, b.r[0].msg);
 	diff_files(stdout, &fa, &fb);
 	printf(",\"changedPages\":%lu}\n", (unsigned long)total);
 	return fflush(stdout) ? 2 : 0;

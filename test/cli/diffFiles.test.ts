@@ -6,7 +6,7 @@
  * both sizes), B added, C removed, D no longer checked and E checked changed, in the JSON, the text and straight from the inspector.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -111,6 +111,20 @@ describe('ckpt diff of the program\'s files, real engine', { skip }, () => {
     const raw = spawnSync(native.inspect, ['--diff', imageOf(dir, first), imageOf(dir, second)], { encoding: 'utf8' });
     assert.equal(raw.status, 0, raw.stderr);
     assert.deepEqual((JSON.parse(raw.stdout) as { files: unknown }).files, files);
+
+    // A damaged record list: one line naming the image, and no JSON.
+    const sections = (JSON.parse(execFileSync(native.inspect, [imageOf(dir, first)], { encoding: 'utf8' })) as
+      { sections: { type: string; offset: number; size: number }[] }).sections;
+    const filesSection = sections.find((x) => x.type === 'files');
+    assert.ok(filesSection, 'the image has a FILES section');
+    const damaged = path.join(work, 'damaged.img');
+    const bytes = fs.readFileSync(imageOf(dir, first));
+    bytes[filesSection.offset + filesSection.size - 2] ^= 0xff;
+    fs.writeFileSync(damaged, bytes);
+    const bad = spawnSync(native.inspect, ['--diff', imageOf(dir, first), damaged], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.equal(bad.stdout, '');
+    assert.equal(bad.stderr, `ckpt-inspect: ${damaged}: the saved files section is corrupt (checksum mismatch)\n`);
 
     launch.write('\n');
     assert.equal((await launch.done).code, 0);
