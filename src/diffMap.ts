@@ -83,7 +83,7 @@ function filesTable(f: ProcessDiff['files']): string {
     ...d.changed.map((c) => [c.path, how, 'changed', `${c.sizeBefore} → ${c.sizeAfter}`]),
   ]);
   if (!rows.length) return '';
-  return '<h3>Files</h3><table class="files"><tr><th>file</th><th>kept</th><th>change</th><th>bytes</th></tr>' +
+  return '<h3>Files</h3><table class="files"><tr><th>file</th><th>how</th><th>change</th><th>bytes</th></tr>' +
     rows.map(([path, how, change, bytes]) => `<tr class="file" data-change="${change}">` +
       `<td class="path" title="${escapeHtml(path)}">${escapeHtml(shortPath(path))}</td><td>${how}</td>` +
       `<td>${change}</td><td class="count">${escapeHtml(bytes)}</td></tr>`).join('') + '</table>';
@@ -111,7 +111,7 @@ function processSection(p: ProcessDiff): string {
 }
 
 const STYLE = `body{color:var(--vscode-foreground);font-family:var(--vscode-font-family);font-size:var(--vscode-font-size)}
-table{border-collapse:collapse;width:100%}td,th{padding:1px 6px;text-align:left;white-space:nowrap}
+table{border-collapse:collapse;width:100%}table.files{width:auto}td,th{padding:1px 6px;text-align:left;white-space:nowrap}
 td.bar{width:45%;min-width:160px}.region-bar{display:block;position:relative;height:12px;min-width:2px;opacity:.6}
 .changed{position:absolute;top:0;height:100%;min-width:2px;background:var(--vscode-charts-red)}
 td.path{color:var(--vscode-descriptionForeground)}
