@@ -3,7 +3,8 @@
  * snapshot. First the whole map as one strip, every region to scale with its
  * pages (the gaps between regions left out: the address space is mostly empty),
  * coloured by kind, its changed pages marked; a legend of the kinds drawn; then a
- * row per region with its own bar (to scale with the largest region) and counts.
+ * row per region with its own bar (to scale with the largest region) and counts;
+ * then the program's files added, removed or changed.
  * Static HTML, no script; every colour is a theme variable. Pure, so that it is
  * tested without VS Code.
  */
@@ -74,6 +75,20 @@ function legend(regions: RegionDiff[]): string {
     ' <span class="key changed-key"></span>changed pages</p>';
 }
 
+/** The program's files added, removed or changed, saved ones first: a short table, or nothing. */
+function filesTable(f: ProcessDiff['files']): string {
+  const rows = ([['saved', f], ['checked', f.checked]] as const).flatMap(([how, d]) => [
+    ...d.added.map((path) => [path, how, 'added', '']),
+    ...d.removed.map((path) => [path, how, 'removed', '']),
+    ...d.changed.map((c) => [c.path, how, 'changed', `${c.sizeBefore} → ${c.sizeAfter}`]),
+  ]);
+  if (!rows.length) return '';
+  return '<h3>Files</h3><table class="files"><tr><th>file</th><th>how</th><th>change</th><th>bytes</th></tr>' +
+    rows.map(([path, how, change, bytes]) => `<tr class="file" data-change="${change}">` +
+      `<td class="path" title="${escapeHtml(path)}">${escapeHtml(shortPath(path))}</td><td>${how}</td>` +
+      `<td>${change}</td><td class="count">${escapeHtml(bytes)}</td></tr>`).join('') + '</table>';
+}
+
 function processSection(p: ProcessDiff): string {
   const rows: [RegionDiff, string][] = [
     ...p.regions.map((r): [RegionDiff, string] => [r, `${r.changedPages ?? 0}/${r.pages}`]),
@@ -91,11 +106,12 @@ function processSection(p: ProcessDiff): string {
     `<table><tr><th>start</th><th>kind</th><th>changed/pages</th><th>map</th><th>path</th></tr>` +
     rows.map(([r, note]) => regionRow(r, maxPages, note)).join('') + '</table>' +
     (removed ? `<h3>Regions removed</h3><ul>${removed}</ul>` : '') +
-    ([...threads, ...fds].length ? `<ul>${[...threads, ...fds].map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>` : '');
+    ([...threads, ...fds].length ? `<ul>${[...threads, ...fds].map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>` : '') +
+    filesTable(p.files);
 }
 
 const STYLE = `body{color:var(--vscode-foreground);font-family:var(--vscode-font-family);font-size:var(--vscode-font-size)}
-table{border-collapse:collapse;width:100%}td,th{padding:1px 6px;text-align:left;white-space:nowrap}
+table{border-collapse:collapse;width:100%}table.files{width:auto}td,th{padding:1px 6px;text-align:left;white-space:nowrap}
 td.bar{width:45%;min-width:160px}.region-bar{display:block;position:relative;height:12px;min-width:2px;opacity:.6}
 .changed{position:absolute;top:0;height:100%;min-width:2px;background:var(--vscode-charts-red)}
 td.path{color:var(--vscode-descriptionForeground)}

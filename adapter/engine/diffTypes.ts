@@ -18,6 +18,25 @@ export interface ThreadName {
   name: string;
 }
 
+/** A file in both snapshots whose contents (or, for a checked file, size, time or identity) differ. */
+export interface FileChange {
+  path: string;
+  sizeBefore: number;
+  sizeAfter: number;
+}
+
+/** Files by path, as `ckpt-inspect --diff` compares the images' file records (PROTOCOL.md). */
+export interface FileListDiff {
+  added: string[];
+  removed: string[];
+  changed: FileChange[];
+}
+
+/** The files whose contents the snapshots hold, and (`checked`) those only recorded. */
+export interface FilesDiff extends FileListDiff {
+  checked: FileListDiff;
+}
+
 /** What changed in one process from the first snapshot to the second. */
 export interface ProcessDiff {
   vpid: number;
@@ -28,6 +47,7 @@ export interface ProcessDiff {
   removed: RegionDiff[];
   threads: { added: ThreadName[]; removed: ThreadName[]; same: ThreadName[] };
   changedPages: number;
+  files: FilesDiff;
   fds: { added: FdRow[]; removed: FdRow[]; changed: { before: FdRow; after: FdRow }[] };
 }
 

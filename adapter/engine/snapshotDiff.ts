@@ -4,10 +4,10 @@ import { nativePathsUnchecked, requireNativeFile } from './nativePaths';
 import type { SnapshotStore } from './snapshotStore';
 import type { ProcessDiff, SnapshotDiff } from './diffTypes';
 import type { FdRow, ProcessRow } from './tables';
-export type { ProcessDiff, RegionDiff, SnapshotDiff, ThreadName } from './diffTypes';
+export type { FileChange, FileListDiff, FilesDiff, ProcessDiff, RegionDiff, SnapshotDiff, ThreadName } from './diffTypes';
 
 /**
- * Compares two snapshots: memory page by page and threads by the inspector
+ * Compares two snapshots: memory page by page, threads and the program's files by the inspector
  * (TypeScript never parses an image), processes and file descriptors here
  * from each snapshot's tables.
  */
@@ -54,7 +54,9 @@ function runDiff(inspect: string, imageA: string, imageB: string, what: string):
       }
       try {
         const parsed = JSON.parse(String(stdout)) as Omit<ProcessDiff, 'fds'>;
-        if (!Array.isArray(parsed.regions) || typeof parsed.changedPages !== 'number') throw new Error('bad shape');
+        if (!Array.isArray(parsed.regions) || typeof parsed.changedPages !== 'number' || !Array.isArray(parsed.files?.changed)) {
+          throw new Error('bad shape');
+        }
         resolve(parsed);
       } catch {
         reject(new CkptError(`${what}: ckpt-inspect --diff printed something unexpected`));

@@ -8,11 +8,13 @@
  * pages held by the same bytes of the same image (both images inheriting
  * them) are equal without reading them; a page in no run is zeros
  * (anonymous) or the file's bytes (private file mapping), and equals another
- * such page. Only what the reader checked is used (include/ckpt_reader.h).
+ * such page. The program's files are compared in files_diff.c. Only what the
+ * reader checked is used (include/ckpt_reader.h).
  */
 #define _GNU_SOURCE
 #include "chain.h"
 #include "diff.h"
+#include "files_diff.h"
 #include "json.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void fail(const char *path, const char *msg)
+__attribute__((noreturn)) static void fail(const char *path, const char *msg)
 {
 	fprintf(stderr, "ckpt-inspect: %s: %s\n", path, msg);
 	exit(2);
@@ -137,6 +139,12 @@ int diff_main(const char *pa, const char *pb)
 	const struct ckpt_reader *ra = &a.r[0], *rb = &b.r[0];
 	if (ra->proc->vpid != rb->proc->vpid)
 		fail(pb, "not an image of the same process (another pid)");
+	/* checked before anything is printed: a damaged one is one line on stderr, no JSON */
+	struct ckpt_files fa, fb;
+	if (ckpt_files_read(&a.r[0], &fa))
+		fail(pa, a.r[0].msg);
+	if (ckpt_files_read(&b.r[0], &fb))
+		fail(pb, b.r[0].msg);
 	printf("{\"vpid\":%d,\"pageSize\":%lu,\"regions\":[", ra->proc->vpid, CKPT_PAGE);
 	uint64_t total = 0;
 	int first = 1;
@@ -155,6 +163,8 @@ int diff_main(const char *pa, const char *pb)
 	thread_list("added", rb, ra, 0);
 	thread_list("removed", ra, rb, 0);
 	thread_list("same", rb, ra, 1);
-	printf("},\"changedPages\":%lu}\n", (unsigned long)total);
+	putchar('}');
+	diff_files(stdout, &fa, &fb);
+	printf(",\"changedPages\":%lu}\n", (unsigned long)total);
 	return fflush(stdout) ? 2 : 0;
 }

@@ -16,6 +16,10 @@ const DIFF: SnapshotDiff = {
     removed: [{ start: '0x600000', end: '0x602000', kind: 'heap', path: '[heap]', pages: 2 }],
     threads: { added: [{ vtid: 8, name: 'worker' }], removed: [], same: [{ vtid: 7, name: 'main' }] },
     fds: { added: [], removed: [{ fd: 3, kind: 'file', path: '/tmp/log', flags: 0 }], changed: [] },
+    files: {
+      added: ['/w/<new>'], removed: ['/w/gone'], changed: [{ path: '/w/log', sizeBefore: 10, sizeAfter: 25 }],
+      checked: { added: [], removed: [], changed: [{ path: '/w/input', sizeBefore: 4, sizeAfter: 5 }] },
+    },
   }],
 };
 
@@ -37,6 +41,20 @@ test('regions are drawn in address order, to scale, with their changed pages mar
   assert.match(html, /fd 3 removed: file \/tmp\/log/);
   assert.match(html, /Process 9 is new/);
   assert.match(html, /6 pages changed/);
+});
+
+test('the program\'s files added, removed or changed are a table, saved ones first', () => {
+  const html = diffMapHtml(DIFF, '1 → 2');
+  const rows = [...html.matchAll(/<tr class="file" data-change="(\w+)"><td class="path" title="([^"]*)">[^<]*<\/td><td>(\w+)<\/td><td>\w+<\/td><td class="count">([^<]*)<\/td><\/tr>/g)];
+  assert.deepEqual(rows.map((m) => [m[2], m[3], m[1], m[4]]), [
+    ['/w/&#60;new&#62;', 'saved', 'added', ''],
+    ['/w/gone', 'saved', 'removed', ''],
+    ['/w/log', 'saved', 'changed', '10 → 25'],
+    ['/w/input', 'checked', 'changed', '4 → 5'],
+  ]);
+  const none = { added: [], removed: [], changed: [] };
+  const quiet = diffMapHtml({ ...DIFF, processes: [{ ...DIFF.processes[0], files: { ...none, checked: none } }] }, 't');
+  assert.doesNotMatch(quiet, /<h3>Files<\/h3>|class="file"/);
 });
 
 test('text from the snapshot cannot become markup, and the page runs no script', () => {

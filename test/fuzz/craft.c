@@ -15,7 +15,9 @@
  * The seeds in corpus/: valid-tiny.img and valid-threads-pipe-child.img are
  * images the engine wrote (a small program, and one with threads, a pipe and
  * a child), shrunk, their paths renamed to /opt/ckpt (the engine's library)
- * and /home/user (the program's folder); each bad-X.img is `craft X` of
+ * and /home/user (the program's folder); valid-files.img likewise, of a
+ * program writing /tmp/ckpt-files-seed/log and reading .../input (its FILES
+ * section: one saved file, one checked); each bad-X.img is `craft X` of
  * valid-threads-pipe-child.img.
  */
 #include "../../native/include/ckpt_hash.h"

@@ -1,11 +1,13 @@
 /*
  * libFuzzer target over the image reader (native/include/ckpt_reader.h) and
- * the inspector's JSON (native/inspect/json.c), built with
+ * the inspector's JSON (native/inspect/json.c, files_diff.c), built with
  * -DCKPT_READER_NO_CHECKSUM so that mutated bytes reach every check past the
  * checksums. An image the reader accepts is printed in full (to /dev/null)
- * and its memory contents read back; one it refuses must say why.
+ * and its memory contents read back, its file records compared with
+ * themselves and with none; one it refuses must say why.
  */
 #include "../../native/include/ckpt_reader.h"
+#include "../../native/inspect/files_diff.h"
 #include "../../native/inspect/json.h"
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ckr_read(&r, size) == 0) {
 		char buf[1 << 16];
 		json_image(null, &r);
+		struct ckpt_files f, none = { 0 };
+		if (ckpt_files_read(&r, &f) == 0) {
+			diff_files(null, &f, &f);
+			diff_files(null, &f, &none);
+			diff_files(null, &none, &f);
+		}
 		if (ckr_verify_memdata(&r, buf, sizeof buf))
 			abort(); /* the checksum is bypassed: only a short read could fail */
 	} else if (!r.msg[0] || strlen(r.msg) >= sizeof r.msg) {

@@ -92,7 +92,8 @@ describe('the fuzz target over the image reader and the inspector\'s JSON', () =
     const work = tempDir('ckpt-fuzz-run-');
     const exe = path.join(work, 'fuzz_reader');
     const cc = spawnSync('clang', ['-g', '-O1', '-fsanitize=fuzzer,address,undefined', '-fno-sanitize-recover=all',
-      '-DCKPT_READER_NO_CHECKSUM', '-o', exe, path.join(FUZZ, 'fuzz_reader.c'), path.join(ROOT, 'native', 'inspect', 'json.c')],
+      '-DCKPT_READER_NO_CHECKSUM', '-o', exe, path.join(FUZZ, 'fuzz_reader.c'), path.join(ROOT, 'native', 'inspect', 'json.c'),
+      path.join(ROOT, 'native', 'inspect', 'files_diff.c')],
     { encoding: 'utf8' });
     assert.equal(cc.error, undefined, 'clang is needed for the fuzz target (test/setup/install-system.sh installs it)');
     assert.equal(cc.status, 0, cc.stderr);

@@ -1,4 +1,4 @@
-import { diffSnapshots, type SnapshotDiff } from '../../engine/snapshotDiff';
+import { diffSnapshots, type FileListDiff, type SnapshotDiff } from '../../engine/snapshotDiff';
 import { SnapshotStore } from '../../engine/snapshotStore';
 import { computationDir, parseArgs } from '../argParser';
 import { COMMAND_SPECS } from '../commandSpecs';
@@ -7,7 +7,8 @@ import { withProgress } from '../progress';
 import { resolveSnapshotId } from '../resolveSnapshot';
 
 /**
- * `ckpt diff A B`: what changed from snapshot A to snapshot B. `--json` prints
+ * `ckpt diff A B`: what changed from snapshot A to snapshot B (memory, threads,
+ * processes, descriptors, the program's saved and checked files). `--json` prints
  * SnapshotDiff, the total of changed pages as `changedPages`.
  */
 export async function diffCommand(argv: string[]): Promise<number> {
@@ -38,6 +39,16 @@ function diffText(d: SnapshotDiff): string {
     for (const f of p.fds.added) lines.push(`  fd ${f.fd} added: ${f.kind} ${f.path}`);
     for (const f of p.fds.removed) lines.push(`  fd ${f.fd} removed: ${f.kind} ${f.path}`);
     for (const c of p.fds.changed) lines.push(`  fd ${c.after.fd} changed: ${c.before.path} -> ${c.after.path}`);
+    lines.push(...fileLines('file', p.files), ...fileLines('checked file', p.files.checked));
   }
   return lines.join('\n') + '\n';
+}
+
+/** Saved files (`file`) or files only checked, one line each. */
+function fileLines(what: string, f: FileListDiff): string[] {
+  return [
+    ...f.added.map((path) => `  ${what} added: ${path}`),
+    ...f.removed.map((path) => `  ${what} removed: ${path}`),
+    ...f.changed.map((c) => `  ${what} changed: ${c.path} (${c.sizeBefore} -> ${c.sizeAfter} bytes)`),
+  ];
 }
