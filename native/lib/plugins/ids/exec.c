@@ -264,27 +264,25 @@ CKPT_EXPORT int execle(const char *path, const char *arg0, ...)
 
 /* posix_spawn returns the child's PID to the parent: the virtual one, by the
  * rule fork() follows, which the child applies to the same map. */
-static int spawned(int r, pid_t *pid)
+static int spawned(int r, pid_t *pid, int restarts_before)
 {
-	if (r == 0 && pid && *pid > 0) {
-		pid_t v = ckpt_pid_for_new_child(*pid);
-		if (v != *pid)
-			ckpt_pid_add(v, *pid);
-		*pid = v;
-	}
+	if (r == 0 && pid && *pid > 0)
+		*pid = ckpt_pid_of_new_child(*pid, restarts_before);
 	return r;
 }
 
 CKPT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 			    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	WITH_ENV(envp, return spawned(real_spawn(pid, path, fa, attr, argv, env_), pid));
+	int before = ckpt_ids_restarts();
+	WITH_ENV(envp, return spawned(real_spawn(pid, path, fa, attr, argv, env_), pid, before));
 }
 
 CKPT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 			     const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	WITH_ENV(envp, return spawned(real_spawnp(pid, file, fa, attr, argv, env_), pid));
+	int before = ckpt_ids_restarts();
+	WITH_ENV(envp, return spawned(real_spawnp(pid, file, fa, attr, argv, env_), pid, before));
 }
 
 /* environ is put back only if the call left it alone: a setenv() from
