@@ -22,6 +22,8 @@
  */
 #include "ids.h"
 #include <dlfcn.h>
+#include <errno.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -133,9 +135,50 @@ __attribute__((constructor(160))) static void resolve_real(void)
 		body;                                                          \
 	} while (0)
 
+/*
+ * A process of the computation that calls exec is still on the coordinator's
+ * list until its connection closes: a checkpoint may signal it while the new
+ * image runs with the engine's signal at its default action (which ends the
+ * process) until the library's constructor has put the handler back. So the
+ * signal is blocked across the call (the mask and a pending signal outlive
+ * exec); the new image unblocks it once its handler is in place, and a failed
+ * exec puts the mask back as it was.
+ */
+static uint64_t hold_engine_signal(void)
+{
+	uint64_t set = 0, old = 0;
+	if (ckpt_rt.ckpt_signal > 0)
+		set = 1ull << (ckpt_rt.ckpt_signal - 1);
+	SYS4(SYS_rt_sigprocmask, SIG_BLOCK, &set, &old, 8);
+	return old;
+}
+
+static int exec_failed(int r, uint64_t held)
+{
+	int e = errno;
+	SYS4(SYS_rt_sigprocmask, SIG_SETMASK, &held, 0, 8);
+	errno = e;
+	return r;
+}
+
+/* after ckpt_init (constructor 200), which installs the handler */
+__attribute__((constructor(210))) static void release_engine_signal(void)
+{
+	if (ckpt_rt.ckpt_signal <= 0)
+		return;
+	uint64_t set = 1ull << (ckpt_rt.ckpt_signal - 1);
+	SYS4(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, 0, 8);
+}
+
+#define HELD(call)                                               \
+	do {                                                     \
+		uint64_t held_ = hold_engine_signal();           \
+		return exec_failed(call, held_);                 \
+	} while (0)
+
 CKPT_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-	WITH_ENV(envp, return real_execve(path, argv, env_));
+	WITH_ENV(envp, HELD(real_execve(path, argv, env_)));
 }
 
 CKPT_EXPORT int execv(const char *path, char *const argv[])
@@ -145,7 +188,7 @@ CKPT_EXPORT int execv(const char *path, char *const argv[])
 
 CKPT_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-	WITH_ENV(envp, return real_execvpe(file, argv, env_));
+	WITH_ENV(envp, HELD(real_execvpe(file, argv, env_)));
 }
 
 CKPT_EXPORT int execvp(const char *file, char *const argv[])
@@ -155,14 +198,14 @@ CKPT_EXPORT int execvp(const char *file, char *const argv[])
 
 CKPT_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-	WITH_ENV(envp, return real_fexecve(fd, argv, env_));
+	WITH_ENV(envp, HELD(real_fexecve(fd, argv, env_)));
 }
 
 CKPT_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags)
 {
 	if (!real_execveat)
-		return (int)ckpt_sys(SYS_execveat, dirfd, (long)path, (long)argv, (long)envp, flags, 0);
-	WITH_ENV(envp, return real_execveat(dirfd, path, argv, env_, flags));
+		HELD((int)ckpt_sys(SYS_execveat, dirfd, (long)path, (long)argv, (long)envp, flags, 0));
+	WITH_ENV(envp, HELD(real_execveat(dirfd, path, argv, env_, flags)));
 }
 
 /* execl, execle, execlp: the arguments as an array on the stack */
@@ -221,27 +264,25 @@ CKPT_EXPORT int execle(const char *path, const char *arg0, ...)
 
 /* posix_spawn returns the child's PID to the parent: the virtual one, by the
  * rule fork() follows, which the child applies to the same map. */
-static int spawned(int r, pid_t *pid)
+static int spawned(int r, pid_t *pid, int restarts_before)
 {
-	if (r == 0 && pid && *pid > 0) {
-		pid_t v = ckpt_pid_for_new_child(*pid);
-		if (v != *pid)
-			ckpt_pid_add(v, *pid);
-		*pid = v;
-	}
+	if (r == 0 && pid && *pid > 0)
+		*pid = ckpt_pid_of_new_child(*pid, restarts_before);
 	return r;
 }
 
 CKPT_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
 			    const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	WITH_ENV(envp, return spawned(real_spawn(pid, path, fa, attr, argv, env_), pid));
+	int before = ckpt_ids_restarts();
+	WITH_ENV(envp, return spawned(real_spawn(pid, path, fa, attr, argv, env_), pid, before));
 }
 
 CKPT_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
 			     const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-	WITH_ENV(envp, return spawned(real_spawnp(pid, file, fa, attr, argv, env_), pid));
+	int before = ckpt_ids_restarts();
+	WITH_ENV(envp, return spawned(real_spawnp(pid, file, fa, attr, argv, env_), pid, before));
 }
 
 /* environ is put back only if the call left it alone: a setenv() from

@@ -67,6 +67,34 @@ int ckpt_pid_for_new_child(pid_t real)
 	return vpid_taken(real) ? real + CKPT_VPID_BASE : real;
 }
 
+static int restarts;
+
+int ckpt_ids_restarts(void) { return restarts; }
+
+/*
+ * A checkpoint can land between the kernel's answer to fork or posix_spawn and
+ * this translation. After a restart from that snapshot the number is then the
+ * child's real PID from before it, which the child, restored with the rest,
+ * keeps as its virtual one (the rule below, applied then): the rule applied
+ * now with the new map would give another (a vpid that is now taken), and the
+ * parent would wait for a child that never ends (make: "wait: No child
+ * processes"). A child made after the restart is a child of this process by
+ * that number; one made before is not.
+ */
+pid_t ckpt_pid_of_new_child(pid_t real, int restarts_before)
+{
+	if (restarts_before != restarts) {
+		siginfo_t si;
+		__builtin_memset(&si, 0, sizeof si);
+		if (SYS6(SYS_waitid, P_PID, real, &si, WEXITED | WNOHANG | WNOWAIT, 0, 0) == -ECHILD)
+			return vpid_taken(real + CKPT_VPID_BASE) ? real + CKPT_VPID_BASE : real;
+	}
+	pid_t v = ckpt_pid_for_new_child(real);
+	if (v != real)
+		ckpt_pid_add(v, real);
+	return v;
+}
+
 /* pid arguments: >0 a process, <-1 a process group, 0 and -1 as they are */
 static int real_pid_of(pid_t pid)
 {
@@ -234,15 +262,10 @@ CKPT_EXPORT pid_t fork(void)
 	static pid_t (*real)(void);
 	if (!real)
 		real = (pid_t(*)(void))dlsym(RTLD_NEXT, "fork");
+	int before = restarts;
 	pid_t child = real();
-	if (child > 0) {
-		/* the child computed the same virtual PID in its atfork handler */
-		pid_t v = ckpt_pid_for_new_child(child);
-		if (v != child)
-			ckpt_pid_add(v, child);
-		return v;
-	}
-	return child;
+	/* the child computed the same virtual PID in its atfork handler */
+	return child > 0 ? ckpt_pid_of_new_child(child, before) : child;
 }
 
 /* Exited children that the parent has not reaped are saved so that the
@@ -281,6 +304,7 @@ static int ids_checkpoint(struct ckpt_writer *w)
  * computation (its new real PID), or outside it (the restarting command). */
 static void ids_restart(void)
 {
+	restarts++;
 	if (!parent_alive_at_checkpoint)
 		known_real_ppid = -1;
 	else if (vpid_taken(ckpt_rt.vppid))
