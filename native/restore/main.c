@@ -8,7 +8,9 @@
  * Several images are the processes of one computation, restored as a tree.
  *
  * The whole restore sequence is in this file, one function call per stage:
- *   restore_main       read and check every image (image.c); make again the
+ *   restore_main       read and check every image (image.c); hand a snapshot
+ *                      with memory in this restorer's window to the other
+ *                      build (window.c); make again the
  *                      files shared in the temporary directory that are gone
  *                      (session.c); put back the files the program wrote and
  *                      compare those it read (file_contents.c);
@@ -196,6 +198,9 @@ void restore_main(long *sp)
 		memcpy(p, paths[i], strlen(paths[i]) + 1);
 		image_load(&ims[i], p);
 	}
+	/* a snapshot whose memory lies in this restorer's window is the other
+	 * build's: handed over before anything is done here */
+	window_choose(ims, n, argv, envp);
 	/* the files the processes shared in the temporary directory that are gone,
 	 * with their folders, first: the program's written files may live there */
 	session_put_back(ims, n, check);
@@ -203,7 +208,6 @@ void restore_main(long *sp)
 	 * file (undone if a check below fails); the others are compared */
 	file_contents_restore(ims, n, check);
 	/* every check of every image before anything changes */
-	window_choose(ims, n, argv, envp);
 	ptys_make(ims, n);
 	fifos_hold(ims, n, !check);
 	for (uint32_t i = 0; i < n; i++) {
