@@ -328,9 +328,9 @@ static int save(const char *image, uint64_t t0, uint64_t t1, int kill_after, int
 /*
  * A forked child can take the engine's signal before its engine is set up
  * (child_after_fork has not run: it still holds its parent's ids and engine
- * connection). Only a debugger does that, queueing the signal on every thread
- * it holds for a snapshot, the child's included while gdb keeps it at the
- * fork. Handled then, the child would find no order on its parent's
+ * connection). Only a debugger does that: for a snapshot it queues the signal
+ * on the thread of each process of one thread that it holds, the child's
+ * included while gdb keeps it at the fork. Handled then, the child would find no order on its parent's
  * connection and run on as after a stray signal, left out of the snapshot and
  * never back at the hold trap. So the signal waits: once the child has said
  * hello on its own connection, it is taken again, and the order the
