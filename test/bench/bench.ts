@@ -44,6 +44,8 @@ import { startupBench } from './startupBench';
 import { incrementsBench } from './increments';
 import { mpiBench } from './mpiBench';
 import { filesBench } from './files';
+import { saveAndRestart, until, withJobCoordinator } from './jobTimes';
+import { median } from './stats';
 
 const SIZES_MIB = [16, 256, 1024];
 const REPS = Number(process.env.CKPT_BENCH_REPS ?? 3);
@@ -74,13 +76,6 @@ interface Sample {
 
 function log(msg: string): void {
   process.stderr.write(`bench: ${msg}\n`);
-}
-
-function median(xs: (number | null)[]): number | null {
-  const v = xs.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
 function round(x: number | null, digits = 1): number | null {
@@ -322,46 +317,18 @@ interface PipelineSample {
   imageBytes: number;
 }
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + WAIT_MS * 2;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function pipelineRepetition(): Promise<PipelineSample> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-bench-pipe-'));
-  const c = await Coordinator.open(path.join(work, 'ckpt'));
-  const restored: EngineHello[] = [];
-  c.on('hello', (h: EngineHello) => {
-    if (h.restored) restored.push(h);
-  });
-  try {
+function pipelineRepetition(): Promise<PipelineSample> {
+  return withJobCoordinator('ckpt-bench-pipe-', async (c, restored) => {
     const running = await c.launch('/bin/sh', ['-c', PIPELINE], { stdio: 'ignore' });
     await until(() => c.processes().length === PIPELINE_PROCESSES, `${PIPELINE_PROCESSES} processes`);
     // Let the data flow until the pipes are full: the state a checkpoint usually meets.
     await new Promise((r) => setTimeout(r, 200));
-    const t0 = process.hrtime.bigint();
-    const info = await c.checkpoint({ kill: true });
-    const coordinatorCheckpointMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    await running.exited;
-    const m = c.store.manifest(info.id);
-
-    const t1 = process.hrtime.bigint();
-    const restarted = await c.startRestart(info.id, { stdio: 'ignore' });
-    let coordinatorRestartMs: number;
-    try {
-      await until(() => restored.length === PIPELINE_PROCESSES, `${PIPELINE_PROCESSES} restored processes`);
-      coordinatorRestartMs = Number(process.hrtime.bigint() - t1) / 1e6;
-    } finally {
-      try {
-        c.kill();
-      } catch {
-        /* already gone */
-      }
-      await restarted.exited.catch(() => undefined);
-    }
+    const { manifest: m, coordinatorCheckpointMs, coordinatorRestartMs } = await saveAndRestart(
+      c,
+      running,
+      restored,
+      PIPELINE_PROCESSES,
+    );
     const maxOf = (xs: (number | undefined)[]) => {
       const v = xs.filter((x): x is number => typeof x === 'number');
       return v.length ? Math.max(...v) : null;
@@ -374,10 +341,7 @@ async function pipelineRepetition(): Promise<PipelineSample> {
       coordinatorRestartMs,
       imageBytes: m.size,
     };
-  } finally {
-    await c.close();
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 async function pipelineBench(): Promise<Record<string, unknown>> {

@@ -13,6 +13,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Requests } from '../../adapter/protocol';
 import type { SaveSnapshotResult } from '../../adapter/protocol';
 import { TestClient } from '../fixtures/dapHarness';
+import { figure } from './stats';
 
 const MIB = 16;
 const REPS = Math.max(3, Number(process.env.CKPT_BENCH_DAP_REPS ?? 5));
@@ -36,21 +37,6 @@ int main(void) {
   return 0;
 }
 `;
-
-function median(xs: number[]): number {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
-function round(x: number): number {
-  return Math.round(x * 10) / 10;
-}
-
-function figure(samples: number[], target: number): Record<string, unknown> {
-  const m = median(samples);
-  return { medianMs: round(m), targetMs: target, meetsTarget: m <= target, samplesMs: samples.map(round) };
-}
 
 export async function dapBench(log: (msg: string) => void = () => undefined): Promise<Record<string, unknown>> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-bench-dap-'));

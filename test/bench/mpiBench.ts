@@ -11,9 +11,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Coordinator } from '../../adapter/engine/coordinator';
-import type { EngineHello } from '../../adapter/engine/engineConnection';
-import { WAIT_MS } from '../scenarios/harness';
+import { saveAndRestart, until, withJobCoordinator } from './jobTimes';
+import { median as medianOf, round1 } from './stats';
 import { buildRing, mpiLeftovers, mpirun, skipUnlessMpi } from '../mpi/mpiJob';
 
 const RANKS = 4;
@@ -35,18 +34,8 @@ const ms = (us: (number | undefined)[]): number | null => {
 };
 
 function median(xs: (number | null)[]): number | null {
-  const v = xs.filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
-  if (!v.length) return null;
-  const m = v.length >> 1;
-  return Math.round((v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2) * 10) / 10;
-}
-
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + WAIT_MS * 2;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  const m = medianOf(xs);
+  return m === null ? null : round1(m);
 }
 
 function residentBytes(pid: number): number {
@@ -55,38 +44,14 @@ function residentBytes(pid: number): number {
 }
 
 /** Launches argv under the engine until `ready` (its output) with n processes; saves with --kill, restarts. */
-async function repetition(argv: string[], n: number, ready: RegExp): Promise<Sample> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-bench-mpi-'));
-  const c = await Coordinator.open(path.join(work, 'ckpt'));
-  const restored: EngineHello[] = [];
-  c.on('hello', (h: EngineHello) => {
-    if (h.restored) restored.push(h);
-  });
-  try {
+function repetition(argv: string[], n: number, ready: RegExp): Promise<Sample> {
+  return withJobCoordinator('ckpt-bench-mpi-', async (c, restored) => {
     const running = await c.launch(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     running.child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
     await until(() => c.processes().length === n && ready.test(out), `${n} processes ready`);
     const residentBytes_ = c.processes().reduce((sum, h) => sum + residentBytes(h.pid), 0);
-    const t0 = process.hrtime.bigint();
-    const info = await c.checkpoint({ kill: true });
-    const coordinatorCheckpointMs = Number(process.hrtime.bigint() - t0) / 1e6;
-    await running.exited;
-    const m = c.store.manifest(info.id);
-    const t1 = process.hrtime.bigint();
-    const again = await c.startRestart(info.id, { stdio: 'ignore' });
-    let coordinatorRestartMs: number;
-    try {
-      await until(() => restored.length === n, `${n} restored processes`);
-      coordinatorRestartMs = Number(process.hrtime.bigint() - t1) / 1e6;
-    } finally {
-      try {
-        c.kill();
-      } catch {
-        /* already gone */
-      }
-      await again.exited.catch(() => undefined);
-    }
+    const { manifest: m, coordinatorCheckpointMs, coordinatorRestartMs } = await saveAndRestart(c, running, restored, n);
     return {
       residentBytes: residentBytes_,
       imageBytes: m.size,
@@ -96,10 +61,7 @@ async function repetition(argv: string[], n: number, ready: RegExp): Promise<Sam
       restoreMs: ms(restored.map((h) => h.restoreUs)),
       coordinatorRestartMs,
     };
-  } finally {
-    await c.close();
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 function summary(samples: Sample[]): Record<string, unknown> {

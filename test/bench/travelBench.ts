@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { Requests, TravelRequests } from '../../adapter/protocol';
 import { TestClient } from '../fixtures/dapHarness';
 import type { Stop } from '../fixtures/dapHarness';
+import { figure } from './stats';
 
 const HITS_BACK = 80;
 const BIG_MIB = 1024;
@@ -39,21 +40,6 @@ int main(int argc, char **argv) {
   return 0;
 }
 `;
-
-function median(xs: number[]): number {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
-
-function round(x: number): number {
-  return Math.round(x * 10) / 10;
-}
-
-function figure(samples: number[], target: number): Record<string, unknown> {
-  const m = median(samples);
-  return { medianMs: round(m), targetMs: target, meetsTarget: m <= target, samplesMs: samples.map(round) };
-}
 
 async function timedStop(dc: TestClient, request: () => Promise<unknown>): Promise<{ ms: number; stop: Stop }> {
   const next = dc.nextStop();

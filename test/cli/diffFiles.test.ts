@@ -12,12 +12,11 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
 import type { SnapshotDiff } from '../../adapter/engine/snapshotDiff';
-import { CkptProcess, compileC, killStarted, runCkpt } from '../fixtures/cliRunner';
+import { CkptProcess, compileC, killStarted, runCkpt, skipWithoutEngine } from '../fixtures/cliRunner';
 import { tempDir } from '../fixtures/harness';
 
 const native = nativePathsUnchecked();
-const built = [native.lib, native.restore, native.inspect].every((f) => fs.existsSync(f));
-const skip = built ? false : 'the native engine is not built (make -C native)';
+const skip = skipWithoutEngine();
 
 after(killStarted);
 

@@ -4,18 +4,14 @@
  * launch's own news are JSON lines on stderr while stdout stays the program's.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
 import type { SnapshotInfo } from '../../adapter/engine/tables';
-import { CkptProcess, compileC, killStarted, runCkpt } from '../fixtures/cliRunner';
+import { CkptProcess, compileC, killStarted, runCkpt, skipWithoutEngine } from '../fixtures/cliRunner';
 import { tempDir } from '../fixtures/harness';
 import { STEPPER_C } from '../engine/fixtures/stepper';
 
-const native = nativePathsUnchecked();
-const built = [native.lib, native.restore, native.inspect].every((f) => fs.existsSync(f));
-const skip = built ? false : 'the native engine is not built (make -C native)';
+const skip = skipWithoutEngine();
 
 after(killStarted);
 

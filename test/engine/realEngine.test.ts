@@ -3,15 +3,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { nativePathsUnchecked } from '../../adapter/engine/nativePaths';
 import type { ResourceTables, SnapshotInfo } from '../../adapter/engine/tables';
-import { CkptProcess, compileC, killStarted, runCkpt } from '../fixtures/cliRunner';
+import { CkptProcess, compileC, killStarted, runCkpt, skipWithoutEngine } from '../fixtures/cliRunner';
 import { mode, tempDir } from '../fixtures/harness';
 import { PIPE_PAIR_C, runPlain, STEPPER_C } from './fixtures/stepper';
 
-const native = nativePathsUnchecked();
-const built = [native.lib, native.restore, native.inspect].every((f) => fs.existsSync(f));
-const skip = built ? false : 'the native engine is not built (make -C native)';
+const skip = skipWithoutEngine();
 
 after(killStarted);
 

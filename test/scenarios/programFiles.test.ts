@@ -5,36 +5,20 @@
  * at its snapshot, say what it replaced and where the replaced contents are
  * kept, and say which file read by the program changed (or refuse, --strict).
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import { CKPT_JS, ckpt, ckptOk, engineMissing, LineProcess, Run, snapshotIdFrom, withRun } from './harness';
-import { compileScenario } from './compileScenario';
+import { scenarioBinaries } from './compileScenario';
 import { runPlain, which } from './realPrograms';
 
 const TEST_MS = 10 * 60_000;
 
-let binDir = '';
-const built = new Map<string, Promise<string>>();
-before(() => {
-  binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-files-bin-'));
-});
-after(() => {
-  if (binDir) fs.rmSync(binDir, { recursive: true, force: true });
-});
-
-function binary(name: string): Promise<string> {
-  let p = built.get(name);
-  if (!p) {
-    p = compileScenario(name, binDir);
-    built.set(name, p);
-  }
-  return p;
-}
+/** The compiled program (built once, on first use). */
+const binary = scenarioBinaries('ckpt-files-bin-');
 
 interface Started {
   dir: string;

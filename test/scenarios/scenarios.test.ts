@@ -5,38 +5,20 @@
  * Real programs that no one here wrote (perl, bzip2, gzip) are checkpointed
  * mid-run and must end exactly as an uninterrupted run does.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ckptOk, engineMissing, LineProcess, Run, sleep, snapshotIdFrom, WAIT_MS, withRun } from './harness';
-import { compileScenario } from './compileScenario';
+import { scenarioBinaries } from './compileScenario';
 import { sequenceBreak, numbered } from './outputRules';
 import { runPlain, which } from './realPrograms';
 
 const TEST_MS = 10 * 60_000;
 
-let binDir = '';
-const built = new Map<string, Promise<string>>();
-
-before(() => {
-  binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-scenario-bin-'));
-});
-after(() => {
-  if (binDir) fs.rmSync(binDir, { recursive: true, force: true });
-});
-
 /** The compiled program (built once, on first use). */
-function binary(name: string): Promise<string> {
-  let p = built.get(name);
-  if (!p) {
-    p = compileScenario(name, binDir);
-    built.set(name, p);
-  }
-  return p;
-}
+const binary = scenarioBinaries('ckpt-scenario-bin-');
 
 function requireEngine(): void {
   const missing = engineMissing();

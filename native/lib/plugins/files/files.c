@@ -88,6 +88,24 @@ int files_data_ensure(void)
 	return 0;
 }
 
+int files_data_drain(int fd, struct ckpt_img_fd *rec)
+{
+	if (files_data_ensure() < 0)
+		return -1;
+	long flags = SYS2(SYS_fcntl, fd, F_GETFL);
+	SYS3(SYS_fcntl, fd, F_SETFL, flags | O_NONBLOCK);
+	rec->data_offset = files_data_len;
+	for (;;) {
+		long r = SYS3(SYS_read, fd, files_data + files_data_len, FILES_DATA_MAX - files_data_len);
+		if (r <= 0)
+			break;
+		files_data_len += (uint64_t)r;
+	}
+	SYS3(SYS_fcntl, fd, F_SETFL, flags);
+	rec->data_len = files_data_len - rec->data_offset;
+	return 0;
+}
+
 static int write_data(struct ckpt_writer *w)
 {
 	int rc = -1;

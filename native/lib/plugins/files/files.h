@@ -15,6 +15,9 @@
 extern char *files_data;
 extern uint64_t files_data_len;
 int files_data_ensure(void);
+/* Reads all that waits behind fd, without blocking, onto the buffer: sets
+ * rec->data_offset and data_len (the caller puts the bytes back if need be). */
+int files_data_drain(int fd, struct ckpt_img_fd *rec);
 
 /* pipes.c: pipes_begin() once per checkpoint, pipes_save() for each pipe or
  * FIFO fd (fills rec->data_offset and data_len when this process saves its bytes) */

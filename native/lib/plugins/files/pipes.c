@@ -99,19 +99,8 @@ static int drain(int fd, struct ckpt_img_fd *rec, uint64_t key)
 		return 0;
 	if (ndrained < MAX_KEYS)
 		drained[ndrained++] = key;
-	if (files_data_ensure() < 0)
+	if (files_data_drain(fd, rec) < 0)
 		return -1;
-	long flags = SYS2(SYS_fcntl, fd, F_GETFL);
-	SYS3(SYS_fcntl, fd, F_SETFL, flags | O_NONBLOCK);
-	rec->data_offset = files_data_len;
-	for (;;) {
-		long r = SYS3(SYS_read, fd, files_data + files_data_len, FILES_DATA_MAX - files_data_len);
-		if (r <= 0)
-			break;
-		files_data_len += (uint64_t)r;
-	}
-	SYS3(SYS_fcntl, fd, F_SETFL, flags);
-	rec->data_len = files_data_len - rec->data_offset;
 	if (rec->stdio && rec->data_len && killing)
 		rec->sockopts |= CKPT_PIPE_BYTES_KEPT;
 	if (fd == 0 && rec->data_len) {

@@ -53,19 +53,8 @@ int ptys_save(int fd, struct ckpt_img_fd *rec)
 	int waiting = 0;
 	if (SYS3(SYS_ioctl, fd, FIONREAD, &waiting) < 0 || waiting <= 0)
 		return 0;
-	if (files_data_ensure() < 0)
+	if (files_data_drain(fd, rec) < 0)
 		return -1;
-	long flags = SYS2(SYS_fcntl, fd, F_GETFL);
-	SYS3(SYS_fcntl, fd, F_SETFL, flags | O_NONBLOCK);
-	rec->data_offset = files_data_len;
-	for (;;) {
-		long r = SYS3(SYS_read, fd, files_data + files_data_len, FILES_DATA_MAX - files_data_len);
-		if (r <= 0)
-			break;
-		files_data_len += (uint64_t)r;
-	}
-	SYS3(SYS_fcntl, fd, F_SETFL, flags);
-	rec->data_len = files_data_len - rec->data_offset;
 	if (rec->data_len && through_slave(fd, files_data + rec->data_offset, rec->data_len) < 0)
 		return ckpt_fail("process %d, fd %d: cannot put back the bytes waiting in its pseudo-terminal", ckpt_rt.vpid, fd);
 	return 0;
