@@ -485,6 +485,10 @@ static void handler(int sig, siginfo_t *si, void *ucv)
 		follower((ucontext_t *)ucv, gen);
 		hold = hold_mode;
 	}
+	/* whatever the signal was for (a status order, a late or stray signal),
+	 * the wait it cut short is made again: a saved thread's was already, in
+	 * its capture, and a second time changes nothing */
+	ckpt_restart_interrupted_wait((ucontext_t *)ucv, -1);
 	errno = saved_errno;
 	if (hold)
 		ckpt_hold_return((ucontext_t *)ucv);
