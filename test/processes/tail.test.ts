@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { checkpoint, finish, launch, restart, skipUnlessBuilt, Workspace } from './fixtures/computation';
+import { waitForProcesses } from './fixtures/waiting';
 
 const ws = new Workspace();
 after(() => ws.cleanup());
@@ -32,6 +33,9 @@ describe('tail -f (inotify)', { skip: skipUnlessBuilt }, () => {
     assert.equal(first.stdout, 'line 1\nline 2\n');
 
     const again = restart(dir, saved.id!);
+    // Appended only once tail is back (its hello comes after its watch is made
+    // again): a line appended while it is not running yet wakes no watch.
+    await waitForProcesses(dir, 1, again);
     // tail sleeps in read() on its inotify instance: only the restored watch wakes it
     for (let i = 3; i <= 5; i++) {
       await new Promise((r) => setTimeout(r, 300));
