@@ -30,7 +30,7 @@
 #include "layout.h"
 #include "dirty.h"
 #include "../../writer.h"
-#include "../../../include/ckpt_hash.h"
+#include "../../../include/ckpt_reader.h"
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -83,15 +83,6 @@ static void relative_parent(char *out, size_t n, const char *as, const char *par
 		ckpt_strlcpy(out, parent, n);
 }
 
-/* The parent's section of a type, or 0. */
-static const struct ckpt_img_section *find_sec(const struct ckpt_img_section *t, uint32_t n, uint32_t type)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (t[i].type == type)
-			return &t[i];
-	return 0;
-}
-
 /* The parent image's regions (ascending, disjoint) into l->par_regions. */
 static int parent_regions(struct layout *l, int fd, const struct ckpt_img_section *mmsec)
 {
@@ -109,40 +100,53 @@ static int parent_regions(struct layout *l, int fd, const struct ckpt_img_sectio
 	return 0;
 }
 
+/* The project's image reader on the parent's fd, its memory carved from the
+ * pagemap buffer, free until the writer plans. */
+struct parent_io {
+	int fd;
+	char *buf;
+	uint64_t used, cap;
+};
+
+static int parent_read(void *ctx, void *buf, uint64_t n, uint64_t off)
+{
+	return read_at(((struct parent_io *)ctx)->fd, buf, n, off);
+}
+
+static void *parent_alloc(void *ctx, uint64_t n)
+{
+	struct parent_io *p = ctx;
+	n = (n + 15) & ~15ull;
+	if (n > p->cap - p->used)
+		return 0;
+	void *at = p->buf + p->used;
+	p->used += n;
+	return at;
+}
+
 /* Reads what an increment needs of its parent: that it is a complete image
- * (its header checksum, which also names it), of this process, its depth in
- * its chain, its regions. Returns 0 when an increment may name it. */
+ * (its header checksum, which also names it, and its section table, as the
+ * restorer checks them), of this process, its depth in its chain, its
+ * regions. Returns 0 when an increment may name it. */
 static int check_parent(struct layout *l, int fd)
 {
-	struct ckpt_img_header h;
 	struct stat st;
-	if (read_at(fd, &h, sizeof h, 0) < 0 || memcmp(h.magic, CKPT_IMG_MAGIC, 8) ||
-	    h.version < CKPT_IMG_VERSION_MIN || h.version > CKPT_IMG_VERSION || h.header_size != CKPT_IMG_HEADER_SIZE ||
-	    !h.nsections || h.nsections > 64 || SYS2(SYS_fstat, fd, &st) < 0 || (uint64_t)st.st_size != h.file_size ||
-	    h.table_offset + h.nsections * sizeof(struct ckpt_img_section) != h.file_size)
+	if (SYS2(SYS_fstat, fd, &st) < 0)
 		return -1;
-	struct ckpt_img_section *t = (struct ckpt_img_section *)l->pagemap; /* free until the writer plans */
-	size_t tlen = h.nsections * sizeof *t;
-	if (read_at(fd, t, tlen, h.table_offset) < 0)
+	struct parent_io io = { fd, (char *)l->pagemap, 0, PAGEMAP_CHUNK * 8 };
+	struct ckpt_reader r = { .io = { &io, parent_read, parent_alloc } };
+	if (ckr_open(&r, (uint64_t)st.st_size) < 0)
 		return -1;
-	struct ckpt_hash hh;
-	struct ckpt_img_header z = h;
-	z.header_checksum = 0;
-	ckpt_hash_init(&hh);
-	ckpt_hash_update(&hh, &z, sizeof z);
-	ckpt_hash_update(&hh, t, tlen);
-	if (ckpt_hash_final(&hh) != h.header_checksum)
-		return -1;
-	const struct ckpt_img_section *ps = find_sec(t, h.nsections, CKPT_SEC_PROC);
-	const struct ckpt_img_section *par = find_sec(t, h.nsections, CKPT_SEC_PARENT);
+	const struct ckpt_img_section *ps = ckr_find(&r, CKPT_SEC_PROC);
+	const struct ckpt_img_section *par = ckr_find(&r, CKPT_SEC_PARENT);
 	int32_t vpid;
 	struct { uint64_t checksum; int32_t vpid; uint32_t depth; } up = { 0, 0, 0 }; /* ckpt_img_parent's head */
 	if (!ps || ps->size < sizeof(struct ckpt_img_proc) || read_at(fd, &vpid, sizeof vpid, ps->offset) < 0 ||
 	    vpid != ckpt_rt.vpid || (par && (par->size < sizeof up || read_at(fd, &up, sizeof up, par->offset) < 0)))
 		return -1;
-	if (up.depth + 1 > CKPT_MAX_CHAIN || parent_regions(l, fd, find_sec(t, h.nsections, CKPT_SEC_MEMMAP)) < 0)
+	if (up.depth + 1 > CKPT_MAX_CHAIN || parent_regions(l, fd, ckr_find(&r, CKPT_SEC_MEMMAP)) < 0)
 		return -1;
-	l->parent.header_checksum = h.header_checksum;
+	l->parent.header_checksum = r.hdr.header_checksum;
 	l->parent.vpid = vpid;
 	l->parent.depth = up.depth + 1;
 	relative_parent(l->parent.path, sizeof l->parent.path, order_as, order_parent);
