@@ -41,6 +41,7 @@ uint64_t ckpt_now_ns(void);
 size_t ckpt_strlen(const char *s);
 void ckpt_strlcpy(char *dst, const char *src, size_t n);
 int ckpt_startswith(const char *s, const char *prefix);
+int ckpt_endswith(const char *s, const char *suffix);
 long ckpt_parse_long(const char **p);
 uint64_t ckpt_parse_hex(const char **p);
 /* reads a whole small file (/proc) into buf, NUL-terminated; returns length or -1 */

@@ -58,6 +58,12 @@ int ckpt_startswith(const char *s, const char *prefix)
 	return 1;
 }
 
+int ckpt_endswith(const char *s, const char *suffix)
+{
+	size_t n = ckpt_strlen(s), k = ckpt_strlen(suffix);
+	return n >= k && ckpt_startswith(s + n - k, suffix);
+}
+
 long ckpt_parse_long(const char **p)
 {
 	const char *s = *p;

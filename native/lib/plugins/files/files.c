@@ -67,12 +67,6 @@ static const char *kind_name(int k)
 	}
 }
 
-static int ends_with_deleted(const char *p)
-{
-	size_t n = ckpt_strlen(p), k = ckpt_strlen(" (deleted)");
-	return n > k && !__builtin_memcmp(p + n - k, " (deleted)", k);
-}
-
 char *files_data;
 uint64_t files_data_len;
 
@@ -193,9 +187,9 @@ static int dup_of(int fd)
 static int save_state(int fd, struct ckpt_img_fd *rec)
 {
 	uint32_t k = rec->kind;
-	if (k == CKPT_FD_FILE && ends_with_deleted(rec->path) && save_deleted(fd, rec) < 0)
+	if (k == CKPT_FD_FILE && ckpt_endswith(rec->path, " (deleted)") && save_deleted(fd, rec) < 0)
 		return -1;
-	if (k == CKPT_FD_FILE && !ends_with_deleted(rec->path))
+	if (k == CKPT_FD_FILE && !ckpt_endswith(rec->path, " (deleted)"))
 		contents_note_fd(fd, rec);
 	if (k == CKPT_FD_FILE || k == CKPT_FD_DIR)
 		ckpt_locks_note(fd);

@@ -52,12 +52,6 @@ static int is_shared_anon_path(const char *p)
 	return ckpt_startswith(p, "/dev/zero") || ckpt_startswith(p, "/SYSV") || ckpt_startswith(p, "/memfd:");
 }
 
-static int deleted(const char *p)
-{
-	size_t n = ckpt_strlen(p), k = sizeof " (deleted)" - 1;
-	return n > k && !memcmp(p + n - k, " (deleted)", k);
-}
-
 static uint32_t prot_of(const char *perms)
 {
 	return (perms[0] == 'r' ? CKPT_PROT_R : 0) | (perms[1] == 'w' ? CKPT_PROT_W : 0) |
@@ -89,7 +83,7 @@ static int classify(struct layout *l, struct ckpt_img_region *r, const char *pat
 		r->kind = CKPT_MEM_STACK;
 	} else if (path[0] == '/' && inode && (uint64_t)inode == own_ino) {
 		r->kind = CKPT_MEM_ANON; /* restored from the image, see own_ino */
-	} else if (path[0] == '/' && inode && !is_shared_anon_path(path) && deleted(path)) {
+	} else if (path[0] == '/' && inode && !is_shared_anon_path(path) && ckpt_endswith(path, " (deleted)")) {
 		/* unlinked while mapped (a POSIX semaphore after sem_unlink,
 		 * shm_open then shm_unlink): no name is left to map it by, so
 		 * its pages are saved whole; shared, it is shared memory by its

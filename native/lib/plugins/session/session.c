@@ -102,12 +102,6 @@ static void note_tree(struct scratch *s, const char *path)
 		ckpt_strlcpy(s->trees[s->ntrees++], tree, sizeof tree);
 }
 
-static int ends_with(const char *s, const char *tail)
-{
-	size_t n = ckpt_strlen(s), k = ckpt_strlen(tail);
-	return n >= k && !memcmp(s + n - k, tail, k);
-}
-
 /* the shared file mappings, from /proc/self/maps */
 static void collect_mapped(struct scratch *s)
 {
@@ -130,7 +124,7 @@ static void collect_mapped(struct scratch *s)
 		char path[CKPT_SESSION_PATH_MAX];
 		memcpy(path, p, len);
 		path[len] = 0;
-		if (ends_with(path, " (deleted)") || ckpt_startswith(path, "/dev/zero") ||
+		if (ckpt_endswith(path, " (deleted)") || ckpt_startswith(path, "/dev/zero") ||
 		    ckpt_startswith(path, "/SYSV") || ckpt_startswith(path, "/memfd:") ||
 		    in_dir(path, s->engine_dir))
 			continue;
