@@ -1,5 +1,5 @@
 /** The engine driver's public surface, for the CLI and the debug adapter. */
-export { CkptError } from './ckptError';
+export { CkptError, errorMessage } from './ckptError';
 export { Coordinator } from './coordinator';
 export { DEFAULT_CKPT_SIGNAL, engineSignalOf, parseEngineSignal } from './engineSignal';
 export type { CheckpointOptions, CoordinatorOptions, ReplaceOptions, RestartOptions, RunningProgram, SpawnOptions } from './coordinator';

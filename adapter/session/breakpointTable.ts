@@ -12,10 +12,7 @@ import * as mi from '../gdb/gdbCommands';
 import type { Breakpoint as GdbBreakpoint } from '../gdb/gdbCommands';
 import { BreakpointHits } from './breakpointHits';
 import { parseAddress } from './disassembly';
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+import { errorMessage } from '../engine';
 
 export class BreakpointTable {
   /** Source path → gdb breakpoint numbers set for it. */
@@ -41,7 +38,7 @@ export class BreakpointTable {
         this.hits.register(bp.number, behaviour);
         result.push(toDapBreakpoint(bp, sourcePath));
       } catch (err) {
-        result.push({ verified: false, line: want.line, message: messageOf(err) });
+        result.push({ verified: false, line: want.line, message: errorMessage(err) });
       }
     }
     this.bySource.set(sourcePath, numbers);
@@ -61,7 +58,7 @@ export class BreakpointTable {
         this.hits.register(bp.number, behaviour);
         result.push(toDapBreakpoint(bp));
       } catch (err) {
-        result.push({ verified: false, message: messageOf(err) });
+        result.push({ verified: false, message: errorMessage(err) });
       }
     }
     return result;
@@ -84,7 +81,7 @@ export class BreakpointTable {
         out.instructionReference = `0x${address.toString(16)}`;
         result.push(out);
       } catch (err) {
-        result.push({ verified: false, message: messageOf(err) });
+        result.push({ verified: false, message: errorMessage(err) });
       }
     }
     return result;

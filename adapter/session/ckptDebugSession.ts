@@ -34,6 +34,7 @@ import { SignalStop, exceptionInfoOf, signalStopOf } from './exceptionInfo';
 import { ProgressReporter } from './progressReporter';
 import { checkGdbSetup } from './gdbSetup';
 import * as path from 'path';
+import { errorMessage } from '../engine';
 
 export type CkptLaunchRequestArguments = CkptLaunchArguments & DebugProtocol.LaunchRequestArguments;
 export type CkptAttachRequestArguments = CkptAttachArguments & DebugProtocol.AttachRequestArguments;
@@ -49,10 +50,6 @@ export interface CkptDebugSessionOptions {
 class Deferred {
   resolve!: () => void;
   readonly promise = new Promise<void>((r) => { this.resolve = r; });
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export class CkptDebugSession extends LoggingDebugSession {
@@ -97,7 +94,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     d.on('output', (kind, text) => this.sendEvent(new OutputEvent(text, kind)));
     d.on('moved', () => { this.frames.reset(); this.variables.reset(); this.signalStop = undefined; });
     d.on('stopped', (stop) => {
-      this.reportStop(stop).catch((err) => this.sendEvent(new OutputEvent(`Internal error after a stop: ${messageOf(err)}\n`, 'stderr')));
+      this.reportStop(stop).catch((err) => this.sendEvent(new OutputEvent(`Internal error after a stop: ${errorMessage(err)}\n`, 'stderr')));
     });
     d.on('restored', (id, thread) => {
       this.resourcesChanged('restored');
@@ -137,7 +134,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     });
     // Before the client hears of the stop: it must not ask for frames while threads move.
     await this.timeTravel?.beforeStopReported(dap.reason, stop.thread, dap.description).catch((err) => {
-      this.sendEvent(new OutputEvent(`Automatic snapshot failed: ${messageOf(err)}\n`, 'console'));
+      this.sendEvent(new OutputEvent(`Automatic snapshot failed: ${errorMessage(err)}\n`, 'console'));
     });
     if (dap.reason === 'exception') this.signalStop = signalStopOf(stop.results, stop.thread);
     this.sendStopped(dap.reason, stop.thread, dap.description, dap.hitBreakpointIds);
@@ -253,7 +250,7 @@ export class CkptDebugSession extends LoggingDebugSession {
   }
 
   private async failStart(response: DebugProtocol.Response, id: number, err: unknown, what: string): Promise<void> {
-    const message = err instanceof LaunchError || err instanceof GdbUnavailableError ? err.message : `${what}: ${messageOf(err)}`;
+    const message = err instanceof LaunchError || err instanceof GdbUnavailableError ? err.message : `${what}: ${errorMessage(err)}`;
     this.sendEvent(new OutputEvent(message + '\n', 'stderr'));
     this.sendErrorResponse(response, { id, format: '{_msg}', variables: { _msg: message }, showUser: true });
     await this.shutdownEverything();
@@ -564,7 +561,7 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   /** An error response carrying the message as is (gdb's words, or ours). */
   private sendError(response: DebugProtocol.Response, err: unknown): void {
-    const message = typeof err === 'string' ? err : messageOf(err);
+    const message = typeof err === 'string' ? err : errorMessage(err);
     // The `_` prefix lets the library put the text in without treating it as private data.
     this.sendErrorResponse(response, { id: 1002, format: '{_msg}', variables: { _msg: message } });
   }

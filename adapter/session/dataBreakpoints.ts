@@ -12,6 +12,7 @@ import type { ThreadFrame, WatchAccess } from '../gdb/gdbCommands';
 import type { MiTuple } from '../gdb/miParser';
 import { miString, miTuple } from '../gdb/miParser';
 import { BreakpointHits } from './breakpointHits';
+import { errorMessage } from '../engine';
 
 const ACCESS_TYPES: DebugProtocol.DataBreakpointAccessType[] = ['write', 'read', 'readWrite'];
 
@@ -21,10 +22,6 @@ export interface WatchTarget {
   expression: string;
   /** The same memory, for gdb, independent of any frame. */
   location: string;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export class DataBreakpoints {
@@ -40,7 +37,7 @@ export class DataBreakpoints {
       const target = await watchTarget(gdb, expression, at);
       return { dataId: JSON.stringify(target), description: expression, accessTypes: ACCESS_TYPES, canPersist: false };
     } catch (err) {
-      return { dataId: null, description: `'${expression}' cannot be watched: ${messageOf(err)}` };
+      return { dataId: null, description: `'${expression}' cannot be watched: ${errorMessage(err)}` };
     }
   }
 
@@ -65,7 +62,7 @@ export class DataBreakpoints {
         this.hits.register(number, behaviour);
         result.push({ id: number, verified: true, message: `${target.expression} (${access})` });
       } catch (err) {
-        result.push({ verified: false, message: messageOf(err) });
+        result.push({ verified: false, message: errorMessage(err) });
       }
     }
     return result;

@@ -11,7 +11,7 @@ import * as mi from '../gdb/gdbCommands';
 import type { Breakpoint as GdbBreakpoint } from '../gdb/gdbCommands';
 import type { MiAsyncRecord, MiStreamRecord, MiTuple } from '../gdb/miParser';
 import { miNumber, miString, miTuple } from '../gdb/miParser';
-import { DEFAULT_CKPT_SIGNAL, ctlInfo, engineSignalOf, parseEngineSignal } from '../engine';
+import { ctlInfo, DEFAULT_CKPT_SIGNAL, engineSignalOf, errorMessage, parseEngineSignal } from '../engine';
 import { InferiorTracker } from './inferiorTracker';
 import { ProgramStdio } from './programStdio';
 import { LauncherFactory, ProgramLauncher, plainLauncherFactory } from './programLauncher';
@@ -70,10 +70,6 @@ class Deferred<T = void> {
   readonly promise = new Promise<T>((r) => { this.resolve = r; });
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 export class Debuggee extends EventEmitter<DebuggeeEvents> {
   private gdb?: GdbProcess;
   private readonly inferiors = new InferiorTracker();
@@ -125,12 +121,12 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     this.gdbPathAsked = plan.gdbPath;
     const gdb = await this.startGdb(plan.gdbPath, plan.cwd, plan.setup);
     await mi.fileExecAndSymbols(gdb, plan.program).catch((err) => {
-      throw new LaunchError(`gdb cannot load '${plan.program}': ${messageOf(err)}`);
+      throw new LaunchError(`gdb cannot load '${plan.program}': ${errorMessage(err)}`);
     });
     if (!await mi.hasDebugInfo(gdb)) this.emit('output', 'important', noDebugInfoMessage(plan.program) + '\n');
     await mi.environmentCd(gdb, plan.cwd);
     for (const [name, value] of Object.entries(plan.env)) {
-      await mi.setInferiorEnvironment(gdb, name, value).catch((err) => { throw new LaunchError(`"env.${name}": ${messageOf(err)}`); });
+      await mi.setInferiorEnvironment(gdb, name, value).catch((err) => { throw new LaunchError(`"env.${name}": ${errorMessage(err)}`); });
     }
     const ctx = { program: plan.program, cwd: plan.cwd, baseEnv: { ...process.env, ...plan.env }, snapshotDir: plan.snapshotDir, trackFolders: plan.trackFolders };
     const launcher = await this.launcherFactory(ctx, plan.explicitSnapshotDir);
@@ -160,7 +156,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       await mi.execRun(gdb, { start: stopOnEntry });
     } catch (err) {
       this.current = 'stopped';
-      throw new LaunchError(`gdb could not start '${this.programPath}': ${messageOf(err)}`);
+      throw new LaunchError(`gdb could not start '${this.programPath}': ${errorMessage(err)}`);
     }
   }
 
@@ -188,7 +184,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     try {
       hellos = (await ctlInfo(dir, 10000)).processes;
     } catch (err) {
-      throw new LaunchError(`No computation is running in '${dir}' (${messageOf(err)}). Start one with \`ckpt launch --dir ${dir} -- PROGRAM\`.`);
+      throw new LaunchError(`No computation is running in '${dir}' (${errorMessage(err)}). Start one with \`ckpt launch --dir ${dir} -- PROGRAM\`.`);
     }
     if (hellos.length === 0) throw new LaunchError(`The computation in '${dir}' has no live process to attach to.`);
     this.how = 'attached';
@@ -196,7 +192,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     if (opts.program !== undefined) {
       const program = checkProgram(opts.program, process.cwd());
       await mi.fileExecAndSymbols(gdb, program).catch((err) => {
-        throw new LaunchError(`gdb cannot load '${program}': ${messageOf(err)}`);
+        throw new LaunchError(`gdb cannot load '${program}': ${errorMessage(err)}`);
       });
     }
     const ordered = [...hellos].sort((a, b) => a.vpid - b.vpid);
@@ -207,7 +203,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
         await gdb.send(group ? `-target-attach --thread-group ${group} ${ordered[i].pid}` : `-target-attach ${ordered[i].pid}`);
       } catch (err) {
         this.silentStops.pop();
-        throw new LaunchError(`gdb cannot attach to process ${ordered[i].pid}: ${messageOf(err)}`);
+        throw new LaunchError(`gdb cannot attach to process ${ordered[i].pid}: ${errorMessage(err)}`);
       }
       await stopped;
     }
@@ -293,7 +289,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       await gdb.send('-exec-run --thread-group i1');
     } catch (err) {
       this.current = 'stopped';
-      throw new Error(`gdb could not start the program again: ${messageOf(err)}`);
+      throw new Error(`gdb could not start the program again: ${errorMessage(err)}`);
     }
   }
 
@@ -450,7 +446,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       const group = free[0] ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
       const stopped = this.heldStops!.next(60000);
       await gdb.send(`-target-attach --thread-group ${group} ${pid}`).catch((err) => {
-        throw new Error(`gdb cannot attach to the restored process ${pid}: ${messageOf(err)}`);
+        throw new Error(`gdb cannot attach to the restored process ${pid}: ${errorMessage(err)}`);
       });
       await stopped;
     }
@@ -496,7 +492,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     }
     if (record.asyncClass === 'stopped') {
       this.onStopped(record).catch((err) => {
-        this.emit('output', 'stderr', `Internal error after a stop: ${messageOf(err)}\n`);
+        this.emit('output', 'stderr', `Internal error after a stop: ${errorMessage(err)}\n`);
       });
     }
   }
@@ -542,7 +538,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
       return pass === 'end of step';
     } catch (err) {
       this.current = 'stopped';
-      this.emit('output', 'stderr', `Could not go on after ${breakpoint !== undefined ? `breakpoint ${breakpoint}` : 'a step'}: ${messageOf(err)}\n`);
+      this.emit('output', 'stderr', `Could not go on after ${breakpoint !== undefined ? `breakpoint ${breakpoint}` : 'a step'}: ${errorMessage(err)}\n`);
       return false;
     }
   }
@@ -560,7 +556,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
         return;
       } catch (err) {
         if (before !== 'held') this.current = 'stopped';
-        this.emit('output', 'stderr', `Could not resume the remaining processes: ${messageOf(err)}\n`);
+        this.emit('output', 'stderr', `Could not resume the remaining processes: ${errorMessage(err)}\n`);
       }
     }
     if (this.current === 'exited') return;

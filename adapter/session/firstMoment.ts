@@ -6,7 +6,7 @@
  * first change to true ends the search, and the program goes there as Find
  * Last Change goes to a change (lastChange.ts).
  */
-import { CkptError } from '../engine';
+import { CkptError, errorMessage } from '../engine';
 import * as mi from '../gdb/gdbCommands';
 import type { ThreadFrame } from '../gdb/gdbCommands';
 import { CancelToken, CancelledError } from './cancellation';
@@ -15,10 +15,6 @@ import { WatchedMemory } from './watchedMemory';
 import type { TravelRoom } from './lastChange';
 import type { Progress } from './progressReporter';
 import type { WatchedChange } from './replayer';
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** gdb's words for a false condition. */
 function isFalse(value: string): boolean {
@@ -32,7 +28,7 @@ export async function findFirst(room: TravelRoom, condition: string, at: ThreadF
   }
   const now = timeline.current;
   await mi.dataEvaluateExpression(room.gdb, condition, at).catch((err) => {
-    throw new CkptError(`'${condition}' cannot be evaluated: ${messageOf(err)}`);
+    throw new CkptError(`'${condition}' cannot be evaluated: ${errorMessage(err)}`);
   });
   const routes = timeline.routesTo(now).filter((r) => r.from < now);
   if (routes.length === 0) throw new CkptError('No snapshot before this stop leads here: save one (or set "autoSnapshot": { "landmarkEvery": N }) first.');
@@ -58,7 +54,7 @@ export async function findFirst(room: TravelRoom, condition: string, at: ThreadF
     } finally {
       await memory.delete(gdb);
     }
-  }).catch((err) => { problem = messageOf(err); });
+  }).catch((err) => { problem = errorMessage(err); });
   if (atStart && !problem) {
     await room.goTo(route.from);
     return { description: `${condition} held already at stop ${route.from + 1}, the earliest a snapshot leads back to` };

@@ -13,7 +13,7 @@
  * changed and changed back within a stretch; watching every stretch from the
  * latest backwards costs no more when the change is recent, as it usually is.
  */
-import { CkptError } from '../engine';
+import { CkptError, errorMessage } from '../engine';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { ThreadFrame } from '../gdb/gdbCommands';
@@ -41,10 +41,6 @@ export interface LastChange {
   value: string;
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /**
  * Finds the last change of `expression` (evaluated in `at`) before the
  * current stop and stops the program there. Bad input changes nothing; a
@@ -58,7 +54,7 @@ export async function findLastChange(room: TravelRoom, expression: string, at: T
   }
   const now = timeline.current;
   const value = await mi.dataEvaluateExpression(room.gdb, expression, at).catch((err) => {
-    throw new CkptError(`'${expression}' cannot be evaluated: ${messageOf(err)}`);
+    throw new CkptError(`'${expression}' cannot be evaluated: ${errorMessage(err)}`);
   });
   // Not in memory of its own (`a + b`): gdb watches the expression, on the memory it reads.
   const target = await watchTarget(room.gdb, expression, at).catch(() => ({ expression, location: expression }));
@@ -76,7 +72,7 @@ export async function findLastChange(room: TravelRoom, expression: string, at: T
     // A failure on the way (a watchpoint gdb cannot set there) ends the search, not the program's place.
     await room.replayFrom(route.landmark, async (replayer, gdb) => {
       const memory = await WatchedMemory.set(gdb, target.location).catch((err) => {
-        throw new CkptError(`gdb cannot watch ${target.location} at stop ${route.from + 1}: ${messageOf(err)}`);
+        throw new CkptError(`gdb cannot watch ${target.location} at stop ${route.from + 1}: ${errorMessage(err)}`);
       });
       replayer.watch = { memory, onChange: (change) => { last = change; } };
       replayer.cancel = progress.token;
@@ -86,7 +82,7 @@ export async function findLastChange(room: TravelRoom, expression: string, at: T
       } finally {
         await memory.delete(gdb);
       }
-    }).catch((err) => { problem = messageOf(err); });
+    }).catch((err) => { problem = errorMessage(err); });
     if (problem) break;
     if (last && !progress.token.cancelled) return goToChange(room, expression, target.location, last, progress);
     end = route.from;

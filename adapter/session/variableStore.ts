@@ -8,16 +8,13 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 import type { ThreadFrame, VarObject } from '../gdb/gdbCommands';
+import { errorMessage } from '../engine';
 
 type VarRef =
   | { kind: 'scope'; scope: 'locals' | 'args' | 'registers'; at: ThreadFrame }
   | { kind: 'varobj'; varobj: string; at?: ThreadFrame; evaluateName?: string; type?: string };
 
 const MAX_VALUE_LENGTH = 4096;
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export class VariableStore {
   private refs = new Handles<VarRef>();
@@ -112,7 +109,7 @@ export class VariableStore {
           varobjs.set(v.name, vo.name);
           out.push(await this.toVariable(v.name, vo, ref.at, v.name));
         } catch (err) {
-          out.push({ name: v.name, value: `<${messageOf(err)}>`, type: v.type, variablesReference: 0 });
+          out.push({ name: v.name, value: `<${errorMessage(err)}>`, type: v.type, variablesReference: 0 });
         }
       }
       return out;
