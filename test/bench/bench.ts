@@ -428,7 +428,9 @@ async function main(): Promise<void> {
     }
     const rewriteBin = await compileScenario('rewrite', binDir, path.join(REPO, 'test', 'bench', 'rewrite.c'));
     if (only === 'increments') {
-      process.stdout.write(JSON.stringify({ increments: await incrementsBench(rewriteBin, log, engineRestore) }, null, 2) + '\n');
+      const increments = await incrementsBench(rewriteBin, log, engineRestore);
+      const incrementsHashMode = await incrementsBench(rewriteBin, log, engineRestore, 'hash');
+      process.stdout.write(JSON.stringify({ increments, incrementsHashMode }, null, 2) + '\n');
       return;
     }
     for (const mib of SIZES_MIB) memory.push(await memoryBench(bin, mib));
@@ -437,6 +439,7 @@ async function main(): Promise<void> {
     const dap = await dapBench(log);
     const travel = await travelBench(log);
     const increments = await incrementsBench(rewriteBin, log, engineRestore);
+    const incrementsHashMode = await incrementsBench(rewriteBin, log, engineRestore, 'hash');
     const mpi = await mpiBench(bin, log);
     const files = await filesBench(loggerBin, log);
     const result = {
@@ -453,6 +456,7 @@ async function main(): Promise<void> {
       startup: startupBench(),
       activation: await activationBench(log),
       increments,
+      incrementsHashMode,
       mpi,
       files,
     };

@@ -7,6 +7,8 @@
  * the command's time until the program prints. Next to them, in the same run,
  * the physical limit: the time to write the program's resident memory once to
  * the same disk (to the page cache, as the engine writes; no fsync).
+ * Run twice: with the kernel's write-protection tracking (mode "uffd-wp") and
+ * with the changed pages found by their hashes (mode "hash", CKPT_TRACKING).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -50,13 +52,16 @@ export async function incrementsBench(
   bin: string,
   log: (msg: string) => void,
   engineRestore: (dir: string, id: string) => Promise<number | null>,
+  tracking: 'uffd-wp' | 'hash' = 'uffd-wp',
 ): Promise<Record<string, unknown>> {
   return withRun(async (run: Run) => {
     const work = run.tempDir('ckpt-bench-incr-');
     const dir = path.join(work, 'ckpt');
     const go = path.join(work, 'go');
     execFileSync('sync');
-    const launch = run.launch(dir, bin, [String(MIB), go]);
+    // mode "hash": the changed pages found by comparing page hashes
+    const env = tracking === 'hash' ? { ...process.env, CKPT_TRACKING: 'hash' } : undefined;
+    const launch = run.launch(dir, bin, [String(MIB), go], env);
     const at = await launch.waitForLine(/^ready \d+$/, 0, WAIT_MS * 2);
     const pid = Number(launch.lines[at].split(' ')[1]);
     const residentBytes = resident(pid);
@@ -66,7 +71,7 @@ export async function incrementsBench(
         process.kill(pid, 'SIGUSR1');
         await launch.waitForLine((l) => l === `rewritten ${i - 1}`, 0, WAIT_MS);
       }
-      log(`increments: snapshot ${i}/${SNAPSHOTS}`);
+      log(`increments (${tracking}): snapshot ${i}/${SNAPSHOTS}`);
       const cp = await ckptOk(['checkpoint', '--dir', dir], WAIT_MS * 2);
       snapshotIdFrom(cp.stdout);
       cliMs.push(cp.ms);
@@ -91,6 +96,7 @@ export async function incrementsBench(
     const maxLaterAddedMiB = Math.max(...later.map((s) => s.addedBytes)) / 2 ** 20;
     const t = INCREMENT_TARGETS;
     return {
+      tracking,
       mib: MIB,
       snapshots: listed.length,
       rewrittenPerSnapshot: '1% of the pages',

@@ -244,9 +244,9 @@ export class Run {
   }
 
   /** `ckpt launch --dir D -- PROG ARGS` in the foreground, as a child. */
-  launch(dir: string, prog: string, args: string[]): LineProcess {
+  launch(dir: string, prog: string, args: string[], env?: NodeJS.ProcessEnv): LineProcess {
     if (!this.computations.includes(dir)) this.computations.push(dir);
-    return this.start(`ckpt launch ${path.basename(prog)}`, process.execPath, [CKPT_JS, 'launch', '--dir', dir, '--', prog, ...args]);
+    return this.start(`ckpt launch ${path.basename(prog)}`, process.execPath, [CKPT_JS, 'launch', '--dir', dir, '--', prog, ...args], env);
   }
 
   /** `ckpt restart --dir D ID` in the foreground, as a child. */

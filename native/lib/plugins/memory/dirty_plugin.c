@@ -6,6 +6,7 @@
 #include "../../engine.h"
 #include "dirty.h"
 #include <pthread.h>
+#include <stdlib.h>
 
 /* status: "dirtyPages":{"mode":"uffd-wp"} or {"mode":"hash","why":"..."} */
 static void dirty_status(struct ckpt_json *j)
@@ -52,4 +53,13 @@ static const struct ckpt_plugin dirty_plugin = {
 };
 CKPT_PLUGIN(dirty_plugin)
 
-__attribute__((constructor(151))) static void dirty_init(void) { pthread_atfork(0, 0, dirty_child_after_fork); }
+/* CKPT_TRACKING=hash: find changed pages by their contents even where the
+ * kernel could track them (to compare the two, or to avoid a kernel's
+ * userfaultfd that misbehaves). */
+__attribute__((constructor(151))) static void dirty_init(void)
+{
+	pthread_atfork(0, 0, dirty_child_after_fork);
+	const char *t = getenv("CKPT_TRACKING");
+	if (t && !__builtin_strcmp(t, "hash"))
+		ckpt_dirty_step_aside("CKPT_TRACKING=hash asks for it");
+}

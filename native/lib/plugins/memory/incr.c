@@ -11,8 +11,8 @@
  * whole image: the first snapshot, one after a snapshot that failed (its `as`
  * never became a parent), a parent deleted meanwhile, a chain at its depth
  * limit, a restarted process or a forked child (nothing remembered, and their
- * memory untracked until their first arm), and mode "hash" (every scan says
- * untracked).
+ * memory untracked until their first arm). In mode "hash" there are no scans:
+ * the writer finds the unchanged pages by their contents (page_hashes.c).
  *
  * In the pause, with every thread stopped, after the set-aside copies:
  *   1. each private anonymous region (heap, stack, anonymous) is scanned
@@ -29,6 +29,7 @@
  */
 #include "layout.h"
 #include "dirty.h"
+#include "page_hashes.h"
 #include "../../writer.h"
 #include "../../../include/ckpt_reader.h"
 #include <fcntl.h>
@@ -262,22 +263,35 @@ static int scan_region(struct layout *l, uint64_t i, int inherit)
 	return 0;
 }
 
+static int write_parent(struct ckpt_writer *w, struct layout *l)
+{
+	if (ckpt_section_begin(w, CKPT_SEC_PARENT, 0) < 0 || ckpt_section_write(w, &l->parent, sizeof l->parent) < 0 ||
+	    ckpt_section_end(w) < 0)
+		return -1;
+	return 0;
+}
+
 int ckpt_mem_plan_increment(struct ckpt_writer *w, struct layout *l)
 {
 	int inherit = may_inherit(l), inherits = 0;
 	/* the scans are taken now: only this snapshot can be the next one's base */
 	ckpt_strlcpy(last_as, order_as, sizeof last_as);
-	for (uint64_t i = 0; i < l->nregions; i++)
-		if (scanned(&l->regions[i], &l->plan[i]))
-			inherits |= scan_region(l, i, inherit);
-	ckpt_dirty_arm(); /* the engine's working memory is shared: left alone */
-	if (!inherits) { /* a whole image: every region's pages as the page map says */
+	if (!ckpt_dirty_why()) {
 		for (uint64_t i = 0; i < l->nregions; i++)
-			l->plan[i].incr = 0;
-		return 0;
+			if (scanned(&l->regions[i], &l->plan[i]))
+				inherits |= scan_region(l, i, inherit);
+		ckpt_dirty_arm(); /* the engine's working memory is shared: left alone */
 	}
-	if (ckpt_section_begin(w, CKPT_SEC_PARENT, 0) < 0 || ckpt_section_write(w, &l->parent, sizeof l->parent) < 0 ||
-	    ckpt_section_end(w) < 0)
-		return -1;
+	if (inherits)
+		return write_parent(w, l);
+	/* a whole image: every region's pages as the page map says */
+	for (uint64_t i = 0; i < l->nregions; i++)
+		l->plan[i].incr = 0;
+	/* mode "hash" (known at the latest after the arm, which finds a
+	 * userfaultfd of the program's own): the writer compares the pages it
+	 * saves with the parent's (page_hashes.c), and the image names its
+	 * parent even if, in the end, no page is the same */
+	if (ckpt_dirty_why() && ckpt_hashes_begin(l, order_as, inherit ? order_parent : 0))
+		return write_parent(w, l);
 	return 0;
 }

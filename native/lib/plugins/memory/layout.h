@@ -35,6 +35,8 @@ struct segment {
 };
 #define SEGS_MAX (1ul << 20)
 
+struct hash_table;
+
 struct layout {
 	struct ckpt_img_proc proc;
 	uint64_t nregions, nruns, strings;
@@ -54,6 +56,10 @@ struct layout {
 	struct ckpt_img_region *par_regions;
 	uint64_t npar_regions;
 	struct ckpt_img_parent parent;
+	/* mode "hash": the table this snapshot's writer fills, its parent's to
+	 * compare with, and where the comparison has come to (page_hashes.c) */
+	struct hash_table *hash_cur, *hash_parent;
+	uint64_t hash_pos;
 };
 
 /* the engine's working memory (not saved) */

@@ -9,6 +9,7 @@
  * process's own there.
  */
 #include "layout.h"
+#include "page_hashes.h"
 #include "../../writer.h"
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -144,8 +145,8 @@ static int parse_maps(struct layout *l, const char *text)
 			path[pl++] = *p++;
 		path[pl] = 0;
 
-		if (start >= (uint64_t)scratch && end <= scratch_end)
-			continue; /* the engine's own scratch */
+		if ((start >= (uint64_t)scratch && end <= scratch_end) || ckpt_hashes_own(start, end))
+			continue; /* the engine's own scratch and page hashes */
 		if (l->nregions >= MAX_REGIONS)
 			return ckpt_fail("more than %d memory mappings", MAX_REGIONS);
 		struct region_plan *rp = &l->plan[l->nregions];
@@ -324,10 +325,15 @@ static void memory_restart(void)
 	scratch = 0;
 	scratch_end = 0;
 	ckpt_mem_forget_parent(); /* untracked until armed again: the next image is whole */
+	ckpt_hashes_forget(0);     /* never saved: the pointers are stale */
 }
 
 /* A forked child's images are its own; it never wrote the parent's. */
-static void memory_after_fork(int parent_vpid, int parent_real_pid) { ckpt_mem_forget_parent(); }
+static void memory_after_fork(int parent_vpid, int parent_real_pid)
+{
+	ckpt_mem_forget_parent();
+	ckpt_hashes_forget(1);
+}
 
 static const struct ckpt_plugin memory_plugin = {
 	.name = "memory",

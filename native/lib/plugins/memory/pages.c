@@ -13,6 +13,7 @@
  */
 #include "layout.h"
 #include "dirty.h"
+#include "page_hashes.h"
 #include "../../writer.h"
 #include <fcntl.h>
 #include <string.h>
@@ -23,11 +24,13 @@
 #define PM_SWAPPED (1ull << 62)
 #define PM_FILE (1ull << 61)
 
-/* Runs being appended to: v[0..n), room until `end`. */
+/* Runs being appended to: v[0..n), room until `end`; `compare`: in mode
+ * "hash", pages equal to the parent's become inherited runs. */
 struct runlist {
 	struct ckpt_img_run *v;
 	uint64_t n;
 	struct ckpt_img_run *end;
+	int compare;
 };
 
 static int saves_pages(const struct ckpt_img_region *r)
@@ -55,6 +58,7 @@ static int plan_range(struct layout *l, struct ckpt_img_region *r, uint64_t star
 	 * save it (memory read before it was written, calloc'd, cleared) */
 	int skip_zero = !whole && (r->prot & CKPT_PROT_R) &&
 			(r->kind == CKPT_MEM_ANON || r->kind == CKPT_MEM_HEAP || r->kind == CKPT_MEM_STACK);
+	int hashed = out->compare && ckpt_hashes_applies(l, r, whole);
 	uint64_t npages = (end - start) / CKPT_PAGE;
 	struct ckpt_img_run *cur = 0;
 	for (uint64_t base = 0; base < npages; base += PAGEMAP_CHUNK) {
@@ -75,7 +79,9 @@ static int plan_range(struct layout *l, struct ckpt_img_region *r, uint64_t star
 				cur = 0;
 				continue;
 			}
-			if (cur && cur->addr + cur->npages * CKPT_PAGE == addr) {
+			int inherit = hashed && ckpt_hashes_page(l, addr);
+			if (cur && cur->addr + cur->npages * CKPT_PAGE == addr &&
+			    (cur->data_offset == CKPT_RUN_INHERIT) == inherit) {
 				cur->npages++;
 			} else {
 				if (out->v + out->n + 1 > out->end)
@@ -83,9 +89,11 @@ static int plan_range(struct layout *l, struct ckpt_img_region *r, uint64_t star
 				cur = &out->v[out->n++];
 				cur->addr = addr;
 				cur->npages = 1;
-				cur->data_offset = *data_off;
+				cur->data_offset = inherit ? CKPT_RUN_INHERIT : *data_off;
 				r->nruns++;
 			}
+			if (inherit)
+				continue;
 			*data_off += CKPT_PAGE;
 			r->saved_bytes += CKPT_PAGE;
 		}
@@ -176,7 +184,7 @@ int ckpt_mem_set_aside(struct layout *l)
 	int pm_fd = -1, mem_fd = -1, rc = -1;
 	if (open_self("the process", &pm_fd, &mem_fd) < 0)
 		goto out;
-	struct runlist out = { l->aside_runs, 0, l->runs_end };
+	struct runlist out = { l->aside_runs, 0, l->runs_end, 0 };
 	uint64_t total = 0;
 	for (uint64_t i = 0; i < l->nregions; i++) {
 		struct region_plan *rp = &l->plan[i];
@@ -276,7 +284,7 @@ static int check_copy(struct layout *l)
  * the others' from this process's page map. */
 static int plan_all(struct layout *l, int pm_fd)
 {
-	struct runlist out = { l->aside_runs + l->naside_runs, 0, l->runs_end };
+	struct runlist out = { l->aside_runs + l->naside_runs, 0, l->runs_end, 1 };
 	uint64_t data_off = 0;
 	for (uint64_t i = 0; i < l->nregions; i++) {
 		struct ckpt_img_region *r = &l->regions[i];
@@ -306,6 +314,7 @@ static int plan_all(struct layout *l, int pm_fd)
 	}
 	l->runs = out.v;
 	l->nruns = out.n;
+	ckpt_hashes_complete(l);
 	return 0;
 }
 
