@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { saveAndRestart, until, withJobCoordinator } from './jobTimes';
 import { median as medianOf, round1 } from './stats';
-import { buildRing, mpiLeftovers, mpirun, skipUnlessMpi } from '../mpi/mpiJob';
+import { buildRing, mpiLeftovers, mpirun, mpiStrays, skipUnlessMpi } from '../mpi/mpiJob';
 
 const RANKS = 4;
 const REPS = Number(process.env.CKPT_BENCH_REPS ?? 3);
@@ -86,7 +86,7 @@ export async function mpiBench(touchBin: string, log: (msg: string) => void): Pr
     const ring = buildRing(bin);
     const gate = path.join(bin, 'gate'); // never opened: the job runs until it is killed
     for (let r = 0; r < REPS; r++) {
-      const left = new Set(mpiLeftovers());
+      const left = mpiLeftovers();
       try {
         log(`mpi: ${RANKS}-rank job, repetition ${r + 1}/${REPS}`);
         job.push(await repetition(mpirun(RANKS, [ring, '1000000', '4096', gate]), RANKS + 1, /^round 20 /m));
@@ -98,7 +98,7 @@ export async function mpiBench(touchBin: string, log: (msg: string) => void): Pr
         log(`mpi failed: ${errors[errors.length - 1].split('\n')[0]}`);
       } finally {
         // the killed jobs' scratch files
-        for (const f of mpiLeftovers()) if (!left.has(f)) fs.rmSync(f, { recursive: true, force: true });
+        for (const f of await mpiStrays(left)) fs.rmSync(f, { recursive: true, force: true });
       }
     }
   } finally {

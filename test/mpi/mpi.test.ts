@@ -14,14 +14,14 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { checkpoint, computationPids, finish, launch, restart, runPlain, skipUnlessBuilt, Workspace } from '../processes/fixtures/computation';
 import { waitForProcesses } from '../processes/fixtures/waiting';
-import { buildRing, mpiLeftovers, mpirun, skipUnlessMpi } from './mpiJob';
+import { buildRing, mpiLeftovers, mpirun, mpiStrays, skipUnlessMpi } from './mpiJob';
 
 const ws = new Workspace();
-const leftAtStart = new Set(skipUnlessMpi ? [] : mpiLeftovers());
-after(() => {
+const leftAtStart = skipUnlessMpi ? [] : mpiLeftovers();
+after(async () => {
   ws.cleanup();
-  // what the jobs killed by a failed test left
-  for (const f of skipUnlessMpi ? [] : mpiLeftovers()) if (!leftAtStart.has(f)) fs.rmSync(f, { recursive: true, force: true });
+  // what the jobs killed by a failed test left (never what a running job uses)
+  for (const f of skipUnlessMpi ? [] : await mpiStrays(leftAtStart)) fs.rmSync(f, { recursive: true, force: true });
 });
 
 const ROUNDS = 200;
@@ -101,7 +101,7 @@ async function job(name: string, np: number, argv: (gate: string) => string[]): 
     const r = await finish(again, dir);
     assert.equal(r.code, 0, `restart ${round}: mpirun's status; stderr:\n${r.stderr}`);
     assert.equal(first.stdout + r.stdout, plain.stdout, `restart ${round}: the output of an uninterrupted run`);
-    assert.deepEqual(mpiLeftovers(), before, `restart ${round}: nothing left in /dev/shm or the temporary directory`);
+    assert.deepEqual(await mpiStrays(before), [], `restart ${round}: nothing left in /dev/shm or the temporary directory`);
   }
 }
 

@@ -54,3 +54,39 @@ export function mpiLeftovers(): string[] {
   }
   return found.sort();
 }
+
+/** Every path a live process of this user maps or holds open (its /proc/PID/maps and fd links). */
+function pathsInUse(): string[] {
+  const used: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      for (const line of fs.readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
+        const at = line.indexOf('/');
+        if (at > 0) used.push(line.slice(at).replace(/ \(deleted\)$/, ''));
+      }
+      for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) used.push(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return used;
+}
+
+/**
+ * Open MPI's scratch files that were not there `before` and that no live
+ * process uses: what a finished job left behind. Files of jobs that still
+ * run (another test suite's on the same machine) are in use, and a job that
+ * ends meanwhile removes its own: what is left after a second look is stray.
+ */
+export async function mpiStrays(before: string[]): Promise<string[]> {
+  const look = (): string[] => {
+    const used = pathsInUse();
+    return mpiLeftovers().filter((f) => !before.includes(f) && !used.some((u) => u === f || u.startsWith(f + '/')));
+  };
+  const first = look();
+  if (first.length === 0) return first;
+  await new Promise((r) => setTimeout(r, 2000));
+  const second = look();
+  return first.filter((f) => second.includes(f));
+}
+
