@@ -116,7 +116,13 @@ int fd_lift(int fd, int top);
 void *arena_alloc(size_t n);
 
 /* the image */
-struct ranges;
+/* Page ranges [v[2i], v[2i+1]), ascending and disjoint. */
+struct ranges {
+	uint64_t *v;
+	uint64_t n;
+};
+/* the first range of rs that ends after a */
+uint64_t ranges_first_after(const struct ranges *rs, uint64_t a);
 struct ckpt_reader;
 struct image {
 	int fd;
@@ -207,6 +213,15 @@ void image_enter(struct image *im);
  * point of no return; their pages put in place after the image's own */
 void chain_load(struct image *im);
 void chain_fill(struct image *im);
+/* an image whose pages are read into place: those in want, or all (fill.c) */
+struct fill_source {
+	struct image *im;
+	const struct ranges *want; /* 0: every page it holds */
+	uint64_t nchunks;
+	uint64_t *hashes; /* one per chunk of its memory contents */
+};
+/* reads them all at once and checks every one's memory contents whole */
+void fill_memory(struct fill_source *src, uint32_t n);
 void image_verify_data(struct image *im);
 const char *region_path(struct image *im, struct ckpt_img_region *r);
 
