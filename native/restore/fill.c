@@ -130,6 +130,9 @@ static void read_piece(struct walk *w, uint64_t off, uint64_t addr, uint64_t n)
 {
 	const uint64_t step = 1ul << 20;
 	char *dst = addr ? (char *)addr : w->bounce + (off - w->start);
+	/* the kernel hands out the fresh pages in one call, not one fault each */
+	if (addr)
+		sys3(NR_madvise, addr, n, MADV_POPULATE_WRITE);
 	for (uint64_t done = 0; done < n; done += step) {
 		uint64_t k = n - done < step ? n - done : step;
 		read_at(w->im, dst + done, k, off + done);
@@ -139,8 +142,11 @@ static void read_piece(struct walk *w, uint64_t off, uint64_t addr, uint64_t n)
 
 static void copy_piece(struct walk *w, uint64_t off, uint64_t addr, uint64_t n)
 {
-	if (addr)
-		memcpy((void *)addr, w->bounce + (off - w->start), n);
+	if (!addr)
+		return;
+	if (n >= DIRECT_MIN_PIECE)
+		sys3(NR_madvise, addr, n, MADV_POPULATE_WRITE);
+	memcpy((void *)addr, w->bounce + (off - w->start), n);
 }
 
 static void fill_chunk(struct fill_source *s, uint64_t c, char *bounce)
