@@ -4,19 +4,13 @@
  * itself, inherits them in turn, or has them as zeros. Before the point of no
  * return every parent up the chain is opened and checked: header, section
  * checksums, that it is the very file the increment was taken against (its
- * header checksum), of the same process, at the depth recorded. After the
- * image's own pages are in place, each parent's memory contents are read
- * whole (so that their checksum is checked, as the image's own are) and the
- * pages still wanted are copied out of them.
+ * header checksum), of the same process, at the depth recorded. Memory is
+ * then filled from the image and its parents at once (fill.c): each parent
+ * supplies the pages still wanted that it holds (those of no two overlap),
+ * and has its memory contents read whole, so that their checksum is checked
+ * as the image's own is.
  */
 #include "rt.h"
-#include "../include/ckpt_hash.h"
-
-/* Page ranges [v[2i], v[2i+1]), ascending and disjoint. */
-struct ranges {
-	uint64_t *v;
-	uint64_t n;
-};
 
 /* The runs whose pages are in this image (in data order, as fill_chunk
  * needs them) apart from those it inherits. */
@@ -93,33 +87,6 @@ void chain_load(struct image *im)
 	image_path = im->path;
 }
 
-/* The first range of rs that ends after a. */
-static uint64_t first_after(const struct ranges *rs, uint64_t a)
-{
-	uint64_t lo = 0, hi = rs->n;
-	while (lo < hi) {
-		uint64_t mid = (lo + hi) / 2;
-		if (rs->v[2 * mid + 1] <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Copies the part of [addr, addr + n) that is wanted from src. */
-static uint64_t copy_wanted(const struct ranges *want, uint64_t addr, const char *src, uint64_t n)
-{
-	uint64_t copied = 0;
-	for (uint64_t i = first_after(want, addr); i < want->n && want->v[2 * i] < addr + n; i++) {
-		uint64_t a = want->v[2 * i] > addr ? want->v[2 * i] : addr;
-		uint64_t b = want->v[2 * i + 1] < addr + n ? want->v[2 * i + 1] : addr + n;
-		memcpy((void *)a, src + (a - addr), b - a);
-		copied += b - a;
-	}
-	return copied;
-}
-
 /* want ∩ the ranges p inherits: what its own parent must supply */
 static struct ranges intersect(const struct ranges *want, const struct ranges *inh)
 {
@@ -140,51 +107,12 @@ static struct ranges intersect(const struct ranges *want, const struct ranges *i
 	return out;
 }
 
-static void read_chunk(struct image *p, char *buf, uint64_t n, uint64_t off)
-{
-	for (uint64_t done = 0; done < n;) {
-		long r = sys4(NR_pread64, p->fd, buf + done, n - done, p->memdata->offset + off + done);
-		if (r == -EINTR)
-			continue;
-		if (r <= 0)
-			fail("the snapshot it was taken after is truncated (memory contents): ", p->path, 0);
-		done += (uint64_t)r;
-	}
-}
-
-/* Reads all of p's memory contents, checking them, and puts the wanted pages
- * of its runs in place. */
-static void take_from(struct image *p, const struct ranges *want, char *buf)
-{
-	struct ckpt_hash outer;
-	ckpt_hash_init(&outer);
-	uint64_t k = 0;
-	for (uint64_t off = 0; off < p->memdata->size; off += CKPT_DATA_CHUNK) {
-		uint64_t n = p->memdata->size - off < CKPT_DATA_CHUNK ? p->memdata->size - off : CKPT_DATA_CHUNK;
-		read_chunk(p, buf, n, off);
-		uint64_t h = ckpt_hash_buf(buf, n);
-		ckpt_hash_update(&outer, &h, sizeof h);
-		for (; k < p->ndruns; k++) {
-			struct ckpt_img_run *r = &p->druns[k];
-			uint64_t rs = r->data_offset, re = rs + r->npages * CKPT_PAGE;
-			uint64_t a = rs > off ? rs : off, b = re < off + n ? re : off + n;
-			if (a < b)
-				copy_wanted(want, r->addr + (a - rs), buf + (a - off), b - a);
-			if (re > off + n)
-				break; /* continues in the next chunk */
-		}
-	}
-	if (ckpt_hash_final(&outer) != p->memdata->checksum)
-		fail("the memory contents of the snapshot it was taken after are corrupt (checksum mismatch); "
-		     "the program was not started: ", p->path, 0);
-}
-
 /* Does p hold (not inherit) any page of want? */
 static int holds_any(struct image *p, const struct ranges *want)
 {
 	for (uint64_t k = 0; k < p->ndruns; k++) {
 		struct ckpt_img_run *r = &p->druns[k];
-		uint64_t i = first_after(want, r->addr);
+		uint64_t i = ranges_first_after(want, r->addr);
 		if (i < want->n && want->v[2 * i] < r->addr + r->npages * CKPT_PAGE)
 			return 1;
 	}
@@ -193,15 +121,23 @@ static int holds_any(struct image *p, const struct ranges *want)
 
 void chain_fill(struct image *im)
 {
-	struct ranges want = *im->inherit;
-	char *buf = 0;
+	uint32_t n = 1;
+	for (struct image *p = im->parent; p; p = p->parent)
+		n++;
+	struct fill_source *src = arena_alloc(n * sizeof *src);
+	src[0] = (struct fill_source){ im, 0, 0, 0 };
+	n = 1;
+	/* the pages each parent supplies are those still wanted that it holds;
+	 * the rest of them are wanted from its own parent */
+	struct ranges *want = im->inherit;
 	for (struct image *p = im->parent; p; p = p->parent) {
-		if (want.n && holds_any(p, &want)) {
-			if (!buf)
-				buf = arena_alloc(CKPT_DATA_CHUNK);
-			take_from(p, &want, buf);
-		}
-		want = intersect(&want, p->inherit);
-		sys1(NR_close, p->fd);
+		if (want->n && holds_any(p, want))
+			src[n++] = (struct fill_source){ p, want, 0, 0 };
+		struct ranges *next = arena_alloc(sizeof *next);
+		*next = intersect(want, p->inherit);
+		want = next;
 	}
+	fill_memory(src, n);
+	for (struct image *p = im->parent; p; p = p->parent)
+		sys1(NR_close, p->fd);
 }

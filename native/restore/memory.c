@@ -2,12 +2,11 @@
  * Memory: the restorer clears the address space of everything but itself and
  * the kernel's special mappings, moves the new vdso and vvar pages to where
  * the program had them (glibc holds pointers into them), maps each region
- * (files again, anonymous memory anew) and reads the saved pages into place,
- * checking their checksum as they arrive.
+ * (files again, anonymous memory anew) and reads the saved pages into place
+ * (fill.c), checking their checksum as they arrive.
  */
 #include "rt.h"
 #include "file_contents.h"
-#include "../include/ckpt_hash.h"
 #include "../include/ckpt_proc.h"
 
 struct special {
@@ -151,116 +150,6 @@ static int to_prot(uint32_t p)
 	       (p & CKPT_PROT_X ? PROT_EXEC : 0);
 }
 
-static void read_pages(struct image *im, struct ckpt_hash *h, char *dst, uint64_t n, uint64_t off)
-{
-	/* in chunks that stay in cache between the read and the checksum */
-	const uint64_t chunk = 1ul << 20;
-	while (n) {
-		uint64_t want = n < chunk ? n : chunk;
-		long r = sys4(NR_pread64, im->fd, dst, want, im->memdata->offset + off);
-		if (r == -EINTR)
-			continue;
-		if (r <= 0)
-			fail("the image is truncated (memory contents)", 0, 0);
-		ckpt_hash_update(h, dst, (size_t)r);
-		dst += r;
-		off += (uint64_t)r;
-		n -= (uint64_t)r;
-	}
-}
-
-/* The pages are read and checked by two threads at once (chunks of the
- * memory contents handed out one at a time): on this kind of machine most of
- * a large restart is the kernel handing out and zeroing fresh pages, which two
- * CPUs do twice as fast. */
-static struct {
-	struct image *im;
-	uint64_t nchunks;
-	uint64_t *hashes;
-	volatile int32_t next;
-	volatile int32_t helper_alive; /* cleared by the kernel when the helper has exited */
-} fill;
-
-static void fill_chunk(uint64_t c)
-{
-	struct image *im = fill.im;
-	uint64_t start = c * CKPT_DATA_CHUNK, end = start + CKPT_DATA_CHUNK;
-	if (end > im->memdata->size)
-		end = im->memdata->size;
-	/* the runs lie in the data in order: find the first that reaches this chunk */
-	uint64_t lo = 0, hi = im->ndruns;
-	while (lo < hi) {
-		uint64_t mid = (lo + hi) / 2;
-		struct ckpt_img_run *r = &im->druns[mid];
-		if (r->data_offset + r->npages * CKPT_PAGE <= start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	struct ckpt_hash h;
-	ckpt_hash_init(&h);
-	for (uint64_t k = lo; k < im->ndruns && im->druns[k].data_offset < end; k++) {
-		struct ckpt_img_run *r = &im->druns[k];
-		uint64_t rs = r->data_offset, re = rs + r->npages * CKPT_PAGE;
-		uint64_t a = rs > start ? rs : start, b = re < end ? re : end;
-		if (a < b)
-			read_pages(im, &h, (char *)r->addr + (a - rs), b - a, a);
-	}
-	fill.hashes[c] = ckpt_hash_final(&h);
-}
-
-static void fill_loop(void)
-{
-	for (;;) {
-		uint64_t c = (uint64_t)__atomic_fetch_add(&fill.next, 1, __ATOMIC_ACQ_REL);
-		if (c >= fill.nchunks)
-			return;
-		fill_chunk(c);
-	}
-}
-
-static void fill_helper(void *unused)
-{
-	(void)unused;
-	fill_loop();
-	sys1(NR_exit, 0);
-}
-
-long rclone(unsigned long flags, void *stack, void (*fn)(void *), void *arg, volatile int32_t *ctid);
-
-static void fill_memory(struct image *im)
-{
-	fill.im = im;
-	fill.nchunks = (im->memdata->size + CKPT_DATA_CHUNK - 1) / CKPT_DATA_CHUNK;
-	fill.hashes = arena_alloc((fill.nchunks + 1) * sizeof *fill.hashes);
-	fill.next = 0;
-	fill.helper_alive = 0;
-	if (fill.nchunks >= 16) {
-		char *stack = arena_alloc(64 * 1024);
-		fill.helper_alive = 1;
-		if (rclone(0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x200000
-			   /* VM FS FILES SIGHAND THREAD SYSVSEM CHILD_CLEARTID */,
-			   stack + 64 * 1024, fill_helper, 0, &fill.helper_alive) <= 0)
-			fill.helper_alive = 0;
-	}
-	fill_loop();
-	/* wait until the helper has exited, not just finished: the restorer's code
-	 * and stacks go away before the program runs */
-	for (;;) {
-		int32_t alive = __atomic_load_n(&fill.helper_alive, __ATOMIC_ACQUIRE);
-		if (!alive)
-			break;
-		long ts[2] = { 0, 1000000 };
-		sys4(NR_futex, &fill.helper_alive, 0 /* FUTEX_WAIT */, alive, ts);
-	}
-	struct ckpt_hash outer;
-	ckpt_hash_init(&outer);
-	for (uint64_t c = 0; c < fill.nchunks; c++)
-		ckpt_hash_update(&outer, &fill.hashes[c], sizeof fill.hashes[c]);
-	if (ckpt_hash_final(&outer) != im->memdata->checksum)
-		fail("the memory contents are corrupt (checksum mismatch); the program was not started", 0, 0);
-}
-
 void memory_restore(struct image *im)
 {
 	struct ckpt_img_proc *p = im->proc;
@@ -311,8 +200,7 @@ void memory_restore(struct image *im)
 		if (region_fd[i] >= 0)
 			sys1(NR_close, region_fd[i]);
 	}
-	fill_memory(im);
-	chain_fill(im); /* after the image's own pages: the parents' fill the rest */
+	chain_fill(im); /* the image's own pages and those its parents supply */
 	for (uint32_t i = 0; i < im->mm->nregions; i++) {
 		struct ckpt_img_region *r = &im->regions[i];
 		int prot = to_prot(r->prot);

@@ -13,7 +13,7 @@
 enum {
 	NR_read = 0, NR_write = 1, NR_open = 2, NR_close = 3, NR_stat = 4, NR_fstat = 5,
 	NR_lseek = 8, NR_mmap = 9, NR_mprotect = 10, NR_munmap = 11, NR_rt_sigaction = 13,
-	NR_rt_sigprocmask = 14, NR_pread64 = 17, NR_mremap = 25, NR_dup2 = 33, NR_getitimer = 36,
+	NR_rt_sigprocmask = 14, NR_pread64 = 17, NR_mremap = 25, NR_madvise = 28, NR_dup2 = 33, NR_getitimer = 36,
 	NR_setitimer = 38, NR_getpid = 39, NR_socket = 41, NR_connect = 42, NR_clone = 56,
 	NR_exit = 60, NR_kill = 62, NR_fork = 57, NR_wait4 = 61, NR_setpgid = 109, NR_getpgid = 121, NR_setsid = 112, NR_getsid = 124, NR_fcntl = 72, NR_chdir = 80, NR_umask = 95, NR_prctl = 157,
 	NR_arch_prctl = 158, NR_gettid = 186, NR_futex = 202, NR_sched_setaffinity = 203,
@@ -49,6 +49,7 @@ enum {
 #define MAP_GROWSDOWN 0x100
 #define MAP_NORESERVE 0x4000
 #define MAP_FIXED_NOREPLACE 0x100000
+#define MADV_POPULATE_WRITE 23
 #define MREMAP_MAYMOVE 1
 #define MREMAP_FIXED 2
 
@@ -116,7 +117,13 @@ int fd_lift(int fd, int top);
 void *arena_alloc(size_t n);
 
 /* the image */
-struct ranges;
+/* Page ranges [v[2i], v[2i+1]), ascending and disjoint. */
+struct ranges {
+	uint64_t *v;
+	uint64_t n;
+};
+/* the first range of rs that ends after a */
+uint64_t ranges_first_after(const struct ranges *rs, uint64_t a);
 struct ckpt_reader;
 struct image {
 	int fd;
@@ -207,6 +214,15 @@ void image_enter(struct image *im);
  * point of no return; their pages put in place after the image's own */
 void chain_load(struct image *im);
 void chain_fill(struct image *im);
+/* an image whose pages are read into place: those in want, or all (fill.c) */
+struct fill_source {
+	struct image *im;
+	const struct ranges *want; /* 0: every page it holds */
+	uint64_t nchunks;
+	uint64_t *hashes; /* one per chunk of its memory contents */
+};
+/* reads them all at once and checks every one's memory contents whole */
+void fill_memory(struct fill_source *src, uint32_t n);
 void image_verify_data(struct image *im);
 const char *region_path(struct image *im, struct ckpt_img_region *r);
 

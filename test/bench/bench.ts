@@ -20,7 +20,7 @@
  * Continue, Step Back and Find Last Change 80 breakpoint hits after the one
  * snapshot, and Step Back in 1 GiB. `startup` (startupBench.ts): `ckpt`'s
  * start-up next to node's; `activation` (activationBench.ts): the extension's
- * activation in code-server. CKPT_BENCH_ONLY=pipeline, dap, travel, startup (with
+ * activation in code-server. CKPT_BENCH_ONLY=memory, pipeline, dap, travel, startup (with
  * activation), increments, mpi or files runs one scenario alone.
  *
  * `mpi` (mpiBench.ts): a 4-rank Open MPI job checkpointed and restarted, next
@@ -419,6 +419,11 @@ async function main(): Promise<void> {
     }
     if (only === 'dap') {
       process.stdout.write(JSON.stringify({ dap: await dapBench(log) }, null, 2) + '\n');
+      return;
+    }
+    if (only === 'memory') {
+      for (const mib of SIZES_MIB) memory.push(await memoryBench(bin, mib));
+      process.stdout.write(JSON.stringify({ repetitions: REPS, memory }, null, 2) + '\n');
       return;
     }
     const loggerBin = await compileScenario('logger', binDir, path.join(REPO, 'test', 'bench', 'logger.c'));

@@ -244,6 +244,31 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
     });
   });
 
+  test('a page damaged in the middle of the first image is refused, whether the newest still takes it or only checks it', async () => {
+    await withRun(async (run) => {
+      const c = await makeChain(run);
+      const first = c.image(0);
+      const named = first.split(path.sep).slice(-2).join('/');
+      const saved = fs.readFileSync(first);
+      // the buffer's pages lie in order in the first image: found by its first three
+      const head = Buffer.concat([0, 1, 2].map((k) => Buffer.alloc(4096, expected(k, 0))));
+      const at = saved.indexOf(head);
+      assert.ok(at > 0, 'the buffer is in the first image');
+      // page 2003 was rewritten at generation 3 (only checked when 4 restarts),
+      // page 2000 never (taken from the first image); both past its first chunk
+      for (const k of [2003, 2000]) {
+        const damaged = Buffer.from(saved);
+        assert.equal(damaged[at + k * 4096 + 123], expected(k, 0), `page ${k} is where it is looked for`);
+        damaged[at + k * 4096 + 123] ^= 0x40;
+        fs.writeFileSync(first, damaged);
+        await refused(c, 4, new RegExp(`memory contents of the snapshot it was taken after are corrupt.*${named}`));
+        await refused(c, 0, /memory contents are corrupt/);
+      }
+      fs.writeFileSync(first, saved);
+      await restartAndVerify(run, c, 4);
+    });
+  });
+
   test('deleting the middle, the first and the last snapshot keeps what the others inherit, and frees it once none does', async () => {
     await withRun(async (run) => {
       const c = await makeChain(run);
