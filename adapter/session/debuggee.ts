@@ -15,7 +15,8 @@ import { ctlInfo, DEFAULT_CKPT_SIGNAL, engineSignalOf, errorMessage, parseEngine
 import { InferiorTracker } from './inferiorTracker';
 import { ProgramStdio } from './programStdio';
 import { LauncherFactory, ProgramLauncher, plainLauncherFactory } from './programLauncher';
-import { LaunchError, LaunchPlan, checkProgram, noDebugInfoMessage } from './programChecks';
+import { LaunchError, LaunchPlan, checkProgram } from './programChecks';
+import { MpiJob, launchArguments, loadProgram, loadRestoredFile } from './mpiJob';
 import { shellJoin, shellQuote } from './shellQuote';
 import type { TerminalRunner } from './terminalTty';
 import { applySessionSettings, passSignal } from './gdbSettings';
@@ -89,6 +90,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   private engineSignal = DEFAULT_CKPT_SIGNAL;
   private programPath?: string;
   private gdbPathAsked?: string;
+  /** An Open MPI job: gdb runs mpirun, whose ranks run the program (mpiJob.ts). */
+  private mpi?: MpiJob;
   readonly stepRecovery = new StepRecovery();
 
   constructor(private readonly hits: BreakpointHits, private readonly launcherFactory: LauncherFactory = plainLauncherFactory) {
@@ -119,11 +122,9 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   async prepareLaunch(plan: LaunchPlan, terminalRunner?: TerminalRunner): Promise<void> {
     this.programPath = plan.program;
     this.gdbPathAsked = plan.gdbPath;
+    this.mpi = plan.mpi;
     const gdb = await this.startGdb(plan.gdbPath, plan.cwd, plan.setup);
-    await mi.fileExecAndSymbols(gdb, plan.program).catch((err) => {
-      throw new LaunchError(`gdb cannot load '${plan.program}': ${errorMessage(err)}`);
-    });
-    if (!await mi.hasDebugInfo(gdb)) this.emit('output', 'important', noDebugInfoMessage(plan.program) + '\n');
+    await loadProgram(gdb, plan, (text) => this.emit('output', 'important', text));
     await mi.environmentCd(gdb, plan.cwd);
     for (const [name, value] of Object.entries(plan.env)) {
       await mi.setInferiorEnvironment(gdb, name, value).catch((err) => { throw new LaunchError(`"env.${name}": ${errorMessage(err)}`); });
@@ -144,7 +145,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     }
     this.stdio = await ProgramStdio.open(terminalRunner, plan.cwd, path.basename(plan.program), (category, text) => this.emit('output', category, text));
     const redirections = await this.stdio.applyTo(gdb);
-    await mi.execArguments(gdb, `${shellJoin(plan.args)} ${redirections}`.trim());
+    await mi.execArguments(gdb, `${shellJoin(launchArguments(plan))} ${redirections}`.trim());
   }
 
   /** Runs the prepared program (to `main` first with `stopOnEntry`). */
@@ -444,6 +445,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     for (const pid of restarted.pids) {
       const free = (await mi.listThreadGroups(gdb)).filter((g) => g.pid === undefined).map((g) => g.id).sort();
       const group = free[0] ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
+      if (this.mpi) await loadRestoredFile(gdb, group, pid, this.mpi, this.programPath ?? '');
       const stopped = this.heldStops!.next(60000);
       await gdb.send(`-target-attach --thread-group ${group} ${pid}`).catch((err) => {
         throw new Error(`gdb cannot attach to the restored process ${pid}: ${errorMessage(err)}`);
