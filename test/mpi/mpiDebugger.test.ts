@@ -36,7 +36,7 @@ function ranksLine(marker: string): number {
 const MPIRUN_ARGS = ['--allow-run-as-root', '--oversubscribe'];
 
 /** Launches ranks.c as a 2-rank job with a breakpoint at #RANK1 and waits for the stop. */
-async function launchJob(dc: TestClient, snapshotDir: string): Promise<DebugProtocol.StoppedEvent> {
+async function launchJob(dc: TestClient, snapshotDir: string, more: Record<string, unknown> = {}): Promise<DebugProtocol.StoppedEvent> {
   const stopped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
   await Promise.all([
     dc.waitForEvent('initialized').then(async () => {
@@ -44,7 +44,7 @@ async function launchJob(dc: TestClient, snapshotDir: string): Promise<DebugProt
       assert.equal(r.body.breakpoints.length, 1);
       await dc.configurationDoneRequest();
     }),
-    dc.launch({ program: ranks, mpi: { ranks: 2, args: MPIRUN_ARGS }, snapshotDir, cwd: programs.dir }),
+    dc.launch({ program: ranks, mpi: { ranks: 2, args: MPIRUN_ARGS }, snapshotDir, cwd: programs.dir, ...more }),
   ]);
   return stopped;
 }
@@ -62,6 +62,27 @@ async function threadName(dc: TestClient, threadId: number): Promise<string> {
   const threads = (await dc.threadsRequest()).body.threads;
   return threads.find((t) => t.id === threadId)?.name ?? '';
 }
+
+/**
+ * Continues thread `threadId` and returns the job's exit code. The job's end
+ * goes through mpirun and gdb's report of each process: on a loaded machine
+ * that takes longer than a client's usual wait, and a job that never ends
+ * fails with what it printed.
+ */
+async function continueToExit(dc: TestClient, threadId: number): Promise<number> {
+  const exited = new Promise<DebugProtocol.ExitedEvent>((resolve) => dc.once('exited', resolve));
+  await dc.continueRequest({ threadId });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the job did not end within ${EXIT_TIMEOUT_MS} ms; output:\n${dc.outputText()}`)), EXIT_TIMEOUT_MS);
+  });
+  try {
+    return (await Promise.race([exited, late])).body.exitCode;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+const EXIT_TIMEOUT_MS = 180000;
 
 /** The stdout of the events from `from` on. */
 function stdoutSince(dc: TestClient, from: number): string {
@@ -103,13 +124,10 @@ describe('an Open MPI job in the debugger', { skip: skipUnlessBuilt || skipUnles
     assert.equal(saved.snapshot.processes, 3, 'mpirun and both ranks are in the snapshot');
 
     const firstRun = dc.outputs.length;
-    const exited = dc.waitForEvent('exited');
-    await dc.continueRequest({ threadId });
-    assert.equal((await exited).body.exitCode, 0, 'mpirun\'s status');
+    assert.equal(await continueToExit(dc, threadId), 0, 'mpirun\'s status');
     assert.equal(stdoutSince(dc, firstRun), plain.stdout, 'the job ran on to the end of a plain run');
 
     // Restored after the end: stopped again in rank 1, at the same line, with the same values.
-    dc.events.length = 0;
     const restoredStop = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
     await dc.customRequest(Requests.restoreSnapshot, { id: saved.snapshot.id });
     const again = await restoredStop;
@@ -120,10 +138,39 @@ describe('an Open MPI job in the debugger', { skip: skipUnlessBuilt || skipUnles
     assert.ok(restoredNames.some((n) => /^\[rank 0, process \d+\] ranks /.test(n)), restoredNames.join('\n'));
 
     const restoredRun = dc.outputs.length;
-    const exitedAgain = dc.waitForEvent('exited');
-    await dc.continueRequest({ threadId: thread });
-    assert.equal((await exitedAgain).body.exitCode, 0, 'the restored mpirun\'s status');
+    assert.equal(await continueToExit(dc, thread), 0, 'the restored mpirun\'s status');
     assert.equal(stdoutSince(dc, restoredRun), plain.stdout, 'the restored job ran on to the end of a plain run');
+  });
+});
+
+describe('going back in an Open MPI job', { skip: skipUnlessBuilt || skipUnlessMpi }, () => {
+  test('Step Back and Reverse Continue in rank 1, then the job runs to its end', { timeout: 300000 }, async (t) => {
+    const plain = await runPlain(mpirun(2, [ranks]));
+    assert.equal(plain.code, 0, plain.stderr);
+    const dc = await startClient(t);
+    const stop = await launchJob(dc, path.join(programs.dir, 'snapshots-back'), { autoSnapshot: { landmarkEvery: 1 } });
+    const atBreakpoint = await whereAndValues(dc, stop.body.threadId!);
+    const step = async (request: () => Promise<unknown>): Promise<number> => {
+      const stopped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+      await request();
+      return (await stopped).body.threadId!;
+    };
+    let thread = await step(() => dc.nextRequest({ threadId: stop.body.threadId! }));
+    const afterOne = await whereAndValues(dc, thread);
+    assert.equal(afterOne.values.value, '407', 'rank 1\'s branch ran');
+    thread = await step(() => dc.nextRequest({ threadId: thread }));
+    assert.notEqual((await whereAndValues(dc, thread)).line, afterOne.line);
+
+    thread = await step(() => dc.stepBackRequest({ threadId: thread }));
+    assert.match(await threadName(dc, thread), /^\[rank 1, /);
+    assert.deepEqual(await whereAndValues(dc, thread), afterOne, 'one step back: the stop before');
+    thread = await step(() => dc.reverseContinueRequest({ threadId: thread }));
+    assert.match(await threadName(dc, thread), /^\[rank 1, /);
+    assert.deepEqual(await whereAndValues(dc, thread), atBreakpoint, 'reverse continue: the breakpoint\'s hit');
+
+    const from = dc.outputs.length;
+    assert.equal(await continueToExit(dc, thread), 0, 'mpirun\'s status');
+    assert.equal(stdoutSince(dc, from), plain.stdout);
   });
 });
 
