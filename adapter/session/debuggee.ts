@@ -17,6 +17,7 @@ import { ProgramStdio } from './programStdio';
 import { LauncherFactory, ProgramLauncher, plainLauncherFactory } from './programLauncher';
 import { LaunchError, LaunchPlan, checkProgram } from './programChecks';
 import { MpiJob, launchArguments, loadProgram, loadRestoredFile } from './mpiJob';
+import { MissedStopWatch, watchMissedStops } from './missedStops';
 import { shellJoin, shellQuote } from './shellQuote';
 import type { TerminalRunner } from './terminalTty';
 import { applySessionSettings, passSignal } from './gdbSettings';
@@ -90,8 +91,9 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   private engineSignal = DEFAULT_CKPT_SIGNAL;
   private programPath?: string;
   private gdbPathAsked?: string;
-  /** An Open MPI job: gdb runs mpirun, whose ranks run the program (mpiJob.ts). */
+  /** An Open MPI job: gdb runs mpirun, whose ranks run the program (mpiJob.ts), and its guard (missedStops.ts). */
   private mpi?: MpiJob;
+  private missedStops?: MissedStopWatch;
   readonly stepRecovery = new StepRecovery();
 
   constructor(private readonly hits: BreakpointHits, private readonly launcherFactory: LauncherFactory = plainLauncherFactory) {
@@ -104,7 +106,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   get gdbProcess(): GdbProcess | undefined { return this.gdb?.running ? this.gdb : undefined; }
   get launcher(): ProgramLauncher | undefined { return this.launcherOwned; }
   /** The launched program and the gdb asked for: a snapshot looked at without restoring reads them too. */
-  get program(): string | undefined { return this.programPath; }
+  /** In an MPI job mpirun is not the program: each image then names its own. */
+  get program(): string | undefined { return this.mpi ? undefined : this.programPath; }
   get gdbPath(): string | undefined { return this.gdbPathAsked; }
   get lastStoppedThread(): number | undefined { return this.shownThread; }
   /** The process of the thread the client was last shown stopped. */
@@ -123,6 +126,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     this.programPath = plan.program;
     this.gdbPathAsked = plan.gdbPath;
     this.mpi = plan.mpi;
+    if (plan.mpi) this.missedStops = watchMissedStops({ running: () => this.isRunning, pids: () => this.inferiors.livePids(), gdbPid: () => this.gdb?.pid });
     const gdb = await this.startGdb(plan.gdbPath, plan.cwd, plan.setup);
     await loadProgram(gdb, plan, (text) => this.emit('output', 'important', text));
     await mi.environmentCd(gdb, plan.cwd);
@@ -362,6 +366,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   async shutdown(): Promise<void> {
     // Detached processes are no longer in the table: only what gdb still holds is killed.
     this.killProgram();
+    this.missedStops?.dispose();
     const gdb = this.gdb;
     if (gdb?.running) await gdb.stop();
     this.stdio?.dispose();

@@ -11,8 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { Requests } from '../../adapter/protocol';
-import type { ResourcesResult, SaveSnapshotResult } from '../../adapter/protocol';
+import { Requests, ViewRequests } from '../../adapter/protocol';
+import type { InspectSnapshotResult, ResourcesResult, SaveSnapshotResult } from '../../adapter/protocol';
 import { Programs, TestClient, startClient } from '../fixtures/dapHarness';
 import { resourceRows } from '../../src/snapshotFormat';
 import { runPlain, skipUnlessBuilt } from '../processes/fixtures/computation';
@@ -122,6 +122,14 @@ describe('an Open MPI job in the debugger', { skip: skipUnlessBuilt || skipUnles
 
     const saved = (await dc.customRequest(Requests.saveSnapshot, { label: 'rank 1' })).body as SaveSnapshotResult;
     assert.equal(saved.snapshot.processes, 3, 'mpirun and both ranks are in the snapshot');
+    // Looked at without restoring: each process is read with the symbols of what it ran.
+    const view = (await dc.customRequest(ViewRequests.inspectSnapshot, { id: saved.snapshot.id })).body as InspectSnapshotResult;
+    const [rankOneMain] = view.processes.find((p) => p.vpid === rankOne.vpid)!.threads;
+    assert.deepEqual(rankOneMain.frames[0], { name: 'main', file: RANKS_SRC, line });
+    assert.deepEqual(rankOneMain.locals.filter((l) => l.name === 'doubled'), [{ name: 'doubled', value: '400' }]);
+    const mpirunVpid = tables.processes.find((p) => p.mpiRank === undefined)!.vpid;
+    const mpirunTop = view.processes.find((p) => p.vpid === mpirunVpid)!.threads[0].frames[0];
+    assert.notEqual(mpirunTop.name, '??', 'mpirun is read with its own symbols');
 
     const firstRun = dc.outputs.length;
     assert.equal(await continueToExit(dc, threadId), 0, 'mpirun\'s status');
@@ -129,7 +137,9 @@ describe('an Open MPI job in the debugger', { skip: skipUnlessBuilt || skipUnles
 
     // Restored after the end: stopped again in rank 1, at the same line, with the same values.
     const restoredStop = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
-    await dc.customRequest(Requests.restoreSnapshot, { id: saved.snapshot.id });
+    await dc.customRequest(Requests.restoreSnapshot, { id: saved.snapshot.id }).catch((err: Error) => {
+      throw new Error(`${err.message}; output:\n${dc.outputText()}`);
+    });
     const again = await restoredStop;
     const thread = again.body.threadId!;
     assert.match(await threadName(dc, thread), /^\[rank 1, process \d+\] /, 'shown in rank 1');
