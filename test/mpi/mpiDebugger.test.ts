@@ -35,12 +35,12 @@ function ranksLine(marker: string): number {
 /** mpirun's own arguments: root may run ranks (CI runs as root), more ranks than cores. */
 const MPIRUN_ARGS = ['--allow-run-as-root', '--oversubscribe'];
 
-/** Launches ranks.c as a 2-rank job with a breakpoint at #RANK1 and waits for the stop. */
-async function launchJob(dc: TestClient, snapshotDir: string, more: Record<string, unknown> = {}): Promise<DebugProtocol.StoppedEvent> {
+/** Launches ranks.c as a 2-rank job with a breakpoint at `marker` and waits for the first stop. */
+async function launchJob(dc: TestClient, snapshotDir: string, more: Record<string, unknown> = {}, marker = 'RANK1'): Promise<DebugProtocol.StoppedEvent> {
   const stopped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
   await Promise.all([
     dc.waitForEvent('initialized').then(async () => {
-      const r = await dc.setBreakpointsRequest({ source: { path: RANKS_SRC }, breakpoints: [{ line: ranksLine('RANK1') }] });
+      const r = await dc.setBreakpointsRequest({ source: { path: RANKS_SRC }, breakpoints: [{ line: ranksLine(marker) }] });
       assert.equal(r.body.breakpoints.length, 1);
       await dc.configurationDoneRequest();
     }),
@@ -150,6 +150,29 @@ describe('an Open MPI job in the debugger', { skip: skipUnlessBuilt || skipUnles
     const restoredRun = dc.outputs.length;
     assert.equal(await continueToExit(dc, thread), 0, 'the restored mpirun\'s status');
     assert.equal(stdoutSince(dc, restoredRun), plain.stdout, 'the restored job ran on to the end of a plain run');
+  });
+});
+
+describe('a breakpoint in an Open MPI job', { skip: skipUnlessBuilt || skipUnlessMpi }, () => {
+  test('a line every rank runs stops the job once in each rank', { timeout: 300000 }, async (t) => {
+    const dc = await startClient(t);
+    const line = ranksLine('ALL');
+    let stop = await launchJob(dc, path.join(programs.dir, 'snapshots-all'), {}, 'ALL');
+    const ranksStopped: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const threadId = stop.body.threadId!;
+      assert.equal(stop.body.reason, 'breakpoint');
+      const at = await whereAndValues(dc, threadId);
+      assert.equal(at.line, line);
+      ranksStopped.push(at.values.rank);
+      assert.match(await threadName(dc, threadId), new RegExp(`^\\[rank ${at.values.rank}, process \\d+\\] `));
+      if (i === 1) break;
+      const next = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+      await dc.continueRequest({ threadId });
+      stop = await next;
+    }
+    assert.deepEqual(ranksStopped.sort(), ['0', '1'], 'each rank stopped there');
+    assert.equal(await continueToExit(dc, stop.body.threadId!), 0, 'mpirun\'s status');
   });
 });
 

@@ -20,7 +20,7 @@ int main(int argc, char **argv)
 		value = doubled + 7; // #RANK1
 	}
 	long total = 0, values[64];
-	MPI_Allreduce(&value, &total, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD);
+	MPI_Allreduce(&value, &total, 1, MPI_LONG, MPI_SUM, MPI_COMM_WORLD); // #ALL
 	MPI_Gather(&value, 1, MPI_LONG, values, 1, MPI_LONG, 0, MPI_COMM_WORLD);
 	if (!rank) {
 		for (int r = 0; r < size && r < 64; r++)
