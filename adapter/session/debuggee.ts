@@ -105,8 +105,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   /** The gdb of the session, while it runs. */
   get gdbProcess(): GdbProcess | undefined { return this.gdb?.running ? this.gdb : undefined; }
   get launcher(): ProgramLauncher | undefined { return this.launcherOwned; }
-  /** The launched program and the gdb asked for: a snapshot looked at without restoring reads them too. */
-  /** In an MPI job mpirun is not the program: each image then names its own. */
+  /** The launched program and the gdb asked for: a snapshot looked at without restoring reads them too (in an MPI job, each image's own). */
   get program(): string | undefined { return this.mpi ? undefined : this.programPath; }
   get gdbPath(): string | undefined { return this.gdbPathAsked; }
   get lastStoppedThread(): number | undefined { return this.shownThread; }
@@ -126,8 +125,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     this.programPath = plan.program;
     this.gdbPathAsked = plan.gdbPath;
     this.mpi = plan.mpi;
-    if (plan.mpi) this.missedStops = watchMissedStops({ running: () => this.isRunning, pids: () => this.inferiors.livePids(), gdbPid: () => this.gdb?.pid });
     const gdb = await this.startGdb(plan.gdbPath, plan.cwd, plan.setup);
+    if (plan.mpi) this.missedStops = watchMissedStops(gdb, () => this.inferiors.livePids());
     await loadProgram(gdb, plan, (text) => this.emit('output', 'important', text));
     await mi.environmentCd(gdb, plan.cwd);
     for (const [name, value] of Object.entries(plan.env)) {

@@ -185,8 +185,12 @@ describe('going back in an Open MPI job', { skip: skipUnlessBuilt || skipUnlessM
     const atBreakpoint = await whereAndValues(dc, stop.body.threadId!);
     const step = async (request: () => Promise<unknown>): Promise<number> => {
       const stopped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
-      await request();
-      return (await stopped).body.threadId!;
+      try {
+        await request();
+        return (await stopped).body.threadId!;
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; output:\n${dc.outputText()}`);
+      }
     };
     let thread = await step(() => dc.nextRequest({ threadId: stop.body.threadId! }));
     const afterOne = await whereAndValues(dc, thread);
