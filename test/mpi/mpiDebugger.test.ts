@@ -35,16 +35,29 @@ function ranksLine(marker: string): number {
 /** mpirun's own arguments: root may run ranks (CI runs as root), more ranks than cores. */
 const MPIRUN_ARGS = ['--allow-run-as-root', '--oversubscribe'];
 
+/**
+ * The job's scratch files (its session directory, from TMPDIR, and its
+ * shared-memory segments) in a folder of the test's own: the other MPI tests
+ * remove the scratch files of /tmp and /dev/shm they did not find at their
+ * start, which would be this job's while it runs beside them.
+ */
+function privateScratch(): { env: Record<string, string>; args: string[] } {
+  const dir = path.join(programs.dir, 'scratch');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return { env: { TMPDIR: dir }, args: ['--mca', 'btl_vader_backing_directory', dir] };
+}
+
 /** Launches ranks.c as a 2-rank job with a breakpoint at `marker` and waits for the first stop. */
 async function launchJob(dc: TestClient, snapshotDir: string, more: Record<string, unknown> = {}, marker = 'RANK1'): Promise<DebugProtocol.StoppedEvent> {
   const stopped = dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>;
+  const scratch = privateScratch();
   await Promise.all([
     dc.waitForEvent('initialized').then(async () => {
       const r = await dc.setBreakpointsRequest({ source: { path: RANKS_SRC }, breakpoints: [{ line: ranksLine(marker) }] });
       assert.equal(r.body.breakpoints.length, 1);
       await dc.configurationDoneRequest();
     }),
-    dc.launch({ program: ranks, mpi: { ranks: 2, args: MPIRUN_ARGS }, snapshotDir, cwd: programs.dir, ...more }),
+    dc.launch({ program: ranks, mpi: { ranks: 2, args: [...MPIRUN_ARGS, ...scratch.args] }, env: scratch.env, snapshotDir, cwd: programs.dir, ...more }),
   ]);
   return stopped;
 }
