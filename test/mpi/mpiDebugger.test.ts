@@ -32,8 +32,15 @@ function ranksLine(marker: string): number {
   return index + 1;
 }
 
-/** mpirun's own arguments: root may run ranks (CI runs as root), more ranks than cores. */
-const MPIRUN_ARGS = ['--allow-run-as-root', '--oversubscribe'];
+/**
+ * mpirun's own arguments: root may run ranks (CI runs as root), more ranks
+ * than cores, and the ranks talk through shared memory only. A restore puts
+ * each listening TCP port back where it was, and on a machine busy with other
+ * jobs a rank's TCP listener's port is sometimes taken by then (the restore is
+ * then refused, naming the port); TCP between ranks, restored, is
+ * test/mpi/mpi.test.ts's.
+ */
+const MPIRUN_ARGS = ['--allow-run-as-root', '--oversubscribe', '--mca', 'btl', 'self,vader'];
 
 /**
  * The job's scratch files (its session directory, from TMPDIR, and its
