@@ -26,6 +26,8 @@ export interface CkptLaunchArguments {
   sourceFileMap?: Record<string, string>;
   /** Folders whose whole contents travel with the snapshots (`ckpt launch --track`). */
   trackFolders?: string[];
+  /** Run the program as the ranks of an Open MPI job: `mpirun -np ranks ...args program ...programArgs`. */
+  mpi?: { ranks: number; args?: string[] };
   /**
    * Save a snapshot every N seconds while running, and/or at every stop, and/or
    * landmarks for going back every N stops (at most `maxLandmarks`, thinned with age).

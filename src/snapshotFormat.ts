@@ -63,10 +63,11 @@ export function processRow(p: ProcessRow, source: string): ResourceRow {
   return {
     kind: 'process',
     key,
-    label: `${p.vpid} → ${p.pid}`,
+    // A rank of an MPI job is known by its number first.
+    label: p.mpiRank !== undefined ? `rank ${p.mpiRank}: ${p.vpid} → ${p.pid}` : `${p.vpid} → ${p.pid}`,
     description: name,
     tooltip: `process: virtual pid ${p.vpid}, real pid ${p.pid}, parent ${p.vppid}` +
-      (full ? `\n${full}` : ''),
+      (p.mpiRank !== undefined ? `, MPI rank ${p.mpiRank}` : '') + (full ? `\n${full}` : ''),
     children: [
       ...p.threads.map((t): ResourceRow => ({
         kind: 'thread',

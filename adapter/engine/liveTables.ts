@@ -5,7 +5,7 @@
  */
 import type { EngineHello } from './engineConnection';
 import { hideEngineFd } from './engineFds';
-import { linkPeers, readArgv, readFds, readSession, readTids } from './procTables';
+import { linkPeers, readArgv, readFds, readMpiRank, readSession, readTids } from './procTables';
 import { ProcessRow, ResourceTables, TABLES_VERSION } from './tables';
 
 /**
@@ -28,4 +28,13 @@ export function liveTablesFromProc(hellos: EngineHello[]): ResourceTables {
   processes.sort((x, y) => x.vpid - y.vpid);
   linkPeers(processes);
   return { version: TABLES_VERSION, source: 'live', processes };
+}
+
+/** Each rank of an Open MPI job in the live tables gets its number, read from its environment. */
+export function withMpiRanks(tables: ResourceTables): ResourceTables {
+  for (const p of tables.processes) {
+    const rank = readMpiRank(p.pid);
+    if (rank !== undefined) p.mpiRank = rank;
+  }
+  return tables;
 }

@@ -24,6 +24,17 @@ export function readArgv(pid: number): string[] {
   return parts;
 }
 
+/**
+ * The MPI rank of a process of an Open MPI job: mpirun gives each rank its
+ * number in OMPI_COMM_WORLD_RANK, and a restored process's environment is its
+ * image's. Undefined for any other process (mpirun itself included).
+ */
+export function readMpiRank(pid: number): number | undefined {
+  const environ = readText(`/proc/${pid}/environ`);
+  const value = environ?.split('\0').find((e) => e.startsWith('OMPI_COMM_WORLD_RANK='))?.slice('OMPI_COMM_WORLD_RANK='.length);
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
 /** The kernel's ids of a process's threads, in order (none if it is gone). */
 export function readTids(pid: number): number[] {
   try {

@@ -49,6 +49,8 @@ export interface ProcessRow {
   pgid?: number;
   sid?: number;
   argv: string[];
+  /** A rank of an Open MPI job: its number (OMPI_COMM_WORLD_RANK). Live tables only. */
+  mpiRank?: number;
   threads: ThreadRow[];
   fds: FdRow[];
   /**

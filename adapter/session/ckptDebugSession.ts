@@ -28,11 +28,12 @@ import { DataBreakpoints } from './dataBreakpoints';
 import { dapStopOf } from './stopReasons';
 import { disassemble } from './disassembly';
 import { readMemory } from './memoryReader';
-import { dapFrame, dapThread } from './stackPresentation';
+import { dapFrame, dapThreads } from './stackPresentation';
 import { ckptRequest } from './customRequests';
 import { SignalStop, exceptionInfoOf, signalStopOf } from './exceptionInfo';
 import { ProgressReporter } from './progressReporter';
 import { checkGdbSetup } from './gdbSetup';
+import { checkMpi } from './mpiJob';
 import * as path from 'path';
 import { errorMessage } from '../engine';
 
@@ -207,7 +208,7 @@ export class CkptDebugSession extends LoggingDebugSession {
 
   protected async launchRequest(response: DebugProtocol.LaunchResponse, args: CkptLaunchRequestArguments): Promise<void> {
     try {
-      const plan = { ...checkLaunch(args), setup: checkGdbSetup(args) };
+      const plan = { ...checkLaunch(args), setup: checkGdbSetup(args), mpi: checkMpi(args) };
       let terminal: TerminalRunner | undefined;
       if (args.console === 'integratedTerminal' && this.clientSupportsRunInTerminal) terminal = { run: (cmd, dir, title) => this.runInTerminal(cmd, dir, title) };
       else if (args.console === 'integratedTerminal') this.note('This client cannot run programs in a terminal; the program\'s output appears here.');
@@ -349,7 +350,7 @@ export class CkptDebugSession extends LoggingDebugSession {
     await this.answer(response, async () => {
       const { threads } = await mi.threadInfo(this.debuggee.requireGdb());
       const several = this.debuggee.processesSeen() > 1;
-      return { threads: threads.map((t) => dapThread(t, several ? this.debuggee.pidOfThread(t.id) : undefined)) };
+      return { threads: dapThreads(threads, (id) => several ? this.debuggee.pidOfThread(id) : undefined) };
     });
   }
 

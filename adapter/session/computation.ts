@@ -9,7 +9,7 @@ import type { StdioOptions } from 'child_process';
 import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import type { Coordinator, EngineHello, ResourceTables, SnapshotInfo } from '../engine';
-import { CkptError, SnapshotStore, ctlCheckpoint, ctlInfo, ctlRestore, ctlStatus, liveTablesFromProc } from '../engine';
+import { CkptError, SnapshotStore, ctlCheckpoint, ctlInfo, ctlRestore, ctlStatus, liveTablesFromProc, withMpiRanks } from '../engine';
 
 export abstract class Computation {
   abstract readonly store: SnapshotStore;
@@ -61,7 +61,7 @@ export abstract class Computation {
       if (snapshot !== undefined) return (await this.store.inspect(snapshot)).tables;
       const hellos = await this.processes();
       if (hellos.length === 0) throw new CkptError('no program is running under the checkpoint engine');
-      return heldByDebugger() ? liveTablesFromProc(hellos) : this.status();
+      return withMpiRanks(heldByDebugger() ? liveTablesFromProc(hellos) : await this.status());
     });
   }
 }

@@ -15,7 +15,9 @@ import { ctlInfo, DEFAULT_CKPT_SIGNAL, engineSignalOf, errorMessage, parseEngine
 import { InferiorTracker } from './inferiorTracker';
 import { ProgramStdio } from './programStdio';
 import { LauncherFactory, ProgramLauncher, plainLauncherFactory } from './programLauncher';
-import { LaunchError, LaunchPlan, checkProgram, noDebugInfoMessage } from './programChecks';
+import { LaunchError, LaunchPlan, checkProgram } from './programChecks';
+import { MpiJob, launchArguments, loadProgram, loadRestoredFile } from './mpiJob';
+import { MissedStopWatch, watchMissedStops } from './missedStops';
 import { shellJoin, shellQuote } from './shellQuote';
 import type { TerminalRunner } from './terminalTty';
 import { applySessionSettings, passSignal } from './gdbSettings';
@@ -89,6 +91,9 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   private engineSignal = DEFAULT_CKPT_SIGNAL;
   private programPath?: string;
   private gdbPathAsked?: string;
+  /** An Open MPI job: gdb runs mpirun, whose ranks run the program (mpiJob.ts), and its guard (missedStops.ts). */
+  private mpi?: MpiJob;
+  private missedStops?: MissedStopWatch;
   readonly stepRecovery = new StepRecovery();
 
   constructor(private readonly hits: BreakpointHits, private readonly launcherFactory: LauncherFactory = plainLauncherFactory) {
@@ -100,8 +105,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   /** The gdb of the session, while it runs. */
   get gdbProcess(): GdbProcess | undefined { return this.gdb?.running ? this.gdb : undefined; }
   get launcher(): ProgramLauncher | undefined { return this.launcherOwned; }
-  /** The launched program and the gdb asked for: a snapshot looked at without restoring reads them too. */
-  get program(): string | undefined { return this.programPath; }
+  /** The launched program and the gdb asked for: a snapshot looked at without restoring reads them too (in an MPI job, each image's own). */
+  get program(): string | undefined { return this.mpi ? undefined : this.programPath; }
   get gdbPath(): string | undefined { return this.gdbPathAsked; }
   get lastStoppedThread(): number | undefined { return this.shownThread; }
   /** The process of the thread the client was last shown stopped. */
@@ -119,11 +124,10 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   async prepareLaunch(plan: LaunchPlan, terminalRunner?: TerminalRunner): Promise<void> {
     this.programPath = plan.program;
     this.gdbPathAsked = plan.gdbPath;
+    this.mpi = plan.mpi;
     const gdb = await this.startGdb(plan.gdbPath, plan.cwd, plan.setup);
-    await mi.fileExecAndSymbols(gdb, plan.program).catch((err) => {
-      throw new LaunchError(`gdb cannot load '${plan.program}': ${errorMessage(err)}`);
-    });
-    if (!await mi.hasDebugInfo(gdb)) this.emit('output', 'important', noDebugInfoMessage(plan.program) + '\n');
+    if (plan.mpi) this.missedStops = watchMissedStops(gdb, () => this.inferiors.livePids());
+    await loadProgram(gdb, plan, (text) => this.emit('output', 'important', text));
     await mi.environmentCd(gdb, plan.cwd);
     for (const [name, value] of Object.entries(plan.env)) {
       await mi.setInferiorEnvironment(gdb, name, value).catch((err) => { throw new LaunchError(`"env.${name}": ${errorMessage(err)}`); });
@@ -144,7 +148,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     }
     this.stdio = await ProgramStdio.open(terminalRunner, plan.cwd, path.basename(plan.program), (category, text) => this.emit('output', category, text));
     const redirections = await this.stdio.applyTo(gdb);
-    await mi.execArguments(gdb, `${shellJoin(plan.args)} ${redirections}`.trim());
+    await mi.execArguments(gdb, `${shellJoin(launchArguments(plan))} ${redirections}`.trim());
   }
 
   /** Runs the prepared program (to `main` first with `stopOnEntry`). */
@@ -361,6 +365,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   async shutdown(): Promise<void> {
     // Detached processes are no longer in the table: only what gdb still holds is killed.
     this.killProgram();
+    this.missedStops?.dispose();
     const gdb = this.gdb;
     if (gdb?.running) await gdb.stop();
     this.stdio?.dispose();
@@ -444,6 +449,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     for (const pid of restarted.pids) {
       const free = (await mi.listThreadGroups(gdb)).filter((g) => g.pid === undefined).map((g) => g.id).sort();
       const group = free[0] ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
+      if (this.mpi) await loadRestoredFile(gdb, group, pid, this.mpi, this.programPath ?? '');
       const stopped = this.heldStops!.next(60000);
       await gdb.send(`-target-attach --thread-group ${group} ${pid}`).catch((err) => {
         throw new Error(`gdb cannot attach to the restored process ${pid}: ${errorMessage(err)}`);

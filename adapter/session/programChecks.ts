@@ -5,6 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { GdbSetup } from './gdbSetup';
+import type { MpiJob } from './mpiJob';
 import { checkTrackFolders } from '../engine/trackFolders';
 
 export class LaunchError extends Error {
@@ -77,6 +78,8 @@ export interface LaunchPlan {
   setup?: GdbSetup;
   /** `trackFolders`, as real absolute paths. */
   trackFolders: string[];
+  /** `mpi`, checked: the program runs as the ranks of an Open MPI job (mpiJob.ts). */
+  mpi?: MpiJob;
 }
 
 /** Checks the parts of a launch configuration that need no gdb. */

@@ -1,7 +1,7 @@
 /**
- * Open MPI jobs for the tests and the bench: the ring program (ring.c) built
- * with mpicc, the mpirun command line, and the scratch files a job leaves in
- * /dev/shm and the temporary directory.
+ * Open MPI jobs for the tests and the bench: the ring program (ring.c) and
+ * the debugger's job (ranks.c) built with mpicc, the mpirun command line,
+ * and the scratch files a job leaves in /dev/shm and the temporary directory.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -26,6 +26,15 @@ export const RING_SRC = path.resolve(__dirname, '../../../test/mpi/ring.c');
 export function buildRing(dir: string): string {
   const exe = path.join(dir, 'ring');
   execFileSync('mpicc', ['-O1', '-g', '-o', exe, RING_SRC], { stdio: ['ignore', 'ignore', 'pipe'] });
+  return exe;
+}
+
+export const RANKS_SRC = path.resolve(__dirname, '../../../test/mpi/ranks.c');
+
+/** Builds ranks.c (the debugger's job) into dir without optimization; returns the executable's path. */
+export function buildRanks(dir: string): string {
+  const exe = path.join(dir, 'ranks');
+  execFileSync('mpicc', ['-O0', '-g', '-o', exe, RANKS_SRC], { stdio: ['ignore', 'ignore', 'pipe'] });
   return exe;
 }
 
