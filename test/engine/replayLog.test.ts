@@ -1,0 +1,90 @@
+/**
+ * The engine's replay log (native/lib/plugins/replay) through `ckpt`: a
+ * program launched with --record and restarted with --record reads the
+ * clock and random values the original run read after the snapshot; without
+ * --record it reads live ones and nothing is logged.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CkptProcess, compileC, killStarted, runCkpt, skipWithoutEngine } from '../fixtures/cliRunner';
+import { mode, tempDir } from '../fixtures/harness';
+
+const skip = skipWithoutEngine();
+const SOURCE = fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/programs/clockrand.c'), 'utf8');
+
+after(killStarted);
+
+/** Launches the program, takes snapshot 1 after three steps, runs three more; returns those three lines. */
+async function originalRun(dir: string, program: string, record: boolean): Promise<string> {
+  const launch = new CkptProcess(['launch', '--dir', dir, ...(record ? ['--record'] : []), '--', program]);
+  launch.write('nnn');
+  await launch.waitForStdout(/^step 2 /m);
+  const snap = await runCkpt(['checkpoint', '--dir', dir]);
+  assert.equal(snap.code, 0, snap.stderr);
+  assert.equal(snap.stdout.trim(), '1');
+  // values that differ from any re-execution's live ones
+  await new Promise((r) => setTimeout(r, 50));
+  launch.write('nnn');
+  launch.endInput();
+  const r = await launch.done;
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n');
+  assert.match(lines[5], /^step 5 real=/, r.stdout);
+  return lines.slice(3).join('\n');
+}
+
+async function restart(dir: string, record: boolean): Promise<string> {
+  const r = await runCkpt(['restart', '--dir', dir, ...(record ? ['--record'] : []), '1'], {}, 'nnn');
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout;
+}
+
+describe('the replay log of clock and random values', { skip }, () => {
+  let work: string;
+  let program: string;
+
+  before(() => {
+    work = tempDir('ckpt-replay-');
+    program = compileC(work, 'clockrand', SOURCE);
+  });
+
+  test('restarting one snapshot twice with --record gives the original run\'s values both times', async () => {
+    const dir = path.join(work, 'recorded');
+    const original = await originalRun(dir, program, true);
+    assert.match(original, /^step 3 .*\nstep 4 .*\nstep 5 .*\ndone 6\n$/);
+    assert.equal(await restart(dir, true), original, 'first re-execution');
+    assert.equal(await restart(dir, true), original, 'second re-execution');
+    // the log is the user's alone
+    const logDir = path.join(dir, 'replay');
+    assert.equal(mode(logDir), 0o700);
+    const logs = fs.readdirSync(logDir);
+    assert.ok(logs.length >= 1, 'a log file per recording thread');
+    for (const f of logs) assert.equal(mode(path.join(logDir, f)) & 0o777, 0o600, f);
+  });
+
+  test('a restart without --record reads live values, from a recorded run too', async () => {
+    const dir = path.join(work, 'recorded-live');
+    const original = await originalRun(dir, program, true);
+    const live = await restart(dir, false);
+    assert.match(live, /^step 3 .*\nstep 4 .*\nstep 5 .*\ndone 6\n$/);
+    const realOf = (text: string) => text.split('\n').filter((l) => l.startsWith('step')).map((l) => /real=(\S+)/.exec(l)![1]);
+    const randomOf = (text: string) => text.split('\n').filter((l) => l.startsWith('step')).map((l) => /random=(\S+)/.exec(l)![1]);
+    for (let i = 0; i < 3; i++) {
+      assert.notEqual(realOf(live)[i], realOf(original)[i], `step ${3 + i}: the clock is read live`);
+      assert.notEqual(randomOf(live)[i], randomOf(original)[i], `step ${3 + i}: random bytes are live`);
+    }
+    // and a later restart with --record still has the original run's values
+    assert.equal(await restart(dir, true), original);
+  });
+
+  test('without --record nothing is logged and a restart with --record has nothing to give back', async () => {
+    const dir = path.join(work, 'unrecorded');
+    const original = await originalRun(dir, program, false);
+    assert.equal(fs.existsSync(path.join(dir, 'replay')), false, 'no log without --record');
+    const again = await restart(dir, true);
+    assert.match(again, /^step 3 .*\nstep 4 .*\nstep 5 .*\ndone 6\n$/);
+    assert.notEqual(again, original, 'values read live: there was no log');
+  });
+});
