@@ -36,6 +36,7 @@ export const engineLauncherFactory: LauncherFactory = async (ctx: LaunchContext,
     try {
       const coordinator = await Coordinator.open(ctx.snapshotDir);
       coordinator.trackFolders = ctx.trackFolders ?? [];
+      coordinator.record = ctx.deterministicReplay !== false;
       return new EngineLauncher(coordinator);
     } catch (err) {
       if (explicitSnapshotDir) throw new LaunchError(`"snapshotDir": ${messageOf(err)}`);
