@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'fs';
 import * as path from 'path';
 import { Requests } from '../../adapter/protocol';
 import { Programs, TestClient, lineOf, startClient } from '../fixtures/dapHarness';
@@ -79,14 +80,32 @@ test('with "deterministicReplay": false the clock is read live when going back',
   if (refused) {
     // The branches went another way, to the program's end: said so.
     assert.match(refused.message, /Going back to stop 8 failed after stop \d+/);
+    assert.match(refused.message, /Clock and random values were read anew \("deterministicReplay" is off\)/);
     return;
   }
   stop = await next;
   // Either the branches went another way (said so), or they happened to
   // match and the values read are new ones.
-  const diverged = /diverged/.test(dc.outputText('console'));
+  const diverged = /diverged.*Clock and random values were read anew/.test(dc.outputText('console'));
   const now = await state(dc, stop);
   assert.ok(diverged || now.stamp !== seen[7].stamp, `round 8 read the clock live: ${JSON.stringify(now)} vs ${JSON.stringify(seen[7])}`);
+});
+
+test('a file read differently still diverges, and the message says which inputs are replayed', async (t) => {
+  const diverge = programs.build('diverge');
+  const flagFile = path.join(programs.dir, 'flag');
+  fs.writeFileSync(flagFile, '1\n');
+  const dc = await startClient(t);
+  let stop = await dc.launchAndStop({ program: diverge, args: [flagFile], snapshotDir: path.join(programs.dir, 'snapshots-diverge') },
+    [{ file: 'diverge.c', marker: 'START' }]);
+  await dc.customRequest(Requests.saveSnapshot, {});
+  for (let i = 0; i < 3; i++) stop = await resumeAndStop(dc, () => dc.nextRequest({ threadId: stop.body.threadId }));
+  fs.writeFileSync(flagFile, '0\n');
+  stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId }));
+  assert.equal((await dc.topFrame(stop.body.threadId)).line, lineOf('diverge.c', 'NO'));
+  await dc.outputContains('diverged', 'console');
+  assert.match(dc.outputText('console'),
+    /diverged after stop \d+: .*Clock and random values \(clock_gettime, gettimeofday, time, getrandom, getentropy\) were replayed as first read; files, sockets to outside the program, thread scheduling and signals are not\./);
 });
 
 test('"deterministicReplay" must be true or false', async (t) => {
