@@ -250,6 +250,9 @@ export class Coordinator extends EventEmitter {
     const { LD_PRELOAD: preload, ...engineVars } = this.engineEnv(baseEnv);
     const env = { ...baseEnv, ...engineVars };
     const file = resolveProgram(program, env.PATH, options.cwd);
+    // The logs of an earlier program are not read by this one: bounded by one run's.
+    // A snapshot of that program restored later reads its clock and random values anew.
+    fs.rmSync(path.join(this.dir, 'replay'), { recursive: true, force: true });
     const child = cleanSpawn(file, args, { cwd: options.cwd, env, stdio: options.stdio ?? 'inherit', preload, argv0: program });
     await spawned(child, program);
     this.programStdio = options.stdio ?? 'inherit';

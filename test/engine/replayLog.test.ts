@@ -62,6 +62,11 @@ describe('the replay log of clock and random values', { skip }, () => {
     const logs = fs.readdirSync(logDir);
     assert.ok(logs.length >= 1, 'a log file per recording thread');
     for (const f of logs) assert.equal(mode(path.join(logDir, f)) & 0o777, 0o600, f);
+
+    // A new program launched there does not keep the old one's log.
+    const next = await runCkpt(['launch', '--dir', dir, '--', program], {}, 'q');
+    assert.equal(next.code, 0, next.stderr);
+    assert.equal(fs.existsSync(logDir), false, 'the earlier run\'s log is removed');
   });
 
   test('a restart without --record reads live values, from a recorded run too', async () => {

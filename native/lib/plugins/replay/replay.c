@@ -65,7 +65,7 @@ static void replay_status(struct ckpt_json *j)
 
 static const struct ckpt_plugin replay_plugin = {
 	.name = "replay",
-	.order = 45,
+	.order = 48,
 	.restart = replay_restart,
 	.status = replay_status,
 	.at_start = replay_at_start,
