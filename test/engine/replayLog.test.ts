@@ -12,15 +12,17 @@ import { CkptProcess, compileC, killStarted, runCkpt, skipWithoutEngine } from '
 import { mode, tempDir } from '../fixtures/harness';
 
 const skip = skipWithoutEngine();
-const SOURCE = fs.readFileSync(path.resolve(__dirname, '../../../test/fixtures/programs/clockrand.c'), 'utf8');
+const programSource = (name: string) => fs.readFileSync(path.resolve(__dirname, `../../../test/fixtures/programs/${name}.c`), 'utf8');
 
 after(killStarted);
 
-/** Launches the program, takes snapshot 1 after three steps, runs three more; returns those three lines. */
-async function originalRun(dir: string, program: string, record: boolean): Promise<string> {
+/** Launches the program, takes snapshot 1 after three steps, runs three more; returns what it printed after the snapshot. */
+const STEP_5 = /^step 5 real=/m;
+
+async function originalRun(dir: string, program: string, record: boolean, lastLine = STEP_5): Promise<string> {
   const launch = new CkptProcess(['launch', '--dir', dir, ...(record ? ['--record'] : []), '--', program]);
   launch.write('nnn');
-  await launch.waitForStdout(/^step 2 /m);
+  await launch.waitForStdout(lastLine === STEP_5 ? /^step 2 /m : /^new 2 /m);
   const snap = await runCkpt(['checkpoint', '--dir', dir]);
   assert.equal(snap.code, 0, snap.stderr);
   assert.equal(snap.stdout.trim(), '1');
@@ -30,9 +32,8 @@ async function originalRun(dir: string, program: string, record: boolean): Promi
   launch.endInput();
   const r = await launch.done;
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.split('\n');
-  assert.match(lines[5], /^step 5 real=/, r.stdout);
-  return lines.slice(3).join('\n');
+  assert.match(r.stdout, lastLine);
+  return r.stdout.slice(r.stdout.search(/^\w+ 3 /m));
 }
 
 async function restart(dir: string, record: boolean): Promise<string> {
@@ -47,7 +48,7 @@ describe('the replay log of clock and random values', { skip }, () => {
 
   before(() => {
     work = tempDir('ckpt-replay-');
-    program = compileC(work, 'clockrand', SOURCE);
+    program = compileC(work, 'clockrand', programSource('clockrand'));
   });
 
   test('restarting one snapshot twice with --record gives the original run\'s values both times', async () => {
@@ -82,6 +83,16 @@ describe('the replay log of clock and random values', { skip }, () => {
     }
     // and a later restart with --record still has the original run's values
     assert.equal(await restart(dir, true), original);
+  });
+
+  test('threads read their own values back: one that was there at the snapshot and ones made after it', async () => {
+    const threads = compileC(work, 'clockthreads', programSource('clockthreads'));
+    const dir = path.join(work, 'threads');
+    const original = await originalRun(dir, threads, true, /^new 5 real=/m);
+    assert.match(original, /^main 3 .*\nworker 3 .*\nnew 3 .*\n(.*\n){6}done 6\n$/);
+    assert.equal(await restart(dir, true), original, 'first re-execution');
+    assert.equal(await restart(dir, true), original, 'second re-execution');
+    assert.ok(fs.readdirSync(path.join(dir, 'replay')).length >= 8, 'a stream per thread: main, worker, six made per step');
   });
 
   test('without --record nothing is logged and a restart with --record has nothing to give back', async () => {
