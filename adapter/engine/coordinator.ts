@@ -228,6 +228,15 @@ export class Coordinator extends EventEmitter {
     return env;
   }
 
+  /**
+   * Removes the replay logs of programs started here before (a program about
+   * to start reads none of them): the disk they take is one run's. A snapshot
+   * of such a program restored later reads its clock and random values anew.
+   */
+  forgetReplayLogs(): void {
+    fs.rmSync(path.join(this.dir, 'replay'), { recursive: true, force: true });
+  }
+
   /** Live processes of the computation (those whose engine said hello and is still connected). */
   processes(): EngineHello[] {
     return this.live().map((c) => c.hello!);
@@ -250,9 +259,7 @@ export class Coordinator extends EventEmitter {
     const { LD_PRELOAD: preload, ...engineVars } = this.engineEnv(baseEnv);
     const env = { ...baseEnv, ...engineVars };
     const file = resolveProgram(program, env.PATH, options.cwd);
-    // The logs of an earlier program are not read by this one: bounded by one run's.
-    // A snapshot of that program restored later reads its clock and random values anew.
-    fs.rmSync(path.join(this.dir, 'replay'), { recursive: true, force: true });
+    this.forgetReplayLogs();
     const child = cleanSpawn(file, args, { cwd: options.cwd, env, stdio: options.stdio ?? 'inherit', preload, argv0: program });
     await spawned(child, program);
     this.programStdio = options.stdio ?? 'inherit';

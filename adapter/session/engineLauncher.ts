@@ -13,6 +13,7 @@ export class EngineLauncher implements ProgramLauncher {
   constructor(readonly coordinator: Coordinator) {}
 
   async programEnvironment(ctx: LaunchContext): Promise<Record<string, string>> {
+    this.coordinator.forgetReplayLogs();
     return this.coordinator.engineEnv(ctx.baseEnv);
   }
 
