@@ -17,12 +17,11 @@ const programSource = (name: string) => fs.readFileSync(path.resolve(__dirname, 
 after(killStarted);
 
 /** Launches the program, takes snapshot 1 after three steps, runs three more; returns what it printed after the snapshot. */
-const STEP_5 = /^step 5 real=/m;
-
-async function originalRun(dir: string, program: string, record: boolean, lastLine = STEP_5): Promise<string> {
+/** `last`: the word of the last line the program prints for a step. */
+async function originalRun(dir: string, program: string, record: boolean, last = 'step'): Promise<string> {
   const launch = new CkptProcess(['launch', '--dir', dir, ...(record ? ['--record'] : []), '--', program]);
   launch.write('nnn');
-  await launch.waitForStdout(lastLine === STEP_5 ? /^step 2 /m : /^new 2 /m);
+  await launch.waitForStdout(new RegExp(`^${last} 2 `, 'm'));
   const snap = await runCkpt(['checkpoint', '--dir', dir]);
   assert.equal(snap.code, 0, snap.stderr);
   assert.equal(snap.stdout.trim(), '1');
@@ -32,7 +31,7 @@ async function originalRun(dir: string, program: string, record: boolean, lastLi
   launch.endInput();
   const r = await launch.done;
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, lastLine);
+  assert.match(r.stdout, new RegExp(`^${last} 5 real=`, 'm'));
   return r.stdout.slice(r.stdout.search(/^\w+ 3 /m));
 }
 
@@ -88,11 +87,20 @@ describe('the replay log of clock and random values', { skip }, () => {
   test('threads read their own values back: one that was there at the snapshot and ones made after it', async () => {
     const threads = compileC(work, 'clockthreads', programSource('clockthreads'));
     const dir = path.join(work, 'threads');
-    const original = await originalRun(dir, threads, true, /^new 5 real=/m);
+    const original = await originalRun(dir, threads, true, 'new');
     assert.match(original, /^main 3 .*\nworker 3 .*\nnew 3 .*\n(.*\n){6}done 6\n$/);
     assert.equal(await restart(dir, true), original, 'first re-execution');
     assert.equal(await restart(dir, true), original, 'second re-execution');
     assert.ok(fs.readdirSync(path.join(dir, 'replay')).length >= 8, 'a stream per thread: main, worker, six made per step');
+  });
+
+  test('children forked after the snapshot read their own values back', async () => {
+    const forks = compileC(work, 'clockfork', programSource('clockfork'));
+    const dir = path.join(work, 'forks');
+    const original = await originalRun(dir, forks, true, 'parent');
+    assert.match(original, /^child 3 .*\nparent 3 .*\n(.*\n){4}done 6\n$/);
+    assert.equal(await restart(dir, true), original, 'first re-execution');
+    assert.equal(await restart(dir, true), original, 'second re-execution');
   });
 
   test('without --record nothing is logged and a restart with --record has nothing to give back', async () => {

@@ -44,6 +44,20 @@ static __thread struct me me __attribute__((tls_model("initial-exec")));
 #define HEAD sizeof(struct replay_head)
 static inline uint64_t rec_size(uint32_t len) { return sizeof(struct replay_rec) + ((len + 7u) & ~7u); }
 
+/* A forked child's log is named after its parent's and its rank among the
+ * parent's children: the same child of a re-execution finds it again. A name
+ * grown too long (a chain of forks) becomes a new one. */
+void replay_child_name(void)
+{
+	char name[REPLAY_NAME_MAX];
+	int n = ckpt_fmt(name, sizeof name, "%sf%u", replay_st.name, replay_st.forks);
+	if (!replay_st.name[0] || n <= 0 || (size_t)n >= sizeof name - 1)
+		replay_new_name();
+	else
+		ckpt_strlcpy(replay_st.name, name, sizeof replay_st.name);
+	replay_st.forks = 0;
+}
+
 int replay_set_dir(const char *socket_path)
 {
 	if (!socket_path || socket_path[0] != '/')

@@ -7,9 +7,15 @@
  * image: the positions are in the threads' memory, the log outside it.
  */
 #include "replay.h"
+#include <pthread.h>
+
+/* in the parent, before each fork: the child's rank (see replay_child_name) */
+static void count_fork(void) { replay_st.forks++; }
 
 static void replay_at_start(void)
 {
+	/* always: a process restored with --replay records from then on */
+	pthread_atfork(count_fork, 0, 0);
 	const char *v = ckpt_env("CKPT_RECORD");
 	if (!v || v[0] != '1' || v[1])
 		return;
@@ -25,7 +31,7 @@ static void replay_after_fork(int parent_vpid, int parent_real)
 	replay_st.epoch++;
 	replay_st.replayed = replay_st.recorded = replay_st.diverged = replay_st.full = 0;
 	if (replay_st.on)
-		replay_new_name();
+		replay_child_name();
 }
 
 static void replay_restart(void)

@@ -60,6 +60,7 @@ struct replay_state {
 	uint32_t epoch;            /* a thread whose TLS says otherwise takes its stream anew */
 	char name[REPLAY_NAME_MAX];/* the log's files: <name>-<stream>.log */
 	char dir[4096];            /* the computation's directory + /replay */
+	uint32_t forks;            /* children forked so far: the next one's log is <name>f<forks> */
 	uint64_t replayed, recorded, diverged, full;
 };
 extern struct replay_state replay_st;
@@ -67,6 +68,7 @@ extern struct replay_state replay_st;
 /* log.c: a new log for this process; the streams mapped again (restart, at
  * the addresses they had when possible) or dropped (a forked child) */
 void replay_new_name(void);
+void replay_child_name(void);
 int replay_set_dir(const char *socket_path);
 void replay_remap_all(int keep);
 void replay_unmap_all(void);
