@@ -103,6 +103,23 @@ describe('the replay log of clock and random values', { skip }, () => {
     assert.equal(await restart(dir, true), original, 'second re-execution');
   });
 
+  test('a log replaced by a symbolic link is not followed: the restart reads live values and the link\'s target is untouched', async () => {
+    const dir = path.join(work, 'planted');
+    const original = await originalRun(dir, program, true);
+    const logDir = path.join(dir, 'replay');
+    const [log] = fs.readdirSync(logDir);
+    const target = path.join(work, 'planted-target');
+    fs.copyFileSync(path.join(logDir, log), target);
+    const before = fs.readFileSync(target);
+    fs.rmSync(path.join(logDir, log));
+    fs.symlinkSync(target, path.join(logDir, log));
+    const again = await restart(dir, true);
+    assert.match(again, /^step 3 .*\nstep 4 .*\nstep 5 .*\ndone 6\n$/);
+    assert.notEqual(again, original, 'nothing read through the link');
+    assert.ok(fs.readFileSync(target).equals(before), 'nothing written through the link');
+    assert.ok(fs.lstatSync(path.join(logDir, log)).isSymbolicLink());
+  });
+
   test('without --record nothing is logged and a restart with --record has nothing to give back', async () => {
     const dir = path.join(work, 'unrecorded');
     const original = await originalRun(dir, program, false);
