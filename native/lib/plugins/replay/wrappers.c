@@ -17,6 +17,8 @@ static time_t (*libc_time)(time_t *);
 static ssize_t (*libc_getrandom)(void *, size_t, unsigned int);
 static int (*libc_getentropy)(void *, size_t);
 
+/* From a constructor, and again in a wrapper called before it ran (by
+ * another library's constructor). */
 __attribute__((constructor(120))) static void find_libc(void)
 {
 	libc_gettimeofday = (int (*)(struct timeval *, void *))dlsym(RTLD_NEXT, "gettimeofday");
@@ -43,6 +45,8 @@ CKPT_EXPORT int gettimeofday(struct timeval *tv, void *tz)
 	long r;
 	if (!tz && replay_take(&c, &r))
 		return (int)r;
+	if (!libc_gettimeofday)
+		find_libc();
 	r = libc_gettimeofday(tv, tz);
 	replay_note(&c, r, r < 0 ? errno : 0, r == 0 ? sizeof *tv : 0);
 	return (int)r;
@@ -53,6 +57,8 @@ CKPT_EXPORT time_t time(time_t *t)
 	struct replay_call c = { REPLAY_TIME, 0, 0, 0, -1 };
 	long r;
 	if (!replay_take(&c, &r)) {
+		if (!libc_time)
+			find_libc();
 		r = libc_time(0);
 		replay_note(&c, r, r < 0 ? errno : 0, 0);
 	}
@@ -67,6 +73,8 @@ CKPT_EXPORT ssize_t getrandom(void *buf, size_t n, unsigned int flags)
 	long r;
 	if (buf && n <= RANDOM_MAX && replay_take(&c, &r))
 		return r;
+	if (!libc_getrandom)
+		find_libc();
 	r = libc_getrandom(buf, n, flags);
 	replay_note(&c, r, r < 0 ? errno : 0, r > 0 ? (uint32_t)r : 0);
 	return r;
@@ -78,6 +86,8 @@ CKPT_EXPORT int getentropy(void *buf, size_t n)
 	long r;
 	if (buf && n <= 256 && replay_take(&c, &r))
 		return (int)r;
+	if (!libc_getentropy)
+		find_libc();
 	r = libc_getentropy(buf, n);
 	replay_note(&c, r, r < 0 ? errno : 0, r == 0 ? (uint32_t)n : 0);
 	return (int)r;
