@@ -5,13 +5,13 @@ import type { CommandSpec } from './argParser';
  * `ckpt completion bash` offers them, so the two cannot drift apart.
  */
 export const COMMAND_SPECS = {
-  launch: { name: 'launch', valueOptions: ['dir', 'interval'], listOptions: ['track'], flagOptions: ['json'], rest: true },
+  launch: { name: 'launch', valueOptions: ['dir', 'interval'], listOptions: ['track'], flagOptions: ['json', 'record'], rest: true },
   checkpoint: { name: 'checkpoint', valueOptions: ['dir', 'label'], flagOptions: ['kill', 'json'] },
   restart: {
     name: 'restart',
     valueOptions: ['dir', 'interval'],
     listOptions: ['path-map', 'env'],
-    flagOptions: ['json', 'strict'],
+    flagOptions: ['json', 'strict', 'record'],
     positionals: ['SNAPSHOT'],
   },
   restore: { name: 'restore', valueOptions: ['dir'], flagOptions: ['hold', 'json'], positionals: ['SNAPSHOT'] },

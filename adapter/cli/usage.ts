@@ -1,8 +1,8 @@
 /** The usage text of every subcommand; shown on `--help` and after a usage error. */
 export const COMMAND_USAGE: Record<string, string> = {
-  launch: 'ckpt launch [--dir D] [--interval SECONDS] [--track DIR]... [--json] -- PROGRAM [ARGS...]',
+  launch: 'ckpt launch [--dir D] [--interval SECONDS] [--track DIR]... [--record] [--json] -- PROGRAM [ARGS...]',
   checkpoint: 'ckpt checkpoint [--dir D] [--label TEXT] [--kill] [--json]',
-  restart: 'ckpt restart [--dir D] [--interval SECONDS] [--path-map OLD=NEW]... [--env NAME=VALUE]... [--strict] SNAPSHOT [--json]',
+  restart: 'ckpt restart [--dir D] [--interval SECONDS] [--path-map OLD=NEW]... [--env NAME=VALUE]... [--strict] [--record] SNAPSHOT [--json]',
   restore: 'ckpt restore [--dir D] [--hold] SNAPSHOT [--json]',
   list: 'ckpt list [--dir D] [--json]',
   inspect: 'ckpt inspect [--dir D] SNAPSHOT [--json]',
@@ -24,6 +24,10 @@ export function usageText(command?: string): string {
     'SNAPSHOT is an id from `ckpt list`, or `last`.',
     'label TEXT: the snapshot\'s new label; an empty TEXT (\'\') clears it.',
     'launch --track: the whole contents of DIR travel with the snapshots (a restart makes it as it was).',
+    'launch --record: the program\'s clock and random values (clock_gettime, gettimeofday, time,',
+    '        getrandom, getentropy) are recorded in D; restart --record (and restore from a launch or',
+    '        restart with --record) gives them back as the original run read them after the snapshot,',
+    '        then records again. CKPT_RECORD=1 in the environment is the same as --record.',
     'restart --path-map: files under OLD are reopened under NEW (they moved since the snapshot);',
     '        --env: the program finds NAME=VALUE when it reads its environment again;',
     '        --strict: refuse when a file the program only read changed since the snapshot.',

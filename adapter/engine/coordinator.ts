@@ -120,6 +120,12 @@ export class Coordinator extends EventEmitter {
   lastFileNotes: FileNote[] = [];
   /** Folders whose whole contents travel with the snapshots (`ckpt launch --track`); a restart takes its snapshot's. */
   trackFolders: string[] = [];
+  /**
+   * The program records its clock and random values (native/lib/plugins/replay)
+   * and a snapshot restored by this coordinator reads them back as the
+   * original run read them (`ckpt-restore --replay`). Off unless asked for.
+   */
+  record = false;
 
   private readonly native: NativePaths;
   private readonly preload: boolean;
@@ -213,12 +219,22 @@ export class Coordinator extends EventEmitter {
       CKPT_ENGINE_SOCKET: this.cdir.engineSocket,
       CKPT_SIGNAL: String(this.signal),
     };
+    if (this.record) env.CKPT_RECORD = '1';
     if (this.preload) {
       const lib = requireNativeFile(this.native.lib);
       const prior = baseEnv.LD_PRELOAD;
       env.LD_PRELOAD = prior ? `${lib}:${prior}` : lib;
     }
     return env;
+  }
+
+  /**
+   * Removes the replay logs of programs started here before (a program about
+   * to start reads none of them): the disk they take is one run's. A snapshot
+   * of such a program restored later reads its clock and random values anew.
+   */
+  forgetReplayLogs(): void {
+    fs.rmSync(path.join(this.dir, 'replay'), { recursive: true, force: true });
   }
 
   /** Live processes of the computation (those whose engine said hello and is still connected). */
@@ -243,6 +259,7 @@ export class Coordinator extends EventEmitter {
     const { LD_PRELOAD: preload, ...engineVars } = this.engineEnv(baseEnv);
     const env = { ...baseEnv, ...engineVars };
     const file = resolveProgram(program, env.PATH, options.cwd);
+    this.forgetReplayLogs();
     const child = cleanSpawn(file, args, { cwd: options.cwd, env, stdio: options.stdio ?? 'inherit', preload, argv0: program });
     await spawned(child, program);
     this.programStdio = options.stdio ?? 'inherit';
@@ -285,7 +302,8 @@ export class Coordinator extends EventEmitter {
     this.assertIdle();
     const restorer = requireNativeFile(this.native.restore);
     const env = { ...(options.env ?? process.env), CKPT_ENGINE_SOCKET: this.cdir.engineSocket, CKPT_SIGNAL: String(this.signal) };
-    const args = ['--socket', this.cdir.engineSocket, '--notes-fd', String(NOTES_FD), ...(options.hold ? ['--hold'] : []), ...restartWorldArgs(options), ...images];
+    const args = ['--socket', this.cdir.engineSocket, '--notes-fd', String(NOTES_FD), ...(options.hold ? ['--hold'] : []),
+      ...(this.record ? ['--replay'] : []), ...restartWorldArgs(options), ...images];
     const child = cleanSpawn(restorer, args, { cwd: options.cwd, env, stdio: restorerStdio(options.stdio ?? 'inherit') });
     const fileNotes = collectNotes(child);
     await spawned(child, restorer);

@@ -13,6 +13,8 @@ import { CkptError, SnapshotStore, ctlCheckpoint, ctlInfo, ctlRestore, ctlStatus
 
 export abstract class Computation {
   abstract readonly store: SnapshotStore;
+  /** Whether a restored program reads its recorded clock and random values again (undefined: not known). */
+  replaysClock(): boolean | undefined { return undefined; }
   abstract restoredFrom(): Promise<string | undefined>;
   abstract processes(): Promise<EngineHello[]>;
   /** Tables from the engine itself: needs the program running. */
@@ -69,6 +71,7 @@ export abstract class Computation {
 export class OwnCoordinator extends Computation {
   constructor(private readonly coordinator: Coordinator) { super(); }
   get store(): SnapshotStore { return this.coordinator.store; }
+  override replaysClock(): boolean { return this.coordinator.record; }
   async restoredFrom(): Promise<string | undefined> { return this.coordinator.restoredFrom; }
   async processes(): Promise<EngineHello[]> { return this.coordinator.processes(); }
   status(): Promise<ResourceTables> { return this.coordinator.status(); }

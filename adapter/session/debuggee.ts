@@ -132,7 +132,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     for (const [name, value] of Object.entries(plan.env)) {
       await mi.setInferiorEnvironment(gdb, name, value).catch((err) => { throw new LaunchError(`"env.${name}": ${errorMessage(err)}`); });
     }
-    const ctx = { program: plan.program, cwd: plan.cwd, baseEnv: { ...process.env, ...plan.env }, snapshotDir: plan.snapshotDir, trackFolders: plan.trackFolders };
+    const ctx = { program: plan.program, cwd: plan.cwd, baseEnv: { ...process.env, ...plan.env }, snapshotDir: plan.snapshotDir, trackFolders: plan.trackFolders,
+      deterministicReplay: plan.deterministicReplay };
     const launcher = await this.launcherFactory(ctx, plan.explicitSnapshotDir);
     this.launcherOwned = launcher;
     if (launcher.notice) this.emit('output', 'console', launcher.notice + '\n');

@@ -13,6 +13,7 @@ export class EngineLauncher implements ProgramLauncher {
   constructor(readonly coordinator: Coordinator) {}
 
   async programEnvironment(ctx: LaunchContext): Promise<Record<string, string>> {
+    this.coordinator.forgetReplayLogs();
     return this.coordinator.engineEnv(ctx.baseEnv);
   }
 
@@ -36,6 +37,7 @@ export const engineLauncherFactory: LauncherFactory = async (ctx: LaunchContext,
     try {
       const coordinator = await Coordinator.open(ctx.snapshotDir);
       coordinator.trackFolders = ctx.trackFolders ?? [];
+      coordinator.record = ctx.deterministicReplay !== false;
       return new EngineLauncher(coordinator);
     } catch (err) {
       if (explicitSnapshotDir) throw new LaunchError(`"snapshotDir": ${messageOf(err)}`);

@@ -80,12 +80,14 @@ export interface LaunchPlan {
   trackFolders: string[];
   /** `mpi`, checked: the program runs as the ranks of an Open MPI job (mpiJob.ts). */
   mpi?: MpiJob;
+  /** `deterministicReplay` (default true). */
+  deterministicReplay: boolean;
 }
 
 /** Checks the parts of a launch configuration that need no gdb. */
 export function checkLaunch(args: {
   program?: unknown; cwd?: string; args?: unknown; env?: Record<string, unknown>; snapshotDir?: string; gdbPath?: string; stopOnEntry?: boolean;
-  trackFolders?: unknown;
+  trackFolders?: unknown; deterministicReplay?: unknown;
 }): LaunchPlan {
   const programArg = typeof args.program === 'string' ? args.program : undefined;
   const cwd = checkCwd(args.cwd, programArg && path.isAbsolute(programArg) ? path.dirname(programArg) : process.cwd());
@@ -98,6 +100,9 @@ export function checkLaunch(args: {
     if (typeof value !== 'string') throw new LaunchError(`"env.${name}" must be a string.`);
     env[name] = value;
   }
+  if (args.deterministicReplay !== undefined && typeof args.deterministicReplay !== 'boolean') {
+    throw new LaunchError('"deterministicReplay" must be true or false.');
+  }
   return {
     program,
     cwd,
@@ -108,6 +113,7 @@ export function checkLaunch(args: {
     gdbPath: args.gdbPath,
     stopOnEntry: !!args.stopOnEntry,
     trackFolders: checkTracked(args.trackFolders, cwd),
+    deterministicReplay: args.deterministicReplay !== false,
   };
 }
 

@@ -12,6 +12,8 @@ export interface LaunchContext {
   snapshotDir?: string;
   /** Folders whose whole contents travel with the snapshots. */
   trackFolders?: string[];
+  /** Clock and random values recorded, and read back when going back (default true). */
+  deterministicReplay?: boolean;
 }
 
 export interface ProgramLauncher {

@@ -27,6 +27,7 @@ import type { LastChange, TravelRoom } from './lastChange';
 import { findFirst } from './firstMoment';
 import type { Progress } from './progressReporter';
 import { CancelledError, NEVER_CANCELLED } from './cancellation';
+import { replayCoverage } from './replayCoverage';
 import type { CancelSignal } from './cancellation';
 
 /** Step Back by instruction counts single steps up to this many before it settles for the stop before. */
@@ -225,14 +226,16 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
       if (!position.place.pc && outcome.place && !outcome.divergence) position.place = outcome.place;
       const thread = await replayer.threadOf(outcome.place?.threadOrdinal ?? position.place.threadOrdinal).catch(() => {
         // Nothing left to show: the re-executed program went another way, to its end.
-        throw new CkptError(`Going back to stop ${target + 1} failed after stop ${reached + 1}: ${outcome.divergence ?? 'the program is gone'}.`);
+        throw new CkptError(`Going back to stop ${target + 1} failed after stop ${reached + 1}: ${outcome.divergence ?? 'the program is gone'}. ` +
+          replayCoverage(this.computation.replaysClock()));
       });
       if (cancelled) {
         const at = this.timeline.at(reached)!;
         return { thread, reason: at.reason, description: `Going back cancelled at stop ${reached + 1}` };
       }
       if (outcome.divergence) {
-        this.emit('note', `Going back to stop ${target + 1} diverged after stop ${reached + 1}: ${outcome.divergence}. The program stands where the re-execution stopped.`);
+        this.emit('note', `Going back to stop ${target + 1} diverged after stop ${reached + 1}: ${outcome.divergence}. The program stands where the re-execution stopped. ` +
+          replayCoverage(this.computation.replaysClock()));
         return { thread, reason: 'step', description: 'Re-execution diverged' };
       }
       return { thread, reason: position.reason, description: position.description ?? `Back at stop ${target + 1} (re-executed from snapshot ${route.landmark})` };

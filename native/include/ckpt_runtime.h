@@ -53,7 +53,9 @@ struct ckpt_runtime {
 	/* virtual ↔ real PIDs of the other processes of the computation (the
 	 * restorer fills it; identity for processes not listed) */
 	int32_t npids;
-	int32_t pad2;
+	/* restart: 1 when the restarting command asked for the replay log's
+	 * values (ckpt-restore --replay); the restorer always sets it */
+	int32_t restart_replay;
 	struct { int32_t vpid, pid; } pidmap[CKPT_MAX_PROCS];
 	struct ckpt_thread_slot threads[CKPT_MAX_THREADS];
 };

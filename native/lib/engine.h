@@ -36,6 +36,16 @@ long ckpt_sys(long n, long a, long b, long c, long d, long e, long f);
 
 int ckpt_real_tid(void);
 uint64_t ckpt_now_ns(void);
+/* libc's clock_gettime, never the replay plugin's wrapper (util.c) */
+struct timespec;
+int ckpt_clock_gettime(clockid_t clk, struct timespec *ts);
+
+/* Mappings of the engine's own besides the memory plugin's scratch (the
+ * replay log): never part of an image (own_memory.c). */
+void ckpt_own_memory_add(uint64_t start, uint64_t end);
+void ckpt_own_memory_remove(uint64_t start);
+void ckpt_own_memory_forget(void);
+int ckpt_own_memory(uint64_t start, uint64_t end);
 
 /* text helpers usable in signal context */
 size_t ckpt_strlen(const char *s);
@@ -90,6 +100,11 @@ int ckpt_threads_real_of_virtual(int vtid);
 int ckpt_threads_virtual_of_self(void);
 int ckpt_threads_real_of_pthread(uint64_t pthread);
 void ckpt_threads_reset_after_fork(void);
+/* The calling thread's birth number in its process: 0 for the main thread,
+ * then 1, 2, ... in the order pthread_create was called (the same order in a
+ * re-execution from a snapshot, the counter being part of it); -1 for a
+ * thread not started through pthread_create. */
+int ckpt_threads_birth_of_self(void);
 /* threads stopped for the checkpoint in progress (core.c's rendezvous) */
 int ckpt_threads_slot_captured(int slot);
 int ckpt_threads_count_captured(void);

@@ -21,6 +21,12 @@ extern const unsigned int __rseq_size __attribute__((weak));
 #define RSEQ_SIG 0x53053053
 
 static __thread int my_slot = -1;
+static __thread int my_birth = -1;
+static int births = 1;
+
+__attribute__((constructor(110))) static void main_thread_birth(void) { my_birth = 0; }
+
+int ckpt_threads_birth_of_self(void) { return my_birth; }
 static struct ckpt_img_thread captured[CKPT_MAX_THREADS];
 
 /*
@@ -112,6 +118,8 @@ void ckpt_threads_reset_after_fork(void)
 	for (int i = 0; i < CKPT_MAX_THREADS; i++)
 		ckpt_rt.threads[i].used = 0;
 	my_slot = -1;
+	my_birth = 0;
+	births = 1;
 	ckpt_threads_register(tid, tid, (uint64_t)pthread_self());
 }
 
@@ -183,6 +191,7 @@ CKPT_PLUGIN(threads_plugin)
 struct start {
 	void *(*fn)(void *);
 	void *arg;
+	int birth;
 };
 
 static void cleanup(void *unused)
@@ -195,6 +204,7 @@ static void *trampoline(void *p)
 {
 	struct start s = *(struct start *)p;
 	free(p);
+	my_birth = s.birth;
 	/* glibc cached the kernel's TID for this new thread: that is its virtual TID */
 	int tid = ckpt_real_tid();
 	ckpt_threads_register(tid, tid, (uint64_t)pthread_self());
@@ -215,6 +225,8 @@ CKPT_EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *
 		return real(th, attr, fn, arg);
 	s->fn = fn;
 	s->arg = arg;
+	/* numbered by the creator, not as the new threads happen to run */
+	s->birth = __atomic_fetch_add(&births, 1, __ATOMIC_RELAXED);
 	int r = real(th, attr, trampoline, s);
 	if (r)
 		free(s);

@@ -76,11 +76,15 @@ static int fd_arg(const char *s)
 
 static void usage(void)
 {
-	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] [--path-map OLD=NEW]... [--env NAME=VALUE]... [--strict] [--notes-fd N] IMAGE...\n       ckpt-restore --check|--check-data [--strict] IMAGE...\n");
+	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] [--replay] [--path-map OLD=NEW]... [--env NAME=VALUE]... [--strict] [--notes-fd N] IMAGE...\n       ckpt-restore --check|--check-data [--strict] IMAGE...\n");
 	sys1(NR_exit_group, 2);
 }
 
 #define MAX_IMAGES CKPT_MAX_PROCS
+
+/* --replay: the program's recorded clock and random values are given back
+ * (lib/plugins/replay); without it a restored program reads them live */
+static int replay;
 
 /* What the library reads when it takes over (ckpt_restart_main_c): its new
  * real ids and those of the others, where the restorer lies (to unmap it),
@@ -97,6 +101,7 @@ static void hand_over(struct image *im, struct ckpt_runtime *rt, int hold, const
 	rt->restart.restorer_end = ZONE_END;
 	rt->restart.started_ns = t0;
 	rt->restart.hold = hold;
+	rt->restart_replay = replay;
 	rt->restart.nthreads = (int32_t)im->nthreads;
 	/* where the restarting command's own stdin, stdout and stderr now are */
 	rt->restart_stdio = 0;
@@ -167,6 +172,8 @@ void restore_main(long *sp)
 			check = 2;
 		else if (streq(argv[i], "--hold"))
 			hold = 1;
+		else if (streq(argv[i], "--replay"))
+			replay = 1;
 		else if (streq(argv[i], "--socket") && i + 1 < argc)
 			sock = argv[++i];
 		else if (streq(argv[i], "--path-map") && i + 1 < argc)

@@ -102,7 +102,7 @@ describe('ckpt --json when a command fails', () => {
       const lines = r.stderr.trimEnd().split('\n');
       assert.deepEqual(JSON.parse(lines.at(-1)!), {
         event: 'error', error, command: argv[0], status, kind: status === 2 ? 'usage' : 'failed',
-        ...(status === 2 ? { usage: 'ckpt launch [--dir D] [--interval SECONDS] [--track DIR]... [--json] -- PROGRAM [ARGS...]' } : {}),
+        ...(status === 2 ? { usage: 'ckpt launch [--dir D] [--interval SECONDS] [--track DIR]... [--record] [--json] -- PROGRAM [ARGS...]' } : {}),
       });
     }
   });

@@ -21,6 +21,7 @@ export async function launchCommand(argv: string[]): Promise<number> {
   const track = checkTrackFolders(args.lists.get('track') ?? []);
   const coordinator = await Coordinator.open(computationDir(args));
   coordinator.trackFolders = track;
+  coordinator.record = recordAsked(args.flags);
   try {
     const running = await coordinator.launch(program, programArgs, { stdio: 'inherit' });
     return await runInForeground(coordinator, running, every, args.flags.has('json'));
@@ -94,6 +95,11 @@ export async function runInForeground(
     process.off('SIGTERM', onTerm);
     process.off('SIGHUP', onHup);
   }
+}
+
+/** `--record`, or CKPT_RECORD=1 in ckpt's environment: never by surprise otherwise. */
+export function recordAsked(flags: Set<string>): boolean {
+  return flags.has('record') || process.env.CKPT_RECORD === '1';
 }
 
 /** One line of `--json` news on stderr: stdout belongs to the program. */

@@ -5,7 +5,7 @@ import { computationDir, intervalMs, pairList, parseArgs } from '../argParser';
 import { COMMAND_SPECS } from '../commandSpecs';
 import { withProgress } from '../progress';
 import { resolveSnapshotId } from '../resolveSnapshot';
-import { runInForeground } from './launchCommand';
+import { recordAsked, runInForeground } from './launchCommand';
 
 /**
  * `ckpt restart`: brings a snapshot back in the foreground, as its coordinator (so it
@@ -18,6 +18,7 @@ export async function restartCommand(argv: string[]): Promise<number> {
   const pathMap = pairList(args, 'path-map', 'restart');
   const setEnv = pairList(args, 'env', 'restart');
   const coordinator = await Coordinator.open(computationDir(args), { mustExist: true });
+  coordinator.record = recordAsked(args.flags);
   try {
     const id = resolveSnapshotId(coordinator.store, args.positionals[0]);
     const strict = args.flags.has('strict');
