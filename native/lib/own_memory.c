@@ -1,6 +1,7 @@
 /*
  * Mappings of the engine's own that the memory plugin must leave out of every
- * image, besides its scratch: the replay log's streams, files shared with the
+ * image, besides its scratch: the replay log's streams and the page hashes of
+ * mode "hash" (memory/page_hashes.c), files shared with the
  * coordinator's directory that outlive the process. A restored process has
  * none of them (they were not saved): its plugins forget theirs at restart.
  */

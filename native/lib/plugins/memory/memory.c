@@ -145,8 +145,7 @@ static int parse_maps(struct layout *l, const char *text)
 			path[pl++] = *p++;
 		path[pl] = 0;
 
-		if ((start >= (uint64_t)scratch && end <= scratch_end) || ckpt_hashes_own(start, end) ||
-		    ckpt_own_memory(start, end))
+		if ((start >= (uint64_t)scratch && end <= scratch_end) || ckpt_own_memory(start, end))
 			continue; /* the engine's own scratch, page hashes and replay log */
 		if (l->nregions >= MAX_REGIONS)
 			return ckpt_fail("more than %d memory mappings", MAX_REGIONS);

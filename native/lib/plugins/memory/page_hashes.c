@@ -12,7 +12,7 @@
  * The hashing is the writer's (a forked writer runs beside the program): the
  * pause only maps the new table. The tables are shared memory, so that a
  * forked writer's entries reach the program's side; they are the engine's
- * own and never saved (ckpt_hashes_own). A table is trusted only once its
+ * own memory, never saved (ckpt_own_memory). A table is trusted only once its
  * writer has marked it complete, and only by the snapshot that names its
  * snapshot as parent. The program's side keeps two: the last snapshot's
  * (the next one's parent) and the one before it, which a writer still
@@ -39,19 +39,17 @@ struct hash_table {
 
 static struct hash_table *last, *before;
 
-static void unmap(struct hash_table **t)
+/* Drops a table: out of the engine's own memory, and unmapped when asked
+ * (a restarted process has no mapping left behind its stale pointer). */
+static void drop(struct hash_table **t, int unmap_it)
 {
-	if (*t)
+	if (!*t)
+		return;
+	ckpt_own_memory_remove((uint64_t)*t);
+	if (unmap_it)
 		SYS2(SYS_munmap, *t, (*t)->size);
 	*t = 0;
 }
-
-static int inside(const struct hash_table *t, uint64_t start, uint64_t end)
-{
-	return t && start >= (uint64_t)t && end <= (uint64_t)t + t->size;
-}
-
-int ckpt_hashes_own(uint64_t start, uint64_t end) { return inside(last, start, end) || inside(before, start, end); }
 
 static int hashed_kind(const struct ckpt_img_region *r)
 {
@@ -65,7 +63,7 @@ int ckpt_hashes_begin(struct layout *l, const char *as, const char *parent)
 	for (uint64_t i = 0; i < l->nregions; i++)
 		if (hashed_kind(&l->regions[i]) && !l->plan[i].whole && !l->plan[i].aside)
 			pages += (l->regions[i].end - l->regions[i].start) / CKPT_PAGE;
-	unmap(&before);
+	drop(&before, 1);
 	before = last;
 	last = 0;
 	l->hash_parent = before && before->complete && parent && parent[0] && !strcmp(before->as, parent) ? before : 0;
@@ -78,6 +76,7 @@ int ckpt_hashes_begin(struct layout *l, const char *as, const char *parent)
 		return 0;
 	}
 	last = (struct hash_table *)m;
+	ckpt_own_memory_add((uint64_t)m, (uint64_t)m + size); /* never saved */
 	last->size = size;
 	last->cap = pages;
 	ckpt_strlcpy(last->as, as, sizeof last->as);
@@ -115,9 +114,6 @@ void ckpt_hashes_complete(struct layout *l)
 
 void ckpt_hashes_forget(int unmap_them)
 {
-	if (unmap_them) {
-		unmap(&last);
-		unmap(&before);
-	}
-	last = before = 0;
+	drop(&last, unmap_them);
+	drop(&before, unmap_them);
 }

@@ -24,9 +24,6 @@ int ckpt_hashes_page(struct layout *l, uint64_t addr);
 /* In the writer, once every page is planned: the table may be trusted. */
 void ckpt_hashes_complete(struct layout *l);
 
-/* Whether [start, end) is one of the tables (never saved). */
-int ckpt_hashes_own(uint64_t start, uint64_t end);
-
 /* After a restart (the tables were not saved: stale pointers) or in a forked
  * child (the parent's tables: unmapped, not the child's to fill). */
 void ckpt_hashes_forget(int unmap_them);
