@@ -25,7 +25,7 @@ import type { BreakpointHits } from './breakpointHits';
 import { StepRecovery } from './stepRecovery';
 import { passUnseen } from './unseenStops';
 import { ExpectedStop, exitCodeOf, hitBreakpointOf, isExitReason } from './stopReasons';
-import { HeldProgram, ProgramRestarter, leadersOf } from './heldProgram';
+import { HeldProgram, ProgramRestarter, giveProgramSymbols, leadersOf } from './heldProgram';
 
 export type DebuggeeState =
   | 'notStarted'
@@ -442,8 +442,9 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     // gdb prunes dead inferiors when it takes its next command, so the ones
     // left are asked of gdb itself before each attach.
     for (const pid of restarted.pids) {
-      const free = (await mi.listThreadGroups(gdb)).filter((g) => g.pid === undefined).map((g) => g.id).sort();
-      const group = free[0] ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
+      const free = (await mi.listThreadGroups(gdb)).filter((g) => g.pid === undefined).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const group = free[0]?.id ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
+      if (!free[0]?.executable) await giveProgramSymbols(gdb, group, pid, this.programPath);
       const stopped = this.heldStops!.next(60000);
       await gdb.send(`-target-attach --thread-group ${group} ${pid}`).catch((err) => {
         throw new Error(`gdb cannot attach to the restored process ${pid}: ${errorMessage(err)}`);
