@@ -12,7 +12,7 @@ export type ResumeKind = 'continue' | 'next' | 'stepIn' | 'stepOut' | 'nextInstr
 /** How the program went from one position to the next. */
 export interface ResumeCommand {
   kind: ResumeKind;
-  /** The thread, as its index in gdb's thread list (gdb's numbers change when a snapshot is restored). */
+  /** The thread, as its index in the list a restore keeps (threadOrder.ts: gdb's numbers change when a snapshot is restored). */
   threadOrdinal: number;
   /** An instruction step made this many times (Step Back by instruction lands between two stops). */
   repeat?: number;
@@ -25,7 +25,7 @@ export interface ResumeCommand {
 
 /** Where a thread stood at a stop: what an arrival is checked against. */
 export interface Place {
-  /** The stopped thread, as its index in gdb's thread list. */
+  /** The stopped thread, as its index in the list a restore keeps (threadOrder.ts). */
   threadOrdinal: number;
   /** Code address of the top frame, as gdb writes it (0x...). */
   pc: string;

@@ -17,6 +17,8 @@ import { Replayer, breakpointAt, ordinalOf, placeOf } from './replayer';
 import type { ReplayedHit } from './replayer';
 import { lastHitBefore } from './reverseSearch';
 import { StopTimeline } from './stopTimeline';
+import { engineThreadIds } from './threadOrder';
+import type { ThreadIds } from './threadOrder';
 import { LandmarkOptions, landmarkOptions, landmarkToDrop, needsLandmark } from './landmarkPolicy';
 import type { ResumeKind, Route } from './stopTimeline';
 import type { MiConnection } from '../gdb/gdbProcess';
@@ -71,10 +73,13 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   private readonly landmarks?: LandmarkOptions;
   /** The landmarks the adapter took by itself, oldest first: the ones it may delete. */
   private ownLandmarks: string[] = [];
+  /** What thread ordinals are counted by: the engine's ids, which a restore keeps (threadOrder.ts). */
+  private readonly threadIds: ThreadIds;
 
   constructor(private readonly debuggee: Debuggee, readonly computation: Computation, private readonly auto: AutoSnapshotOptions = {}) {
     super();
     this.landmarks = landmarkOptions(auto);
+    this.threadIds = engineThreadIds(() => computation.processes());
     debuggee.on('passed', (pc) => this.timeline.passed(pc));
     // Snapshots taken from outside (the `ckpt` CLI on the same directory) show up too.
     computation.onSnapshot(() => { this.snapshotsChanged().catch(() => undefined); });
@@ -269,7 +274,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     await this.restore(id);
     const thread = this.debuggee.lastStoppedThread;
     const gdb = this.debuggee.gdbProcess;
-    const place = gdb && thread !== undefined ? await placeOf(gdb, thread).catch(() => undefined) : undefined;
+    const place = gdb && thread !== undefined ? await placeOf(gdb, thread, this.threadIds).catch(() => undefined) : undefined;
     this.timeline.restoredTo(id, place);
   }
 
@@ -299,7 +304,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
         const pid = focus !== undefined && pids.includes(focus) ? focus : pids[0];
         if (!replay) return { shown: pid, arrival: undefined };
         const first = (await mi.threadInfo(held.gdb)).threads.find((t) => this.debuggee.pidOfThread(t.id) === pid)?.id ?? threads[0];
-        const replayer = new Replayer(held.gdb, held.nextStop);
+        const replayer = new Replayer(held.gdb, held.nextStop, this.threadIds);
         return { shown: pid, arrival: await this.debuggee.withOutputMuted(() => replay(replayer, held.gdb, first)) };
       });
       if (!show) return;
@@ -327,7 +332,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
    */
   async beforeStopReported(reason: string, thread: number, description?: string): Promise<void> {
     const gdb = this.debuggee.gdbProcess;
-    const place = gdb ? await placeOf(gdb, thread).catch(() => undefined) : undefined;
+    const place = gdb ? await placeOf(gdb, thread, this.threadIds).catch(() => undefined) : undefined;
     const index = place ? this.timeline.stopped(place, reason, description) : undefined;
     if (!place) this.timeline.resumed(undefined);
     if (this.busy) return;
@@ -370,7 +375,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   async resumed(gdb?: MiConnection, command?: { kind: ResumeKind; thread: number }): Promise<void> {
     this.history.moved();
     if (!gdb || !command) return this.timeline.resumed(undefined);
-    const threadOrdinal = await ordinalOf(gdb, command.thread).catch(() => undefined);
+    const threadOrdinal = await ordinalOf(gdb, command.thread, this.threadIds).catch(() => undefined);
     this.timeline.resumed(threadOrdinal === undefined ? undefined : { kind: command.kind, threadOrdinal });
   }
 
