@@ -348,7 +348,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     const snapshot = await this.save('auto: landmark', 'landmark', false);
     this.ownLandmarks.push(snapshot.id);
     const positions = this.timeline.list();
-    const indexOf = (id: string): number => positions.findIndex((p) => p.landmark === id);
+    const indexOf = (id: string): number => positions.findIndex((p) => p.landmark === id || !!p.sameAs?.includes(id));
     const gone = this.ownLandmarks.filter((id) => indexOf(id) < 0);
     this.ownLandmarks = this.ownLandmarks.filter((id) => indexOf(id) >= 0).sort((a, b) => indexOf(a) - indexOf(b));
     for (let drop = landmarkToDrop(this.ownLandmarks.map(indexOf), this.timeline.current, options.max); drop !== undefined;
@@ -414,7 +414,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
         return snapshotHeld(ctx, (sent) => this.computation.checkpointHeld(label, sent));
       });
       this.history.record({ id: snapshot.id, reason });
-      if (!running) this.timeline.landmark(snapshot.id);
+      if (!running) this.timeline.landmark(snapshot.id, reason === 'manual');
       if (stoppedPid !== undefined) {
         const vpid = (await this.computation.processes().catch(() => [])).find((h) => h.pid === stoppedPid)?.vpid;
         if (vpid !== undefined) this.focus.set(snapshot.id, vpid);
