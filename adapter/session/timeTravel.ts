@@ -47,9 +47,9 @@ export interface AutoSnapshotOptions {
   atStops?: boolean;
   /** A snapshot every N seconds while the program runs. */
   everySeconds?: number;
-  /** Landmarks of the adapter's own, every N stops (landmarkPolicy.ts). */
+  /** Landmarks of the adapter's own, every N stops (landmarkPolicy.ts; default 20, 0: none). */
   landmarkEvery?: number;
-  /** At most this many of them. */
+  /** At most this many of them (default 20). */
   maxLandmarks?: number;
 }
 
@@ -73,17 +73,21 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   private readonly landmarks?: LandmarkOptions;
   /** The landmarks the adapter took by itself, oldest first: the ones it may delete. */
   private ownLandmarks: string[] = [];
+  /** `autoSnapshot` as an object (none for false). */
+  private readonly auto: AutoSnapshotOptions;
   /** What thread ordinals are counted by: the engine's ids, which a restore keeps (threadOrder.ts). */
   private readonly threadIds: ThreadIds;
 
-  constructor(private readonly debuggee: Debuggee, readonly computation: Computation, private readonly auto: AutoSnapshotOptions = {}) {
+  /** `auto`: the launch configuration's `autoSnapshot`; false turns every automatic snapshot off, landmarks included. */
+  constructor(private readonly debuggee: Debuggee, readonly computation: Computation, auto: AutoSnapshotOptions | boolean = {}) {
     super();
     this.landmarks = landmarkOptions(auto);
+    this.auto = typeof auto === 'object' ? auto : {};
     this.threadIds = engineThreadIds(() => computation.processes());
     debuggee.on('passed', (pc) => this.timeline.passed(pc));
     // Snapshots taken from outside (the `ckpt` CLI on the same directory) show up too.
     computation.onSnapshot(() => { this.snapshotsChanged().catch(() => undefined); });
-    const every = auto.everySeconds;
+    const every = this.auto.everySeconds;
     if (typeof every === 'number' && every > 0) {
       this.timer = setInterval(() => { void this.timedSnapshot(); }, every * 1000);
       this.timer.unref();
@@ -338,7 +342,8 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     if (this.busy) return;
     if (this.auto.atStops) {
       await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
-    } else if (this.landmarks && index !== undefined && needsLandmark(this.landmarks, index, this.timeline.routeTo(index)?.from)) {
+    } else if (this.landmarks && index !== undefined && reason !== 'exception' && needsLandmark(this.landmarks, index, this.timeline.routeTo(index)?.from)) {
+      // Not at a signal's stop: the snapshot's own signal would take the place of the one the user inspects there.
       await this.computation.exclusive(() => this.saveLandmark(this.landmarks!));
     }
   }
