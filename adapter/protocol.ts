@@ -29,10 +29,12 @@ export interface CkptLaunchArguments {
   /** Run the program as the ranks of an Open MPI job: `mpirun -np ranks ...args program ...programArgs`. */
   mpi?: { ranks: number; args?: string[] };
   /**
-   * Save a snapshot every N seconds while running, and/or at every stop, and/or
-   * landmarks for going back every N stops (at most `maxLandmarks`, thinned with age).
+   * Save a snapshot every N seconds while running, and/or at every stop; and
+   * landmarks for going back every N stops (at most `maxLandmarks`, thinned
+   * with age; by default every 20, at most 20; `landmarkEvery: 0` or
+   * `autoSnapshot: false` for none).
    */
-  autoSnapshot?: { everySeconds?: number; atStops?: boolean; landmarkEvery?: number; maxLandmarks?: number };
+  autoSnapshot?: { everySeconds?: number; atStops?: boolean; landmarkEvery?: number; maxLandmarks?: number } | false;
   /** Only in the DAP `restart` request's arguments: restore this snapshot instead of relaunching. */
   restartFromSnapshot?: string;
 }

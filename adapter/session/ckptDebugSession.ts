@@ -240,7 +240,8 @@ export class CkptDebugSession extends LoggingDebugSession {
       }
       const dir = path.resolve(args.snapshotDir);
       await this.debuggee.attach(dir, { gdbPath: args.gdbPath, program: args.program, setup: checkGdbSetup(args) });
-      this.startTimeTravel(this.options.attachedComputation?.(dir));
+      // The computation's snapshots are its `ckpt launch`'s (with its own --interval): no landmarks of ours there.
+      this.startTimeTravel(this.options.attachedComputation?.(dir), false);
       this.sendEvent(new InitializedEvent());
       await this.configurationDone.promise;
       await this.debuggee.continueAttached();

@@ -16,7 +16,7 @@ import { InferiorTracker } from './inferiorTracker';
 import { ProgramStdio } from './programStdio';
 import { LauncherFactory, ProgramLauncher, plainLauncherFactory } from './programLauncher';
 import { LaunchError, LaunchPlan, checkProgram } from './programChecks';
-import { MpiJob, launchArguments, loadProgram, loadRestoredFile } from './mpiJob';
+import { MpiJob, launchArguments, loadProgram } from './mpiJob';
 import { MissedStopWatch, watchMissedStops } from './missedStops';
 import { shellJoin, shellQuote } from './shellQuote';
 import type { TerminalRunner } from './terminalTty';
@@ -27,7 +27,7 @@ import type { BreakpointHits } from './breakpointHits';
 import { StepRecovery } from './stepRecovery';
 import { passUnseen } from './unseenStops';
 import { ExpectedStop, exitCodeOf, hitBreakpointOf, isExitReason } from './stopReasons';
-import { HeldProgram, ProgramRestarter, leadersOf } from './heldProgram';
+import { HeldProgram, ProgramRestarter, giveRestoredSymbols, leadersOf } from './heldProgram';
 
 export type DebuggeeState =
   | 'notStarted'
@@ -448,9 +448,9 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     // gdb prunes dead inferiors when it takes its next command, so the ones
     // left are asked of gdb itself before each attach.
     for (const pid of restarted.pids) {
-      const free = (await mi.listThreadGroups(gdb)).filter((g) => g.pid === undefined).map((g) => g.id).sort();
-      const group = free[0] ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
-      if (this.mpi) await loadRestoredFile(gdb, group, pid, this.mpi, this.programPath ?? '');
+      const free = (await mi.listThreadGroups(gdb)).filter((g) => g.pid === undefined).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const group = free[0]?.id ?? miString((await gdb.send('-add-inferior')).record.results.inferior) ?? '';
+      await giveRestoredSymbols(gdb, group, pid, this.programPath, this.mpi, !!free[0]?.executable);
       const stopped = this.heldStops!.next(60000);
       await gdb.send(`-target-attach --thread-group ${group} ${pid}`).catch((err) => {
         throw new Error(`gdb cannot attach to the restored process ${pid}: ${errorMessage(err)}`);

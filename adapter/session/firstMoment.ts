@@ -31,7 +31,7 @@ export async function findFirst(room: TravelRoom, condition: string, at: ThreadF
     throw new CkptError(`'${condition}' cannot be evaluated: ${errorMessage(err)}`);
   });
   const routes = timeline.routesTo(now).filter((r) => r.from < now);
-  if (routes.length === 0) throw new CkptError('No snapshot before this stop leads here: save one (or set "autoSnapshot": { "landmarkEvery": N }) first.');
+  if (routes.length === 0) throw new CkptError('No snapshot before this stop leads here (the adapter\'s landmarks are off, or none leads past a Pause): save one first.');
   const route = routes[routes.length - 1];
   progress.update(`Watching ${condition} from stop ${route.from + 1}`, 10);
   let first: WatchedChange | undefined;

@@ -12,6 +12,10 @@ export async function applySessionSettings(gdb: MiConnection, engineSignal: numb
     'detach-on-fork off', 'follow-fork-mode parent', 'schedule-multiple on', 'print pretty off',
     // A restored process runs as the restorer's executable: keep the program's symbols.
     'exec-file-mismatch off',
+    // gdb caches stack and code memory per address space and forgets it only for
+    // the inferior it resumes from: a child's locals read at one stop (through
+    // --thread) would be shown unchanged at the next. Reads here are cheap.
+    'stack-cache off', 'code-cache off',
   ]) {
     await mi.gdbSet(gdb, setting);
   }

@@ -1,9 +1,11 @@
 /**
- * The adapter's own landmarks (`"autoSnapshot": { "landmarkEvery": N,
- * "maxLandmarks": M }`): a snapshot at the first stop and then whenever the
- * program is N stops past the last landmark it can be replayed from, so that
- * going back never re-executes more than N stops; at most M of them, the
- * surplus thinned with age (old stretches keep fewer, farther apart).
+ * The adapter's own landmarks, on unless `"autoSnapshot": false` or
+ * `"landmarkEvery": 0` (`"autoSnapshot": { "landmarkEvery": N, "maxLandmarks":
+ * M }`, by default every 20 stops, at most 20): a snapshot at the first stop
+ * and then whenever the program is N stops past the last landmark it can be
+ * replayed from, so that going back never re-executes more than N stops; at
+ * most M of them, the surplus thinned with age (old stretches keep fewer,
+ * farther apart).
  */
 import { CkptError } from '../engine';
 
@@ -14,22 +16,28 @@ export interface LandmarkOptions {
   max: number;
 }
 
+/** Going back re-executes at most this many stops by default: a landmark costs a snapshot's pause at one stop in this many. */
+export const DEFAULT_LANDMARK_EVERY = 20;
 export const DEFAULT_MAX_LANDMARKS = 20;
 
-/** The options from the launch configuration, or an error naming what is wrong. */
-export function landmarkOptions(auto: { landmarkEvery?: unknown; maxLandmarks?: unknown } | undefined): LandmarkOptions | undefined {
-  const every = auto?.landmarkEvery;
-  const max = auto?.maxLandmarks ?? DEFAULT_MAX_LANDMARKS;
-  if (every === undefined) {
-    if (auto?.maxLandmarks !== undefined) throw new CkptError('"autoSnapshot.maxLandmarks" needs "autoSnapshot.landmarkEvery" (a landmark every N stops).');
-    return undefined;
+type AutoSetting = { landmarkEvery?: unknown; maxLandmarks?: unknown } | boolean | undefined;
+
+/** The options from the launch configuration (undefined: no landmarks), or an error naming what is wrong. */
+export function landmarkOptions(auto: AutoSetting): LandmarkOptions | undefined {
+  if (auto === false) return undefined;
+  if (auto !== undefined && auto !== true && (typeof auto !== 'object' || auto === null || Array.isArray(auto))) {
+    throw new CkptError(`"autoSnapshot" must be an object of settings, or false for none (got ${JSON.stringify(auto)}).`);
   }
-  if (typeof every !== 'number' || !Number.isInteger(every) || every < 1) {
-    throw new CkptError(`"autoSnapshot.landmarkEvery" must be a whole number of stops, 1 or more (got ${JSON.stringify(every)}).`);
+  const settings = typeof auto === 'object' ? auto : {};
+  const every = settings.landmarkEvery ?? DEFAULT_LANDMARK_EVERY;
+  const max = settings.maxLandmarks ?? DEFAULT_MAX_LANDMARKS;
+  if (typeof every !== 'number' || !Number.isInteger(every) || every < 0) {
+    throw new CkptError(`"autoSnapshot.landmarkEvery" must be a whole number of stops, 0 for no landmarks (got ${JSON.stringify(every)}).`);
   }
   if (typeof max !== 'number' || !Number.isInteger(max) || max < 2) {
     throw new CkptError(`"autoSnapshot.maxLandmarks" must be a whole number, 2 or more (got ${JSON.stringify(max)}).`);
   }
+  if (every === 0) return undefined;
   return { every, max };
 }
 

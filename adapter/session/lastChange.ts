@@ -60,7 +60,7 @@ export async function findLastChange(room: TravelRoom, expression: string, at: T
   const target = await watchTarget(room.gdb, expression, at).catch(() => ({ expression, location: expression }));
   const routes = timeline.routesTo(now).filter((r) => r.from < now);
   if (routes.length === 0) {
-    throw new CkptError('No snapshot before this stop leads here: save one (or set "autoSnapshot": { "landmarkEvery": N }) before the change.');
+    throw new CkptError('No snapshot before this stop leads here (the adapter\'s landmarks are off, or none leads past a Pause): save one before the change.');
   }
   let end = now;
   let problem: string | undefined;

@@ -13,6 +13,8 @@ import * as mi from '../gdb/gdbCommands';
 import type { MiAsyncRecord, MiTuple } from '../gdb/miParser';
 import { miNumber, miString, miTuple } from '../gdb/miParser';
 import { StepRecovery } from './stepRecovery';
+import { orderedThreads } from './threadOrder';
+import type { ThreadIds } from './threadOrder';
 import { WatchedMemory } from './watchedMemory';
 import type { Change } from './watchedMemory';
 import type { Place, Position, ResumeCommand } from './stopTimeline';
@@ -66,14 +68,15 @@ export class Replayer {
   /** Changes of the watchpoint since the position before. */
   private watchCount = 0;
 
-  constructor(private readonly gdb: MiConnection, private readonly nextStop: (timeoutMs: number) => Promise<MiAsyncRecord>) {}
+  /** `ids`: the engine's ids of the threads, what thread ordinals are counted by (threadOrder.ts). */
+  constructor(private readonly gdb: MiConnection, private readonly nextStop: (timeoutMs: number) => Promise<MiAsyncRecord>, private readonly ids?: ThreadIds) {}
 
   placeOf(thread: number): Promise<Place> {
-    return placeOf(this.gdb, thread);
+    return placeOf(this.gdb, thread, this.ids);
   }
 
   async threadOf(ordinal: number): Promise<number> {
-    const { threads } = await mi.threadInfo(this.gdb);
+    const threads = await orderedThreads(this.gdb, this.ids);
     const t = threads[ordinal] ?? threads[0];
     if (!t) throw new Error('the restored program has no thread');
     return t.id;
@@ -106,7 +109,7 @@ export class Replayer {
     const helper = await this.helperBreakpoint(target.pc);
     try {
       const arrivals = new Map<string, number>();
-      const ordinals = new ThreadOrdinals(this.gdb);
+      const ordinals = new ThreadOrdinals(this.gdb, this.ids);
       for (let n = 0; n < MAX_STOPS; n++) {
         const r = await this.run(() => mi.execContinue(this.gdb));
         if (typeof r === 'string') return { divergence: r };
@@ -249,30 +252,29 @@ export class Replayer {
   }
 }
 
-/** Threads' places in gdb's list, read again only for a thread not seen before. */
+/** Threads' places in the list a restore keeps (threadOrder.ts), read again only for a thread not seen before. */
 class ThreadOrdinals {
   private known = new Map<number, number>();
-  constructor(private readonly gdb: MiConnection) {}
+  constructor(private readonly gdb: MiConnection, private readonly ids?: ThreadIds) {}
 
   async of(thread: number): Promise<number> {
     if (!this.known.has(thread)) {
-      const { threads } = await mi.threadInfo(this.gdb);
-      this.known = new Map(threads.map((t, i) => [t.id, i]));
+      this.known = new Map((await orderedThreads(this.gdb, this.ids)).map((t, i) => [t.id, i]));
     }
     return this.known.get(thread) ?? 0;
   }
 }
 
 /** Where `thread` stands now. */
-export async function placeOf(gdb: MiConnection, thread: number): Promise<Place> {
+export async function placeOf(gdb: MiConnection, thread: number, ids?: ThreadIds): Promise<Place> {
   const [frame] = await mi.stackListFrames(gdb, thread, 0, 0);
   const depth = await mi.stackInfoDepth(gdb, thread);
-  const threadOrdinal = await ordinalOf(gdb, thread);
+  const threadOrdinal = await ordinalOf(gdb, thread, ids);
   return { threadOrdinal, pc: frame?.addr ?? '', depth, func: frame?.func, file: frame?.fullname ?? frame?.file, line: frame?.line };
 }
 
-export async function ordinalOf(gdb: MiConnection, thread: number): Promise<number> {
-  return Math.max(0, (await mi.threadInfo(gdb)).threads.findIndex((t) => t.id === thread));
+export async function ordinalOf(gdb: MiConnection, thread: number, ids?: ThreadIds): Promise<number> {
+  return Math.max(0, (await orderedThreads(gdb, ids)).findIndex((t) => t.id === thread));
 }
 
 /** Whether one of the client's breakpoints (not a replay's own) is set at `pc`. */

@@ -20,8 +20,14 @@ export class SnapshotHistory {
   get length(): number { return this.entries.length; }
   list(): readonly HistoryEntry[] { return this.entries; }
 
+  /** The moment of each entry: snapshots saved without the program moving between them share one. */
+  private moments = new WeakMap<HistoryEntry, number>();
+  private nextMoment = 0;
+
   /** A snapshot of the program's current state was taken. */
   record(entry: HistoryEntry): void {
+    const same = this.atCursor && this.cursor >= 0 ? this.moments.get(this.entries[this.cursor]) : undefined;
+    this.moments.set(entry, same ?? this.nextMoment++);
     this.entries = this.entries.slice(0, this.cursor + 1);
     this.entries.push(entry);
     this.cursor = this.entries.length - 1;
@@ -47,13 +53,22 @@ export class SnapshotHistory {
 
   /** The entry Step Back goes to: the last one before the program's state. */
   stepBackTarget(): HistoryEntry | undefined {
-    const i = this.atCursor ? this.cursor - 1 : this.cursor;
+    const i = this.lastBefore();
     return i >= 0 ? this.entries[i] : undefined;
+  }
+
+  /** The last entry before the program's state: at the cursor, one of an earlier moment than it. */
+  private lastBefore(): number {
+    if (!this.atCursor) return this.cursor;
+    const now = this.moments.get(this.entries[this.cursor]);
+    let i = this.cursor - 1;
+    while (i >= 0 && this.moments.get(this.entries[i]) === now) i--;
+    return i;
   }
 
   /** The entry Reverse Continue goes to: the last earlier breakpoint stop, else the first entry. */
   reverseContinueTarget(): HistoryEntry | undefined {
-    const last = this.atCursor ? this.cursor - 1 : this.cursor;
+    const last = this.lastBefore();
     for (let i = last; i >= 0; i--) {
       if (this.entries[i].reason === 'breakpoint') return this.entries[i];
     }

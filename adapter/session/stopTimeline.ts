@@ -12,7 +12,7 @@ export type ResumeKind = 'continue' | 'next' | 'stepIn' | 'stepOut' | 'nextInstr
 /** How the program went from one position to the next. */
 export interface ResumeCommand {
   kind: ResumeKind;
-  /** The thread, as its index in gdb's thread list (gdb's numbers change when a snapshot is restored). */
+  /** The thread, as its index in the list a restore keeps (threadOrder.ts: gdb's numbers change when a snapshot is restored). */
   threadOrdinal: number;
   /** An instruction step made this many times (Step Back by instruction lands between two stops). */
   repeat?: number;
@@ -25,7 +25,7 @@ export interface ResumeCommand {
 
 /** Where a thread stood at a stop: what an arrival is checked against. */
 export interface Place {
-  /** The stopped thread, as its index in gdb's thread list. */
+  /** The stopped thread, as its index in the list a restore keeps (threadOrder.ts). */
   threadOrdinal: number;
   /** Code address of the top frame, as gdb writes it (0x...). */
   pc: string;
@@ -50,6 +50,8 @@ export interface Position {
   description?: string;
   /** A snapshot saved exactly here. */
   landmark?: string;
+  /** Other snapshots saved here (the user's beside the adapter's own landmark). */
+  sameAs?: string[];
   /** Reached at a moment no replay can find again (a pause): replays cannot pass it. */
   unreplayable?: boolean;
   /** The client's breakpoints as they were at this stop (a number that changes with them). */
@@ -146,16 +148,29 @@ export class StopTimeline {
     return this.cursor;
   }
 
-  /** A snapshot of the program standing at the current position was saved. */
-  landmark(id: string): boolean {
+  /**
+   * A snapshot of the program standing at the current position was saved;
+   * `preferred` (the user's own) becomes the one going back restores there.
+   */
+  landmark(id: string, preferred = false): boolean {
     if (!this.atCursor || this.cursor < 0) return false;
-    this.positions[this.cursor].landmark ??= id;
+    const p = this.positions[this.cursor];
+    if (p.landmark === undefined) p.landmark = id;
+    else if (preferred) {
+      (p.sameAs ??= []).unshift(p.landmark);
+      p.landmark = id;
+    } else (p.sameAs ??= []).push(id);
     return true;
   }
 
-  /** A snapshot was deleted: it is no landmark any more. */
+  /** A snapshot was deleted: it is no landmark any more (another one saved at the same stop takes its place). */
   forget(id: string): void {
-    for (const p of this.positions) if (p.landmark === id) delete p.landmark;
+    for (const p of this.positions) {
+      p.sameAs = p.sameAs?.filter((other) => other !== id);
+      if (p.landmark === id) p.landmark = p.sameAs?.shift();
+      if (p.landmark === undefined) delete p.landmark;
+      if (p.sameAs?.length === 0) delete p.sameAs;
+    }
   }
 
   /** The program stands at `index` again (a route to it was replayed). */
@@ -167,7 +182,7 @@ export class StopTimeline {
 
   /** The program was restored to snapshot `id`: at its landmark, or at the start of a new timeline. */
   restoredTo(id: string, place: Place | undefined): void {
-    const i = this.positions.findIndex((p) => p.landmark === id);
+    const i = this.positions.findIndex((p) => p.landmark === id || !!p.sameAs?.includes(id));
     if (i >= 0) return this.arrivedAt(i);
     this.positions = [];
     this.cursor = -1;

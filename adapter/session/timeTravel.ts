@@ -17,6 +17,8 @@ import { Replayer, breakpointAt, ordinalOf, placeOf } from './replayer';
 import type { ReplayedHit } from './replayer';
 import { lastHitBefore } from './reverseSearch';
 import { StopTimeline } from './stopTimeline';
+import { engineThreadIds } from './threadOrder';
+import type { ThreadIds } from './threadOrder';
 import { LandmarkOptions, landmarkOptions, landmarkToDrop, needsLandmark } from './landmarkPolicy';
 import type { ResumeKind, Route } from './stopTimeline';
 import type { MiConnection } from '../gdb/gdbProcess';
@@ -46,9 +48,9 @@ export interface AutoSnapshotOptions {
   atStops?: boolean;
   /** A snapshot every N seconds while the program runs. */
   everySeconds?: number;
-  /** Landmarks of the adapter's own, every N stops (landmarkPolicy.ts). */
+  /** Landmarks of the adapter's own, every N stops (landmarkPolicy.ts; default 20, 0: none). */
   landmarkEvery?: number;
-  /** At most this many of them. */
+  /** At most this many of them (default 20). */
   maxLandmarks?: number;
 }
 
@@ -72,14 +74,21 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   private readonly landmarks?: LandmarkOptions;
   /** The landmarks the adapter took by itself, oldest first: the ones it may delete. */
   private ownLandmarks: string[] = [];
+  /** `autoSnapshot` as an object (none for false). */
+  private readonly auto: AutoSnapshotOptions;
+  /** What thread ordinals are counted by: the engine's ids, which a restore keeps (threadOrder.ts). */
+  private readonly threadIds: ThreadIds;
 
-  constructor(private readonly debuggee: Debuggee, readonly computation: Computation, private readonly auto: AutoSnapshotOptions = {}) {
+  /** `auto`: the launch configuration's `autoSnapshot`; false turns every automatic snapshot off, landmarks included. */
+  constructor(private readonly debuggee: Debuggee, readonly computation: Computation, auto: AutoSnapshotOptions | boolean = {}) {
     super();
     this.landmarks = landmarkOptions(auto);
+    this.auto = typeof auto === 'object' ? auto : {};
+    this.threadIds = engineThreadIds(() => computation.processes());
     debuggee.on('passed', (pc) => this.timeline.passed(pc));
     // Snapshots taken from outside (the `ckpt` CLI on the same directory) show up too.
     computation.onSnapshot(() => { this.snapshotsChanged().catch(() => undefined); });
-    const every = auto.everySeconds;
+    const every = this.auto.everySeconds;
     if (typeof every === 'number' && every > 0) {
       this.timer = setInterval(() => { void this.timedSnapshot(); }, every * 1000);
       this.timer.unref();
@@ -272,7 +281,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     await this.restore(id);
     const thread = this.debuggee.lastStoppedThread;
     const gdb = this.debuggee.gdbProcess;
-    const place = gdb && thread !== undefined ? await placeOf(gdb, thread).catch(() => undefined) : undefined;
+    const place = gdb && thread !== undefined ? await placeOf(gdb, thread, this.threadIds).catch(() => undefined) : undefined;
     this.timeline.restoredTo(id, place);
   }
 
@@ -302,7 +311,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
         const pid = focus !== undefined && pids.includes(focus) ? focus : pids[0];
         if (!replay) return { shown: pid, arrival: undefined };
         const first = (await mi.threadInfo(held.gdb)).threads.find((t) => this.debuggee.pidOfThread(t.id) === pid)?.id ?? threads[0];
-        const replayer = new Replayer(held.gdb, held.nextStop);
+        const replayer = new Replayer(held.gdb, held.nextStop, this.threadIds);
         return { shown: pid, arrival: await this.debuggee.withOutputMuted(() => replay(replayer, held.gdb, first)) };
       });
       if (!show) return;
@@ -330,13 +339,14 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
    */
   async beforeStopReported(reason: string, thread: number, description?: string): Promise<void> {
     const gdb = this.debuggee.gdbProcess;
-    const place = gdb ? await placeOf(gdb, thread).catch(() => undefined) : undefined;
+    const place = gdb ? await placeOf(gdb, thread, this.threadIds).catch(() => undefined) : undefined;
     const index = place ? this.timeline.stopped(place, reason, description) : undefined;
     if (!place) this.timeline.resumed(undefined);
     if (this.busy) return;
     if (this.auto.atStops) {
       await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
-    } else if (this.landmarks && index !== undefined && needsLandmark(this.landmarks, index, this.timeline.routeTo(index)?.from)) {
+    } else if (this.landmarks && index !== undefined && reason !== 'exception' && needsLandmark(this.landmarks, index, this.timeline.routeTo(index)?.from)) {
+      // Not at a signal's stop: the snapshot's own signal would take the place of the one the user inspects there.
       await this.computation.exclusive(() => this.saveLandmark(this.landmarks!));
     }
   }
@@ -346,7 +356,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     const snapshot = await this.save('auto: landmark', 'landmark', false);
     this.ownLandmarks.push(snapshot.id);
     const positions = this.timeline.list();
-    const indexOf = (id: string): number => positions.findIndex((p) => p.landmark === id);
+    const indexOf = (id: string): number => positions.findIndex((p) => p.landmark === id || !!p.sameAs?.includes(id));
     const gone = this.ownLandmarks.filter((id) => indexOf(id) < 0);
     this.ownLandmarks = this.ownLandmarks.filter((id) => indexOf(id) >= 0).sort((a, b) => indexOf(a) - indexOf(b));
     for (let drop = landmarkToDrop(this.ownLandmarks.map(indexOf), this.timeline.current, options.max); drop !== undefined;
@@ -373,7 +383,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   async resumed(gdb?: MiConnection, command?: { kind: ResumeKind; thread: number }): Promise<void> {
     this.history.moved();
     if (!gdb || !command) return this.timeline.resumed(undefined);
-    const threadOrdinal = await ordinalOf(gdb, command.thread).catch(() => undefined);
+    const threadOrdinal = await ordinalOf(gdb, command.thread, this.threadIds).catch(() => undefined);
     this.timeline.resumed(threadOrdinal === undefined ? undefined : { kind: command.kind, threadOrdinal });
   }
 
@@ -412,7 +422,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
         return snapshotHeld(ctx, (sent) => this.computation.checkpointHeld(label, sent));
       });
       this.history.record({ id: snapshot.id, reason });
-      if (!running) this.timeline.landmark(snapshot.id);
+      if (!running) this.timeline.landmark(snapshot.id, reason === 'manual');
       if (stoppedPid !== undefined) {
         const vpid = (await this.computation.processes().catch(() => [])).find((h) => h.pid === stoppedPid)?.vpid;
         if (vpid !== undefined) this.focus.set(snapshot.id, vpid);

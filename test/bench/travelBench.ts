@@ -4,14 +4,19 @@
  * Reverse Continue, Step Back and Find Last Change of a global that last
  * changed in the second round (the whole stretch watched, then re-executed to
  * the change): request sent → `stopped` event. And Step Back in a program of
- * 1 GiB of touched memory (the restore dominates). Real adapter, gdb and
- * engine; medians of a few repetitions. CKPT_BENCH_ONLY=travel runs it alone.
+ * 1 GiB of touched memory (the restore dominates). These run with the
+ * adapter's own landmarks off, so that one landmark stands 80 hits back. And
+ * the pause a landmark of the adapter's own adds to the stop it is taken at:
+ * Continue → `stopped` at stops with one and at stops without, in the small
+ * program and in the 1 GiB one. Real adapter, gdb and engine; medians of a
+ * few repetitions. CKPT_BENCH_ONLY=travel runs it alone.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Requests, TravelRequests } from '../../adapter/protocol';
+import type { ListSnapshotsResult } from '../../adapter/protocol';
 import { TestClient } from '../fixtures/dapHarness';
 import type { Stop } from '../fixtures/dapHarness';
 import { figure } from './stats';
@@ -19,7 +24,10 @@ import { figure } from './stats';
 const HITS_BACK = 80;
 const BIG_MIB = 1024;
 const REPS = Math.max(1, Number(process.env.CKPT_BENCH_TRAVEL_REPS ?? 3));
-export const TRAVEL_TARGETS = { reverseContinueMs: 1000, stepBackMs: 1000, findLastChangeMs: 5000, stepBackBigMs: 1000 };
+export const TRAVEL_TARGETS = { reverseContinueMs: 1000, stepBackMs: 1000, findLastChangeMs: 5000, stepBackBigMs: 1000, landmarkStopMs: 300 };
+/** Landmarks this many stops apart in the pause figures (the default is 20: the same pause, fewer samples). */
+const LANDMARK_EVERY = 5;
+const LANDMARK_CONTINUES = 15;
 
 /** `bench_hit` is the breakpoint; argv[1] MiB of memory touched first. */
 const PROGRAM = `
@@ -56,7 +64,7 @@ async function roundOf(dc: TestClient, stop: Stop): Promise<number> {
 
 /** A session stopped in bench_hit of round HITS_BACK + 1, with one snapshot at round 1. */
 async function atLastHit(dc: TestClient, bin: string, dir: string, mib: number, hits = HITS_BACK): Promise<Stop> {
-  let stop = await dc.launchAndStop({ program: bin, args: [String(mib)], snapshotDir: dir }, [], ['bench_hit']);
+  let stop = await dc.launchAndStop({ program: bin, args: [String(mib)], snapshotDir: dir, autoSnapshot: false }, [], ['bench_hit']);
   await dc.customRequest(Requests.saveSnapshot, { label: 'landmark' });
   for (let i = 0; i < hits; i++) stop = (await timedStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }))).stop;
   return stop;
@@ -65,6 +73,35 @@ async function atLastHit(dc: TestClient, bin: string, dir: string, mib: number, 
 async function check(dc: TestClient, stop: Stop, round: number, what: string): Promise<void> {
   const at = await roundOf(dc, stop);
   if (at !== round) throw new Error(`${what} arrived at round ${at}, not ${round}`);
+}
+
+/**
+ * Continue → `stopped` with the adapter's landmarks every LANDMARK_EVERY stops:
+ * the stops that took one, and the others.
+ */
+async function landmarkPauses(bin: string, dir: string, mib: number, log: (msg: string) => void): Promise<Record<string, unknown>> {
+  const dc = new TestClient();
+  const withLandmark: number[] = [];
+  const without: number[] = [];
+  try {
+    await dc.start();
+    const config = { program: bin, args: [String(mib)], snapshotDir: dir, autoSnapshot: { landmarkEvery: LANDMARK_EVERY } };
+    let stop = await dc.launchAndStop(config, [], ['bench_hit']);
+    for (let i = 1; i <= LANDMARK_CONTINUES; i++) {
+      execFileSync('sync');
+      const r = await timedStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
+      (i % LANDMARK_EVERY === 0 ? withLandmark : without).push(r.ms);
+      stop = r.stop;
+    }
+    const list = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
+    const taken = list.snapshots.filter((s) => s.label === 'auto: landmark').length;
+    const expected = 1 + Math.floor(LANDMARK_CONTINUES / LANDMARK_EVERY);
+    if (taken !== expected) throw new Error(`${taken} landmarks were taken, not ${expected}`);
+    log(`travel: ${mib} MiB, Continue to a stop with a landmark ${withLandmark.map((x) => x.toFixed(0)).join(', ')} ms, without ${without.map((x) => x.toFixed(0)).join(', ')} ms`);
+  } finally {
+    await dc.stop();
+  }
+  return { memoryMiB: mib, landmarkEvery: LANDMARK_EVERY, withLandmark: figure(withLandmark, TRAVEL_TARGETS.landmarkStopMs), withoutLandmark: figure(without, TRAVEL_TARGETS.landmarkStopMs) };
 }
 
 export async function travelBench(log: (msg: string) => void = () => undefined): Promise<Record<string, unknown>> {
@@ -128,6 +165,8 @@ export async function travelBench(log: (msg: string) => void = () => undefined):
     } finally {
       await dcBig.stop();
     }
+    const landmarkSmall = await landmarkPauses(bin, path.join(work, 'landmarks-small'), 0, log);
+    const landmarkBig = await landmarkPauses(bin, path.join(work, 'landmarks-big'), BIG_MIB, log);
     return {
       hitsBack: HITS_BACK,
       repetitions: REPS,
@@ -136,6 +175,7 @@ export async function travelBench(log: (msg: string) => void = () => undefined):
       stepBack: figure(back, TRAVEL_TARGETS.stepBackMs),
       findLastChange: figure(find, TRAVEL_TARGETS.findLastChangeMs),
       stepBackBig: { memoryMiB: BIG_MIB, ...figure(big, TRAVEL_TARGETS.stepBackBigMs) },
+      landmarkPause: { note: 'Continue → stopped at stops where the adapter takes a landmark, and at the others', small: landmarkSmall, big: landmarkBig },
     };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -82,12 +82,13 @@ describe('Compare with… in a real VS Code', { timeout: 600_000 }, () => {
     await waitForStopAt(wb.page, line, 90_000, PROGRAM);
     const rows = await saveFromToolbar(wb.page, 2);
     // Newest first: the label ("2"), then "hh:mm:ss · size · 1 process".
-    assert.deepEqual(rows.map((r) => /^(\S+?)\d\d:\d\d:\d\d/.exec(r)?.[1]), ['2', '1']);
+    // Snapshot 1 is the adapter's landmark of the first stop (in the folded Automatic group).
+    assert.deepEqual(rows.map((r) => /^(\S+?)\d\d:\d\d:\d\d/.exec(r)?.[1]), ['3', '2']);
   });
 
   test('Compare with… on the first snapshot, the second picked: the page names the table\'s region and its 4 changed pages', async () => {
     const { page } = wb;
-    const first = (await snapshotsPane(page)).locator('.monaco-list-row', { has: labelled(page, '1') }).first();
+    const first = (await snapshotsPane(page)).locator('.monaco-list-row', { has: labelled(page, '2') }).first();
     await first.click({ button: 'right' });
     // The menu acts on a focused item's Enter; hovering focuses the item.
     const item = page.locator('.monaco-menu [role="menuitem"]', { hasText: 'Compare with…' }).first();
@@ -97,21 +98,21 @@ describe('Compare with… in a real VS Code', { timeout: 600_000 }, () => {
     await page.keyboard.press('Enter');
     const input = page.locator('.quick-input-widget .quick-input-box input');
     await until('the picker asking for the other snapshot', async () =>
-      (await page.locator('.quick-input-widget', { hasText: 'Compare 1 with which snapshot?' }).count()) > 0, 15_000);
-    await input.fill('2');
-    await page.locator('.quick-input-widget .monaco-list-row', { has: labelled(page, '2') }).first().waitFor({ state: 'visible', timeout: 15_000 });
+      (await page.locator('.quick-input-widget', { hasText: 'Compare 2 with which snapshot?' }).count()) > 0, 15_000);
+    await input.fill('3');
+    await page.locator('.quick-input-widget .monaco-list-row', { has: labelled(page, '3') }).first().waitFor({ state: 'visible', timeout: 15_000 });
     const picked = Date.now();
     await input.press('Enter');
 
     await until('the comparison\'s editor tab', async () =>
-      (await page.locator('.tabs-container .tab', { hasText: '1 → 2' }).count()) > 0, 60_000);
+      (await page.locator('.tabs-container .tab', { hasText: '2 → 3' }).count()) > 0, 60_000);
     const frame = diffFrame(page);
     const region = frame.locator(`tr.region[data-start="${TABLE}"]`);
     await region.waitFor({ state: 'visible', timeout: 60_000 });
     wb.timings.pickToMap = Date.now() - picked;
 
     const heading = ((await frame.locator('h1').textContent()) ?? '').trim();
-    assert.match(heading, /^1 → 2: \d+ pages changed$/);
+    assert.match(heading, /^2 → 3: \d+ pages changed$/);
     const cells = (await region.locator('td').allTextContents()).map((t) => t.trim());
     assert.deepEqual(cells.slice(0, 3), [TABLE, 'anon', `${PAGES_A_ROUND}/${TABLE_PAGES}`], 'address, kind and changed/pages of the table');
     assert.equal(await region.getAttribute('data-changed'), String(PAGES_A_ROUND));

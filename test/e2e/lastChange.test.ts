@@ -43,8 +43,9 @@ describe('Find Last Change in a real VS Code', { timeout: 600_000 }, () => {
     await startDebugging(wb, line);
     await waitForVariable(wb.page, 'step', '1');
     await clickToolbar(wb.page, 'Save Snapshot');
+    // The adapter's landmark of the first stop, and this one.
     await until('the status bar to count the snapshot', async () =>
-      (await wb.page.locator('.statusbar-item', { hasText: '1 snapshot' }).count()) > 0, 120_000);
+      (await wb.page.locator('.statusbar-item', { hasText: '2 snapshots' }).count()) > 0, 120_000);
     for (const step of [2, 3, 4, 5]) {
       await clickToolbar(wb.page, 'Continue');
       await waitForVariable(wb.page, 'step', String(step));

@@ -64,9 +64,11 @@ describe('Checkpoint Debugger in a real VS Code', { timeout: 600_000 }, () => {
     assert.ok(fd, `an fd row for journal.log: ${JSON.stringify(rows)}`);
     assert.match(fd, /^3\s*file .*journal\.log/);
     assert.ok(rows.some((r) => /thread/.test(r)), 'a thread row');
-    assert.equal((await rowTexts(snapshots)).filter((r) => /process/.test(r)).length, 0, 'no snapshots yet');
+    assert.equal((await rowTexts(snapshots)).filter((r) => /process/.test(r)).length, 0, 'no snapshots of the user\'s yet');
+    // The adapter's landmark of the first stop, folded in the Automatic group.
+    await until('the Automatic group', async () => (await rowTexts(snapshots)).some((r) => /Automatic\s*1 ·/.test(r)), 15_000);
     await until('the snapshot count in the status bar', async () =>
-      (await wb.page.locator('.statusbar-item', { hasText: '0 snapshots' }).count()) > 0, 15_000);
+      (await wb.page.locator('.statusbar-item', { hasText: '1 snapshot' }).count()) > 0, 15_000);
     await screenshot(wb.page, '04-resources');
   });
 

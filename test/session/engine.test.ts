@@ -169,7 +169,9 @@ test('a snapshot saved at a breakpoint is exact: the session stays put, the rest
   const args = await dc.scopeVariables(after[0].id, 'Arguments');
   assert.equal(args[0].value, '2');
   const listed = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
-  assert.deepEqual(listed.snapshots.map((s) => s.id), [saved.snapshot.id]);
+  // The adapter's own landmark of the first stop, then the one saved by hand.
+  assert.deepEqual(listed.snapshots.map((s) => s.label), ['auto: landmark', 'in square']);
+  assert.equal(listed.snapshots[1].id, saved.snapshot.id);
 
   // The breakpoint still works after the snapshot (it was disabled only meanwhile).
   await dc.setBreakpointsRequest({ source: { path: path.join(PROGRAMS, 'basic.c') }, breakpoints: [{ line: lineOf('basic.c', 'SQUARE_BODY'), condition: 'v == 3' }] });

@@ -192,7 +192,7 @@ test('landmarks without asking: every N stops, bounded, and going back re-execut
 test('a bad landmark setting fails the launch, naming it', async (t) => {
   const dc = await startClient(t);
   await assert.rejects(
-    Promise.all([dc.configurationSequence(), dc.launch({ program: travel, snapshotDir: snapshotDir('bad'), autoSnapshot: { landmarkEvery: 0 } })]),
+    Promise.all([dc.configurationSequence(), dc.launch({ program: travel, snapshotDir: snapshotDir('bad'), autoSnapshot: { landmarkEvery: -1 } })]),
     /"autoSnapshot.landmarkEvery" must be a whole number/,
   );
 });

@@ -30,11 +30,23 @@ test('thinned with age: the first and the last stay, old stretches get sparse', 
   assert.ok(gaps[0] > gaps[gaps.length - 1], `older gaps are wider: ${gaps.join(', ')}`);
 });
 
+test('landmarks are on by default; false or landmarkEvery 0 turns them off', () => {
+  assert.deepEqual(landmarkOptions(undefined), { every: 20, max: 20 });
+  assert.deepEqual(landmarkOptions({}), { every: 20, max: 20 });
+  assert.deepEqual(landmarkOptions(true), { every: 20, max: 20 });
+  assert.deepEqual(landmarkOptions({ atStops: false } as object), { every: 20, max: 20 });
+  assert.deepEqual(landmarkOptions({ maxLandmarks: 5 }), { every: 20, max: 5 });
+  assert.equal(landmarkOptions(false), undefined);
+  assert.equal(landmarkOptions({ landmarkEvery: 0 }), undefined);
+});
+
 test('bad landmark settings are refused, naming the setting', () => {
-  assert.equal(landmarkOptions(undefined), undefined);
   assert.deepEqual(landmarkOptions({ landmarkEvery: 4 }), { every: 4, max: 20 });
-  assert.throws(() => landmarkOptions({ landmarkEvery: 0 }), /"autoSnapshot.landmarkEvery" must be a whole number/);
+  assert.throws(() => landmarkOptions({ landmarkEvery: -1 }), /"autoSnapshot.landmarkEvery" must be a whole number of stops, 0 for no landmarks \(got -1\)/);
+  assert.throws(() => landmarkOptions({ landmarkEvery: 2.5 }), /"autoSnapshot.landmarkEvery" must be a whole number/);
   assert.throws(() => landmarkOptions({ landmarkEvery: 'x' }), /landmarkEvery/);
   assert.throws(() => landmarkOptions({ landmarkEvery: 2, maxLandmarks: 1 }), /"autoSnapshot.maxLandmarks" must be/);
-  assert.throws(() => landmarkOptions({ maxLandmarks: 5 }), /needs "autoSnapshot.landmarkEvery"/);
+  assert.throws(() => landmarkOptions({ maxLandmarks: 'many' }), /"autoSnapshot.maxLandmarks" must be/);
+  assert.throws(() => landmarkOptions('often' as never), /"autoSnapshot" must be an object of settings, or false for none \(got "often"\)/);
+  assert.throws(() => landmarkOptions(null as never), /"autoSnapshot" must be an object/);
 });

@@ -53,3 +53,19 @@ test('a deleted snapshot leaves the history without moving the program', () => {
   h.forget('3');
   assert.equal(h.stepBackTarget()?.id, '1', 'the current one gone: the last one before is still 1');
 });
+
+test('two snapshots of one stop (a landmark and the user\'s) are one moment: Step Back goes before both', () => {
+  const h = new SnapshotHistory();
+  h.record({ id: '1', reason: 'breakpoint' });
+  h.moved();
+  h.record({ id: '2', reason: 'landmark' });
+  h.record({ id: '3', reason: 'manual' });
+  assert.equal(h.stepBackTarget()?.id, '1', 'not the landmark of the same stop');
+  assert.equal(h.reverseContinueTarget()?.id, '1');
+  h.restoredTo('2');
+  assert.equal(h.stepBackTarget()?.id, '1');
+  h.restoredTo('1');
+  assert.equal(h.stepBackTarget(), undefined);
+  h.moved();
+  assert.equal(h.stepBackTarget()?.id, '1', 'moved on: back to it');
+});

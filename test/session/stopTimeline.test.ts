@@ -123,3 +123,28 @@ test('Reverse Continue needs no search while no breakpoint changed since the las
   tl.arrivedAt(4);
   assert.equal(tl.lastBreakpointStopUnchanged(isBreakpoint), undefined, 'the stops before 4 ran under other breakpoints');
 });
+
+test('a second snapshot of a stop that has a landmark: restoring either arrives there; deleting the landmark leaves the other', () => {
+  const tl = timeline(['continue', 'continue']);
+  tl.arrivedAt(1);
+  assert.equal(tl.landmark('auto'), true);
+  assert.equal(tl.landmark('mine'), true);
+  tl.arrivedAt(2);
+  tl.restoredTo('mine', place(9));
+  assert.equal(tl.current, 1, 'at the stop it was saved at, not a new timeline');
+  assert.equal(tl.length, 3);
+  tl.forget('auto');
+  assert.equal(tl.at(1)!.landmark, 'mine');
+  assert.equal(tl.routeTo(2)!.landmark, 'mine');
+  tl.forget('mine');
+  assert.equal(tl.at(1)!.landmark, undefined);
+  assert.equal(tl.routeTo(2), undefined);
+
+  // The user's own snapshot is the one going back restores there.
+  tl.arrivedAt(1);
+  tl.landmark('auto');
+  tl.landmark('user', true);
+  assert.equal(tl.routeTo(2)!.landmark, 'user');
+  tl.forget('user');
+  assert.equal(tl.routeTo(2)!.landmark, 'auto');
+});

@@ -88,8 +88,9 @@ test('a child that gdb holds at its fork, before its engine said hello, is saved
   const dir = path.join(programs.dir, 'snapshots-at-fork');
   // With schedule-multiple off gdb resumes only the inferior it stands in: the
   // child stays where gdb caught its fork while the parent runs to the loop.
+  // No landmark of the adapter's own at the first stop: a snapshot needs schedule-multiple on.
   let stop = await dc.launchAndStop(
-    { program: threadChild, snapshotDir: dir, setupCommands: ['set schedule-multiple off'] },
+    { program: threadChild, snapshotDir: dir, setupCommands: ['set schedule-multiple off'], autoSnapshot: false },
     [{ file: 'thread_child.c', marker: 'LOOP' }],
   );
   await expectThreadsAndChild(dc, 'at the first stop');
