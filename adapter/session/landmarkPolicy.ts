@@ -20,7 +20,8 @@ export interface LandmarkOptions {
 export const DEFAULT_LANDMARK_EVERY = 20;
 export const DEFAULT_MAX_LANDMARKS = 20;
 
-type AutoSetting = { landmarkEvery?: unknown; maxLandmarks?: unknown } | boolean | undefined;
+/** `autoSnapshot` as the launch configuration has it: checked here, whatever it is. */
+type AutoSetting = unknown;
 
 /** The options from the launch configuration (undefined: no landmarks), or an error naming what is wrong. */
 export function landmarkOptions(auto: AutoSetting): LandmarkOptions | undefined {
@@ -28,7 +29,7 @@ export function landmarkOptions(auto: AutoSetting): LandmarkOptions | undefined 
   if (auto !== undefined && auto !== true && (typeof auto !== 'object' || auto === null || Array.isArray(auto))) {
     throw new CkptError(`"autoSnapshot" must be an object of settings, or false for none (got ${JSON.stringify(auto)}).`);
   }
-  const settings = typeof auto === 'object' ? auto : {};
+  const settings: { landmarkEvery?: unknown; maxLandmarks?: unknown } = typeof auto === 'object' ? auto : {};
   const every = settings.landmarkEvery ?? DEFAULT_LANDMARK_EVERY;
   const max = settings.maxLandmarks ?? DEFAULT_MAX_LANDMARKS;
   if (typeof every !== 'number' || !Number.isInteger(every) || every < 0) {
@@ -39,6 +40,19 @@ export function landmarkOptions(auto: AutoSetting): LandmarkOptions | undefined 
   }
   if (every === 0) return undefined;
   return { every, max };
+}
+
+/**
+ * An MPI job's ranks often hit one breakpoint at the same instant; gdb
+ * reports one and keeps the other's hit pending, and a snapshot at that stop
+ * loses the pending hit (that rank runs on past it). So an MPI job has no
+ * landmarks unless `landmarkEvery` asks for them.
+ */
+export function mpiLandmarkDefault<T>(auto: T | undefined): T | { landmarkEvery: number } | undefined {
+  if (auto === false) return auto;
+  if (auto === undefined || auto === true) return { landmarkEvery: 0 };
+  if (typeof auto !== 'object' || auto === null || Array.isArray(auto) || 'landmarkEvery' in auto) return auto;
+  return { ...auto, landmarkEvery: 0 };
 }
 
 /** Whether the stop at `current` needs a landmark, given the one a replay to it would start from. */

@@ -1,7 +1,7 @@
 /** The adapter's own landmarks: when one is taken, which one goes (pure logic). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { landmarkOptions, landmarkToDrop, needsLandmark } from '../../adapter/session/landmarkPolicy';
+import { landmarkOptions, landmarkToDrop, mpiLandmarkDefault, needsLandmark } from '../../adapter/session/landmarkPolicy';
 
 test('a landmark at the first stop, then every N stops past the last one a replay can start from', () => {
   const o = { every: 3, max: 5 };
@@ -49,4 +49,14 @@ test('bad landmark settings are refused, naming the setting', () => {
   assert.throws(() => landmarkOptions({ maxLandmarks: 'many' }), /"autoSnapshot.maxLandmarks" must be/);
   assert.throws(() => landmarkOptions('often' as never), /"autoSnapshot" must be an object of settings, or false for none \(got "often"\)/);
   assert.throws(() => landmarkOptions(null as never), /"autoSnapshot" must be an object/);
+});
+
+test('an MPI job has no landmarks unless landmarkEvery asks for them', () => {
+  assert.equal(landmarkOptions(mpiLandmarkDefault(undefined)), undefined);
+  assert.equal(landmarkOptions(mpiLandmarkDefault(true)), undefined);
+  assert.equal(landmarkOptions(mpiLandmarkDefault({ everySeconds: 5 })), undefined);
+  assert.deepEqual(mpiLandmarkDefault({ everySeconds: 5 }), { everySeconds: 5, landmarkEvery: 0 });
+  assert.equal(mpiLandmarkDefault(false), false);
+  assert.deepEqual(landmarkOptions(mpiLandmarkDefault({ landmarkEvery: 3 })), { every: 3, max: 20 });
+  assert.throws(() => landmarkOptions(mpiLandmarkDefault('often')), /"autoSnapshot" must be an object/);
 });
