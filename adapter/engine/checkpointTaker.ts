@@ -210,6 +210,8 @@ class StopSet {
   private readonly stopped = new Map<EngineConnection, string>();
   /** Ended before they stopped (their connection may linger a moment). */
   private readonly gone = new Set<EngineConnection>();
+  /** The final order went out: a process that stops after it gets its own at once. */
+  private ended = false;
 
   constructor(
     private readonly host: CheckpointHost,
@@ -296,6 +298,7 @@ class StopSet {
 
   /** Sends the final order to every stopped process (resume, or kill after a --kill save). */
   async end(cmd: 'resume' | 'kill'): Promise<void> {
+    this.ended = true;
     const conns = [...this.stopped.keys()];
     this.stopped.clear();
     await finalOrder(conns, cmd);
@@ -313,7 +316,12 @@ class StopSet {
       if (this.options.hold) order.hold = true;
       const reply = await c.request(order, 'stopped', this.host.timeoutMs, { signal: !this.options.hold, onSent });
       if (reply.ok !== true) throw new CkptError(`checkpoint of ${c.label} failed: ${engineError(reply)}`);
-      this.stopped.set(c, image);
+      // Under a debugger the checkpoint gives up at the first refusal, while
+      // the others may still be on their way (gdb lets each go in turn): one
+      // that stops after that waits in the engine for an order, and must
+      // not wait in vain, never back at the hold trap.
+      if (this.ended) await finalOrder([c], 'resume');
+      else this.stopped.set(c, image);
     });
     // Under a debugger a process takes its order only when the debugger lets
     // it: once one refused, the others would be waited for in vain.

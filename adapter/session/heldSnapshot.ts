@@ -100,14 +100,18 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: (ord
       const stopped = ctx.nextStop(TRAP_TIMEOUT_MS);
       await mi.execInterrupt(gdb).catch(() => undefined);
       await stopped.catch(() => undefined);
-      const failed = outcome();
-      const why = failed && !failed.ok ? `: ${(failed.error as Error)?.message ?? String(failed.error)}` : '';
-      throw new HeldSnapshotError(`the program did not come back through the engine's hold trap and ran on; it is paused now${why}`);
+      throw new HeldSnapshotError(`the program did not come back through the engine's hold trap and ran on; it is paused now${failureOf(outcome())}`);
     }
 
     // One thread reached the trap and gdb stopped them all; bring each back alone.
     await mi.gdbSet(gdb, 'scheduler-locking on');
-    for (const t of threads) await returnThread(ctx, t, trap);
+    try {
+      for (const t of threads) await returnThread(ctx, t, trap);
+    } catch (err) {
+      // A thread that stays away is most often the effect of a checkpoint that failed: say why it did.
+      if (!(err instanceof HeldSnapshotError)) throw err;
+      throw new HeldSnapshotError(`${err.message}${failureOf(outcome())}`);
+    }
     await done;
   } finally {
     await mi.gdbSet(gdb, `scheduler-locking ${lockingBefore}`).catch(() => undefined);
@@ -118,6 +122,12 @@ export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: (ord
   if (!final) throw new HeldSnapshotError('the checkpoint did not finish');
   if (!final.ok) throw final.error;
   return final.value;
+}
+
+/** `: why`, when the checkpoint failed already; nothing otherwise. */
+function failureOf(outcome: { ok: boolean; error?: unknown } | undefined): string {
+  if (!outcome || outcome.ok) return '';
+  return `: ${(outcome.error as Error)?.message ?? String(outcome.error)}`;
 }
 
 /**
@@ -265,7 +275,17 @@ async function returnThread(ctx: HeldSnapshotContext, thread: number, trap: stri
       await interrupted;
     }
   }
-  throw new HeldSnapshotError(`thread ${thread} did not come back through the engine's hold trap`);
+  throw new HeldSnapshotError(`thread ${thread} did not come back through the engine's hold trap; it stands at ${await whereIs(gdb, thread)}`);
+}
+
+/** A thread's backtrace in one line (innermost first), for a message on a thread that is stuck. */
+async function whereIs(gdb: MiConnection, thread: number): Promise<string> {
+  try {
+    const frames = await mi.stackListFrames(gdb, thread, 0, 7);
+    return frames.map((f) => `${f.func ?? f.addr ?? '??'}${f.line !== undefined ? ` (${f.file}:${f.line})` : f.from ? ` (${f.from})` : ''}`).join(' < ');
+  } catch (err) {
+    return `an unknown place (gdb cannot list its frames: ${(err as Error)?.message ?? String(err)})`;
+  }
 }
 
 /**

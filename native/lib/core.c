@@ -124,7 +124,9 @@ static void follower(ucontext_t *uc, int32_t gen)
  * go. (A signal gdb queued on a thread would be lost where gdb holds another
  * event of that thread, such as a breakpoint two threads hit at once, and the
  * thread would run on.) Each thread gets one signal per checkpoint: a second
- * would be taken after the snapshot, right where the debugger shows it.
+ * would be taken after the snapshot, right where the debugger shows it. One
+ * taken after its leader gave the snapshot up (not every thread stopped in
+ * time) finds no order, and comes back through the hold trap all the same.
  */
 static int hold_mode;
 
@@ -372,14 +374,18 @@ static void leader(ucontext_t *uc)
 	static char order[8192];
 	static char image[4096];
 	fail_msg[0] = 0;
+	int held_before = hold_mode;
 	hold_mode = 0;
 	/* the coordinator writes the order before it sends the signal: no order
 	 * there now means a stray signal (a deferred one waits, see above) */
 	ckpt_background_reap();
 	int wait_ms = order_wait_ms;
 	order_wait_ms = 0;
-	if (ckpt_control_read_order(order, sizeof order, wait_ms) < 0)
+	if (ckpt_control_read_order(order, sizeof order, wait_ms) < 0) {
+		int slot = ckpt_threads_slot_of_self();
+		hold_mode = held_before && slot >= 0 && signaled_gen[slot] == ckpt_generation && !ckpt_threads_slot_captured(slot);
 		return;
+	}
 	char cmd[32];
 	if (!ckpt_order_field(order, "cmd", cmd, sizeof cmd))
 		return;

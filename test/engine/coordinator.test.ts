@@ -337,4 +337,19 @@ describe('Coordinator with several processes (stand-in engine)', () => {
       await c.close();
     }
   });
+
+  test('hold: a process that stops after another refused is told to resume, not left waiting for its write order', async () => {
+    const dir = tempDir('ckpt-hold-');
+    const log = path.join(dir, 'orders.log');
+    const c = await openCoordinator(path.join(dir, 'd'));
+    // The parent refuses at once; its child stops later, as when gdb lets it go after the parent came back.
+    const pair = await launchPair(c, { FAKE_LOG: log, FAKE_FAIL: 'a thread did not stop (test)', FAKE_STOP_DELAY_MS: '300' });
+    await assert.rejects(c.checkpoint({ hold: true }), /failed: a thread did not stop \(test\)/);
+    const childVpid = pair.find((h) => h.pid !== c.runningProgram!.pid)!.vpid;
+    await waitFor(() => readLog(log).some((l) => l.vpid === childVpid && l.order?.cmd === 'resume'), 'the late child told to resume');
+    assert.deepEqual(readLog(log).filter((l) => l.vpid === childVpid && l.order).map((l) => l.order!.cmd), ['checkpoint', 'resume']);
+    c.kill();
+    await c.runningProgram!.exited;
+    await c.close();
+  });
 });
