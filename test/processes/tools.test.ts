@@ -216,9 +216,9 @@ describe('command-line tools', { skip: skipUnlessBuilt }, () => {
         '\t@echo built $$(wc -l < $@) lines',
         '',
         // Each part is written in place, not through a temporary file renamed
-        // afterwards: files are not part of a snapshot, so a recipe restarted from
-        // the first snapshot between its write and its rename would find the
-        // temporary file already renamed by the uninterrupted run.
+        // afterwards: a snapshot holds only the files open for writing, so a recipe
+        // restarted from the first snapshot between its write and its rename would
+        // find the temporary file already renamed by the uninterrupted run.
         ...parts.map((p, i) => `${p}:\n\tsleep 0.2\n\tseq ${i * 100} ${i * 100 + 99} | sha1sum > $@\n`),
       ].join('\n');
     const project = (name: string, gate: string) => {
@@ -252,7 +252,8 @@ describe('command-line tools', { skip: skipUnlessBuilt }, () => {
     assert.equal(built, expected, `all.txt differs:\n${partsDiff(expected, built, build, parts)}`);
 
     // The first snapshot again: make goes on from where it was (the parts it had
-    // built are on disk; the files are not part of a snapshot) and joins them anew.
+    // built are on disk; those being written are put back as they were then, and
+    // the pipes into their sha1sum hold what seq had written) and joins them anew.
     fs.rmSync(path.join(build, 'all.txt'));
     const again = await finish(restart(dir, ids[0]), dir);
     assert.equal(again.code, 0, again.stderr);
