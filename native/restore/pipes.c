@@ -28,7 +28,9 @@ static uint32_t npipes;
 
 /* fd 0, 1 or 2 as a pipe whose other end no process of the computation has
  * (the terminal's pipe to `ckpt launch`, say) is the restarting command's own
- * now: stdio = 2. */
+ * now: stdio = 2. The checkpoint side marks (stdio) only the computation's
+ * standard files: a pipe of the program's own whose other end's process has
+ * ended comes back as a pipe. */
 void pipes_classify_stdio(struct image *ims, uint32_t n)
 {
 	for (uint32_t k = 0; k < n; k++)

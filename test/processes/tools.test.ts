@@ -45,6 +45,28 @@ function bigC(): string {
   return ['#include <stdio.h>', ...fns, 'int main(void) {', '  long t = 0;', ...calls, '  printf("%ld\\n", t);', '  return 0;', '}', ''].join('\n');
 }
 
+/**
+ * What differs between two outputs of the make -j8 build, in terms of its parts
+ * (line i of all.txt is part i's checksum): the lines that differ, the parts whose
+ * line is missing or doubled, and the parts whose file on disk is not the expected one.
+ */
+function partsDiff(expected: string, actual: string, build: string, parts: string[]): string {
+  const want = expected.split('\n');
+  const got = actual.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < Math.max(want.length, got.length); i++) {
+    if (want[i] !== got[i]) out.push(`line ${i + 1}: expected ${JSON.stringify(want[i])}, got ${JSON.stringify(got[i])}`);
+  }
+  parts.forEach((p, i) => {
+    const n = got.filter((l) => l === want[i]).length;
+    if (n !== 1) out.push(`${p}'s line is ${n === 0 ? 'missing' : `there ${n} times`}`);
+    const file = path.join(build, p);
+    const now = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '(no file)';
+    if (now !== `${want[i]}\n`) out.push(`${p} on disk: ${JSON.stringify(now)}`);
+  });
+  return out.join('\n');
+}
+
 /** `sh -c SCRIPT` in `cwd`, under the engine. */
 function launchIn(dir: string, cwd: string, script: string): CkptProcess {
   return launch(dir, ['sh', '-c', `cd '${cwd}' && ${script}`]);
@@ -194,9 +216,9 @@ describe('command-line tools', { skip: skipUnlessBuilt }, () => {
         '\t@echo built $$(wc -l < $@) lines',
         '',
         // Each part is written in place, not through a temporary file renamed
-        // afterwards: files are not part of a snapshot, so a recipe restarted from
-        // the first snapshot between its write and its rename would find the
-        // temporary file already renamed by the uninterrupted run.
+        // afterwards: a snapshot holds only the files open for writing, so a recipe
+        // restarted from the first snapshot between its write and its rename would
+        // find the temporary file already renamed by the uninterrupted run.
         ...parts.map((p, i) => `${p}:\n\tsleep 0.2\n\tseq ${i * 100} ${i * 100 + 99} | sha1sum > $@\n`),
       ].join('\n');
     const project = (name: string, gate: string) => {
@@ -226,15 +248,18 @@ describe('command-line tools', { skip: skipUnlessBuilt }, () => {
     const live = await finish(run, dir);
     assert.equal(live.code, 0, live.stderr);
     assert.equal(live.stdout, plain.stdout);
-    assert.equal(fs.readFileSync(path.join(build, 'all.txt'), 'utf8'), expected);
+    const built = fs.readFileSync(path.join(build, 'all.txt'), 'utf8');
+    assert.equal(built, expected, `all.txt differs:\n${partsDiff(expected, built, build, parts)}`);
 
     // The first snapshot again: make goes on from where it was (the parts it had
-    // built are on disk; the files are not part of a snapshot) and joins them anew.
+    // built are on disk; those being written are put back as they were then, and
+    // the pipes into their sha1sum hold what seq had written) and joins them anew.
     fs.rmSync(path.join(build, 'all.txt'));
     const again = await finish(restart(dir, ids[0]), dir);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, plain.stdout);
-    assert.equal(fs.readFileSync(path.join(build, 'all.txt'), 'utf8'), expected);
+    const rebuilt = fs.readFileSync(path.join(build, 'all.txt'), 'utf8');
+    assert.equal(rebuilt, expected, `all.txt differs:\n${partsDiff(expected, rebuilt, build, parts)}\nrestart's stderr:\n${again.stderr}`);
   });
 
   test('bash: children forked and exec\'d after a restart signal the shell by $$ and $PPID and read /proc/$$, as before it', async () => {

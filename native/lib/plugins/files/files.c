@@ -154,7 +154,12 @@ static int identify(int fd, struct ckpt_img_fd *rec)
 	if (SYS2(SYS_fstat, fd, &st) < 0)
 		return 1;
 	rec->kind = (uint32_t)classify(&st, rec->path, fd);
-	rec->stdio = fd <= 2;
+	/* A pipe at 0-2 leads outside (a restart gives the restarting command's
+	 * own) only when it is the computation's standard file. Any other is the
+	 * program's, even once the process at its other end has ended (`seq |
+	 * sha1sum` whose seq exited before sha1sum read): at a restart its bytes
+	 * go back into a pipe of its own, not lost to the command's input. */
+	rec->stdio = fd <= 2 && (rec->kind != CKPT_FD_PIPE || ckpt_stdio_is_computations(fd, &st));
 	rec->flags = (uint32_t)SYS2(SYS_fcntl, fd, F_GETFL);
 	rec->cloexec = (uint32_t)(SYS2(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC);
 	rec->offset = SYS3(SYS_lseek, fd, 0, SEEK_CUR);

@@ -103,7 +103,7 @@ static int drain(int fd, struct ckpt_img_fd *rec, uint64_t key)
 		return -1;
 	if (rec->stdio && rec->data_len && killing)
 		rec->sockopts |= CKPT_PIPE_BYTES_KEPT;
-	if (fd == 0 && rec->data_len) {
+	if (fd == 0 && rec->stdio && rec->data_len) {
 		pipes_stdin_bytes = rec->data_len;
 		pipes_stdin_ino = rec->ino;
 	}

@@ -229,29 +229,70 @@ static int wiped_on_fork(const char *p)
 	return 0;
 }
 
-/* Moves the plan's index past the regions that end before `start`, failing
- * on one whose pages were to come from the copy. */
-static int skip_to(struct layout *l, uint64_t *i, uint64_t start)
+/* Whether region i's pages come from the writer's copy of the address space. */
+static int from_copy(const struct layout *l, uint64_t i)
 {
-	for (; *i < l->nregions && l->regions[*i].end <= start; (*i)++) {
-		struct ckpt_img_region *r = &l->regions[*i];
-		if (!l->plan[*i].aside && saves_pages(r))
-			return ckpt_fail("the memory at %lx-%lx is not in the image writer's copy (MADV_DONTFORK "
-					 "made by a raw system call?); CKPT_WRITER=inline saves it",
+	return !l->plan[i].aside && saves_pages(&l->regions[i]);
+}
+
+static int not_in_copy(const struct ckpt_img_region *r)
+{
+	return ckpt_fail("the memory at %lx-%lx is not in the image writer's copy (MADV_DONTFORK "
+			 "made by a raw system call?); CKPT_WRITER=inline saves it",
+			 r->start, r->end);
+}
+
+/* Where the walk of the copy's mappings is: region i is there from its start
+ * up to `have`. */
+struct copy_walk {
+	uint64_t i, have;
+};
+
+static void next_region(const struct layout *l, struct copy_walk *c)
+{
+	c->i++;
+	c->have = c->i < l->nregions ? l->regions[c->i].start : 0;
+}
+
+/* The regions that mapping [start, end) of the copy holds, or that end before
+ * it (and must be whole by then). */
+static int walk_mapping(struct layout *l, struct copy_walk *c, uint64_t start, uint64_t end, int wiped)
+{
+	while (c->i < l->nregions) {
+		struct ckpt_img_region *r = &l->regions[c->i];
+		if (!from_copy(l, c->i) || (r->end <= start && c->have >= r->end)) {
+			next_region(l, c);
+			continue;
+		}
+		if (r->end <= start || start > c->have)
+			return not_in_copy(r);
+		if (r->start >= end)
+			return 0;
+		if (wiped)
+			return ckpt_fail("the memory at %lx-%lx is wiped in the image writer's copy "
+					 "(MADV_WIPEONFORK made by a raw system call?); CKPT_WRITER=inline saves it",
 					 r->start, r->end);
+		c->have = end < r->end ? end : r->end;
+		if (c->have < r->end)
+			return 0; /* goes on in the next mapping */
+		next_region(l, c);
 	}
 	return 0;
 }
 
-/* In a forked writer: every region whose pages come from its copy is there,
- * with the same bounds, and not wiped by the fork. Its own smaps walks its page
- * tables; the program runs meanwhile. */
+/* In a forked writer: every region whose pages come from its copy is there
+ * whole, and not wiped by the fork. Whole, not with the same bounds: the
+ * dirty-page tracking registers the regions new since the last snapshot after
+ * they were listed, which merges a heap grown since with its older part (or
+ * splits a mapping). Its own smaps walks its page tables; the program runs
+ * meanwhile. */
 static int check_copy(struct layout *l)
 {
 	long n = ckpt_read_file("/proc/self/smaps", l->maps, MAPS_MAX);
 	if (n <= 0 || n >= (long)MAPS_MAX - 1)
 		return ckpt_fail("the image writer cannot read its memory map");
-	uint64_t i = 0, start = 0, end = 0;
+	struct copy_walk c = { 0, l->nregions ? l->regions[0].start : 0 };
+	uint64_t start = 0, end = 0;
 	for (const char *line = l->maps; *line;) {
 		const char *p = line;
 		while (*line && *line != '\n')
@@ -264,20 +305,10 @@ static int check_copy(struct layout *l)
 			end = ckpt_parse_hex(&p);
 			continue;
 		}
-		if (!ckpt_startswith(p, "VmFlags:"))
-			continue;
-		if (skip_to(l, &i, start) < 0)
+		if (ckpt_startswith(p, "VmFlags:") && walk_mapping(l, &c, start, end, wiped_on_fork(p)) < 0)
 			return -1;
-		if (i < l->nregions && l->regions[i].start == start && l->regions[i].end == end) {
-			struct ckpt_img_region *r = &l->regions[i];
-			if (!l->plan[i].aside && saves_pages(r) && wiped_on_fork(p))
-				return ckpt_fail("the memory at %lx-%lx is wiped in the image writer's copy "
-						 "(MADV_WIPEONFORK made by a raw system call?); CKPT_WRITER=inline saves it",
-						 r->start, r->end);
-			i++;
-		}
 	}
-	return skip_to(l, &i, ~0ull);
+	return walk_mapping(l, &c, ~0ull, ~0ull, 0);
 }
 
 /* The runs of every region, in order: set-aside regions' from the pause,
