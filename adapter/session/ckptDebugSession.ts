@@ -34,7 +34,6 @@ import { SignalStop, exceptionInfoOf, signalStopOf } from './exceptionInfo';
 import { ProgressReporter } from './progressReporter';
 import { checkGdbSetup } from './gdbSetup';
 import { checkMpi } from './mpiJob';
-import { mpiLandmarkDefault } from './landmarkPolicy';
 import * as path from 'path';
 import { errorMessage } from '../engine';
 
@@ -215,8 +214,7 @@ export class CkptDebugSession extends LoggingDebugSession {
       else if (args.console === 'integratedTerminal') this.note('This client cannot run programs in a terminal; the program\'s output appears here.');
       await this.debuggee.prepareLaunch(plan, terminal);
       const launcher = this.debuggee.launcher;
-      const auto = plan.mpi ? mpiLandmarkDefault(args.autoSnapshot) : args.autoSnapshot;
-      this.startTimeTravel(launcher && this.options.launchedComputation?.(launcher), auto);
+      this.startTimeTravel(launcher && this.options.launchedComputation?.(launcher), args.autoSnapshot);
       this.sendEvent(new InitializedEvent());
       await this.configurationDone.promise;
       await this.debuggee.run(plan.stopOnEntry);

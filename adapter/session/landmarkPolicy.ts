@@ -12,6 +12,14 @@ import { CkptError } from '../engine';
 export interface LandmarkOptions {
   /** A landmark every this many stops. */
   every: number;
+  /**
+   * Asked for (`landmarkEvery` given). The default's landmarks are taken only
+   * while the program is one process: two processes often hit one breakpoint
+   * at the same instant (the ranks of an MPI job, a parent and its child), gdb
+   * reports one and keeps the other's hit pending, and a snapshot at that
+   * stop loses the pending hit: that process runs on past its breakpoint.
+   */
+  asked: boolean;
   /** At most this many landmarks of the adapter's own. */
   max: number;
 }
@@ -20,8 +28,7 @@ export interface LandmarkOptions {
 export const DEFAULT_LANDMARK_EVERY = 20;
 export const DEFAULT_MAX_LANDMARKS = 20;
 
-/** `autoSnapshot` as the launch configuration has it: checked here, whatever it is. */
-type AutoSetting = unknown;
+type AutoSetting = { landmarkEvery?: unknown; maxLandmarks?: unknown } | boolean | undefined;
 
 /** The options from the launch configuration (undefined: no landmarks), or an error naming what is wrong. */
 export function landmarkOptions(auto: AutoSetting): LandmarkOptions | undefined {
@@ -29,7 +36,7 @@ export function landmarkOptions(auto: AutoSetting): LandmarkOptions | undefined 
   if (auto !== undefined && auto !== true && (typeof auto !== 'object' || auto === null || Array.isArray(auto))) {
     throw new CkptError(`"autoSnapshot" must be an object of settings, or false for none (got ${JSON.stringify(auto)}).`);
   }
-  const settings: { landmarkEvery?: unknown; maxLandmarks?: unknown } = typeof auto === 'object' ? auto : {};
+  const settings = typeof auto === 'object' ? auto : {};
   const every = settings.landmarkEvery ?? DEFAULT_LANDMARK_EVERY;
   const max = settings.maxLandmarks ?? DEFAULT_MAX_LANDMARKS;
   if (typeof every !== 'number' || !Number.isInteger(every) || every < 0) {
@@ -39,20 +46,7 @@ export function landmarkOptions(auto: AutoSetting): LandmarkOptions | undefined 
     throw new CkptError(`"autoSnapshot.maxLandmarks" must be a whole number, 2 or more (got ${JSON.stringify(max)}).`);
   }
   if (every === 0) return undefined;
-  return { every, max };
-}
-
-/**
- * An MPI job's ranks often hit one breakpoint at the same instant; gdb
- * reports one and keeps the other's hit pending, and a snapshot at that stop
- * loses the pending hit (that rank runs on past it). So an MPI job has no
- * landmarks unless `landmarkEvery` asks for them.
- */
-export function mpiLandmarkDefault<T>(auto: T | undefined): T | { landmarkEvery: number } | undefined {
-  if (auto === false) return auto;
-  if (auto === undefined || auto === true) return { landmarkEvery: 0 };
-  if (typeof auto !== 'object' || auto === null || Array.isArray(auto) || 'landmarkEvery' in auto) return auto;
-  return { ...auto, landmarkEvery: 0 };
+  return { every, max, asked: settings.landmarkEvery !== undefined };
 }
 
 /** Whether the stop at `current` needs a landmark, given the one a replay to it would start from. */

@@ -1,10 +1,10 @@
 /** The adapter's own landmarks: when one is taken, which one goes (pure logic). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { landmarkOptions, landmarkToDrop, mpiLandmarkDefault, needsLandmark } from '../../adapter/session/landmarkPolicy';
+import { landmarkOptions, landmarkToDrop, needsLandmark } from '../../adapter/session/landmarkPolicy';
 
 test('a landmark at the first stop, then every N stops past the last one a replay can start from', () => {
-  const o = { every: 3, max: 5 };
+  const o = { every: 3, max: 5, asked: true };
   assert.equal(needsLandmark(o, 0, undefined), true, 'none yet');
   assert.equal(needsLandmark(o, 2, 0), false);
   assert.equal(needsLandmark(o, 3, 0), true);
@@ -31,17 +31,17 @@ test('thinned with age: the first and the last stay, old stretches get sparse', 
 });
 
 test('landmarks are on by default; false or landmarkEvery 0 turns them off', () => {
-  assert.deepEqual(landmarkOptions(undefined), { every: 20, max: 20 });
-  assert.deepEqual(landmarkOptions({}), { every: 20, max: 20 });
-  assert.deepEqual(landmarkOptions(true), { every: 20, max: 20 });
-  assert.deepEqual(landmarkOptions({ atStops: false } as object), { every: 20, max: 20 });
-  assert.deepEqual(landmarkOptions({ maxLandmarks: 5 }), { every: 20, max: 5 });
+  assert.deepEqual(landmarkOptions(undefined), { every: 20, max: 20, asked: false });
+  assert.deepEqual(landmarkOptions({}), { every: 20, max: 20, asked: false });
+  assert.deepEqual(landmarkOptions(true), { every: 20, max: 20, asked: false });
+  assert.deepEqual(landmarkOptions({ atStops: false } as object), { every: 20, max: 20, asked: false });
+  assert.deepEqual(landmarkOptions({ maxLandmarks: 5 }), { every: 20, max: 5, asked: false });
   assert.equal(landmarkOptions(false), undefined);
   assert.equal(landmarkOptions({ landmarkEvery: 0 }), undefined);
 });
 
 test('bad landmark settings are refused, naming the setting', () => {
-  assert.deepEqual(landmarkOptions({ landmarkEvery: 4 }), { every: 4, max: 20 });
+  assert.deepEqual(landmarkOptions({ landmarkEvery: 4 }), { every: 4, max: 20, asked: true });
   assert.throws(() => landmarkOptions({ landmarkEvery: -1 }), /"autoSnapshot.landmarkEvery" must be a whole number of stops, 0 for no landmarks \(got -1\)/);
   assert.throws(() => landmarkOptions({ landmarkEvery: 2.5 }), /"autoSnapshot.landmarkEvery" must be a whole number/);
   assert.throws(() => landmarkOptions({ landmarkEvery: 'x' }), /landmarkEvery/);
@@ -49,14 +49,4 @@ test('bad landmark settings are refused, naming the setting', () => {
   assert.throws(() => landmarkOptions({ maxLandmarks: 'many' }), /"autoSnapshot.maxLandmarks" must be/);
   assert.throws(() => landmarkOptions('often' as never), /"autoSnapshot" must be an object of settings, or false for none \(got "often"\)/);
   assert.throws(() => landmarkOptions(null as never), /"autoSnapshot" must be an object/);
-});
-
-test('an MPI job has no landmarks unless landmarkEvery asks for them', () => {
-  assert.equal(landmarkOptions(mpiLandmarkDefault(undefined)), undefined);
-  assert.equal(landmarkOptions(mpiLandmarkDefault(true)), undefined);
-  assert.equal(landmarkOptions(mpiLandmarkDefault({ everySeconds: 5 })), undefined);
-  assert.deepEqual(mpiLandmarkDefault({ everySeconds: 5 }), { everySeconds: 5, landmarkEvery: 0 });
-  assert.equal(mpiLandmarkDefault(false), false);
-  assert.deepEqual(landmarkOptions(mpiLandmarkDefault({ landmarkEvery: 3 })), { every: 3, max: 20 });
-  assert.throws(() => landmarkOptions(mpiLandmarkDefault('often')), /"autoSnapshot" must be an object/);
 });
