@@ -120,11 +120,8 @@ export class Coordinator extends EventEmitter {
   lastFileNotes: FileNote[] = [];
   /** Folders whose whole contents travel with the snapshots (`ckpt launch --track`); a restart takes its snapshot's. */
   trackFolders: string[] = [];
-  /**
-   * The program records its clock and random values (native/lib/plugins/replay)
-   * and a snapshot restored by this coordinator reads them back as the
-   * original run read them (`ckpt-restore --replay`). Off unless asked for.
-   */
+  /** The program records its clock and random values (native/lib/plugins/replay), and a snapshot
+   * restored here reads them back as the original run did (`ckpt-restore --replay`). Off unless asked. */
   record = false;
 
   private readonly native: NativePaths;
