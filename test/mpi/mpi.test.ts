@@ -90,13 +90,15 @@ async function job(name: string, np: number, argv: (gate: string) => string[]): 
   assert.equal(saved.code, 0, saved.stderr);
   const first = await finish(run, dir);
   assert.doesNotMatch(first.stdout, /^done/m, 'saved before the end');
-  fs.writeFileSync(gate, '');
 
   for (const round of [1, 2]) {
     const again = restart(dir, saved.id!);
     if (round === 1) {
+      // the gate still closed: the restored job waits before its last rounds
+      // while its processes are counted (open, it may end before that)
       await waitForProcesses(dir, np + 1, again);
       assert.deepEqual(fdCounts(dir), counts, 'each restored process holds as many descriptors as it had');
+      fs.writeFileSync(gate, '');
     }
     const r = await finish(again, dir);
     assert.equal(r.code, 0, `restart ${round}: mpirun's status; stderr:\n${r.stderr}`);
