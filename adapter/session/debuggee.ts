@@ -110,12 +110,11 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   get gdbPath(): string | undefined { return this.gdbPathAsked; }
   get lastStoppedThread(): number | undefined { return this.shownThread; }
   /** The process of the thread the client was last shown stopped. */
-  get stoppedPid(): number | undefined {
-    return this.shownThread === undefined ? undefined : this.inferiors.inferiorOfThread(this.shownThread)?.pid;
-  }
+  get stoppedPid(): number | undefined { return this.shownThread === undefined ? undefined : this.inferiors.inferiorOfThread(this.shownThread)?.pid; }
   get isRunning(): boolean { return this.current === 'running' && this.inferiors.liveInferiors().length > 0; }
-  /** How many processes have been seen alive at some point. */
+  /** How many processes have been seen alive at some point, and how many are alive now (as gdb knows them: a child from its fork on). */
   processesSeen(): number { return this.inferiors.processesSeen(); }
+  liveProcesses(): number { return this.inferiors.livePids().length; }
   pidOfThread(thread: number): number | undefined { return this.inferiors.inferiorOfThread(thread)?.pid; }
 
   // ---- starting -------------------------------------------------------------------------

@@ -347,7 +347,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
       await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
     } else if (this.landmarks && index !== undefined && reason !== 'exception' && needsLandmark(this.landmarks, index, this.timeline.routeTo(index)?.from)) {
       // Not at a signal's stop: the snapshot's own signal would take the place of the one the user inspects there.
-      if (this.landmarks.asked || (await this.computation.processes().catch(() => [])).length === 1) {
+      if (this.landmarks.asked || this.debuggee.liveProcesses() === 1) {
         await this.computation.exclusive(() => this.saveLandmark(this.landmarks!));
       }
     }
