@@ -32,7 +32,8 @@ export function engineThreadIds(processes: () => Promise<EngineHello[]>): Thread
 /** gdb's threads by virtual pid and tid; those the engine does not know after them, in gdb's order. */
 export async function orderedThreads(gdb: MiConnection, ids?: ThreadIds): Promise<ThreadInfo[]> {
   const { threads } = await mi.threadInfo(gdb);
-  if (!ids) return threads;
+  // one thread has one order: no need to ask the engine at every stop
+  if (!ids || threads.length < 2) return threads;
   const known = await ids();
   const keyed = threads.map((t, i) => {
     const lwp = Number(/LWP (\d+)/.exec(t.targetId)?.[1] ?? /^process (\d+)/.exec(t.targetId)?.[1]);
