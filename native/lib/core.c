@@ -328,24 +328,23 @@ static int save(const char *image, uint64_t t0, uint64_t t1, int kill_after, int
 }
 
 /*
- * A forked child can take the engine's signal before its engine is set up
- * (child_after_fork has not run: it still holds its parent's ids and engine
- * connection). Only a debugger does that: for a snapshot it queues the signal
- * on the thread of each process of one thread that it holds, the child's
- * included while gdb keeps it at the fork. Handled then, the child would find no order on its parent's
- * connection and run on as after a stray signal, left out of the snapshot and
- * never back at the hold trap. So the signal waits: once the child has said
- * hello on its own connection, it is taken again, and the order the
- * coordinator sends a newcomer is waited for.
+ * A forked child can take the engine's signal before its engine is set up:
+ * until child_after_fork is done it has its parent's ids or connection, or
+ * none, and has not said hello. Only a debugger does that: for a snapshot it
+ * queues the signal on each single-threaded process it holds, a child it keeps
+ * at the fork or stopped inside child_after_fork included. Handled then, the
+ * child would find no order (or read its parent's) and run on, left out of the
+ * snapshot and never back at the hold trap. So the signal waits until the child
+ * said hello on its own connection, and the order a newcomer gets is waited for.
  */
-static volatile int32_t deferred_pid;
-static int order_wait_ms;
+static volatile int32_t deferred_pid, joining; /* joining: in child_after_fork */
+static int order_wait_ms; /* for the next order, after a deferral */
 #define DEFERRED_ORDER_WAIT_MS 10000
 
 static int defer_in_new_child(void)
 {
 	int pid = (int)SYS0(SYS_getpid);
-	if (pid == ckpt_rt.real_pid)
+	if (pid == ckpt_rt.real_pid && !joining)
 		return 0;
 	deferred_pid = pid;
 	return 1;
@@ -527,8 +526,8 @@ int ckpt_install_handler(void)
 
 static void child_after_fork(void)
 {
-	/* the parent's ids, from its copy of the state: it may have exited
-	 * already (getppid() would say 1) */
+	joining = 1;
+	/* the parent's ids, from its copy of the state (it may be gone: getppid() says 1) */
 	int parent_vpid = ckpt_rt.vpid, parent_real = ckpt_rt.real_pid;
 	ckpt_rt.real_pid = (int)SYS0(SYS_getpid);
 	ckpt_rt.vppid = parent_vpid;
@@ -545,6 +544,7 @@ static void child_after_fork(void)
 		SYS1(SYS_close, ckpt_rt.ctl_fd);
 	ckpt_rt.ctl_fd = -1;
 	ckpt_control_connect(0, 0);
+	joining = 0;
 	take_deferred_signal();
 }
 

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import * as path from 'path';
 import { Requests } from '../../adapter/protocol';
 import type { ListSnapshotsResult, SaveSnapshotResult } from '../../adapter/protocol';
-import { Programs, TestClient, find, lineOf, startClient } from '../fixtures/dapHarness';
+import { Programs, TestClient, find, lineOf, sourceOf, startClient } from '../fixtures/dapHarness';
 import type { Stop } from '../fixtures/dapHarness';
 
 const programs = new Programs();
@@ -113,6 +113,41 @@ test('a child that gdb holds at its fork, before its engine said hello, is saved
   await expectThreadsAndChild(dc, 'after the restore');
   stop = await continueToLoop(dc, stop.body.threadId);
   assert.deepEqual(await loopState(dc, stop), later, 'runs on as before');
+});
+
+test('a child that gdb stopped while its engine joins the coordinator, before its hello, is saved with its parent and restored', { timeout: 300000 }, async (t) => {
+  const dc = await startClient(t);
+  const dir = path.join(programs.dir, 'snapshots-joining');
+  // The child stops where its engine, after the fork, opens its own connection
+  // to the coordinator: it has its own ids already, no connection, and no hello.
+  const stopped = dc.nextStop();
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      const set = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'ckpt_control_connect', condition: '$_inferior == 2' }] });
+      assert.equal(set.body.breakpoints.length, 1);
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch({ program: threadChild, snapshotDir: dir, autoSnapshot: false }),
+  ]);
+  let stop = await stopped;
+  await expectThreadsAndChild(dc, 'at the first stop');
+  assert.equal((await dc.topFrame(stop.body.threadId)).name, 'ckpt_control_connect', 'the child stands in its engine, joining');
+
+  const saved = (await dc.customRequest(Requests.saveSnapshot, { label: 'child joining' })).body as SaveSnapshotResult;
+  assert.equal(saved.snapshot.processes, 2, 'the child is saved with its parent');
+  await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+  await dc.setBreakpointsRequest({ source: { path: sourceOf('thread_child.c') }, breakpoints: [{ line: lineOf('thread_child.c', 'LOOP') }] });
+  // The parent may have reached its loop before the child stopped: the first pass after the snapshot, whichever it is.
+  stop = await continueToLoop(dc, stop.body.threadId);
+  const next = await loopState(dc, stop);
+
+  const restored = dc.nextStop();
+  await dc.customRequest(Requests.restoreSnapshot, { id: saved.snapshot.id });
+  stop = await restored;
+  assert.equal(stop.body.reason, 'restore');
+  await expectThreadsAndChild(dc, 'after the restore');
+  stop = await continueToLoop(dc, stop.body.threadId);
+  assert.deepEqual(await loopState(dc, stop), next, 'the restored program runs from the snapshot to the same pass of the loop');
 });
 
 /** The thread of the process other than `mainThread`'s. */
