@@ -8,7 +8,6 @@ import { EventEmitter } from 'events';
 import * as path from 'path';
 import { GdbProcess } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
-import type { Breakpoint as GdbBreakpoint } from '../gdb/gdbCommands';
 import type { MiAsyncRecord, MiStreamRecord, MiTuple } from '../gdb/miParser';
 import { miNumber, miString, miTuple } from '../gdb/miParser';
 import { ctlInfo, DEFAULT_CKPT_SIGNAL, engineSignalOf, errorMessage, parseEngineSignal } from '../engine';
@@ -28,44 +27,10 @@ import { StepRecovery } from './stepRecovery';
 import { passUnseen } from './unseenStops';
 import { ExpectedStop, exitCodeOf, hitBreakpointOf, isExitReason } from './stopReasons';
 import { HeldProgram, ProgramRestarter, giveRestoredSymbols, leadersOf } from './heldProgram';
+import type { DebuggeeEvents, DebuggeeState } from './debuggeeEvents';
+import { drainInterrupt } from './pendingInterrupt';
 
-export type DebuggeeState =
-  | 'notStarted'
-  | 'running'
-  | 'stopped'
-  /** gdb holds the program for a snapshot or a restore: its stops go to the holder. */
-  | 'held'
-  | 'exited';
-
-export type OutputKind = 'stdout' | 'stderr' | 'console' | 'important';
-
-/** A stop to report: gdb's record and what the debugger had asked for. */
-export interface DebuggeeStop {
-  results: MiTuple;
-  thread: number;
-  expected?: ExpectedStop;
-  /** A skipped breakpoint hit where the step under way would have ended anyway. */
-  endOfStep: boolean;
-}
-
-export interface DebuggeeEvents {
-  output: [kind: OutputKind, text: string];
-  stopped: [stop: DebuggeeStop];
-  /** A restored snapshot is shown stopped in `thread`. */
-  restored: [snapshotId: string, thread: number];
-  /** Going back re-executed the program to an earlier stop: shown stopped in `thread` as it was then. */
-  arrived: [thread: number, reason: string, description: string];
-  exited: [code: number];
-  /** gdb is gone, or the program ended: nothing more will happen. */
-  ended: [why: 'gdb exited' | 'program exited'];
-  thread: [change: 'started' | 'exited', id: number];
-  process: [change: 'started' | 'forked'];
-  breakpointModified: [bkpt: GdbBreakpoint];
-  /** The threads moved (ran, or were replaced): what was read at the last stop is stale. */
-  moved: [];
-  /** A stop the client does not see (a logpoint, a hit its hit condition skips) at code address `pc`. */
-  passed: [pc: string];
-}
+export type { DebuggeeEvents, DebuggeeState, DebuggeeStop, OutputKind } from './debuggeeEvents';
 
 class Deferred<T = void> {
   resolve!: (v: T) => void;
@@ -343,6 +308,14 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     const gdb = this.gdb;
     if (!gdb?.running) return;
     await this.stopSilently(gdb, 10000);
+    // A SIGINT of that interrupt may wait in the kernel, and would end the program once detached.
+    const resume = async () => {
+      this.current = 'running';
+      const stopped = this.nextSilentStop();
+      await mi.execContinue(gdb);
+      await stopped;
+    };
+    await drainInterrupt(gdb, this.inferiors.livePids(), resume, () => this.stopSilently(gdb, 5000));
     for (const inf of this.inferiors.liveInferiors()) {
       await gdb.send(`-target-detach --thread-group ${inf.id}`).catch(() => undefined);
     }
