@@ -275,6 +275,17 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     await Promise.race([stopped, new Promise((r) => setTimeout(r, timeoutMs))]);
   }
 
+  /** Takes out a SIGINT of an interrupt that waits in the kernel (pendingInterrupt.ts), the program stopped. */
+  private drainInterrupt(gdb: GdbProcess): Promise<void> {
+    const resume = async (thread: number) => {
+      this.current = 'running';
+      const stopped = this.nextSilentStop();
+      await mi.execContinue(gdb, { thread });
+      await stopped;
+    };
+    return drainInterrupt(gdb, this.inferiors.livePids(), resume, () => this.stopSilently(gdb, 5000));
+  }
+
   private nextSilentStop(): Promise<void> {
     const d = new Deferred();
     this.silentStops.push(d);
@@ -308,14 +319,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     const gdb = this.gdb;
     if (!gdb?.running) return;
     await this.stopSilently(gdb, 10000);
-    // A SIGINT of that interrupt may wait in the kernel, and would end the program once detached.
-    const resume = async () => {
-      this.current = 'running';
-      const stopped = this.nextSilentStop();
-      await mi.execContinue(gdb);
-      await stopped;
-    };
-    await drainInterrupt(gdb, this.inferiors.livePids(), resume, () => this.stopSilently(gdb, 5000));
+    // Left to it, a SIGINT of that interrupt would end the program once detached.
+    await this.drainInterrupt(gdb);
     for (const inf of this.inferiors.liveInferiors()) {
       await gdb.send(`-target-detach --thread-group ${inf.id}`).catch(() => undefined);
     }
@@ -362,6 +367,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     }
     const wasRunning = this.current === 'running';
     await this.stopSilently(gdb);
+    // Else the snapshot's first resume takes it, in place of the engine's signal queued there.
+    await this.drainInterrupt(gdb);
     const stops = new StopQueue();
     this.heldStops = stops;
     this.current = 'held';
