@@ -60,6 +60,9 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   private mpi?: MpiJob;
   private missedStops?: MissedStopWatch;
   readonly stepRecovery = new StepRecovery();
+  /** How long gdb let the program run since `takeRunMs` was last called (what a replay of it costs), and since when it runs now. */
+  private runMs = 0;
+  private runStartedAt?: number;
 
   constructor(private readonly hits: BreakpointHits, private readonly launcherFactory: LauncherFactory = plainLauncherFactory) {
     super();
@@ -81,6 +84,12 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   processesSeen(): number { return this.inferiors.processesSeen(); }
   liveProcesses(): number { return this.inferiors.livePids().length; }
   pidOfThread(thread: number): number | undefined { return this.inferiors.inferiorOfThread(thread)?.pid; }
+  /** The program's running time since the last call, in ms (snapshots and restores left out). */
+  takeRunMs(): number {
+    const ms = this.runMs;
+    this.runMs = 0;
+    return ms;
+  }
 
   // ---- starting -------------------------------------------------------------------------
 
@@ -474,6 +483,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   private onExec(record: MiAsyncRecord): void {
     if (record.asyncClass === 'running') {
       if (this.current === 'stopped') this.current = 'running';
+      if (this.current !== 'held') this.runStartedAt ??= Date.now();
       return;
     }
     if (record.asyncClass === 'stopped') {
@@ -487,6 +497,10 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     const r = record.results;
     const reason = miString(r.reason) ?? '';
     const exit = isExitReason(reason);
+    if (!this.heldStops && this.runStartedAt !== undefined) {
+      this.runMs += Date.now() - this.runStartedAt;
+      this.runStartedAt = undefined;
+    }
     if (this.heldStops) {
       this.heldStops.push(record);
       if (!exit) return;

@@ -106,7 +106,7 @@ export class Replayer {
   /** `last`: the replay ends there, and its whole place is read (the stops on the way are known well enough by address and depth). */
   private async continueTo(index: number, position: Position, onHit: ((hit: ReplayedHit) => void) | undefined, last: boolean): Promise<{ place?: Place; divergence?: string }> {
     const target = position.place;
-    const helper = await this.helperBreakpoint(target.pc);
+    const helper = await this.helperBreakpoint(target.pc, position.condition);
     try {
       const arrivals = new Map<string, number>();
       const ordinals = new ThreadOrdinals(this.gdb, this.ids);
@@ -139,8 +139,12 @@ export class Replayer {
   /** Code addresses of the client's unconditional breakpoints, read once per replay (they do not change meanwhile). */
   private userAddresses?: Set<bigint>;
 
-  /** A breakpoint of the replay's own where the client has none at `pc` (it may have been removed since). */
-  private async helperBreakpoint(pc: string): Promise<number | undefined> {
+  /**
+   * A breakpoint of the replay's own where the client has none at `pc` (it
+   * may have been removed since), with the condition the stop was made on
+   * (see stopConditionAt), so that arrivals count the same passes.
+   */
+  private async helperBreakpoint(pc: string, condition?: string): Promise<number | undefined> {
     if (!/^0x/.test(pc)) return undefined;
     if (!this.userAddresses) {
       this.userAddresses = new Set();
@@ -149,8 +153,9 @@ export class Replayer {
         for (const a of [b.addr, ...b.locations.map((l) => l.addr)]) if (a && /^0x/.test(a)) this.userAddresses.add(BigInt(a));
       }
     }
-    if (this.userAddresses.has(BigInt(pc))) return undefined;
-    return (await mi.breakInsert(this.gdb, { location: `*${pc}` })).number;
+    // An unconditional breakpoint of the client's stops at every pass; with a condition, only ours counts right.
+    if (condition === undefined && this.userAddresses.has(BigInt(pc))) return undefined;
+    return (await mi.breakInsert(this.gdb, { location: `*${pc}`, condition })).number;
   }
 
   private async stepTo(index: number, position: Position, via: ResumeCommand, onHit?: (hit: ReplayedHit) => void): Promise<{ place?: Place; divergence?: string }> {
@@ -275,6 +280,20 @@ export async function placeOf(gdb: MiConnection, thread: number, ids?: ThreadIds
 
 export async function ordinalOf(gdb: MiConnection, thread: number, ids?: ThreadIds): Promise<number> {
   return Math.max(0, (await orderedThreads(gdb, ids)).findIndex((t) => t.id === thread));
+}
+
+/**
+ * The condition a breakpoint stop at `pc` stopped on: gdb evaluates a
+ * condition itself and shows only the passes where it held, so the n-th
+ * arrival there counts only those. Undefined when a breakpoint without
+ * condition is set there too (every pass stops); several conditions: any.
+ */
+export async function stopConditionAt(gdb: MiConnection, pc: string): Promise<string | undefined> {
+  if (!/^0x/.test(pc)) return undefined;
+  const here = BigInt(pc);
+  const at = (await mi.breakList(gdb)).filter((b) => [b.addr, ...b.locations.map((l) => l.addr)].some((a) => !!a && /^0x/.test(a) && BigInt(a) === here));
+  if (at.length === 0 || at.some((b) => !b.condition)) return undefined;
+  return [...new Set(at.map((b) => b.condition!))].map((c) => `(${c})`).join(' || ');
 }
 
 /** Whether one of the client's breakpoints (not a replay's own) is set at `pc`. */

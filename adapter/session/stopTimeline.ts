@@ -56,6 +56,10 @@ export interface Position {
   unreplayable?: boolean;
   /** The client's breakpoints as they were at this stop (a number that changes with them). */
   epoch?: number;
+  /** How long the program ran from the position before to this one, in ms (what replaying it costs). */
+  ranMs?: number;
+  /** A breakpoint stop on a condition (replayer.ts, stopConditionAt): arrivals count the passes where it held. */
+  condition?: string;
 }
 
 /** A way back to a position: the landmark to restore and the positions to replay after it. */
@@ -102,10 +106,12 @@ export class StopTimeline {
    * A stop after a resume that cannot be replayed (none recorded, a pause)
    * is marked so that no route passes it.
    */
-  stopped(place: Place, reason: string, description?: string): number {
+  stopped(place: Place, reason: string, description?: string, more: { ranMs?: number; condition?: string } = {}): number {
     const via = this.cursor >= 0 ? this.pending : undefined;
     const position: Position = { arrival: 1 + (this.passedAt.get(place.pc) ?? 0), place, reason };
     if (via) position.via = via;
+    if (more.ranMs !== undefined) position.ranMs = more.ranMs;
+    if (more.condition !== undefined) position.condition = more.condition;
     if (description) position.description = description;
     if (this.cursor >= 0 && (!via || reason === 'pause')) position.unreplayable = true;
     return this.append(position);
@@ -217,6 +223,13 @@ export class StopTimeline {
       if (p.unreplayable || !p.via) break;
     }
     return routes;
+  }
+
+  /** How long the program ran from position `from` to position `to` (ms): what a replay between them re-executes. */
+  ranBetween(from: number, to: number): number {
+    let ms = 0;
+    for (let i = from + 1; i <= to && i < this.positions.length; i++) ms += this.positions[i].ranMs ?? 0;
+    return ms;
   }
 
   /** The position Step Back goes to: the one before the program's state. */

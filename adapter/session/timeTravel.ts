@@ -13,7 +13,7 @@ import type { Computation } from './computation';
 import type { Debuggee } from './debuggee';
 import { releaseRestored, snapshotHeld } from './heldSnapshot';
 import { SnapshotHistory } from './snapshotHistory';
-import { Replayer, breakpointAt, ordinalOf, placeOf } from './replayer';
+import { Replayer, breakpointAt, ordinalOf, placeOf, stopConditionAt } from './replayer';
 import type { ReplayedHit } from './replayer';
 import { lastHitBefore } from './reverseSearch';
 import { StopTimeline } from './stopTimeline';
@@ -169,9 +169,11 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
         return this.goTo(earliest, cancel);
       }
       if (found.index !== undefined) return this.goTo(found.index, cancel);
+      const gdb = this.debuggee.gdbProcess;
+      const condition = gdb ? await stopConditionAt(gdb, found.hit.place.pc).catch(() => undefined) : undefined;
       const index = this.timeline.insertAfter(found.hit.toward - 1, {
         via: { kind: 'continue', threadOrdinal: found.hit.place.threadOrdinal },
-        arrival: found.hit.arrival, place: found.hit.place, reason: 'breakpoint',
+        arrival: found.hit.arrival, place: found.hit.place, reason: 'breakpoint', ...(condition !== undefined ? { condition } : {}),
       });
       return this.goTo(index, cancel);
     });
@@ -338,14 +340,18 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
    * automatic snapshot of that stop. `thread` is the stopped thread.
    */
   async beforeStopReported(reason: string, thread: number, description?: string): Promise<void> {
+    const ranMs = this.debuggee.takeRunMs();
     const gdb = this.debuggee.gdbProcess;
     const place = gdb ? await placeOf(gdb, thread, this.threadIds).catch(() => undefined) : undefined;
-    const index = place ? this.timeline.stopped(place, reason, description) : undefined;
+    const condition = gdb && place && reason === 'breakpoint' ? await stopConditionAt(gdb, place.pc).catch(() => undefined) : undefined;
+    const index = place ? this.timeline.stopped(place, reason, description, { ranMs, condition }) : undefined;
     if (!place) this.timeline.resumed(undefined);
     if (this.busy) return;
+    const from = index !== undefined ? this.timeline.routeTo(index)?.from : undefined;
+    const ran = index !== undefined && from !== undefined ? this.timeline.ranBetween(from, index) : 0;
     if (this.auto.atStops) {
       await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
-    } else if (this.landmarks && index !== undefined && reason !== 'exception' && needsLandmark(this.landmarks, index, this.timeline.routeTo(index)?.from)) {
+    } else if (this.landmarks && index !== undefined && reason !== 'exception' && needsLandmark(this.landmarks, index, from, ran)) {
       // Not at a signal's stop: the snapshot's own signal would take the place of the one the user inspects there.
       if (this.landmarks.asked || this.debuggee.liveProcesses() === 1) {
         await this.computation.exclusive(() => this.saveLandmark(this.landmarks!));
@@ -384,6 +390,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
    */
   async resumed(gdb?: MiConnection, command?: { kind: ResumeKind; thread: number }): Promise<void> {
     this.history.moved();
+    this.debuggee.takeRunMs(); // what ran before is no part of this stretch
     if (!gdb || !command) return this.timeline.resumed(undefined);
     const threadOrdinal = await ordinalOf(gdb, command.thread, this.threadIds).catch(() => undefined);
     this.timeline.resumed(threadOrdinal === undefined ? undefined : { kind: command.kind, threadOrdinal });

@@ -14,8 +14,12 @@ import type { Stop } from '../fixtures/dapHarness';
 
 const programs = new Programs();
 let changes: string;
+let spin: string;
 
-before(() => { changes = programs.build('changes'); });
+before(() => {
+  changes = programs.build('changes');
+  spin = programs.build('spin');
+});
 after(() => programs.dispose());
 
 async function round(dc: TestClient, stop: Stop): Promise<number> {
@@ -65,5 +69,28 @@ for (const [name, autoSnapshot] of [['"autoSnapshot": false', false], ['"landmar
     assert.deepEqual(await labels(dc), []);
     await assert.rejects(dc.stepBackRequest({ threadId: stop.body.threadId }), /There is no snapshot to go back to/);
     assert.equal(await round(dc, stop), 4, 'the program stays where it was');
+  });
+}
+
+/** spin's rounds at a stop on its SPIN line. */
+async function spinRounds(dc: TestClient, stop: Stop): Promise<number> {
+  const frame = await dc.topFrame(stop.body.threadId);
+  assert.equal(frame.line, lineOf('spin.c', 'SPIN'));
+  return Number((await dc.evaluateRequest({ expression: 'rounds', frameId: frame.id })).body.result);
+}
+
+// spin sleeps a millisecond a round: 1500 rounds between two stops are 1.5 s of running or more.
+for (const [seconds, expected] of [[1, 3], [0, 1]] as const) {
+  test(`"landmarkSeconds": ${seconds}: ${expected === 3 ? 'a landmark at each stop reached after a second of running' : 'landmarks by stops only; going back re-executes to the pass where the breakpoint\'s condition held'}`, async (t) => {
+    const dc = await startClient(t);
+    const launch = { program: spin, snapshotDir: path.join(programs.dir, `snapshots-seconds-${seconds}`), autoSnapshot: { landmarkEvery: 100, landmarkSeconds: seconds } };
+    let stop = await dc.launchAndStop(launch, [{ file: 'spin.c', marker: 'SPIN', condition: 'rounds % 1500 == 0' }]);
+    for (let i = 0; i < 2; i++) stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
+    assert.equal(await spinRounds(dc, stop), 3000);
+    assert.deepEqual(await labels(dc), Array(expected).fill('auto: landmark'));
+    stop = await resumeAndStop(dc, () => dc.stepBackRequest({ threadId: stop.body.threadId }));
+    assert.equal(await spinRounds(dc, stop), 1500, 'back at the stop before');
+    if (seconds > 0) assert.doesNotMatch(String(stop.body.description), /re-executed/, 'restored at its own landmark, nothing re-executed');
+    else assert.match(String(stop.body.description), /re-executed from snapshot/);
   });
 }
