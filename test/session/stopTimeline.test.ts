@@ -148,3 +148,19 @@ test('a second snapshot of a stop that has a landmark: restoring either arrives 
   tl.forget('user');
   assert.equal(tl.routeTo(2)!.landmark, 'auto');
 });
+
+test('each position keeps how long the program ran to it, and the condition its breakpoint stopped on', () => {
+  const tl = new StopTimeline();
+  tl.stopped(place(1), 'breakpoint', undefined, { ranMs: 5 });
+  for (const [ms, condition] of [[1000, undefined], [2500, 'i % 100 == 0'], [400, undefined]] as const) {
+    tl.resumed({ kind: 'continue', threadOrdinal: 0 });
+    tl.stopped(place(2), 'breakpoint', undefined, { ranMs: ms, condition });
+  }
+  assert.equal(tl.ranBetween(0, 3), 3900, 'the stretches after the first stop, not the run to it');
+  assert.equal(tl.ranBetween(1, 2), 2500);
+  assert.equal(tl.ranBetween(2, 2), 0);
+  assert.equal(tl.ranBetween(2, 99), 400, 'past the end: what there is');
+  assert.equal(tl.at(2)?.condition, 'i % 100 == 0');
+  assert.equal(tl.at(3)?.condition, undefined);
+  assert.equal(tl.at(1)?.ranMs, 1000);
+});
