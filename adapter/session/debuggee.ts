@@ -376,7 +376,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     }
     const wasRunning = this.current === 'running';
     await this.stopSilently(gdb);
-    // Else the snapshot's first resume takes it, in place of the engine's signal queued there.
+    // Else it outlives the snapshot, and the next Continue stops at a SIGINT the user never sent.
     await this.drainInterrupt(gdb);
     const stops = new StopQueue();
     this.heldStops = stops;

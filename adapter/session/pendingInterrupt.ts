@@ -3,8 +3,8 @@
  * process group. When a breakpoint stops the program first, gdb reports that
  * stop and the SIGINT stays pending in the kernel: the next resume delivers
  * it (gdb stops again, and discards it: SIGINT does not pass), but a detach
- * leaves it to the program, which dies of it (exit status 130), and a
- * snapshot would resume the program with it still waiting. So before either
+ * leaves it to the program, which dies of it (exit status 130), and after a
+ * snapshot the next Continue stops at a SIGINT the user never sent. So before either
  * it is taken out: the one thread that takes it is resumed alone, breakpoints
  * disabled, and the kernel delivers it before that thread runs an instruction;
  * no other thread moves. A SIGINT sent by someone else (Ctrl-C in the
