@@ -61,7 +61,8 @@ function processText(p: ProcessRow, memory?: ImageMemoryRegion[]): string {
   const parts: string[] = [];
   const group = p.pgid !== undefined ? `, group ${p.pgid}` : '';
   const session = p.sid !== undefined ? `, session ${p.sid}` : '';
-  parts.push(`Process ${p.vpid} (pid ${p.pid}, parent ${p.vppid}${group}${session}): ${p.argv.join(' ')}\n`);
+  const rank = p.mpiRank !== undefined ? `, MPI rank ${p.mpiRank}` : '';
+  parts.push(`Process ${p.vpid} (pid ${p.pid}, parent ${p.vppid}${group}${session}${rank}): ${p.argv.join(' ')}\n`);
   for (const [name, value] of Object.entries(p.plugins ?? {})) parts.push(`  ${name}: ${JSON.stringify(value)}\n`);
   parts.push('\n  Threads\n');
   parts.push(indent(textTable(['VTID', 'TID'], p.threads.map((t) => [t.vtid, t.tid]))));

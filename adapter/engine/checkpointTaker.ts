@@ -8,7 +8,7 @@ import { ImageOrderFields, ParentImages } from './parentImages';
 import { savedFilesSummary } from './fileRecords';
 import { outsideStdinBytes, pipeSkipLists } from './pipes';
 import { writeFilePrivate } from './privateFs';
-import { lazyInetSockets, lazyUnixPeers, processEnded, readState, socketEndpoints } from './procTables';
+import { lazyInetSockets, lazyUnixPeers, processEnded, readMpiRank, readState, socketEndpoints } from './procTables';
 import { releaseSnapshotId, reserveSnapshotId } from './snapshotIds';
 import { hasLiveChildren, strayChildren } from './strayChildren';
 import type { SnapshotInfo } from './tables';
@@ -102,11 +102,15 @@ export class CheckpointTaker {
     // Processes stopped by a synchronized checkpoint, waiting for the final order.
     // Each ordered process's image path once the snapshot is complete.
     const offered = new Map<EngineConnection, string>();
+    // Read when ordered: a process a --kill checkpoint ends has no environment to read afterwards.
+    const ranks = new Map<number, number>();
     const files = this.filesFields();
     const track = this.host.trackFolders();
     const fields = (c: EngineConnection): ImageOrderFields => {
       const as = path.join(this.host.cdir.snapshot(id), imageFileName(c.hello!.vpid));
       offered.set(c, as);
+      const rank = readMpiRank(c.hello!.pid);
+      if (rank !== undefined) ranks.set(c.hello!.vpid, rank);
       return { ...this.parents.fields(c, as), ...files };
     };
     // A write order is what the engine reads its files' fields from (native/PROTOCOL.md);
@@ -128,6 +132,7 @@ export class CheckpointTaker {
       } else {
         procs = await sync.saveAll(conns, releases);
       }
+      for (const p of procs) if (ranks.has(p.vpid)) p.mpiRank = ranks.get(p.vpid);
       const manifest = this.manifest(id, started, procs, options);
       writeFilePrivate(path.join(partialDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
       // The rename is what makes the snapshot exist: readers never see it half-written.

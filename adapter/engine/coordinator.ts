@@ -21,6 +21,7 @@ import { sigkillAll } from './sigkill';
 import { assertTrustedDir, privateSubdir } from './trustedDir';
 import { lazyInetSockets, linkPeers, readArgv, readFds, readSession, readUnixPeers, virtualizeSessions } from './procTables';
 import { hideEngineFd } from './engineFds';
+import { withMpiRanks } from './liveTables';
 import { collectRestoredHellos } from './restoredHellos';
 import type { FileNote } from './fileRecords';
 import { collectNotes, NOTES_FD, restorerStdio } from './restorerNotes';
@@ -419,7 +420,7 @@ export class Coordinator extends EventEmitter {
     processes.sort((a, b) => a.vpid - b.vpid);
     virtualizeSessions(processes);
     linkPeers(processes, readUnixPeers());
-    return { version: TABLES_VERSION, source: 'live', processes };
+    return withMpiRanks({ version: TABLES_VERSION, source: 'live', processes });
   }
 
   private async statusRow(c: EngineConnection, inet: ReturnType<typeof lazyInetSockets>): Promise<ProcessRow> {

@@ -32,6 +32,8 @@ export interface ManifestProcess {
    * the image keeps only `socket:[inode]`): what links a snapshot's sockets to their peers.
    */
   sockets?: SavedSocket[];
+  /** A rank of an Open MPI job: its number (OMPI_COMM_WORLD_RANK), read when it was ordered. */
+  mpiRank?: number;
 }
 
 export type { SavedSocket as ManifestSocket } from './procTables';

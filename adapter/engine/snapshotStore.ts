@@ -162,7 +162,11 @@ export class SnapshotStore {
       if (!fs.existsSync(file)) throw new CkptError(`snapshot ${id} is damaged: its image ${p.image} is missing`);
       images.push(await runInspector(command, file, `snapshot ${id} (image ${p.image})`));
     }
-    const processes = images.map(imageToProcessRow).map((p) => ({ ...p, fds: hideEngineFd(p.fds) }));
+    const rankOf = (vpid: number) => m.processes.find((q) => q.vpid === vpid)?.mpiRank;
+    const processes = images.map(imageToProcessRow).map((p) => {
+      const rank = rankOf(p.vpid);
+      return { ...p, fds: hideEngineFd(p.fds), ...(rank !== undefined ? { mpiRank: rank } : {}) };
+    });
     const unixPeers = new Map<number, number>();
     for (const p of processes) applySocketEndpoints(p.fds, m.processes.find((q) => q.vpid === p.vpid)?.sockets, unixPeers);
     linkPeers(processes, unixPeers);

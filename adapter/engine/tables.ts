@@ -49,7 +49,7 @@ export interface ProcessRow {
   pgid?: number;
   sid?: number;
   argv: string[];
-  /** A rank of an Open MPI job: its number (OMPI_COMM_WORLD_RANK). Live tables only. */
+  /** A rank of an Open MPI job: its number (OMPI_COMM_WORLD_RANK); in a snapshot's tables, from its manifest. */
   mpiRank?: number;
   threads: ThreadRow[];
   fds: FdRow[];

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { checkpoint, computationPids, finish, launch, restart, runPlain, skipUnlessBuilt, Workspace } from '../processes/fixtures/computation';
+import { checkpoint, computationPids, finish, launch, restart, runCkpt, runPlain, skipUnlessBuilt, Workspace } from '../processes/fixtures/computation';
 import { waitForProcesses } from '../processes/fixtures/waiting';
 import { buildRing, mpiLeftovers, mpirun, mpiStrays, skipUnlessMpi } from './mpiJob';
 
@@ -86,8 +86,19 @@ async function job(name: string, np: number, argv: (gate: string) => string[]): 
   await run.waitForStdout(/^round 20 /m, 120000);
   await waitForProcesses(dir, np + 1, run);
   const counts = fdCounts(dir);
+  const live = await runCkpt(['status', '--dir', dir, '--json']);
+  assert.equal(live.code, 0, live.stderr);
   const saved = await checkpoint(dir, '--kill');
   assert.equal(saved.code, 0, saved.stderr);
+  // Each rank's number, in the live tables and in the snapshot's (mpirun has none).
+  const ranks = (json: string) => (JSON.parse(json) as { processes: { mpiRank?: number }[] }).processes.map((p) => p.mpiRank).filter((r) => r !== undefined).sort();
+  const all = Array.from({ length: np }, (_, i) => i);
+  assert.deepEqual(ranks(live.stdout), all, 'ckpt status');
+  const inspected = await runCkpt(['inspect', '--dir', dir, '--json', saved.id!]);
+  assert.equal(inspected.code, 0, inspected.stderr);
+  assert.deepEqual(ranks(inspected.stdout), all, 'ckpt inspect');
+  const text = await runCkpt(['inspect', '--dir', dir, saved.id!]);
+  assert.equal((text.stdout.match(/, MPI rank \d+\)/g) ?? []).length, np, text.stdout);
   const first = await finish(run, dir);
   assert.doesNotMatch(first.stdout, /^done/m, 'saved before the end');
 
