@@ -45,6 +45,12 @@ export interface ThreadInfo {
   frame?: Frame;
 }
 
+/** The kernel's id of a thread from gdb's target id (`Thread 0x… (LWP 123)`, or `process 123` for a process of one thread). */
+export function lwpOf(targetId: string): number | undefined {
+  const m = /LWP (\d+)/.exec(targetId) ?? /process (\d+)/.exec(targetId);
+  return m ? Number(m[1]) : undefined;
+}
+
 export interface StackVariable {
   name: string;
   type?: string;
@@ -164,6 +170,11 @@ export async function breakCondition(gdb: MiConnection, number: number, conditio
   await gdb.send(`-break-condition ${number} ${condition}`);
 }
 
+/** The code addresses a breakpoint is inserted at (each of its locations). */
+export function codeAddresses(b: Breakpoint): bigint[] {
+  return [b.addr, ...b.locations.map((l) => l.addr)].filter((a): a is string => !!a && /^0x/.test(a)).map((a) => BigInt(a));
+}
+
 export async function breakList(gdb: MiConnection): Promise<Breakpoint[]> {
   const r = await gdb.send('-break-list');
   const table = miTuple(r.record.results.BreakpointTable);
@@ -230,6 +241,11 @@ export async function hasDebugInfo(gdb: MiConnection): Promise<boolean> {
 
 export async function gdbSet(gdb: MiConnection, setting: string): Promise<void> {
   await gdb.send(`-gdb-set ${setting}`);
+}
+
+/** A setting's value as gdb shows it (undefined when it gives none). */
+export async function gdbShow(gdb: MiConnection, setting: string): Promise<string | undefined> {
+  return miString((await gdb.send(`-gdb-show ${setting}`)).record.results.value);
 }
 
 export async function environmentCd(gdb: MiConnection, dir: string): Promise<void> {

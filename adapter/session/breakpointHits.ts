@@ -95,8 +95,7 @@ export class BreakpointHits {
     const out: number[] = [];
     for (const b of await mi.breakList(gdb)) {
       if (b.number === number || !this.entries.has(b.number)) continue;
-      const addresses = [b.addr, ...b.locations.map((l) => l.addr)].filter((a): a is string => !!a && /^0x/.test(a));
-      if (!addresses.some((a) => BigInt(a) === here)) continue;
+      if (!mi.codeAddresses(b).includes(here)) continue;
       if (b.condition && !await conditionHolds(gdb, b.condition, at)) continue;
       out.push(b.number);
     }

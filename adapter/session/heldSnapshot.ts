@@ -54,7 +54,7 @@ export class HeldSnapshotError extends Error {
 export async function snapshotHeld<T>(ctx: HeldSnapshotContext, checkpoint: (ordersSent: () => void) => Promise<T>): Promise<T> {
   const { gdb, threads } = ctx;
   const trap = await holdTrapAddress(gdb);
-  const lockingBefore = await showSetting(gdb, 'scheduler-locking');
+  const lockingBefore = (await mi.gdbShow(gdb, 'scheduler-locking')) ?? 'replay';
 
   await gdb.send('-break-disable');
   const codeRegions = await protectCode(gdb, ctx.pids);
@@ -220,7 +220,7 @@ export async function holdTrapAddress(gdb: MiConnection): Promise<string> {
 export async function releaseRestored(ctx: HeldSnapshotContext): Promise<void> {
   const { gdb, threads } = ctx;
   const trap = await holdTrapAddress(gdb);
-  const lockingBefore = await showSetting(gdb, 'scheduler-locking');
+  const lockingBefore = (await mi.gdbShow(gdb, 'scheduler-locking')) ?? 'replay';
   try {
     await mi.gdbSet(gdb, 'scheduler-locking off');
     const firstStop = ctx.nextStop(TRAP_TIMEOUT_MS);
@@ -325,9 +325,4 @@ async function protectCode(gdb: MiConnection, pids: number[]): Promise<{ release
     throw err;
   }
   return { release };
-}
-
-async function showSetting(gdb: MiConnection, name: string): Promise<string> {
-  const r = await gdb.send(`-gdb-show ${name}`);
-  return miString(r.record.results.value) ?? 'replay';
 }

@@ -14,7 +14,6 @@
 import * as fs from 'fs';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
-import { miString } from '../gdb/miParser';
 
 const SIGINT_BIT = 1n << 1n; // signal 2: bit 1 of the /proc masks
 
@@ -67,12 +66,8 @@ export async function drainInterrupt(
   interrupt: () => Promise<void>,
 ): Promise<void> {
   if (!pids.some(sigintPending)) return;
-  const byLwp = new Map<number, number>();
-  for (const t of (await mi.threadInfo(gdb)).threads) {
-    const lwp = Number(/LWP (\d+)/.exec(t.targetId)?.[1] ?? /^process (\d+)/.exec(t.targetId)?.[1]);
-    byLwp.set(lwp, t.id);
-  }
-  const locking = miString((await gdb.send('-gdb-show scheduler-locking')).record.results.value) ?? 'replay';
+  const byLwp = new Map((await mi.threadInfo(gdb)).threads.map((t) => [mi.lwpOf(t.targetId), t.id]));
+  const locking = (await mi.gdbShow(gdb, 'scheduler-locking')) ?? 'replay';
   await gdb.send('-break-disable');
   try {
     await mi.gdbSet(gdb, 'scheduler-locking on');

@@ -150,7 +150,7 @@ export class Replayer {
       this.userAddresses = new Set();
       for (const b of await mi.breakList(this.gdb)) {
         if (b.condition) continue;
-        for (const a of [b.addr, ...b.locations.map((l) => l.addr)]) if (a && /^0x/.test(a)) this.userAddresses.add(BigInt(a));
+        for (const a of mi.codeAddresses(b)) this.userAddresses.add(a);
       }
     }
     // An unconditional breakpoint of the client's stops at every pass; with a condition, only ours counts right.
@@ -289,18 +289,21 @@ export async function ordinalOf(gdb: MiConnection, thread: number, ids?: ThreadI
  * condition is set there too (every pass stops); several conditions: any.
  */
 export async function stopConditionAt(gdb: MiConnection, pc: string): Promise<string | undefined> {
-  if (!/^0x/.test(pc)) return undefined;
-  const here = BigInt(pc);
-  const at = (await mi.breakList(gdb)).filter((b) => [b.addr, ...b.locations.map((l) => l.addr)].some((a) => !!a && /^0x/.test(a) && BigInt(a) === here));
+  const at = await breakpointsAt(gdb, pc);
   if (at.length === 0 || at.some((b) => !b.condition)) return undefined;
   return [...new Set(at.map((b) => b.condition!))].map((c) => `(${c})`).join(' || ');
 }
 
 /** Whether one of the client's breakpoints (not a replay's own) is set at `pc`. */
 export async function breakpointAt(gdb: MiConnection, pc: string): Promise<boolean> {
-  if (!/^0x/.test(pc)) return false;
+  return (await breakpointsAt(gdb, pc)).length > 0;
+}
+
+/** The client's breakpoints (gdb's list) inserted at code address `pc`. */
+async function breakpointsAt(gdb: MiConnection, pc: string): Promise<mi.Breakpoint[]> {
+  if (!/^0x/.test(pc)) return [];
   const here = BigInt(pc);
-  return (await mi.breakList(gdb)).some((b) => [b.addr, ...b.locations.map((l) => l.addr)].some((a) => !!a && /^0x/.test(a) && BigInt(a) === here));
+  return (await mi.breakList(gdb)).filter((b) => mi.codeAddresses(b).includes(here));
 }
 
 function stepCommand(gdb: MiConnection, kind: ResumeCommand['kind'], thread: number): Promise<void> {

@@ -101,7 +101,7 @@ async function readCore(program: string, core: string, vtidOf: Map<number, numbe
           .filter((v) => !v.isArg)
           .map((v) => ({ name: v.name, value: v.value ?? (v.type ? `{${v.type}}` : '') }))
         : [];
-      const lwp = lwpOf(t.targetId);
+      const lwp = mi.lwpOf(t.targetId); // a core names its threads by the tids saved in it (the virtual ones)
       out.push({
         vtid: (lwp !== undefined ? vtidOf.get(lwp) ?? lwp : undefined) ?? t.id,
         frames: frames.map((f) => ({ name: f.func ?? f.addr ?? '??', file: f.fullname ?? f.file, line: f.line })),
@@ -114,8 +114,3 @@ async function readCore(program: string, core: string, vtidOf: Map<number, numbe
   }
 }
 
-/** A core's threads are named `LWP <tid>` by the tids saved in it (the virtual ones). */
-function lwpOf(targetId: string): number | undefined {
-  const m = /LWP (\d+)/.exec(targetId) ?? /process (\d+)/.exec(targetId);
-  return m ? Number(m[1]) : undefined;
-}

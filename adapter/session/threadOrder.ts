@@ -36,8 +36,8 @@ export async function orderedThreads(gdb: MiConnection, ids?: ThreadIds): Promis
   if (!ids || threads.length < 2) return threads;
   const known = await ids();
   const keyed = threads.map((t, i) => {
-    const lwp = Number(/LWP (\d+)/.exec(t.targetId)?.[1] ?? /^process (\d+)/.exec(t.targetId)?.[1]);
-    return { t, i, id: known.get(lwp) };
+    const lwp = mi.lwpOf(t.targetId);
+    return { t, i, id: lwp === undefined ? undefined : known.get(lwp) };
   });
   keyed.sort((a, b) => {
     if (!a.id || !b.id) return a.id ? -1 : b.id ? 1 : a.i - b.i;
