@@ -9,7 +9,7 @@
  * section table is; header_checksum covers the header (with that field zero) and
  * the table, and each table entry carries the checksum of its section's bytes.
  * Memory contents are in the MEMDATA section, page-aligned, in the order of the
- * page runs listed in MEMMAP. Everything is little-endian x86_64 layout.
+ * page runs listed in MEMMAP, whole or in compressed chunks (MEMCHUNKS). Everything is little-endian x86_64 layout.
  * Shared by the preload library (writer), the restorer and the inspector.
  */
 #ifndef CKPT_IMAGE_H
@@ -18,8 +18,9 @@
 
 #define CKPT_IMG_MAGIC "CKPTIMG\n"
 /* 2: a run may be inherited from a parent image (CKPT_RUN_INHERIT, and the
- * PARENT section); 1 has neither and still restores */
-#define CKPT_IMG_VERSION 2
+ * PARENT section); 3: the memory contents may be stored in compressed chunks
+ * (the MEMCHUNKS section); 1 and 2 have neither and still restore */
+#define CKPT_IMG_VERSION 3
 #define CKPT_IMG_VERSION_MIN 1
 #define CKPT_IMG_ARCH_X86_64 62 /* ELF e_machine */
 #define CKPT_IMG_HEADER_SIZE 4096
@@ -48,6 +49,7 @@ enum ckpt_section_type {
 	CKPT_SEC_ZOMBIES = 9, /* struct ckpt_img_zombie[]: exited children not yet reaped */
 	CKPT_SEC_LOCKS = 10,  /* struct ckpt_img_lock[]: file locks held (optional) */
 	CKPT_SEC_PARENT = 11, /* struct ckpt_img_parent: where inherited pages are (optional) */
+	CKPT_SEC_MEMCHUNKS = 12, /* struct ckpt_img_memchunks + entries: how MEMDATA is stored (optional) */
 	CKPT_SEC_FILES = 20,  /* the files written and read, see ckpt_files.h (optional) */
 	CKPT_SEC_PLUGIN = 100 /* a plugin's own section; name in the table entry */
 };
@@ -247,6 +249,28 @@ struct ckpt_img_run {
 	uint64_t data_offset;
 };
 #define CKPT_RUN_INHERIT (~0ull)
+
+/* The memory contents stored in chunks (version 3, optional): the pages, in
+ * the order of the runs, form `data_size` bytes of contents (the offsets of
+ * the runs are in them), cut in chunks of CKPT_DATA_CHUNK bytes (the last may
+ * be shorter). Chunk i is stored at `offset` within the MEMDATA section,
+ * `stored` bytes: as it is (CKPT_CHUNK_RAW, `stored` is its length, page
+ * aligned in the file so that it could be mapped) or as one zstd frame
+ * (CKPT_CHUNK_ZSTD). The chunks lie in the section in order, none overlaps.
+ * The MEMDATA checksum is over the contents, not the stored bytes (see
+ * ckpt_chunked_hash): a damaged frame is found after decompression. Without
+ * this section the MEMDATA section is the contents, as in versions 1 and 2. */
+enum ckpt_chunk_coding { CKPT_CHUNK_RAW = 0, CKPT_CHUNK_ZSTD = 1 };
+struct ckpt_img_memchunks {
+	uint64_t data_size;
+	uint64_t nchunks;
+	/* followed by: struct ckpt_img_memchunk[nchunks] */
+};
+struct ckpt_img_memchunk {
+	uint64_t offset;
+	uint32_t stored;
+	uint32_t coding; /* enum ckpt_chunk_coding */
+};
 
 /* An increment names the previous complete image of the same process. */
 #define CKPT_MAX_CHAIN 32

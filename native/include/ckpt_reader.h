@@ -42,6 +42,14 @@ struct ckpt_reader {
 	void *auxv;
 	uint32_t auxv_size;
 	struct ckpt_img_section *memdata;
+	/* the memory contents: their size, and their chunks if stored in chunks
+	 * (ckpt_reader_chunks.h); ckr_data_read's cache of one chunk */
+	uint64_t data_size;
+	struct ckpt_img_memchunk *chunks;
+	uint64_t nchunks;
+	uint64_t chunk_cached;
+	char *chunk_buf, *chunk_frame;
+	struct ZSTD_DCtx_s *chunk_dctx;
 	const char *fddata;
 	uint64_t fddata_size;
 	struct ckpt_img_zombie *zombies;
@@ -95,6 +103,7 @@ static inline const char *ckr_section_name(uint32_t type)
 	case CKPT_SEC_ZOMBIES: return "exited children";
 	case CKPT_SEC_LOCKS: return "file locks";
 	case CKPT_SEC_PARENT: return "parent";
+	case CKPT_SEC_MEMCHUNKS: return "memory chunks";
 	case CKPT_SEC_FILES: return "saved files";
 	default: return "plugin";
 	}
@@ -208,6 +217,8 @@ static inline int ckr_array(struct ckpt_reader *r, uint32_t type, uint64_t unit,
 	return 0;
 }
 
+#include "ckpt_reader_chunks.h"
+
 /* The memory map: counts against the section's bytes, regions against the
  * runs and strings, runs against their regions and the memory contents. */
 static inline int ckr_memmap_layout(struct ckpt_reader *r, uint64_t size)
@@ -236,7 +247,7 @@ static inline int ckr_memmap_entries(struct ckpt_reader *r)
 		/* an inherited run has its pages in the parent image, not here */
 		int inherited = run->data_offset == CKPT_RUN_INHERIT && r->parent_rec;
 		if (run->addr % CKPT_PAGE || run->npages > (~0ull - run->addr) / CKPT_PAGE ||
-		    (!inherited && !ckr_inside(run->data_offset, run->npages * CKPT_PAGE, 0, r->memdata->size)))
+		    (!inherited && !ckr_inside(run->data_offset, run->npages * CKPT_PAGE, 0, r->data_size)))
 			return ckr_fail(r, "the memory map section is inconsistent (a page run outside the data)", 0, 0);
 	}
 	for (uint32_t i = 0; i < mm->nregions; i++) {
@@ -265,7 +276,7 @@ static inline int ckr_memmap(struct ckpt_reader *r)
 	r->memdata = ckr_find(r, CKPT_SEC_MEMDATA);
 	if (!r->memdata)
 		return ckr_fail(r, "the image has no memory contents section", 0, 0);
-	if (!(r->mm = ckr_load(r, s)) || ckr_memmap_layout(r, s->size))
+	if (ckr_memchunks(r) || !(r->mm = ckr_load(r, s)) || ckr_memmap_layout(r, s->size))
 		return -1;
 	return ckr_memmap_entries(r);
 }
@@ -374,20 +385,4 @@ static inline const char *ckr_region_path(const struct ckpt_reader *r, const str
 	return g->path == ~0ull ? "" : r->strings + g->path;
 }
 
-/* Reads every page back through buf (chunk bytes) and compares the checksum. */
-static inline int ckr_verify_memdata(struct ckpt_reader *r, void *buf, uint64_t chunk)
-{
-	const struct ckpt_img_section *s = r->memdata;
-	struct ckpt_chunked_hash h;
-	ckpt_chunked_init(&h);
-	for (uint64_t off = 0; off < s->size; off += chunk) {
-		uint64_t n = s->size - off < chunk ? s->size - off : chunk;
-		if (r->io.read(r->io.ctx, buf, n, s->offset + off))
-			return ckr_fail(r, "the image is truncated", 0, 0);
-		ckpt_chunked_update(&h, buf, n);
-	}
-	if (CKR_SUM_BAD(ckpt_chunked_final(&h), s->checksum))
-		return ckr_fail(r, "the memory contents are corrupt (checksum mismatch)", 0, 0);
-	return 0;
-}
 #endif

@@ -170,7 +170,7 @@ struct page_src chain_page_src(const struct chain *c, uint64_t addr)
 		if (!hit)
 			break;
 		if (hit->data_offset != CKPT_RUN_INHERIT)
-			return (struct page_src){ level, r->memdata->offset + hit->data_offset + (addr - hit->addr) };
+			return (struct page_src){ level, hit->data_offset + (addr - hit->addr) };
 		if (!r->parent_rec)
 			break;
 	}
@@ -183,7 +183,8 @@ int chain_read_src(const struct chain *c, struct page_src s, char *buf)
 		memset(buf, 0, CKPT_PAGE);
 		return 0;
 	}
-	return file_read((void *)&c->fd[s.level], buf, CKPT_PAGE, s.off) ? -1 : 0;
+	/* the reader's cache of one chunk changes as it reads */
+	return ckr_data_read((struct ckpt_reader *)&c->r[s.level], buf, CKPT_PAGE, s.off);
 }
 
 int chain_read(const struct chain *c, uint64_t addr, void *buf, size_t n)

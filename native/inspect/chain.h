@@ -16,7 +16,7 @@ struct chain {
 	char what[4096];
 };
 
-/* Where a page's bytes are: image level and file offset, or none (a hole:
+/* Where a page's bytes are: image level and offset in its memory contents, or none (a hole:
  * zeros, or a private file mapping's bytes). */
 struct page_src {
 	int level;

@@ -56,10 +56,7 @@ static int read_saved(const struct core_input *in, uint64_t addr, void *buf, siz
 		/* the reader checked that addr + npages pages does not wrap */
 		uint64_t end = r->addr + r->npages * CKPT_PAGE;
 		if (addr >= r->addr && addr <= end && n <= end - addr)
-			return pread(in->fd, buf, n, (off_t)(in->memdata->offset + r->data_offset + (addr - r->addr))) ==
-				       (ssize_t)n
-				   ? 0
-				   : -1;
+			return ckr_data_read(in->reader, buf, n, r->data_offset + (addr - r->addr));
 	}
 	return -1;
 }

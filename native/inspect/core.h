@@ -1,7 +1,7 @@
 /* The parts of a loaded image that the ELF core writer needs. */
 #ifndef CKPT_INSPECT_CORE_H
 #define CKPT_INSPECT_CORE_H
-#include "../include/ckpt_image.h"
+#include "../include/ckpt_reader.h"
 
 struct chain;
 
@@ -14,7 +14,7 @@ struct core_input {
 	const struct ckpt_img_region *regions;
 	const struct ckpt_img_run *runs;
 	const char *strings;
-	const struct ckpt_img_section *memdata;
+	struct ckpt_reader *reader; /* the memory contents are read through it */
 	const void *auxv;
 	uint32_t auxv_size;
 	/* an increment's chain: its pages are read through it (chain.h) */

@@ -33,7 +33,7 @@ __attribute__((noreturn)) static void fail(const char *path, const char *msg)
 static void read_page(const struct chain *c, struct page_src s, char *buf, const char *what)
 {
 	if (chain_read_src(c, s, buf))
-		fail(what, "the image is truncated");
+		fail(what, c->r[s.level].msg[0] ? c->r[s.level].msg : "the image is truncated");
 }
 
 /* Whether the page at addr differs between the two images. */

@@ -60,12 +60,8 @@ static void check_other_sections(struct ckpt_reader *r)
 			die(r->msg);
 		free(data);
 	}
-	char *buf = malloc(CKPT_DATA_CHUNK);
-	if (!buf)
-		die("out of memory");
-	if (ckr_verify_memdata(r, buf, CKPT_DATA_CHUNK))
+	if (ckr_verify_memdata(r))
 		die(r->msg);
-	free(buf);
 }
 
 /* The pages an increment inherits, read through its chain of parents (each
@@ -85,7 +81,7 @@ static int core(struct ckpt_reader *r, int fd, const char *out)
 		chain_load(&chain, path);
 	struct core_input in = {
 		.fd = fd, .proc = r->proc, .threads = r->threads, .nthreads = r->nthreads, .mm = r->mm,
-		.regions = r->regions, .runs = r->runs, .strings = r->strings, .memdata = r->memdata,
+		.regions = r->regions, .runs = r->runs, .strings = r->strings, .reader = r,
 		.auxv = r->auxv, .auxv_size = r->auxv_size, .chain = r->parent_rec ? &chain : 0,
 	};
 	if (write_core(&in, out) < 0) {

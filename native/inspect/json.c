@@ -39,6 +39,7 @@ static const char *sec_type(uint32_t t)
 	case CKPT_SEC_ZOMBIES: return "zombies";
 	case CKPT_SEC_LOCKS: return "locks";
 	case CKPT_SEC_FILES: return "files";
+	case CKPT_SEC_MEMCHUNKS: return "memchunks";
 	case CKPT_SEC_PLUGIN: return "plugin";
 	default: return "unknown";
 	}
@@ -101,7 +102,7 @@ static char *read_args(struct ckpt_reader *r, uint64_t addr, uint64_t n)
 		if (!ckr_inside(addr, n, run->addr, run->addr + run->npages * CKPT_PAGE))
 			continue;
 		if (run->data_offset != CKPT_RUN_INHERIT &&
-		    !r->io.read(r->io.ctx, args, n, r->memdata->offset + run->data_offset + (addr - run->addr)))
+		    !ckr_data_read(r, args, n, run->data_offset + (addr - run->addr)))
 			return args;
 		if (run->data_offset == CKPT_RUN_INHERIT && json_inherited_read && !json_inherited_read(addr, args, n))
 			return args;
@@ -251,6 +252,23 @@ void json_files(FILE *out, struct ckpt_reader *r)
 	putc(']', out);
 }
 
+/* How the memory contents are stored: their bytes, the bytes they take in
+ * the image, and each chunk's place (in the MEMDATA section) and coding. */
+static void json_stored(FILE *out, const struct ckpt_reader *r)
+{
+	uint64_t zstd = 0;
+	for (uint64_t c = 0; c < r->nchunks; c++)
+		zstd += r->chunks[c].coding == CKPT_CHUNK_ZSTD;
+	fprintf(out, ",\"contents\":{\"bytes\":%lu,\"storedBytes\":%lu,\"chunks\":%lu,\"compressedChunks\":%lu,\"stored\":[",
+		(unsigned long)r->data_size, (unsigned long)r->memdata->size,
+		(unsigned long)((r->data_size + CKPT_DATA_CHUNK - 1) / CKPT_DATA_CHUNK), (unsigned long)zstd);
+	for (uint64_t c = 0; c < r->nchunks; c++)
+		fprintf(out, "%s{\"offset\":%lu,\"bytes\":%u,\"coding\":\"%s\"}", c ? "," : "",
+			(unsigned long)r->chunks[c].offset, r->chunks[c].stored,
+			r->chunks[c].coding == CKPT_CHUNK_ZSTD ? "zstd" : "raw");
+	fprintf(out, "]}");
+}
+
 void json_image(FILE *out, struct ckpt_reader *r)
 {
 	json_process(out, r);
@@ -262,6 +280,7 @@ void json_image(FILE *out, struct ckpt_reader *r)
 	json_fds(out, r);
 	json_files(out, r);
 	json_memory(out, r);
+	json_stored(out, r);
 	fprintf(out, ",\"sections\":[");
 	for (uint32_t i = 0; i < r->hdr.nsections; i++) {
 		const struct ckpt_img_section *s = &r->sec[i];

@@ -5,6 +5,7 @@
  * something that looks restorable.
  */
 #include "engine.h"
+#include "chunk_writer.h"
 #include "../include/ckpt_hash.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@ struct ckpt_writer {
 	int chunked;  /* the memory contents: see ckpt_chunked_hash */
 	struct ckpt_hash hash;
 	struct ckpt_chunked_hash chunks;
+	struct ckpt_chunks stored; /* the memory contents' chunks, compressed */
 	struct ckpt_img_section sec[MAX_SECTIONS];
 };
 
@@ -108,25 +110,39 @@ int ckpt_section_begin(struct ckpt_writer *w, uint32_t type, const char *name)
 	w->chunked = type == CKPT_SEC_MEMDATA;
 	ckpt_hash_init(&w->hash);
 	ckpt_chunked_init(&w->chunks);
-	return 0;
+	return w->chunked ? ckpt_chunks_begin(&w->stored) : 0;
 }
+
+int ckpt_writer_raw(struct ckpt_writer *w, const void *data, size_t n) { return write_all(w, data, n); }
 
 int ckpt_section_write(struct ckpt_writer *w, const void *data, size_t n)
 {
-	if (w->chunked)
-		ckpt_chunked_update(&w->chunks, data, n);
-	else
+	if (!w->chunked) {
 		ckpt_hash_update(&w->hash, data, n);
+		return write_all(w, data, n);
+	}
+	/* the memory contents' checksum is over the contents, however stored */
+	ckpt_chunked_update(&w->chunks, data, n);
+	if (w->stored.on)
+		return ckpt_chunks_write(w, &w->stored, w->sec[w->open_sec].offset, data, n);
 	return write_all(w, data, n);
 }
 
 int ckpt_section_end(struct ckpt_writer *w)
 {
 	struct ckpt_img_section *s = &w->sec[w->open_sec];
+	int stored = w->chunked && w->stored.on;
+	if (stored && ckpt_chunks_end(w, &w->stored, s->offset) < 0)
+		return -1;
 	s->size = w->off - s->offset;
 	s->checksum = w->chunked ? ckpt_chunked_final(&w->chunks) : ckpt_hash_final(&w->hash);
 	w->open_sec = -1;
-	return 0;
+	w->chunked = 0;
+	if (!stored)
+		return 0;
+	int rc = ckpt_chunks_table(w, &w->stored);
+	ckpt_chunks_release(&w->stored);
+	return rc;
 }
 
 /* Writes the table and the header; returns the image's size or -1. */
@@ -168,6 +184,8 @@ void ckpt_writer_detach(struct ckpt_writer *w)
 
 void ckpt_writer_abort(struct ckpt_writer *w, const char *path)
 {
+	if (w)
+		ckpt_chunks_release(&w->stored);
 	if (w && w->fd >= 0)
 		SYS1(SYS_close, w->fd);
 	if (w)

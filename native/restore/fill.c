@@ -14,7 +14,7 @@
  * the bounce buffer and a copy of each wanted piece costs far fewer calls.
  */
 #include "rt.h"
-#include "../include/ckpt_hash.h"
+#include "../include/ckpt_reader.h"
 
 /* below this average size of a chunk's pieces, one read and copies are faster */
 #define DIRECT_MIN_PIECE (32ul << 10)
@@ -24,6 +24,10 @@ static struct {
 	uint32_t nsrc;
 	uint64_t nchunks; /* over all the sources */
 	char *bounce[2];  /* one per thread */
+	/* for images stored in compressed chunks: a stored frame and a zstd
+	 * context per thread */
+	char *frame[2];
+	ZSTD_DCtx *dctx[2];
 	volatile int32_t next;
 	volatile int32_t helper_alive; /* cleared by the kernel when the helper has exited */
 } fill;
@@ -149,12 +153,51 @@ static void copy_piece(struct walk *w, uint64_t off, uint64_t addr, uint64_t n)
 	memcpy((void *)addr, w->bounce + (off - w->start), n);
 }
 
-static void fill_chunk(struct fill_source *s, uint64_t c, char *bounce)
+static int starts_with(const char *s, const char *prefix)
 {
+	while (*prefix && *s == *prefix)
+		s++, prefix++;
+	return !*prefix;
+}
+
+/* What ckr_chunk_load found, said of the image or of the parent it is. */
+static void chunk_failed(const struct fill_source *s)
+{
+	static const char corrupt[] = "the memory contents are corrupt ";
+	const char *msg = s->im->reader->msg;
+	if (s->im == fill.src[0].im)
+		fail(msg, "; the program was not started", 0);
+	if (starts_with(msg, corrupt))
+		fail4("the memory contents of the snapshot it was taken after are corrupt ", msg + sizeof corrupt - 1,
+		      "; the program was not started: ", s->im->path);
+	fail("the snapshot it was taken after is truncated (memory contents): ", s->im->path, 0);
+}
+
+/* A chunk stored compressed (or as it is, between compressed ones): the
+ * whole chunk into the bounce buffer, then each wanted piece copied out. */
+static void fill_stored_chunk(struct fill_source *s, uint64_t c, int self)
+{
+	struct ckpt_reader *r = s->im->reader;
+	struct walk w = { .im = s->im, .start = c * CKPT_DATA_CHUNK, .bounce = fill.bounce[self] };
+	uint64_t len = ckr_chunk_len(r, c);
+	if (ckr_chunk_load(r, c, w.bounce, fill.frame[self], fill.dctx[self]))
+		chunk_failed(s);
+	ckpt_hash_init(&w.h);
+	ckpt_hash_update(&w.h, w.bounce, len);
+	each_piece(&w, s, w.start + len, copy_piece);
+	s->hashes[c] = ckpt_hash_final(&w.h);
+}
+
+static void fill_chunk(struct fill_source *s, uint64_t c, int self)
+{
+	if (s->im->reader->chunks) {
+		fill_stored_chunk(s, c, self);
+		return;
+	}
 	struct walk w;
 	w.im = s->im;
 	w.start = c * CKPT_DATA_CHUNK;
-	w.bounce = bounce;
+	w.bounce = fill.bounce[self];
 	w.pieces = 0;
 	uint64_t end = w.start + CKPT_DATA_CHUNK;
 	if (end > s->im->memdata->size)
@@ -179,7 +222,7 @@ static void fill_loop(int self)
 		uint32_t i = 0;
 		while (c >= fill.src[i].nchunks)
 			c -= fill.src[i++].nchunks;
-		fill_chunk(&fill.src[i], c, fill.bounce[self]);
+		fill_chunk(&fill.src[i], c, self);
 	}
 }
 
@@ -188,6 +231,14 @@ static void fill_helper(void *unused)
 	(void)unused;
 	fill_loop(1);
 	sys1(NR_exit, 0);
+}
+
+static void stored_buffers(struct ckpt_reader *r, int self)
+{
+	fill.frame[self] = arena_alloc(CKR_FRAME_MAX);
+	fill.dctx[self] = ckr_dctx(r);
+	if (!fill.dctx[self])
+		fail("cannot set up the decompression of the memory contents", 0, 0);
 }
 
 long rclone(unsigned long flags, void *stack, void (*fn)(void *), void *arg, volatile int32_t *ctid);
@@ -206,21 +257,28 @@ void fill_memory(struct fill_source *src, uint32_t n)
 	fill.src = src;
 	fill.nsrc = n;
 	fill.nchunks = 0;
+	int stored = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		src[i].nchunks = (src[i].im->memdata->size + CKPT_DATA_CHUNK - 1) / CKPT_DATA_CHUNK;
+		stored |= src[i].im->reader->chunks != 0;
+		src[i].nchunks = (src[i].im->reader->data_size + CKPT_DATA_CHUNK - 1) / CKPT_DATA_CHUNK;
 		src[i].hashes = arena_alloc((src[i].nchunks + 1) * sizeof *src[i].hashes);
 		fill.nchunks += src[i].nchunks;
 	}
 	fill.next = 0;
 	fill.helper_alive = 0;
 	fill.bounce[0] = arena_alloc(CKPT_DATA_CHUNK);
+	if (stored)
+		stored_buffers(src[0].im->reader, 0);
 	if (fill.nchunks >= 16) {
-		char *stack = arena_alloc(64 * 1024);
+		/* zstd's decoder wants more stack than a copy loop */
+		char *stack = arena_alloc(256 * 1024);
 		fill.bounce[1] = arena_alloc(CKPT_DATA_CHUNK);
+		if (stored)
+			stored_buffers(src[0].im->reader, 1);
 		fill.helper_alive = 1;
 		if (rclone(0x100 | 0x200 | 0x400 | 0x800 | 0x10000 | 0x40000 | 0x200000
 			   /* VM FS FILES SIGHAND THREAD SYSVSEM CHILD_CLEARTID */,
-			   stack + 64 * 1024, fill_helper, 0, &fill.helper_alive) <= 0)
+			   stack + 256 * 1024, fill_helper, 0, &fill.helper_alive) <= 0)
 			fill.helper_alive = 0;
 	}
 	fill_loop(0);

@@ -85,6 +85,6 @@ const char *region_path(struct image *im, struct ckpt_img_region *r)
 /* --check: read every page back and compare the checksum, changing nothing */
 void image_verify_data(struct image *im)
 {
-	if (ckr_verify_memdata(im->reader, arena_alloc(CKPT_DATA_CHUNK), CKPT_DATA_CHUNK))
+	if (ckr_verify_memdata(im->reader))
 		fail(im->reader->msg, 0, 0);
 }

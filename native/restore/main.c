@@ -158,6 +158,7 @@ __attribute__((noreturn)) static void restore_tree(struct image *ims, uint32_t n
 void restore_main(long *sp)
 {
 	uint64_t t0 = now_ns();
+	thread_block_setup(t0 * 0x9E3779B97F4A7C15ull);
 	int argc = (int)sp[0];
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;

@@ -109,6 +109,8 @@ __attribute__((noreturn)) void fail4(const char *a, const char *b, const char *c
 __attribute__((noreturn)) void fail_num(const char *a, long n, const char *b);
 
 uint64_t now_ns(void);
+/* a thread pointer for libzstd's stack protector (libc_for_zstd.c) */
+void thread_block_setup(uint64_t seed);
 
 /* fd moved to the lowest free number >= top, close-on-exec; fails the restart if it cannot */
 int fd_lift(int fd, int top);

@@ -21,13 +21,16 @@
  * snapshot, and Step Back in 1 GiB. `startup` (startupBench.ts): `ckpt`'s
  * start-up next to node's; `activation` (activationBench.ts): the extension's
  * activation in code-server. CKPT_BENCH_ONLY=memory, pipeline, dap, travel, startup (with
- * activation), increments, mpi or files runs one scenario alone.
+ * activation), increments, mpi, files or compression runs one scenario alone.
  *
  * `mpi` (mpiBench.ts): a 4-rank Open MPI job checkpointed and restarted, next
  * to one process of the same size.
  *
  * `files` (files.ts): a program appending to a 100 MiB log, snapshots and
  * restarts with and without the records of its files.
+ *
+ * `compression` (compression.ts): snapshots of 256 MiB of three kinds of
+ * contents with the memory contents compressed (the default) and not.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -44,6 +47,7 @@ import { startupBench } from './startupBench';
 import { incrementsBench } from './increments';
 import { mpiBench } from './mpiBench';
 import { filesBench } from './files';
+import { compressionBench } from './compression';
 import { saveAndRestart, until, withJobCoordinator } from './jobTimes';
 import { median } from './stats';
 
@@ -431,6 +435,11 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify({ files: await filesBench(loggerBin, log) }, null, 2) + '\n');
       return;
     }
+    const contentsBin = await compileScenario('contents', binDir, path.join(REPO, 'test', 'bench', 'contents.c'));
+    if (only === 'compression') {
+      process.stdout.write(JSON.stringify({ compression: await compressionBench(contentsBin, log, engineRestore) }, null, 2) + '\n');
+      return;
+    }
     const rewriteBin = await compileScenario('rewrite', binDir, path.join(REPO, 'test', 'bench', 'rewrite.c'));
     if (only === 'increments') {
       const increments = await incrementsBench(rewriteBin, log, engineRestore);
@@ -447,6 +456,7 @@ async function main(): Promise<void> {
     const incrementsHashMode = await incrementsBench(rewriteBin, log, engineRestore, 'hash');
     const mpi = await mpiBench(bin, log);
     const files = await filesBench(loggerBin, log);
+    const compression = await compressionBench(contentsBin, log, engineRestore);
     const result = {
       machine: { cpus: os.cpus().length, kernel: os.release(), memoryMiB: Math.round(os.totalmem() / 2 ** 20) },
       repetitions: REPS,
@@ -464,6 +474,7 @@ async function main(): Promise<void> {
       incrementsHashMode,
       mpi,
       files,
+      compression,
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {

@@ -93,7 +93,7 @@ describe('the fuzz target over the image reader and the inspector\'s JSON', () =
     const exe = path.join(work, 'fuzz_reader');
     const cc = spawnSync('clang', ['-g', '-O1', '-fsanitize=fuzzer,address,undefined', '-fno-sanitize-recover=all',
       '-DCKPT_READER_NO_CHECKSUM', '-o', exe, path.join(FUZZ, 'fuzz_reader.c'), path.join(ROOT, 'native', 'inspect', 'json.c'),
-      path.join(ROOT, 'native', 'inspect', 'files_diff.c')],
+      path.join(ROOT, 'native', 'inspect', 'files_diff.c'), '-l:libzstd.a'],
     { encoding: 'utf8' });
     assert.equal(cc.error, undefined, 'clang is needed for the fuzz target (test/setup/install-system.sh installs it)');
     assert.equal(cc.status, 0, cc.stderr);

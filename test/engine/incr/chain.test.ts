@@ -53,6 +53,7 @@ interface ImageInfo {
   parent?: { path: string; depth: number };
   memory: { start: string; end: string; savedBytes: number; inheritedBytes?: number }[];
   sections: { type: string; offset: number; size: number }[];
+  contents: { bytes: number; storedBytes: number; chunks: number; compressedChunks: number; stored: { offset: number; bytes: number; coding: string }[] };
 }
 
 async function inspect(image: string): Promise<ImageInfo> {
@@ -70,10 +71,10 @@ interface Program {
   buffer: bigint;
 }
 
-async function startProgram(run: Run, mode?: 'fork' | 'uffd', dir?: string): Promise<Program> {
+async function startProgram(run: Run, mode?: 'fork' | 'uffd', dir?: string, env?: NodeJS.ProcessEnv): Promise<Program> {
   dir = dir ?? path.join(run.tempDir('ckpt-incr-'), 'ckpt');
   const go = path.join(path.dirname(dir), 'go'); // where restartAndVerify puts it
-  const launch = run.launch(dir, verifyBin, [String(MIB), go, ...(mode ? [mode] : [])]);
+  const launch = run.launch(dir, verifyBin, [String(MIB), go, ...(mode ? [mode] : [])], env);
   const ready = await linesOf(launch, /^ready \d+ 0x[0-9a-f]+$/, mode === 'fork' ? 2 : 1);
   const pids = ready.map((l) => Number(l.split(' ')[1]));
   return { dir, go, launch, pids, buffer: BigInt(ready[0].split(' ')[2]) };
@@ -117,15 +118,17 @@ function bufferRegion(info: ImageInfo, buffer: bigint): { savedBytes: number; in
  */
 async function assertIncrement(c: Chain, g: number, i = 0, depth = g): Promise<void> {
   const info = await inspect(c.image(g, i));
-  assert.equal(info.format, 2);
+  assert.equal(info.format, 3);
   assert.deepEqual(info.parent, { path: `../${c.ids[g - 1]}/${path.basename(c.image(g - 1, i))}`, depth });
   const buf = bufferRegion(info, c.buffer);
   // its rewritten pages (none is zero), give or take a few the program's own
   // variables share the region with
   assert.ok(buf.savedBytes >= REWRITTEN * 4096 && buf.savedBytes <= (REWRITTEN + 8) * 4096, `generation ${g}: the buffer holds ${buf.savedBytes} bytes`);
   assert.ok(buf.inheritedBytes >= (MIB << 20) - 2 * REWRITTEN * 4096, `generation ${g}: the buffer inherits ${buf.inheritedBytes} bytes`);
+  // small on disk, and small before compression too
   const size = fs.statSync(c.image(g, i)).size;
-  assert.ok(size < 1 << 20 && size < fs.statSync(c.image(0, i)).size / 10, `generation ${g}: the increment is small (${size} bytes)`);
+  const whole = (await inspect(c.image(0, i))).contents.bytes;
+  assert.ok(size < 1 << 20 && info.contents.bytes < whole / 10, `generation ${g}: the increment is small (${size} bytes, ${info.contents.bytes} of contents)`);
 }
 
 /** An image without a parent, holding every page of the buffer. */
@@ -138,9 +141,13 @@ async function assertWhole(image: string, buffer: bigint): Promise<void> {
   assert.ok(buf.savedBytes >= (MIB << 20) - 2 * REWRITTEN * 4096, `the whole image holds the buffer: ${buf.savedBytes}`);
 }
 
-/** Five snapshots of one program (and its child), generations 0..4; 1..4 are increments. */
-async function makeChain(run: Run, fork = false): Promise<Chain> {
-  const p = await startProgram(run, fork ? 'fork' : undefined);
+/**
+ * Five snapshots of one program (and its child), generations 0..4; 1..4 are
+ * increments. `env`: the engine's settings (CKPT_COMPRESS=0: the memory
+ * contents as they are, page after page).
+ */
+async function makeChain(run: Run, fork = false, env?: NodeJS.ProcessEnv): Promise<Chain> {
+  const p = await startProgram(run, fork ? 'fork' : undefined, undefined, env);
   const ids: string[] = [];
   for (let g = 0; g <= 4; g++) {
     if (g > 0) await rewrite(p, g);
@@ -193,9 +200,13 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
         parent?: { path: string; depth: number };
         memory: { inheritedBytes?: number }[];
       };
-      assert.equal(info.format, 2);
+      assert.equal(info.format, 3);
       assert.deepEqual(info.parent, { path: `../${c.ids[3]}/${path.basename(c.image(3))}`, depth: 4 });
       assert.ok(info.memory.reduce((s, m) => s + (m.inheritedBytes ?? 0), 0) > 15 << 20, 'most pages are inherited');
+      // the program's pages (each one byte repeated) are stored compressed, by default
+      const first = await inspect(c.image(0));
+      assert.ok(first.contents.compressedChunks === first.contents.chunks && first.contents.chunks >= 4, JSON.stringify(first.contents).slice(0, 300));
+      assert.ok(first.contents.storedBytes < first.contents.bytes / 20, `stored ${first.contents.storedBytes} of ${first.contents.bytes} bytes`);
       for (const g of [4, 2, 0, 3, 1]) await restartAndVerify(run, c, g);
       const check = await exec(RESTORE, ['--check-data', c.image(4)]);
       assert.equal(check.code, 0, check.stderr);
@@ -246,7 +257,9 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
 
   test('a page damaged in the middle of the first image is refused, whether the newest still takes it or only checks it', async () => {
     await withRun(async (run) => {
-      const c = await makeChain(run);
+      // uncompressed, so that a page is found by its bytes
+      const c = await makeChain(run, false, { CKPT_COMPRESS: '0' });
+      assert.equal((await inspect(c.image(0))).sections.find((x) => x.type === 'memchunks'), undefined);
       const first = c.image(0);
       const named = first.split(path.sep).slice(-2).join('/');
       const saved = fs.readFileSync(first);
@@ -266,6 +279,40 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
       }
       fs.writeFileSync(first, saved);
       await restartAndVerify(run, c, 4);
+    });
+  });
+
+  test('a compressed chunk damaged in the first image, or its table, is refused and named; the image unchanged restarts', async () => {
+    await withRun(async (run) => {
+      const c = await makeChain(run);
+      const first = c.image(0);
+      const named = first.split(path.sep).slice(-2).join('/');
+      const saved = fs.readFileSync(first);
+      const info = await inspect(first);
+      const memdata = info.sections.find((x) => x.type === 'memdata');
+      const table = info.sections.find((x) => x.type === 'memchunks');
+      assert.ok(memdata && table, 'the contents are stored in chunks');
+      // chunk 2 (pages 1024-2047 of the contents): inside its frame, and the frame's last byte
+      const chunk = info.contents.stored[2];
+      assert.equal(chunk.coding, 'zstd');
+      for (const at of [memdata.offset + chunk.offset + Math.floor(chunk.bytes / 2), memdata.offset + chunk.offset + chunk.bytes - 1]) {
+        const damaged = Buffer.from(saved);
+        damaged[at] ^= 0x40;
+        fs.writeFileSync(first, damaged);
+        await refused(c, 4, new RegExp(`memory contents of the snapshot it was taken after are corrupt \\((chunk 2 |checksum).*${named}`));
+        await refused(c, 0, /memory contents are corrupt \((chunk 2 |checksum)/);
+        const data = await exec(RESTORE, ['--check-data', first]);
+        assert.equal(data.code, 2, 'the data check finds it');
+        assert.match(data.stderr, /memory contents are corrupt/);
+      }
+      // the table of chunks: its own checksum
+      const damaged = Buffer.from(saved);
+      damaged[table.offset + table.size - 3] ^= 1;
+      fs.writeFileSync(first, damaged);
+      await refused(c, 0, /memory chunks section is corrupt \(checksum mismatch\)/);
+      fs.writeFileSync(first, saved);
+      await restartAndVerify(run, c, 4);
+      await restartAndVerify(run, c, 0);
     });
   });
 
