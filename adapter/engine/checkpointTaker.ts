@@ -5,6 +5,7 @@ import { ComputationDir, imageFileName } from './computationDir';
 import type { EngineConnection } from './engineConnection';
 import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
 import { ImageOrderFields, ParentImages } from './parentImages';
+import { blockStoreField, dropUnsharedBlocks } from './blockStore';
 import { savedFilesSummary } from './fileRecords';
 import { outsideStdinBytes, pipeSkipLists } from './pipes';
 import { writeFilePrivate } from './privateFs';
@@ -105,13 +106,14 @@ export class CheckpointTaker {
     // Read when ordered: a process a --kill checkpoint ends has no environment to read afterwards.
     const ranks = new Map<number, number>();
     const files = this.filesFields();
+    const blocks = blockStoreField(this.host.cdir);
     const track = this.host.trackFolders();
     const fields = (c: EngineConnection): ImageOrderFields => {
       const as = path.join(this.host.cdir.snapshot(id), imageFileName(c.hello!.vpid));
       offered.set(c, as);
       const rank = readMpiRank(c.hello!.pid);
       if (rank !== undefined) ranks.set(c.hello!.vpid, rank);
-      return { ...this.parents.fields(c, as), ...files };
+      return { ...this.parents.fields(c, as), ...blocks, ...files };
     };
     // A write order is what the engine reads its files' fields from (native/PROTOCOL.md);
     // one process, the first, saves the tracked folders.
@@ -146,6 +148,7 @@ export class CheckpointTaker {
       return snapshotInfo(manifest);
     } catch (err) {
       fs.rmSync(partialDir, { recursive: true, force: true });
+      dropUnsharedBlocks(this.host.cdir);
       releaseSnapshotId(this.host.cdir, id);
       await sync.end('resume');
       if (err instanceof CkptError) throw err;
@@ -418,6 +421,8 @@ function manifestProcess(c: EngineConnection, reply: Record<string, unknown>, im
   } catch {
     throw new CkptError(`checkpoint of ${c.label} failed: the engine reported success but ${image} does not exist`);
   }
+  // the engine's count: the image and the blocks of pages it wrote (not those it linked)
+  if (typeof reply.bytes === 'number' && reply.bytes >= bytes) bytes = reply.bytes;
   const hello = c.hello!;
   const proc: ManifestProcess = { vpid: hello.vpid, pid: hello.pid, vppid: hello.vppid, ppid: hello.ppid, image: imageFileName(hello.vpid), bytes };
   if (typeof reply.pauseUs === 'number') proc.pauseUs = reply.pauseUs;

@@ -9,6 +9,8 @@ export class ComputationDir {
   get engineSocket(): string { return path.join(this.dir, 'engine.sock'); }
   get ctlSocket(): string { return path.join(this.dir, 'ctl.sock'); }
   get snapshots(): string { return path.join(this.dir, 'snapshots'); }
+  /** The store of memory blocks the snapshots share (blockStore.ts). */
+  get blocks(): string { return path.join(this.dir, 'blocks'); }
   /** The next snapshot id to try; ids are never reused, even after a delete. */
   get idCounter(): string { return path.join(this.dir, 'next-snapshot-id'); }
   snapshot(id: string): string { return path.join(this.snapshots, id); }

@@ -14,7 +14,7 @@ export interface ManifestProcess {
   ppid: number;
   /** Image file name inside the snapshot directory (`p<vpid>.img`). */
   image: string;
-  /** Bytes of the image. */
+  /** Bytes the image added: its own, and those of the blocks of pages it wrote (not those it linked). */
   bytes: number;
   /** Engine timings: how long the program was stopped and how long the write took. */
   pauseUs?: number;

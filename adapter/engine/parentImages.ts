@@ -7,6 +7,8 @@ export interface ImageOrderFields {
   as?: string;
   /** The process's image in its previous complete snapshot, if it still exists: the base it may write an increment against. */
   parent?: string;
+  /** The computation's store of memory blocks (blockStore.ts). */
+  blocks?: string;
 }
 
 /**

@@ -4,6 +4,7 @@ import { CkptError, errnoCode } from './ckptError';
 import { ComputationDir, isSnapshotId } from './computationDir';
 import { hideEngineFd } from './engineFds';
 import { ancestorImages } from './imageChain';
+import { dropUnsharedBlocks } from './blockStore';
 import { imageToProcessRow, InspectedImage, runInspector } from './imageInspector';
 import { Manifest, readManifest, snapshotInfo } from './manifest';
 import { nativePathsUnchecked, requireNativeFile } from './nativePaths';
@@ -13,6 +14,8 @@ import { ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 
 /** In the directory of a deleted snapshot whose images others still inherit from. */
 const KEPT_MARK = 'deleted';
+/** A snapshot's own links to the blocks of its images' pages (native/README.md). */
+const BLOCKS_DIR = 'blocks';
 
 export interface SnapshotStoreOptions {
   /** argv prefix of the image inspector (default: the built `ckpt-inspect`). */
@@ -124,6 +127,7 @@ export class SnapshotStore {
       fs.rmSync(doomed, { recursive: true, force: true });
     }
     this.sweepKept(needed);
+    dropUnsharedBlocks(this.cdir);
   }
 
   /** Removes what deleted snapshots kept for others and nothing needs any more. */
@@ -131,9 +135,13 @@ export class SnapshotStore {
     for (const name of fs.readdirSync(this.cdir.snapshots)) {
       const dir = path.resolve(this.cdir.snapshot(name));
       if (!isSnapshotId(name) || !fs.existsSync(path.join(dir, KEPT_MARK)) || this.has(name)) continue;
-      for (const f of fs.readdirSync(dir)) {
+      const names = fs.readdirSync(dir);
+      // blocks/ holds the pages of the images kept here
+      const keepsImages = names.some((f) => needed.has(path.join(dir, f)));
+      for (const f of names) {
         // files/ and replaced/ (the program's files) are folders: every snapshot holds its own links
-        if (f !== KEPT_MARK && !needed.has(path.join(dir, f))) fs.rmSync(path.join(dir, f), { force: true, recursive: true });
+        if (f === KEPT_MARK || needed.has(path.join(dir, f)) || (f === BLOCKS_DIR && keepsImages)) continue;
+        fs.rmSync(path.join(dir, f), { force: true, recursive: true });
       }
       if (fs.readdirSync(dir).every((f) => f === KEPT_MARK)) fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -9,7 +9,7 @@
  * section table is; header_checksum covers the header (with that field zero) and
  * the table, and each table entry carries the checksum of its section's bytes.
  * Memory contents are in the MEMDATA section, page-aligned, in the order of the
- * page runs listed in MEMMAP, whole or in compressed chunks (MEMCHUNKS). Everything is little-endian x86_64 layout.
+ * page runs listed in MEMMAP, or in blocks beside the image (MEMCHUNKS). Everything is little-endian x86_64 layout.
  * Shared by the preload library (writer), the restorer and the inspector.
  */
 #ifndef CKPT_IMAGE_H
@@ -19,7 +19,8 @@
 #define CKPT_IMG_MAGIC "CKPTIMG\n"
 /* 2: a run may be inherited from a parent image (CKPT_RUN_INHERIT, and the
  * PARENT section); 3: the memory contents may be stored in compressed chunks
- * (the MEMCHUNKS section); 1 and 2 have neither and still restore */
+ * in blocks of the snapshot's own (the MEMCHUNKS section); 1 and 2 have
+ * neither and still restore */
 #define CKPT_IMG_VERSION 3
 #define CKPT_IMG_VERSION_MIN 1
 #define CKPT_IMG_ARCH_X86_64 62 /* ELF e_machine */
@@ -250,16 +251,19 @@ struct ckpt_img_run {
 };
 #define CKPT_RUN_INHERIT (~0ull)
 
-/* The memory contents stored in chunks (version 3, optional): the pages, in
+/* The memory contents stored in blocks (version 3, optional): the pages, in
  * the order of the runs, form `data_size` bytes of contents (the offsets of
  * the runs are in them), cut in chunks of CKPT_DATA_CHUNK bytes (the last may
- * be shorter). Chunk i is stored at `offset` within the MEMDATA section,
- * `stored` bytes: as it is (CKPT_CHUNK_RAW, `stored` is its length, page
- * aligned in the file so that it could be mapped) or as one zstd frame
- * (CKPT_CHUNK_ZSTD). The chunks lie in the section in order, none overlaps.
- * The MEMDATA checksum is over the contents, not the stored bytes (see
- * ckpt_chunked_hash): a damaged frame is found after decompression. Without
- * this section the MEMDATA section is the contents, as in versions 1 and 2. */
+ * be shorter). Chunk i is a file of the snapshot's `blocks/` folder, beside
+ * the image, named by the XXH3-128 hash of the chunk's contents (32 hex
+ * digits, high half first) and its coding: `.raw` holds the chunk as it is,
+ * `.zst` one zstd frame of it; `stored` is the file's size. A block is written
+ * once per computation and linked into every snapshot that holds it (see
+ * native/README.md), so the images themselves hold no pages and a snapshot is
+ * its images' references. The MEMDATA section is then empty; its checksum is
+ * over the contents (see ckpt_chunked_hash), so a block that decodes to other
+ * bytes is found as a damaged page is. Without this section the MEMDATA
+ * section is the contents, as in versions 1 and 2. */
 enum ckpt_chunk_coding { CKPT_CHUNK_RAW = 0, CKPT_CHUNK_ZSTD = 1 };
 struct ckpt_img_memchunks {
 	uint64_t data_size;
@@ -267,10 +271,13 @@ struct ckpt_img_memchunks {
 	/* followed by: struct ckpt_img_memchunk[nchunks] */
 };
 struct ckpt_img_memchunk {
-	uint64_t offset;
-	uint32_t stored;
-	uint32_t coding; /* enum ckpt_chunk_coding */
+	uint64_t hash_hi, hash_lo; /* XXH3-128 of the chunk's contents */
+	uint32_t stored;           /* bytes of its block file */
+	uint32_t coding;           /* enum ckpt_chunk_coding */
 };
+#define CKPT_BLOCKS_DIR "blocks"
+/* "<32 hex digits>.raw" or ".zst", NUL-terminated */
+#define CKPT_BLOCK_NAME_MAX 40
 
 /* An increment names the previous complete image of the same process. */
 #define CKPT_MAX_CHAIN 32

@@ -22,6 +22,11 @@ struct ckpt_reader_io {
 	int (*read)(void *ctx, void *buf, uint64_t n, uint64_t off);
 	/* n bytes, or 0 if there is no memory for them */
 	void *(*alloc)(void *ctx, uint64_t n);
+	/* block `name` of the image's blocks folder, a plain file of n bytes,
+	 * read into buf (0: only checked): 0, -1 if it is missing, -2 if it is
+	 * not a plain file of n bytes, -3 if it cannot be read. Optional: an
+	 * image whose pages are in blocks cannot be read without it */
+	int (*block)(void *ctx, const char *name, void *buf, uint64_t n);
 };
 
 struct ckpt_reader {

@@ -1,15 +1,18 @@
 /*
  * The memory contents of an image, chunk by chunk, for the reader
- * (ckpt_reader.h): where each CKPT_DATA_CHUNK of the contents is stored and
- * how (the MEMCHUNKS section of ckpt_image.h), and reading a chunk or any
- * bytes of the contents back, decompressing what zstd stored. Without a
- * MEMCHUNKS section the MEMDATA section is the contents as they are.
+ * (ckpt_reader.h): which block of the snapshot's `blocks/` folder holds each
+ * CKPT_DATA_CHUNK of the contents and how (the MEMCHUNKS section of
+ * ckpt_image.h), and reading a chunk or any bytes of the contents back,
+ * decompressing what zstd stored. Without a MEMCHUNKS section the MEMDATA
+ * section is the contents as they are.
  *
+ * Blocks are reached through the caller's io.block (the restorer and the
+ * inspector open them beside the image, never through a symbolic link).
  * Decompression is zstd's own (libzstd), with a context in memory the caller
  * allocates: the restorer has no malloc. zstd checks every frame it reads
  * against the bounds it is given, and a chunk that does not come out exactly
  * its length is refused, so crafted bytes cannot write past a buffer; the
- * contents' checksum then finds a frame that decodes to the wrong bytes.
+ * contents' checksum then finds a block that decodes to the wrong bytes.
  */
 #ifndef CKPT_READER_CHUNKS_H
 #define CKPT_READER_CHUNKS_H
@@ -26,25 +29,33 @@ static inline uint64_t ckr_chunk_len(const struct ckpt_reader *r, uint64_t c)
 	return r->data_size - start < CKPT_DATA_CHUNK ? r->data_size - start : CKPT_DATA_CHUNK;
 }
 
+/* The file name of a chunk's block in the blocks folder. */
+static inline void ckr_block_name(const struct ckpt_img_memchunk *e, char out[CKPT_BLOCK_NAME_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 16; i++) {
+		out[i] = hex[(e->hash_hi >> (60 - 4 * i)) & 15];
+		out[16 + i] = hex[(e->hash_lo >> (60 - 4 * i)) & 15];
+	}
+	const char *ext = e->coding == CKPT_CHUNK_ZSTD ? ".zst" : ".raw";
+	for (int i = 0; i < 5; i++)
+		out[32 + i] = ext[i];
+}
+
 static inline int ckr_chunk_entries(struct ckpt_reader *r)
 {
-	uint64_t at = 0, n = r->nchunks;
-	for (uint64_t c = 0; c < n; c++) {
+	for (uint64_t c = 0; c < r->nchunks; c++) {
 		const struct ckpt_img_memchunk *e = &r->chunks[c];
 		uint64_t len = ckr_chunk_len(r, c);
-		if (e->coding == CKPT_CHUNK_RAW ? e->stored != len : e->coding != CKPT_CHUNK_ZSTD || !e->stored ||
-									  e->stored > CKR_FRAME_MAX)
+		if (e->coding == CKPT_CHUNK_RAW ? e->stored != len
+						: e->coding != CKPT_CHUNK_ZSTD || !e->stored || e->stored > CKR_FRAME_MAX)
 			return ckr_fail_num(r, "the memory chunks section is corrupt (chunk ", c, ")");
-		if (e->offset < at || !ckr_inside(e->offset, e->stored, 0, r->memdata->size))
-			return ckr_fail_num(r, "the memory chunks section is corrupt (chunk ", c,
-					    " lies outside the memory contents or before the one ahead of it)");
-		at = e->offset + e->stored;
 	}
 	return 0;
 }
 
 /* The MEMCHUNKS section, if any, checked: every chunk of the contents has one
- * entry, in order, inside the MEMDATA section. Sets data_size. */
+ * entry, and the MEMDATA section holds none of them. Sets data_size. */
 static inline int ckr_memchunks(struct ckpt_reader *r)
 {
 	struct ckpt_img_section *s = ckr_find(r, CKPT_SEC_MEMCHUNKS);
@@ -57,7 +68,7 @@ static inline int ckr_memchunks(struct ckpt_reader *r)
 	if (r->hdr.version < 3)
 		return ckr_fail_num(r, "the image is corrupt (memory chunks in a version ", r->hdr.version, " image)");
 	const uint64_t head = sizeof(struct ckpt_img_memchunks), unit = sizeof(struct ckpt_img_memchunk);
-	if (s->size < head || (s->size - head) % unit)
+	if (s->size < head || (s->size - head) % unit || r->memdata->size)
 		return ckr_fail(r, "the memory chunks section is corrupt (a partial entry)", 0, 0);
 	struct ckpt_img_memchunks *h = ckr_load(r, s);
 	if (!h)
@@ -71,6 +82,63 @@ static inline int ckr_memchunks(struct ckpt_reader *r)
 	r->nchunks = n;
 	r->data_size = h->data_size;
 	return ckr_chunk_entries(r);
+}
+
+/* "block NAME of the memory contents (chunk C, the memory from 0xA) WHAT"
+ * into r->msg; -1 */
+static inline int ckr_block_fail(struct ckpt_reader *r, uint64_t c, const char *what)
+{
+	char name[CKPT_BLOCK_NAME_MAX], num[24];
+	ckr_block_name(&r->chunks[c], name);
+	int i = sizeof num - 1;
+	num[i] = 0;
+	uint64_t v = c;
+	do
+		num[--i] = (char)('0' + v % 10);
+	while ((v /= 10) && i > 0);
+	/* where its first page goes: the memory it holds begins there */
+	char at[24] = "?";
+	uint64_t start = c * CKPT_DATA_CHUNK;
+	for (uint64_t k = 0; r->runs && k < r->mm->nruns; k++) {
+		const struct ckpt_img_run *run = &r->runs[k];
+		if (run->data_offset != CKPT_RUN_INHERIT && run->data_offset <= start &&
+		    start - run->data_offset < run->npages * CKPT_PAGE) {
+			uint64_t a = run->addr + (start - run->data_offset);
+			int d = 0;
+			for (int sh = 60; sh >= 0; sh -= 4)
+				if (d || (a >> sh) & 15 || !sh)
+					at[d++] = "0123456789abcdef"[(a >> sh) & 15];
+			at[d] = 0;
+			break;
+		}
+	}
+	const char *parts[] = { "block ", name, " of the memory contents (chunk ", num + i, ", the memory from 0x", at,
+				") ", what };
+	uint32_t n = 0;
+	for (uint32_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
+		for (const char *p = parts[k]; *p && n < sizeof r->msg - 1; p++)
+			r->msg[n++] = *p;
+	r->msg[n] = 0;
+	return -1;
+}
+
+static inline const char *ckr_block_problem(int rc)
+{
+	return rc == -1 ? "is missing" : rc == -2 ? "is damaged: not a plain file of its size" : "cannot be read";
+}
+
+/* Every block there, a plain file of its size: checked before anything is
+ * changed, so that a missing one refuses the restart and touches nothing. */
+static inline int ckr_blocks_present(struct ckpt_reader *r)
+{
+	for (uint64_t c = 0; c < r->nchunks; c++) {
+		char name[CKPT_BLOCK_NAME_MAX];
+		ckr_block_name(&r->chunks[c], name);
+		int rc = r->io.block ? r->io.block(r->io.ctx, name, 0, r->chunks[c].stored) : -3;
+		if (rc)
+			return ckr_block_fail(r, c, ckr_block_problem(rc));
+	}
+	return 0;
 }
 
 /* A decompression context in memory from the reader's allocator, or 0. */
@@ -91,17 +159,16 @@ static inline int ckr_chunk_load(struct ckpt_reader *r, uint64_t c, void *dst, v
 			       ? ckr_fail(r, "the image is truncated (memory contents)", 0, 0)
 			       : 0;
 	const struct ckpt_img_memchunk *e = &r->chunks[c];
+	char name[CKPT_BLOCK_NAME_MAX];
+	ckr_block_name(e, name);
+	int rc = r->io.block ? r->io.block(r->io.ctx, name, e->coding == CKPT_CHUNK_RAW ? dst : frame, e->stored) : -3;
+	if (rc)
+		return ckr_block_fail(r, c, ckr_block_problem(rc));
 	if (e->coding == CKPT_CHUNK_RAW)
-		return r->io.read(r->io.ctx, dst, len, r->memdata->offset + e->offset)
-			       ? ckr_fail(r, "the image is truncated (memory contents)", 0, 0)
-			       : 0;
-	if (r->io.read(r->io.ctx, frame, e->stored, r->memdata->offset + e->offset))
-		return ckr_fail(r, "the image is truncated (memory contents)", 0, 0);
+		return 0;
 	size_t got = ZSTD_decompressDCtx(dctx, dst, CKPT_DATA_CHUNK, frame, e->stored);
-	if (ZSTD_isError(got))
-		return ckr_fail_num(r, "the memory contents are corrupt (chunk ", c, " does not decompress)");
-	if (got != len)
-		return ckr_fail_num(r, "the memory contents are corrupt (chunk ", c, " decompresses to another length)");
+	if (ZSTD_isError(got) || got != len)
+		return ckr_block_fail(r, c, "is corrupt: it does not decompress to its chunk");
 	return 0;
 }
 

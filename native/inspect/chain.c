@@ -35,14 +35,15 @@ static int load(struct chain *c, int level, const char *path)
 			close(fd);
 		return -1;
 	}
-	c->fd[level] = fd;
+	c->file[level] = (struct image_file){ fd, -1 };
 	if (!S_ISREG(st.st_mode)) {
 		c->why = "not an image: not a regular file";
 		return -1;
 	}
 	struct ckpt_reader *r = &c->r[level];
-	*r = (struct ckpt_reader){ .io = { &c->fd[level], file_read, file_alloc } };
-	if (ckr_read(r, (uint64_t)st.st_size)) {
+	image_file_blocks(&c->file[level], path);
+	*r = (struct ckpt_reader){ .io = { &c->file[level], file_read, file_alloc, file_block } };
+	if (ckr_read(r, (uint64_t)st.st_size) || ckr_blocks_present(r)) {
 		c->why = r->msg;
 		return -1;
 	}

@@ -3,11 +3,12 @@
 #ifndef CKPT_INSPECT_CHAIN_H
 #define CKPT_INSPECT_CHAIN_H
 #include "json.h"
+#include "diff.h"
 
 /* An image and its parents, nearest first. */
 struct chain {
 	int n;
-	int fd[CKPT_MAX_CHAIN + 1];
+	struct image_file file[CKPT_MAX_CHAIN + 1];
 	struct ckpt_reader r[CKPT_MAX_CHAIN + 1];
 	/* per level: regions and their runs in ascending order, searched by halves */
 	int sorted[CKPT_MAX_CHAIN + 1];

@@ -30,7 +30,7 @@ static void die(const char *msg)
 
 int file_read(void *ctx, void *buf, uint64_t n, uint64_t off)
 {
-	int fd = *(int *)ctx;
+	int fd = ((struct image_file *)ctx)->fd;
 	for (uint64_t done = 0; done < n;) {
 		uint64_t want = n - done > (1u << 30) ? (1u << 30) : n - done;
 		ssize_t r = pread(fd, (char *)buf + done, want, (off_t)(off + done));
@@ -41,6 +41,31 @@ int file_read(void *ctx, void *buf, uint64_t n, uint64_t off)
 		done += (uint64_t)r;
 	}
 	return 0;
+}
+
+int file_block(void *ctx, const char *name, void *buf, uint64_t n)
+{
+	const struct image_file *f = ctx;
+	int fd = f->blocks_fd < 0 ? -1 : openat(f->blocks_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return f->blocks_fd < 0 || errno == ENOENT ? -1 : errno == ELOOP ? -2 : -3;
+	struct stat st;
+	int rc = fstat(fd, &st) < 0 ? -3 : !S_ISREG(st.st_mode) || (uint64_t)st.st_size != n ? -2 : 0;
+	struct image_file one = { fd, -1 };
+	if (!rc && buf && file_read(&one, buf, n, 0))
+		rc = -3;
+	close(fd);
+	return rc;
+}
+
+void image_file_blocks(struct image_file *f, const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int len = slash ? (int)(slash - path + 1) : 0;
+	f->blocks_fd = -1;
+	if (snprintf(dir, sizeof dir, "%.*s" CKPT_BLOCKS_DIR, len, path) < (int)sizeof dir)
+		f->blocks_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
 void *file_alloc(void *ctx, uint64_t n)
@@ -115,8 +140,11 @@ int main(int argc, char **argv)
 		die(strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		die("not an image: not a regular file");
-	struct ckpt_reader r = { .io = { &fd, file_read, file_alloc } };
-	if (ckr_read(&r, (uint64_t)st.st_size))
+	static struct image_file file;
+	file.fd = fd;
+	image_file_blocks(&file, path);
+	struct ckpt_reader r = { .io = { &file, file_read, file_alloc, file_block } };
+	if (ckr_read(&r, (uint64_t)st.st_size) || ckr_blocks_present(&r))
 		die(r.msg);
 	check_other_sections(&r);
 	if (json_files_check(&r))

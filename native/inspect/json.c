@@ -253,19 +253,22 @@ void json_files(FILE *out, struct ckpt_reader *r)
 }
 
 /* How the memory contents are stored: their bytes, the bytes they take in
- * the image, and each chunk's place (in the MEMDATA section) and coding. */
+ * the image, and each chunk's block (in the snapshot's blocks folder). */
 static void json_stored(FILE *out, const struct ckpt_reader *r)
 {
-	uint64_t zstd = 0;
-	for (uint64_t c = 0; c < r->nchunks; c++)
+	uint64_t zstd = 0, stored = r->memdata->size;
+	for (uint64_t c = 0; c < r->nchunks; c++) {
 		zstd += r->chunks[c].coding == CKPT_CHUNK_ZSTD;
-	fprintf(out, ",\"contents\":{\"bytes\":%lu,\"storedBytes\":%lu,\"chunks\":%lu,\"compressedChunks\":%lu,\"stored\":[",
-		(unsigned long)r->data_size, (unsigned long)r->memdata->size,
+		stored += r->chunks[c].stored;
+	}
+	fprintf(out, ",\"contents\":{\"bytes\":%lu,\"storedBytes\":%lu,\"chunks\":%lu,\"compressedChunks\":%lu,\"blocks\":[",
+		(unsigned long)r->data_size, (unsigned long)stored,
 		(unsigned long)((r->data_size + CKPT_DATA_CHUNK - 1) / CKPT_DATA_CHUNK), (unsigned long)zstd);
-	for (uint64_t c = 0; c < r->nchunks; c++)
-		fprintf(out, "%s{\"offset\":%lu,\"bytes\":%u,\"coding\":\"%s\"}", c ? "," : "",
-			(unsigned long)r->chunks[c].offset, r->chunks[c].stored,
-			r->chunks[c].coding == CKPT_CHUNK_ZSTD ? "zstd" : "raw");
+	for (uint64_t c = 0; c < r->nchunks; c++) {
+		char name[CKPT_BLOCK_NAME_MAX];
+		ckr_block_name(&r->chunks[c], name);
+		fprintf(out, "%s{\"name\":\"%s\",\"bytes\":%u}", c ? "," : "", name, r->chunks[c].stored);
+	}
 	fprintf(out, "]}");
 }
 

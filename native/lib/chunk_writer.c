@@ -1,50 +1,78 @@
 /*
- * The memory contents written in chunks (image version 3, the MEMCHUNKS
+ * The memory contents written as blocks (image version 3, the MEMCHUNKS
  * section of include/ckpt_image.h): the pages come in as one stream, are cut
- * in chunks of CKPT_DATA_CHUNK bytes, and each chunk is stored as one zstd
- * frame where that saves at least an eighth of it, or as it is (page-aligned,
- * so that it could be mapped). The forked writer compresses while the program
- * runs on, so compression costs the program no pause, only the writer's time.
+ * in chunks of CKPT_DATA_CHUNK bytes, and each chunk becomes a file of the
+ * snapshot's `blocks/` folder named by the XXH3-128 hash of its contents,
+ * stored as one zstd frame where that saves at least an eighth of it, or as
+ * it is. The forked writer hashes and compresses while the program runs on,
+ * so this costs the program no pause, only the writer's time.
+ *
+ * Stored once: the computation's store (the order's "blocks", a folder beside
+ * the snapshots) holds a link to every block written. A chunk whose block is
+ * already there, from any snapshot or process of the computation, is linked
+ * into this snapshot's folder instead of written again; a new block is
+ * written to a temporary name in this snapshot's folder, linked into the
+ * store, then renamed to its name. So every snapshot folder holds links to
+ * all the blocks its images use (it can be restored, copied or deleted
+ * alone), deleting a snapshot frees exactly the blocks no other one links
+ * (the coordinator then drops store links no snapshot shares), and a block
+ * is found by its name only once it is whole: a writer killed midway leaves
+ * a temporary file in an unlisted snapshot folder and nothing a later
+ * snapshot could trust.
  *
  * A chunk that does not pay makes the next ones go uncompressed without
  * trying, one, then two, up to 64, until one pays again: memory that does
  * not compress (encrypted, already compressed) costs little time.
- *
- * CKPT_COMPRESS: unset or "1": zstd level 1; "0" or "off": no chunks (the
- * MEMDATA section is the contents, as in version 2); a number from -7 to 9:
- * that zstd level (negative ones are faster and save less).
+ * CKPT_COMPRESS: unset or "1": zstd level 1; "0": blocks as they are; a
+ * number from -7 to 9: that zstd level (negative ones are faster and save
+ * less). CKPT_BLOCKS=0: no blocks, the pages inside the image as in version 2.
  *
  * Memory comes from mmap, not malloc: the forked writer is a raw clone of a
  * program that may be in the middle of malloc in another thread.
  */
 #define ZSTD_STATIC_LINKING_ONLY
 #include "chunk_writer.h"
+#include "writer.h"
 #include "../include/ckpt_hash.h"
+#include "../include/ckpt_reader.h"
+#include "../include/ckpt_xxh.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <zstd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #define FRAME_MAX ZSTD_COMPRESSBOUND(CKPT_DATA_CHUNK)
 /* entries for 64 TiB of contents; pages are touched only as they are used */
 #define MAX_CHUNKS (1ul << 24)
 
-static int level = 1, enabled = 1;
+static int level = 1, compress = 1, blocks = 1;
+/* the computation's store, from the checkpoint order ("" if none) */
+static char store_path[4096];
 
-__attribute__((constructor(130))) static void read_setting(void)
+__attribute__((constructor(130))) static void read_settings(void)
 {
+	const char *b = ckpt_env("CKPT_BLOCKS");
+	blocks = !(b && !__builtin_strcmp(b, "0"));
 	const char *s = ckpt_env("CKPT_COMPRESS");
 	if (!s || !*s)
 		return;
-	if (!__builtin_strcmp(s, "off")) {
-		enabled = 0;
-		return;
-	}
 	const char *p = s;
 	long v = ckpt_parse_long(&p);
 	if (*p || v < -7 || v > 9)
 		return; /* not a level: the default */
-	enabled = v != 0;
+	compress = v != 0;
 	level = (int)v;
+}
+
+int ckpt_chunks_blocks(void) { return blocks; }
+
+void ckpt_chunks_take_order(const char *order)
+{
+	if (!ckpt_order_field(order, "blocks", store_path, sizeof store_path) ||
+	    ckpt_strlen(store_path) >= sizeof store_path - 1)
+		store_path[0] = 0;
 }
 
 static void *map(uint64_t n)
@@ -55,21 +83,49 @@ static void *map(uint64_t n)
 
 static uint64_t workspace_size(void) { return ZSTD_estimateCCtxSize(level); }
 
-int ckpt_chunks_begin(struct ckpt_chunks *z)
+/* dir: a folder, made private if it is not there; never a symbolic link */
+static int open_dir(const char *dir)
+{
+	SYS2(SYS_mkdir, dir, 0700);
+	return (int)SYS3(SYS_open, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+}
+
+/* The blocks folder beside the image at `image`. */
+static int open_own(const char *image)
+{
+	char dir[4096];
+	size_t cut = 0, n = ckpt_strlen(image);
+	for (size_t i = 0; i < n; i++)
+		if (image[i] == '/')
+			cut = i + 1;
+	if (cut + sizeof CKPT_BLOCKS_DIR > sizeof dir)
+		return -1;
+	__builtin_memcpy(dir, image, cut);
+	__builtin_memcpy(dir + cut, CKPT_BLOCKS_DIR, sizeof CKPT_BLOCKS_DIR);
+	return open_dir(dir);
+}
+
+int ckpt_chunks_begin(struct ckpt_chunks *z, const char *image)
 {
 	__builtin_memset(z, 0, sizeof *z);
-	if (!enabled)
+	z->own = z->store = -1;
+	if (!blocks)
 		return 0;
 	z->chunk = map(CKPT_DATA_CHUNK);
 	z->frame = map(FRAME_MAX);
 	z->entries = map(MAX_CHUNKS * sizeof *z->entries);
-	z->work = map(workspace_size());
+	z->work = compress ? map(workspace_size()) : 0;
 	z->cctx = z->work ? ZSTD_initStaticCCtx(z->work, workspace_size()) : 0;
-	if (!z->chunk || !z->frame || !z->entries || !z->cctx) {
+	z->own = open_own(image);
+	if (!z->chunk || !z->frame || !z->entries || (compress && !z->cctx) || z->own < 0) {
+		int no_folder = z->own < 0;
 		ckpt_chunks_release(z);
-		return ckpt_fail("cannot allocate memory to compress the image");
+		return ckpt_fail(no_folder ? "cannot make the snapshot's blocks folder" : "cannot allocate memory to compress the image");
 	}
-	ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level);
+	if (z->cctx)
+		ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level);
+	if (store_path[0])
+		z->store = open_dir(store_path); /* without it, blocks are only this snapshot's */
 	z->on = 1;
 	return 0;
 }
@@ -84,43 +140,120 @@ void ckpt_chunks_release(struct ckpt_chunks *z)
 		SYS2(SYS_munmap, z->entries, MAX_CHUNKS * sizeof *z->entries);
 	if (z->work)
 		SYS2(SYS_munmap, z->work, workspace_size());
+	if (z->own >= 0)
+		SYS1(SYS_close, z->own);
+	if (z->store >= 0)
+		SYS1(SYS_close, z->store);
 	__builtin_memset(z, 0, sizeof *z);
+	z->own = z->store = -1;
 }
 
-/* The chunk gathered so far, stored: compressed if that pays, else as it is. */
-static int flush(struct ckpt_writer *w, struct ckpt_chunks *z, uint64_t section_start)
+/* The size of plain file `name` in folder dir, or -1. */
+static long plain_size(int dir, const char *name)
 {
-	if (!z->fill)
-		return 0;
-	if (z->n >= MAX_CHUNKS)
-		return ckpt_fail("the image's memory contents are too large");
-	struct ckpt_img_memchunk *e = &z->entries[z->n++];
+	struct stat st;
+	if (SYS4(SYS_newfstatat, dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	return (long)st.st_size;
+}
+
+/* The chunk's block is already in this snapshot's folder, or in the store
+ * (then linked here): e->stored and e->coding say which; 1, or 0 if neither. */
+static int reuse(struct ckpt_chunks *z, struct ckpt_img_memchunk *e)
+{
+	for (uint32_t coding = CKPT_CHUNK_RAW; coding <= CKPT_CHUNK_ZSTD; coding++) {
+		char name[CKPT_BLOCK_NAME_MAX];
+		e->coding = coding;
+		ckr_block_name(e, name);
+		long size = plain_size(z->own, name);
+		if (size < 0 && z->store >= 0 && plain_size(z->store, name) >= 0 &&
+		    SYS6(SYS_linkat, z->store, name, z->own, name, 0, 0) == 0)
+			size = plain_size(z->own, name);
+		/* a block of another size is not this chunk's: written anew */
+		if (coding == CKPT_CHUNK_RAW ? (uint64_t)size == z->fill : size > 0 && (uint64_t)size <= FRAME_MAX) {
+			e->stored = (uint32_t)size;
+			z->linked++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The chunk gathered so far, compressed if that pays (else as it is). */
+static const void *encode(struct ckpt_chunks *z, struct ckpt_img_memchunk *e)
+{
 	size_t got = 0;
-	if (!z->skip) {
+	if (z->cctx && !z->skip) {
 		got = ZSTD_compress2(z->cctx, z->frame, FRAME_MAX, z->chunk, z->fill);
 		if (ZSTD_isError(got) || got > z->fill - z->fill / 8)
 			got = 0;
 		z->backoff = got ? 0 : z->backoff ? (z->backoff < 64 ? z->backoff * 2 : 64) : 1;
 		z->skip = z->backoff;
-	} else {
+	} else if (z->skip) {
 		z->skip--;
 	}
-	if (got) {
-		*e = (struct ckpt_img_memchunk){ ckpt_writer_offset(w) - section_start, (uint32_t)got, CKPT_CHUNK_ZSTD };
-		z->stored_zstd++;
-		z->fill = 0;
-		return ckpt_writer_raw(w, z->frame, got);
-	}
-	if (ckpt_writer_align(w, CKPT_PAGE) < 0)
-		return -1;
-	*e = (struct ckpt_img_memchunk){ ckpt_writer_offset(w) - section_start, (uint32_t)z->fill, CKPT_CHUNK_RAW };
-	uint64_t n = z->fill;
-	z->fill = 0;
-	return ckpt_writer_raw(w, z->chunk, n);
+	e->coding = got ? CKPT_CHUNK_ZSTD : CKPT_CHUNK_RAW;
+	e->stored = got ? (uint32_t)got : (uint32_t)z->fill;
+	return got ? z->frame : z->chunk;
 }
 
-int ckpt_chunks_write(struct ckpt_writer *w, struct ckpt_chunks *z, uint64_t section_start, const void *data,
-		      size_t n)
+static int write_file(int fd, const char *p, uint64_t n)
+{
+	while (n) {
+		long r = SYS3(SYS_write, fd, p, n);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			return r == 0 ? -ENOSPC : (int)r;
+		p += r;
+		n -= (uint64_t)r;
+	}
+	return 0;
+}
+
+/* A new block: written under a temporary name, linked into the store, then
+ * given its name here. */
+static int store_block(struct ckpt_chunks *z, const struct ckpt_img_memchunk *e, const void *data)
+{
+	char name[CKPT_BLOCK_NAME_MAX], tmp[64];
+	ckr_block_name(e, name);
+	ckpt_fmt(tmp, sizeof tmp, ".tmp-%d-%lu", ckpt_real_tid(), (unsigned long)z->n);
+	int fd = (int)SYS4(SYS_openat, z->own, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ckpt_fail("cannot write a block of the image: %s", ckpt_errno_text(-fd));
+	int rc = write_file(fd, data, e->stored);
+	SYS1(SYS_close, fd);
+	if (rc < 0) {
+		SYS3(SYS_unlinkat, z->own, tmp, 0);
+		return ckpt_fail("cannot write a block of the image: %s", ckpt_errno_text(-rc));
+	}
+	if (z->store >= 0) /* already there (another process's): this one is as good */
+		SYS6(SYS_linkat, z->own, tmp, z->store, name, 0, 0);
+	long r = SYS4(SYS_renameat, z->own, tmp, z->own, name);
+	if (r < 0) {
+		SYS3(SYS_unlinkat, z->own, tmp, 0);
+		return ckpt_fail("cannot name a block of the image: %s", ckpt_errno_text(-r));
+	}
+	z->added += e->stored;
+	return 0;
+}
+
+/* The chunk gathered so far, as a block of this snapshot. */
+static int flush(struct ckpt_chunks *z)
+{
+	if (!z->fill)
+		return 0;
+	if (z->n >= MAX_CHUNKS)
+		return ckpt_fail("the image's memory contents are too large");
+	struct ckpt_img_memchunk *e = &z->entries[z->n];
+	ckpt_xxh128(z->chunk, z->fill, &e->hash_hi, &e->hash_lo);
+	int rc = reuse(z, e) ? 0 : store_block(z, e, encode(z, e));
+	z->n++;
+	z->fill = 0;
+	return rc;
+}
+
+int ckpt_chunks_write(struct ckpt_chunks *z, const void *data, size_t n)
 {
 	const char *p = data;
 	while (n) {
@@ -130,16 +263,13 @@ int ckpt_chunks_write(struct ckpt_writer *w, struct ckpt_chunks *z, uint64_t sec
 		z->size += take;
 		p += take;
 		n -= take;
-		if (z->fill == CKPT_DATA_CHUNK && flush(w, z, section_start) < 0)
+		if (z->fill == CKPT_DATA_CHUNK && flush(z) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-int ckpt_chunks_end(struct ckpt_writer *w, struct ckpt_chunks *z, uint64_t section_start)
-{
-	return flush(w, z, section_start);
-}
+int ckpt_chunks_end(struct ckpt_chunks *z) { return flush(z); }
 
 int ckpt_chunks_table(struct ckpt_writer *w, struct ckpt_chunks *z)
 {

@@ -1,33 +1,39 @@
-/* The memory contents written in compressed chunks (chunk_writer.c), for the
- * image writer (writer.c). */
+/* The memory contents written as blocks of the snapshot (chunk_writer.c),
+ * for the image writer (writer.c). */
 #ifndef CKPT_CHUNK_WRITER_H
 #define CKPT_CHUNK_WRITER_H
 #include "engine.h"
 #include "../include/ckpt_image.h"
 
 struct ckpt_chunks {
-	int on;             /* chunks are being written (CKPT_COMPRESS allows) */
+	int on;             /* blocks are being written (CKPT_BLOCKS allows) */
+	int own, store;     /* this snapshot's blocks folder; the computation's store, or -1 */
 	char *chunk;        /* the chunk being gathered: fill bytes of it */
 	uint64_t fill;
 	char *frame;        /* a compressed chunk */
 	void *work;         /* zstd's context lives here */
-	struct ZSTD_CCtx_s *cctx;
+	struct ZSTD_CCtx_s *cctx; /* 0 with CKPT_COMPRESS=0 */
 	struct ckpt_img_memchunk *entries;
 	uint64_t n, size;   /* chunks written, bytes of contents */
-	uint64_t stored_zstd;
+	uint64_t added;     /* bytes of the blocks this image wrote (not linked) */
+	uint64_t linked;    /* chunks whose block was already stored */
 	uint32_t skip, backoff; /* chunks not to try after one that did not pay */
 };
 
-/* 0 (z->on says whether chunks are written) or -1 */
-int ckpt_chunks_begin(struct ckpt_chunks *z);
-int ckpt_chunks_write(struct ckpt_writer *w, struct ckpt_chunks *z, uint64_t section_start, const void *data,
-		      size_t n);
+/* whether images keep their pages in blocks (CKPT_BLOCKS) */
+int ckpt_chunks_blocks(void);
+/* the order's "blocks": the computation's store */
+void ckpt_chunks_take_order(const char *order);
+/* 0 (z->on says whether blocks are written) or -1; image: where the image
+ * is being written (its folder gets the blocks) */
+int ckpt_chunks_begin(struct ckpt_chunks *z, const char *image);
+int ckpt_chunks_write(struct ckpt_chunks *z, const void *data, size_t n);
 /* the last chunk, shorter */
-int ckpt_chunks_end(struct ckpt_writer *w, struct ckpt_chunks *z, uint64_t section_start);
+int ckpt_chunks_end(struct ckpt_chunks *z);
 /* the MEMCHUNKS section, after the MEMDATA section has ended */
 int ckpt_chunks_table(struct ckpt_writer *w, struct ckpt_chunks *z);
 void ckpt_chunks_release(struct ckpt_chunks *z);
 
-/* the writer's own: bytes into the open section, not hashed (writer.c) */
-int ckpt_writer_raw(struct ckpt_writer *w, const void *data, size_t n);
+/* an errno value as words (writer.c) */
+const char *ckpt_errno_text(long e);
 #endif

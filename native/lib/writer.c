@@ -21,13 +21,15 @@ struct ckpt_writer {
 	int chunked;  /* the memory contents: see ckpt_chunked_hash */
 	struct ckpt_hash hash;
 	struct ckpt_chunked_hash chunks;
-	struct ckpt_chunks stored; /* the memory contents' chunks, compressed */
+	struct ckpt_chunks stored; /* the memory contents' chunks, as blocks */
+	uint64_t block_bytes;      /* bytes of the blocks written (not linked) */
+	char path[4096];
 	struct ckpt_img_section sec[MAX_SECTIONS];
 };
 
 static struct ckpt_writer the_writer;
 
-static const char *errno_text(long e)
+const char *ckpt_errno_text(long e)
 {
 	switch (e) {
 	case ENOSPC: return "no space left on device";
@@ -51,9 +53,9 @@ static int write_all(struct ckpt_writer *w, const void *data, size_t n)
 		if (r == -EINTR)
 			continue;
 		if (r < 0)
-			return ckpt_fail("cannot write the image: %s", errno_text(-r));
+			return ckpt_fail("cannot write the image: %s", ckpt_errno_text(-r));
 		if (r == 0)
-			return ckpt_fail("cannot write the image: %s", errno_text(ENOSPC));
+			return ckpt_fail("cannot write the image: %s", ckpt_errno_text(ENOSPC));
 		p += r;
 		n -= (size_t)r;
 		w->off += (uint64_t)r;
@@ -66,9 +68,10 @@ struct ckpt_writer *ckpt_writer_open(const char *path)
 	struct ckpt_writer *w = &the_writer;
 	__builtin_memset(w, 0, sizeof *w);
 	w->open_sec = -1;
+	ckpt_strlcpy(w->path, path, sizeof w->path);
 	w->fd = (int)SYS3(SYS_open, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (w->fd < 0) {
-		ckpt_fail("cannot create the image %s: %s", path, errno_text(-w->fd));
+		ckpt_fail("cannot create the image %s: %s", path, ckpt_errno_text(-w->fd));
 		return 0;
 	}
 	/* room for the header, written last */
@@ -110,10 +113,8 @@ int ckpt_section_begin(struct ckpt_writer *w, uint32_t type, const char *name)
 	w->chunked = type == CKPT_SEC_MEMDATA;
 	ckpt_hash_init(&w->hash);
 	ckpt_chunked_init(&w->chunks);
-	return w->chunked ? ckpt_chunks_begin(&w->stored) : 0;
+	return w->chunked ? ckpt_chunks_begin(&w->stored, w->path) : 0;
 }
-
-int ckpt_writer_raw(struct ckpt_writer *w, const void *data, size_t n) { return write_all(w, data, n); }
 
 int ckpt_section_write(struct ckpt_writer *w, const void *data, size_t n)
 {
@@ -124,7 +125,7 @@ int ckpt_section_write(struct ckpt_writer *w, const void *data, size_t n)
 	/* the memory contents' checksum is over the contents, however stored */
 	ckpt_chunked_update(&w->chunks, data, n);
 	if (w->stored.on)
-		return ckpt_chunks_write(w, &w->stored, w->sec[w->open_sec].offset, data, n);
+		return ckpt_chunks_write(&w->stored, data, n);
 	return write_all(w, data, n);
 }
 
@@ -132,7 +133,7 @@ int ckpt_section_end(struct ckpt_writer *w)
 {
 	struct ckpt_img_section *s = &w->sec[w->open_sec];
 	int stored = w->chunked && w->stored.on;
-	if (stored && ckpt_chunks_end(w, &w->stored, s->offset) < 0)
+	if (stored && ckpt_chunks_end(&w->stored) < 0)
 		return -1;
 	s->size = w->off - s->offset;
 	s->checksum = w->chunked ? ckpt_chunked_final(&w->chunks) : ckpt_hash_final(&w->hash);
@@ -141,11 +142,13 @@ int ckpt_section_end(struct ckpt_writer *w)
 	if (!stored)
 		return 0;
 	int rc = ckpt_chunks_table(w, &w->stored);
+	w->block_bytes += w->stored.added;
 	ckpt_chunks_release(&w->stored);
 	return rc;
 }
 
-/* Writes the table and the header; returns the image's size or -1. */
+/* Writes the table and the header; returns the bytes written (the image's
+ * size and its new blocks') or -1. */
 long ckpt_writer_finish(struct ckpt_writer *w)
 {
 	struct ckpt_img_header h;
@@ -167,12 +170,13 @@ long ckpt_writer_finish(struct ckpt_writer *w)
 	h.header_checksum = ckpt_hash_final(&hh);
 	long r = SYS4(SYS_pwrite64, w->fd, &h, sizeof h, 0);
 	if (r != (long)sizeof h)
-		return ckpt_fail("cannot write the image header: %s", errno_text(r < 0 ? -r : ENOSPC));
+		return ckpt_fail("cannot write the image header: %s", ckpt_errno_text(r < 0 ? -r : ENOSPC));
 	r = SYS1(SYS_close, w->fd);
 	w->fd = -1;
 	if (r < 0)
-		return ckpt_fail("cannot close the image: %s", errno_text(-r));
-	return (long)h.file_size;
+		return ckpt_fail("cannot close the image: %s", ckpt_errno_text(-r));
+	/* what the snapshot added: the image, and the blocks it wrote */
+	return (long)(h.file_size + w->block_bytes);
 }
 
 void ckpt_writer_detach(struct ckpt_writer *w)

@@ -70,6 +70,8 @@ static struct image *load_parent(struct image *child, struct image *top)
 		fail("the snapshot it was taken after is of another process: ", path, 0);
 	if (p->parent_rec ? p->parent_rec->depth + 1 != pr->depth : pr->depth != 1)
 		fail("the chain of snapshots it was taken after is inconsistent at ", path, 0);
+	image_check_blocks(p); /* names the parent */
+	image_path = top->path;
 	return p;
 }
 
@@ -138,6 +140,12 @@ void chain_fill(struct image *im)
 		want = next;
 	}
 	fill_memory(src, n);
-	for (struct image *p = im->parent; p; p = p->parent)
+	for (struct image *p = im->parent; p; p = p->parent) {
 		sys1(NR_close, p->fd);
+		if (p->blocks_fd >= 0)
+			sys1(NR_close, p->blocks_fd);
+	}
+	if (im->blocks_fd >= 0)
+		sys1(NR_close, im->blocks_fd);
+	im->blocks_fd = -1;
 }

@@ -153,28 +153,17 @@ static void copy_piece(struct walk *w, uint64_t off, uint64_t addr, uint64_t n)
 	memcpy((void *)addr, w->bounce + (off - w->start), n);
 }
 
-static int starts_with(const char *s, const char *prefix)
-{
-	while (*prefix && *s == *prefix)
-		s++, prefix++;
-	return !*prefix;
-}
-
 /* What ckr_chunk_load found, said of the image or of the parent it is. */
 static void chunk_failed(const struct fill_source *s)
 {
-	static const char corrupt[] = "the memory contents are corrupt ";
 	const char *msg = s->im->reader->msg;
 	if (s->im == fill.src[0].im)
 		fail(msg, "; the program was not started", 0);
-	if (starts_with(msg, corrupt))
-		fail4("the memory contents of the snapshot it was taken after are corrupt ", msg + sizeof corrupt - 1,
-		      "; the program was not started: ", s->im->path);
-	fail("the snapshot it was taken after is truncated (memory contents): ", s->im->path, 0);
+	fail4("the snapshot it was taken after: ", msg, "; the program was not started: ", s->im->path);
 }
 
-/* A chunk stored compressed (or as it is, between compressed ones): the
- * whole chunk into the bounce buffer, then each wanted piece copied out. */
+/* A chunk stored as a block (compressed or as it is): the whole chunk into
+ * the bounce buffer, then each wanted piece copied out. */
 static void fill_stored_chunk(struct fill_source *s, uint64_t c, int self)
 {
 	struct ckpt_reader *r = s->im->reader;

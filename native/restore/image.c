@@ -35,6 +35,48 @@ static void *reader_alloc(void *ctx, uint64_t n)
 	return arena_alloc(n);
 }
 
+/* A block of the image's blocks folder (ckpt_reader_io.block): opened there,
+ * never through a symbolic link; two filling threads may read at once. */
+static int reader_block(void *ctx, const char *name, void *buf, uint64_t n)
+{
+	struct image *im = ctx;
+	if (im->blocks_fd < 0)
+		return -1;
+	long fd = sys4(NR_openat, im->blocks_fd, (long)name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd == -ENOENT ? -1 : fd == -ELOOP ? -2 : -3;
+	uint64_t st[18];
+	int rc = 0;
+	if (sys2(NR_fstat, fd, st) < 0)
+		rc = -3;
+	else if (((uint32_t)st[3] & 0170000) != 0100000 || st[6] != n) /* st_mode, st_size */
+		rc = -2;
+	for (uint64_t done = 0; !rc && buf && done < n;) {
+		long r = sys4(NR_pread64, fd, (char *)buf + done, n - done > (1ul << 30) ? (1ul << 30) : n - done, done);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0)
+			rc = -3;
+		else
+			done += (uint64_t)r;
+	}
+	sys1(NR_close, fd);
+	return rc;
+}
+
+/* The blocks folder beside the image (ckpt_image.h), when its pages are there. */
+static void open_blocks(struct image *im)
+{
+	size_t dir = 0, len = strlen(im->path);
+	for (size_t i = 0; i < len; i++)
+		if (im->path[i] == '/')
+			dir = i + 1;
+	char *p = arena_alloc(dir + sizeof CKPT_BLOCKS_DIR);
+	memcpy(p, im->path, dir);
+	memcpy(p + dir, CKPT_BLOCKS_DIR, sizeof CKPT_BLOCKS_DIR);
+	im->blocks_fd = (int)sys4(NR_openat, -100 /* AT_FDCWD */, (long)p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+}
+
 void image_load(struct image *im, const char *path)
 {
 	memset(im, 0, sizeof *im);
@@ -48,9 +90,12 @@ void image_load(struct image *im, const char *path)
 		fail("cannot read the image", 0, 0);
 	struct ckpt_reader *r = arena_alloc(sizeof *r);
 	memset(r, 0, sizeof *r);
-	r->io = (struct ckpt_reader_io){ im, reader_read, reader_alloc };
+	r->io = (struct ckpt_reader_io){ im, reader_read, reader_alloc, reader_block };
+	im->blocks_fd = -1;
 	if (ckr_read(r, st[6] /* struct stat.st_size on x86_64 */))
 		fail(r->msg, 0, 0);
+	if (r->chunks)
+		open_blocks(im);
 	im->reader = r;
 	im->hdr = r->hdr;
 	im->sec = r->sec;
@@ -80,6 +125,15 @@ void image_load(struct image *im, const char *path)
 const char *region_path(struct image *im, struct ckpt_img_region *r)
 {
 	return r->path == ~0ull ? "" : im->strings + r->path;
+}
+
+/* Every block of the image there, a plain file of its size: checked before
+ * anything is changed, so that a missing one refuses the restart whole. */
+void image_check_blocks(struct image *im)
+{
+	image_path = im->path;
+	if (ckr_blocks_present(im->reader))
+		fail(im->reader->msg, 0, 0);
 }
 
 /* --check: read every page back and compare the checksum, changing nothing */

@@ -205,6 +205,7 @@ void restore_main(long *sp)
 		char *p = arena_alloc(strlen(paths[i]) + 1);
 		memcpy(p, paths[i], strlen(paths[i]) + 1);
 		image_load(&ims[i], p);
+		image_check_blocks(&ims[i]);
 	}
 	/* a snapshot whose memory lies in this restorer's window is the other
 	 * build's: handed over before anything is done here */

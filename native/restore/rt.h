@@ -30,6 +30,7 @@ enum {
 #define O_NOCTTY 0400
 #define O_TRUNC 01000
 #define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
 #define F_DUPFD 0
 #define F_GETFD 1
@@ -57,6 +58,7 @@ enum {
 #define EINTR 4
 #define EACCES 13
 #define EEXIST 17
+#define ELOOP 40
 
 /* The restorer keeps everything it owns inside one window of 8 GiB, far from
  * where the kernel places programs, and unmaps it before the program runs.
@@ -129,6 +131,7 @@ uint64_t ranges_first_after(const struct ranges *rs, uint64_t a);
 struct ckpt_reader;
 struct image {
 	int fd;
+	int blocks_fd; /* the snapshot's blocks folder, if its pages are there; -1 */
 	const char *path;
 	struct ckpt_img_header hdr;
 	struct ckpt_img_section *sec;
@@ -209,6 +212,7 @@ int socket_made(struct image *im, int fd);
 void sockets_close_all(void);
 
 void image_load(struct image *im, const char *path);
+void image_check_blocks(struct image *im);
 /* errors from here on name im's image and program (a stage that goes
  * through the images of several processes calls it for each) */
 void image_enter(struct image *im);

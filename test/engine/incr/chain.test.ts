@@ -1,12 +1,14 @@
 /**
- * Increments (image format 2): the engine writes each snapshot after the
+ * Increments (image format 2, and 3 with the pages in blocks): the engine writes each snapshot after the
  * first as an increment of the process's previous one, holding only the pages
  * written since (found by its dirty-page tracking) and inheriting the rest;
  * the restorer resolves them through the whole chain. The program
  * (verify_incr.c) rewrites 1% of its pages and drops some between snapshots
  * and checks every page of its memory after a restart: every generation,
  * older ones after newer ones, after deletions, refusals that name a missing,
- * damaged or replaced parent, and the cases where an image must be whole.
+ * damaged or replaced parent, and the cases where an image must be whole;
+ * the blocks that hold the pages: damaged or missing ones named, and stored
+ * once across snapshots, freed when none holds them.
  */
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -53,7 +55,7 @@ interface ImageInfo {
   parent?: { path: string; depth: number };
   memory: { start: string; end: string; savedBytes: number; inheritedBytes?: number }[];
   sections: { type: string; offset: number; size: number }[];
-  contents: { bytes: number; storedBytes: number; chunks: number; compressedChunks: number; stored: { offset: number; bytes: number; coding: string }[] };
+  contents: { bytes: number; storedBytes: number; chunks: number; compressedChunks: number; blocks: { name: string; bytes: number }[] };
 }
 
 async function inspect(image: string): Promise<ImageInfo> {
@@ -143,8 +145,8 @@ async function assertWhole(image: string, buffer: bigint): Promise<void> {
 
 /**
  * Five snapshots of one program (and its child), generations 0..4; 1..4 are
- * increments. `env`: the engine's settings (CKPT_COMPRESS=0: the memory
- * contents as they are, page after page).
+ * increments. `env`: the engine's settings (CKPT_BLOCKS=0: the pages inside
+ * the images, one after another).
  */
 async function makeChain(run: Run, fork = false, env?: NodeJS.ProcessEnv): Promise<Chain> {
   const p = await startProgram(run, fork ? 'fork' : undefined, undefined, env);
@@ -233,15 +235,19 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
 
       // a byte of its page contents: found while reading, before the program runs
       const saved = fs.readFileSync(parent);
-      const damaged = Buffer.from(saved);
-      const contents = (await inspect(parent)).sections.find((x) => x.type === 'memdata');
-      assert.ok(contents && contents.size > 0, 'the parent holds pages of its own');
-      damaged[contents.offset + 100] ^= 0x40;
-      fs.writeFileSync(parent, damaged);
-      await refused(c, 4, new RegExp(`memory contents of the snapshot it was taken after are corrupt.*${named}`));
+      // (its first block: the pages it holds of its own)
+      const blocks = (await inspect(parent)).contents.blocks;
+      assert.ok(blocks.length > 0, 'the parent holds pages of its own');
+      const block = path.join(path.dirname(parent), 'blocks', blocks[0].name);
+      const blockBytes = fs.readFileSync(block);
+      const damagedBlock = Buffer.from(blockBytes);
+      damagedBlock[Math.floor(blockBytes.length / 2)] ^= 0x40;
+      fs.writeFileSync(block, damagedBlock);
+      await refused(c, 4, new RegExp(`(snapshot it was taken after: block .* is corrupt|memory contents of the snapshot it was taken after are corrupt).*${named}`));
       const data = await exec(RESTORE, ['--check-data', c.image(4)]);
       assert.equal(data.code, 2, 'the data check finds it');
-      assert.match(data.stderr, /memory contents are corrupt/);
+      assert.match(data.stderr, /memory contents (\(chunk 0.*is|are) corrupt/);
+      fs.writeFileSync(block, blockBytes);
       // its header: refused before anything is read
       const header = Buffer.from(saved);
       header[40] ^= 1;
@@ -257,8 +263,8 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
 
   test('a page damaged in the middle of the first image is refused, whether the newest still takes it or only checks it', async () => {
     await withRun(async (run) => {
-      // uncompressed, so that a page is found by its bytes
-      const c = await makeChain(run, false, { CKPT_COMPRESS: '0' });
+      // the pages inside the image, so that a page is found by its bytes
+      const c = await makeChain(run, false, { CKPT_BLOCKS: '0' });
       assert.equal((await inspect(c.image(0))).sections.find((x) => x.type === 'memchunks'), undefined);
       const first = c.image(0);
       const named = first.split(path.sep).slice(-2).join('/');
@@ -282,35 +288,41 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
     });
   });
 
-  test('a compressed chunk damaged in the first image, or its table, is refused and named; the image unchanged restarts', async () => {
+  test('a block of the first image damaged or missing, or its table damaged, is refused and named; put back, it restarts', async () => {
     await withRun(async (run) => {
       const c = await makeChain(run);
       const first = c.image(0);
       const named = first.split(path.sep).slice(-2).join('/');
-      const saved = fs.readFileSync(first);
       const info = await inspect(first);
-      const memdata = info.sections.find((x) => x.type === 'memdata');
       const table = info.sections.find((x) => x.type === 'memchunks');
-      assert.ok(memdata && table, 'the contents are stored in chunks');
-      // chunk 2 (pages 1024-2047 of the contents): inside its frame, and the frame's last byte
-      const chunk = info.contents.stored[2];
-      assert.equal(chunk.coding, 'zstd');
-      for (const at of [memdata.offset + chunk.offset + Math.floor(chunk.bytes / 2), memdata.offset + chunk.offset + chunk.bytes - 1]) {
+      assert.ok(table, 'the contents are stored in blocks');
+      // chunk 2 (pages 1024-2047 of the contents): a byte inside its frame, and the frame's last byte
+      const block = path.join(path.dirname(first), 'blocks', info.contents.blocks[2].name);
+      assert.match(info.contents.blocks[2].name, /^[0-9a-f]{32}\.zst$/);
+      const saved = fs.readFileSync(block);
+      for (const at of [Math.floor(saved.length / 2), saved.length - 1]) {
         const damaged = Buffer.from(saved);
         damaged[at] ^= 0x40;
-        fs.writeFileSync(first, damaged);
-        await refused(c, 4, new RegExp(`memory contents of the snapshot it was taken after are corrupt \\((chunk 2 |checksum).*${named}`));
-        await refused(c, 0, /memory contents are corrupt \((chunk 2 |checksum)/);
+        fs.writeFileSync(block, damaged);
+        await refused(c, 4, new RegExp(`(snapshot it was taken after: block [0-9a-f]{32}\\.zst of the memory contents \\(chunk \\d+, the memory from 0x[0-9a-f]+\\) is corrupt|memory contents of the snapshot it was taken after are corrupt \\(checksum).*${named}`));
+        await refused(c, 0, /(block [0-9a-f]{32}\.zst of the memory contents \(chunk \d+, the memory from 0x[0-9a-f]+\) is corrupt|memory contents are corrupt \(checksum)/);
         const data = await exec(RESTORE, ['--check-data', first]);
         assert.equal(data.code, 2, 'the data check finds it');
-        assert.match(data.stderr, /memory contents are corrupt/);
+        assert.match(data.stderr, /memory contents (\(chunk \d+.*is|are) corrupt/);
       }
+      fs.writeFileSync(block, saved);
+      // missing: refused before anything is changed, naming the block, the chunk and the image
+      fs.renameSync(block, `${block}.aside`);
+      await refused(c, 0, new RegExp(`${named}.*block [0-9a-f]{32}\\.zst of the memory contents \\(chunk \\d+, the memory from 0x[0-9a-f]+\\) is missing`));
+      await refused(c, 4, new RegExp(`${named}.*block [0-9a-f]{32}\\.zst of the memory contents \\(chunk \\d+, .*\\) is missing`));
+      fs.renameSync(`${block}.aside`, block);
       // the table of chunks: its own checksum
-      const damaged = Buffer.from(saved);
+      const image = fs.readFileSync(first);
+      const damaged = Buffer.from(image);
       damaged[table.offset + table.size - 3] ^= 1;
       fs.writeFileSync(first, damaged);
       await refused(c, 0, /memory chunks section is corrupt \(checksum mismatch\)/);
-      fs.writeFileSync(first, saved);
+      fs.writeFileSync(first, image);
       await restartAndVerify(run, c, 4);
       await restartAndVerify(run, c, 0);
     });
@@ -388,7 +400,8 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
       // a small disk (mounting it needs root, as the disk-full test does)
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', small]);
       try {
-        const p = await startProgram(run, undefined, path.join(small, 'ckpt'));
+        // blocks as they are: compressed, the pages would fit in the room left
+        const p = await startProgram(run, undefined, path.join(small, 'ckpt'), { CKPT_COMPRESS: '0' });
         const ids = [await checkpoint(p)];
         await rewrite(p, 1);
         ids.push(await checkpoint(p));
@@ -396,7 +409,7 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
         // the disk full but for a little room: the pause's sections fit, the
         // pages do not, so the snapshot fails after its scans were taken
         const room = path.join(small, 'room');
-        fs.writeFileSync(room, Buffer.alloc(256 << 10, 1));
+        fs.writeFileSync(room, Buffer.alloc(96 << 10, 1));
         fillDisk(path.join(small, 'filler'));
         fs.rmSync(room);
         const failed = await ckpt(['checkpoint', '--dir', p.dir]);
@@ -480,3 +493,69 @@ function badPages(core: Buffer, buffer: bigint, g: number): number {
   }
   return PAGES;
 }
+
+/** The names in a snapshot's blocks folder, with their link counts. */
+function blockLinks(dir: string, id: string): Map<string, number> {
+  const folder = path.join(dir, 'snapshots', id, 'blocks');
+  return new Map(fs.readdirSync(folder).map((n) => [n, fs.lstatSync(path.join(folder, n)).nlink]));
+}
+
+describe('the store of blocks: pages stored once across snapshots, freed when no snapshot holds them', { timeout: 10 * 60_000 }, () => {
+  test('a snapshot right after a restart links the blocks of the one restarted; deleting either keeps the other whole; deleting both empties the store', async () => {
+    await withRun(async (run) => {
+      // blocks as they are: what a snapshot writes is then the size of what it holds
+      const p = await startProgram(run, undefined, undefined, { CKPT_COMPRESS: '0' });
+      const first = await checkpoint(p, true);
+      await p.launch.waitExit();
+      const store = path.join(p.dir, 'blocks');
+      assert.equal(fs.statSync(store).mode & 0o777, 0o700, 'the store is private');
+      // restarted, and saved again before it checks its memory
+      fs.rmSync(p.go, { force: true });
+      const restarted = run.restart(p.dir, first);
+      await new Promise((r) => setTimeout(r, 300));
+      const second = snapshotIdFrom((await ckptOk(['checkpoint', '--dir', p.dir, '--kill'])).stdout);
+      await restarted.waitExit();
+      const c1 = chainOf(p.dir, [first], 1, p.buffer);
+      const c2 = chainOf(p.dir, [second], 1, p.buffer);
+      const [i1, i2] = [await inspect(c1.image(0)), await inspect(c2.image(0))];
+      assert.equal(i2.parent, undefined, 'a restarted process\'s first snapshot is whole');
+      assert.ok(i2.contents.bytes >= MIB << 20, `it holds all of its pages (${i2.contents.bytes} bytes)`);
+      // the buffer's chunks are the same blocks: linked, not written again
+      const names1 = new Set(i1.contents.blocks.map((b) => b.name));
+      const shared = i2.contents.blocks.filter((b) => names1.has(b.name)).length;
+      assert.ok(shared >= MIB / 4, `${shared} of ${i2.contents.blocks.length} chunks are blocks of the snapshot restarted`);
+      const listed = JSON.parse((await ckptOk(['list', '--dir', p.dir, '--json'])).stdout) as { id: string; addedBytes: number }[];
+      const added = listed.find((s) => s.id === second)!.addedBytes;
+      const firstAdded = listed.find((s) => s.id === first)!.addedBytes;
+      assert.ok(firstAdded > 4 << 20 && added < firstAdded / 4, `the second snapshot added ${added} bytes, the first ${firstAdded}`);
+      for (const [name, links] of blockLinks(p.dir, second)) {
+        if (names1.has(name)) assert.ok(links >= 3, `${name}: linked from the store and both snapshots (${links})`);
+      }
+
+      // deleting the first: the second still has every block
+      await ckptOk(['delete', '--dir', p.dir, first]);
+      for (const [name, links] of blockLinks(p.dir, second)) assert.equal(links, 2, `${name}: the store and the second snapshot`);
+      await restartAndVerify(run, c2, 0);
+      // deleting the second: nothing is left in the store
+      await ckptOk(['delete', '--dir', p.dir, second]);
+      assert.deepEqual(fs.readdirSync(store), []);
+    });
+  });
+
+  test('blocks the store alone holds are dropped after a delete; a snapshot whose blocks folder lost one is refused, the others restart', async () => {
+    await withRun(async (run) => {
+      const c = await makeChain(run);
+      const store = path.join(c.dir, 'blocks');
+      // every block of every snapshot is in the store, and no block is only there
+      const all = new Set<string>();
+      for (const id of c.ids) for (const name of blockLinks(c.dir, id).keys()) all.add(name);
+      assert.deepEqual(new Set(fs.readdirSync(store)), all);
+      // an orphan in the store (as a checkpoint killed midway would leave): dropped by the next delete
+      fs.writeFileSync(path.join(store, `${'0'.repeat(32)}.raw`), 'x');
+      await ckptOk(['delete', '--dir', c.dir, c.ids[4]]);
+      assert.ok(!fs.existsSync(path.join(store, `${'0'.repeat(32)}.raw`)), 'the orphan is gone');
+      for (const name of fs.readdirSync(store)) assert.ok(fs.lstatSync(path.join(store, name)).nlink >= 2, `${name} is held by a snapshot`);
+      await restartAndVerify(run, c, 3);
+    });
+  });
+});

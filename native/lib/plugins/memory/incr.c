@@ -31,6 +31,7 @@
 #include "dirty.h"
 #include "page_hashes.h"
 #include "../../writer.h"
+#include "../../chunk_writer.h"
 #include "../../../include/ckpt_reader.h"
 #include <fcntl.h>
 #include <string.h>
@@ -44,6 +45,7 @@ static char last_as[PATH_LEN];
 
 void ckpt_mem_take_order(const char *order)
 {
+	ckpt_chunks_take_order(order); /* "blocks": the computation's store */
 	if (!ckpt_order_field(order, "as", order_as, sizeof order_as) || ckpt_strlen(order_as) >= PATH_LEN - 1)
 		order_as[0] = 0;
 	if (!ckpt_order_field(order, "parent", order_parent, sizeof order_parent) ||
@@ -263,6 +265,29 @@ static int scan_region(struct layout *l, uint64_t i, int inherit)
 	return 0;
 }
 
+/* The engine's own library is saved whole (memory.c); its parts that cannot
+ * be written hold the same bytes as in the parent when the parent has the
+ * same mapping of the same file: inherited, not saved again. */
+static int inherit_own_code(struct layout *l, uint64_t i)
+{
+	const struct ckpt_img_region *r = &l->regions[i];
+	struct region_plan *rp = &l->plan[i];
+	if (!rp->own || (r->prot & CKPT_PROT_W) || l->nsegs >= SEGS_MAX)
+		return 0;
+	for (uint64_t k = 0; k < l->npar_regions; k++) {
+		const struct ckpt_img_region *g = &l->par_regions[k];
+		if (g->start != r->start || g->end != r->end || g->kind != r->kind || g->ino != r->ino ||
+		    g->dev != r->dev || g->file_offset != r->file_offset || g->mtime_ns != r->mtime_ns || g->prot != r->prot)
+			continue;
+		rp->incr = 1;
+		rp->seg_first = l->nsegs;
+		rp->nsegs = 1;
+		l->segs[l->nsegs++] = (struct segment){ r->start, r->end, SEG_INHERIT };
+		return 1;
+	}
+	return 0;
+}
+
 static int write_parent(struct ckpt_writer *w, struct layout *l)
 {
 	if (ckpt_section_begin(w, CKPT_SEC_PARENT, 0) < 0 || ckpt_section_write(w, &l->parent, sizeof l->parent) < 0 ||
@@ -277,9 +302,12 @@ int ckpt_mem_plan_increment(struct ckpt_writer *w, struct layout *l)
 	/* the scans are taken now: only this snapshot can be the next one's base */
 	ckpt_strlcpy(last_as, order_as, sizeof last_as);
 	if (!ckpt_dirty_why()) {
-		for (uint64_t i = 0; i < l->nregions; i++)
+		for (uint64_t i = 0; i < l->nregions; i++) {
 			if (scanned(&l->regions[i], &l->plan[i]))
 				inherits |= scan_region(l, i, inherit);
+			else if (inherit)
+				inherits |= inherit_own_code(l, i);
+		}
 		ckpt_dirty_arm(); /* the engine's working memory is shared: left alone */
 	}
 	if (inherits)

@@ -18,12 +18,15 @@
 /* How the writer gets a region's pages. */
 struct region_plan {
 	uint32_t whole; /* every page, present or not (see memory.c) */
+	uint32_t own;   /* a mapping of the engine's own library */
 	uint32_t aside; /* copied while the program was stopped */
 	uint64_t aside_off, aside_first, aside_nruns;
 	/* an increment's region: its pages by the segments segs[seg_first ..
 	 * seg_first + nsegs), which cover it in address order (incr.c) */
 	uint32_t incr;
 	uint64_t seg_first, nsegs;
+	/* zeros written before the region's pages, so that they start a chunk (pages.c) */
+	uint64_t pad;
 };
 
 /* What the scans said of a part of a region (the CKPT_DIRTY_* kinds), or

@@ -163,7 +163,8 @@ static int parse_maps(struct layout *l, const char *text)
 			return -1;
 		if (path[0])
 			r->path = add_string(l, path);
-		rp->whole = ((own_ino && (uint64_t)inode == own_ino) || save_whole) && (r->prot & CKPT_PROT_R);
+		rp->own = own_ino && (uint64_t)inode == own_ino;
+		rp->whole = (rp->own || save_whole) && (r->prot & CKPT_PROT_R);
 		/* memory shared with others changes while the writer runs, and
 		 * advised regions are not in its copy as they are here */
 		rp->aside = r->kind == CKPT_MEM_SHARED_ANON || ckpt_mem_advised_not_copied(start, end);

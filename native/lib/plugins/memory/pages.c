@@ -15,6 +15,8 @@
 #include "dirty.h"
 #include "page_hashes.h"
 #include "../../writer.h"
+#include "../../chunk_writer.h"
+#include "../../../include/ckpt_hash.h"
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -311,23 +313,46 @@ static int check_copy(struct layout *l)
 	return walk_mapping(l, &c, ~0ull, ~0ull, 0);
 }
 
+/* With blocks, a region that saves a chunk or more starts a chunk of the
+ * contents (its runs move on by the gap, which is written as zeros): its
+ * blocks are then the same from one snapshot to the next whatever the regions
+ * before it saved, where a page more or less would shift every later chunk,
+ * and a snapshot after a restart links the blocks of the one restarted. */
+static void align_region(struct layout *l, uint64_t i, uint64_t before, uint64_t *data_off)
+{
+	struct ckpt_img_region *r = &l->regions[i];
+	uint64_t pad = (CKPT_DATA_CHUNK - before % CKPT_DATA_CHUNK) % CKPT_DATA_CHUNK;
+	l->plan[i].pad = 0;
+	if (!pad || r->saved_bytes < CKPT_DATA_CHUNK || !ckpt_chunks_blocks())
+		return;
+	for (uint64_t k = r->first_run; k < r->first_run + r->nruns; k++)
+		if (l->runs[k].data_offset != CKPT_RUN_INHERIT)
+			l->runs[k].data_offset += pad;
+	*data_off += pad;
+	l->plan[i].pad = pad;
+}
+
 /* The runs of every region, in order: set-aside regions' from the pause,
  * the others' from this process's page map. */
 static int plan_all(struct layout *l, int pm_fd)
 {
 	struct runlist out = { l->aside_runs + l->naside_runs, 0, l->runs_end, 1 };
 	uint64_t data_off = 0;
+	l->runs = out.v; /* align_region moves runs as they are planned */
 	for (uint64_t i = 0; i < l->nregions; i++) {
 		struct ckpt_img_region *r = &l->regions[i];
 		struct region_plan *rp = &l->plan[i];
+		uint64_t before = data_off;
 		if (rp->incr) {
 			if (plan_segments(l, r, rp, pm_fd, &out, &data_off) < 0)
 				return -1;
+			align_region(l, i, before, &data_off);
 			continue;
 		}
 		if (!rp->aside) {
 			if (plan_pages(l, r, rp->whole, pm_fd, &out, &data_off) < 0)
 				return -1;
+			align_region(l, i, before, &data_off);
 			continue;
 		}
 		if (out.v + out.n + rp->aside_nruns > out.end)
@@ -342,6 +367,7 @@ static int plan_all(struct layout *l, int pm_fd)
 			data_off += run->npages * CKPT_PAGE;
 			r->saved_bytes += run->npages * CKPT_PAGE;
 		}
+		align_region(l, i, before, &data_off);
 	}
 	l->runs = out.v;
 	l->nruns = out.n;
@@ -359,6 +385,15 @@ static int write_region_data(struct ckpt_writer *w, struct layout *l, uint64_t r
 {
 	struct ckpt_img_region *r = &l->regions[ri];
 	char *buf = (char *)l->pagemap;
+	if (l->plan[ri].pad) {
+		__builtin_memset(buf, 0, COPY_CHUNK);
+		for (uint64_t left = l->plan[ri].pad; left;) {
+			uint64_t n = left < COPY_CHUNK ? left : COPY_CHUNK;
+			if (ckpt_section_write(w, buf, n) < 0)
+				return -1;
+			left -= n;
+		}
+	}
 	if (l->plan[ri].aside) /* a private copy that nothing changes */
 		return r->saved_bytes ? ckpt_section_write(w, l->aside + l->plan[ri].aside_off, r->saved_bytes) : 0;
 	for (uint64_t i = 0; i < r->nruns; i++) {
