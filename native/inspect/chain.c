@@ -43,7 +43,9 @@ static int load(struct chain *c, int level, const char *path)
 	struct ckpt_reader *r = &c->r[level];
 	image_file_blocks(&c->file[level], path);
 	*r = (struct ckpt_reader){ .io = { &c->file[level], file_read, file_alloc, file_block } };
-	if (ckr_read(r, (uint64_t)st.st_size) || ckr_blocks_present(r)) {
+	free(c->path[level]);
+	c->path[level] = strdup(path);
+	if (ckr_read(r, (uint64_t)st.st_size)) {
 		c->why = r->msg;
 		return -1;
 	}
@@ -114,6 +116,13 @@ int chain_open(struct chain *c, const char *path)
 	}
 	free(cur);
 	return rc;
+}
+
+void chain_check_blocks(struct chain *c)
+{
+	for (int level = 0; level < c->n; level++)
+		if (ckr_blocks_present(&c->r[level]))
+			fail(c->path[level], c->r[level].msg);
 }
 
 void chain_load(struct chain *c, const char *path)

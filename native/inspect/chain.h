@@ -9,6 +9,7 @@
 struct chain {
 	int n;
 	struct image_file file[CKPT_MAX_CHAIN + 1];
+	char *path[CKPT_MAX_CHAIN + 1]; /* each level's image */
 	struct ckpt_reader r[CKPT_MAX_CHAIN + 1];
 	/* per level: regions and their runs in ascending order, searched by halves */
 	int sorted[CKPT_MAX_CHAIN + 1];
@@ -30,6 +31,9 @@ struct page_src {
 void chain_load(struct chain *c, const char *path);
 /* The same, returning -1 with the problem in c->why and the file in c->what. */
 int chain_open(struct chain *c, const char *path);
+/* Every block of every level there (a plain file of its size); else prints
+ * one line naming the image, the block and the memory it holds, and exits 2. */
+void chain_check_blocks(struct chain *c);
 struct page_src chain_page_src(const struct chain *c, uint64_t addr);
 /* The page's bytes (zeros for a hole); 0, or -1 if the file is short. */
 int chain_read_src(const struct chain *c, struct page_src s, char *buf);

@@ -145,6 +145,8 @@ int diff_main(const char *pa, const char *pb)
 		fail(pa, a.r[0].msg);
 	if (ckpt_files_read(&b.r[0], &fb))
 		fail(pb, b.r[0].msg);
+	chain_check_blocks(&a);
+	chain_check_blocks(&b);
 	printf("{\"vpid\":%d,\"pageSize\":%lu,\"regions\":[", ra->proc->vpid, CKPT_PAGE);
 	uint64_t total = 0;
 	int first = 1;

@@ -102,8 +102,10 @@ static int read_inherited(uint64_t addr, void *buf, uint64_t n)
 static int core(struct ckpt_reader *r, int fd, const char *out)
 {
 	static struct chain chain;
-	if (r->parent_rec)
+	if (r->parent_rec) {
 		chain_load(&chain, path);
+		chain_check_blocks(&chain);
+	}
 	struct core_input in = {
 		.fd = fd, .proc = r->proc, .threads = r->threads, .nthreads = r->nthreads, .mm = r->mm,
 		.regions = r->regions, .runs = r->runs, .strings = r->strings, .reader = r,
@@ -144,7 +146,8 @@ int main(int argc, char **argv)
 	file.fd = fd;
 	image_file_blocks(&file, path);
 	struct ckpt_reader r = { .io = { &file, file_read, file_alloc, file_block } };
-	if (ckr_read(&r, (uint64_t)st.st_size) || ckr_blocks_present(&r))
+	/* its blocks are read, and named if missing, with the memory contents */
+	if (ckr_read(&r, (uint64_t)st.st_size))
 		die(r.msg);
 	check_other_sections(&r);
 	if (json_files_check(&r))

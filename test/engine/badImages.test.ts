@@ -17,13 +17,12 @@ function damaged(image: string, out: string, edit: (b: Buffer) => Buffer): strin
   return out;
 }
 
-/** Offset of the memory contents, from the inspector's section table. */
-function memdataOffset(image: string): number {
+/** The blocks that hold the image's pages (native/README.md, "Blocks"), from the inspector. */
+function blocksOf(image: string): string[] {
   const r = spawnSync(native.inspect, [image], { encoding: 'utf8' });
-  const sections = (JSON.parse(r.stdout) as { sections: { type: string; offset: number; size: number }[] }).sections;
-  const s = sections.find((x) => x.type === 'memdata');
-  assert.ok(s && s.size > 0, 'the image has memory contents');
-  return s.offset + Math.floor(s.size / 2);
+  const names = (JSON.parse(r.stdout) as { contents: { blocks: { name: string }[] } }).contents.blocks.map((b) => b.name);
+  assert.ok(names.length > 0, 'the image keeps its pages in blocks');
+  return names.map((n) => path.join(path.dirname(image), 'blocks', n));
 }
 
 describe('the restorer refuses a bad image, names it and the problem, and runs nothing of the program', () => {
@@ -40,7 +39,6 @@ describe('the restorer refuses a bad image, names it and the problem, and runs n
     ['wrong magic', (b) => Buffer.concat([Buffer.from('X'), b.subarray(1)]), /not an image \(wrong magic\)/],
     ['another version', (b) => (b.writeUInt32LE(9, 8), b), /unsupported image version 9/],
     ['another architecture', (b) => (b.writeUInt32LE(183, 12), b), /another architecture/],
-    ['a damaged page', (b, img) => ((b[memdataOffset(img)] ^= 0xff), b), /memory contents are corrupt/],
     ['a damaged section table', (b) => ((b[b.length - 20] ^= 0xff), b), /corrupt/],
   ];
   for (const [name, edit, why] of cases) {
@@ -53,6 +51,28 @@ describe('the restorer refuses a bad image, names it and the problem, and runs n
       assert.equal(r.stdout, '', 'nothing of the program ran');
     });
   }
+
+  test('a damaged block of pages, and a missing one: refused, the block and the image named', () => {
+    const block = blocksOf(image)[0];
+    const saved = fs.readFileSync(block);
+    try {
+      const bad = Buffer.from(saved);
+      bad[Math.floor(bad.length / 2)] ^= 0xff;
+      fs.writeFileSync(block, bad);
+      const r = spawnSync(native.restore, [image], { encoding: 'utf8', timeout: 30000 });
+      assert.equal(r.status, 2, `exit status; stderr: ${r.stderr}`);
+      assert.ok(r.stderr.includes(image), `the message names the image: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`block ${path.basename(block).replace('.', '\\.')} of the memory contents \\(chunk 0, the memory from 0x[0-9a-f]+\\) is corrupt|memory contents are corrupt`));
+      assert.equal(r.stdout, '', 'nothing of the program ran');
+      fs.rmSync(block);
+      const gone = spawnSync(native.restore, [image], { encoding: 'utf8', timeout: 30000 });
+      assert.equal(gone.status, 2);
+      assert.match(gone.stderr, new RegExp(`block ${path.basename(block).replace('.', '\\.')} of the memory contents \\(chunk 0, .*\\) is missing`));
+      assert.equal(gone.stdout, '', 'nothing of the program ran');
+    } finally {
+      fs.writeFileSync(block, saved);
+    }
+  });
 
   test('a file the image needs is gone: the message names it', () => {
     // The image itself restores: the program reads its (empty) stdin and ends.

@@ -176,8 +176,11 @@ describe('ckpt with the real engine', { skip }, () => {
     await launch.done;
     const snap = path.join(dir, 'snapshots', '1');
     const image = path.join(snap, fs.readdirSync(snap).find((f) => f.endsWith('.img'))!);
-    // Flip bytes in the middle of the image: a section checksum must catch it.
-    const fd = fs.openSync(image, 'r+');
+    // Flip bytes in the middle of its largest block of pages: the restorer's
+    // read of every page before anything runs must catch it.
+    const blocks = path.join(snap, 'blocks');
+    const block = path.join(blocks, fs.readdirSync(blocks).sort((a, b) => fs.statSync(path.join(blocks, b)).size - fs.statSync(path.join(blocks, a)).size)[0]);
+    const fd = fs.openSync(block, 'r+');
     const size = fs.fstatSync(fd).size;
     const buf = Buffer.alloc(64);
     fs.readSync(fd, buf, 0, 64, Math.floor(size / 2));

@@ -45,7 +45,24 @@ export function buildRanks(dir: string): string {
  * (`self,tcp`: no shared memory), else Open MPI's defaults.
  */
 export function mpirun(np: number, argv: string[], btl?: string): string[] {
-  return [mpirunPath() ?? 'mpirun', '--allow-run-as-root', '--oversubscribe', '-np', String(np), ...(btl ? ['--mca', 'btl', btl] : []), ...argv];
+  return [mpirunPath() ?? 'mpirun', '--allow-run-as-root', '--oversubscribe', '-np', String(np), ...(btl ? ['--mca', 'btl', btl] : []), ...portRange(), ...argv];
+}
+
+/**
+ * The job's TCP ports, from a range of this test run's own below the kernel's
+ * ephemeral ports (32768 and up): a restarted rank listens again on the port
+ * it had, which another program may have taken meanwhile if the kernel chose
+ * it (the restart is then refused, naming the port; README, "MPI jobs"). Two
+ * test runs at once on one machine pick different ranges.
+ */
+function portRange(): string[] {
+  const base = 20000 + (process.pid % 150) * 64;
+  return [
+    '--mca', 'btl_tcp_port_min_v4', String(base), '--mca', 'btl_tcp_port_range_v4', '16',
+    '--mca', 'btl_tcp_port_min_v6', String(base + 16), '--mca', 'btl_tcp_port_range_v6', '16',
+    '--mca', 'oob_tcp_dynamic_ipv4_ports', `${base + 32}-${base + 47}`,
+    '--mca', 'oob_tcp_dynamic_ipv6_ports', `${base + 48}-${base + 63}`,
+  ];
 }
 
 /** Open MPI's scratch files as they are now: shared-memory segments and session directories. */
