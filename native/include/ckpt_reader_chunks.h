@@ -149,8 +149,9 @@ static inline ZSTD_DCtx *ckr_dctx(struct ckpt_reader *r)
 	return mem ? ZSTD_initStaticDCtx(mem, size) : 0;
 }
 
-/* Chunk c of the contents into dst (CKPT_DATA_CHUNK bytes of room); frame:
- * CKR_FRAME_MAX bytes of room for a stored frame. 0, or -1 with r->msg. */
+/* Chunk c of the contents into dst (room for the chunk's length, and no
+ * byte past it is written); frame: CKR_FRAME_MAX bytes of room for a stored
+ * frame. 0, or -1 with r->msg. */
 static inline int ckr_chunk_load(struct ckpt_reader *r, uint64_t c, void *dst, void *frame, ZSTD_DCtx *dctx)
 {
 	uint64_t len = ckr_chunk_len(r, c);
@@ -166,7 +167,7 @@ static inline int ckr_chunk_load(struct ckpt_reader *r, uint64_t c, void *dst, v
 		return ckr_block_fail(r, c, ckr_block_problem(rc));
 	if (e->coding == CKPT_CHUNK_RAW)
 		return 0;
-	size_t got = ZSTD_decompressDCtx(dctx, dst, CKPT_DATA_CHUNK, frame, e->stored);
+	size_t got = ZSTD_decompressDCtx(dctx, dst, len, frame, e->stored);
 	if (ZSTD_isError(got) || got != len)
 		return ckr_block_fail(r, c, "is corrupt: it does not decompress to its chunk");
 	return 0;

@@ -54,6 +54,7 @@ struct walk {
 	char *bounce;
 	struct ckpt_hash h;
 	uint64_t pieces;
+	uint64_t target; /* a stored chunk wanted whole at one address: there, else 0 */
 };
 typedef void (*piece_fn)(struct walk *w, uint64_t off, uint64_t addr, uint64_t n);
 
@@ -164,16 +165,28 @@ static void chunk_failed(const struct fill_source *s)
 
 /* A chunk stored as a block (compressed or as it is): the whole chunk into
  * the bounce buffer, then each wanted piece copied out. */
+static void whole_piece(struct walk *w, uint64_t off, uint64_t addr, uint64_t n)
+{
+	(void)n;
+	w->target = !w->pieces++ && off == w->start ? addr : 0;
+}
+
 static void fill_stored_chunk(struct fill_source *s, uint64_t c, int self)
 {
 	struct ckpt_reader *r = s->im->reader;
 	struct walk w = { .im = s->im, .start = c * CKPT_DATA_CHUNK, .bounce = fill.bounce[self] };
 	uint64_t len = ckr_chunk_len(r, c);
-	if (ckr_chunk_load(r, c, w.bounce, fill.frame[self], fill.dctx[self]))
+	/* one piece wanted whole (a long run's): decoded straight into place */
+	each_piece(&w, s, w.start + len, whole_piece);
+	char *dst = w.pieces == 1 && w.target ? (char *)w.target : w.bounce;
+	if (dst != w.bounce)
+		sys3(NR_madvise, (long)dst, len, MADV_POPULATE_WRITE);
+	if (ckr_chunk_load(r, c, dst, fill.frame[self], fill.dctx[self]))
 		chunk_failed(s);
 	ckpt_hash_init(&w.h);
-	ckpt_hash_update(&w.h, w.bounce, len);
-	each_piece(&w, s, w.start + len, copy_piece);
+	ckpt_hash_update(&w.h, dst, len);
+	if (dst == w.bounce)
+		each_piece(&w, s, w.start + len, copy_piece);
 	s->hashes[c] = ckpt_hash_final(&w.h);
 }
 
