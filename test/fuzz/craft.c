@@ -8,6 +8,11 @@
  *   craft swap IN OUT     the threads and memory map sections trade types
  *   craft wrap IN OUT     a section whose offset plus size wraps past 2^64
  *   craft path IN OUT     a region's path points past the string table
+ *   craft blocks IN OUT   the memory contents (one chunk at most) moved into a
+ *                         block as it is, in the blocks folder beside OUT
+ *                         (image format 3, a MEMCHUNKS section)
+ *   craft cover IN OUT    of a format 3 image: its chunks claim a chunk's
+ *                         worth of contents more than they hold
  *   craft rename IN OUT OLD NEW
  *                         every path that starts with OLD starts with NEW
  *                         instead (NEW no longer than OLD): seeds that name no
@@ -18,17 +23,24 @@
  * and /home/user (the program's folder); valid-files.img likewise, of a
  * program writing /tmp/ckpt-files-seed/log and reading .../input (its FILES
  * section: one saved file, one checked); each bad-X.img is `craft X` of
- * valid-threads-pipe-child.img.
+ * valid-threads-pipe-child.img; valid-blocks.img (with blocks/) is `craft
+ * blocks` of valid-tiny.img, and bad-cover.img `craft cover` of it.
  */
 #include "../../native/include/ckpt_hash.h"
 #include "../../native/include/ckpt_image.h"
+#include "../../native/include/ckpt_reader.h"
+#include "../../native/include/ckpt_xxh.h"
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
 static struct ckpt_img_header hdr;
 static struct ckpt_img_section sec[64];
 static char *data[64];
+/* format 3: the memory contents, kept in blocks, that MEMDATA's checksum covers */
+static char *contents;
+static uint64_t ncontents;
 
 static void die(const char *m)
 {
@@ -69,7 +81,10 @@ static void layout(void)
 			off = (off + CKPT_PAGE - 1) & ~(CKPT_PAGE - 1);
 			struct ckpt_chunked_hash c;
 			ckpt_chunked_init(&c);
-			ckpt_chunked_update(&c, data[i], sec[i].size);
+			if (contents)
+				ckpt_chunked_update(&c, contents, ncontents);
+			else
+				ckpt_chunked_update(&c, data[i], sec[i].size);
 			sec[i].checksum = ckpt_chunked_final(&c);
 		} else {
 			sec[i].checksum = ckpt_hash_buf(data[i], sec[i].size);
@@ -140,6 +155,39 @@ static void shrink(void)
 	sec[di].size = keep.npages * CKPT_PAGE;
 }
 
+/* The memory contents into one block as it is, beside out (format 3). */
+static void to_blocks(const char *out)
+{
+	int di = find(CKPT_SEC_MEMDATA);
+	uint64_t n = sec[di].size;
+	if (!n || n > CKPT_DATA_CHUNK || hdr.nsections >= 64)
+		die("the memory contents must be one chunk");
+	struct table {
+		struct ckpt_img_memchunks h;
+		struct ckpt_img_memchunk e;
+	} *t = calloc(1, sizeof *t);
+	t->h.data_size = n;
+	t->h.nchunks = 1;
+	ckpt_xxh128(data[di], n, &t->e.hash_hi, &t->e.hash_lo);
+	t->e.stored = (uint32_t)n;
+	t->e.coding = CKPT_CHUNK_RAW;
+	char dir[4096], name[CKPT_BLOCK_NAME_MAX], file[4200];
+	const char *slash = strrchr(out, '/');
+	snprintf(dir, sizeof dir, "%.*s" CKPT_BLOCKS_DIR, slash ? (int)(slash - out + 1) : 0, out);
+	mkdir(dir, 0755);
+	ckr_block_name(&t->e, name);
+	snprintf(file, sizeof file, "%s/%s", dir, name);
+	FILE *f = fopen(file, "wb");
+	if (!f || fwrite(data[di], 1, n, f) != n || fclose(f))
+		die("cannot write the block");
+	contents = data[di];
+	ncontents = n;
+	sec[di].size = 0;
+	sec[hdr.nsections] = (struct ckpt_img_section){ .type = CKPT_SEC_MEMCHUNKS, .size = sizeof *t };
+	data[hdr.nsections++] = (char *)t;
+	hdr.version = 3;
+}
+
 /* In place, so that offsets into string tables and fixed-size fields stay
  * valid: the rest of the string moves up and the bytes freed become NULs.
  * A string starts a section or follows a NUL. */
@@ -168,7 +216,7 @@ int main(int argc, char **argv)
 {
 	int renaming = argc == 6 && !strcmp(argv[1], "rename");
 	if (argc != 4 && !renaming)
-		die("usage: craft shrink|counts|runs|swap|wrap|path IN OUT | craft rename IN OUT OLD NEW");
+		die("usage: craft shrink|counts|runs|swap|wrap|path|blocks|cover IN OUT | craft rename IN OUT OLD NEW");
 	load(argv[2]);
 	struct ckpt_img_memmap *mm = (void *)data[find(CKPT_SEC_MEMMAP)];
 	struct ckpt_img_region *g = (void *)(mm + 1);
@@ -181,6 +229,10 @@ int main(int argc, char **argv)
 		mm->nregions += 1000;
 	else if (!strcmp(argv[1], "runs"))
 		mm->nruns += 1;
+	else if (!strcmp(argv[1], "blocks"))
+		to_blocks(argv[3]);
+	else if (!strcmp(argv[1], "cover"))
+		((struct ckpt_img_memchunks *)data[find(CKPT_SEC_MEMCHUNKS)])->data_size += CKPT_DATA_CHUNK;
 	else if (!strcmp(argv[1], "path"))
 		g[0].path = mm->strings_size + 64;
 	else if (!strcmp(argv[1], "swap") || !strcmp(argv[1], "wrap")) {
