@@ -355,7 +355,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     if (this.auto.atStops) {
       await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
     } else if (this.landmarks && index !== undefined && reason !== 'exception') {
-      // Asked at every stop of several processes: it also learns which threads' hits were reported (pendingHits.ts).
+      // Looked at every stop of several processes: it also learns which hits gdb reported (pendingHits.ts).
       const kept = gdb && this.debuggee.liveProcesses() > 1
         ? await this.pendingHits.keptAt(gdb, thread, (t) => this.debuggee.pidOfThread(t)).catch(() => true)
         : false;
