@@ -17,11 +17,9 @@ export interface LandmarkOptions {
   /** A landmark at a stop this many seconds of running past the last one (0: stops only). */
   seconds: number;
   /**
-   * Asked for (`landmarkEvery` given). The default's landmarks are taken only
-   * while the program is one process: two processes often hit one breakpoint
-   * at the same instant (the ranks of an MPI job, a parent and its child), gdb
-   * reports one and keeps the other's hit pending, and a snapshot at that
-   * stop loses the pending hit: that process runs on past its breakpoint.
+   * Asked for (`landmarkEvery` or `landmarkSeconds` given): taken at their
+   * stop even where gdb keeps another process's breakpoint hit pending, which
+   * the snapshot loses; the default's wait for the next stop (pendingHits.ts).
    */
   asked: boolean;
   /** At most this many landmarks of the adapter's own. */

@@ -20,6 +20,7 @@ import { StopTimeline } from './stopTimeline';
 import { engineThreadIds } from './threadOrder';
 import type { ThreadIds } from './threadOrder';
 import { LandmarkOptions, landmarkOptions, landmarkToDrop, needsLandmark } from './landmarkPolicy';
+import { PendingHits } from './pendingHits';
 import type { ResumeKind, Route } from './stopTimeline';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
@@ -74,6 +75,8 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   private readonly landmarks?: LandmarkOptions;
   /** The landmarks the adapter took by itself, oldest first: the ones it may delete. */
   private ownLandmarks: string[] = [];
+  /** Which breakpoint hits gdb keeps pending at a stop, for the landmarks. */
+  private readonly pendingHits = new PendingHits();
   /** `autoSnapshot` as an object (none for false). */
   private readonly auto: AutoSnapshotOptions;
   /** What thread ordinals are counted by: the engine's ids, which a restore keeps (threadOrder.ts). */
@@ -351,9 +354,14 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     const ran = index !== undefined && from !== undefined ? this.timeline.ranBetween(from, index) : 0;
     if (this.auto.atStops) {
       await this.computation.exclusive(() => this.save(`auto: ${reason}`, reason, false));
-    } else if (this.landmarks && index !== undefined && reason !== 'exception' && needsLandmark(this.landmarks, index, from, ran)) {
+    } else if (this.landmarks && index !== undefined && reason !== 'exception') {
+      // Looked at every stop of several processes: it also learns which hits gdb reported (pendingHits.ts).
+      const kept = gdb && this.debuggee.liveProcesses() > 1
+        ? await this.pendingHits.keptAt(gdb, thread, (t) => this.debuggee.pidOfThread(t)).catch(() => true)
+        : false;
       // Not at a signal's stop: the snapshot's own signal would take the place of the one the user inspects there.
-      if (this.landmarks.asked || this.debuggee.liveProcesses() === 1) {
+      // Nor, unless asked for, where gdb keeps another process's hit: the snapshot would lose it; the next stop has it.
+      if (needsLandmark(this.landmarks, index, from, ran) && (this.landmarks.asked || !kept)) {
         await this.computation.exclusive(() => this.saveLandmark(this.landmarks!));
       }
     }
@@ -428,7 +436,9 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
       const snapshot = await this.debuggee.hold('snapshot', async (held) => {
         const { threads, leaders } = await held.threads();
         const ctx = { gdb: held.gdb, pids: held.pids(), signal: held.signal, threads, leaders, nextStop: held.nextStop };
-        return snapshotHeld(ctx, (sent) => this.computation.checkpointHeld(label, sent));
+        const saved = await snapshotHeld(ctx, (sent) => this.computation.checkpointHeld(label, sent));
+        if (!running && held.pids().length > 1) await this.pendingHits.settleAll(held.gdb);
+        return saved;
       });
       this.history.record({ id: snapshot.id, reason });
       if (!running) this.timeline.landmark(snapshot.id, reason === 'manual');

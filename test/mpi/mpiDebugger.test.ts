@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { Requests, ViewRequests } from '../../adapter/protocol';
-import type { InspectSnapshotResult, ResourcesResult, SaveSnapshotResult } from '../../adapter/protocol';
+import type { InspectSnapshotResult, ListSnapshotsResult, ResourcesResult, SaveSnapshotResult } from '../../adapter/protocol';
 import { Programs, TestClient, startClient } from '../fixtures/dapHarness';
 import { resourceRows } from '../../src/snapshotFormat';
 import { runPlain, skipUnlessBuilt } from '../processes/fixtures/computation';
@@ -192,6 +192,9 @@ describe('a breakpoint in an Open MPI job', { skip: skipUnlessBuilt || skipUnles
       stop = await next;
     }
     assert.deepEqual(ranksStopped.sort(), ['0', '1'], 'each rank stopped there');
+    // Without a setting: a landmark at the first of these stops where gdb keeps no other rank's hit, and none lost.
+    const listed = (await dc.customRequest(Requests.listSnapshots, {})).body as ListSnapshotsResult;
+    assert.deepEqual(listed.snapshots.map((s) => s.label), ['auto: landmark'], 'the job\'s landmark for going back');
     assert.equal(await continueToExit(dc, stop.body.threadId!), 0, 'mpirun\'s status');
   });
 });
