@@ -16,12 +16,6 @@ export interface LandmarkOptions {
   every: number;
   /** A landmark at a stop this many seconds of running past the last one (0: stops only). */
   seconds: number;
-  /**
-   * Asked for (`landmarkEvery` or `landmarkSeconds` given): taken at their
-   * stop even where gdb keeps another process's breakpoint hit pending, which
-   * the snapshot loses; the default's wait for the next stop (pendingHits.ts).
-   */
-  asked: boolean;
   /** At most this many landmarks of the adapter's own. */
   max: number;
 }
@@ -54,7 +48,7 @@ export function landmarkOptions(auto: AutoSetting): LandmarkOptions | undefined 
     throw new CkptError(`"autoSnapshot.landmarkSeconds" must be a number of seconds, 0 for landmarks by stops only (got ${JSON.stringify(seconds)}).`);
   }
   if (every === 0) return undefined;
-  return { every, seconds, max, asked: settings.landmarkEvery !== undefined || settings.landmarkSeconds !== undefined };
+  return { every, seconds, max };
 }
 
 /**

@@ -75,8 +75,10 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   private readonly landmarks?: LandmarkOptions;
   /** The landmarks the adapter took by itself, oldest first: the ones it may delete. */
   private ownLandmarks: string[] = [];
-  /** Which breakpoint hits gdb keeps pending at a stop, for the landmarks. */
+  /** Which breakpoint hits gdb keeps pending at a stop, for the landmarks and Save Snapshot. */
   private readonly pendingHits = new PendingHits();
+  /** gdb's id of the thread the last reported stop was of. */
+  private lastStopThread?: number;
   /** `autoSnapshot` as an object (none for false). */
   private readonly auto: AutoSnapshotOptions;
   /** What thread ordinals are counted by: the engine's ids, which a restore keeps (threadOrder.ts). */
@@ -335,7 +337,26 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
 
   /** `ckpt/saveSnapshot`: a snapshot of the program as it is, stopped or running. */
   saveSnapshot(label: string | undefined): Promise<SnapshotInfo> {
-    return this.computation.exclusive(() => this.save(label || undefined, 'manual', this.debuggee.isRunning));
+    return this.computation.exclusive(async () => {
+      const running = this.debuggee.isRunning;
+      if (!running) await this.refuseWhereHitKept();
+      return this.save(label || undefined, 'manual', running);
+    });
+  }
+
+  /**
+   * A stop where gdb keeps another process's breakpoint hit (pendingHits.ts):
+   * a snapshot would wait for that process in vain, so it is refused, saying
+   * what to do. Known only once a stop has been reported.
+   */
+  private async refuseWhereHitKept(): Promise<void> {
+    const gdb = this.debuggee.gdbProcess;
+    if (!gdb || this.lastStopThread === undefined || this.debuggee.liveProcesses() < 2) return;
+    const kept = await this.pendingHits.keptAt(gdb, this.lastStopThread, (t) => this.debuggee.pidOfThread(t)).catch(() => false);
+    if (kept) {
+      throw new CkptError('another process has reached a breakpoint that gdb has not reported yet, and a snapshot here ' +
+        'would wait for it: Continue once (gdb then reports that hit), and save there');
+    }
   }
 
   /**
@@ -343,6 +364,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
    * automatic snapshot of that stop. `thread` is the stopped thread.
    */
   async beforeStopReported(reason: string, thread: number, description?: string): Promise<void> {
+    this.lastStopThread = thread;
     const ranMs = this.debuggee.takeRunMs();
     const gdb = this.debuggee.gdbProcess;
     const place = gdb ? await placeOf(gdb, thread, this.threadIds).catch(() => undefined) : undefined;
@@ -360,8 +382,8 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
         ? await this.pendingHits.keptAt(gdb, thread, (t) => this.debuggee.pidOfThread(t)).catch(() => true)
         : false;
       // Not at a signal's stop: the snapshot's own signal would take the place of the one the user inspects there.
-      // Nor, unless asked for, where gdb keeps another process's hit: the snapshot would lose it; the next stop has it.
-      if (needsLandmark(this.landmarks, index, from, ran) && (this.landmarks.asked || !kept)) {
+      // Nor where gdb keeps another process's hit: the snapshot would wait for that process in vain; the next stop has it.
+      if (needsLandmark(this.landmarks, index, from, ran) && !kept) {
         await this.computation.exclusive(() => this.saveLandmark(this.landmarks!));
       }
     }

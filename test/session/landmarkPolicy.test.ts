@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { landmarkOptions, landmarkToDrop, needsLandmark } from '../../adapter/session/landmarkPolicy';
 
 test('a landmark at the first stop, then every N stops past the last one a replay can start from', () => {
-  const o = { every: 3, seconds: 0, max: 5, asked: true };
+  const o = { every: 3, seconds: 0, max: 5 };
   assert.equal(needsLandmark(o, 0, undefined), true, 'none yet');
   assert.equal(needsLandmark(o, 2, 0), false);
   assert.equal(needsLandmark(o, 3, 0), true);
@@ -13,7 +13,7 @@ test('a landmark at the first stop, then every N stops past the last one a repla
 });
 
 test('a landmark also at a stop S seconds of running past the last one, however few stops', () => {
-  const o = { every: 20, seconds: 5, max: 5, asked: false };
+  const o = { every: 20, seconds: 5, max: 5 };
   assert.equal(needsLandmark(o, 1, 0, 4999), false);
   assert.equal(needsLandmark(o, 1, 0, 5000), true);
   assert.equal(needsLandmark(o, 3, 3, 60000), false, 'at the landmark itself');
@@ -39,23 +39,23 @@ test('thinned with age: the first and the last stay, old stretches get sparse', 
 });
 
 test('landmarks are on by default; false or landmarkEvery 0 turns them off', () => {
-  assert.deepEqual(landmarkOptions(undefined), { every: 20, seconds: 5, max: 20, asked: false });
-  assert.deepEqual(landmarkOptions({}), { every: 20, seconds: 5, max: 20, asked: false });
-  assert.deepEqual(landmarkOptions(true), { every: 20, seconds: 5, max: 20, asked: false });
-  assert.deepEqual(landmarkOptions({ atStops: false } as object), { every: 20, seconds: 5, max: 20, asked: false });
-  assert.deepEqual(landmarkOptions({ maxLandmarks: 5 }), { every: 20, seconds: 5, max: 5, asked: false });
+  assert.deepEqual(landmarkOptions(undefined), { every: 20, seconds: 5, max: 20 });
+  assert.deepEqual(landmarkOptions({}), { every: 20, seconds: 5, max: 20 });
+  assert.deepEqual(landmarkOptions(true), { every: 20, seconds: 5, max: 20 });
+  assert.deepEqual(landmarkOptions({ atStops: false } as object), { every: 20, seconds: 5, max: 20 });
+  assert.deepEqual(landmarkOptions({ maxLandmarks: 5 }), { every: 20, seconds: 5, max: 5 });
   assert.equal(landmarkOptions(false), undefined);
   assert.equal(landmarkOptions({ landmarkEvery: 0 }), undefined);
 });
 
 test('bad landmark settings are refused, naming the setting', () => {
-  assert.deepEqual(landmarkOptions({ landmarkEvery: 4 }), { every: 4, seconds: 5, max: 20, asked: true });
+  assert.deepEqual(landmarkOptions({ landmarkEvery: 4 }), { every: 4, seconds: 5, max: 20 });
   assert.throws(() => landmarkOptions({ landmarkEvery: -1 }), /"autoSnapshot.landmarkEvery" must be a whole number of stops, 0 for no landmarks \(got -1\)/);
   assert.throws(() => landmarkOptions({ landmarkEvery: 2.5 }), /"autoSnapshot.landmarkEvery" must be a whole number/);
   assert.throws(() => landmarkOptions({ landmarkEvery: 'x' }), /landmarkEvery/);
   assert.throws(() => landmarkOptions({ landmarkEvery: 2, maxLandmarks: 1 }), /"autoSnapshot.maxLandmarks" must be/);
   assert.throws(() => landmarkOptions({ maxLandmarks: 'many' }), /"autoSnapshot.maxLandmarks" must be/);
-  assert.deepEqual(landmarkOptions({ landmarkSeconds: 0.5 }), { every: 20, seconds: 0.5, max: 20, asked: true });
+  assert.deepEqual(landmarkOptions({ landmarkSeconds: 0.5 }), { every: 20, seconds: 0.5, max: 20 });
   assert.throws(() => landmarkOptions({ landmarkSeconds: -1 }), /"autoSnapshot.landmarkSeconds" must be a number of seconds, 0 for landmarks by stops only \(got -1\)/);
   assert.throws(() => landmarkOptions({ landmarkSeconds: 'soon' }), /landmarkSeconds/);
   assert.throws(() => landmarkOptions('often' as never), /"autoSnapshot" must be an object of settings, or false for none \(got "often"\)/);

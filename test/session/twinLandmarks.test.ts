@@ -4,8 +4,8 @@
  * the default settings. gdb reports one of the two hits and keeps the other
  * pending; a snapshot at that stop would lose the pending hit (that process
  * would run on past its breakpoint). Each process must stop at every one of
- * its rounds, landmarks must be taken all the same, and going back must land
- * on the stop before.
+ * its rounds, landmarks must be taken all the same, Save Snapshot refused at
+ * a stop where a hit is kept, and going back must land on the stop before.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,15 +85,22 @@ test('parent and child at one breakpoint at the same instant: default landmarks,
   let kept = Number(await otherKept(dc, stop, hits));
   // The stop (counted from 1) at which each landmark was taken.
   const takenAt: number[] = [];
+  let refused = false;
   if (await landmarks(dc) > 0) takenAt.push(1);
   while (takenAt.length < 2 || hits.length < takenAt[1] + 1) {
     stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
     hits.push(await hitAt(dc, stop));
-    kept += Number(await otherKept(dc, stop, hits));
+    const keptHere = await otherKept(dc, stop, hits);
+    kept += Number(keptHere);
     if (await landmarks(dc) > takenAt.length) takenAt.push(hits.length);
+    if (keptHere && !refused) {
+      // Save Snapshot there would wait for the other process in vain: refused, saying what to do
+      await assert.rejects(dc.customRequest(Requests.saveSnapshot, { label: 'kept' }), /gdb has not reported yet.*Continue once/);
+      refused = true;
+    }
     assert.ok(hits.length <= 2 * ROUNDS - 1, `two landmarks by now: ${JSON.stringify(takenAt)}`);
   }
-  assert.ok(kept > 0, 'at some stop gdb kept the other process\'s hit pending');
+  assert.ok(kept > 0 && refused, 'at some stop gdb kept the other process\'s hit pending (and Save Snapshot was refused there)');
   expectEveryRound(hits, 'running forward');
   // At a stop where gdb keeps the other's hit the landmark waits, and gdb reports that hit at the next stop.
   assert.ok(takenAt[0] <= 2 && takenAt[1] >= 21 && takenAt[1] <= 22, `landmarks at stop 1 or 2, then 21 or 22: ${JSON.stringify(takenAt)}`);
