@@ -88,6 +88,10 @@ test('a forked writer saves one instant of a program that rewrites its memory me
       assert.equal(failed, 1, 'a writer was killed mid-write');
       const list = JSON.parse((await ckptOk(['list', '--dir', dir, '--json'])).stdout) as { id: string }[];
       assert.deepEqual(list.map((s) => s.id), [id], 'only the complete snapshot is listed');
+      // the blocks the killed writer had stored are dropped: the store keeps only what a snapshot holds
+      for (const name of fs.readdirSync(path.join(dir, 'blocks'))) {
+        assert.ok(fs.lstatSync(path.join(dir, 'blocks', name)).nlink >= 2, `block ${name} is held by a snapshot`);
+      }
       const seen = sweeps(launch);
       await launch.waitForLine((l) => l.startsWith('sweep ') && sweeps(launch) > seen + 1);
       assert.ok(!launch.lines.some((l) => l.startsWith('FAIL')), `the program saw the writer:\n${launch.describe()}`);
