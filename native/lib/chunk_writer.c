@@ -105,25 +105,54 @@ static int open_own(const char *image)
 	return open_dir(dir);
 }
 
+static void lane_free(struct chunk_lane *l)
+{
+	if (l->chunk)
+		SYS2(SYS_munmap, l->chunk, CKPT_DATA_CHUNK);
+	if (l->frame)
+		SYS2(SYS_munmap, l->frame, FRAME_MAX);
+	if (l->work)
+		SYS2(SYS_munmap, l->work, workspace_size());
+	__builtin_memset(l, 0, sizeof *l);
+}
+
+static int lane_alloc(struct chunk_lane *l)
+{
+	l->chunk = map(CKPT_DATA_CHUNK);
+	l->frame = map(FRAME_MAX);
+	l->work = compress ? map(workspace_size()) : 0;
+	l->cctx = l->work ? ZSTD_initStaticCCtx(l->work, workspace_size()) : 0;
+	if (!l->chunk || !l->frame || (compress && !l->cctx)) {
+		lane_free(l);
+		return -1;
+	}
+	if (l->cctx)
+		ZSTD_CCtx_setParameter(l->cctx, ZSTD_c_compressionLevel, level);
+	return 0;
+}
+
+static void helper_work(void *arg);
+
 int ckpt_chunks_begin(struct ckpt_chunks *z, const char *image)
 {
 	__builtin_memset(z, 0, sizeof *z);
 	z->own = z->store = -1;
+	z->given = -1;
 	if (!blocks)
 		return 0;
-	z->chunk = map(CKPT_DATA_CHUNK);
-	z->frame = map(FRAME_MAX);
 	z->entries = map(MAX_CHUNKS * sizeof *z->entries);
-	z->work = compress ? map(workspace_size()) : 0;
-	z->cctx = z->work ? ZSTD_initStaticCCtx(z->work, workspace_size()) : 0;
 	z->own = open_own(image);
-	if (!z->chunk || !z->frame || !z->entries || (compress && !z->cctx) || z->own < 0) {
-		int no_folder = z->own < 0;
+	if (!z->entries || lane_alloc(&z->lane[0]) < 0 || z->own < 0) {
+		int no_folder = z->entries && z->lane[0].chunk && z->own < 0;
 		ckpt_chunks_release(z);
-		return ckpt_fail(no_folder ? "cannot make the snapshot's blocks folder" : "cannot allocate memory to compress the image");
+		return ckpt_fail(no_folder ? "cannot make the snapshot's blocks folder" : "cannot allocate memory to write the image");
 	}
-	if (z->cctx)
-		ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level);
+	/* a second CPU compresses every other chunk; without it, one does all.
+	 * Only in a forked writer: in the program itself (an image written while
+	 * it stands) a thread of ours would show to the program and its debugger */
+	if (compress && ckpt_background_in_writer() && lane_alloc(&z->lane[1]) == 0 &&
+	    ckpt_helper_start(&z->helper, helper_work, z) < 0)
+		lane_free(&z->lane[1]);
 	if (store_path[0])
 		z->store = open_dir(store_path); /* without it, blocks are only this snapshot's */
 	z->on = 1;
@@ -132,20 +161,18 @@ int ckpt_chunks_begin(struct ckpt_chunks *z, const char *image)
 
 void ckpt_chunks_release(struct ckpt_chunks *z)
 {
-	if (z->chunk)
-		SYS2(SYS_munmap, z->chunk, CKPT_DATA_CHUNK);
-	if (z->frame)
-		SYS2(SYS_munmap, z->frame, FRAME_MAX);
+	ckpt_helper_stop(&z->helper);
+	lane_free(&z->lane[0]);
+	lane_free(&z->lane[1]);
 	if (z->entries)
 		SYS2(SYS_munmap, z->entries, MAX_CHUNKS * sizeof *z->entries);
-	if (z->work)
-		SYS2(SYS_munmap, z->work, workspace_size());
 	if (z->own >= 0)
 		SYS1(SYS_close, z->own);
 	if (z->store >= 0)
 		SYS1(SYS_close, z->store);
 	__builtin_memset(z, 0, sizeof *z);
 	z->own = z->store = -1;
+	z->given = -1;
 }
 
 /* The size of plain file `name` in folder dir, or -1. */
@@ -159,7 +186,7 @@ static long plain_size(int dir, const char *name)
 
 /* The chunk's block is already in this snapshot's folder, or in the store
  * (then linked here): e->stored and e->coding say which; 1, or 0 if neither. */
-static int reuse(struct ckpt_chunks *z, struct ckpt_img_memchunk *e)
+static int reuse(struct ckpt_chunks *z, const struct chunk_lane *l, struct ckpt_img_memchunk *e)
 {
 	for (uint32_t coding = CKPT_CHUNK_RAW; coding <= CKPT_CHUNK_ZSTD; coding++) {
 		char name[CKPT_BLOCK_NAME_MAX];
@@ -170,31 +197,30 @@ static int reuse(struct ckpt_chunks *z, struct ckpt_img_memchunk *e)
 		    SYS6(SYS_linkat, z->store, name, z->own, name, 0, 0) == 0)
 			size = plain_size(z->own, name);
 		/* a block of another size is not this chunk's: written anew */
-		if (coding == CKPT_CHUNK_RAW ? (uint64_t)size == z->fill : size > 0 && (uint64_t)size <= FRAME_MAX) {
+		if (coding == CKPT_CHUNK_RAW ? (uint64_t)size == l->fill : size > 0 && (uint64_t)size <= FRAME_MAX) {
 			e->stored = (uint32_t)size;
-			z->linked++;
 			return 1;
 		}
 	}
 	return 0;
 }
 
-/* The chunk gathered so far, compressed if that pays (else as it is). */
-static const void *encode(struct ckpt_chunks *z, struct ckpt_img_memchunk *e)
+/* The lane's chunk, compressed if that pays (else as it is). */
+static const void *encode(struct chunk_lane *l, struct ckpt_img_memchunk *e)
 {
 	size_t got = 0;
-	if (z->cctx && !z->skip) {
-		got = ZSTD_compress2(z->cctx, z->frame, FRAME_MAX, z->chunk, z->fill);
-		if (ZSTD_isError(got) || got > z->fill - z->fill / 8)
+	if (l->cctx && !l->skip) {
+		got = ZSTD_compress2(l->cctx, l->frame, FRAME_MAX, l->chunk, l->fill);
+		if (ZSTD_isError(got) || got > l->fill - l->fill / 8)
 			got = 0;
-		z->backoff = got ? 0 : z->backoff ? (z->backoff < 64 ? z->backoff * 2 : 64) : 1;
-		z->skip = z->backoff;
-	} else if (z->skip) {
-		z->skip--;
+		l->backoff = got ? 0 : l->backoff ? (l->backoff < 64 ? l->backoff * 2 : 64) : 1;
+		l->skip = l->backoff;
+	} else if (l->skip) {
+		l->skip--;
 	}
 	e->coding = got ? CKPT_CHUNK_ZSTD : CKPT_CHUNK_RAW;
-	e->stored = got ? (uint32_t)got : (uint32_t)z->fill;
-	return got ? z->frame : z->chunk;
+	e->stored = got ? (uint32_t)got : (uint32_t)l->fill;
+	return got ? l->frame : l->chunk;
 }
 
 static int write_file(int fd, const char *p, uint64_t n)
@@ -211,65 +237,111 @@ static int write_file(int fd, const char *p, uint64_t n)
 	return 0;
 }
 
+/* A lane's failure, said where a message may be made: on the writer's own thread. */
+static int lane_failed(struct chunk_lane *l)
+{
+	return ckpt_fail("cannot %s a block of the image: %s", l->failed, ckpt_errno_text(-l->err));
+}
+
 /* A new block: written under a temporary name, linked into the store, then
- * given its name here. */
-static int store_block(struct ckpt_chunks *z, const struct ckpt_img_memchunk *e, const void *data)
+ * given its name here. 0, or -1 with the lane's err and failed set (this
+ * may run on the helper thread, which makes no message). */
+static int store_block(struct ckpt_chunks *z, struct chunk_lane *l, const struct ckpt_img_memchunk *e,
+		       const void *data)
 {
 	char name[CKPT_BLOCK_NAME_MAX], tmp[64];
 	ckr_block_name(e, name);
-	ckpt_fmt(tmp, sizeof tmp, ".tmp-%d-%lu", ckpt_real_tid(), (unsigned long)z->n);
-	int fd = (int)SYS4(SYS_openat, z->own, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	ckpt_fmt(tmp, sizeof tmp, ".tmp-%d-%lu", ckpt_real_tid(), (unsigned long)l->index);
+	l->failed = "write";
+	long fd = SYS4(SYS_openat, z->own, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return ckpt_fail("cannot write a block of the image: %s", ckpt_errno_text(-fd));
-	int rc = write_file(fd, data, e->stored);
+		return (int)(l->err = fd);
+	long rc = write_file((int)fd, data, e->stored);
 	SYS1(SYS_close, fd);
 	if (rc < 0) {
 		SYS3(SYS_unlinkat, z->own, tmp, 0);
-		return ckpt_fail("cannot write a block of the image: %s", ckpt_errno_text(-rc));
+		return (int)(l->err = rc);
 	}
 	if (z->store >= 0) /* already there (another process's): this one is as good */
 		SYS6(SYS_linkat, z->own, tmp, z->store, name, 0, 0);
+	l->failed = "name";
 	long r = SYS4(SYS_renameat, z->own, tmp, z->own, name);
 	if (r < 0) {
 		SYS3(SYS_unlinkat, z->own, tmp, 0);
-		return ckpt_fail("cannot name a block of the image: %s", ckpt_errno_text(-r));
+		return (int)(l->err = r);
 	}
-	z->added += e->stored;
+	l->added += e->stored;
 	return 0;
 }
 
-/* The chunk gathered so far, as a block of this snapshot. */
+/* The lane's chunk as a block of this snapshot: linked if stored already. */
+static void store_chunk(struct ckpt_chunks *z, struct chunk_lane *l)
+{
+	struct ckpt_img_memchunk *e = &z->entries[l->index];
+	ckpt_xxh128(l->chunk, l->fill, &e->hash_hi, &e->hash_lo);
+	if (!reuse(z, l, e))
+		store_block(z, l, e, encode(l, e));
+}
+
+static void helper_work(void *arg)
+{
+	struct ckpt_chunks *z = arg;
+	store_chunk(z, &z->lane[z->given]);
+}
+
+/* The chunk gathered so far: to the helper if it is free (and gathering goes
+ * on in the lane it had), else stored here. */
 static int flush(struct ckpt_chunks *z)
 {
-	if (!z->fill)
+	struct chunk_lane *l = &z->lane[z->cur];
+	if (!l->fill)
 		return 0;
 	if (z->n >= MAX_CHUNKS)
 		return ckpt_fail("the image's memory contents are too large");
-	struct ckpt_img_memchunk *e = &z->entries[z->n];
-	ckpt_xxh128(z->chunk, z->fill, &e->hash_hi, &e->hash_lo);
-	int rc = reuse(z, e) ? 0 : store_block(z, e, encode(z, e));
-	z->n++;
-	z->fill = 0;
-	return rc;
+	l->index = z->n++;
+	if (ckpt_helper_idle(&z->helper)) {
+		if (z->given >= 0 && z->lane[z->given].err)
+			return lane_failed(&z->lane[z->given]);
+		z->given = z->cur;
+		ckpt_helper_give(&z->helper);
+		z->cur ^= 1;
+		z->lane[z->cur].fill = 0;
+		return 0;
+	}
+	store_chunk(z, l);
+	l->fill = 0;
+	return l->err ? lane_failed(l) : 0;
 }
 
 int ckpt_chunks_write(struct ckpt_chunks *z, const void *data, size_t n)
 {
 	const char *p = data;
 	while (n) {
-		uint64_t take = CKPT_DATA_CHUNK - z->fill < n ? CKPT_DATA_CHUNK - z->fill : n;
-		__builtin_memcpy(z->chunk + z->fill, p, take);
-		z->fill += take;
+		struct chunk_lane *l = &z->lane[z->cur];
+		uint64_t take = CKPT_DATA_CHUNK - l->fill < n ? CKPT_DATA_CHUNK - l->fill : n;
+		__builtin_memcpy(l->chunk + l->fill, p, take);
+		l->fill += take;
 		z->size += take;
 		p += take;
 		n -= take;
-		if (z->fill == CKPT_DATA_CHUNK && flush(z) < 0)
+		if (l->fill == CKPT_DATA_CHUNK && flush(z) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-int ckpt_chunks_end(struct ckpt_chunks *z) { return flush(z); }
+/* The last chunk, and the helper's last one, stored; what both wrote counted. */
+int ckpt_chunks_end(struct ckpt_chunks *z)
+{
+	int rc = flush(z);
+	ckpt_helper_stop(&z->helper);
+	for (int i = 0; i < 2; i++) {
+		if (!rc && z->lane[i].err)
+			rc = lane_failed(&z->lane[i]);
+		z->added += z->lane[i].added;
+	}
+	return rc;
+}
 
 int ckpt_chunks_table(struct ckpt_writer *w, struct ckpt_chunks *z)
 {
