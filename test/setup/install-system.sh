@@ -8,6 +8,8 @@ for p in gcc clang make gdb bzip2 python3 zstd vim less; do
 done
 # xxHash (header-only here): names the chunks of the program's files in a snapshot
 [ -f /usr/include/xxhash.h ] || need+=(libxxhash-dev)
+# zstd: the engine compresses the saved pages (its static library is linked in)
+{ [ -f /usr/include/zstd.h ] && [ -f "$(gcc -print-file-name=libzstd.a 2>/dev/null)" ]; } || need+=(libzstd-dev)
 # a JVM for the real-program tests (HotSpot's JIT and GC threads under the engine)
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 # Open MPI for the MPI jobs' tests (test/mpi): mpirun, and mpicc to build the job
