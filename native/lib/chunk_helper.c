@@ -8,6 +8,7 @@
  * One job at a time, handed over through a futex.
  */
 #include "chunk_helper.h"
+#include "../include/ckpt_clone.h"
 #include <linux/futex.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -18,25 +19,7 @@
 enum { IDLE = 0, WORK = 1, END = 2 };
 
 long ckpt_raw_thread(unsigned long flags, void *stack, void (*fn)(void *), void *arg, volatile int32_t *ctid);
-__asm__(".text\n"
-	".hidden ckpt_raw_thread\n"
-	".globl ckpt_raw_thread\n"
-	"ckpt_raw_thread:\n"
-	"  sub $16, %rsi\n"
-	"  mov %rdx, 0(%rsi)\n" /* fn */
-	"  mov %rcx, 8(%rsi)\n" /* arg */
-	"  mov $56, %eax\n"     /* clone(flags, stack, 0, ctid, 0) */
-	"  xor %edx, %edx\n"
-	"  mov %r8, %r10\n"
-	"  xor %r8d, %r8d\n"
-	"  syscall\n"
-	"  test %rax, %rax\n"
-	"  jnz 1f\n"
-	"  pop %rax\n"
-	"  pop %rdi\n"
-	"  call *%rax\n"
-	"  ud2\n"
-	"1: ret\n");
+CKPT_CLONE_ASM(ckpt_raw_thread, ".hidden ckpt_raw_thread\n");
 
 static void wait_while(volatile int32_t *word, int32_t value)
 {

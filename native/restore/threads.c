@@ -6,6 +6,7 @@
  * rt_sigreturn on the signal frame saved in its stack.
  */
 #include "rt.h"
+#include "../include/ckpt_clone.h"
 
 #define CLONE_VM 0x100
 #define CLONE_FS 0x200
@@ -15,27 +16,9 @@
 #define CLONE_SYSVSEM 0x40000
 #define ARCH_SET_FS 0x1002
 
-/* clone(flags, stack, fn, arg, ctid): ctid is cleared by the kernel (and a
- * futex wake sent) once the thread has exited, with CLONE_CHILD_CLEARTID */
+/* a thread by a raw clone (include/ckpt_clone.h) */
 long rclone(unsigned long flags, void *stack, void (*fn)(void *), void *arg, volatile int32_t *ctid);
-__asm__(".text\n"
-	".globl rclone\n"
-	"rclone:\n"
-	"  sub $16, %rsi\n"
-	"  mov %rdx, 0(%rsi)\n" /* fn */
-	"  mov %rcx, 8(%rsi)\n" /* arg */
-	"  mov $56, %eax\n"
-	"  xor %edx, %edx\n"
-	"  mov %r8, %r10\n" /* ctid */
-	"  xor %r8d, %r8d\n"
-	"  syscall\n"
-	"  test %rax, %rax\n"
-	"  jnz 1f\n"
-	"  pop %rax\n"
-	"  pop %rdi\n"
-	"  call *%rax\n"
-	"  ud2\n"
-	"1: ret\n");
+CKPT_CLONE_ASM(rclone, "");
 
 /* jump(entry, uc): never returns */
 __attribute__((noreturn)) static void jump(uint64_t entry, uint64_t uc)
