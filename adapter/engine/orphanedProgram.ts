@@ -39,7 +39,16 @@ function engineProcesses(cdir: ComputationDir): number[] {
   return pids;
 }
 
-/** Removes what a dead coordinator left: its socket files and partial snapshots. Only when no coordinator answers there. */
+/** A partial snapshot being removed: out of the way of new ones, gone once nothing writes there. */
+const REMOVED = '.removed-';
+
+/**
+ * Removes what a dead coordinator left: its socket files and partial
+ * snapshots. Only when no coordinator answers there. An image writer the dead
+ * coordinator started may still be adding blocks to its partial snapshot: the
+ * folder is renamed first, and whatever cannot be removed yet is left under
+ * that name for the next time.
+ */
 export function removeLeftovers(cdir: ComputationDir): void {
   removeFile(cdir.ctlSocket);
   removeFile(cdir.engineSocket);
@@ -50,7 +59,19 @@ export function removeLeftovers(cdir: ComputationDir): void {
     return;
   }
   for (const name of names) {
-    if (name.startsWith('.partial-')) fs.rmSync(path.join(cdir.snapshots, name), { recursive: true, force: true });
+    let doomed = path.join(cdir.snapshots, name);
+    try {
+      if (name.startsWith('.partial-')) {
+        const renamed = path.join(cdir.snapshots, `${REMOVED}${name.slice(1)}-${process.pid}`);
+        fs.renameSync(doomed, renamed);
+        doomed = renamed;
+      } else if (!name.startsWith(REMOVED)) {
+        continue;
+      }
+      fs.rmSync(doomed, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    } catch {
+      // a writer still adds to it, or it went meanwhile: the next clean-up takes it
+    }
   }
 }
 

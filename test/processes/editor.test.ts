@@ -29,7 +29,7 @@ describe('full-screen programs in a terminal', { skip: skipUnlessBuilt }, () => 
     assert.equal(fs.existsSync(file), false, 'nothing was written before the restart');
 
     const second = new Terminal(['restart', '--dir', dir, saved.id!]);
-    await waitForStatus(dir);
+    await waitForStatus(dir).catch((e: Error) => assert.fail(`${e.message}\nthe restart's terminal:\n${second.output}`));
     second.write(CTRL_L); // a redraw from the restored buffer
     await second.waitFor(/hello one/);
     second.write(`otwo${ESC}:wq\r`);
@@ -51,7 +51,7 @@ describe('full-screen programs in a terminal', { skip: skipUnlessBuilt }, () => 
     assert.equal(await first.exited, 0, first.output);
 
     const second = new Terminal(['restart', '--dir', dir, saved.id!]);
-    await waitForStatus(dir);
+    await waitForStatus(dir).catch((e: Error) => assert.fail(`${e.message}\nthe restart's terminal:\n${second.output}`));
     second.write('r'); // repaint what less has on its screen
     await second.waitFor(/line 4990\r?\n/);
     assert.doesNotMatch(second.output, /line 1\r?\n/, 'still at the end of the file');
