@@ -16,9 +16,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ComputationDir } from './computationDir';
 import { mkdirPrivate } from './privateFs';
+import { ORDER_PATH_MAX } from './parentImages';
 
-/** Orders carry paths up to this length (the engine reads an order of at most 8 KiB). */
-const ORDER_PATH_MAX = 2000;
 
 /** The order's field naming the store, the folder made (private) if it is not there. */
 export function blockStoreField(cdir: ComputationDir): { blocks?: string } {

@@ -4,7 +4,7 @@ import { CkptError, errorMessage } from './ckptError';
 import { ComputationDir, imageFileName } from './computationDir';
 import type { EngineConnection } from './engineConnection';
 import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
-import { ImageOrderFields, ParentImages } from './parentImages';
+import { ImageOrderFields, ORDER_PATH_MAX, ParentImages } from './parentImages';
 import { blockStoreField, dropUnsharedBlocks } from './blockStore';
 import { savedFilesSummary } from './fileRecords';
 import { outsideStdinBytes, pipeSkipLists } from './pipes';
@@ -163,7 +163,7 @@ export class CheckpointTaker {
     const prev = this.lastSnapshot ?? this.host.restoredFrom();
     if (prev === undefined) return {};
     const dir = this.host.cdir.snapshot(prev);
-    return Buffer.byteLength(dir) <= 2000 && fs.existsSync(path.join(dir, 'manifest.json')) ? { filesFrom: dir } : {};
+    return Buffer.byteLength(dir) <= ORDER_PATH_MAX && fs.existsSync(path.join(dir, 'manifest.json')) ? { filesFrom: dir } : {};
   }
 
   private manifest(id: string, started: number, procs: ManifestProcess[], options: CheckpointOptions): Manifest {

@@ -22,14 +22,14 @@ export interface ImageOrderFields {
  * The engine reads an order of at most 8 KiB (native/lib/core.c) with the image
  * path in it: longer paths are not offered, and the image is then written whole.
  */
-const OFFERED_PATH_MAX = 2000;
+export const ORDER_PATH_MAX = 2000;
 
 export class ParentImages {
   private readonly last = new WeakMap<EngineConnection, string>();
 
   /** The fields of `c`'s order; `as` is the image's final path. */
   fields(c: EngineConnection, as: string): ImageOrderFields {
-    if (Buffer.byteLength(as) > OFFERED_PATH_MAX) return {};
+    if (Buffer.byteLength(as) > ORDER_PATH_MAX) return {};
     const parent = this.last.get(c);
     return parent !== undefined && isPlainFile(parent) ? { as, parent } : { as };
   }

@@ -36,26 +36,10 @@ static void split_runs(struct image *im, struct ranges *inherit)
 	inherit->n = ni;
 }
 
-/* The parent's path: relative to the directory of the image naming it. */
-static char *parent_path(struct image *im)
-{
-	const char *rel = im->parent_rec->path;
-	size_t dir = 0;
-	for (size_t i = 0; im->path[i]; i++)
-		if (im->path[i] == '/')
-			dir = i + 1;
-	if (rel[0] == '/')
-		dir = 0;
-	char *p = arena_alloc(dir + strlen(rel) + 1);
-	memcpy(p, im->path, dir);
-	memcpy(p + dir, rel, strlen(rel) + 1);
-	return p;
-}
-
 static struct image *load_parent(struct image *child, struct image *top)
 {
 	struct ckpt_img_parent *pr = child->parent_rec;
-	char *path = parent_path(child);
+	char *path = beside_image(child, child->parent_rec->path); /* relative to the child's folder */
 	image_path = top->path;
 	long fd = sys3(NR_open, path, O_RDONLY | O_CLOEXEC, 0);
 	if (fd < 0)

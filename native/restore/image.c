@@ -64,17 +64,27 @@ static int reader_block(void *ctx, const char *name, void *buf, uint64_t n)
 	return rc;
 }
 
+/* rel taken from the image's own folder (as it is, if absolute): a
+ * parent image, the blocks folder. */
+char *beside_image(const struct image *im, const char *rel)
+{
+	size_t dir = 0;
+	for (size_t i = 0; im->path[i]; i++)
+		if (im->path[i] == '/')
+			dir = i + 1;
+	if (rel[0] == '/')
+		dir = 0;
+	char *p = arena_alloc(dir + strlen(rel) + 1);
+	memcpy(p, im->path, dir);
+	memcpy(p + dir, rel, strlen(rel) + 1);
+	return p;
+}
+
 /* The blocks folder beside the image (ckpt_image.h), when its pages are there. */
 static void open_blocks(struct image *im)
 {
-	size_t dir = 0, len = strlen(im->path);
-	for (size_t i = 0; i < len; i++)
-		if (im->path[i] == '/')
-			dir = i + 1;
-	char *p = arena_alloc(dir + sizeof CKPT_BLOCKS_DIR);
-	memcpy(p, im->path, dir);
-	memcpy(p + dir, CKPT_BLOCKS_DIR, sizeof CKPT_BLOCKS_DIR);
-	im->blocks_fd = (int)sys4(NR_openat, -100 /* AT_FDCWD */, (long)p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	im->blocks_fd = (int)sys4(NR_openat, -100 /* AT_FDCWD */, (long)beside_image(im, CKPT_BLOCKS_DIR),
+				  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 }
 
 void image_load(struct image *im, const char *path)

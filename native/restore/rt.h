@@ -213,6 +213,7 @@ void sockets_close_all(void);
 
 void image_load(struct image *im, const char *path);
 void image_check_blocks(struct image *im);
+char *beside_image(const struct image *im, const char *rel);
 /* errors from here on name im's image and program (a stage that goes
  * through the images of several processes calls it for each) */
 void image_enter(struct image *im);
