@@ -429,6 +429,7 @@ function manifestProcess(c: EngineConnection, reply: Record<string, unknown>, im
   if (typeof reply.writeUs === 'number') proc.writeUs = reply.writeUs;
   if (typeof reply.forked === 'boolean') proc.forked = reply.forked;
   if (reply.tracking === 'uffd-wp' || reply.tracking === 'hash') proc.tracking = reply.tracking;
+  if (typeof reply.copied === 'number' && reply.copied > 0) proc.copiedBytes = reply.copied;
   const files = savedFilesSummary(reply.files);
   if (files && (files.saved > 0 || files.checked > 0)) proc.files = files;
   const stdin = reply.stdin as { ino?: unknown; bytes?: unknown } | undefined;

@@ -23,6 +23,11 @@ export interface ManifestProcess {
   forked?: boolean;
   /** How the engine finds the pages changed since its previous snapshot (native/lib/plugins/memory/dirty.h). */
   tracking?: 'uffd-wp' | 'hash';
+  /**
+   * Bytes of written pages copied while the program was stopped, so that the
+   * forked writer did not need their regions (native/lib/plugins/memory/written_copy.c).
+   */
+  copiedBytes?: number;
   /** The files the process had open or mapped: how many the snapshot holds, how many it only checks. */
   files?: SavedFilesSummary;
   /** Bytes the process saved from the pipe at its fd 0 (the pipe's inode): its input waiting. */

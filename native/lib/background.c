@@ -154,13 +154,16 @@ __attribute__((noreturn)) static void writer_main(struct ckpt_writer *w, const c
 		ckpt_writer_abort(w, image);
 	uint64_t t2 = ckpt_now_ns();
 	answer(size >= 0, image, size, pause_of_program(t1 - t0), t2 - t1);
+	ckpt_memory_writer_done();
 	SYS1(SYS_exit_group, size >= 0 ? 0 : 1);
 	__builtin_unreachable();
 }
 
+int ckpt_background_possible(void) { return !inline_only && ckpt_rt.ctl_fd >= 0; }
+
 int ckpt_background_write(struct ckpt_writer *w, const char *image, uint64_t t0, ckpt_answer_fn answer)
 {
-	if (inline_only || ckpt_rt.ctl_fd < 0)
+	if (!ckpt_background_possible())
 		return -1;
 	reap(writers[MAX_WRITERS - 1] != 0);
 	long m = SYS6(SYS_mmap, 0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -170,7 +173,10 @@ int ckpt_background_write(struct ckpt_writer *w, const char *image, uint64_t t0,
 	*pause_page = PAUSE_UNKNOWN;
 	pause_t0 = t0;
 	/* fork semantics (no CLONE_VM, same stack), no exit signal */
+	ckpt_memory_fork_begin();
 	long pid = SYS6(SYS_clone, CLONE_UNTRACED, 0, 0, 0, 0, 0);
+	if (pid != 0)
+		ckpt_memory_fork_end();
 	if (pid < 0) {
 		SYS2(SYS_munmap, m, 4096);
 		pause_page = 0;

@@ -17,6 +17,13 @@ void ckpt_memory_release(void);
  * answers (the caller resumes the program), -1 when the caller must write it */
 int ckpt_background_write(struct ckpt_writer *w, const char *image, uint64_t t0, ckpt_answer_fn answer);
 void ckpt_background_reap(void);
+/* whether images may be written by a forked writer at all (CKPT_WRITER, the connection) */
+int ckpt_background_possible(void);
+/* the memory plugin, around the writer's fork (written_copy.c) */
+void ckpt_memory_fork_begin(void);
+void ckpt_memory_fork_end(void);
+/* in the forked writer, once it has answered: memory for the next snapshot */
+void ckpt_memory_writer_done(void);
 /* the program's threads are let go: the writer's answer gives the pause */
 void ckpt_background_resumed(void);
 void ckpt_background_forget(void);

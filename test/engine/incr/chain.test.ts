@@ -73,7 +73,7 @@ interface Program {
   buffer: bigint;
 }
 
-async function startProgram(run: Run, mode?: 'fork' | 'uffd', dir?: string, env?: NodeJS.ProcessEnv): Promise<Program> {
+async function startProgram(run: Run, mode?: 'fork' | 'uffd' | 'forklate', dir?: string, env?: NodeJS.ProcessEnv): Promise<Program> {
   dir = dir ?? path.join(run.tempDir('ckpt-incr-'), 'ckpt');
   const go = path.join(path.dirname(dir), 'go'); // where restartAndVerify puts it
   const launch = run.launch(dir, verifyBin, [String(MIB), go, ...(mode ? [mode] : [])], env);
@@ -133,6 +133,24 @@ async function assertIncrement(c: Chain, g: number, i = 0, depth = g): Promise<v
   assert.ok(size < 1 << 20 && info.contents.bytes < whole / 10, `generation ${g}: the increment is small (${size} bytes, ${info.contents.bytes} of contents)`);
 }
 
+/**
+ * A live increment's pause copied the buffer's written pages (its writer's
+ * fork then need not copy the buffer): the manifest's copiedBytes for each
+ * process is what its buffer region saves, give or take the pages of another
+ * large region.
+ */
+async function assertCopied(c: Chain, g: number): Promise<void> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(c.dir, 'snapshots', c.ids[g], 'manifest.json'), 'utf8')) as {
+    processes: { image: string; copiedBytes?: number }[];
+  };
+  for (let i = 0; i < c.procs; i++) {
+    const saved = bufferRegion(await inspect(c.image(g, i)), c.buffer).savedBytes;
+    const proc = manifest.processes.find((p) => p.image === path.basename(c.image(g, i)));
+    const copied = proc?.copiedBytes ?? 0;
+    assert.ok(copied >= saved && copied <= saved + (64 << 10), `generation ${g}, ${proc?.image}: copied ${copied} bytes in the pause, the buffer saves ${saved}`);
+  }
+}
+
 /** An image without a parent, holding every page of the buffer. */
 async function assertWhole(image: string, buffer: bigint): Promise<void> {
   const info = await inspect(image);
@@ -161,6 +179,8 @@ async function makeChain(run: Run, fork = false, env?: NodeJS.ProcessEnv): Promi
     await assertWhole(c.image(0, i), c.buffer);
     for (let g = 1; g <= 4; g++) await assertIncrement(c, g, i);
   }
+  // 1..3 were taken with the program running on (4 kills it: nothing is copied)
+  if (env?.CKPT_WRITER !== 'inline') for (let g = 1; g <= 3; g++) await assertCopied(c, g);
   return c;
 }
 
@@ -217,6 +237,25 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
       const made = await exec(INSPECT, ['--core', core, c.image(4)]);
       assert.equal(made.code, 0, made.stderr);
       assert.equal(badPages(fs.readFileSync(core), c.buffer, 4), 0, 'every page of the buffer in the core is the one of generation 4');
+    });
+  });
+
+  test('after increments whose pauses copied the written pages, a fork of the program still has all of its memory, and so does one after a restart', async () => {
+    await withRun(async (run) => {
+      const p = await startProgram(run, 'forklate');
+      const ids: string[] = [];
+      for (let g = 0; g <= 2; g++) {
+        if (g > 0) await rewrite(p, g);
+        ids.push(await checkpoint(p));
+      }
+      const c = chainOf(p.dir, ids, 1, p.buffer);
+      for (let g = 1; g <= 2; g++) await assertCopied(c, g);
+      fs.writeFileSync(p.go, '');
+      await linesOf(p.launch, /^PASS|FAIL/, 1);
+      assert.ok(p.launch.lines.includes('child PASS gen 2') && p.launch.lines.includes('PASS gen 2'), p.launch.describe());
+      await p.launch.waitExit();
+      await restartAndVerify(run, c, 2);
+      await restartAndVerify(run, c, 1);
     });
   });
 

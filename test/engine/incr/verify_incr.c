@@ -6,9 +6,12 @@
  * (MADV_DONTNEED: zeros from then on); it prints
  * `rewritten g`. Once GOFILE exists it checks every page against the
  * generation it is at and prints `PASS gen g` or `FAIL ...`. Run as
- * `verify_incr MIB GOFILE [fork|uffd]`; with `fork`, a child does all of it
- * too; with `uffd`, it makes a userfaultfd of its own first (and closes it),
- * which turns the engine's dirty-page tracking off for its whole life.
+ * `verify_incr MIB GOFILE [fork|uffd|forklate]`; with `fork`, a child does all
+ * of it too; with `uffd`, it makes a userfaultfd of its own first (and closes
+ * it), which turns the engine's dirty-page tracking off for its whole life;
+ * with `forklate`, a child forked once GOFILE exists checks every page as
+ * well and prints `child PASS gen g` (a fork must copy all of the memory
+ * whatever the snapshots before it did).
  */
 #define _GNU_SOURCE
 #include <signal.h>
@@ -45,18 +48,34 @@ static unsigned char expected(size_t k, int g)
 	return fill_of(k, m >= 1 && m <= g ? m : 0);
 }
 
-static int verify(const unsigned char *p, size_t pages)
+static int verify(const unsigned char *p, size_t pages, const char *who)
 {
 	for (size_t k = 0; k < pages; k++) {
 		unsigned char want = expected(k, gen);
 		for (size_t i = 0; i < 4096; i++)
 			if (p[k * 4096 + i] != want) {
-				printf("FAIL page %zu byte %zu holds %u, not %u (gen %d)\n", k, i, p[k * 4096 + i], want, gen);
+				printf("%sFAIL page %zu byte %zu holds %u, not %u (gen %d)\n", who, k, i, p[k * 4096 + i], want, gen);
 				return 1;
 			}
 	}
-	printf("PASS gen %d\n", gen);
+	printf("%sPASS gen %d\n", who, gen);
 	return 0;
+}
+
+/* A child forked now checks the memory too; its result is printed first. */
+static int verify_in_child(const unsigned char *p, size_t pages)
+{
+	fflush(stdout);
+	pid_t c = fork();
+	if (c < 0)
+		return 1;
+	if (c == 0) {
+		int rc = verify(p, pages, "child ");
+		fflush(stdout);
+		_exit(rc);
+	}
+	int status = 0;
+	return waitpid(c, &status, 0) != c || !WIFEXITED(status) || WEXITSTATUS(status) != 0;
 }
 
 int main(int argc, char **argv)
@@ -100,7 +119,8 @@ int main(int argc, char **argv)
 		printf("rewritten %d\n", gen);
 		fflush(stdout);
 	}
-	int rc = verify(p, pages);
+	int rc = argc > 3 && !strcmp(argv[3], "forklate") ? verify_in_child(p, pages) : 0;
+	rc |= verify(p, pages, "");
 	fflush(stdout);
 	int status = 0;
 	if (child > 0 && (waitpid(child, &status, 0) != child || status != 0)) /* its result comes first */

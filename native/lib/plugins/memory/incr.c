@@ -42,10 +42,14 @@
 static char order_as[PATH_LEN], order_parent[PATH_LEN];
 /* the `as` of the last snapshot whose scans were taken ("" if none) */
 static char last_as[PATH_LEN];
+static int order_kills;
 
 void ckpt_mem_take_order(const char *order)
 {
 	ckpt_chunks_take_order(order); /* "blocks": the computation's store */
+	char kill[8] = "";
+	ckpt_order_field(order, "kill", kill, sizeof kill);
+	order_kills = !strcmp(kill, "true");
 	if (!ckpt_order_field(order, "as", order_as, sizeof order_as) || ckpt_strlen(order_as) >= PATH_LEN - 1)
 		order_as[0] = 0;
 	if (!ckpt_order_field(order, "parent", order_parent, sizeof order_parent) ||
@@ -54,6 +58,8 @@ void ckpt_mem_take_order(const char *order)
 }
 
 void ckpt_mem_forget_parent(void) { last_as[0] = 0; }
+
+int ckpt_mem_order_forks(void) { return !order_kills && ckpt_background_possible(); }
 
 static int read_at(int fd, void *buf, uint64_t n, uint64_t off)
 {

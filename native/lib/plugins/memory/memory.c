@@ -313,6 +313,7 @@ static int memory_checkpoint(struct ckpt_writer *w)
 		goto fail;
 	if (ckpt_mem_set_aside(l) < 0 || ckpt_mem_plan_increment(w, l) < 0)
 		goto fail;
+	ckpt_mem_copy_written(l, ckpt_mem_order_forks());
 	return 0;
 fail:
 	ckpt_memory_release();
@@ -327,6 +328,7 @@ static void memory_restart(void)
 	scratch_end = 0;
 	ckpt_mem_forget_parent(); /* untracked until armed again: the next image is whole */
 	ckpt_hashes_forget(0);     /* never saved: the pointers are stale */
+	ckpt_mem_written_forget(0);
 }
 
 /* A forked child's images are its own; it never wrote the parent's. */
@@ -334,6 +336,7 @@ static void memory_after_fork(int parent_vpid, int parent_real_pid)
 {
 	ckpt_mem_forget_parent();
 	ckpt_hashes_forget(1);
+	ckpt_mem_written_forget(1);
 }
 
 static const struct ckpt_plugin memory_plugin = {
@@ -342,5 +345,6 @@ static const struct ckpt_plugin memory_plugin = {
 	.checkpoint = memory_checkpoint,
 	.restart = memory_restart,
 	.after_fork = memory_after_fork,
+	.answer = ckpt_mem_copied_answer,
 };
 CKPT_PLUGIN(memory_plugin)

@@ -26,15 +26,6 @@
 #define PM_SWAPPED (1ull << 62)
 #define PM_FILE (1ull << 61)
 
-/* Runs being appended to: v[0..n), room until `end`; `compare`: in mode
- * "hash", pages equal to the parent's become inherited runs. */
-struct runlist {
-	struct ckpt_img_run *v;
-	uint64_t n;
-	struct ckpt_img_run *end;
-	int compare;
-};
-
 static int saves_pages(const struct ckpt_img_region *r)
 {
 	return r->kind == CKPT_MEM_ANON || r->kind == CKPT_MEM_HEAP || r->kind == CKPT_MEM_STACK ||
@@ -51,7 +42,8 @@ static int page_is_zero(uint64_t addr)
 }
 
 /* Appends the runs of r's saved pages in [start, end) to out, counting them
- * in r's nruns and saved_bytes. */
+ * in r's nruns and saved_bytes. pm_fd < 0: every page is there (a scan said
+ * so), only zeros are left out. */
 static int plan_range(struct layout *l, struct ckpt_img_region *r, uint64_t start, uint64_t end, int whole, int pm_fd,
 		      struct runlist *out, uint64_t *data_off)
 {
@@ -65,11 +57,12 @@ static int plan_range(struct layout *l, struct ckpt_img_region *r, uint64_t star
 	struct ckpt_img_run *cur = 0;
 	for (uint64_t base = 0; base < npages; base += PAGEMAP_CHUNK) {
 		uint64_t n = npages - base < PAGEMAP_CHUNK ? npages - base : PAGEMAP_CHUNK;
-		long got = SYS4(SYS_pread64, pm_fd, l->pagemap, n * 8, ((start / CKPT_PAGE) + base) * 8);
+		long got = pm_fd < 0 ? (long)(n * 8)
+				     : SYS4(SYS_pread64, pm_fd, l->pagemap, n * 8, ((start / CKPT_PAGE) + base) * 8);
 		if (got != (long)(n * 8))
 			return ckpt_fail("cannot read the page map at %lx", start + base * CKPT_PAGE);
 		for (uint64_t i = 0; i < n; i++) {
-			uint64_t e = l->pagemap[i];
+			uint64_t e = pm_fd < 0 ? PM_PRESENT : l->pagemap[i];
 			/* a tracked page never touched shows as swapped (its
 			 * protection marker, see dirty.h): it reads as zeros */
 			int save = whole || (!private_file ? (e & (PM_PRESENT | PM_SWAPPED)) != 0
@@ -117,10 +110,11 @@ static int plan_pages(struct layout *l, struct ckpt_img_region *r, int whole, in
 }
 
 /* An increment's region: inherited segments become inherited runs, dropped
- * ones nothing (zeros), the written and untracked ones are planned from the
- * page map as in a whole image. */
-static int plan_segments(struct layout *l, struct ckpt_img_region *r, const struct region_plan *rp, int pm_fd,
-			 struct runlist *out, uint64_t *data_off)
+ * ones nothing (zeros), the untracked ones are planned from the page map as
+ * in a whole image, the written ones without it (their scan found every page
+ * there: present or swapped). */
+int ckpt_mem_plan_segments(struct layout *l, struct ckpt_img_region *r, const struct region_plan *rp, int pm_fd,
+			   struct runlist *out, uint64_t *data_off)
 {
 	r->first_run = out->n;
 	r->nruns = 0;
@@ -130,7 +124,8 @@ static int plan_segments(struct layout *l, struct ckpt_img_region *r, const stru
 		if (sg->kind == CKPT_DIRTY_DROPPED)
 			continue;
 		if (sg->kind != SEG_INHERIT) {
-			if (plan_range(l, r, sg->start, sg->end, 0, pm_fd, out, data_off) < 0)
+			int pm = sg->kind == CKPT_DIRTY_WRITTEN ? -1 : pm_fd;
+			if (plan_range(l, r, sg->start, sg->end, 0, pm, out, data_off) < 0)
 				return -1;
 			continue;
 		}
@@ -142,11 +137,12 @@ static int plan_segments(struct layout *l, struct ckpt_img_region *r, const stru
 	return 0;
 }
 
-/* Copies runs' pages to dst, one after another. */
-static int copy_runs(const struct ckpt_img_region *r, const struct ckpt_img_run *run, uint64_t nruns, int mem_fd,
-		     char *dst)
+int ckpt_mem_copy_runs(const struct ckpt_img_region *r, const struct ckpt_img_run *run, uint64_t nruns, int mem_fd,
+		       char *dst)
 {
 	for (uint64_t i = 0; i < nruns; i++, run++) {
+		if (run->data_offset == CKPT_RUN_INHERIT)
+			continue;
 		uint64_t len = run->npages * CKPT_PAGE;
 		if (r->prot & CKPT_PROT_R)
 			memcpy(dst, (const void *)run->addr, len);
@@ -212,8 +208,11 @@ int ckpt_mem_set_aside(struct layout *l)
 	}
 	for (uint64_t i = 0; i < l->nregions; i++) {
 		struct region_plan *rp = &l->plan[i];
-		if (rp->aside && copy_runs(&l->regions[i], l->aside_runs + rp->aside_first, rp->aside_nruns, mem_fd,
-					   l->aside + rp->aside_off) < 0)
+		if (!rp->aside)
+			continue;
+		rp->copy = l->aside + rp->aside_off;
+		if (ckpt_mem_copy_runs(&l->regions[i], l->aside_runs + rp->aside_first, rp->aside_nruns, mem_fd,
+				       l->aside + rp->aside_off) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -343,8 +342,8 @@ static int plan_all(struct layout *l, int pm_fd)
 		struct ckpt_img_region *r = &l->regions[i];
 		struct region_plan *rp = &l->plan[i];
 		uint64_t before = data_off;
-		if (rp->incr) {
-			if (plan_segments(l, r, rp, pm_fd, &out, &data_off) < 0)
+		if (rp->incr && !rp->aside) {
+			if (ckpt_mem_plan_segments(l, r, rp, pm_fd, &out, &data_off) < 0)
 				return -1;
 			align_region(l, i, before, &data_off);
 			continue;
@@ -363,6 +362,8 @@ static int plan_all(struct layout *l, int pm_fd)
 		for (uint64_t k = 0; k < rp->aside_nruns; k++) {
 			struct ckpt_img_run *run = &out.v[out.n++];
 			*run = l->aside_runs[rp->aside_first + k];
+			if (run->data_offset == CKPT_RUN_INHERIT)
+				continue; /* an increment's (ASIDE_WRITTEN) */
 			run->data_offset = data_off;
 			data_off += run->npages * CKPT_PAGE;
 			r->saved_bytes += run->npages * CKPT_PAGE;
@@ -395,7 +396,7 @@ static int write_region_data(struct ckpt_writer *w, struct layout *l, uint64_t r
 		}
 	}
 	if (l->plan[ri].aside) /* a private copy that nothing changes */
-		return r->saved_bytes ? ckpt_section_write(w, l->aside + l->plan[ri].aside_off, r->saved_bytes) : 0;
+		return r->saved_bytes ? ckpt_section_write(w, l->plan[ri].copy, r->saved_bytes) : 0;
 	for (uint64_t i = 0; i < r->nruns; i++) {
 		struct ckpt_img_run *run = &l->runs[r->first_run + i];
 		if (run->data_offset == CKPT_RUN_INHERIT)
@@ -403,7 +404,7 @@ static int write_region_data(struct ckpt_writer *w, struct layout *l, uint64_t r
 		uint64_t len = run->npages * CKPT_PAGE;
 		for (uint64_t done = 0; done < len;) {
 			uint64_t n = len - done > COPY_CHUNK ? COPY_CHUNK : len - done;
-			if (copy_runs(r, &(struct ckpt_img_run){ run->addr + done, n / CKPT_PAGE, 0 }, 1, mem_fd, buf) < 0 ||
+			if (ckpt_mem_copy_runs(r, &(struct ckpt_img_run){ run->addr + done, n / CKPT_PAGE, 0 }, 1, mem_fd, buf) < 0 ||
 			    ckpt_section_write(w, buf, n) < 0)
 				return -1;
 			done += n;
