@@ -22,7 +22,7 @@ import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 
 /** How often the kernel switched to and from a thread: the same while a debugger holds it stopped. */
-function switchesOf(lwp: number | undefined): string | undefined {
+export function switchesOf(lwp: number | undefined): string | undefined {
   if (lwp === undefined) return undefined;
   try {
     const status = fs.readFileSync(`/proc/${lwp}/status`, 'utf8');
@@ -30,6 +30,17 @@ function switchesOf(lwp: number | undefined): string | undefined {
     return counts.length === 2 ? counts.join('/') : undefined;
   } catch {
     return undefined; // gone
+  }
+}
+
+/** The process a kernel thread belongs to (undefined: gone). */
+export function processOfLwp(lwp: number | undefined): number | undefined {
+  if (lwp === undefined) return undefined;
+  try {
+    const m = /^Tgid:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/${lwp}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -13,6 +13,9 @@ import * as mi from '../gdb/gdbCommands';
 import type { MiAsyncRecord, MiTuple } from '../gdb/miParser';
 import { miNumber, miString, miTuple } from '../gdb/miParser';
 import { StepRecovery } from './stepRecovery';
+import { processOfLwp, switchesOf } from './pendingHits';
+import { ReplayArrivals } from './replayArrivals';
+import type { CountedHit } from './replayArrivals';
 import { orderedThreads } from './threadOrder';
 import type { ThreadIds } from './threadOrder';
 import { WatchedMemory } from './watchedMemory';
@@ -57,6 +60,8 @@ export interface ReplayOutcome {
 
 /** How long one replayed command may run before the replay gives up. */
 const STOP_TIMEOUT_MS = 120000;
+/** How long a Continue that keeps other processes stopped waits for a stop before it lets them run too. */
+const HOLD_TIMEOUT_MS = 5000;
 /** Stops gone past in one Continue before the replay gives up (a position never reached). */
 const MAX_STOPS = 100000;
 
@@ -86,15 +91,17 @@ export class Replayer {
   async replay(steps: { index: number; position: Position }[], from: number, onHit?: (hit: ReplayedHit) => void): Promise<ReplayOutcome> {
     let reached = from;
     let place: Place | undefined;
+    const arrivals = new ReplayArrivals((thread) => this.runStateOf(thread), steps.map((s) => s.position));
     for (const [i, { index, position }] of steps.entries()) {
       if (this.cancel?.cancelled) return { reached, place, cancelled: true };
       const via = position.via;
       if (!via) return { reached, divergence: `no command is known that led to stop ${index}` };
       this.watchCount = 0;
+      if (via.watch || via.kind !== 'continue') arrivals.resumed();
       const outcome = via.watch
         ? await this.watchTo(index, position, via.watch)
         : via.kind === 'continue'
-          ? await this.continueTo(index, position, onHit, i === steps.length - 1)
+          ? await this.continueTo(index, position, onHit, i === steps.length - 1, arrivals)
           : await this.stepTo(index, position, via, onHit);
       place = outcome.place;
       if (outcome.divergence) return { reached, place, divergence: outcome.divergence };
@@ -104,14 +111,17 @@ export class Replayer {
   }
 
   /** `last`: the replay ends there, and its whole place is read (the stops on the way are known well enough by address and depth). */
-  private async continueTo(index: number, position: Position, onHit: ((hit: ReplayedHit) => void) | undefined, last: boolean): Promise<{ place?: Place; divergence?: string }> {
+  private async continueTo(index: number, position: Position, onHit: ((hit: ReplayedHit) => void) | undefined, last: boolean, arrivals: ReplayArrivals): Promise<{ place?: Place; divergence?: string }> {
     const target = position.place;
+    // gdb reported this stop's hit before the stop before, in another order than the first time: it stands there.
+    const held = arrivals.begin(position);
+    if (held) return this.arrive(index, position, held, { onHit, last, arrivals });
     const helper = await this.helperBreakpoint(target.pc, position.condition);
     try {
-      const arrivals = new Map<string, number>();
       const ordinals = new ThreadOrdinals(this.gdb, this.ids);
+      const holding = { failed: false };
       for (let n = 0; n < MAX_STOPS; n++) {
-        const r = await this.run(() => mi.execContinue(this.gdb));
+        const r = await this.continueHolding(target, arrivals, holding);
         if (typeof r === 'string') return { divergence: r };
         // A change stopped at the place a breakpoint is set at counts as the hit gdb then skips.
         await this.noteWatch(r, index);
@@ -122,18 +132,77 @@ export class Replayer {
         // Only what tells arrivals apart, per stop; the whole place where it is kept.
         const thread = miNumber(r['thread-id']) ?? 1;
         const here: Place = { threadOrdinal: await ordinals.of(thread), pc, depth: await mi.stackInfoDepth(this.gdb, thread) };
-        const key = `${here.threadOrdinal}:${here.pc}:${here.depth}`;
-        const arrival = (arrivals.get(key) ?? 0) + 1;
-        arrivals.set(key, arrival);
-        const isArrival = samePlace(here, target) && arrival === position.arrival;
-        const place = (isArrival && last) || (userHit && onHit) ? await this.placeOf(thread) : here;
-        if (userHit) onHit?.({ toward: index, arrival, place, isArrival });
-        if (isArrival) return { place };
+        const hit: CountedHit = { thread, place: here, userHit };
+        const arrival = arrivals.stopped(hit, pc === target.pc);
+        if (samePlace(here, target) && arrival === position.arrival) return this.arrive(index, position, hit, { onHit, last, arrivals });
+        // Told at the arrival, unless it is a later position's (the thread stands there then, not run since).
+        if (userHit && onHit) hit.place = await this.placeOf(thread);
+        if (arrivals.mayHold(hit)) hit.runState = await this.runStateOf(thread);
+        arrivals.passed(hit);
       }
       return { divergence: `stop ${index} was not reached again after ${MAX_STOPS} stops` };
     } finally {
       if (helper !== undefined) await mi.breakDelete(this.gdb, [helper]).catch(() => undefined);
     }
+  }
+
+  /**
+   * The program stands at `position`'s place, `hit` there: the hits on the
+   * way are told, then the arrival, unless the stops counted by thread
+   * differ from the timeline's (the replay stops there, saying so).
+   */
+  private async arrive(index: number, position: Position, hit: CountedHit, to: { onHit?: (hit: ReplayedHit) => void; last: boolean; arrivals: ReplayArrivals }): Promise<{ place?: Place; divergence?: string }> {
+    const place = to.last || (hit.userHit && to.onHit) ? await this.placeOf(hit.thread) : hit.place;
+    for (const h of await to.arrivals.arrived()) to.onHit?.({ toward: index, arrival: h.arrival ?? 1, place: h.place, isArrival: false });
+    const divergence = to.arrivals.mismatch(position, to.last);
+    if (divergence) return { place, divergence };
+    if (hit.userHit) to.onHit?.({ toward: index, arrival: position.arrival, place, isArrival: true });
+    return { place };
+  }
+
+  /**
+   * A Continue that keeps the processes stopped whose hits later positions
+   * are (gdb reported them before this step's, in another order than the
+   * first time): were they run, they would run past them. Only when every
+   * process but the target's is held (gdb resumes one process or all); one
+   * that does not stop soon may wait for a held one: then all run, and the
+   * count of stops tells whether one ran past its own.
+   */
+  private async continueHolding(target: Place, arrivals: ReplayArrivals, holding: { failed: boolean }): Promise<MiTuple | string> {
+    const thread = holding.failed ? undefined : await this.threadToHoldBy(target, arrivals.holding());
+    if (thread === undefined) return this.run(() => mi.execContinue(this.gdb));
+    await mi.gdbSet(this.gdb, 'schedule-multiple off');
+    try {
+      await mi.execContinue(this.gdb, { thread });
+      return await this.awaitStop(HOLD_TIMEOUT_MS).catch(async () => {
+        holding.failed = true;
+        await mi.execInterrupt(this.gdb);
+        return this.awaitStop();
+      });
+    } finally {
+      await mi.gdbSet(this.gdb, 'schedule-multiple on');
+    }
+  }
+
+  /** The thread a Continue that runs only the target's process is given, if every other process is held. */
+  private async threadToHoldBy(target: Place, held: CountedHit[]): Promise<number | undefined> {
+    if (held.length === 0) return undefined;
+    const threads = await orderedThreads(this.gdb, this.ids);
+    const processOf = (id: number): number | undefined => processOfLwp(mi.lwpOf(threads.find((t) => t.id === id)?.targetId ?? ''));
+    const own = threads[target.threadOrdinal];
+    const pid = own && processOf(own.id);
+    const heldPids = new Set(held.map((h) => processOf(h.thread)));
+    if (pid === undefined || heldPids.has(pid) || heldPids.has(undefined)) return undefined;
+    const others = threads.map((t) => processOf(t.id)).filter((p) => p !== pid);
+    return others.every((p) => heldPids.has(p)) ? own.id : undefined;
+  }
+
+  /** Threads' kernel ids, by gdb's id: what tells whether a thread ran (pendingHits.ts). */
+  private lwps = new Map<number, number | undefined>();
+
+  private async runStateOf(thread: number): Promise<string | undefined> {
+    if (!this.lwps.has(thread)) this.lwps = new Map((await mi.threadInfo(this.gdb)).threads.map((t) => [t.id, mi.lwpOf(t.targetId)]));
+    return switchesOf(this.lwps.get(thread));
   }
 
   /** Code addresses of the client's unconditional breakpoints, read once per replay (they do not change meanwhile). */
@@ -249,8 +318,8 @@ export class Replayer {
     return undefined;
   }
 
-  private async awaitStop(): Promise<MiTuple | string> {
-    const r = (await this.nextStop(STOP_TIMEOUT_MS)).results;
+  private async awaitStop(timeoutMs = STOP_TIMEOUT_MS): Promise<MiTuple | string> {
+    const r = (await this.nextStop(timeoutMs)).results;
     const reason = miString(r.reason) ?? '';
     if (reason.startsWith('exited')) return 'the program exited while it was run again';
     return r;
