@@ -168,7 +168,7 @@ int ckpt_mem_copy_written(struct layout *l, int forks)
 		any = worth_copying(l, i);
 		incr |= l->plan[i].incr;
 	}
-	if (!incr)
+	if (!incr && !ckpt_dirty_why()) /* mode "hash" never copies */
 		prepare(l);
 	if (!any)
 		return 0;
