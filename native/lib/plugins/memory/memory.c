@@ -167,7 +167,7 @@ static int parse_maps(struct layout *l, const char *text)
 		rp->whole = (rp->own || save_whole) && (r->prot & CKPT_PROT_R);
 		/* memory shared with others changes while the writer runs, and
 		 * advised regions are not in its copy as they are here */
-		rp->aside = r->kind == CKPT_MEM_SHARED_ANON || ckpt_mem_advised_not_copied(start, end);
+		rp->aside = r->kind == CKPT_MEM_SHARED_ANON || ckpt_mem_advised_not_copied(start, end) ? ASIDE_WHOLE : 0;
 	}
 	return 0;
 }
