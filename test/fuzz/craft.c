@@ -30,9 +30,12 @@
  * section: one saved file, one checked); each bad-X.img is `craft X` of
  * valid-threads-pipe-child.img; valid-blocks.img (with blocks/) is `craft
  * blocks` of valid-tiny.img, and bad-cover.img `craft cover` of it;
- * valid-fds.img is of test/scenarios/fd_kinds.c (format 4: an eventfd, epoll,
- * signalfd, timerfd, pipe, dup and files), shrunk and renamed likewise,
- * valid-fds-flat.img `craft flat` of it, and bad-fdsize.img `craft fdsize`.
+ * valid-fds.img (format 4: eventfds, epoll, signalfd, timerfd, a pipe, a dup
+ * and files) and valid-sockets.img (stream and datagram socket pairs with
+ * bytes queued) are of test/scenarios/fd_kinds.c and socketpair.c run in
+ * /tmp/ckpt-fds-seed and /tmp/ckpt-sockets-seed with CKPT_BLOCKS=0, shrunk,
+ * the library renamed to /opt/ckpt; valid-fds-flat.img is `craft flat` of
+ * valid-fds.img, and bad-fdsize.img `craft fdsize` of it.
  */
 #include "../../native/include/ckpt_hash.h"
 #include "../../native/include/ckpt_image.h"
