@@ -56,8 +56,9 @@ static inline uint32_t ckpt_fd_record_size(uint32_t kind, int *path_len)
 	}
 }
 
-/* The bytes a record of f takes after its header: its fixed record and, for
- * a named kind, the name of path_len bytes, a NUL and zeros to a multiple of 8 */
+/* The bytes that follow the header of an fd of `kind`: its fixed record and,
+ * for a kind reopened by name, the name of path_len bytes, a NUL and zeros
+ * to a multiple of 8 */
 static inline uint64_t ckpt_fd_payload_size(uint32_t kind, uint64_t path_len)
 {
 	int at;
