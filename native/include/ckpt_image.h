@@ -19,9 +19,10 @@
 #define CKPT_IMG_MAGIC "CKPTIMG\n"
 /* 2: a run may be inherited from a parent image (CKPT_RUN_INHERIT, and the
  * PARENT section); 3: the memory contents may be stored in compressed chunks
- * in blocks of the snapshot's own (the MEMCHUNKS section); 1 and 2 have
- * neither and still restore */
-#define CKPT_IMG_VERSION 3
+ * in blocks of the snapshot's own (the MEMCHUNKS section); 4: one record per
+ * fd kind in the FDS section (struct ckpt_img_fd). Older versions still
+ * restore */
+#define CKPT_IMG_VERSION 4
 #define CKPT_IMG_VERSION_MIN 1
 #define CKPT_IMG_ARCH_X86_64 62 /* ELF e_machine */
 #define CKPT_IMG_HEADER_SIZE 4096
@@ -42,11 +43,11 @@ enum ckpt_section_type {
 	CKPT_SEC_PROC = 1,    /* struct ckpt_img_proc */
 	CKPT_SEC_THREADS = 2, /* struct ckpt_img_thread[] */
 	CKPT_SEC_SIGNALS = 3, /* struct ckpt_img_signals */
-	CKPT_SEC_FDS = 4,     /* struct ckpt_img_fd[] */
+	CKPT_SEC_FDS = 4,     /* struct ckpt_img_fd, each with its kind's record */
 	CKPT_SEC_MEMMAP = 5,  /* struct ckpt_img_memmap + regions + runs + strings */
 	CKPT_SEC_MEMDATA = 6, /* page contents */
 	CKPT_SEC_AUXV = 7,    /* the saved auxiliary vector, as /proc/self/auxv */
-	CKPT_SEC_FDDATA = 8,  /* bytes that were waiting in pipes, see ckpt_img_fd */
+	CKPT_SEC_FDDATA = 8,  /* bytes saved with fds: pipes' and sockets' contents, see ckpt_img_fd */
 	CKPT_SEC_ZOMBIES = 9, /* struct ckpt_img_zombie[]: exited children not yet reaped */
 	CKPT_SEC_LOCKS = 10,  /* struct ckpt_img_lock[]: file locks held (optional) */
 	CKPT_SEC_PARENT = 11, /* struct ckpt_img_parent: where inherited pages are (optional) */
@@ -139,7 +140,7 @@ enum ckpt_fd_kind {
 	CKPT_FD_PIPE, CKPT_FD_SOCKET, CKPT_FD_OTHER, CKPT_FD_STDIO,
 	CKPT_FD_EVENTFD, CKPT_FD_EPOLL, CKPT_FD_SIGNALFD, CKPT_FD_TIMERFD,
 	CKPT_FD_PTMX, /* the master of a pseudo-terminal pair made by the program */
-	CKPT_FD_PIDFD /* a process's pidfd: the process's virtual PID in event_count */
+	CKPT_FD_PIDFD /* a process's pidfd */
 };
 
 /* an epoll registration, in FDDATA for an epoll fd */
@@ -167,47 +168,113 @@ struct ckpt_img_lock {
 	int64_t start, len; /* POSIX and OFD ranges; len 0: to the end of the file */
 };
 
+/* The FDS section (version 4): for each fd, this header and then
+ * payload_size bytes of its kind's record (struct ckpt_img_fd_<kind> below;
+ * the kinds reopened by name have the name after it). Every record starts at
+ * a multiple of 8 bytes. Versions 1-3 had one flat record of every field for
+ * every kind (ckpt_reader_fds_flat.h). */
 struct ckpt_img_fd {
 	int32_t fd;
-	uint32_t kind;
+	uint32_t kind;    /* enum ckpt_fd_kind: which record follows */
 	uint32_t flags;   /* F_GETFL */
 	uint32_t cloexec; /* F_GETFD & FD_CLOEXEC */
-	int64_t offset;   /* -1: none */
-	uint64_t dev, ino, size;
-	uint32_t mode;
+	/* another fd of the process on the same open file (dup): it shares the
+	 * offset and flags, so it is a dup again; -1 if none. A dup's record
+	 * holds no state of its own (its original's is the state) */
+	int32_t dup_of;
 	/* 1: fd 0, 1 or 2 as a pipe or socket. The restorer rebuilds it when its
 	 * other end is in the computation (a shell pipeline), and otherwise gives
 	 * the program the restarting command's own, as for kind STDIO */
 	uint32_t stdio;
-	/* another fd of the process on the same open file (dup): it shares the
-	 * offset and flags, so it is a dup again; -1 if none */
-	int32_t dup_of;
-	uint32_t sockopts; /* sockets: CKPT_SOCK_* options the program had set */
-	/* pipes and stream sockets: bytes that were waiting to be read, in the
-	 * FDDATA section */
-	uint64_t data_offset, data_len;
-	/* sockets */
-	uint32_t domain, type, protocol, listening;
-	uint32_t local_len, peer_len;
-	uint64_t peer_ino; /* AF_UNIX: the inode of the connected peer, 0 if none */
-	uint8_t local[128], peer[128]; /* struct sockaddr_storage */
-	/* eventfd: count, semaphore; signalfd: mask; timerfd: clock and the
-	 * remaining time (seconds, nanoseconds of value and interval) */
-	uint64_t event_count, sigmask;
-	uint32_t semaphore, clockid;
-	int64_t timer[4];
-	/* terminals: struct termios as TCGETS gives it */
-	uint32_t has_termios;
-	uint32_t pty; /* a pty master: its pair's number (TIOCGPTN) */
-	uint8_t termios[64];
-	char path[4096];
+	int64_t offset;   /* -1: none */
+	uint32_t payload_size; /* bytes of the kind's record, a multiple of 8 */
+	uint32_t pad;
 };
 
+/* The kinds reopened by name end their record with the name: path_len
+ * bytes, a NUL, zeros up to a multiple of 8. */
+
+/* FILE, DIR, DEVICE, FIFO */
+struct ckpt_img_fd_file {
+	uint64_t dev, ino, size;
+	uint32_t mode;
+	uint32_t path_len;
+	/* bytes put into it again at restart, in the FDDATA section: a deleted
+	 * file's contents, or what waited in a FIFO */
+	uint64_t data_offset, data_len;
+};
+
+/* TTY, and STDIO (the restarting command's own file, a terminal or not) */
+struct ckpt_img_fd_terminal {
+	uint32_t has_termios; /* 1: termios is the terminal's settings */
+	uint32_t path_len;
+	uint8_t termios[64];  /* struct termios as TCGETS gives it */
+};
+
+/* PTMX: the master of a pseudo-terminal pair the program made */
+struct ckpt_img_fd_pty {
+	uint32_t number; /* the pair's number (TIOCGPTN) */
+	uint32_t path_len;
+	/* what the slave side wrote and the master's reader had not read, in FDDATA */
+	uint64_t data_offset, data_len;
+};
+
+/* PIPE */
+struct ckpt_img_fd_pipe {
+	uint64_t ino; /* pipefs's inode: the ends of one pipe share it */
+	/* the bytes that were waiting to be read, in FDDATA (a read end's) */
+	uint64_t data_offset, data_len;
+	/* 1: a pipe at fd 0-2 whose waiting bytes were saved by a snapshot that
+	 * ended the program (--kill), so they are the program's to read even
+	 * when the pipe's other end is outside the computation */
+	uint32_t bytes_kept;
+	uint32_t pad;
+};
+
+/* SOCKET */
+struct ckpt_img_fd_socket {
+	uint64_t ino;
+	uint64_t peer_ino; /* AF_UNIX: the inode of the connected peer, 0 if none */
+	/* bytes that were waiting to be read, in FDDATA: a stream's bytes, or
+	 * datagrams as (32-bit length, bytes) records */
+	uint64_t data_offset, data_len;
+	uint32_t domain, type, protocol, listening;
+	uint32_t options; /* CKPT_SOCK_* the program had set */
+	uint32_t local_len, peer_len;
+	uint32_t pad;
+	uint8_t local[128], peer[128]; /* struct sockaddr_storage */
+};
 #define CKPT_SOCK_V6ONLY 1 /* IPV6_V6ONLY: an IPv6 socket beside an IPv4 one on the same port */
-/* a pipe at fd 0-2 (in sockopts): its waiting bytes were saved by a snapshot
- * that ended the program (--kill), so they are the program's to read even
- * when the pipe's other end is outside the computation */
-#define CKPT_PIPE_BYTES_KEPT 0x100
+
+/* EVENTFD */
+struct ckpt_img_fd_eventfd {
+	uint64_t count;
+	uint32_t semaphore; /* EFD_SEMAPHORE */
+	uint32_t pad;
+};
+
+/* SIGNALFD */
+struct ckpt_img_fd_signalfd {
+	uint64_t mask; /* bit n-1: signal n */
+};
+
+/* TIMERFD: the time left and the period */
+struct ckpt_img_fd_timerfd {
+	uint32_t clockid;
+	uint32_t pad;
+	int64_t value_sec, value_nsec, interval_sec, interval_nsec;
+};
+
+/* EPOLL: its registrations, struct ckpt_img_epoll_entry[], in FDDATA */
+struct ckpt_img_fd_epoll {
+	uint64_t data_offset, data_len;
+};
+
+/* PIDFD: the process it names */
+struct ckpt_img_fd_pidfd {
+	int32_t vpid;
+	uint32_t pad;
+};
 
 enum ckpt_region_kind {
 	CKPT_MEM_ANON = 1, CKPT_MEM_FILE, CKPT_MEM_HEAP, CKPT_MEM_STACK,

@@ -16,6 +16,8 @@
 #include "ckpt_image.h"
 #include "ckpt_runtime.h"
 
+struct ckpt_fd;
+
 struct ckpt_reader_io {
 	void *ctx;
 	/* reads exactly n bytes at off: 0, or -1 if the file ends first */
@@ -38,8 +40,10 @@ struct ckpt_reader {
 	struct ckpt_img_thread *threads;
 	uint32_t nthreads;
 	struct ckpt_img_signals *signals;
-	struct ckpt_img_fd *fds;
+	struct ckpt_fd *fds; /* in one form whatever the image's version (ckpt_reader_fds.h) */
 	uint32_t nfds;
+	char *fds_raw; /* the FDS section's bytes */
+	uint64_t fds_raw_size;
 	struct ckpt_img_memmap *mm;
 	struct ckpt_img_region *regions;
 	struct ckpt_img_run *runs;
@@ -310,18 +314,7 @@ static inline int ckr_process(struct ckpt_reader *r)
 	return 0;
 }
 
-static inline int ckr_files(struct ckpt_reader *r)
-{
-	for (uint32_t i = 0; i < r->nfds; i++) {
-		struct ckpt_img_fd *f = &r->fds[i];
-		f->path[sizeof f->path - 1] = 0;
-		if (f->data_len && !ckr_inside(f->data_offset, f->data_len, 0, r->fddata_size))
-			return ckr_fail(r, "the files section is inconsistent", 0, 0);
-		if (f->local_len > sizeof f->local || f->peer_len > sizeof f->peer)
-			return ckr_fail(r, "the files section is inconsistent (a socket address too long)", 0, 0);
-	}
-	return 0;
-}
+#include "ckpt_reader_fds.h"
 
 /* Everything the restorer and the inspector use, checked. */
 /* An increment's parent record (optional): one entry, a NUL-terminated
@@ -357,10 +350,10 @@ static inline int ckr_read(struct ckpt_reader *r, uint64_t file_size)
 	if (ckr_array(r, CKPT_SEC_SIGNALS, sizeof *r->signals, 1, 0, &v, &n))
 		return -1;
 	r->signals = v;
-	if (ckr_array(r, CKPT_SEC_FDS, sizeof *r->fds, 0, 0, &v, &n) || n > 1u << 20)
-		return n > 1u << 20 ? ckr_fail(r, "the files section is too large", 0, 0) : -1;
-	r->fds = v;
-	r->nfds = (uint32_t)n;
+	if (ckr_array(r, CKPT_SEC_FDS, 1, 0, 0, &v, &n))
+		return -1;
+	r->fds_raw = v;
+	r->fds_raw_size = n;
 	if (ckr_parent(r) || ckr_memmap(r) || ckr_array(r, CKPT_SEC_AUXV, 1, 0, 1, &v, &n))
 		return -1;
 	if (n > 1u << 20)

@@ -153,19 +153,21 @@ static void json_fds(FILE *out, struct ckpt_reader *r)
 {
 	fprintf(out, ",\"fds\":[");
 	for (uint32_t i = 0; i < r->nfds; i++) {
-		const struct ckpt_img_fd *f = &r->fds[i];
-		fprintf(out, "%s{\"fd\":%d,\"kind\":\"%s\",\"path\":", i ? "," : "", f->fd,
-			f->stdio ? "stdio" : fd_kind(f->kind));
-		json_str(out, f->path);
-		fprintf(out, ",\"offset\":%ld,\"flags\":%u,\"cloexec\":%s", (long)f->offset, f->flags,
-			f->cloexec ? "true" : "false");
-		if (f->dup_of >= 0)
-			fprintf(out, ",\"dupOf\":%d", f->dup_of);
-		if (f->kind == CKPT_FD_TIMERFD)
-			fprintf(out, ",\"timer\":{\"clock\":%u,\"value\":[%ld,%ld],\"interval\":[%ld,%ld]}", f->clockid,
-				(long)f->timer[0], (long)f->timer[1], (long)f->timer[2], (long)f->timer[3]);
-		if (f->kind == CKPT_FD_EVENTFD)
-			fprintf(out, ",\"count\":%lu", (unsigned long)f->event_count);
+		const struct ckpt_fd *f = &r->fds[i];
+		char name[48];
+		fprintf(out, "%s{\"fd\":%d,\"kind\":\"%s\",\"path\":", i ? "," : "", f->h.fd,
+			f->h.stdio ? "stdio" : fd_kind(f->h.kind));
+		json_str(out, ckpt_fd_name(f, name, sizeof name));
+		fprintf(out, ",\"offset\":%ld,\"flags\":%u,\"cloexec\":%s", (long)f->h.offset, f->h.flags,
+			f->h.cloexec ? "true" : "false");
+		if (f->h.dup_of >= 0)
+			fprintf(out, ",\"dupOf\":%d", f->h.dup_of);
+		if (f->h.kind == CKPT_FD_TIMERFD)
+			fprintf(out, ",\"timer\":{\"clock\":%u,\"value\":[%ld,%ld],\"interval\":[%ld,%ld]}", f->timerfd.clockid,
+				(long)f->timerfd.value_sec, (long)f->timerfd.value_nsec, (long)f->timerfd.interval_sec,
+				(long)f->timerfd.interval_nsec);
+		if (f->h.kind == CKPT_FD_EVENTFD)
+			fprintf(out, ",\"count\":%lu", (unsigned long)f->eventfd.count);
 		putc('}', out);
 	}
 	putc(']', out);

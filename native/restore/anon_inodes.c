@@ -7,32 +7,34 @@
  */
 #include "rt.h"
 
-int anon_inode_make(struct ckpt_img_fd *f)
+int anon_inode_make(struct ckpt_fd *f)
 {
-	int nonblock = (int)(f->flags & 04000);
+	int nonblock = (int)(f->h.flags & 04000);
 	long fd = -22;
-	switch (f->kind) {
+	switch (f->h.kind) {
 	case CKPT_FD_EVENTFD:
-		fd = sys2(NR_eventfd2, f->event_count, O_CLOEXEC | nonblock | (f->semaphore ? 1 : 0));
+		fd = sys2(NR_eventfd2, f->eventfd.count, O_CLOEXEC | nonblock | (f->eventfd.semaphore ? 1 : 0));
 		break;
 	case CKPT_FD_SIGNALFD:
-		fd = sys4(NR_signalfd4, -1, &f->sigmask, 8, O_CLOEXEC | nonblock);
+		fd = sys4(NR_signalfd4, -1, &f->signalfd.mask, 8, O_CLOEXEC | nonblock);
 		break;
-	case CKPT_FD_TIMERFD:
-		fd = sys2(NR_timerfd_create, f->clockid, O_CLOEXEC | nonblock);
-		if (fd >= 0 && (f->timer[0] || f->timer[1])) {
-			int64_t its[4] = { f->timer[2], f->timer[3], f->timer[0], f->timer[1] };
+	case CKPT_FD_TIMERFD: {
+		const struct ckpt_img_fd_timerfd *t = &f->timerfd;
+		fd = sys2(NR_timerfd_create, t->clockid, O_CLOEXEC | nonblock);
+		if (fd >= 0 && (t->value_sec || t->value_nsec)) {
+			int64_t its[4] = { t->interval_sec, t->interval_nsec, t->value_sec, t->value_nsec };
 			sys4(NR_timerfd_settime, fd, 0, its, 0);
 		}
 		break;
+	}
 	case CKPT_FD_EPOLL:
 		fd = sys1(NR_epoll_create1, O_CLOEXEC);
 		break;
 	case CKPT_FD_PIDFD: {
 		/* the process it named, by its new real PID (the tree is whole now) */
-		int32_t real = tree_real_of((int32_t)f->event_count);
+		int32_t real = tree_real_of(f->pidfd.vpid);
 		if (real <= 0)
-			fail_num("fd ", f->fd, " is a pidfd of a process that is not in the snapshot");
+			fail_num("fd ", f->h.fd, " is a pidfd of a process that is not in the snapshot");
 		fd = sys2(434 /* pidfd_open */, real, nonblock);
 		if (fd >= 0 && sys3(NR_fcntl, fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */) < 0)
 			fd = -22;
@@ -40,20 +42,20 @@ int anon_inode_make(struct ckpt_img_fd *f)
 	}
 	}
 	if (fd < 0)
-		fail_num("cannot recreate fd ", f->fd, " (eventfd, epoll, signalfd, timerfd or pidfd)");
+		fail_num("cannot recreate fd ", f->h.fd, " (eventfd, epoll, signalfd, timerfd or pidfd)");
 	return (int)fd;
 }
 
 void anon_inode_register(struct image *im)
 {
 	for (uint32_t i = 0; i < im->nfds; i++) {
-		struct ckpt_img_fd *f = &im->fds[i];
-		if (f->kind != CKPT_FD_EPOLL)
+		struct ckpt_fd *f = &im->fds[i];
+		if (f->h.kind != CKPT_FD_EPOLL)
 			continue;
-		const struct ckpt_img_epoll_entry *e = (const void *)(im->fddata + f->data_offset);
-		for (uint64_t k = 0; k < f->data_len / sizeof *e; k++) {
+		const struct ckpt_img_epoll_entry *e = (const void *)(im->fddata + f->epoll.data_offset);
+		for (uint64_t k = 0; k < f->epoll.data_len / sizeof *e; k++) {
 			struct __attribute__((packed)) { uint32_t events; uint64_t data; } ev = { e[k].events, e[k].data };
-			sys4(NR_epoll_ctl, f->fd, 1 /* EPOLL_CTL_ADD */, e[k].tfd, &ev);
+			sys4(NR_epoll_ctl, f->h.fd, 1 /* EPOLL_CTL_ADD */, e[k].tfd, &ev);
 		}
 	}
 }

@@ -30,10 +30,12 @@ static int deleted(const char *p)
 /* A file the program had open with no name left: an unnamed file again, in
  * its old directory if that is still there (else in memory), with the saved
  * bytes, opened as the program had it. */
-static long unnamed_again(struct image *im, struct ckpt_img_fd *f, int flags)
+static long unnamed_again(struct image *im, struct ckpt_fd *f, int flags)
 {
-	char dir[sizeof f->path];
+	char dir[4096];
 	size_t n = strlen(f->path) - (sizeof " (deleted)" - 1);
+	if (n >= sizeof dir)
+		return -36; /* ENAMETOOLONG */
 	memcpy(dir, f->path, n);
 	dir[n] = 0;
 	while (n > 1 && dir[n - 1] != '/')
@@ -44,9 +46,9 @@ static long unnamed_again(struct image *im, struct ckpt_img_fd *f, int flags)
 		w = sys2(NR_memfd_create, (long)"ckpt-deleted", 1 /* MFD_CLOEXEC */);
 	if (w < 0)
 		return w;
-	const char *data = im->fddata + f->data_offset;
-	for (uint64_t done = 0; done < f->data_len;) {
-		long r = sys3(NR_write, w, data + done, f->data_len - done);
+	const char *data = im->fddata + f->file.data_offset;
+	for (uint64_t done = 0; done < f->file.data_len;) {
+		long r = sys3(NR_write, w, data + done, f->file.data_len - done);
 		if (r <= 0) {
 			sys1(NR_close, w);
 			return r < 0 ? r : -28 /* ENOSPC */;
@@ -69,48 +71,47 @@ void files_preflight(struct image *im)
 	memset(files, 0, (im->nfds + 1) * sizeof *files);
 	nfiles = 0;
 	for (uint32_t i = 0; i < im->nfds; i++) {
-		struct ckpt_img_fd *f = &im->fds[i];
-		f->path[sizeof f->path - 1] = 0;
-		if (f->dup_of >= 0 && f->kind != CKPT_FD_STDIO)
+		struct ckpt_fd *f = &im->fds[i];
+		if (f->h.dup_of >= 0 && f->h.kind != CKPT_FD_STDIO)
 			continue; /* made a dup of its original at install */
-		if (f->kind == CKPT_FD_STDIO || f->kind == CKPT_FD_PIPE || f->kind == CKPT_FD_SOCKET ||
-		    f->kind == CKPT_FD_EVENTFD || f->kind == CKPT_FD_EPOLL || f->kind == CKPT_FD_SIGNALFD ||
-		    f->kind == CKPT_FD_TIMERFD || f->kind == CKPT_FD_PIDFD)
+		if (f->h.kind == CKPT_FD_STDIO || f->h.kind == CKPT_FD_PIPE || f->h.kind == CKPT_FD_SOCKET ||
+		    f->h.kind == CKPT_FD_EVENTFD || f->h.kind == CKPT_FD_EPOLL || f->h.kind == CKPT_FD_SIGNALFD ||
+		    f->h.kind == CKPT_FD_TIMERFD || f->h.kind == CKPT_FD_PIDFD)
 			continue; /* the restart command's own, or made anew at install */
-		if (f->kind == CKPT_FD_PTMX) {
+		if (f->h.kind == CKPT_FD_PTMX) {
 			/* the new pair's master (ptys.c), shared as the old one was */
-			long fd = sys3(NR_fcntl, ptys_master(f->pty), F_DUPFD_CLOEXEC, 0);
+			long fd = sys3(NR_fcntl, ptys_master(f->pty.number), F_DUPFD_CLOEXEC, 0);
 			if (fd < 0)
-				fail_num("cannot give fd ", f->fd, " its pseudo-terminal again");
-			files[nfiles].target = f->fd;
+				fail_num("cannot give fd ", f->h.fd, " its pseudo-terminal again");
+			files[nfiles].target = f->h.fd;
 			files[nfiles].temp = (int)fd;
-			files[nfiles].cloexec = (int)f->cloexec;
+			files[nfiles].cloexec = (int)f->h.cloexec;
 			files[nfiles].offset = -1;
-			files[nfiles].setfl = (int32_t)(f->flags & 04000 /* O_NONBLOCK */);
+			files[nfiles].setfl = (int32_t)(f->h.flags & 04000 /* O_NONBLOCK */);
 			nfiles++;
 			continue;
 		}
-		if (f->kind != CKPT_FD_FILE && f->kind != CKPT_FD_DIR && f->kind != CKPT_FD_DEVICE &&
-		    f->kind != CKPT_FD_TTY && f->kind != CKPT_FD_FIFO)
-			fail_num("fd ", f->fd, " is of a kind this restorer cannot reopen");
-		if (f->kind == CKPT_FD_FILE && file_contents_pending(f->path))
+		if (f->h.kind != CKPT_FD_FILE && f->h.kind != CKPT_FD_DIR && f->h.kind != CKPT_FD_DEVICE &&
+		    f->h.kind != CKPT_FD_TTY && f->h.kind != CKPT_FD_FIFO)
+			fail_num("fd ", f->h.fd, " is of a kind this restorer cannot reopen");
+		if (f->h.kind == CKPT_FD_FILE && file_contents_pending(f->path))
 			continue; /* --check: put back by a real restart before this opens it */
-		int flags = reopen_flags(f->flags);
-		if (f->kind == CKPT_FD_FIFO)
+		int flags = reopen_flags(f->h.flags);
+		if (f->h.kind == CKPT_FD_FIFO)
 			flags |= 04000; /* O_NONBLOCK: do not wait for a writer here */
 		const char *path = world_path(f->path, 0);
-		long fd = f->kind == CKPT_FD_FILE && deleted(f->path) ? unnamed_again(im, f, flags)
+		long fd = f->h.kind == CKPT_FD_FILE && deleted(f->path) ? unnamed_again(im, f, flags)
 									: sys3(NR_open, path, flags, 0);
 		if (fd < 0 && session_file(path) == 2)
 			continue; /* a check: gone now, made again by the restart */
 		if (fd < 0)
 			fail4("cannot reopen the program's file ", path, ": ", errno_name(fd));
-		files[nfiles].target = f->fd;
+		files[nfiles].target = f->h.fd;
 		files[nfiles].temp = (int)fd;
-		files[nfiles].cloexec = (int)f->cloexec;
-		files[nfiles].offset = f->offset;
+		files[nfiles].cloexec = (int)f->h.cloexec;
+		files[nfiles].offset = f->h.offset;
 		/* a FIFO was opened without waiting; it blocks again if it did */
-		files[nfiles].setfl = f->kind == CKPT_FD_FIFO ? (int32_t)(f->flags & 04000) : -1;
+		files[nfiles].setfl = f->h.kind == CKPT_FD_FIFO ? (int32_t)(f->h.flags & 04000) : -1;
 		nfiles++;
 	}
 	im->files = files;
@@ -125,7 +126,7 @@ static int wanted(struct image *im, int fd)
 		if (files[i].temp == fd)
 			return 1;
 	for (uint32_t i = 0; i < im->nfds; i++)
-		if ((im->fds[i].kind == CKPT_FD_STDIO || im->fds[i].stdio == 2) && im->fds[i].fd == fd)
+		if ((im->fds[i].h.kind == CKPT_FD_STDIO || im->fds[i].h.stdio == 2) && im->fds[i].h.fd == fd)
 			return 1;
 	return 0;
 }
@@ -161,13 +162,13 @@ static void close_strays(struct image *im)
 	}
 }
 
-static void add(int target, int temp, struct ckpt_img_fd *f)
+static void add(int target, int temp, struct ckpt_fd *f)
 {
 	files[nfiles].target = target;
 	files[nfiles].temp = temp;
-	files[nfiles].cloexec = (int)f->cloexec;
+	files[nfiles].cloexec = (int)f->h.cloexec;
 	files[nfiles].offset = -1;
-	files[nfiles].setfl = (int32_t)(f->flags & 04000 /* O_NONBLOCK */);
+	files[nfiles].setfl = (int32_t)(f->h.flags & 04000 /* O_NONBLOCK */);
 	nfiles++;
 }
 
@@ -175,31 +176,31 @@ static void add(int target, int temp, struct ckpt_img_fd *f)
 static void set_termios(struct image *im)
 {
 	for (uint32_t i = 0; i < im->nfds; i++)
-		if (im->fds[i].has_termios)
-			sys3(NR_ioctl, im->fds[i].fd, 0x5402 /* TCSETS */, im->fds[i].termios);
+		if ((im->fds[i].h.kind == CKPT_FD_TTY || im->fds[i].h.kind == CKPT_FD_STDIO) && im->fds[i].term.has_termios)
+			sys3(NR_ioctl, im->fds[i].h.fd, 0x5402 /* TCSETS */, im->fds[i].term.termios);
 }
 
 static void make_pipes_and_sockets(struct image *im, int top)
 {
 	for (uint32_t i = 0; i < im->nfds; i++) {
-		struct ckpt_img_fd *f = &im->fds[i];
-		if (f->stdio == 2 || (f->dup_of >= 0 && f->kind != CKPT_FD_STDIO))
+		struct ckpt_fd *f = &im->fds[i];
+		if (f->h.stdio == 2 || (f->h.dup_of >= 0 && f->h.kind != CKPT_FD_STDIO))
 			continue; /* the restarting command's own, or a dup made at the end */
-		if (f->kind == CKPT_FD_SOCKET) {
-			int made = socket_made(im, f->fd);
+		if (f->h.kind == CKPT_FD_SOCKET) {
+			int made = socket_made(im, f->h.fd);
 			long fd = made < 0 ? made : sys3(NR_fcntl, made, F_DUPFD_CLOEXEC, top);
 			if (fd < 0)
-				fail_num("cannot recreate socket fd ", f->fd, "");
-			add(f->fd, (int)fd, f);
-		} else if (f->kind == CKPT_FD_EVENTFD || f->kind == CKPT_FD_EPOLL || f->kind == CKPT_FD_SIGNALFD ||
-			   f->kind == CKPT_FD_TIMERFD || f->kind == CKPT_FD_PIDFD) {
-			add(f->fd, fd_lift(anon_inode_make(f), top), f);
-		} else if (f->kind == CKPT_FD_PIPE) {
-			int end = pipe_end(f->ino, (f->flags & O_ACCMODE) == O_RDONLY);
+				fail_num("cannot recreate socket fd ", f->h.fd, "");
+			add(f->h.fd, (int)fd, f);
+		} else if (f->h.kind == CKPT_FD_EVENTFD || f->h.kind == CKPT_FD_EPOLL || f->h.kind == CKPT_FD_SIGNALFD ||
+			   f->h.kind == CKPT_FD_TIMERFD || f->h.kind == CKPT_FD_PIDFD) {
+			add(f->h.fd, fd_lift(anon_inode_make(f), top), f);
+		} else if (f->h.kind == CKPT_FD_PIPE) {
+			int end = pipe_end(f->pipe.ino, (f->h.flags & O_ACCMODE) == O_RDONLY);
 			long fd = end < 0 ? end : sys3(NR_fcntl, end, F_DUPFD_CLOEXEC, top);
 			if (fd < 0)
-				fail_num("cannot recreate pipe fd ", f->fd, "");
-			add(f->fd, (int)fd, f);
+				fail_num("cannot recreate pipe fd ", f->h.fd, "");
+			add(f->h.fd, (int)fd, f);
 		}
 	}
 }
@@ -210,8 +211,8 @@ void files_install(struct image *im)
 	nfiles = im->nfiles;
 	int top = 3;
 	for (uint32_t i = 0; i < im->nfds; i++)
-		if (im->fds[i].fd >= top)
-			top = im->fds[i].fd + 1;
+		if (im->fds[i].h.fd >= top)
+			top = im->fds[i].h.fd + 1;
 	if (im->fd >= top)
 		top = im->fd + 1;
 	/* ends of shared pipes and new sockets join this image's files first:
@@ -250,10 +251,10 @@ void files_install(struct image *im)
 	}
 	/* dups share the offset and flags of their original again */
 	for (uint32_t i = 0; i < im->nfds; i++) {
-		struct ckpt_img_fd *f = &im->fds[i];
-		if (f->dup_of >= 0 && f->kind != CKPT_FD_STDIO && f->stdio != 2 &&
-		    sys3(NR_dup3, f->dup_of, f->fd, f->cloexec ? O_CLOEXEC : 0) < 0)
-			fail_num("cannot restore fd ", f->fd, " as a dup");
+		struct ckpt_fd *f = &im->fds[i];
+		if (f->h.dup_of >= 0 && f->h.kind != CKPT_FD_STDIO && f->h.stdio != 2 &&
+		    sys3(NR_dup3, f->h.dup_of, f->h.fd, f->h.cloexec ? O_CLOEXEC : 0) < 0)
+			fail_num("cannot restore fd ", f->h.fd, " as a dup");
 	}
 	set_termios(im);
 	anon_inode_register(im);
@@ -261,7 +262,7 @@ void files_install(struct image *im)
 	for (int fd = 0; fd <= 2; fd++) {
 		int had = 0;
 		for (uint32_t i = 0; i < im->nfds; i++)
-			if (im->fds[i].fd == fd)
+			if (im->fds[i].h.fd == fd)
 				had = 1;
 		if (!had)
 			sys1(NR_close, fd);

@@ -106,8 +106,8 @@ static void hand_over(struct image *im, struct ckpt_runtime *rt, int hold, const
 	/* where the restarting command's own stdin, stdout and stderr now are */
 	rt->restart_stdio = 0;
 	for (uint32_t i = 0; i < im->nfds; i++)
-		if (im->fds[i].fd <= 2 && (im->fds[i].kind == CKPT_FD_STDIO || im->fds[i].stdio == 2))
-			rt->restart_stdio |= 1 << im->fds[i].fd;
+		if (im->fds[i].h.fd <= 2 && (im->fds[i].h.kind == CKPT_FD_STDIO || im->fds[i].h.stdio == 2))
+			rt->restart_stdio |= 1 << im->fds[i].h.fd;
 	tree_pidmap(im, rt);
 	memset(rt->restart.sock_path, 0, sizeof rt->restart.sock_path);
 	if (sock)

@@ -35,22 +35,22 @@ void pipes_classify_stdio(struct image *ims, uint32_t n)
 {
 	for (uint32_t k = 0; k < n; k++)
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
-			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (!f->stdio || f->kind != CKPT_FD_PIPE)
+			struct ckpt_fd *f = &ims[k].fds[i];
+			if (!f->h.stdio || f->h.kind != CKPT_FD_PIPE)
 				continue;
 			int reader = 0, writer = 0;
 			for (uint32_t k2 = 0; k2 < n; k2++)
 				for (uint32_t j = 0; j < ims[k2].nfds; j++) {
-					struct ckpt_img_fd *g = &ims[k2].fds[j];
-					if (g->kind != CKPT_FD_PIPE || g->ino != f->ino || g->dup_of >= 0)
+					struct ckpt_fd *g = &ims[k2].fds[j];
+					if (g->h.kind != CKPT_FD_PIPE || g->pipe.ino != f->pipe.ino || g->h.dup_of >= 0)
 						continue;
-					if ((g->flags & O_ACCMODE) == O_RDONLY)
+					if ((g->h.flags & O_ACCMODE) == O_RDONLY)
 						reader = 1;
 					else
 						writer = 1;
 				}
 			if (!(reader && writer))
-				f->stdio = 2;
+				f->h.stdio = 2;
 		}
 }
 
@@ -62,28 +62,28 @@ void pipes_create(struct image *ims, uint32_t n)
 	pipes = arena_alloc((cap + 1) * sizeof *pipes);
 	for (uint32_t k = 0; k < n; k++) {
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
-			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (f->kind != CKPT_FD_PIPE || f->stdio == 2 || f->dup_of >= 0)
+			struct ckpt_fd *f = &ims[k].fds[i];
+			if (f->h.kind != CKPT_FD_PIPE || f->h.stdio == 2 || f->h.dup_of >= 0)
 				continue;
 			image_enter(&ims[k]);
 			struct shared_pipe *sp = 0;
 			for (uint32_t j = 0; j < npipes; j++)
-				if (pipes[j].ino == f->ino)
+				if (pipes[j].ino == f->pipe.ino)
 					sp = &pipes[j];
 			if (!sp) {
 				int p[2];
 				long r = sys2(NR_pipe2, p, O_CLOEXEC);
 				if (r < 0)
-					fail_num("cannot recreate pipe fd ", f->fd, "");
+					fail_num("cannot recreate pipe fd ", f->h.fd, "");
 				sp = &pipes[npipes++];
-				sp->ino = f->ino;
+				sp->ino = f->pipe.ino;
 				sp->rfd = fd_lift(p[0], 600);
 				sp->wfd = fd_lift(p[1], 600);
 			}
-			if (f->data_len) {
-				if (f->data_len > 65536)
-					sys3(NR_fcntl, sp->wfd, F_SETPIPE_SZ, f->data_len);
-				sys3(NR_write, sp->wfd, ims[k].fddata + f->data_offset, f->data_len);
+			if (f->pipe.data_len) {
+				if (f->pipe.data_len > 65536)
+					sys3(NR_fcntl, sp->wfd, F_SETPIPE_SZ, f->pipe.data_len);
+				sys3(NR_write, sp->wfd, ims[k].fddata + f->pipe.data_offset, f->pipe.data_len);
 			}
 		}
 	}
@@ -129,16 +129,15 @@ void fifos_hold(struct image *ims, uint32_t n, int with_bytes)
 	uint32_t count = 0;
 	for (uint32_t k = 0; k < n; k++)
 		for (uint32_t i = 0; i < ims[k].nfds; i++)
-			count += ims[k].fds[i].kind == CKPT_FD_FIFO;
+			count += ims[k].fds[i].h.kind == CKPT_FD_FIFO;
 	held = arena_alloc((count + 1) * sizeof *held);
 	nheld = 0;
 	for (uint32_t k = 0; k < n; k++)
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
-			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (f->kind != CKPT_FD_FIFO || f->dup_of >= 0)
+			struct ckpt_fd *f = &ims[k].fds[i];
+			if (f->h.kind != CKPT_FD_FIFO || f->h.dup_of >= 0)
 				continue;
 			image_enter(&ims[k]);
-			f->path[sizeof f->path - 1] = 0;
 			const char *path = world_path(f->path, 0);
 			long fd = sys3(NR_open, path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
 			if (fd < 0 && session_file(path) == 2)
@@ -146,8 +145,8 @@ void fifos_hold(struct image *ims, uint32_t n, int with_bytes)
 			if (fd < 0)
 				fail4("cannot reopen the program's FIFO ", path, ": ", errno_name(fd));
 			held[nheld++] = (int)fd;
-			if (with_bytes && f->data_len) /* bounds checked by image_load */
-				put_bytes((int)fd, path, ims[k].fddata + f->data_offset, f->data_len);
+			if (with_bytes && f->file.data_len) /* bounds checked by image_load */
+				put_bytes((int)fd, path, ims[k].fddata + f->file.data_offset, f->file.data_len);
 		}
 }
 

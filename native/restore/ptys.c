@@ -66,8 +66,8 @@ void ptys_make(struct image *ims, uint32_t n)
 	npairs = 0;
 	for (uint32_t k = 0; k < n; k++)
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
-			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (f->kind != CKPT_FD_PTMX || f->dup_of >= 0 || ptys_master(f->pty) >= 0)
+			struct ckpt_fd *f = &ims[k].fds[i];
+			if (f->h.kind != CKPT_FD_PTMX || f->h.dup_of >= 0 || ptys_master(f->pty.number) >= 0)
 				continue;
 			image_enter(&ims[k]);
 			long m = sys3(NR_open, (long)"/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
@@ -81,7 +81,7 @@ void ptys_make(struct image *ims, uint32_t n)
 			if (high < 0)
 				fail("cannot make a pseudo-terminal again: ", errno_name(high), 0);
 			sys1(NR_close, m);
-			pairs[npairs].old = f->pty;
+			pairs[npairs].old = f->pty.number;
 			pairs[npairs].now = now;
 			pairs[npairs].master = (int)high;
 			pairs[npairs].filled = 0;
@@ -91,20 +91,20 @@ void ptys_make(struct image *ims, uint32_t n)
 	 * processes: the first that saved some) */
 	for (uint32_t k = 0; k < n; k++)
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
-			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (f->kind != CKPT_FD_PTMX || f->dup_of >= 0 || !f->data_len)
+			struct ckpt_fd *f = &ims[k].fds[i];
+			if (f->h.kind != CKPT_FD_PTMX || f->h.dup_of >= 0 || !f->pty.data_len)
 				continue;
 			for (uint32_t q = 0; q < npairs; q++)
-				if (pairs[q].old == f->pty && !pairs[q].filled) {
+				if (pairs[q].old == f->pty.number && !pairs[q].filled) {
 					image_enter(&ims[k]);
-					put_back(&pairs[q], ims[k].fddata + f->data_offset, f->data_len);
+					put_back(&pairs[q], ims[k].fddata + f->pty.data_offset, f->pty.data_len);
 				}
 		}
 	/* the slave ends: the same pair under its new number */
 	for (uint32_t k = 0; k < n && npairs; k++)
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
-			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (f->kind != CKPT_FD_TTY || memcmp(f->path, "/dev/pts/", 9))
+			struct ckpt_fd *f = &ims[k].fds[i];
+			if (f->h.kind != CKPT_FD_TTY || memcmp(f->path, "/dev/pts/", 9))
 				continue;
 			const char *p = f->path + 9;
 			uint32_t num = 0;
@@ -113,8 +113,11 @@ void ptys_make(struct image *ims, uint32_t n)
 			if (*p)
 				continue;
 			for (uint32_t q = 0; q < npairs; q++)
-				if (pairs[q].old == num)
-					path_num(f->path, sizeof f->path, "/dev/pts/", pairs[q].now);
+				if (pairs[q].old == num) {
+					char *now = arena_alloc(32);
+					path_num(now, 32, "/dev/pts/", pairs[q].now);
+					f->path = now;
+				}
 		}
 }
 

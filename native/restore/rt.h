@@ -6,7 +6,7 @@
 #define CKPT_RESTORE_RT_H
 #include <stddef.h>
 #include <stdint.h>
-#include "../include/ckpt_image.h"
+#include "../include/ckpt_fd.h"
 #include "../include/ckpt_runtime.h"
 
 /* x86_64 system call numbers used here */
@@ -139,7 +139,7 @@ struct image {
 	struct ckpt_img_thread *threads;
 	uint32_t nthreads;
 	struct ckpt_img_signals *signals;
-	struct ckpt_img_fd *fds;
+	struct ckpt_fd *fds;
 	uint32_t nfds;
 	struct ckpt_img_memmap *mm;
 	struct ckpt_img_region *regions;
@@ -176,7 +176,7 @@ struct open_file {
 
 /* eventfd, epoll, signalfd, timerfd, pidfd (anon_inodes.c): one made anew,
  * and epoll's registrations once every fd of im is at its number */
-int anon_inode_make(struct ckpt_img_fd *f);
+int anon_inode_make(struct ckpt_fd *f);
 void anon_inode_register(struct image *im);
 /* pipes and FIFOs (pipes.c) */
 void pipes_classify_stdio(struct image *ims, uint32_t n);

@@ -60,17 +60,17 @@ static int lift_high(int fd)
 	return (int)high;
 }
 
-static void put_back(int into, struct image *im, struct ckpt_img_fd *f)
+static void put_back(int into, struct image *im, struct ckpt_fd *f)
 {
-	if (!f->data_len)
+	if (!f->sock.data_len)
 		return;
-	const char *d = im->fddata + f->data_offset;
-	if (f->type == SOCK_STREAM) {
-		sys3(NR_write, into, d, f->data_len);
+	const char *d = im->fddata + f->sock.data_offset;
+	if (f->sock.type == SOCK_STREAM) {
+		sys3(NR_write, into, d, f->sock.data_len);
 		return;
 	}
 	/* datagrams: (length, bytes) records, one write each */
-	for (uint64_t off = 0; off + 4 <= f->data_len;) {
+	for (uint64_t off = 0; off + 4 <= f->sock.data_len;) {
 		uint32_t l;
 		memcpy(&l, d + off, 4);
 		sys3(NR_write, into, d + off + 4, l);
@@ -95,23 +95,23 @@ static void close_if(long fd)
  * are taken while the original processes still run; then it fails (returns
  * 0) and the caller uses new ports. SO_REUSEADDR, which the accepted end
  * inherits, lets a restored listener bind the same port afterwards. */
-static int tcp_pair_same_ports(struct ckpt_img_fd *f, int sv[2])
+static int tcp_pair_same_ports(struct ckpt_fd *f, int sv[2])
 {
 	int one = 1;
-	long l = sys3(NR_socket, f->domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	long c = sys3(NR_socket, f->domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	long l = sys3(NR_socket, f->sock.domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	long c = sys3(NR_socket, f->sock.domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	long a = -1;
 	uint8_t got[128];
 	uint32_t glen = sizeof got;
 	if (l < 0 || c < 0 ||
 	    sys6(NR_setsockopt, l, SOL_SOCKET, SO_REUSEADDR, (long)&one, sizeof one, 0) < 0 ||
 	    sys6(NR_setsockopt, c, SOL_SOCKET, SO_REUSEADDR, (long)&one, sizeof one, 0) < 0 ||
-	    sys3(NR_bind, l, f->peer, f->peer_len) < 0 || sys2(NR_listen, l, 1) < 0 ||
-	    sys3(NR_bind, c, f->local, f->local_len) < 0 || sys3(NR_connect, c, f->peer, f->peer_len) < 0)
+	    sys3(NR_bind, l, f->sock.peer, f->sock.peer_len) < 0 || sys2(NR_listen, l, 1) < 0 ||
+	    sys3(NR_bind, c, f->sock.local, f->sock.local_len) < 0 || sys3(NR_connect, c, f->sock.peer, f->sock.peer_len) < 0)
 		goto fail;
 	a = sys3(NR_accept, l, got, &glen);
 	/* somebody else's connection to the listener would be the wrong one */
-	if (a < 0 || !same_addr(got, glen, f->local, f->local_len))
+	if (a < 0 || !same_addr(got, glen, f->sock.local, f->sock.local_len))
 		goto fail;
 	sys1(NR_close, l);
 	sv[0] = (int)c;
@@ -126,44 +126,44 @@ fail:
 
 /* A connected TCP pair over loopback: at the old ports if they are free, else
  * a listener on the first end's address with port 0, a connect, an accept. */
-static void tcp_pair(struct ckpt_img_fd *f, int sv[2])
+static void tcp_pair(struct ckpt_fd *f, int sv[2])
 {
 	if (tcp_pair_same_ports(f, sv))
 		return;
 
 	uint8_t addr[128];
-	memcpy(addr, f->local, sizeof addr);
-	uint32_t len = f->local_len;
-	if (f->domain == AF_INET)
+	memcpy(addr, f->sock.local, sizeof addr);
+	uint32_t len = f->sock.local_len;
+	if (f->sock.domain == AF_INET)
 		addr[2] = addr[3] = 0; /* sin_port */
 	else
 		addr[2] = addr[3] = 0; /* sin6_port */
-	long l = sys3(NR_socket, f->domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	long l = sys3(NR_socket, f->sock.domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (l < 0 || sys3(NR_bind, l, addr, len) < 0 || sys2(NR_listen, l, 1) < 0)
-		fail_num("cannot recreate the TCP connection of fd ", f->fd, "");
+		fail_num("cannot recreate the TCP connection of fd ", f->h.fd, "");
 	uint32_t alen = sizeof addr;
 	sys3(NR_getsockname, l, addr, &alen);
-	long c = sys3(NR_socket, f->domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	long c = sys3(NR_socket, f->sock.domain, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c < 0 || sys3(NR_connect, c, addr, alen) < 0)
-		fail_num("cannot recreate the TCP connection of fd ", f->fd, "");
+		fail_num("cannot recreate the TCP connection of fd ", f->h.fd, "");
 	long a = sys3(NR_accept, l, 0, 0);
 	if (a < 0)
-		fail_num("cannot recreate the TCP connection of fd ", f->fd, "");
+		fail_num("cannot recreate the TCP connection of fd ", f->h.fd, "");
 	sys1(NR_close, l);
 	sv[0] = (int)c;
 	sv[1] = (int)a;
 }
 
-static int find_partner(struct image *ims, uint32_t n, struct ckpt_img_fd *f, struct image **pim, struct ckpt_img_fd **pf)
+static int find_partner(struct image *ims, uint32_t n, struct ckpt_fd *f, struct image **pim, struct ckpt_fd **pf)
 {
 	for (uint32_t k = 0; k < n; k++)
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
-			struct ckpt_img_fd *g = &ims[k].fds[i];
-			if (g == f || g->kind != CKPT_FD_SOCKET || g->domain != f->domain || g->dup_of >= 0)
+			struct ckpt_fd *g = &ims[k].fds[i];
+			if (g == f || g->h.kind != CKPT_FD_SOCKET || g->sock.domain != f->sock.domain || g->h.dup_of >= 0)
 				continue;
-			int match = f->domain == AF_UNIX ? (f->peer_ino && g->ino == f->peer_ino)
-							 : (same_addr(g->local, g->local_len, f->peer, f->peer_len) &&
-							    same_addr(g->peer, g->peer_len, f->local, f->local_len));
+			int match = f->sock.domain == AF_UNIX ? (f->sock.peer_ino && g->sock.ino == f->sock.peer_ino)
+							 : (same_addr(g->sock.local, g->sock.local_len, f->sock.peer, f->sock.peer_len) &&
+							    same_addr(g->sock.peer, g->sock.peer_len, f->sock.local, f->sock.local_len));
 			if (match) {
 				*pim = &ims[k];
 				*pf = g;
@@ -176,31 +176,31 @@ static int find_partner(struct image *ims, uint32_t n, struct ckpt_img_fd *f, st
 /* Before bind: an IPv6 socket that was IPv6-only must be so again, or it
  * would also take the IPv4 port of its IPv4 sibling (the pair of listeners
  * of Open MPI's TCP transport, say) and the second bind would fail. */
-static void set_options(long s, struct ckpt_img_fd *f)
+static void set_options(long s, struct ckpt_fd *f)
 {
-	if (f->domain == AF_INET6) {
-		int v = !!(f->sockopts & CKPT_SOCK_V6ONLY);
+	if (f->sock.domain == AF_INET6) {
+		int v = !!(f->sock.options & CKPT_SOCK_V6ONLY);
 		sys6(NR_setsockopt, s, IPPROTO_IPV6, IPV6_V6ONLY, (long)&v, sizeof v, 0);
 	}
 }
 
-static void listen_again(struct ckpt_img_fd *f, int *out)
+static void listen_again(struct ckpt_fd *f, int *out)
 {
-	long s = sys3(NR_socket, f->domain, f->type | SOCK_CLOEXEC, f->protocol);
+	long s = sys3(NR_socket, f->sock.domain, f->sock.type | SOCK_CLOEXEC, f->sock.protocol);
 	if (s < 0)
-		fail_num("cannot recreate listening socket fd ", f->fd, "");
+		fail_num("cannot recreate listening socket fd ", f->h.fd, "");
 	int one = 1;
 	sys6(NR_setsockopt, s, SOL_SOCKET, SO_REUSEADDR, (long)&one, sizeof one, 0);
 	set_options(s, f);
-	if (f->domain == AF_UNIX && f->local_len > 2 && f->local[2])
-		sys1(NR_unlink, (const char *)f->local + 2); /* the dead process's socket file */
-	long r = sys3(NR_bind, s, f->local, f->local_len);
+	if (f->sock.domain == AF_UNIX && f->sock.local_len > 2 && f->sock.local[2])
+		sys1(NR_unlink, (const char *)f->sock.local + 2); /* the dead process's socket file */
+	long r = sys3(NR_bind, s, f->sock.local, f->sock.local_len);
 	if (r < 0) {
-		fail_num("cannot listen again at the address of fd ", f->fd,
+		fail_num("cannot listen again at the address of fd ", f->h.fd,
 			 r == -98 ? ": address in use (another program holds that port)" : "");
 	}
 	if (sys2(NR_listen, s, 128) < 0)
-		fail_num("cannot listen again on fd ", f->fd, "");
+		fail_num("cannot listen again on fd ", f->h.fd, "");
 	*out = (int)s;
 }
 
@@ -216,47 +216,47 @@ void sockets_create(struct image *ims, uint32_t n)
 	for (uint32_t k = 0; k < n; k++) {
 		struct image *im = &ims[k];
 		for (uint32_t i = 0; i < im->nfds; i++) {
-			struct ckpt_img_fd *f = &im->fds[i];
-			if (f->kind != CKPT_FD_SOCKET || has(im, f->fd) || f->stdio == 2 || f->dup_of >= 0)
+			struct ckpt_fd *f = &im->fds[i];
+			if (f->h.kind != CKPT_FD_SOCKET || has(im, f->h.fd) || f->h.stdio == 2 || f->h.dup_of >= 0)
 				continue;
-			if (!!f->listening != pass)
+			if (!!f->sock.listening != pass)
 				continue;
 			image_enter(im);
 			struct image *pim;
-			struct ckpt_img_fd *pf;
+			struct ckpt_fd *pf;
 			int sv[2];
-			if (f->stdio && !((f->peer_len || f->peer_ino) && find_partner(ims, n, f, &pim, &pf))) {
-				f->stdio = 2; /* leads outside: the restarting command's own */
+			if (f->h.stdio && !((f->sock.peer_len || f->sock.peer_ino) && find_partner(ims, n, f, &pim, &pf))) {
+				f->h.stdio = 2; /* leads outside: the restarting command's own */
 				continue;
 			}
-			if (f->listening) {
+			if (f->sock.listening) {
 				listen_again(f, &sv[0]);
-				add(im, f->fd, lift_high(sv[0]));
-			} else if ((f->peer_len || f->peer_ino) && find_partner(ims, n, f, &pim, &pf)) {
-				if (f->domain == AF_UNIX) {
-					if (sys4(NR_socketpair, AF_UNIX, f->type | SOCK_CLOEXEC, 0, sv) < 0)
-						fail_num("cannot recreate the connection of fd ", f->fd, "");
+				add(im, f->h.fd, lift_high(sv[0]));
+			} else if ((f->sock.peer_len || f->sock.peer_ino) && find_partner(ims, n, f, &pim, &pf)) {
+				if (f->sock.domain == AF_UNIX) {
+					if (sys4(NR_socketpair, AF_UNIX, f->sock.type | SOCK_CLOEXEC, 0, sv) < 0)
+						fail_num("cannot recreate the connection of fd ", f->h.fd, "");
 				} else {
 					tcp_pair(f, sv);
 				}
 				put_back(sv[1], im, f);  /* lands in sv[0]'s queue */
 				put_back(sv[0], pim, pf);
-				add(im, f->fd, lift_high(sv[0]));
-				add(pim, pf->fd, lift_high(sv[1]));
-			} else if (f->peer_len || f->peer_ino) {
+				add(im, f->h.fd, lift_high(sv[0]));
+				add(pim, pf->h.fd, lift_high(sv[1]));
+			} else if (f->sock.peer_len || f->sock.peer_ino) {
 				/* the peer was outside: it is gone */
 				if (sys4(NR_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-					fail_num("cannot recreate socket fd ", f->fd, "");
+					fail_num("cannot recreate socket fd ", f->h.fd, "");
 				sys1(NR_close, sv[1]);
-				add(im, f->fd, lift_high(sv[0]));
+				add(im, f->h.fd, lift_high(sv[0]));
 			} else {
-				long s = sys3(NR_socket, f->domain, f->type | SOCK_CLOEXEC, f->protocol);
+				long s = sys3(NR_socket, f->sock.domain, f->sock.type | SOCK_CLOEXEC, f->sock.protocol);
 				if (s < 0)
-					fail_num("cannot recreate socket fd ", f->fd, "");
+					fail_num("cannot recreate socket fd ", f->h.fd, "");
 				set_options(s, f);
-				if (f->local_len > 2 && f->domain != AF_UNIX)
-					sys3(NR_bind, s, f->local, f->local_len);
-				add(im, f->fd, lift_high((int)s));
+				if (f->sock.local_len > 2 && f->sock.domain != AF_UNIX)
+					sys3(NR_bind, s, f->sock.local, f->sock.local_len);
+				add(im, f->h.fd, lift_high((int)s));
 			}
 		}
 	}

@@ -1,13 +1,13 @@
 /*
  * Input from outside, given back. A snapshot that ended the program (--kill)
  * saved the bytes that were waiting in its standard input when that was a pipe
- * from outside the computation (lib/plugins/files/pipes.c marks them
- * CKPT_PIPE_BYTES_KEPT). The restarted program reads those bytes first, then
- * the restarting command's own input: its fd 0 becomes a new pipe that holds
- * the saved bytes, and a small forwarder outside the computation (a grandchild,
- * so that no process of the program has a child it does not know) copies the
- * restarting command's input into it until that ends, or until the program
- * has closed the pipe.
+ * from outside the computation (lib/plugins/files/pipes.c marks them:
+ * bytes_kept in struct ckpt_img_fd_pipe). The restarted program reads those
+ * bytes first, then the restarting command's own input: its fd 0 becomes a
+ * new pipe that holds the saved bytes, and a small forwarder outside the
+ * computation (a grandchild, so that no process of the program has a child
+ * it does not know) copies the restarting command's input into it until that
+ * ends, or until the program has closed the pipe.
  */
 #include "rt.h"
 #include "../include/ckpt_proc.h"
@@ -66,14 +66,14 @@ static __attribute__((noreturn)) void forward(int w)
 }
 
 /* The saved bytes of an outside standard input, if a --kill snapshot kept them. */
-static struct ckpt_img_fd *kept_stdin(struct image *ims, uint32_t n, const char **data)
+static struct ckpt_fd *kept_stdin(struct image *ims, uint32_t n, const char **data)
 {
 	for (uint32_t k = 0; k < n; k++)
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
-			struct ckpt_img_fd *f = &ims[k].fds[i];
-			if (f->fd == 0 && f->kind == CKPT_FD_PIPE && f->stdio == 2 && f->data_len &&
-			    (f->sockopts & CKPT_PIPE_BYTES_KEPT)) {
-				*data = ims[k].fddata + f->data_offset;
+			struct ckpt_fd *f = &ims[k].fds[i];
+			if (f->h.fd == 0 && f->h.kind == CKPT_FD_PIPE && f->h.stdio == 2 && f->pipe.data_len &&
+			    f->pipe.bytes_kept) {
+				*data = ims[k].fddata + f->pipe.data_offset;
 				return f;
 			}
 		}
@@ -83,17 +83,17 @@ static struct ckpt_img_fd *kept_stdin(struct image *ims, uint32_t n, const char 
 void stdin_give_back(struct image *ims, uint32_t n)
 {
 	const char *data;
-	struct ckpt_img_fd *f = kept_stdin(ims, n, &data);
+	struct ckpt_fd *f = kept_stdin(ims, n, &data);
 	if (!f)
 		return;
 	int p[2];
 	if (sys2(NR_pipe2, p, O_CLOEXEC) < 0)
 		fail("cannot make a pipe for the input the program had waiting", 0, 0);
 	/* a pipe holds what a pipe held: the saved bytes fit a new one of that size */
-	if ((uint64_t)sys2(NR_fcntl, p[1], F_GETPIPE_SZ) < f->data_len)
-		sys3(NR_fcntl, p[1], F_SETPIPE_SZ, f->data_len);
-	for (uint64_t done = 0; done < f->data_len;) {
-		long r = sys3(NR_write, p[1], data + done, f->data_len - done);
+	if ((uint64_t)sys2(NR_fcntl, p[1], F_GETPIPE_SZ) < f->pipe.data_len)
+		sys3(NR_fcntl, p[1], F_SETPIPE_SZ, f->pipe.data_len);
+	for (uint64_t done = 0; done < f->pipe.data_len;) {
+		long r = sys3(NR_write, p[1], data + done, f->pipe.data_len - done);
 		if (r <= 0)
 			fail("cannot give back the input the program had waiting: ", errno_name(r), 0);
 		done += (uint64_t)r;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -51,6 +51,25 @@ describe('the restorer refuses a bad image, names it and the problem, and runs n
       assert.equal(r.stdout, '', 'nothing of the program ran');
     });
   }
+
+  test('an fd record whose size is not its kind\'s (checksums right): refused, the fd and its kind named', () => {
+    // test/fuzz/craft.c `fdsize`: the first fd's record 8 bytes longer, every checksum recomputed
+    const craft = path.join(work, 'craft');
+    execFileSync('gcc', ['-O1', '-g', '-o', craft, path.resolve(__dirname, '../../../test/fuzz/craft.c')]);
+    const first = (JSON.parse(spawnSync(native.inspect, [image], { encoding: 'utf8' }).stdout) as { fds: { fd: number }[] }).fds[0];
+    const bad = path.join(work, 'fdsize.img');
+    execFileSync(craft, ['fdsize', image, bad]);
+    const r = spawnSync(native.restore, [bad], { encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 2, `exit status; stderr: ${r.stderr}`);
+    assert.ok(r.stderr.includes(bad), `the message names the image: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`the files section is corrupt \\(fd ${first.fd}: its [a-z ]+ record is (\\d+) bytes, not (\\d+)\\)`));
+    const [, got, want] = /record is (\d+) bytes, not (\d+)/.exec(r.stderr)!;
+    assert.equal(Number(got), Number(want) + 8);
+    assert.equal(r.stdout, '', 'nothing of the program ran');
+    const i = spawnSync(native.inspect, [bad], { encoding: 'utf8' });
+    assert.equal(i.status, 2);
+    assert.match(i.stderr, /fd \d+: its [a-z ]+ record is \d+ bytes, not \d+/);
+  });
 
   test('a damaged block of pages, and a missing one: refused, the block and the image named', () => {
     const block = blocksOf(image)[0];

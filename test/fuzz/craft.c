@@ -13,6 +13,11 @@
  *                         (image format 3, a MEMCHUNKS section)
  *   craft cover IN OUT    of a format 3 image: its chunks claim a chunk's
  *                         worth of contents more than they hold
+ *   craft flat IN OUT     of a format 4 image: its fd records as the flat
+ *                         records of format 3 (the format before one record
+ *                         per fd kind), the image of format 3
+ *   craft fdsize IN OUT   of a format 4 image: the first fd's record 8 bytes
+ *                         longer than its kind's (zeros added after it)
  *   craft rename IN OUT OLD NEW
  *                         every path that starts with OLD starts with NEW
  *                         instead (NEW no longer than OLD): seeds that name no
@@ -24,7 +29,13 @@
  * program writing /tmp/ckpt-files-seed/log and reading .../input (its FILES
  * section: one saved file, one checked); each bad-X.img is `craft X` of
  * valid-threads-pipe-child.img; valid-blocks.img (with blocks/) is `craft
- * blocks` of valid-tiny.img, and bad-cover.img `craft cover` of it.
+ * blocks` of valid-tiny.img, and bad-cover.img `craft cover` of it;
+ * valid-fds.img (format 4: eventfds, epoll, signalfd, timerfd, a pipe, a dup
+ * and files) and valid-sockets.img (stream and datagram socket pairs with
+ * bytes queued) are of test/scenarios/fd_kinds.c and socketpair.c run in
+ * /tmp/ckpt-fds-seed and /tmp/ckpt-sockets-seed with CKPT_BLOCKS=0, shrunk,
+ * the library renamed to /opt/ckpt; valid-fds-flat.img is `craft flat` of
+ * valid-fds.img, and bad-fdsize.img `craft fdsize` of it.
  */
 #include "../../native/include/ckpt_hash.h"
 #include "../../native/include/ckpt_image.h"
@@ -77,7 +88,10 @@ static void layout(void)
 {
 	uint64_t off = CKPT_IMG_HEADER_SIZE;
 	for (uint32_t i = 0; i < hdr.nsections; i++) {
-		if (sec[i].type == CKPT_SEC_MEMDATA) {
+		if (sec[i].type == CKPT_SEC_MEMDATA && !contents && !sec[i].size) {
+			/* the contents are in blocks, untouched: their checksum stays */
+			off = (off + CKPT_PAGE - 1) & ~(CKPT_PAGE - 1);
+		} else if (sec[i].type == CKPT_SEC_MEMDATA) {
 			off = (off + CKPT_PAGE - 1) & ~(CKPT_PAGE - 1);
 			struct ckpt_chunked_hash c;
 			ckpt_chunked_init(&c);
@@ -185,7 +199,98 @@ static void to_blocks(const char *out)
 	sec[di].size = 0;
 	sec[hdr.nsections] = (struct ckpt_img_section){ .type = CKPT_SEC_MEMCHUNKS, .size = sizeof *t };
 	data[hdr.nsections++] = (char *)t;
+	if (hdr.version < 3)
+		hdr.version = 3;
+}
+
+/* A format 4 record (ckpt_fd.h) as the flat record of format 3 */
+static void to_flat(const struct ckpt_fd *f, struct ckpt_img_fd_flat *o)
+{
+	*o = (struct ckpt_img_fd_flat){ .fd = f->h.fd, .kind = f->h.kind, .flags = f->h.flags, .cloexec = f->h.cloexec,
+					.offset = f->h.offset, .stdio = f->h.stdio, .dup_of = f->h.dup_of };
+	snprintf(o->path, sizeof o->path, "%s", f->path);
+	switch (f->h.kind) {
+	case CKPT_FD_FILE: case CKPT_FD_DIR: case CKPT_FD_DEVICE: case CKPT_FD_FIFO:
+		o->dev = f->file.dev, o->ino = f->file.ino, o->size = f->file.size, o->mode = f->file.mode;
+		o->data_offset = f->file.data_offset, o->data_len = f->file.data_len;
+		break;
+	case CKPT_FD_TTY: case CKPT_FD_STDIO:
+		o->has_termios = f->term.has_termios;
+		memcpy(o->termios, f->term.termios, sizeof o->termios);
+		break;
+	case CKPT_FD_PTMX:
+		o->pty = f->pty.number, o->data_offset = f->pty.data_offset, o->data_len = f->pty.data_len;
+		break;
+	case CKPT_FD_PIPE:
+		o->ino = f->pipe.ino, o->data_offset = f->pipe.data_offset, o->data_len = f->pipe.data_len;
+		o->sockopts = f->pipe.bytes_kept ? CKPT_FLAT_PIPE_BYTES_KEPT : 0;
+		break;
+	case CKPT_FD_SOCKET: {
+		const struct ckpt_img_fd_socket *k = &f->sock;
+		o->ino = k->ino, o->peer_ino = k->peer_ino, o->data_offset = k->data_offset, o->data_len = k->data_len;
+		o->domain = k->domain, o->type = k->type, o->protocol = k->protocol, o->listening = k->listening;
+		o->sockopts = k->options, o->local_len = k->local_len, o->peer_len = k->peer_len;
+		memcpy(o->local, k->local, sizeof o->local);
+		memcpy(o->peer, k->peer, sizeof o->peer);
+		break;
+	}
+	case CKPT_FD_EVENTFD: o->event_count = f->eventfd.count, o->semaphore = f->eventfd.semaphore; break;
+	case CKPT_FD_SIGNALFD: o->sigmask = f->signalfd.mask; break;
+	case CKPT_FD_TIMERFD:
+		o->clockid = f->timerfd.clockid;
+		o->timer[0] = f->timerfd.value_sec, o->timer[1] = f->timerfd.value_nsec;
+		o->timer[2] = f->timerfd.interval_sec, o->timer[3] = f->timerfd.interval_nsec;
+		break;
+	case CKPT_FD_EPOLL: o->data_offset = f->epoll.data_offset, o->data_len = f->epoll.data_len; break;
+	case CKPT_FD_PIDFD: o->event_count = (uint64_t)f->pidfd.vpid; break;
+	}
+}
+
+/* The FDS section of a format 4 image in the flat records of format 3, as
+ * the writer before format 4 wrote them; the image says format 3. */
+static void flatten(void)
+{
+	int i = find(CKPT_SEC_FDS);
+	if (hdr.version != 4)
+		die("the image is not of format 4");
+	struct ckpt_reader r;
+	memset(&r, 0, sizeof r);
+	r.fddata_size = ~0ull; /* checked by the reader of the image made */
+	uint64_t size = sec[i].size, n = 0;
+	struct ckpt_img_fd_flat *flat = 0;
+	for (uint64_t off = 0; off < size; n++) {
+		struct ckpt_img_fd h;
+		struct ckpt_fd f;
+		if (size - off < sizeof h)
+			die("a partial fd record");
+		memcpy(&h, data[i] + off, sizeof h);
+		if (h.payload_size > size - off - sizeof h || ckr_fd_decode(&r, &f, &h, data[i] + off + sizeof h))
+			die(r.msg[0] ? r.msg : "a bad fd record");
+		flat = realloc(flat, (n + 1) * sizeof *flat);
+		to_flat(&f, &flat[n]);
+		off += sizeof h + h.payload_size;
+	}
+	data[i] = (char *)flat;
+	sec[i].size = n * sizeof *flat;
 	hdr.version = 3;
+}
+
+/* Eight zero bytes after the first fd's record, counted in its size. */
+static void fd_longer(void)
+{
+	int i = find(CKPT_SEC_FDS);
+	struct ckpt_img_fd h;
+	if (hdr.version != 4 || sec[i].size < sizeof h)
+		die("the image is not of format 4, or has no fds");
+	memcpy(&h, data[i], sizeof h);
+	uint64_t end = sizeof h + h.payload_size;
+	char *d = calloc(1, sec[i].size + 8);
+	memcpy(d, data[i], end);
+	memcpy(d + end + 8, data[i] + end, sec[i].size - end);
+	h.payload_size += 8;
+	memcpy(d, &h, sizeof h);
+	data[i] = d;
+	sec[i].size += 8;
 }
 
 /* In place, so that offsets into string tables and fixed-size fields stay
@@ -216,7 +321,7 @@ int main(int argc, char **argv)
 {
 	int renaming = argc == 6 && !strcmp(argv[1], "rename");
 	if (argc != 4 && !renaming)
-		die("usage: craft shrink|counts|runs|swap|wrap|path|blocks|cover IN OUT | craft rename IN OUT OLD NEW");
+		die("usage: craft shrink|counts|runs|swap|wrap|path|blocks|cover|flat|fdsize IN OUT | craft rename IN OUT OLD NEW");
 	load(argv[2]);
 	struct ckpt_img_memmap *mm = (void *)data[find(CKPT_SEC_MEMMAP)];
 	struct ckpt_img_region *g = (void *)(mm + 1);
@@ -229,6 +334,10 @@ int main(int argc, char **argv)
 		mm->nregions += 1000;
 	else if (!strcmp(argv[1], "runs"))
 		mm->nruns += 1;
+	else if (!strcmp(argv[1], "flat"))
+		flatten();
+	else if (!strcmp(argv[1], "fdsize"))
+		fd_longer();
 	else if (!strcmp(argv[1], "blocks"))
 		to_blocks(argv[3]);
 	else if (!strcmp(argv[1], "cover"))

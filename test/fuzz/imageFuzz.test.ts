@@ -25,6 +25,7 @@ const CRAFTED: Record<string, RegExp> = {
   'bad-wrap.img': /a section lies outside the image$/,
   'bad-path.img': /the memory map section is inconsistent \(a path outside the strings\)$/,
   'bad-cover.img': /the memory chunks section is corrupt \(its chunks do not cover the contents\)$/,
+  'bad-fdsize.img': /the files section is corrupt \(fd 0: its standard file record is 96 bytes, not 88\)$/,
 };
 
 function compileCraft(dir: string): string {
@@ -60,6 +61,22 @@ describe('crafted images: one line naming the problem, from the inspector, the r
       assert.equal(rs.status, 2, `${seed}: ${rs.stderr}`);
       assert.match(rs.stderr.trim(), why, `${seed}: the restorer gives the same reason`);
     }
+  });
+
+  test('a format 3 image (flat fd records) reads as the format 4 image it was made from', () => {
+    // valid-fds-flat.img is `craft flat` of valid-fds.img (test/fuzz/craft.c)
+    const read = (seed: string) => {
+      const r = spawnSync(native.inspect, [path.join(CORPUS, seed)], { encoding: 'utf8', timeout: 30000 });
+      assert.equal(r.status, 0, `${seed}: ${r.stderr}`);
+      return JSON.parse(r.stdout) as { format: number; fds: { kind: string }[] };
+    };
+    const now = read('valid-fds.img');
+    const old = read('valid-fds-flat.img');
+    assert.equal(now.format, 4);
+    assert.equal(old.format, 3);
+    assert.deepEqual(old.fds, now.fds);
+    for (const kind of ['eventfd', 'epoll', 'signalfd', 'timerfd', 'pipe', 'file', 'stdio'])
+      assert.ok(now.fds.some((f) => f.kind === kind), `the seed has a ${kind}`);
   });
 
   describe('ckpt inspect of a snapshot whose image was crafted', () => {

@@ -120,7 +120,7 @@ function bufferRegion(info: ImageInfo, buffer: bigint): { savedBytes: number; in
  */
 async function assertIncrement(c: Chain, g: number, i = 0, depth = g): Promise<void> {
   const info = await inspect(c.image(g, i));
-  assert.equal(info.format, 3);
+  assert.equal(info.format, 4);
   assert.deepEqual(info.parent, { path: `../${c.ids[g - 1]}/${path.basename(c.image(g - 1, i))}`, depth });
   const buf = bufferRegion(info, c.buffer);
   // its rewritten pages (none is zero), give or take a few the program's own
@@ -222,7 +222,7 @@ describe('increments restored through their chain of parents', { timeout: 10 * 6
         parent?: { path: string; depth: number };
         memory: { inheritedBytes?: number }[];
       };
-      assert.equal(info.format, 3);
+      assert.equal(info.format, 4);
       assert.deepEqual(info.parent, { path: `../${c.ids[3]}/${path.basename(c.image(3))}`, depth: 4 });
       assert.ok(info.memory.reduce((s, m) => s + (m.inheritedBytes ?? 0), 0) > 15 << 20, 'most pages are inherited');
       // the program's pages (each one byte repeated) are stored compressed, by default

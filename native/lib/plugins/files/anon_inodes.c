@@ -39,39 +39,41 @@ static void parse_pair(const char *p, int64_t *a, int64_t *b)
 }
 
 /* eventfd, epoll, signalfd, timerfd: their state as /proc/self/fdinfo shows it */
-static int save_fdinfo_state(int fd, struct ckpt_img_fd *rec)
+static int save_fdinfo_state(int fd, struct ckpt_fd *rec)
 {
 	char path[64], info[8192];
 	ckpt_fmt(path, sizeof path, "/proc/self/fdinfo/%d", fd);
 	if (ckpt_read_file(path, info, sizeof info) <= 0)
 		return ckpt_fail("fd %d: cannot read its state", fd);
 	const char *v;
-	switch (rec->kind) {
+	switch (rec->h.kind) {
 	case CKPT_FD_EVENTFD:
 		if ((v = field(info, "eventfd-count")))
-			rec->event_count = (uint64_t)ckpt_parse_long(&v);
+			rec->eventfd.count = (uint64_t)ckpt_parse_long(&v);
 		if ((v = field(info, "eventfd-semaphore")))
-			rec->semaphore = (uint32_t)ckpt_parse_long(&v);
+			rec->eventfd.semaphore = (uint32_t)ckpt_parse_long(&v);
 		break;
 	case CKPT_FD_SIGNALFD:
 		if ((v = field(info, "sigmask")))
-			rec->sigmask = ckpt_parse_hex(&v);
+			rec->signalfd.mask = ckpt_parse_hex(&v);
 		break;
-	case CKPT_FD_TIMERFD:
+	case CKPT_FD_TIMERFD: {
+		struct ckpt_img_fd_timerfd *t = &rec->timerfd;
 		if ((v = field(info, "clockid")))
-			rec->clockid = (uint32_t)ckpt_parse_long(&v);
+			t->clockid = (uint32_t)ckpt_parse_long(&v);
 		if ((v = field(info, "it_value")))
-			parse_pair(v, &rec->timer[0], &rec->timer[1]);
+			parse_pair(v, &t->value_sec, &t->value_nsec);
 		if ((v = field(info, "it_interval")))
-			parse_pair(v, &rec->timer[2], &rec->timer[3]);
+			parse_pair(v, &t->interval_sec, &t->interval_nsec);
 		/* a periodic timer that expired unread shows no time left: it is due */
-		if (!rec->timer[0] && !rec->timer[1] && (rec->timer[2] || rec->timer[3]))
-			rec->timer[1] = 1;
+		if (!t->value_sec && !t->value_nsec && (t->interval_sec || t->interval_nsec))
+			t->value_nsec = 1;
 		break;
+	}
 	case CKPT_FD_EPOLL:
 		if (files_data_ensure() < 0)
 			return -1;
-		rec->data_offset = files_data_len;
+		rec->epoll.data_offset = files_data_len;
 		for (const char *l = info; *l;) {
 			if (ckpt_startswith(l, "tfd:")) {
 				const char *p = l + 4;
@@ -95,14 +97,14 @@ static int save_fdinfo_state(int fd, struct ckpt_img_fd *rec)
 			if (*l)
 				l++;
 		}
-		rec->data_len = files_data_len - rec->data_offset;
+		rec->epoll.data_len = files_data_len - rec->epoll.data_offset;
 		break;
 	}
 	return 0;
 }
 
 /* A pidfd names a process: saved by its virtual PID, opened again on it. */
-static int describe_pidfd(int fd, struct ckpt_img_fd *rec)
+static int describe_pidfd(int fd, struct ckpt_fd *rec)
 {
 	char path[64], text[1024];
 	ckpt_fmt(path, sizeof path, "/proc/self/fdinfo/%d", fd);
@@ -116,11 +118,11 @@ static int describe_pidfd(int fd, struct ckpt_img_fd *rec)
 			}
 	if (pid <= 0)
 		return ckpt_fail("process %d, fd %d: a pidfd of a process that has ended cannot be saved", ckpt_rt.vpid, fd);
-	rec->event_count = (uint64_t)ckpt_pid_virtual((pid_t)pid);
+	rec->pidfd.vpid = (int32_t)ckpt_pid_virtual((pid_t)pid);
 	return 0;
 }
 
-int anon_inode_save(int fd, struct ckpt_img_fd *rec)
+int anon_inode_save(int fd, struct ckpt_fd *rec)
 {
-	return rec->kind == CKPT_FD_PIDFD ? describe_pidfd(fd, rec) : save_fdinfo_state(fd, rec);
+	return rec->h.kind == CKPT_FD_PIDFD ? describe_pidfd(fd, rec) : save_fdinfo_state(fd, rec);
 }

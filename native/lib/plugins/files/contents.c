@@ -151,12 +151,13 @@ int contents_note(int fd, uint32_t why, uint32_t how, uint32_t mode, uint64_t de
 	return 0;
 }
 
-void contents_note_fd(int fd, const struct ckpt_img_fd *rec)
+void contents_note_fd(int fd, const struct ckpt_fd *rec)
 {
 	if (!sc)
 		return;
-	uint32_t mode = rec->flags & O_ACCMODE;
-	contents_note(fd, mode == O_RDONLY ? CKPT_FILE_READONLY : CKPT_FILE_WRITABLE, 0, rec->mode, rec->dev, rec->ino, rec->path);
+	uint32_t mode = rec->h.flags & O_ACCMODE;
+	contents_note(fd, mode == O_RDONLY ? CKPT_FILE_READONLY : CKPT_FILE_WRITABLE, 0, rec->file.mode, rec->file.dev,
+		      rec->file.ino, rec->path);
 }
 
 /* Shared writable file mappings, from /proc/self/maps (a file the program

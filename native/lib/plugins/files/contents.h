@@ -17,7 +17,7 @@ struct contents_stats {
 extern struct contents_stats contents_stats;
 
 int contents_begin(struct ckpt_writer *w);
-void contents_note_fd(int fd, const struct ckpt_img_fd *rec);
+void contents_note_fd(int fd, const struct ckpt_fd *rec);
 /* a file by path (fd -1), or a tracked folder's folder (how CKPT_FILE_DIR or
  * CKPT_FILE_TREE): 0, or -1 when there is no room left */
 int contents_note(int fd, uint32_t why, uint32_t how, uint32_t mode, uint64_t dev, uint64_t ino, const char *path);

@@ -82,13 +82,13 @@ int files_data_ensure(void)
 	return 0;
 }
 
-int files_data_drain(int fd, struct ckpt_img_fd *rec)
+int files_data_drain(int fd, uint64_t *offset, uint64_t *len)
 {
 	if (files_data_ensure() < 0)
 		return -1;
 	long flags = SYS2(SYS_fcntl, fd, F_GETFL);
 	SYS3(SYS_fcntl, fd, F_SETFL, flags | O_NONBLOCK);
-	rec->data_offset = files_data_len;
+	*offset = files_data_len;
 	for (;;) {
 		long r = SYS3(SYS_read, fd, files_data + files_data_len, FILES_DATA_MAX - files_data_len);
 		if (r <= 0)
@@ -96,7 +96,7 @@ int files_data_drain(int fd, struct ckpt_img_fd *rec)
 		files_data_len += (uint64_t)r;
 	}
 	SYS3(SYS_fcntl, fd, F_SETFL, flags);
-	rec->data_len = files_data_len - rec->data_offset;
+	*len = files_data_len - *offset;
 	return 0;
 }
 
@@ -116,19 +116,20 @@ static int write_data(struct ckpt_writer *w)
 /* An open file that has no name any more (a shell's here-document, tmpfile(),
  * O_TMPFILE): its bytes are saved with the pipes' data; the restorer makes an
  * unnamed file again (restore/files.c). */
-static int save_deleted(int fd, struct ckpt_img_fd *rec)
+static int save_deleted(int fd, struct ckpt_fd *f)
 {
+	struct ckpt_img_fd_file *rec = &f->file;
 	if (files_data_ensure() < 0)
 		return -1;
 	if (rec->size > FILES_DATA_MAX - files_data_len)
-		return ckpt_fail("fd %d: the deleted file %s (%lu bytes) is too large to be saved", fd, rec->path,
+		return ckpt_fail("fd %d: the deleted file %s (%lu bytes) is too large to be saved", fd, f->path,
 				 (unsigned long)rec->size);
 	rec->data_offset = files_data_len;
 	uint64_t done = 0;
 	while (done < rec->size) {
 		long r = SYS4(SYS_pread64, fd, files_data + files_data_len + done, rec->size - done, done);
 		if (r < 0)
-			return ckpt_fail("fd %d: cannot read the deleted file %s", fd, rec->path);
+			return ckpt_fail("fd %d: cannot read the deleted file %s", fd, f->path);
 		if (r == 0)
 			break;
 		done += (uint64_t)r;
@@ -138,37 +139,54 @@ static int save_deleted(int fd, struct ckpt_img_fd *rec)
 	return 0;
 }
 
+/* The identity a kind keeps: the file's for those reopened by name, the
+ * inode that pairs the ends of a pipe or a socket. */
+static void note_identity(struct ckpt_fd *rec, const struct stat *st)
+{
+	switch (rec->h.kind) {
+	case CKPT_FD_FILE: case CKPT_FD_DIR: case CKPT_FD_DEVICE: case CKPT_FD_FIFO:
+		rec->file.dev = st->st_dev;
+		rec->file.ino = st->st_ino;
+		rec->file.size = (uint64_t)st->st_size;
+		rec->file.mode = st->st_mode;
+		break;
+	case CKPT_FD_PIPE: rec->pipe.ino = st->st_ino; break;
+	case CKPT_FD_SOCKET: rec->sock.ino = st->st_ino; break;
+	}
+}
+
+static char fd_path[4096];
+
 /* Path, kind, flags, offset and identity of fd; 1 when the fd is not the
  * files plugin's to save (the inotify plugin's, or gone meanwhile). */
-static int identify(int fd, struct ckpt_img_fd *rec)
+static int identify(int fd, struct ckpt_fd *rec)
 {
 	memset(rec, 0, sizeof *rec);
-	rec->fd = fd;
+	rec->h.fd = fd;
 	char link[64];
 	ckpt_format_fd_link(link, sizeof link, fd);
-	long l = SYS3(SYS_readlink, link, rec->path, sizeof rec->path - 1);
-	rec->path[l > 0 ? l : 0] = 0;
-	if (ckpt_inotify_owns(rec->path))
+	long l = SYS3(SYS_readlink, link, fd_path, sizeof fd_path - 1);
+	fd_path[l > 0 ? l : 0] = 0;
+	rec->path = fd_path;
+	if (ckpt_inotify_owns(fd_path))
 		return 1;
 	struct stat st;
 	if (SYS2(SYS_fstat, fd, &st) < 0)
 		return 1;
-	rec->kind = (uint32_t)classify(&st, rec->path, fd);
+	uint32_t kind = (uint32_t)classify(&st, fd_path, fd);
+	rec->h.kind = kind;
 	/* A pipe at 0-2 leads outside (a restart gives the restarting command's
 	 * own) only when it is the computation's standard file. Any other is the
 	 * program's, even once the process at its other end has ended (`seq |
 	 * sha1sum` whose seq exited before sha1sum read): at a restart its bytes
 	 * go back into a pipe of its own, not lost to the command's input. */
-	rec->stdio = fd <= 2 && (rec->kind != CKPT_FD_PIPE || ckpt_stdio_is_computations(fd, &st));
-	rec->flags = (uint32_t)SYS2(SYS_fcntl, fd, F_GETFL);
-	rec->cloexec = (uint32_t)(SYS2(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC);
-	rec->offset = SYS3(SYS_lseek, fd, 0, SEEK_CUR);
-	if (rec->offset < 0)
-		rec->offset = -1;
-	rec->dev = st.st_dev;
-	rec->ino = st.st_ino;
-	rec->size = (uint64_t)st.st_size;
-	rec->mode = st.st_mode;
+	rec->h.stdio = fd <= 2 && (kind != CKPT_FD_PIPE || ckpt_stdio_is_computations(fd, &st));
+	rec->h.flags = (uint32_t)SYS2(SYS_fcntl, fd, F_GETFL);
+	rec->h.cloexec = (uint32_t)(SYS2(SYS_fcntl, fd, F_GETFD) & FD_CLOEXEC);
+	rec->h.offset = SYS3(SYS_lseek, fd, 0, SEEK_CUR);
+	if (rec->h.offset < 0)
+		rec->h.offset = -1;
+	note_identity(rec, &st);
 	return 0;
 }
 
@@ -189,22 +207,23 @@ static int dup_of(int fd)
 }
 
 /* What each kind keeps beyond its path and offset. */
-static int save_state(int fd, struct ckpt_img_fd *rec)
+static int save_state(int fd, struct ckpt_fd *rec)
 {
-	uint32_t k = rec->kind;
-	if (k == CKPT_FD_FILE && ckpt_endswith(rec->path, " (deleted)") && save_deleted(fd, rec) < 0)
+	uint32_t k = rec->h.kind;
+	int gone = k == CKPT_FD_FILE && ckpt_endswith(rec->path, " (deleted)");
+	if (gone && save_deleted(fd, rec) < 0)
 		return -1;
-	if (k == CKPT_FD_FILE && !ckpt_endswith(rec->path, " (deleted)"))
+	if (k == CKPT_FD_FILE && !gone)
 		contents_note_fd(fd, rec);
 	if (k == CKPT_FD_FILE || k == CKPT_FD_DIR)
 		ckpt_locks_note(fd);
 	if ((k == CKPT_FD_PIPE || k == CKPT_FD_FIFO) && pipes_save(fd, rec) < 0)
 		return -1;
 	if (k == CKPT_FD_SOCKET && files_data_ensure() == 0) {
-		rec->data_offset = files_data_len;
-		rec->data_len = (uint64_t)ckpt_socket_describe(fd, rec, files_data + files_data_len,
-							      FILES_DATA_MAX - files_data_len);
-		files_data_len += rec->data_len;
+		rec->sock.data_offset = files_data_len;
+		rec->sock.data_len = (uint64_t)ckpt_socket_describe(fd, &rec->sock, files_data + files_data_len,
+								   FILES_DATA_MAX - files_data_len);
+		files_data_len += rec->sock.data_len;
 	}
 	if ((k == CKPT_FD_EVENTFD || k == CKPT_FD_EPOLL || k == CKPT_FD_SIGNALFD || k == CKPT_FD_TIMERFD ||
 	     k == CKPT_FD_PIDFD) &&
@@ -213,7 +232,7 @@ static int save_state(int fd, struct ckpt_img_fd *rec)
 	/* a terminal's settings (raw mode of a full-screen program, say) go
 	 * to whatever terminal the restarted program gets */
 	if (k == CKPT_FD_TTY || k == CKPT_FD_STDIO)
-		rec->has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec->termios) == 0;
+		rec->term.has_termios = SYS3(SYS_ioctl, fd, TCGETS, rec->term.termios) == 0;
 	if (k == CKPT_FD_PTMX && ptys_save(fd, rec) < 0)
 		return -1;
 	if (k == CKPT_FD_OTHER)
@@ -222,10 +241,29 @@ static int save_state(int fd, struct ckpt_img_fd *rec)
 	return 0;
 }
 
+/* One fd's record: its header, its kind's record, and for a kind reopened
+ * by name the name, a NUL and zeros to a multiple of 8 (ckpt_fd.h). */
+static int write_record(struct ckpt_writer *w, struct ckpt_fd *rec)
+{
+	int at;
+	uint32_t fixed = ckpt_fd_record_size(rec->h.kind, &at);
+	uint32_t len = at >= 0 ? (uint32_t)ckpt_strlen(rec->path) : 0;
+	if (at >= 0)
+		__builtin_memcpy((char *)&rec->file /* the record's start */ + at, &len, sizeof len);
+	rec->h.payload_size = (uint32_t)ckpt_fd_payload_size(rec->h.kind, len);
+	static const char zeros[8];
+	if (ckpt_section_write(w, &rec->h, sizeof rec->h) < 0 || ckpt_section_write(w, &rec->file, fixed) < 0)
+		return -1;
+	if (at < 0)
+		return 0;
+	uint32_t tail = rec->h.payload_size - fixed - len;
+	return len && ckpt_section_write(w, rec->path, len) < 0 ? -1 : ckpt_section_write(w, zeros, tail);
+}
+
 /* The FDS section: one record per fd, in /proc's order. */
 static int save_fds(struct ckpt_writer *w)
 {
-	static struct ckpt_img_fd rec;
+	static struct ckpt_fd rec;
 	int image_fd = ckpt_writer_fd(w), rc = 0;
 	struct ckpt_procdir dir;
 	if (ckpt_procdir_open(&dir, "/proc/self/fd") < 0)
@@ -235,11 +273,11 @@ static int save_fds(struct ckpt_writer *w)
 	for (int fd; rc == 0 && (fd = ckpt_procdir_next(&dir)) >= 0;) {
 		if (fd == dir.fd || fd == image_fd || ckpt_control_fd_is_ours(fd) || ckpt_dirty_fd_is_ours(fd) || identify(fd, &rec))
 			continue;
-		rec.dup_of = dup_of(fd);
+		rec.h.dup_of = dup_of(fd);
 		/* a dup's state is the other fd's */
-		if (!(rec.dup_of >= 0 && rec.kind != CKPT_FD_STDIO) && save_state(fd, &rec) < 0)
+		if (!(rec.h.dup_of >= 0 && rec.h.kind != CKPT_FD_STDIO) && save_state(fd, &rec) < 0)
 			rc = -1;
-		else if (ckpt_section_write(w, &rec, sizeof rec) < 0)
+		else if (write_record(w, &rec) < 0)
 			rc = -1;
 	}
 	ckpt_procdir_close(&dir);

@@ -7,6 +7,7 @@
 #ifndef CKPT_FILES_H
 #define CKPT_FILES_H
 #include "../../engine.h"
+#include "../../../include/ckpt_fd.h"
 
 /* The bytes saved with the fd table (FDDATA): pipe and FIFO contents, socket
  * queues, epoll registrations, deleted files. One buffer per checkpoint,
@@ -16,24 +17,25 @@ extern char *files_data;
 extern uint64_t files_data_len;
 int files_data_ensure(void);
 /* Reads all that waits behind fd, without blocking, onto the buffer: sets
- * rec->data_offset and data_len (the caller puts the bytes back if need be). */
-int files_data_drain(int fd, struct ckpt_img_fd *rec);
+ * *offset and *len (the caller puts the bytes back if need be). */
+int files_data_drain(int fd, uint64_t *offset, uint64_t *len);
 
 /* pipes.c: pipes_begin() once per checkpoint, pipes_save() for each pipe or
- * FIFO fd (fills rec->data_offset and data_len when this process saves its bytes) */
+ * FIFO fd (fills the record's data_offset and data_len when this process
+ * saves its bytes) */
 void pipes_begin(void);
-int pipes_save(int fd, struct ckpt_img_fd *rec);
+int pipes_save(int fd, struct ckpt_fd *rec);
 /* bytes this process saved from the pipe at its fd 0, and that pipe's inode */
 extern uint64_t pipes_stdin_bytes, pipes_stdin_ino;
 
 /* ptys.c: a pseudo-terminal master's number and the bytes waiting for its reader */
-int ptys_save(int fd, struct ckpt_img_fd *rec);
+int ptys_save(int fd, struct ckpt_fd *rec);
 
 /* anon_inodes.c: eventfd, epoll, signalfd, timerfd and pidfd state into rec */
-int anon_inode_save(int fd, struct ckpt_img_fd *rec);
+int anon_inode_save(int fd, struct ckpt_fd *rec);
 
-/* sockets.c: fills the socket fields of rec; queued bytes go to data[0..cap) */
-long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap);
+/* sockets.c: fills the socket's record; queued bytes go to data[0..cap) */
+long ckpt_socket_describe(int fd, struct ckpt_img_fd_socket *rec, char *data, uint64_t cap);
 
 /* locks.c */
 void ckpt_locks_reset(void);

@@ -72,15 +72,15 @@ void pipes_begin(void)
 	pipes_stdin_bytes = pipes_stdin_ino = 0;
 }
 
-static int put_back(int fd, struct ckpt_img_fd *rec)
+static int put_back(int fd, const uint64_t *data)
 {
 	char link[64];
 	ckpt_format_fd_link(link, sizeof link, fd);
 	int wfd = (int)SYS3(SYS_open, link, O_WRONLY | O_NONBLOCK | O_CLOEXEC, 0);
 	if (wfd < 0)
 		return ckpt_fail("fd %d: cannot put the pipe's contents back", fd);
-	for (uint64_t done = 0; done < rec->data_len;) {
-		long r = SYS3(SYS_write, wfd, files_data + rec->data_offset + done, rec->data_len - done);
+	for (uint64_t done = 0; done < data[1];) {
+		long r = SYS3(SYS_write, wfd, files_data + data[0] + done, data[1] - done);
 		if (r <= 0) {
 			SYS1(SYS_close, wfd);
 			return ckpt_fail("fd %d: cannot put the pipe's contents back", fd);
@@ -93,30 +93,31 @@ static int put_back(int fd, struct ckpt_img_fd *rec)
 
 /* Reads out what waits in the pipe or FIFO behind fd and puts it back (a
  * FIFO's write end opens by its path: this process holds a read end). */
-static int drain(int fd, struct ckpt_img_fd *rec, uint64_t key)
+static int drain(int fd, struct ckpt_fd *rec, uint64_t key)
 {
 	if (listed(drained, ndrained, key))
 		return 0;
 	if (ndrained < MAX_KEYS)
 		drained[ndrained++] = key;
-	if (files_data_drain(fd, rec) < 0)
+	uint64_t *data = ckpt_fd_data(rec); /* offset, length */
+	if (files_data_drain(fd, &data[0], &data[1]) < 0)
 		return -1;
-	if (rec->stdio && rec->data_len && killing)
-		rec->sockopts |= CKPT_PIPE_BYTES_KEPT;
-	if (fd == 0 && rec->stdio && rec->data_len) {
-		pipes_stdin_bytes = rec->data_len;
-		pipes_stdin_ino = rec->ino;
+	if (rec->h.kind == CKPT_FD_PIPE && rec->h.stdio && data[1] && killing)
+		rec->pipe.bytes_kept = 1;
+	if (fd == 0 && rec->h.stdio && data[1]) {
+		pipes_stdin_bytes = data[1];
+		pipes_stdin_ino = rec->h.kind == CKPT_FD_PIPE ? rec->pipe.ino : rec->file.ino;
 	}
-	return rec->data_len ? put_back(fd, rec) : 0;
+	return data[1] ? put_back(fd, data) : 0;
 }
 
-int pipes_save(int fd, struct ckpt_img_fd *rec)
+int pipes_save(int fd, struct ckpt_fd *rec)
 {
-	uint32_t mode = rec->flags & O_ACCMODE;
-	if (rec->kind == CKPT_FD_PIPE && mode == O_RDONLY && !listed(skipped, nskipped, rec->ino))
-		return drain(fd, rec, rec->ino);
+	uint32_t mode = rec->h.flags & O_ACCMODE;
+	if (rec->h.kind == CKPT_FD_PIPE && mode == O_RDONLY && !listed(skipped, nskipped, rec->pipe.ino))
+		return drain(fd, rec, rec->pipe.ino);
 	/* a FIFO's bytes, by one of the processes that can read it */
-	if (rec->kind == CKPT_FD_FIFO && mode != O_WRONLY && !listed(skipped, nskipped, rec->ino | FIFO_MARK))
-		return drain(fd, rec, rec->ino | FIFO_MARK);
+	if (rec->h.kind == CKPT_FD_FIFO && mode != O_WRONLY && !listed(skipped, nskipped, rec->file.ino | FIFO_MARK))
+		return drain(fd, rec, rec->file.ino | FIFO_MARK);
 	return 0;
 }

@@ -46,16 +46,17 @@ static int through_slave(int fd, const char *data, uint64_t n)
 	return r;
 }
 
-int ptys_save(int fd, struct ckpt_img_fd *rec)
+int ptys_save(int fd, struct ckpt_fd *rec)
 {
-	if (SYS3(SYS_ioctl, fd, TIOCGPTN, &rec->pty) < 0)
+	struct ckpt_img_fd_pty *p = &rec->pty;
+	if (SYS3(SYS_ioctl, fd, TIOCGPTN, &p->number) < 0)
 		return ckpt_fail("process %d, fd %d: cannot read the number of its pseudo-terminal", ckpt_rt.vpid, fd);
 	int waiting = 0;
 	if (SYS3(SYS_ioctl, fd, FIONREAD, &waiting) < 0 || waiting <= 0)
 		return 0;
-	if (files_data_drain(fd, rec) < 0)
+	if (files_data_drain(fd, &p->data_offset, &p->data_len) < 0)
 		return -1;
-	if (rec->data_len && through_slave(fd, files_data + rec->data_offset, rec->data_len) < 0)
+	if (p->data_len && through_slave(fd, files_data + p->data_offset, p->data_len) < 0)
 		return ckpt_fail("process %d, fd %d: cannot put back the bytes waiting in its pseudo-terminal", ckpt_rt.vpid, fd);
 	return 0;
 }

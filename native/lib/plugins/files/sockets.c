@@ -102,7 +102,7 @@ static long peek_datagrams(int fd, char *data, uint64_t cap)
 	return (long)len;
 }
 
-static long save_datagrams(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap)
+static long save_datagrams(int fd, const struct ckpt_img_fd_socket *rec, char *data, uint64_t cap)
 {
 	long peeked = peek_datagrams(fd, data, cap);
 	if (peeked >= 0)
@@ -157,8 +157,8 @@ CKPT_EXPORT int listen(int fd, int backlog)
 	return 0;
 }
 
-/* Fills the socket fields of rec; queued stream bytes go to data[0..cap). */
-long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t cap)
+/* Fills the socket's record; queued stream bytes go to data[0..cap). */
+long ckpt_socket_describe(int fd, struct ckpt_img_fd_socket *rec, char *data, uint64_t cap)
 {
 	socklen_t l = sizeof rec->domain;
 	SYS6(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &rec->domain, &l, 0);
@@ -181,7 +181,7 @@ long ckpt_socket_describe(int fd, struct ckpt_img_fd *rec, char *data, uint64_t 
 	int v6only = 0;
 	l = sizeof v6only;
 	if (rec->domain == AF_INET6 && SYS6(SYS_getsockopt, fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &l, 0) == 0 && v6only)
-		rec->sockopts |= CKPT_SOCK_V6ONLY;
+		rec->options |= CKPT_SOCK_V6ONLY;
 	if (rec->listening || !(rec->peer_len || rec->peer_ino) || !cap)
 		return 0;
 	if (rec->type == SOCK_STREAM) {
