@@ -235,6 +235,9 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     });
   }
 
+  /** A stop that stands already (standingHits.ts), the program stopped: reported as gdb's own would be, nothing resumed. */
+  showStanding(results: MiTuple): Promise<void> { return this.onStopped({ kind: 'exec', asyncClass: 'stopped', results }); }
+
   async pause(): Promise<void> {
     const gdb = this.requireGdb();
     if (this.current !== 'running') return;
