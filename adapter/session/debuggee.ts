@@ -401,6 +401,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     } finally {
       this.heldStops = undefined;
       if (this.current === 'held') this.current = 'stopped';
+      // An interrupt of the hold's own (a thread slow to come back to the trap) may have come as it stopped: its SIGINT waits.
+      await this.drainInterrupt(gdb).catch(() => undefined);
       if (!replaced) await this.release(gdb, wasRunning);
     }
   }
