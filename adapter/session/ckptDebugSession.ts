@@ -428,6 +428,12 @@ export class CkptDebugSession extends LoggingDebugSession {
   /** Resumes the program with `action`; `kind` is what going back replays of it. */
   private async resume(response: DebugProtocol.Response, kind: ResumeKind, thread: number, action: (gdb: GdbProcess) => Promise<void>): Promise<void> {
     try {
+      // Going back may have left a thread standing at the hit that comes next: that is the stop.
+      const standing = await this.timeTravel?.standingStop(this.debuggee.requireStopped(), thread);
+      if (standing) {
+        this.sendResponse(response);
+        return await this.debuggee.showStanding(standing);
+      }
       await this.debuggee.resume(async (gdb) => {
         await this.timeTravel?.resumed(gdb, { kind, thread });
         await action(gdb);

@@ -235,6 +235,9 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     });
   }
 
+  /** A stop that stands already (standingHits.ts), the program stopped: reported as gdb's own would be, nothing resumed. */
+  showStanding(results: MiTuple): Promise<void> { return this.onStopped({ kind: 'exec', asyncClass: 'stopped', results }); }
+
   async pause(): Promise<void> {
     const gdb = this.requireGdb();
     if (this.current !== 'running') return;
@@ -398,6 +401,8 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
     } finally {
       this.heldStops = undefined;
       if (this.current === 'held') this.current = 'stopped';
+      // An interrupt of the hold's own (a thread slow to come back to the trap) may have come as it stopped: its SIGINT waits.
+      await this.drainInterrupt(gdb).catch(() => undefined);
       if (!replaced) await this.release(gdb, wasRunning);
     }
   }

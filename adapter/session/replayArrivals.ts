@@ -114,6 +114,11 @@ export class ReplayArrivals {
     return [...this.held, ...this.others.filter((h) => h.runState !== undefined)];
   }
 
+  /** The hits held when the replay ends: their threads stand there, later positions' arrivals (standingHits.ts). */
+  standing(): CountedHit[] {
+    return this.held.filter((h) => h.runState !== undefined);
+  }
+
   /** A step or a watch resumed every thread: none stands at a hit of before. */
   resumed(): void {
     this.held = [];

@@ -16,6 +16,7 @@ import { StepRecovery } from './stepRecovery';
 import { processOfLwp, switchesOf } from './pendingHits';
 import { ReplayArrivals } from './replayArrivals';
 import type { CountedHit } from './replayArrivals';
+import type { StandingHit } from './standingHits';
 import { orderedThreads } from './threadOrder';
 import type { ThreadIds } from './threadOrder';
 import { WatchedMemory } from './watchedMemory';
@@ -56,6 +57,8 @@ export interface ReplayOutcome {
   divergence?: string;
   /** The index of the last position reached as recorded. */
   reached: number;
+  /** Threads that stand at hits gdb reported on the way, which the timeline has after the arrival (standingHits.ts). */
+  standing?: StandingHit[];
 }
 
 /** How long one replayed command may run before the replay gives up. */
@@ -107,7 +110,17 @@ export class Replayer {
       if (outcome.divergence) return { reached, place, divergence: outcome.divergence };
       reached = index;
     }
-    return { reached, place };
+    return { reached, place, standing: await this.standingOf(arrivals) };
+  }
+
+  private async standingOf(arrivals: ReplayArrivals): Promise<StandingHit[]> {
+    const standing: StandingHit[] = [];
+    for (const h of arrivals.standing()) {
+      if (!this.lwps.has(h.thread)) await this.runStateOf(h.thread);
+      const lwp = this.lwps.get(h.thread);
+      if (lwp !== undefined) standing.push({ thread: h.thread, lwp, switches: h.runState! });
+    }
+    return standing;
   }
 
   /** `last`: the replay ends there, and its whole place is read (the stops on the way are known well enough by address and depth). */

@@ -21,6 +21,9 @@ import { engineThreadIds } from './threadOrder';
 import type { ThreadIds } from './threadOrder';
 import { LandmarkOptions, landmarkOptions, landmarkToDrop, needsLandmark } from './landmarkPolicy';
 import { PendingHits } from './pendingHits';
+import { StandingHits } from './standingHits';
+import type { StandingHit } from './standingHits';
+import type { MiTuple } from '../gdb/miParser';
 import type { ResumeKind, Route } from './stopTimeline';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
@@ -77,6 +80,8 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   private ownLandmarks: string[] = [];
   /** Which breakpoint hits gdb keeps pending at a stop, for the landmarks and Save Snapshot. */
   private readonly pendingHits = new PendingHits();
+  /** Threads a replay left standing at hits that come next (standingHits.ts). */
+  private readonly standing = new StandingHits();
   /** gdb's id of the thread the last reported stop was of. */
   private lastStopThread?: number;
   /** `autoSnapshot` as an object (none for false). */
@@ -234,6 +239,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     const position = this.timeline.at(target)!;
     let reached = route.from;
     let cancelled = false;
+    let standing: StandingHit[] = [];
     await this.restore(route.landmark, async (replayer) => {
       replayer.cancel = cancel;
       const outcome = await replayer.replay(route.steps, route.from);
@@ -249,6 +255,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
         const at = this.timeline.at(reached)!;
         return { thread, reason: at.reason, description: `Going back cancelled at stop ${reached + 1}` };
       }
+      if (!outcome.divergence) standing = outcome.standing ?? [];
       if (outcome.divergence) {
         this.emit('note', `Going back to stop ${target + 1} diverged after stop ${reached + 1}: ${outcome.divergence}. The program stands where the re-execution stopped. ` +
           replayCoverage(this.computation.replaysClock()));
@@ -257,6 +264,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
       return { thread, reason: position.reason, description: position.description ?? `Back at stop ${target + 1} (re-executed from snapshot ${route.landmark})` };
     });
     this.timeline.arrivedAt(reached);
+    this.standing.set(standing);
     if (cancelled) throw new CancelledError();
     if (reached !== target) this.timeline.resumed(undefined);
   }
@@ -305,6 +313,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   private async restore(id: string, replay?: AfterRestore, show = true): Promise<void> {
     this.computation.store.manifest(id); // a clear error for an unknown id, before the program is touched
     this.busy = true;
+    this.standing.clear();
     try {
       const { shown, arrival } = await this.debuggee.hold('restore', async (held) => {
         const { pids, focus, threads } = await held.replace(async (stdio, onReplacing) => {
@@ -426,6 +435,19 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
     this.timeline.resumed(threadOrdinal === undefined ? undefined : { kind: command.kind, threadOrdinal });
   }
 
+  /**
+   * The stop a Continue or a step by the user in `thread` shows without
+   * resuming anything, when going back left a thread standing at a hit that
+   * comes next (standingHits.ts): its record, the program then taken as
+   * resumed by a Continue (which reaches that hit again, as gdb reports a
+   * kept hit before it runs anything).
+   */
+  async standingStop(gdb: MiConnection, thread: number): Promise<MiTuple | undefined> {
+    const record = await this.standing.take(gdb);
+    if (record) await this.resumed(gdb, { kind: 'continue', thread });
+    return record;
+  }
+
   /** The client's breakpoints changed: Reverse Continue searches the stretches run before. */
   breakpointsChanged(): void {
     this.timeline.breakpointsChanged();
@@ -434,6 +456,7 @@ export class TimeTravel extends EventEmitter<TimeTravelEvents> {
   /** The program started again from the beginning: a new timeline. */
   restarted(): void {
     this.history.moved();
+    this.standing.clear();
     this.timeline.restart();
   }
 
