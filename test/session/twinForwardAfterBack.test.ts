@@ -12,8 +12,10 @@ import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'path';
-import { Programs, TestClient, lineOf, startClient } from '../fixtures/dapHarness';
+import { Programs, TestClient, startClient } from '../fixtures/dapHarness';
 import type { Stop } from '../fixtures/dapHarness';
+import { TWIN_ROUNDS, hitAt, showHits } from '../fixtures/twinHits';
+import type { Hit } from '../fixtures/twinHits';
 
 const programs = new Programs();
 let twins: string;
@@ -21,31 +23,17 @@ let twins: string;
 before(() => { twins = programs.build('twins'); });
 after(() => programs.dispose());
 
-const ROUNDS = 15;
 /** The stop going back starts from: past the landmark of stop 21 or 22, a few replayed stops after it. */
 const LATE = 25;
 const REPETITIONS = 4;
 
-interface Hit { who: string; round: number }
-
-async function hitAt(dc: TestClient, stop: Stop): Promise<Hit> {
-  const frame = await dc.topFrame(stop.body.threadId);
-  assert.equal(frame.line, lineOf('twins.c', 'HIT'), `a stop at the breakpoint: ${JSON.stringify(stop.body)}`);
-  const who = (await dc.evaluateRequest({ expression: 'who', frameId: frame.id })).body.result;
-  const round = Number((await dc.evaluateRequest({ expression: 'round', frameId: frame.id })).body.result);
-  return { who: /"(\w+)"/.exec(who)?.[1] ?? who, round };
-}
-
-function show(hits: Hit[]): string {
-  return hits.map((h) => `${h.who[0]}${h.round}`).join(' ');
-}
 
 /** What a run forward shows: stops 2r-1 and 2r are the two processes' round r, in either order. */
 function assertForwardRun(hits: Hit[], what: string): void {
   hits.forEach((h, i) => {
     const round = Math.floor(i / 2) + 1;
-    assert.equal(h.round, round, `${what}: stop ${i + 1} is of round ${round}: ${show(hits)}`);
-    if (i % 2 === 1) assert.notEqual(h.who, hits[i - 1].who, `${what}: both processes stop in round ${round}: ${show(hits)}`);
+    assert.equal(h.round, round, `${what}: stop ${i + 1} is of round ${round}: ${showHits(hits)}`);
+    if (i % 2 === 1) assert.notEqual(h.who, hits[i - 1].who, `${what}: both processes stop in round ${round}: ${showHits(hits)}`);
   });
 }
 
@@ -75,17 +63,17 @@ class Session {
       ? this.dc.stepBackRequest({ threadId: this.stop.body.threadId })
       : this.dc.reverseContinueRequest({ threadId: this.stop.body.threadId }));
     this.hits.pop();
-    assert.deepEqual(at, this.hits[this.hits.length - 1], `repetition ${this.rep}: ${how} lands on the stop before: ${show(before)}`);
+    assert.deepEqual(at, this.hits[this.hits.length - 1], `repetition ${this.rep}: ${how} lands on the stop before: ${showHits(before)}`);
   }
 }
 
 async function forwardAfterBackOnce(t: TestContext, rep: number): Promise<string> {
   const dc = await startClient(t);
   const s = new Session(dc, rep);
-  s.stop = await dc.launchAndStop({ program: twins, args: [String(ROUNDS)], snapshotDir: path.join(programs.dir, `snapshots-${rep}`) }, [{ file: 'twins.c', marker: 'HIT' }]);
+  s.stop = await dc.launchAndStop({ program: twins, args: [String(TWIN_ROUNDS)], snapshotDir: path.join(programs.dir, `snapshots-${rep}`) }, [{ file: 'twins.c', marker: 'HIT' }]);
   s.hits.push(await hitAt(dc, s.stop));
   await s.forward(LATE - 1);
-  const first = show(s.hits.slice(-4));
+  const first = showHits(s.hits.slice(-4));
   await s.back(rep % 2 ? 'stepBack' : 'reverseContinue');
   await s.forward(3);
   await s.back(rep % 2 ? 'reverseContinue' : 'stepBack');
@@ -95,7 +83,7 @@ async function forwardAfterBackOnce(t: TestContext, rep: number): Promise<string
   await s.forward(2);
   assert.doesNotMatch(dc.outputText('console'), /diverged/);
   await dc.stop();
-  return `${first} → ${show(s.hits.slice(-6))}`;
+  return `${first} → ${showHits(s.hits.slice(-6))}`;
 }
 
 test('going forward after going back shows the stops a run forward shows, twin processes, repetition after repetition', { timeout: 900000 }, async (t) => {

@@ -10,8 +10,10 @@ import { after, before, test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'path';
-import { Programs, TestClient, lineOf, startClient } from '../fixtures/dapHarness';
+import { Programs, TestClient, startClient } from '../fixtures/dapHarness';
 import type { Stop } from '../fixtures/dapHarness';
+import { TWIN_ROUNDS, hitAt } from '../fixtures/twinHits';
+import type { Hit } from '../fixtures/twinHits';
 
 const programs = new Programs();
 let twins: string;
@@ -19,21 +21,10 @@ let twins: string;
 before(() => { twins = programs.build('twins'); });
 after(() => programs.dispose());
 
-const ROUNDS = 15;
 /** The stop going back starts from: past the landmark of stop 21 or 22, a few replayed stops after it. */
 const LATE = 25;
 const REPETITIONS = 10;
 
-interface Hit { who: string; round: number }
-
-/** Who stands at the breakpoint, in which round (the stopped thread's own `who` and `round`). */
-async function hitAt(dc: TestClient, stop: Stop): Promise<Hit> {
-  const frame = await dc.topFrame(stop.body.threadId);
-  assert.equal(frame.line, lineOf('twins.c', 'HIT'), `a stop at the breakpoint: ${JSON.stringify(stop.body)}`);
-  const who = (await dc.evaluateRequest({ expression: 'who', frameId: frame.id })).body.result;
-  const round = Number((await dc.evaluateRequest({ expression: 'round', frameId: frame.id })).body.result);
-  return { who: /"(\w+)"/.exec(who)?.[1] ?? who, round };
-}
 
 async function resumeAndStop(dc: TestClient, resume: () => Promise<unknown>): Promise<Stop> {
   const next = dc.nextStop();
@@ -44,7 +35,7 @@ async function resumeAndStop(dc: TestClient, resume: () => Promise<unknown>): Pr
 /** One session: forward to stop LATE, then Reverse Continue and Step Back; each must land on the recorded stop. */
 async function goBackOnce(t: TestContext, rep: number): Promise<string> {
   const dc = await startClient(t);
-  let stop = await dc.launchAndStop({ program: twins, args: [String(ROUNDS)], snapshotDir: path.join(programs.dir, `snapshots-${rep}`) }, [{ file: 'twins.c', marker: 'HIT' }]);
+  let stop = await dc.launchAndStop({ program: twins, args: [String(TWIN_ROUNDS)], snapshotDir: path.join(programs.dir, `snapshots-${rep}`) }, [{ file: 'twins.c', marker: 'HIT' }]);
   const hits: Hit[] = [await hitAt(dc, stop)];
   while (hits.length < LATE) {
     stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));

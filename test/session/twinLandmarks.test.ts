@@ -14,6 +14,8 @@ import { Requests } from '../../adapter/protocol';
 import type { ListSnapshotsResult } from '../../adapter/protocol';
 import { Programs, TestClient, lineOf, startClient } from '../fixtures/dapHarness';
 import type { Stop } from '../fixtures/dapHarness';
+import { TWIN_ROUNDS, hitAt } from '../fixtures/twinHits';
+import type { Hit } from '../fixtures/twinHits';
 
 const programs = new Programs();
 let twins: string;
@@ -21,18 +23,7 @@ let twins: string;
 before(() => { twins = programs.build('twins'); });
 after(() => programs.dispose());
 
-const ROUNDS = 15;
 
-interface Hit { who: string; round: number }
-
-/** Who stands at the breakpoint, in which round. */
-async function hitAt(dc: TestClient, stop: Stop): Promise<Hit> {
-  const frame = await dc.topFrame(stop.body.threadId);
-  assert.equal(frame.line, lineOf('twins.c', 'HIT'), `a stop at the breakpoint: ${JSON.stringify(stop.body)}`);
-  const who = (await dc.evaluateRequest({ expression: 'who', frameId: frame.id })).body.result;
-  const round = Number((await dc.evaluateRequest({ expression: 'round', frameId: frame.id })).body.result);
-  return { who: /"(\w+)"/.exec(who)?.[1] ?? who, round };
-}
 
 /**
  * Whether the process not stopped stands at the breakpoint in a round it has
@@ -68,7 +59,7 @@ function roundsOf(hits: Hit[], who: string): number[] {
   return hits.filter((h) => h.who === who).map((h) => h.round);
 }
 
-const all = Array.from({ length: ROUNDS }, (_, i) => i + 1);
+const all = Array.from({ length: TWIN_ROUNDS }, (_, i) => i + 1);
 
 /** Each process's rounds so far are 1, 2, 3... with none left out. */
 function expectEveryRound(hits: Hit[], what: string): void {
@@ -80,7 +71,7 @@ function expectEveryRound(hits: Hit[], what: string): void {
 
 test('parent and child at one breakpoint at the same instant: default landmarks, no hit lost, going back to the stop before', { timeout: 600000 }, async (t) => {
   const dc = await startClient(t);
-  let stop = await dc.launchAndStop({ program: twins, args: [String(ROUNDS)], snapshotDir: path.join(programs.dir, 'snapshots') }, [{ file: 'twins.c', marker: 'HIT' }]);
+  let stop = await dc.launchAndStop({ program: twins, args: [String(TWIN_ROUNDS)], snapshotDir: path.join(programs.dir, 'snapshots') }, [{ file: 'twins.c', marker: 'HIT' }]);
   const hits: Hit[] = [await hitAt(dc, stop)];
   let kept = Number(await otherKept(dc, stop, hits));
   // The stop (counted from 1) at which each landmark was taken.
@@ -98,7 +89,7 @@ test('parent and child at one breakpoint at the same instant: default landmarks,
       await assert.rejects(dc.customRequest(Requests.saveSnapshot, { label: 'kept' }), /gdb has not reported yet.*Continue once/);
       refused = true;
     }
-    assert.ok(hits.length <= 2 * ROUNDS - 1, `two landmarks by now: ${JSON.stringify(takenAt)}`);
+    assert.ok(hits.length <= 2 * TWIN_ROUNDS - 1, `two landmarks by now: ${JSON.stringify(takenAt)}`);
   }
   assert.ok(kept > 0 && refused, 'at some stop gdb kept the other process\'s hit pending (and Save Snapshot was refused there)');
   expectEveryRound(hits, 'running forward');
@@ -120,7 +111,7 @@ test('parent and child at one breakpoint at the same instant: default landmarks,
 
   // From there on, each process stops at each of its remaining rounds, and the program ends.
   again.pop();
-  while (again.length < 2 * ROUNDS) {
+  while (again.length < 2 * TWIN_ROUNDS) {
     stop = await resumeAndStop(dc, () => dc.continueRequest({ threadId: stop.body.threadId }));
     again.push(await hitAt(dc, stop));
   }
