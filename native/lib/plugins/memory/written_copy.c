@@ -100,14 +100,17 @@ static uint64_t written_bytes(const struct layout *l, const struct region_plan *
 	return n;
 }
 
-/* A region that an increment could copy: large, private, anonymous. */
+/* A region that an increment could copy: large, private, anonymous (a
+ * thread's stack made by mmap is one of these). */
 static int copyable(const struct layout *l, uint64_t i)
 {
 	const struct ckpt_img_region *r = &l->regions[i];
 	const struct region_plan *rp = &l->plan[i];
 	if (rp->aside || rp->whole || r->end - r->start < REGION_MIN || !(r->prot & CKPT_PROT_R))
 		return 0;
-	return (r->kind == CKPT_MEM_ANON || r->kind == CKPT_MEM_HEAP || r->kind == CKPT_MEM_STACK) && !writer_needs(r);
+	/* not the main stack: the environment's strings are there, which the
+	 * engine's settings may point to */
+	return (r->kind == CKPT_MEM_ANON || r->kind == CKPT_MEM_HEAP) && !writer_needs(r);
 }
 
 static int worth_copying(const struct layout *l, uint64_t i)
