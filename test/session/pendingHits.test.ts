@@ -5,46 +5,15 @@
  * threads are real processes held stopped (SIGSTOP), whose context switches
  * the kernel counts.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'child_process';
-import type { ChildProcess } from 'child_process';
-import * as fs from 'fs';
 import type { MiCommandResult, MiConnection } from '../../adapter/gdb/gdbProcess';
 import { MiResultRecord, parseMiLine } from '../../adapter/gdb/miParser';
 import { PendingHits } from '../../adapter/session/pendingHits';
+import { runAMoment, stoppedProcess } from '../fixtures/heldProcesses';
 
 const BREAKPOINT = '0x0000555555555149';
 const ELSEWHERE = '0x00007ffff7e9a1d4';
-
-const started: ChildProcess[] = [];
-after(() => { for (const p of started) p.kill('SIGKILL'); });
-
-/** A process that sleeps, held stopped. */
-async function stoppedProcess(): Promise<number> {
-  const p = spawn('sleep', ['600'], { stdio: 'ignore' });
-  started.push(p);
-  await new Promise((r) => p.once('spawn', r));
-  p.kill('SIGSTOP');
-  await waitForState(p.pid!, 'T');
-  return p.pid!;
-}
-
-async function waitForState(pid: number, state: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (new RegExp(`^State:\\s*${state}`, 'm').test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`process ${pid} never reached state ${state}`);
-}
-
-/** Lets a stopped process run a moment (it is woken, then stopped again). */
-async function runAMoment(pid: number): Promise<void> {
-  process.kill(pid, 'SIGCONT');
-  await waitForState(pid, 'S');
-  process.kill(pid, 'SIGSTOP');
-  await waitForState(pid, 'T');
-}
 
 /** gdb with threads 1 (process `reported`, at the breakpoint) and 2 (process `other`, at `otherPc`). */
 function scriptedGdb(reported: number, other: number, otherPc: () => string): MiConnection {

@@ -6,48 +6,17 @@
  * scripted; the threads are real processes held stopped (SIGSTOP), whose
  * context switches tell whether one ran since its hit.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'child_process';
-import type { ChildProcess } from 'child_process';
-import * as fs from 'fs';
 import type { MiCommandResult, MiConnection } from '../../adapter/gdb/gdbProcess';
 import { parseMiLine } from '../../adapter/gdb/miParser';
 import type { MiAsyncRecord, MiResultRecord } from '../../adapter/gdb/miParser';
 import { Replayer } from '../../adapter/session/replayer';
 import type { ReplayedHit } from '../../adapter/session/replayer';
 import type { Place, Position } from '../../adapter/session/stopTimeline';
+import { runAMoment, stoppedProcess } from '../fixtures/heldProcesses';
 
 const BREAKPOINT = '0x0000555555555149';
-
-const started: ChildProcess[] = [];
-after(() => { for (const p of started) p.kill('SIGKILL'); });
-
-async function waitForState(pid: number, state: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (new RegExp(`^State:\\s*${state}`, 'm').test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`process ${pid} never reached state ${state}`);
-}
-
-/** A process that sleeps, held stopped: a thread that does not run unless told to. */
-async function stoppedProcess(): Promise<number> {
-  const p = spawn('sleep', ['600'], { stdio: 'ignore' });
-  started.push(p);
-  await new Promise((r) => p.once('spawn', r));
-  p.kill('SIGSTOP');
-  await waitForState(p.pid!, 'T');
-  return p.pid!;
-}
-
-/** Lets a stopped process run a moment, as a resume would. */
-async function runAMoment(pid: number): Promise<void> {
-  process.kill(pid, 'SIGCONT');
-  await waitForState(pid, 'S');
-  process.kill(pid, 'SIGSTOP');
-  await waitForState(pid, 'T');
-}
 
 /** One Continue's stop: the thread (gdb's 1 or 2) that hit the breakpoint, and what ran meanwhile. */
 interface ScriptedStop { thread: number; ran?: number[] }
