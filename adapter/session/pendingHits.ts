@@ -21,27 +21,26 @@ import * as fs from 'fs';
 import type { MiConnection } from '../gdb/gdbProcess';
 import * as mi from '../gdb/gdbCommands';
 
-/** How often the kernel switched to and from a thread: the same while a debugger holds it stopped. */
-export function switchesOf(lwp: number | undefined): string | undefined {
+/** A kernel thread's /proc status (undefined: gone). */
+function statusOf(lwp: number | undefined): string | undefined {
   if (lwp === undefined) return undefined;
   try {
-    const status = fs.readFileSync(`/proc/${lwp}/status`, 'utf8');
-    const counts = [...status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s*(\d+)$/gm)].map((m) => m[1]);
-    return counts.length === 2 ? counts.join('/') : undefined;
+    return fs.readFileSync(`/proc/${lwp}/status`, 'utf8');
   } catch {
-    return undefined; // gone
+    return undefined;
   }
+}
+
+/** How often the kernel switched to and from a thread: the same while a debugger holds it stopped. */
+export function switchesOf(lwp: number | undefined): string | undefined {
+  const counts = [...(statusOf(lwp) ?? '').matchAll(/^(?:non)?voluntary_ctxt_switches:\s*(\d+)$/gm)].map((m) => m[1]);
+  return counts.length === 2 ? counts.join('/') : undefined;
 }
 
 /** The process a kernel thread belongs to (undefined: gone). */
 export function processOfLwp(lwp: number | undefined): number | undefined {
-  if (lwp === undefined) return undefined;
-  try {
-    const m = /^Tgid:\s*(\d+)$/m.exec(fs.readFileSync(`/proc/${lwp}/status`, 'utf8'));
-    return m ? Number(m[1]) : undefined;
-  } catch {
-    return undefined;
-  }
+  const m = /^Tgid:\s*(\d+)$/m.exec(statusOf(lwp) ?? '');
+  return m ? Number(m[1]) : undefined;
 }
 
 export class PendingHits {
