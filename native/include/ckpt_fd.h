@@ -9,6 +9,7 @@
 #ifndef CKPT_FD_H
 #define CKPT_FD_H
 #include "ckpt_image.h"
+#include "ckpt_decimal.h"
 
 struct ckpt_fd {
 	struct ckpt_img_fd h;
@@ -104,12 +105,8 @@ static inline const char *ckpt_fd_name(const struct ckpt_fd *f, char *buf, uint3
 	while (*prefix)
 		buf[n++] = *prefix++;
 	char digits[24];
-	int d = 0;
-	do
-		digits[d++] = (char)('0' + ino % 10);
-	while ((ino /= 10));
-	while (d)
-		buf[n++] = digits[--d];
+	for (const char *p = ckpt_decimal(digits, ino); *p;)
+		buf[n++] = *p++;
 	buf[n++] = ']';
 	buf[n] = 0;
 	return buf;

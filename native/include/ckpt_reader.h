@@ -14,6 +14,7 @@
 #define CKPT_READER_H
 #include "ckpt_hash.h"
 #include "ckpt_image.h"
+#include "ckpt_decimal.h"
 #include "ckpt_runtime.h"
 
 struct ckpt_fd;
@@ -90,12 +91,7 @@ static inline int ckr_fail(struct ckpt_reader *r, const char *a, const char *b, 
 static inline int ckr_fail_num(struct ckpt_reader *r, const char *a, uint64_t v, const char *b)
 {
 	char digits[24];
-	int i = sizeof digits - 1;
-	digits[i] = 0;
-	do
-		digits[--i] = (char)('0' + v % 10);
-	while ((v /= 10) && i > 0);
-	return ckr_fail(r, a, digits + i, b);
+	return ckr_fail(r, a, ckpt_decimal(digits, v), b);
 }
 
 static inline const char *ckr_section_name(uint32_t type)

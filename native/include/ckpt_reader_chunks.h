@@ -90,12 +90,6 @@ static inline int ckr_block_fail(struct ckpt_reader *r, uint64_t c, const char *
 {
 	char name[CKPT_BLOCK_NAME_MAX], num[24];
 	ckr_block_name(&r->chunks[c], name);
-	int i = sizeof num - 1;
-	num[i] = 0;
-	uint64_t v = c;
-	do
-		num[--i] = (char)('0' + v % 10);
-	while ((v /= 10) && i > 0);
 	/* where its first page goes: the memory it holds begins there */
 	char at[24] = "?";
 	uint64_t start = c * CKPT_DATA_CHUNK;
@@ -112,7 +106,7 @@ static inline int ckr_block_fail(struct ckpt_reader *r, uint64_t c, const char *
 			break;
 		}
 	}
-	const char *parts[] = { "block ", name, " of the memory contents (chunk ", num + i, ", the memory from 0x", at,
+	const char *parts[] = { "block ", name, " of the memory contents (chunk ", ckpt_decimal(num, c), ", the memory from 0x", at,
 				") ", what };
 	uint32_t n = 0;
 	for (uint32_t k = 0; k < sizeof parts / sizeof parts[0]; k++)

@@ -49,16 +49,9 @@ static inline void ckr_put(struct ckr_text *t, const char *s)
 static inline void ckr_put_num(struct ckr_text *t, int64_t v)
 {
 	char digits[24];
-	int d = 0;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do
-		digits[d++] = (char)('0' + u % 10);
-	while ((u /= 10));
 	if (v < 0)
-		digits[d++] = '-';
-	while (d && t->n < sizeof t->s - 1)
-		t->s[t->n++] = digits[--d];
-	t->s[t->n] = 0;
+		ckr_put(t, "-");
+	ckr_put(t, ckpt_decimal(digits, v < 0 ? 0 - (uint64_t)v : (uint64_t)v));
 }
 
 /* "fd <fd>: " to start a message about that fd */
