@@ -58,13 +58,30 @@ export abstract class Computation {
    * asked when the tables are read: a request that waited for a restore finds
    * the restored program stopped.
    */
-  tables(snapshot: string | undefined, heldByDebugger: () => boolean): Promise<ResourceTables> {
+  tables(snapshot: string | undefined, heldByDebugger: () => boolean, debuggedPids: () => number[] = () => []): Promise<ResourceTables> {
     return this.exclusive(async () => {
       if (snapshot !== undefined) return (await this.store.inspect(snapshot)).tables;
-      const hellos = await this.processes();
+      const hellos = await this.hellosOf(debuggedPids);
       if (hellos.length === 0) throw new CkptError('no program is running under the checkpoint engine');
       return withMpiRanks(heldByDebugger() ? liveTablesFromProc(hellos) : await this.status());
     });
+  }
+
+  /**
+   * The processes' hellos, once those of the processes the debugger knows
+   * have come (at most `waitMs`). Each hello travels on its own connection:
+   * a request can reach the coordinator before the hello of a process gdb
+   * already holds at its first stop, which a busy machine shows.
+   */
+  async hellosOf(debuggedPids: () => number[], waitMs = 5000): Promise<EngineHello[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const hellos = await this.processes();
+      const seen = new Set(hellos.map((h) => h.pid));
+      const complete = hellos.length > 0 && debuggedPids().every((pid) => seen.has(pid));
+      if (complete || Date.now() >= deadline) return hellos;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 }
 

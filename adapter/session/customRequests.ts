@@ -58,7 +58,7 @@ export async function ckptRequest(ctx: RequestContext, command: string, a: Recor
     case Requests.resources: {
       const { snapshot } = a as ResourcesArgs;
       const gdbHoldsIt = (): boolean => ctx.debuggee.state === 'stopped' || ctx.debuggee.state === 'exited';
-      return travel.computation.tables(snapshot === undefined ? undefined : requireString(snapshot, 'snapshot'), gdbHoldsIt);
+      return travel.computation.tables(snapshot === undefined ? undefined : requireString(snapshot, 'snapshot'), gdbHoldsIt, () => ctx.debuggee.livePids());
     }
     case ViewRequests.inspectSnapshot: {
       // Reads files only: it need not wait for a save or restore in progress.

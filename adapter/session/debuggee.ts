@@ -83,6 +83,7 @@ export class Debuggee extends EventEmitter<DebuggeeEvents> {
   /** How many processes have been seen alive at some point, and how many are alive now (as gdb knows them: a child from its fork on). */
   processesSeen(): number { return this.inferiors.processesSeen(); }
   liveProcesses(): number { return this.inferiors.livePids().length; }
+  livePids(): number[] { return this.inferiors.livePids(); }
   pidOfThread(thread: number): number | undefined { return this.inferiors.inferiorOfThread(thread)?.pid; }
   /** The program's running time since the last call, in ms (snapshots and restores left out). */
   takeRunMs(): number {
