@@ -3,14 +3,14 @@ import * as path from 'node:path';
 import { CkptError, errorMessage } from './ckptError';
 import { ComputationDir, imageFileName } from './computationDir';
 import type { EngineConnection } from './engineConnection';
-import { Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
+import { HostPart, Manifest, MANIFEST_FORMAT, ManifestProcess, ManifestSocket, snapshotInfo } from './manifest';
 import { ImageOrderFields, ORDER_PATH_MAX, ParentImages } from './parentImages';
 import { blockStoreField, dropUnsharedBlocks } from './blockStore';
 import { savedFilesSummary } from './fileRecords';
 import { outsideStdinBytes, pipeSkipLists } from './pipes';
 import { writeFilePrivate } from './privateFs';
 import { lazyInetSockets, lazyUnixPeers, processEnded, readMpiRank, readState, socketEndpoints } from './procTables';
-import { releaseSnapshotId, reserveSnapshotId } from './snapshotIds';
+import { releaseSnapshotId, reserveGivenSnapshotId, reserveSnapshotId } from './snapshotIds';
 import { hasLiveChildren, strayChildren } from './strayChildren';
 import type { SnapshotInfo } from './tables';
 
@@ -27,6 +27,26 @@ export interface CheckpointOptions {
   hold?: boolean;
   /** Called once every process's (first) order is written. */
   onOrdersSent?: () => void;
+  /** A computation across hosts: the other hosts' coordinators, at each step of the protocol. */
+  barrier?: CheckpointBarrier;
+  /** The snapshot's id, given by the leading host's coordinator (a member's part). */
+  id?: string;
+}
+
+/**
+ * The synchronized protocol one level up (native/README.md, "Jobs across
+ * hosts"): at each step, this host waits for the others, so that no process
+ * anywhere goes on before every process everywhere is saved.
+ */
+export interface CheckpointBarrier {
+  /** Every process here is stopped; resolves once those of every host are. */
+  stopped(): Promise<void>;
+  /** Every process here is captured (its image written, with kill); resolves once every host's are, and all may go on. */
+  captured(): Promise<void>;
+  /** The other hosts' parts of the snapshot, complete: asked before the manifest is written. */
+  complete(): Promise<HostPart[]>;
+  /** The checkpoint failed here: the other hosts resume and drop their parts. */
+  abort(reason: string): Promise<void>;
 }
 
 /** What a checkpoint needs of its coordinator. */
@@ -98,7 +118,7 @@ export class CheckpointTaker {
     if (conns.length === 0) throw this.host.nothingToOrder();
     if (!options.hold) assertRunnable(conns);
     const started = Date.now();
-    const { id, partialDir } = reserveSnapshotId(this.host.cdir);
+    const { id, partialDir } = options.id !== undefined ? reserveGivenSnapshotId(this.host.cdir, options.id) : reserveSnapshotId(this.host.cdir);
     const releases: (() => void)[] = [];
     // Processes stopped by a synchronized checkpoint, waiting for the final order.
     // Each ordered process's image path once the snapshot is complete.
@@ -126,7 +146,7 @@ export class CheckpointTaker {
       // it is stopped first, to see whether they all belong to the snapshot.
       // Under a debugger too: a child that gdb held at its fork says hello only
       // once the debugger lets it take the engine's signal (native/PROTOCOL.md).
-      if (conns.length === 1 && !hasLiveChildren(conns[0].hello!.pid)) {
+      if (conns.length === 1 && !hasLiveChildren(conns[0].hello!.pid) && !options.barrier) {
         // Read before the order: with --kill the process is gone after it.
         const sockets = socketEndpoints(conns[0].hello!.pid, lazyUnixPeers());
         const order = { ...fields(conns[0]), ...(track.length > 0 ? { track } : {}) };
@@ -135,7 +155,8 @@ export class CheckpointTaker {
         procs = await sync.saveAll(conns, releases);
       }
       for (const p of procs) if (ranks.has(p.vpid)) p.mpiRank = ranks.get(p.vpid);
-      const manifest = this.manifest(id, started, procs, options);
+      const hosts = options.barrier ? await options.barrier.complete() : [];
+      const manifest = this.manifest(id, started, procs, options, hosts);
       writeFilePrivate(path.join(partialDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
       // The rename is what makes the snapshot exist: readers never see it half-written.
       fs.renameSync(partialDir, this.host.cdir.snapshot(id));
@@ -149,8 +170,9 @@ export class CheckpointTaker {
     } catch (err) {
       fs.rmSync(partialDir, { recursive: true, force: true });
       dropUnsharedBlocks(this.host.cdir);
-      releaseSnapshotId(this.host.cdir, id);
+      if (options.id === undefined) releaseSnapshotId(this.host.cdir, id);
       await sync.end('resume');
+      await options.barrier?.abort(errorMessage(err)).catch(() => undefined);
       if (err instanceof CkptError) throw err;
       throw new CkptError(`checkpoint failed: ${errorMessage(err)}`);
     } finally {
@@ -166,18 +188,19 @@ export class CheckpointTaker {
     return Buffer.byteLength(dir) <= ORDER_PATH_MAX && fs.existsSync(path.join(dir, 'manifest.json')) ? { filesFrom: dir } : {};
   }
 
-  private manifest(id: string, started: number, procs: ManifestProcess[], options: CheckpointOptions): Manifest {
+  private manifest(id: string, started: number, procs: ManifestProcess[], options: CheckpointOptions, hosts: HostPart[]): Manifest {
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       id,
       time: new Date(started).toISOString(),
-      // the images, and the chunks of the program's files this snapshot stored anew
-      size: procs.reduce((s, p) => s + p.bytes + (p.files?.addedBytes ?? 0), 0),
+      // the images, and the chunks of the program's files this snapshot stored anew (every host's)
+      size: procs.reduce((s, p) => s + p.bytes + (p.files?.addedBytes ?? 0), 0) + hosts.reduce((s, h) => s + h.size, 0),
       root: this.rootVpid(procs),
       processes: procs,
       totalMs: Date.now() - started,
     };
     if (options.label !== undefined && options.label !== '') manifest.label = options.label;
+    if (hosts.length > 0) manifest.hosts = hosts;
     // The program goes on and reads them: a restart of this snapshot reads its own input instead.
     const notSaved = options.kill ? 0 : outsideStdinBytes(procs);
     if (notSaved > 0) manifest.stdinNotSaved = notSaved;
@@ -240,6 +263,7 @@ class StopSet {
       await this.stop(fresh, false);
     }
     if (this.stopped.size === 0) throw new CkptError(`checkpoint failed: every process of the program in ${this.host.cdir.dir} ended while it was being saved`);
+    await this.options.barrier?.stopped();
     const members = [...this.stopped.keys()].sort((a, b) => a.hello!.vpid - b.hello!.vpid);
     // Everyone is still: the pipes' ends and the sockets' endpoints can be read from /proc without a race.
     const skip = pipeSkipLists(members.map((c) => c.hello!));
@@ -259,6 +283,7 @@ class StopSet {
     });
     const failure = writes.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
+    await this.options.barrier?.captured();
     const unixPeers = lazyUnixPeers();
     const inet = lazyInetSockets(members[0].hello!.pid);
     return writes.map((r) => {
@@ -297,6 +322,12 @@ class StopSet {
     const inet = lazyInetSockets(members[0].hello!.pid);
     const sockets = new Map(members.map((c) => [c, socketEndpoints(c.hello!.pid, unixPeers, inet)]));
     const images = new Map(members.map((c) => [c, this.stopped.get(c)!]));
+    try {
+      await this.options.barrier?.captured();
+    } catch (err) {
+      for (const a of answers) a.cancel();
+      throw err;
+    }
     // All captured: they go on while their writers finish the images.
     await this.end('resume');
     return Promise.all(

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn, StdioOptions } from 'node:child_process';
+import { CkptError, errnoCode } from './ckptError';
 import { leakedFds } from '../util/fds';
 
 export { leakedFds };
@@ -42,5 +43,18 @@ export function cleanSpawn(file: string, args: string[], options: CleanSpawnOpti
     cwd: options.cwd,
     env,
     stdio: options.stdio,
+  });
+}
+
+/** Resolves once `child` runs; rejects with a message naming `program` when it could not be started. */
+export function spawned(child: ChildProcess, program: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('spawn', () => resolve());
+    child.once('error', (err) => {
+      const code = errnoCode(err);
+      if (code === 'ENOENT') reject(new CkptError(`cannot run ${program}: no such file (or not found on PATH)`));
+      else if (code === 'EACCES') reject(new CkptError(`cannot run ${program}: permission denied (is it executable?)`));
+      else reject(new CkptError(`cannot run ${program}: ${err.message}`));
+    });
   });
 }

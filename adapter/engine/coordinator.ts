@@ -1,5 +1,5 @@
 import { ChildProcess, StdioOptions } from 'node:child_process';
-import { cleanSpawn } from './cleanSpawn';
+import { cleanSpawn, spawned } from './cleanSpawn';
 import { resolveProgram } from './programPath';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
@@ -21,18 +21,19 @@ import { sigkillAll } from './sigkill';
 import { assertTrustedDir, privateSubdir } from './trustedDir';
 import { lazyInetSockets, linkPeers, readArgv, readFds, readSession, readUnixPeers, virtualizeSessions } from './procTables';
 import { hideEngineFd } from './engineFds';
-import { withMpiRanks } from './liveTables';
+import { pluginFields, withMpiRanks } from './liveTables';
 import { collectRestoredHellos } from './restoredHellos';
 import type { FileNote } from './fileRecords';
 import { collectNotes, NOTES_FD, restorerStdio } from './restorerNotes';
 import { SnapshotStore } from './snapshotStore';
 import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
-import { listenPrivate, removeFile, socketIsLive } from './unixSocket';
+import { closeServer, listenPrivate, removeFile, socketIsLive } from './unixSocket';
 
-import { DEFAULT_CKPT_SIGNAL } from './engineSignal';
+import { signalFromEnv } from './engineSignal';
 export type { CheckpointOptions } from './checkpointTaker';
 // Kept importable from here: the debug adapter reads live tables itself while gdb holds the program.
 export { ENGINE_FD_MIN, hideEngineFd } from './engineFds';
+export { pluginFields } from './liveTables';
 
 export interface CoordinatorOptions {
   /** Overrides of the native build products (tests; a packaged engine elsewhere). */
@@ -563,37 +564,4 @@ export class Coordinator extends EventEmitter {
       }
     }
   }
-}
-
-/** The fields of the engine's own status answer; every other one is a plugin's. */
-const STATUS_FIELDS = new Set(['type', 'ok', 'vpid', 'pid', 'vppid', 'ppid', 'threads']);
-
-/** What the plugins added to a status answer, by field name; undefined when none did. */
-export function pluginFields(reply: Record<string, unknown>): Record<string, unknown> | undefined {
-  const entries = Object.entries(reply).filter(([k]) => !STATUS_FIELDS.has(k));
-  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
-}
-
-function signalFromEnv(): number {
-  const n = Number(process.env.CKPT_SIGNAL);
-  return Number.isInteger(n) && n > 0 && n < 65 ? n : DEFAULT_CKPT_SIGNAL;
-}
-
-function spawned(child: ChildProcess, program: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    child.once('spawn', () => resolve());
-    child.once('error', (err) => {
-      const code = errnoCode(err);
-      if (code === 'ENOENT') reject(new CkptError(`cannot run ${program}: no such file (or not found on PATH)`));
-      else if (code === 'EACCES') reject(new CkptError(`cannot run ${program}: permission denied (is it executable?)`));
-      else reject(new CkptError(`cannot run ${program}: ${err.message}`));
-    });
-  });
-}
-
-function closeServer(server: net.Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) return resolve();
-    server.close(() => resolve());
-  });
 }

@@ -22,3 +22,9 @@ export function engineSignalOf(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** The engine's signal: CKPT_SIGNAL when it names one, else the default. */
+export function signalFromEnv(): number {
+  const n = Number(process.env.CKPT_SIGNAL);
+  return Number.isInteger(n) && n > 0 && n < 65 ? n : DEFAULT_CKPT_SIGNAL;
+}

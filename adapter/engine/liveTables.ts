@@ -38,3 +38,12 @@ export function withMpiRanks(tables: ResourceTables): ResourceTables {
   }
   return tables;
 }
+
+/** The fields of the engine's own status answer; every other one is a plugin's. */
+const STATUS_FIELDS = new Set(['type', 'ok', 'vpid', 'pid', 'vppid', 'ppid', 'threads']);
+
+/** What the plugins added to a status answer, by field name; undefined when none did. */
+export function pluginFields(reply: Record<string, unknown>): Record<string, unknown> | undefined {
+  const entries = Object.entries(reply).filter(([k]) => !STATUS_FIELDS.has(k));
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+}

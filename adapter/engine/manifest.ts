@@ -61,6 +61,25 @@ export interface Manifest {
   stdinNotSaved?: number;
   /** The folders whose whole contents the snapshot holds (`ckpt launch --track`): a restart goes on tracking them. */
   trackFolders?: string[];
+  /**
+   * A computation across hosts: the parts its other hosts saved, each in
+   * that host's own directory (native/README.md, "Jobs across hosts").
+   */
+  hosts?: HostPart[];
+}
+
+/** One other host's part of a snapshot. */
+export interface HostPart {
+  /** The host as the job named it (mpirun's host list). */
+  name: string;
+  /** The address its processes had (SSH_CONNECTION's server address). */
+  address: string;
+  /** The host's computation directory, on that host. */
+  dir: string;
+  /** The launcher agent that reaches it (`ckpt-rsh`'s CKPT_RSH_AGENT words). */
+  agent: string[];
+  processes: ManifestProcess[];
+  size: number;
 }
 
 function isInt(v: unknown): v is number {
@@ -106,6 +125,7 @@ export function readManifest(file: string, id: string): Manifest | undefined {
 
 export function snapshotInfo(m: Manifest): SnapshotInfo {
   const info: SnapshotInfo = { id: m.id, time: m.time, size: m.size, processes: m.processes.length };
+  if (m.hosts && m.hosts.length > 0) info.hosts = m.hosts.map((h) => ({ name: h.name, processes: h.processes.length }));
   if (m.label !== undefined) info.label = m.label;
   if (m.stdinNotSaved) info.stdinNotSaved = m.stdinNotSaved;
   const files = m.processes.map((p) => p.files).filter((f): f is SavedFilesSummary => f !== undefined);

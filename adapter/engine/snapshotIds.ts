@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { ComputationDir, isSnapshotId } from './computationDir';
+import { CkptError } from './ckptError';
 import { mkdirExclusive, writeFilePrivate } from './privateFs';
 
 /**
@@ -23,6 +24,14 @@ export function reserveSnapshotId(cdir: ComputationDir): { id: string; partialDi
     writeFilePrivate(cdir.idCounter, `${next + 1}\n`);
     return { id, partialDir };
   }
+}
+
+/** Reserves the id another host's coordinator gave (a member's part of its snapshot). */
+export function reserveGivenSnapshotId(cdir: ComputationDir, id: string): { id: string; partialDir: string } {
+  if (!isSnapshotId(id)) throw new CkptError(`${JSON.stringify(id)} is not a snapshot id`);
+  const partialDir = cdir.partial(id);
+  if (fs.existsSync(cdir.snapshot(id)) || !mkdirExclusive(partialDir)) throw new CkptError(`snapshot ${id} already exists in ${cdir.dir}`);
+  return { id, partialDir };
 }
 
 function readCounter(cdir: ComputationDir): number {

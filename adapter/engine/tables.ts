@@ -51,6 +51,8 @@ export interface ProcessRow {
   argv: string[];
   /** A rank of an Open MPI job: its number (OMPI_COMM_WORLD_RANK); in a snapshot's tables, from its manifest. */
   mpiRank?: number;
+  /** A computation across hosts: the host of a process that is not on the coordinator's own (PIDs are per host). */
+  host?: string;
   threads: ThreadRow[];
   fds: FdRow[];
   /**
@@ -106,4 +108,6 @@ export interface SnapshotInfo {
    * program stood still for the snapshot (ms, the longest of its processes).
    */
   files?: { saved: number; checked: number; notSaved: number; bytes: number; addedBytes: number; tracked: number; pauseMs?: number };
+  /** A computation across hosts: the other hosts and how many processes each saved (`processes` counts this host's). */
+  hosts?: { name: string; processes: number }[];
 }

@@ -50,3 +50,10 @@ export function removeFile(file: string): void {
     if (errnoCode(err) !== 'ENOENT') throw err;
   }
 }
+
+export function closeServer(server: net.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+  });
+}
