@@ -40,7 +40,7 @@ export interface CheckpointOptions {
  */
 export interface CheckpointBarrier {
   /** Every process here is stopped; resolves once those of every host are. */
-  stopped(): Promise<void>;
+  stopped(id: string): Promise<void>;
   /** Every process here is captured (its image written, with kill); resolves once every host's are, and all may go on. */
   captured(): Promise<void>;
   /** The other hosts' parts of the snapshot, complete: asked before the manifest is written. */
@@ -138,7 +138,7 @@ export class CheckpointTaker {
     // A write order is what the engine reads its files' fields from (native/PROTOCOL.md);
     // one process, the first, saves the tracked folders.
     const writeFields = (c: EngineConnection, first: boolean) => ({ ...files, kill: options.kill === true, ...(first && track.length > 0 ? { track } : {}) });
-    const sync = new StopSet(this.host, partialDir, options, fields, writeFields);
+    const sync = new StopSet(this.host, id, partialDir, options, fields, writeFields);
     try {
       for (const c of conns) releases.push(await c.lock());
       let procs: ManifestProcess[];
@@ -246,6 +246,7 @@ class StopSet {
 
   constructor(
     private readonly host: CheckpointHost,
+    private readonly id: string,
     private readonly partialDir: string,
     private readonly options: CheckpointOptions,
     private readonly fields: (c: EngineConnection) => ImageOrderFields,
@@ -263,7 +264,7 @@ class StopSet {
       await this.stop(fresh, false);
     }
     if (this.stopped.size === 0) throw new CkptError(`checkpoint failed: every process of the program in ${this.host.cdir.dir} ended while it was being saved`);
-    await this.options.barrier?.stopped();
+    await this.options.barrier?.stopped(this.id);
     const members = [...this.stopped.keys()].sort((a, b) => a.hello!.vpid - b.hello!.vpid);
     // Everyone is still: the pipes' ends and the sockets' endpoints can be read from /proc without a race.
     const skip = pipeSkipLists(members.map((c) => c.hello!));
