@@ -42,10 +42,14 @@ export function buildRanks(dir: string): string {
  * mpirun's command line for `np` ranks of `argv`. Several ranks share each of
  * this machine's cores (--oversubscribe); root is let run them
  * (--allow-run-as-root: CI runs as root), and `btl` limits the transports
- * (`self,tcp`: no shared memory), else Open MPI's defaults.
+ * (`self,tcp`: no shared memory), else Open MPI's defaults. `options.host`
+ * places the ranks (`--host A:2,B:2`), `options.mca` sets more of Open MPI's
+ * parameters (e.g. plm_rsh_agent: how mpirun reaches the other hosts).
  */
-export function mpirun(np: number, argv: string[], btl?: string): string[] {
-  return [mpirunPath() ?? 'mpirun', '--allow-run-as-root', '--oversubscribe', '-np', String(np), ...(btl ? ['--mca', 'btl', btl] : []), ...portRange(), ...argv];
+export function mpirun(np: number, argv: string[], btl?: string, options: { host?: string; mca?: Record<string, string> } = {}): string[] {
+  const mca = Object.entries(options.mca ?? {}).flatMap(([k, v]) => ['--mca', k, v]);
+  const host = options.host ? ['--host', options.host] : [];
+  return [mpirunPath() ?? 'mpirun', '--allow-run-as-root', '--oversubscribe', '-np', String(np), ...host, ...(btl ? ['--mca', 'btl', btl] : []), ...mca, ...portRange(), ...argv];
 }
 
 /**
