@@ -11,6 +11,7 @@ import { killCommand } from './commands/killCommand';
 import { labelCommand } from './commands/labelCommand';
 import { launchCommand } from './commands/launchCommand';
 import { listCommand } from './commands/listCommand';
+import { memberExecCommand, memberWaitCommand } from './commands/memberCommands';
 import { restartCommand } from './commands/restartCommand';
 import { restoreCommand } from './commands/restoreCommand';
 import { statusCommand } from './commands/statusCommand';
@@ -31,6 +32,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   status: statusCommand,
   kill: killCommand,
   completion: completionCommand,
+  'member-exec': memberExecCommand,
+  'member-wait': memberWaitCommand,
 };
 
 /** Runs one `ckpt` command line; returns the exit status. Never throws for a user's mistake. */

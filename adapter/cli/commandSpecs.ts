@@ -23,4 +23,6 @@ export const COMMAND_SPECS = {
   status: { name: 'status', valueOptions: ['dir'], flagOptions: ['json'] },
   kill: { name: 'kill', valueOptions: ['dir'], flagOptions: ['json'] },
   completion: { name: 'completion', positionals: ['SHELL'] },
+  'member-exec': { name: 'member-exec', valueOptions: ['dir', 'leader', 'leader-port'], rest: true },
+  'member-wait': { name: 'member-wait', valueOptions: ['dir'] },
 } satisfies Record<string, CommandSpec>;

@@ -26,6 +26,8 @@ import { collectRestoredHellos } from './restoredHellos';
 import type { FileNote } from './fileRecords';
 import { collectNotes, NOTES_FD, restorerStdio } from './restorerNotes';
 import { SnapshotStore } from './snapshotStore';
+import { MemberHosts } from './acrossHosts/memberHosts';
+import { mpiAgentEnv } from './acrossHosts/mpiAgent';
 import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 import { closeServer, listenPrivate, removeFile, socketIsLive } from './unixSocket';
 
@@ -135,6 +137,10 @@ export class Coordinator extends EventEmitter {
   private readonly ctlServer: net.Server;
   private readonly connections = new Set<EngineConnection>();
   private readonly taker: CheckpointTaker;
+  /** The coordinators of the computation's other hosts (an MPI job across hosts). */
+  readonly hosts: MemberHosts;
+  /** The launcher agent that reaches them (mpiAgent.ts). */
+  private rshAgent = 'ssh';
   private program?: RunningProgram;
   /** Serializes checkpoints: one snapshot at a time. */
   private checkpointChain: Promise<unknown> = Promise.resolve();
@@ -162,6 +168,7 @@ export class Coordinator extends EventEmitter {
     this.statusTimeoutMs = options.statusTimeoutMs ?? 30 * 1000;
     this.engineServer = net.createServer((sock) => this.onEngineConnection(sock));
     this.ctlServer = createCtlServer((req, progress) => this.handleCtl(req, progress));
+    this.hosts = new MemberHosts(this.cdir.dir, () => this.rshAgent.split(/\s+/).filter(Boolean));
     this.taker = new CheckpointTaker({
       cdir: this.cdir,
       timeoutMs: this.checkpointTimeoutMs,
@@ -219,6 +226,8 @@ export class Coordinator extends EventEmitter {
       CKPT_SIGNAL: String(this.signal),
     };
     if (this.record) env.CKPT_RECORD = '1';
+    Object.assign(env, mpiAgentEnv(baseEnv, this.native.rsh));
+    this.rshAgent = env.CKPT_RSH_AGENT ?? this.rshAgent;
     if (this.preload) {
       const lib = requireNativeFile(this.native.lib);
       const prior = baseEnv.LD_PRELOAD;
@@ -392,7 +401,8 @@ export class Coordinator extends EventEmitter {
   checkpoint(options: CheckpointOptions = {}): Promise<SnapshotInfo> {
     if (this.replacing) return Promise.reject(new CkptError(`a snapshot is being restored in ${this.dir}: checkpoint once it runs`));
     const run = async () => {
-      const info = await this.taker.take(options);
+      const barrier = options.barrier ?? (options.hold ? undefined : this.hosts.barrier(this.checkpointTimeoutMs, options.kill === true, options.label));
+      const info = await this.taker.take({ ...options, barrier });
       this.emit('snapshot', info);
       return info;
     };
@@ -419,6 +429,7 @@ export class Coordinator extends EventEmitter {
     }
     if (processes.length === 0) throw this.nothingToOrder();
     processes.sort((a, b) => a.vpid - b.vpid);
+    processes.push(...(await this.hosts.statusRows(this.statusTimeoutMs)));
     virtualizeSessions(processes);
     linkPeers(processes, readUnixPeers());
     return withMpiRanks({ version: TABLES_VERSION, source: 'live', processes });
@@ -464,6 +475,7 @@ export class Coordinator extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     for (const c of this.connections) c.destroy();
+    await this.hosts.close();
     await Promise.all([closeServer(this.ctlServer), closeServer(this.engineServer)]);
     removeFile(this.cdir.ctlSocket);
     removeFile(this.cdir.engineSocket);
@@ -555,7 +567,9 @@ export class Coordinator extends EventEmitter {
       case 'status':
         return { ok: true, tables: await this.status() };
       case 'kill':
-        return { ok: true, killed: this.kill() };
+        return { ok: true, killed: this.kill() + (await this.hosts.kill()) };
+      case 'invite':
+        return { ok: true, invite: await this.hosts.invite(req.host) };
       case 'info':
         return { ok: true, info: this.info() };
       case 'restore': {

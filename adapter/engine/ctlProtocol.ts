@@ -1,6 +1,7 @@
 import type { FileNote } from './fileRecords';
 import type { ResourceTables, SnapshotInfo } from './tables';
 import type { EngineHello } from './engineConnection';
+import type { Invite } from './acrossHosts/memberHosts';
 
 /**
  * The control socket `D/ctl.sock`: how `ckpt checkpoint`, `ckpt status` and
@@ -28,7 +29,9 @@ export type CtlRequest =
    * the processes are killed, and the restorer is started (`--hold`: held for
    * a debugger). The reply comes once every restored process said hello.
    */
-  | { cmd: 'restore'; snapshot: string; hold?: boolean };
+  | { cmd: 'restore'; snapshot: string; hold?: boolean }
+  /** `ckpt-rsh` starts a member coordinator on `host` (native/PROTOCOL.md, "invite"). */
+  | { cmd: 'invite'; host: string };
 
 /** The answer to a `restore` order. */
 export interface CtlRestored {
@@ -55,4 +58,5 @@ export type CtlReply =
   | { ok: true; tables: ResourceTables }
   | { ok: true; killed: number }
   | { ok: true; info: CtlInfo }
-  | { ok: true; restored: CtlRestored };
+  | { ok: true; restored: CtlRestored }
+  | { ok: true; invite: Invite };

@@ -45,6 +45,9 @@ export function parseCtlRequest(msg: Record<string, unknown>): CtlRequest | stri
       if (typeof msg.snapshot !== 'string' || msg.snapshot === '') return 'restore: snapshot must be a non-empty string (a snapshot id)';
       if (msg.hold !== undefined && typeof msg.hold !== 'boolean') return 'restore: hold must be true or false';
       return msg.hold ? { cmd: 'restore', snapshot: msg.snapshot, hold: true } : { cmd: 'restore', snapshot: msg.snapshot };
+    case 'invite':
+      if (typeof msg.host !== 'string' || msg.host === '') return 'invite: host must be a non-empty string';
+      return { cmd: 'invite', host: msg.host };
     case 'status':
     case 'kill':
     case 'info':

@@ -10,6 +10,8 @@ export interface NativePaths {
   restore: string;
   /** The image inspector (`ckpt-inspect`). */
   inspect: string;
+  /** Open MPI's launcher agent for jobs across hosts (`ckpt-rsh`). */
+  rsh: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export function nativePathsUnchecked(): NativePaths {
     lib: path.join(build, 'libckpt.so'),
     restore: path.join(build, 'ckpt-restore'),
     inspect: path.join(build, 'ckpt-inspect'),
+    rsh: path.join(build, 'ckpt-rsh'),
   };
 }
 

@@ -1,0 +1,77 @@
+/**
+ * The member side of a computation across hosts (native/README.md, "Jobs
+ * across hosts"), run by `ckpt-rsh` on another host through the launcher
+ * agent (ssh), not by people:
+ *  - `ckpt member-exec --leader-port P [--leader HOST] --dir D -- PROGRAM...`
+ *    is this host's coordinator: it runs PROGRAM (Open MPI's orted) under
+ *    the engine, joins the leading coordinator (at the address the ssh
+ *    connection came from, unless --leader says) with the token read from
+ *    its standard input's first line, and exits with PROGRAM's status;
+ *  - `ckpt member-wait --dir D` waits until D's coordinator is gone: after a
+ *    restart, the restored `ckpt-rsh` waits through it for this host's part.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CkptError } from '../../engine/ckptError';
+import { Coordinator } from '../../engine/coordinator';
+import { joinLeader } from '../../engine/acrossHosts/memberLink';
+import { socketIsLive } from '../../engine/unixSocket';
+import { ComputationDir } from '../../engine/computationDir';
+import { parseArgs } from '../argParser';
+import { COMMAND_SPECS } from '../commandSpecs';
+import { UsageError } from '../usageError';
+
+export async function memberExecCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(COMMAND_SPECS['member-exec'], argv);
+  if (args.rest.length === 0) throw new UsageError('missing PROGRAM', 'member-exec');
+  const dir = args.values.get('dir');
+  if (!dir || !path.isAbsolute(dir)) throw new UsageError('--dir must be an absolute directory', 'member-exec');
+  const port = Number(args.values.get('leader-port'));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--leader-port must be a TCP port', 'member-exec');
+  const ssh = (process.env.SSH_CONNECTION ?? '').split(' ');
+  const leaderHost = args.values.get('leader') ?? ssh[0];
+  if (!leaderHost) throw new UsageError('--leader is needed where SSH_CONNECTION does not say where the leader is', 'member-exec');
+  const token = firstLine(0);
+  if (!/^[0-9a-f]{16,}$/.test(token)) throw new CkptError('no invitation token on standard input');
+  fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+  const coordinator = await Coordinator.open(dir);
+  try {
+    // Open MPI's daemon talks to mpirun over TCP: its standard input is not needed.
+    const running = await coordinator.launch(args.rest[0], args.rest.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+    const link = await joinLeader(coordinator, { host: leaderHost, port }, token, ssh[2] ?? '');
+    try {
+      return (await coordinator.untilEnd(running)).status;
+    } finally {
+      link.close();
+    }
+  } finally {
+    await coordinator.close();
+  }
+}
+
+export async function memberWaitCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(COMMAND_SPECS['member-wait'], argv);
+  const dir = args.values.get('dir');
+  if (!dir) throw new UsageError('missing --dir', 'member-wait');
+  const ctl = new ComputationDir(dir).ctlSocket;
+  while (await socketIsLive(ctl)) await new Promise((r) => setTimeout(r, 200));
+  return 0;
+}
+
+/** The first line of fd `fd`, read byte by byte so that nothing after it is taken from the program. */
+function firstLine(fd: number): string {
+  const one = Buffer.alloc(1);
+  let line = '';
+  for (let i = 0; i < 4096; i++) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, one, 0, 1, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      break;
+    }
+    if (n === 0 || one[0] === 0x0a) break;
+    line += String.fromCharCode(one[0]);
+  }
+  return line.trim();
+}
