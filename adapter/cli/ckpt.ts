@@ -11,7 +11,7 @@ import { killCommand } from './commands/killCommand';
 import { labelCommand } from './commands/labelCommand';
 import { launchCommand } from './commands/launchCommand';
 import { listCommand } from './commands/listCommand';
-import { memberExecCommand, memberWaitCommand } from './commands/memberCommands';
+import { memberExecCommand, memberRestoreCommand, memberWaitCommand } from './commands/memberCommands';
 import { restartCommand } from './commands/restartCommand';
 import { restoreCommand } from './commands/restoreCommand';
 import { statusCommand } from './commands/statusCommand';
@@ -33,6 +33,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   kill: killCommand,
   completion: completionCommand,
   'member-exec': memberExecCommand,
+  'member-restore': memberRestoreCommand,
   'member-wait': memberWaitCommand,
 };
 

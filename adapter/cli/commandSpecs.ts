@@ -24,5 +24,6 @@ export const COMMAND_SPECS = {
   kill: { name: 'kill', valueOptions: ['dir'], flagOptions: ['json'] },
   completion: { name: 'completion', positionals: ['SHELL'] },
   'member-exec': { name: 'member-exec', valueOptions: ['dir', 'leader', 'leader-port'], rest: true },
+  'member-restore': { name: 'member-restore', valueOptions: ['dir', 'leader', 'leader-port', 'snapshot'] },
   'member-wait': { name: 'member-wait', valueOptions: ['dir'] },
 } satisfies Record<string, CommandSpec>;

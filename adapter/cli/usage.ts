@@ -13,6 +13,7 @@ export const COMMAND_USAGE: Record<string, string> = {
   kill: 'ckpt kill [--dir D] [--json]',
   completion: 'ckpt completion bash',
   'member-exec': 'ckpt member-exec --leader-port PORT [--leader HOST] --dir D -- PROGRAM [ARGS...]',
+  'member-restore': 'ckpt member-restore --leader-port PORT [--leader HOST] --dir D --snapshot ID',
   'member-wait': 'ckpt member-wait --dir D',
 };
 
@@ -39,7 +40,7 @@ export function usageText(command?: string): string {
     '        their own news as JSON lines on stderr, stdout being the program\'s. A failure is then one',
     '        JSON object { error, command, status, kind } there too (launch, restart: { event: "error", ... }).',
     'completion bash: a completion script; load it with  source <(ckpt completion bash)',
-    'member-exec, member-wait: run on another host of an MPI job by ckpt-rsh, the launcher agent that',
+    'member-exec, member-restore, member-wait: run on another host of an MPI job by ckpt-rsh, the launcher agent that',
     '        `ckpt launch` gives mpirun (OMPI_MCA_plm_rsh_agent), not by hand (native/README.md).',
     '',
   ].join('\n');

@@ -28,6 +28,7 @@ import { collectNotes, NOTES_FD, restorerStdio } from './restorerNotes';
 import { SnapshotStore } from './snapshotStore';
 import { MemberHosts } from './acrossHosts/memberHosts';
 import { mpiAgentEnv } from './acrossHosts/mpiAgent';
+import { startHostRestores } from './acrossHosts/hostRestart';
 import { ProcessRow, ResourceTables, SnapshotInfo, TABLES_VERSION } from './tables';
 import { closeServer, listenPrivate, removeFile, socketIsLive } from './unixSocket';
 
@@ -72,10 +73,13 @@ export interface RestartOptions extends SpawnOptions {
   setEnv?: string[];
   /** Refuse the restart when a file the program only read changed since the snapshot. */
   strict?: boolean;
+  /** The addresses of the computation's other hosts, restoring their parts at the same time (`--peer-host`). */
+  peerHosts?: string[];
 }
 
 function restartWorldArgs(options: RestartOptions): string[] {
   const args: string[] = options.strict ? ['--strict'] : [];
+  for (const h of options.peerHosts ?? []) args.push('--peer-host', h);
   for (const m of options.pathMap ?? []) args.push('--path-map', m);
   for (const e of options.setEnv ?? []) args.push('--env', e);
   return args;
@@ -286,8 +290,12 @@ export class Coordinator extends EventEmitter {
   /** Starts the restart of snapshot `id`; resolves once the restorer runs. */
   async startRestart(id: string, options: RestartOptions = {}): Promise<RunningProgram> {
     this.assertIdle();
-    const images = this.checkedImages(id, options);
-    return this.spawnRestorer(id, await images, options);
+    const images = await this.checkedImages(id, options);
+    const others = this.store.manifest(id).hosts ?? [];
+    if (others.length === 0) return this.spawnRestorer(id, images, options);
+    // Every host's coordinator restores its part; the connections between hosts join them.
+    await startHostRestores(this.hosts, id, others);
+    return this.spawnRestorer(id, images, { ...options, peerHosts: others.map((h) => h.address) });
   }
 
   /**

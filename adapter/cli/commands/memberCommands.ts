@@ -7,38 +7,50 @@
  *    the engine, joins the leading coordinator (at the address the ssh
  *    connection came from, unless --leader says) with the token read from
  *    its standard input's first line, and exits with PROGRAM's status;
+ *  - `ckpt member-restore --leader-port P [--leader HOST] --dir D --snapshot ID`:
+ *    the same for this host's part of snapshot ID, started by the leading
+ *    coordinator's restart; the connections to the leading host are made
+ *    again with its restorer (`ckpt-restore --peer-host`);
  *  - `ckpt member-wait --dir D` waits until D's coordinator is gone: after a
  *    restart, the restored `ckpt-rsh` waits through it for this host's part.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CkptError } from '../../engine/ckptError';
-import { Coordinator } from '../../engine/coordinator';
-import { joinLeader } from '../../engine/acrossHosts/memberLink';
+import { Coordinator, RunningProgram } from '../../engine/coordinator';
+import { joinLeader, LeaderAddress } from '../../engine/acrossHosts/memberLink';
 import { socketIsLive } from '../../engine/unixSocket';
 import { ComputationDir } from '../../engine/computationDir';
-import { parseArgs } from '../argParser';
+import { ParsedArgs, parseArgs } from '../argParser';
 import { COMMAND_SPECS } from '../commandSpecs';
 import { UsageError } from '../usageError';
 
 export async function memberExecCommand(argv: string[]): Promise<number> {
   const args = parseArgs(COMMAND_SPECS['member-exec'], argv);
   if (args.rest.length === 0) throw new UsageError('missing PROGRAM', 'member-exec');
-  const dir = args.values.get('dir');
-  if (!dir || !path.isAbsolute(dir)) throw new UsageError('--dir must be an absolute directory', 'member-exec');
-  const port = Number(args.values.get('leader-port'));
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--leader-port must be a TCP port', 'member-exec');
-  const ssh = (process.env.SSH_CONNECTION ?? '').split(' ');
-  const leaderHost = args.values.get('leader') ?? ssh[0];
-  if (!leaderHost) throw new UsageError('--leader is needed where SSH_CONNECTION does not say where the leader is', 'member-exec');
-  const token = firstLine(0);
-  if (!/^[0-9a-f]{16,}$/.test(token)) throw new CkptError('no invitation token on standard input');
+  const { dir, leader, token, address } = memberArgs(args, 'member-exec');
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
   const coordinator = await Coordinator.open(dir);
+  // Open MPI's daemon talks to mpirun over TCP: its standard input is not needed.
+  const start = () => coordinator.launch(args.rest[0], args.rest.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+  return runMember(coordinator, start, leader, token, address);
+}
+
+export async function memberRestoreCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(COMMAND_SPECS['member-restore'], argv);
+  const { dir, leader, token, address } = memberArgs(args, 'member-restore');
+  const snapshot = args.values.get('snapshot');
+  if (!snapshot) throw new UsageError('missing --snapshot', 'member-restore');
+  const coordinator = await Coordinator.open(dir, { mustExist: true });
+  const start = () => coordinator.startRestart(snapshot, { stdio: ['ignore', 'inherit', 'inherit'], peerHosts: [leader.host] });
+  return runMember(coordinator, start, leader, token, address);
+}
+
+/** Starts this host's part, joins the leader, and waits for the part to end. */
+async function runMember(coordinator: Coordinator, start: () => Promise<RunningProgram>, leader: LeaderAddress, token: string, address: string): Promise<number> {
   try {
-    // Open MPI's daemon talks to mpirun over TCP: its standard input is not needed.
-    const running = await coordinator.launch(args.rest[0], args.rest.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
-    const link = await joinLeader(coordinator, { host: leaderHost, port }, token, ssh[2] ?? '');
+    const running = await start();
+    const link = await joinLeader(coordinator, leader, token, address);
     try {
       return (await coordinator.untilEnd(running)).status;
     } finally {
@@ -47,6 +59,20 @@ export async function memberExecCommand(argv: string[]): Promise<number> {
   } finally {
     await coordinator.close();
   }
+}
+
+/** --dir, the leader's address (--leader, else where the ssh connection came from) and the token on stdin. */
+function memberArgs(args: ParsedArgs, command: string): { dir: string; leader: LeaderAddress; token: string; address: string } {
+  const dir = args.values.get('dir');
+  if (!dir || !path.isAbsolute(dir)) throw new UsageError('--dir must be an absolute directory', command);
+  const port = Number(args.values.get('leader-port'));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError('--leader-port must be a TCP port', command);
+  const ssh = (process.env.SSH_CONNECTION ?? '').split(' ');
+  const host = args.values.get('leader') ?? ssh[0];
+  if (!host) throw new UsageError('--leader is needed where SSH_CONNECTION does not say where the leader is', command);
+  const token = firstLine(0);
+  if (!/^[0-9a-f]{16,}$/.test(token)) throw new CkptError('no invitation token on standard input');
+  return { dir, leader: { host, port }, token, address: ssh[2] ?? '' };
 }
 
 export async function memberWaitCommand(argv: string[]): Promise<number> {

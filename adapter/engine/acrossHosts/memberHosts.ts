@@ -50,12 +50,32 @@ export class MemberHosts {
     return [...this.members.values()];
   }
 
-  async invite(host: string): Promise<Invite> {
+  /** `dir`: the directory its part of a snapshot is in (a restart), else a new one. */
+  async invite(host: string, dir = path.join(this.dir, 'hosts', host.replace(/:/g, '_'))): Promise<Invite> {
     if (!/^[A-Za-z0-9._:-]{1,253}$/.test(host)) throw new CkptError(`cannot invite host ${JSON.stringify(host)}: not a host name or address`);
     const port = await this.listen();
-    const dir = path.join(this.dir, 'hosts', host.replace(/:/g, '_'));
     this.invited.set(dir, host);
     return { port, token: this.token, dir, ckpt: ckptCommand() };
+  }
+
+  /** Resolves once `host` joined; rejects if `ended` settles first (its agent ended) or after `timeoutMs`. */
+  joined(host: string, ended: Promise<string>, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (this.members.has(host)) finish();
+        else if (Date.now() > deadline) finish(new CkptError(`host ${host} did not join within ${Math.round(timeoutMs / 1000)} s`));
+      }, 20);
+      const deadline = Date.now() + timeoutMs;
+      let done = false;
+      const finish = (err?: Error) => {
+        if (done) return;
+        done = true;
+        clearInterval(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      ended.then((why) => finish(new CkptError(`host ${host} could not restore its part: ${why}`)));
+    });
   }
 
   /**
