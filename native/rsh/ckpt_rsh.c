@@ -12,7 +12,7 @@
  *  - it starts the agent ($CKPT_RSH_AGENT, words split at spaces; default
  *    ssh) outside the engine, through a waiter that is not its child (a child
  *    outside the engine would refuse every checkpoint):
- *    `AGENT HOST CKPT member-exec --leader-port P --dir DIR -- CMD...`, the
+ *    `AGENT HOST CKPT member-exec --leader-port P --dir DIR -- /bin/sh -c 'CMD...'`, the
  *    token on the agent's standard input (never on a command line);
  *  - the waiter writes the agent's exit status on a pipe, and this process
  *    exits with it, as the agent itself would have.
@@ -275,9 +275,21 @@ int main(int argc, char **argv)
 	words[n++] = "--dir";
 	words[n++] = shell_word(inv.dir);
 	words[n++] = "--";
-	/* mpirun's words are already quoted for the remote shell */
-	for (int i = 2; i < argc && n < MAXW; i++)
-		words[n++] = argv[i];
+	/* mpirun's words are a command line for the remote shell (quoted, and with
+	 * `PATH=...; export PATH;` before orted when mpirun was named by its path):
+	 * a shell there runs it, under the engine */
+	size_t len = 1;
+	for (int i = 2; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *line = calloc(len, 1);
+	for (int i = 2; i < argc; i++) {
+		strcat(line, argv[i]);
+		if (i + 1 < argc)
+			strcat(line, " ");
+	}
+	words[n++] = "/bin/sh";
+	words[n++] = "-c";
+	words[n++] = shell_word(line);
 	words[n] = 0;
 	int status = run_agent(words, inv.token);
 	while (status < 0) {

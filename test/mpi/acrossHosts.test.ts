@@ -1,0 +1,95 @@
+/**
+ * An Open MPI job across two hosts (the bed of test/fixtures/twoHosts.ts: two
+ * network namespaces, sshd on the second) under `ckpt launch` on the first:
+ * mpirun's launcher agent is ckpt-rsh, which starts a member coordinator on
+ * the second host, so every rank on both hosts runs under the engine. One
+ * checkpoint saves the whole job: one snapshot that names both hosts, each
+ * host's images in its own directory, and the job goes on to the output of
+ * an uninterrupted run. The tests skip, saying so, where Open MPI is missing
+ * or two hosts cannot be made.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CkptProcess } from '../fixtures/cliRunner';
+import { tempDir } from '../fixtures/harness';
+import { skipUnlessTwoHosts, startTwoHosts, TwoHosts } from '../fixtures/twoHosts';
+import { finish, runPlain } from '../processes/fixtures/computation';
+import { buildRing, mpiLeftovers, mpirun, mpiStrays, skipUnlessMpi } from './mpiJob';
+
+const ROUNDS = 120;
+const SIZE = 8192;
+
+interface Manifest {
+  id: string;
+  processes: { image: string; mpiRank?: number }[];
+  hosts?: { name: string; address: string; dir: string; agent: string[]; processes: { image: string; mpiRank?: number }[] }[];
+}
+
+describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHosts || skipUnlessMpi }, () => {
+  let bed: TwoHosts;
+  let root: string;
+  let ring: string;
+  let leftAtStart: string[];
+  before(async () => {
+    leftAtStart = mpiLeftovers();
+    root = tempDir('ckpt-across-hosts-test-');
+    ring = buildRing(root);
+    bed = await startTwoHosts();
+  });
+  after(async () => {
+    await bed?.stop();
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+    for (const f of await mpiStrays(leftAtStart ?? [])) fs.rmSync(f, { recursive: true, force: true });
+  });
+
+  /** `ckpt ARGS` on host a; mpirun there reaches b through the bed's agent, which ckpt-rsh runs. */
+  const ckptOnA = (args: string[]) => new CkptProcess(args, { OMPI_MCA_plm_rsh_agent: bed.rshAgent }, (argv, options) => bed.run('a', argv, options));
+  const job = (gate: string) => mpirun(4, [ring, String(ROUNDS), String(SIZE), gate], undefined, { host: `${bed.a.address}:2,${bed.b.address}:2` });
+  const plainOutput = async (name: string): Promise<string> => {
+    const gate = path.join(root, `${name}-open`);
+    fs.writeFileSync(gate, '');
+    const plain = await runPlain(mpirun(4, [ring, String(ROUNDS), String(SIZE), gate]));
+    assert.equal(plain.code, 0, plain.stderr);
+    return plain.stdout;
+  };
+
+  test('one checkpoint saves the whole job: one snapshot naming both hosts; the job goes on to its end', { timeout: 240000 }, async () => {
+    const plain = await plainOutput('live');
+    const dir = path.join(root, 'live');
+    const gate = path.join(root, 'live-gate');
+    const run = ckptOnA(['launch', '--dir', dir, '--', ...job(gate)]);
+    run.endInput();
+    await run.waitForStdout(/^round 20 /m, 120000);
+
+    const status = ckptOnA(['status', '--dir', dir, '--json']);
+    const live = await status.done;
+    assert.equal(live.code, 0, live.stderr);
+    const rows = (JSON.parse(live.stdout) as { processes: { host?: string; mpiRank?: number; argv: string[] }[] }).processes;
+    const onB = rows.filter((p) => p.host === bed.b.address);
+    assert.deepEqual(onB.map((p) => p.mpiRank).filter((r) => r !== undefined).sort(), [2, 3], `ranks 2 and 3 run on b, under the engine there: ${JSON.stringify(rows.map((p) => [p.host, p.mpiRank, p.argv[0]]))} / ${run.stderr}`);
+    assert.ok(onB.some((p) => /orted/.test(p.argv[0] ?? '')), "Open MPI's daemon on b is in the tables");
+    assert.deepEqual(rows.filter((p) => p.host === undefined).map((p) => p.mpiRank).filter((r) => r !== undefined).sort(), [0, 1]);
+
+    const saved = await ckptOnA(['checkpoint', '--dir', dir, '--json']).done;
+    assert.equal(saved.code, 0, saved.stderr);
+    const id = (JSON.parse(saved.stdout) as { snapshot: { id: string } }).snapshot.id;
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'snapshots', id, 'manifest.json'), 'utf8')) as Manifest;
+    assert.equal(manifest.hosts?.length, 1, 'the snapshot names the other host');
+    const part = manifest.hosts![0];
+    assert.equal(part.name, bed.b.address);
+    assert.equal(part.address, bed.b.address);
+    assert.deepEqual(part.agent, [bed.rshAgent]);
+    // orted, its two ranks, and the shell that runs mpirun's command line for orted there
+    assert.ok(part.processes.length >= 3, `b's part: ${part.processes.length} processes`);
+    assert.deepEqual(part.processes.map((p) => p.mpiRank).filter((r) => r !== undefined).sort(), [2, 3]);
+    for (const p of part.processes) assert.ok(fs.statSync(path.join(part.dir, 'snapshots', id, p.image)).size > 0, `${p.image} is in b's directory`);
+    assert.deepEqual(manifest.processes.map((p) => p.mpiRank).filter((r) => r !== undefined).sort(), [0, 1]);
+
+    fs.writeFileSync(gate, '');
+    const r = await finish(run, dir);
+    assert.equal(r.code, 0, `mpirun's status; stderr:\n${r.stderr}`);
+    assert.equal(r.stdout, plain, 'the output of an uninterrupted run');
+  });
+});
