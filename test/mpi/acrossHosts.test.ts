@@ -92,4 +92,35 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
     assert.equal(r.code, 0, `mpirun's status; stderr:\n${r.stderr}`);
     assert.equal(r.stdout, plain, 'the output of an uninterrupted run');
   });
+
+  test('saved with --kill and restarted twice from the same snapshot, on both hosts: the output of an uninterrupted run', { timeout: 300000 }, async () => {
+    const plain = await plainOutput('kill');
+    const before = mpiLeftovers();
+    const dir = path.join(root, 'kill');
+    const gate = path.join(root, 'kill-gate');
+    const run = ckptOnA(['launch', '--dir', dir, '--', ...job(gate)]);
+    run.endInput();
+    await run.waitForStdout(/^round 20 /m, 120000);
+    const saved = await ckptOnA(['checkpoint', '--dir', dir, '--kill', '--json']).done;
+    assert.equal(saved.code, 0, saved.stderr);
+    const id = (JSON.parse(saved.stdout) as { snapshot: { id: string } }).snapshot.id;
+    const first = await finish(run, dir);
+    assert.doesNotMatch(first.stdout, /^done/m, 'saved before the end');
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'snapshots', id, 'manifest.json'), 'utf8')) as Manifest;
+    assert.equal(manifest.hosts?.length, 1);
+
+    for (const round of [1, 2]) {
+      const again = ckptOnA(['restart', '--dir', dir, id]);
+      again.endInput();
+      if (round === 1) {
+        // the gate closed: the restored job reaches it, with rank 0's next round printed
+        await again.waitForStdout(/^round \d+ /m, 120000);
+        fs.writeFileSync(gate, '');
+      }
+      const r = await finish(again, dir);
+      assert.equal(r.code, 0, `restart ${round}: mpirun's status; stderr:\n${r.stderr}`);
+      assert.equal(first.stdout + r.stdout, plain, `restart ${round}: the output of an uninterrupted run`);
+      assert.deepEqual(await mpiStrays(before), [], `restart ${round}: nothing left in /dev/shm or the temporary directory`);
+    }
+  });
 });
