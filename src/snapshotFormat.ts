@@ -56,7 +56,9 @@ export interface ResourceRow {
 }
 
 export function processRow(p: ProcessRow, source: string): ResourceRow {
-  const key = `${source}/p${p.vpid}`;
+  // PIDs are per host: a process of another host of the computation is known by both.
+  const key = p.host !== undefined ? `${source}/${p.host}/p${p.vpid}` : `${source}/p${p.vpid}`;
+  const where = p.host !== undefined ? ` on ${p.host}` : '';
   const full = p.argv.join(' ');
   // The program's file name and arguments fit the row; the full path goes in the tooltip.
   const name = p.argv.length > 0 ? [p.argv[0].slice(p.argv[0].lastIndexOf('/') + 1), ...p.argv.slice(1)].join(' ') : '';
@@ -65,9 +67,9 @@ export function processRow(p: ProcessRow, source: string): ResourceRow {
     key,
     // A rank of an MPI job is known by its number first.
     label: p.mpiRank !== undefined ? `rank ${p.mpiRank}: ${p.vpid} → ${p.pid}` : `${p.vpid} → ${p.pid}`,
-    description: name,
+    description: p.host !== undefined ? `${name} (${p.host})` : name,
     tooltip: `process: virtual pid ${p.vpid}, real pid ${p.pid}, parent ${p.vppid}` +
-      (p.mpiRank !== undefined ? `, MPI rank ${p.mpiRank}` : '') + (full ? `\n${full}` : ''),
+      (p.mpiRank !== undefined ? `, MPI rank ${p.mpiRank}` : '') + where + (full ? `\n${full}` : ''),
     children: [
       ...p.threads.map((t): ResourceRow => ({
         kind: 'thread',

@@ -53,7 +53,7 @@ export function formatFlags(flags: number): string {
 export function snapshotListText(snapshots: SnapshotInfo[]): string {
   return textTable(
     ['ID', 'LABEL', 'TIME', 'SIZE', 'PROCESSES'],
-    snapshots.map((s) => [s.id, s.label ?? '', formatTime(s.time), formatBytes(s.size), s.processes]),
+    snapshots.map((s) => [s.id, s.label ?? '', formatTime(s.time), formatBytes(s.size), processCount(s)]),
   );
 }
 
@@ -62,7 +62,8 @@ function processText(p: ProcessRow, memory?: ImageMemoryRegion[]): string {
   const group = p.pgid !== undefined ? `, group ${p.pgid}` : '';
   const session = p.sid !== undefined ? `, session ${p.sid}` : '';
   const rank = p.mpiRank !== undefined ? `, MPI rank ${p.mpiRank}` : '';
-  parts.push(`Process ${p.vpid} (pid ${p.pid}, parent ${p.vppid}${group}${session}${rank}): ${p.argv.join(' ')}\n`);
+  const host = p.host !== undefined ? `, on host ${p.host}` : '';
+  parts.push(`Process ${p.vpid} (pid ${p.pid}, parent ${p.vppid}${group}${session}${rank}${host}): ${p.argv.join(' ')}\n`);
   for (const [name, value] of Object.entries(p.plugins ?? {})) parts.push(`  ${name}: ${JSON.stringify(value)}\n`);
   parts.push('\n  Threads\n');
   parts.push(indent(textTable(['VTID', 'TID'], p.threads.map((t) => [t.vtid, t.tid]))));
@@ -122,4 +123,10 @@ export function snapshotHeaderText(info: SnapshotInfo): string {
   const label = info.label ? ` "${info.label}"` : '';
   const n = info.processes === 1 ? '1 process' : `${info.processes} processes`;
   return `Snapshot ${info.id}${label}, taken ${formatTime(info.time)}, ${formatBytes(info.size)}, ${n}\n\n`;
+}
+
+/** A snapshot's processes, and on how many hosts when more than one. */
+function processCount(s: SnapshotInfo): string | number {
+  if (!s.hosts || s.hosts.length === 0) return s.processes;
+  return `${s.processes + s.hosts.reduce((n, h) => n + h.processes, 0)} on ${s.hosts.length + 1} hosts`;
 }

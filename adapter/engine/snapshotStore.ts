@@ -111,7 +111,7 @@ export class SnapshotStore {
    * its manifest, until no snapshot needs them; then they go too.
    */
   delete(id: string): void {
-    this.manifest(id);
+    const parts = this.manifest(id).hosts ?? [];
     const needed = ancestorImages(
       this.manifests()
         .filter((m) => m.id !== id)
@@ -128,6 +128,11 @@ export class SnapshotStore {
     }
     this.sweepKept(needed);
     dropUnsharedBlocks(this.cdir);
+    // Other hosts' parts go too, where their directories are seen from here.
+    for (const part of parts) {
+      const store = new SnapshotStore(part.dir);
+      if (fs.existsSync(store.cdir.manifest(id))) store.delete(id);
+    }
   }
 
   /** Removes what deleted snapshots kept for others and nothing needs any more. */
@@ -178,6 +183,16 @@ export class SnapshotStore {
     const unixPeers = new Map<number, number>();
     for (const p of processes) applySocketEndpoints(p.fds, m.processes.find((q) => q.vpid === p.vpid)?.sockets, unixPeers);
     linkPeers(processes, unixPeers);
+    // Other hosts' parts, where their directories are seen from here (their PIDs are their own).
+    for (const part of m.hosts ?? []) {
+      const dir = new SnapshotStore(part.dir).cdir.snapshot(id);
+      for (const p of part.processes) {
+        const file = path.join(dir, p.image);
+        if (!fs.existsSync(file)) continue;
+        const row = imageToProcessRow(await runInspector(command, file, `snapshot ${id} (image ${p.image} of host ${part.name})`));
+        processes.push({ ...row, fds: hideEngineFd(row.fds), host: part.name, ...(p.mpiRank !== undefined ? { mpiRank: p.mpiRank } : {}) });
+      }
+    }
     return { info: snapshotInfo(m), tables: { version: TABLES_VERSION, source: id, processes }, images };
   }
 }

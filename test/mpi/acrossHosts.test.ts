@@ -91,6 +91,17 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
     const r = await finish(run, dir);
     assert.equal(r.code, 0, `mpirun's status; stderr:\n${r.stderr}`);
     assert.equal(r.stdout, plain, 'the output of an uninterrupted run');
+
+    // The snapshot as the commands show it: every host's processes (b's part is seen from here).
+    const inspected = await ckptOnA(['inspect', '--dir', dir, '--json', id]).done;
+    assert.equal(inspected.code, 0, inspected.stderr);
+    const saved4 = (JSON.parse(inspected.stdout) as { processes: { host?: string; mpiRank?: number }[] }).processes;
+    assert.deepEqual(saved4.filter((p) => p.host === bed.b.address).map((p) => p.mpiRank).filter((x) => x !== undefined).sort(), [2, 3]);
+    const list = await ckptOnA(['list', '--dir', dir]).done;
+    assert.match(list.stdout, new RegExp(`^${id} .* ${manifest.processes.length + part.processes.length} on 2 hosts\\s*$`, 'm'), list.stdout);
+    const deleted = await ckptOnA(['delete', '--dir', dir, id]).done;
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(fs.existsSync(path.join(part.dir, 'snapshots', id)), false, "b's part is deleted with the snapshot");
   });
 
   test('saved with --kill and restarted twice from the same snapshot, on both hosts: the output of an uninterrupted run', { timeout: 300000 }, async () => {
