@@ -176,6 +176,10 @@ static int waiter(int argc, char **argv)
 	return 0;
 }
 
+/* This program's own path, read at the start: a restored process's
+ * /proc/self/exe may name the restorer. */
+static char self_path[4096];
+
 /*
  * Runs `words` through a waiter, the token (if any) on the agent's standard
  * input; returns the agent's exit status, or -1 when the waiter is gone
@@ -203,7 +207,7 @@ static int run_agent(char **words, const char *token)
 		close(token_pipe[0]);
 		close(token_pipe[1]);
 		fcntl(status_pipe[1], F_SETFD, 0);
-		execve("/proc/self/exe", argv, clean_env());
+		execve(self_path, argv, clean_env());
 		_exit(255);
 	}
 	close(token_pipe[0]);
@@ -252,6 +256,8 @@ int main(int argc, char **argv)
 	}
 	char *words[MAXW + 1];
 	int n = agent_words(words, MAXW / 2);
+	if (readlink("/proc/self/exe", self_path, sizeof self_path - 1) <= 0)
+		die("cannot read its own path", strerror(errno));
 	const char *engine_socket = getenv("CKPT_ENGINE_SOCKET");
 	if (!engine_socket) {
 		/* not under the engine: just the agent */
