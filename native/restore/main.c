@@ -1,7 +1,7 @@
 /*
  * ckpt-restore: becomes the process saved in an image.
  *
- *   ckpt-restore [--socket PATH] [--hold] IMAGE...
+ *   ckpt-restore [--socket PATH] [--hold] [--peer-host ADDR]... IMAGE...
  *   ckpt-restore --check IMAGE...        metadata and files only
  *   ckpt-restore --check-data IMAGE...   and every page's checksum
  *
@@ -21,7 +21,8 @@
  *   restore_tree       plan the process tree (tree.c); make what processes
  *                      share before they part ways: the input from outside
  *                      that a --kill snapshot kept (stdin_bytes.c), pipes with their bytes
- *                      (pipes.c), sockets (sockets.c), shared memory
+ *                      (pipes.c), sockets (sockets.c; those to another host
+ *                      with its restorer, sockets_across.c), shared memory
  *                      (shared_anon.c); the session files that were there
  *                      get the snapshot's bytes (session.c); fork the tree,
  *                      each process keeping its own image, and make sessions
@@ -76,7 +77,7 @@ static int fd_arg(const char *s)
 
 static void usage(void)
 {
-	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] [--replay] [--path-map OLD=NEW]... [--env NAME=VALUE]... [--strict] [--notes-fd N] IMAGE...\n       ckpt-restore --check|--check-data [--strict] IMAGE...\n");
+	out_str(2, "usage: ckpt-restore [--socket PATH] [--hold] [--replay] [--path-map OLD=NEW]... [--env NAME=VALUE]... [--strict] [--notes-fd N] [--peer-host ADDR]... IMAGE...\n       ckpt-restore --check|--check-data [--strict] IMAGE...\n");
 	sys1(NR_exit_group, 2);
 }
 
@@ -149,7 +150,9 @@ __attribute__((noreturn)) static void restore_tree(struct image *ims, uint32_t n
 	pipes_create(ims, n);
 	shared_anon_create(ims, n);
 	/* nothing can be refused any more: files other programs may still use
-	 * change only now */
+	 * change only now; until here a refusal (a connection to another host
+	 * not made, say) undid the files put back */
+	file_contents_disarm();
 	session_commit();
 	struct image *im = tree_fork();
 	restore_process(im, hold, sock, t0);
@@ -183,6 +186,8 @@ void restore_main(long *sp)
 			world_add_env(argv[++i]);
 		else if (streq(argv[i], "--strict"))
 			file_contents_strict();
+		else if (streq(argv[i], "--peer-host") && i + 1 < argc)
+			across_add_peer_host(argv[++i]);
 		else if (streq(argv[i], "--notes-fd") && i + 1 < argc)
 			notes_set_fd(fd_arg(argv[++i]));
 		else if (argv[i][0] == '-')
@@ -194,6 +199,7 @@ void restore_main(long *sp)
 	}
 	if (!n)
 		usage();
+	across_read_env(envp);
 	for (char **e = envp; !sock && *e; e++)
 		if (!memcmp(*e, "CKPT_ENGINE_SOCKET=", 19))
 			sock = *e + 19;
@@ -237,6 +243,5 @@ void restore_main(long *sp)
 		}
 		sys1(NR_exit_group, 0);
 	}
-	file_contents_disarm();
 	restore_tree(ims, n, hold, sock ? socket_buf : 0, t0);
 }

@@ -209,6 +209,16 @@ void tree_barrier(enum tree_phase phase);
 void tree_pidmap(struct image *im, struct ckpt_runtime *rt);
 void locks_take(struct image *im);
 int socket_made(struct image *im, int fd);
+/* sockets.c: the restorer's socket temp becomes fd of im; the record in the
+ * images that is the other end of f, if any */
+void socket_add_made(struct image *im, int fd, int temp);
+int socket_find_partner(struct image *ims, uint32_t n, struct ckpt_fd *f, struct image **pim, struct ckpt_fd **pf);
+/* TCP connections to another host of the computation (sockets_across.c):
+ * --peer-host ADDR, the deadline from CKPT_ACROSS_HOSTS_WAIT_MS, and the
+ * connections made with that host's restorer */
+void across_add_peer_host(const char *arg);
+void across_read_env(char **envp);
+void sockets_across_create(struct image *ims, uint32_t n);
 void sockets_close_all(void);
 
 void image_load(struct image *im, const char *path);

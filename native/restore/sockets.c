@@ -4,7 +4,9 @@
  * socketpair, or a TCP connection over loopback at the old ports, made with
  * a throwaway listener), with the bytes that were waiting for each end put back in its
  * receive queue; listening sockets listen again at their address; a socket
- * whose peer was outside the computation comes back with its peer closed.
+ * whose peer was outside the computation comes back with its peer closed,
+ * unless it is on another host of the computation (--peer-host,
+ * sockets_across.c).
  */
 #include "rt.h"
 
@@ -27,7 +29,7 @@ struct made {
 static struct made *made;
 static uint32_t nmade;
 
-static void add(struct image *im, int fd, int temp)
+void socket_add_made(struct image *im, int fd, int temp)
 {
 	made[nmade].im = im;
 	made[nmade].fd = fd;
@@ -154,7 +156,7 @@ static void tcp_pair(struct ckpt_fd *f, int sv[2])
 	sv[1] = (int)a;
 }
 
-static int find_partner(struct image *ims, uint32_t n, struct ckpt_fd *f, struct image **pim, struct ckpt_fd **pf)
+int socket_find_partner(struct image *ims, uint32_t n, struct ckpt_fd *f, struct image **pim, struct ckpt_fd **pf)
 {
 	for (uint32_t k = 0; k < n; k++)
 		for (uint32_t i = 0; i < ims[k].nfds; i++) {
@@ -210,6 +212,9 @@ void sockets_create(struct image *ims, uint32_t n)
 	for (uint32_t k = 0; k < n; k++)
 		cap += ims[k].nfds;
 	made = arena_alloc(cap * sizeof *made);
+	/* those whose peer is on another host first (sockets_across.c): made
+	 * with the restorer there, before any listener binds its port again */
+	sockets_across_create(ims, n);
 	/* connections first: one at its old port must exist before a listener
 	 * binds that port again (see tcp_pair_same_ports) */
 	for (int pass = 0; pass < 2; pass++)
@@ -225,14 +230,14 @@ void sockets_create(struct image *ims, uint32_t n)
 			struct image *pim;
 			struct ckpt_fd *pf;
 			int sv[2];
-			if (f->h.stdio && !((f->sock.peer_len || f->sock.peer_ino) && find_partner(ims, n, f, &pim, &pf))) {
+			if (f->h.stdio && !((f->sock.peer_len || f->sock.peer_ino) && socket_find_partner(ims, n, f, &pim, &pf))) {
 				f->h.stdio = 2; /* leads outside: the restarting command's own */
 				continue;
 			}
 			if (f->sock.listening) {
 				listen_again(f, &sv[0]);
-				add(im, f->h.fd, lift_high(sv[0]));
-			} else if ((f->sock.peer_len || f->sock.peer_ino) && find_partner(ims, n, f, &pim, &pf)) {
+				socket_add_made(im, f->h.fd, lift_high(sv[0]));
+			} else if ((f->sock.peer_len || f->sock.peer_ino) && socket_find_partner(ims, n, f, &pim, &pf)) {
 				if (f->sock.domain == AF_UNIX) {
 					if (sys4(NR_socketpair, AF_UNIX, f->sock.type | SOCK_CLOEXEC, 0, sv) < 0)
 						fail_num("cannot recreate the connection of fd ", f->h.fd, "");
@@ -241,14 +246,14 @@ void sockets_create(struct image *ims, uint32_t n)
 				}
 				put_back(sv[1], im, f);  /* lands in sv[0]'s queue */
 				put_back(sv[0], pim, pf);
-				add(im, f->h.fd, lift_high(sv[0]));
-				add(pim, pf->h.fd, lift_high(sv[1]));
+				socket_add_made(im, f->h.fd, lift_high(sv[0]));
+				socket_add_made(pim, pf->h.fd, lift_high(sv[1]));
 			} else if (f->sock.peer_len || f->sock.peer_ino) {
 				/* the peer was outside: it is gone */
 				if (sys4(NR_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 					fail_num("cannot recreate socket fd ", f->h.fd, "");
 				sys1(NR_close, sv[1]);
-				add(im, f->h.fd, lift_high(sv[0]));
+				socket_add_made(im, f->h.fd, lift_high(sv[0]));
 			} else {
 				long s = sys3(NR_socket, f->sock.domain, f->sock.type | SOCK_CLOEXEC, f->sock.protocol);
 				if (s < 0)
@@ -256,7 +261,7 @@ void sockets_create(struct image *ims, uint32_t n)
 				set_options(s, f);
 				if (f->sock.local_len > 2 && f->sock.domain != AF_UNIX)
 					sys3(NR_bind, s, f->sock.local, f->sock.local_len);
-				add(im, f->h.fd, lift_high((int)s));
+				socket_add_made(im, f->h.fd, lift_high((int)s));
 			}
 		}
 	}

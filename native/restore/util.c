@@ -61,6 +61,14 @@ const char *errno_name(long e)
 	case 26: return "text file busy";
 	case 28: return "no space left on device";
 	case 30: return "read-only file system";
+	case 32: return "broken pipe";
+	case 98: return "address in use";
+	case 99: return "address not available";
+	case 101: return "network unreachable";
+	case 104: return "connection reset by peer";
+	case 110: return "connection timed out";
+	case 111: return "connection refused";
+	case 113: return "no route to host";
 	case 122: return "disk quota exceeded";
 	default: return "system error";
 	}

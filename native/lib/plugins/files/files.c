@@ -221,8 +221,10 @@ static int save_state(int fd, struct ckpt_fd *rec)
 		return -1;
 	if (k == CKPT_FD_SOCKET && files_data_ensure() == 0) {
 		rec->sock.data_offset = files_data_len;
-		rec->sock.data_len = (uint64_t)ckpt_socket_describe(fd, &rec->sock, files_data + files_data_len,
-								   FILES_DATA_MAX - files_data_len);
+		long n = ckpt_socket_describe(fd, &rec->sock, files_data + files_data_len, FILES_DATA_MAX - files_data_len);
+		if (n < 0)
+			return -1;
+		rec->sock.data_len = (uint64_t)n;
 		files_data_len += rec->sock.data_len;
 	}
 	if ((k == CKPT_FD_EVENTFD || k == CKPT_FD_EPOLL || k == CKPT_FD_SIGNALFD || k == CKPT_FD_TIMERFD ||

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
@@ -24,6 +25,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
+#include <asm/ioctls.h>
+#include <linux/sockios.h>
 
 static uint64_t unix_peer_inode(uint64_t ino)
 {
@@ -157,7 +161,68 @@ CKPT_EXPORT int listen(int fd, int backlog)
 	return 0;
 }
 
-/* Fills the socket's record; queued stream bytes go to data[0..cap). */
+/* "10.1.0.2:5000" or "[fe80:0:...:1]:5000" from a saved sockaddr */
+static void format_addr(char *buf, size_t n, const uint8_t *sa)
+{
+	unsigned port = (unsigned)sa[2] << 8 | sa[3];
+	if (sa[0] == AF_INET) {
+		ckpt_fmt(buf, n, "%u.%u.%u.%u:%u", (unsigned)sa[4], (unsigned)sa[5], (unsigned)sa[6], (unsigned)sa[7], port);
+		return;
+	}
+	char hex[48];
+	size_t o = 0;
+	for (int i = 0; i < 8; i++)
+		o += (size_t)ckpt_fmt(hex + o, sizeof hex - o, i ? ":%lx" : "%lx",
+				      (unsigned long)(sa[8 + 2 * i] << 8 | sa[9 + 2 * i]));
+	ckpt_fmt(buf, n, "[%s]:%u", hex, port);
+}
+
+/*
+ * A TCP connection's bytes are saved at the receiving end only: before its
+ * receive queue is peeked, the bytes this end sent must have been
+ * acknowledged by the peer's kernel (SIOCOUTQ, written but not acknowledged,
+ * is 0). Those bytes are then in the peer's receive queue, which the peer's
+ * image saves; bytes not yet acknowledged could be read back from our send
+ * queue only with TCP_REPAIR, which needs privilege. This matters for a peer
+ * on another host (native/README.md, "Jobs across hosts"); on loopback the
+ * queue is empty at once and the check costs one ioctl.
+ * With the synchronized protocol ("sync": every process of the computation
+ * stopped before any is saved, native/PROTOCOL.md) nothing of this host's
+ * computation writes any more while we wait; the peer's kernel acknowledges
+ * without its process running, so waiting (1 ms steps, ~2 s at most) is
+ * enough unless the peer's receive window is full: then the checkpoint
+ * fails, naming the fd, the bytes and the peer.
+ */
+#define OUTQ_WAIT_NS 2000000000ull
+
+static int wait_sent_acknowledged(int fd, const struct ckpt_img_fd_socket *rec)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof ti;
+	if (SYS6(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, &ti, &l, 0) < 0 ||
+	    (ti.tcpi_state != TCP_ESTABLISHED && ti.tcpi_state != TCP_CLOSE_WAIT))
+		return 0;
+	int outq = 0;
+	if (SYS3(SYS_ioctl, fd, SIOCOUTQ, &outq) < 0 || outq == 0)
+		return 0;
+	uint64_t end = ckpt_now_ns() + OUTQ_WAIT_NS;
+	while (outq > 0 && ckpt_now_ns() < end) {
+		struct timespec ms = { 0, 1000000 };
+		SYS2(SYS_nanosleep, &ms, 0);
+		if (SYS3(SYS_ioctl, fd, SIOCOUTQ, &outq) < 0)
+			return 0;
+	}
+	if (outq <= 0)
+		return 0;
+	char peer[80];
+	format_addr(peer, sizeof peer, rec->peer);
+	return ckpt_fail("process %d, fd %d: %d bytes sent to %s not yet acknowledged after 2 s (the peer "
+			 "does not read them): the engine cannot save bytes still in a send queue",
+			 ckpt_rt.vpid, fd, outq, peer);
+}
+
+/* Fills the socket's record; queued stream bytes go to data[0..cap).
+ * -1 when it cannot be saved (the reason given through ckpt_fail). */
 long ckpt_socket_describe(int fd, struct ckpt_img_fd_socket *rec, char *data, uint64_t cap)
 {
 	socklen_t l = sizeof rec->domain;
@@ -185,6 +250,8 @@ long ckpt_socket_describe(int fd, struct ckpt_img_fd_socket *rec, char *data, ui
 	if (rec->listening || !(rec->peer_len || rec->peer_ino) || !cap)
 		return 0;
 	if (rec->type == SOCK_STREAM) {
+		if (rec->domain != AF_UNIX && wait_sent_acknowledged(fd, rec) < 0)
+			return -1;
 		long n = SYS6(SYS_recvfrom, fd, data, cap, MSG_PEEK | MSG_DONTWAIT, 0, 0);
 		return n > 0 ? n : 0;
 	}
