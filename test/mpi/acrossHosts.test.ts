@@ -126,6 +126,11 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
       if (round === 1) {
         // the gate closed: the restored job reaches it, with rank 0's next round printed
         await again.waitForStdout(/^round \d+ /m, 120000);
+        // b's part was restored by b's own coordinator, joined to this one
+        const live = await ckptOnA(['status', '--dir', dir, '--json']).done;
+        assert.equal(live.code, 0, live.stderr);
+        const rows = (JSON.parse(live.stdout) as { processes: { host?: string; mpiRank?: number }[] }).processes;
+        assert.deepEqual(rows.filter((p) => p.host === bed.b.address).map((p) => p.mpiRank).filter((x) => x !== undefined).sort(), [2, 3]);
         fs.writeFileSync(gate, '');
       }
       const r = await finish(again, dir);
