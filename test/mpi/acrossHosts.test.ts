@@ -46,7 +46,7 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
 
   /** `ckpt ARGS` on host a; mpirun there reaches b through the bed's agent, which ckpt-rsh runs. */
   const ckptOnA = (args: string[]) => new CkptProcess(args, { OMPI_MCA_plm_rsh_agent: bed.rshAgent }, (argv, options) => bed.run('a', argv, options));
-  const job = (gate: string) => mpirun(4, [ring, String(ROUNDS), String(SIZE), gate], undefined, { host: `${bed.a.address}:2,${bed.b.address}:2` });
+  const job = (gate: string, btl?: string) => mpirun(4, [ring, String(ROUNDS), String(SIZE), gate], btl, { host: `${bed.a.address}:2,${bed.b.address}:2` });
   const plainOutput = async (name: string): Promise<string> => {
     const gate = path.join(root, `${name}-open`);
     fs.writeFileSync(gate, '');
@@ -104,39 +104,42 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
     assert.equal(fs.existsSync(path.join(part.dir, 'snapshots', id)), false, "b's part is deleted with the snapshot");
   });
 
-  test('saved with --kill and restarted twice from the same snapshot, on both hosts: the output of an uninterrupted run', { timeout: 300000 }, async () => {
-    const plain = await plainOutput('kill');
-    const before = mpiLeftovers();
-    const dir = path.join(root, 'kill');
-    const gate = path.join(root, 'kill-gate');
-    const run = ckptOnA(['launch', '--dir', dir, '--', ...job(gate)]);
-    run.endInput();
-    await run.waitForStdout(/^round 20 /m, 120000);
-    const saved = await ckptOnA(['checkpoint', '--dir', dir, '--kill', '--json']).done;
-    assert.equal(saved.code, 0, saved.stderr);
-    const id = (JSON.parse(saved.stdout) as { snapshot: { id: string } }).snapshot.id;
-    const first = await finish(run, dir);
-    assert.doesNotMatch(first.stdout, /^done/m, 'saved before the end');
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'snapshots', id, 'manifest.json'), 'utf8')) as Manifest;
-    assert.equal(manifest.hosts?.length, 1);
+  for (const [name, btl] of [['default transports', undefined], ['TCP only', 'self,tcp']] as const) {
+    test(`${name}: saved with --kill and restarted twice from the same snapshot, on both hosts: the output of an uninterrupted run`, { timeout: 300000 }, async () => {
+      const tag = btl ? 'tcp' : 'kill';
+      const plain = await plainOutput(tag);
+      const before = mpiLeftovers();
+      const dir = path.join(root, tag);
+      const gate = path.join(root, `${tag}-gate`);
+      const run = ckptOnA(['launch', '--dir', dir, '--', ...job(gate, btl)]);
+      run.endInput();
+      await run.waitForStdout(/^round 20 /m, 120000);
+      const saved = await ckptOnA(['checkpoint', '--dir', dir, '--kill', '--json']).done;
+      assert.equal(saved.code, 0, saved.stderr);
+      const id = (JSON.parse(saved.stdout) as { snapshot: { id: string } }).snapshot.id;
+      const first = await finish(run, dir);
+      assert.doesNotMatch(first.stdout, /^done/m, 'saved before the end');
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'snapshots', id, 'manifest.json'), 'utf8')) as Manifest;
+      assert.equal(manifest.hosts?.length, 1);
 
-    for (const round of [1, 2]) {
-      const again = ckptOnA(['restart', '--dir', dir, id]);
-      again.endInput();
-      if (round === 1) {
-        // the gate closed: the restored job reaches it, with rank 0's next round printed
-        await again.waitForStdout(/^round \d+ /m, 120000);
-        // b's part was restored by b's own coordinator, joined to this one
-        const live = await ckptOnA(['status', '--dir', dir, '--json']).done;
-        assert.equal(live.code, 0, live.stderr);
-        const rows = (JSON.parse(live.stdout) as { processes: { host?: string; mpiRank?: number }[] }).processes;
-        assert.deepEqual(rows.filter((p) => p.host === bed.b.address).map((p) => p.mpiRank).filter((x) => x !== undefined).sort(), [2, 3]);
-        fs.writeFileSync(gate, '');
+      for (const round of [1, 2]) {
+        const again = ckptOnA(['restart', '--dir', dir, id]);
+        again.endInput();
+        if (round === 1) {
+          // the gate closed: the restored job reaches it, with rank 0's next round printed
+          await again.waitForStdout(/^round \d+ /m, 120000);
+          // b's part was restored by b's own coordinator, joined to this one
+          const live = await ckptOnA(['status', '--dir', dir, '--json']).done;
+          assert.equal(live.code, 0, live.stderr);
+          const rows = (JSON.parse(live.stdout) as { processes: { host?: string; mpiRank?: number }[] }).processes;
+          assert.deepEqual(rows.filter((p) => p.host === bed.b.address).map((p) => p.mpiRank).filter((x) => x !== undefined).sort(), [2, 3]);
+          fs.writeFileSync(gate, '');
+        }
+        const r = await finish(again, dir);
+        assert.equal(r.code, 0, `restart ${round}: mpirun's status; stderr:\n${r.stderr}`);
+        assert.equal(first.stdout + r.stdout, plain, `restart ${round}: the output of an uninterrupted run`);
+        assert.deepEqual(await mpiStrays(before), [], `restart ${round}: nothing left in /dev/shm or the temporary directory`);
       }
-      const r = await finish(again, dir);
-      assert.equal(r.code, 0, `restart ${round}: mpirun's status; stderr:\n${r.stderr}`);
-      assert.equal(first.stdout + r.stdout, plain, `restart ${round}: the output of an uninterrupted run`);
-      assert.deepEqual(await mpiStrays(before), [], `restart ${round}: nothing left in /dev/shm or the temporary directory`);
-    }
-  });
+    });
+  }
 });
