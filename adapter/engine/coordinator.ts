@@ -294,6 +294,7 @@ export class Coordinator extends EventEmitter {
     const others = this.store.manifest(id).hosts ?? [];
     if (others.length === 0) return this.spawnRestorer(id, images, options);
     // Every host's coordinator restores its part; the connections between hosts join them.
+    this.rshAgent = others[0].agent.join(' '); // what the next snapshot records
     await startHostRestores(this.hosts, id, others);
     return this.spawnRestorer(id, images, { ...options, peerHosts: others.map((h) => h.address) });
   }

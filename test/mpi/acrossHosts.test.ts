@@ -142,4 +142,29 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
       }
     });
   }
+
+  test('a restored job across hosts is saved again, and that snapshot restarts to the end', { timeout: 300000 }, async () => {
+    const plain = await plainOutput('again');
+    const dir = path.join(root, 'again');
+    const gate = path.join(root, 'again-gate');
+    const run = ckptOnA(['launch', '--dir', dir, '--', ...job(gate)]);
+    run.endInput();
+    await run.waitForStdout(/^round 20 /m, 120000);
+    const one = await ckptOnA(['checkpoint', '--dir', dir, '--kill', '--json']).done;
+    assert.equal(one.code, 0, one.stderr);
+    const first = await finish(run, dir);
+    const restored = ckptOnA(['restart', '--dir', dir, (JSON.parse(one.stdout) as { snapshot: { id: string } }).snapshot.id]);
+    restored.endInput();
+    // the gate is closed: the restored job waits there, and is saved again
+    await restored.waitForStdout(new RegExp(`^round ${ROUNDS - ROUNDS / 4 - 1} `, 'm'), 120000);
+    const two = await ckptOnA(['checkpoint', '--dir', dir, '--kill', '--json']).done;
+    assert.equal(two.code, 0, two.stderr);
+    const second = await finish(restored, dir);
+    fs.writeFileSync(gate, '');
+    const last = ckptOnA(['restart', '--dir', dir, (JSON.parse(two.stdout) as { snapshot: { id: string } }).snapshot.id]);
+    last.endInput();
+    const r = await finish(last, dir);
+    assert.equal(r.code, 0, `mpirun's status; stderr:\n${r.stderr}`);
+    assert.equal(first.stdout + second.stdout + r.stdout, plain, 'the output of an uninterrupted run');
+  });
 });
