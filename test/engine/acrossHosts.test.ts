@@ -1,14 +1,15 @@
 /**
  * TCP connections between two computations on two hosts (native/README.md,
  * "Jobs across hosts"), played on loopback by two computations with their own
- * directories and coordinators: a server in X, a client in Y, bytes left
- * unread in both receive queues. Each is checkpointed by its own coordinator
- * (X, then Y with --kill, then X is killed); the two restorers run at the same time with `--peer-host
- * 127.0.0.1` and make the connection again between them, each end with its
- * own waiting bytes. A restorer whose partner never comes fails after its
- * deadline, naming the fd and the peer, with nothing of the program run. A
- * checkpoint of a process whose sent bytes the peer never acknowledges (a peer
- * that does not read) fails after ~2 s, naming them.
+ * directories and coordinators: a server in X, a client in Y, two connections
+ * (on one X's end has the lower port, on the other Y's), bytes left unread in
+ * all four receive queues. Each is checkpointed by its own coordinator (X,
+ * then Y with --kill, then X is killed); the two restorers run at the same
+ * time with `--peer-host 127.0.0.1` and make the connections again between
+ * them, each end with its own waiting bytes. A restorer whose partner never
+ * comes fails after its deadline, naming the fd and the peer, with nothing of
+ * the program run. A checkpoint of a process whose sent bytes the peer never
+ * acknowledges (a peer that does not read) fails after ~2 s, naming them.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -95,10 +96,14 @@ describe('TCP connections across hosts come back between two restorers', { skip 
     dirY = path.join(work, 'y');
     go = path.join(work, 'go');
 
-    const server = new CkptProcess(['launch', '--dir', dirX, '--', peer, 'server', go]);
-    await server.waitForStdout(/^listening \d+$/m);
-    const port = /^listening (\d+)$/m.exec(server.stdout)![1];
-    const client = new CkptProcess(['launch', '--dir', dirY, '--', peer, 'client', go, port]);
+    // Below the kernel's ephemeral ports (32768 and up), so that the client's
+    // first connection comes from a higher port (X's end listens at restart)
+    // and its second from LOW, a lower one (Y's end listens).
+    const port = 21000 + Math.floor(Math.random() * 8000);
+    const low = String(port - 1000);
+    const server = new CkptProcess(['launch', '--dir', dirX, '--', peer, 'server', go, String(port), low]);
+    await server.waitForStdout(/^listening$/m);
+    const client = new CkptProcess(['launch', '--dir', dirY, '--', peer, 'client', go, String(port), low]);
     await server.waitForStdout(/^ready$/m);
     await client.waitForStdout(/^ready$/m);
     // On one machine the first program killed would reset the connection
@@ -145,8 +150,10 @@ describe('TCP connections across hosts come back between two restorers', { skip 
     const [sx, sy] = await Promise.all([rx, ry]);
     assert.equal(sx.code, 0, `server: ${sx.stdout}${sx.stderr}`);
     assert.equal(sy.code, 0, `client: ${sy.stdout}${sy.stderr}`);
-    assert.equal(sx.stdout, 'waiting bytes: 23, as sent\ngot: new from the client\n');
-    assert.equal(sy.stdout, 'waiting bytes: 4000, as sent\ngot: new from the server\n');
+    assert.equal(sx.stdout, 'connection 0: waiting bytes: 23, as sent\nconnection 1: waiting bytes: 23, as sent\n' +
+      'connection 0: got: new 0 from the client\nconnection 1: got: new 1 from the client\n');
+    assert.equal(sy.stdout, 'connection 0: waiting bytes: 4000, as sent\nconnection 1: waiting bytes: 4000, as sent\n' +
+      'connection 0: got: new 0 from the server\nconnection 1: got: new 1 from the server\n');
     assert.equal(sx.stderr + sy.stderr, '');
   });
 });
