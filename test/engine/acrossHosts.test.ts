@@ -122,6 +122,8 @@ describe('TCP connections across hosts come back between two restorers', { skip 
   });
 
   test('a restorer whose partner never comes fails after the deadline, naming the fd and the peer; the program did not run', async () => {
+    const log = `${go}.server.log`;
+    fs.writeFileSync(log, 'changed after the snapshot\n');
     let hellos = 0;
     const count = (): number => hellos++;
     x.on('hello', count);
@@ -130,10 +132,13 @@ describe('TCP connections across hosts come back between two restorers', { skip 
     const took = Date.now() - t0;
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stdout, '', 'nothing of the program ran');
-    assert.match(r.stderr, /^ckpt-restore: \/\S+\/snapshots\/1\/p\d+\.img \(across_peer\): cannot remake the connection of fd \d+ to 127\.0\.0\.1:\d+ across hosts: .* within 1500 ms\n$/);
+    // the note of the file it put back (then undid), and the refusal
+    assert.match(r.stderr, /^ckpt-restore: \S+\.server\.log: put back as at the snapshot .*\n/);
+    assert.match(r.stderr.replace(/^.*\.server\.log.*\n/, ''), /^ckpt-restore: \/\S+\/snapshots\/1\/p\d+\.img \(across_peer\): cannot remake the connection of fd \d+ to 127\.0\.0\.1:\d+ across hosts: .* within 1500 ms\n$/);
     assert.ok(took >= 1400 && took < 20000, `it waited for the deadline (${took} ms)`);
     x.off('hello', count);
     assert.equal(hellos, 0, 'no restored process said hello');
+    assert.equal(fs.readFileSync(log, 'utf8'), 'changed after the snapshot\n', 'the refused restart undid the file it had put back');
     // --check takes the option and leaves it alone
     const check = await runFile(RESTORE, ['--check', '--peer-host', '127.0.0.1', '--peer-host', '::1', onlyImage(dirX), onlyImage(dirY)]);
     assert.equal(check.code, 0, check.stderr);
@@ -154,7 +159,9 @@ describe('TCP connections across hosts come back between two restorers', { skip 
       'connection 0: got: new 0 from the client\nconnection 1: got: new 1 from the client\n');
     assert.equal(sy.stdout, 'connection 0: waiting bytes: 4000, as sent\nconnection 1: waiting bytes: 4000, as sent\n' +
       'connection 0: got: new 0 from the server\nconnection 1: got: new 1 from the server\n');
-    assert.equal(sx.stderr + sy.stderr, '');
+    assert.equal(sx.stderr.replace(/^ckpt-restore: .*\.server\.log.*\n/m, ''), '', 'the server\'s restorer says only that it put back its file');
+    assert.equal(sy.stderr, '');
+    assert.equal(fs.readFileSync(`${go}.server.log`, 'utf8'), 'written by the server\n');
   });
 });
 

@@ -8,7 +8,8 @@
  * unread (the server a few KiB, the client a line), waits until the other's
  * bytes are in its own receive queue, prints `ready`, and waits for GOFILE.
  * Then it reads exactly the bytes it was sent on each (they must be the same,
- * in order), and the two exchange one new line each way on each.
+ * in order), and the two exchange one new line each way on each. The server
+ * keeps GOFILE.server.log open, written.
  *
  * `across_peer stuck GOFILE PORT` connects to PORT (a peer that never reads)
  * and writes until its send queue no longer empties, then waits for GOFILE.
@@ -135,6 +136,12 @@ int main(int argc, char **argv)
 		struct sockaddr_in a = loopback(port);
 		if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 4) != 0)
 			die("listen");
+		/* a file it writes and keeps open: the snapshot holds its bytes */
+		char log[4096];
+		snprintf(log, sizeof log, "%s.server.log", go);
+		FILE *f = fopen(log, "w");
+		if (!f || fputs("written by the server\n", f) < 0 || fflush(f) != 0)
+			die("log");
 		printf("listening\n");
 		for (int i = 0; i < 2; i++)
 			if ((s[i] = accept(l, NULL, NULL)) < 0)
