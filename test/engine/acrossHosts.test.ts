@@ -3,7 +3,7 @@
  * "Jobs across hosts"), played on loopback by two computations with their own
  * directories and coordinators: a server in X, a client in Y, two connections
  * (on one X's end has the lower port, on the other Y's), bytes left unread in
- * all four receive queues. Each is checkpointed by its own coordinator (X,
+ * all four receive queues; over IPv4 and over IPv6. Each is checkpointed by its own coordinator (X,
  * then Y with --kill, then X is killed); the two restorers run at the same
  * time with `--peer-host 127.0.0.1` and make the connections again between
  * them, each end with its own waiting bytes. A restorer whose partner never
@@ -37,8 +37,8 @@ interface Ran {
 }
 
 /** The restorer run directly (the coordinator's restart has no --peer-host yet), as `coordinator`'s restart. */
-function restore(image: string, coordinator: Coordinator, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  const child = spawn(RESTORE, ['--socket', coordinator.cdir.engineSocket, '--peer-host', '127.0.0.1', image], {
+function restore(image: string, coordinator: Coordinator, peerHost: string, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  const child = spawn(RESTORE, ['--socket', coordinator.cdir.engineSocket, '--peer-host', peerHost, image], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -79,7 +79,12 @@ function onlyImage(dir: string): string {
   return path.join(snap, images[0]);
 }
 
-describe('TCP connections across hosts come back between two restorers', { skip }, () => {
+const families = [
+  { name: 'IPv4', arg: 'v4', host: '127.0.0.1', shown: String.raw`127\.0\.0\.1` },
+  { name: 'IPv6', arg: 'v6', host: '::1', shown: String.raw`\[0:0:0:0:0:0:0:1\]` },
+];
+
+for (const family of families) describe(`TCP connections across hosts come back between two restorers (${family.name})`, { skip }, () => {
   let work: string;
   let peer: string;
   let dirX: string;
@@ -101,9 +106,9 @@ describe('TCP connections across hosts come back between two restorers', { skip 
     // and its second from LOW, a lower one (Y's end listens).
     const port = 21000 + Math.floor(Math.random() * 8000);
     const low = String(port - 1000);
-    const server = new CkptProcess(['launch', '--dir', dirX, '--', peer, 'server', go, String(port), low]);
+    const server = new CkptProcess(['launch', '--dir', dirX, '--', peer, 'server', go, String(port), low, family.arg]);
     await server.waitForStdout(/^listening$/m);
-    const client = new CkptProcess(['launch', '--dir', dirY, '--', peer, 'client', go, String(port), low]);
+    const client = new CkptProcess(['launch', '--dir', dirY, '--', peer, 'client', go, String(port), low, family.arg]);
     await server.waitForStdout(/^ready$/m);
     await client.waitForStdout(/^ready$/m);
     // On one machine the first program killed would reset the connection
@@ -128,13 +133,13 @@ describe('TCP connections across hosts come back between two restorers', { skip 
     const count = (): number => hellos++;
     x.on('hello', count);
     const t0 = Date.now();
-    const r = await restore(onlyImage(dirX), x, { CKPT_ACROSS_HOSTS_WAIT_MS: '1500' });
+    const r = await restore(onlyImage(dirX), x, family.host, { CKPT_ACROSS_HOSTS_WAIT_MS: '1500' });
     const took = Date.now() - t0;
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stdout, '', 'nothing of the program ran');
     // the note of the file it put back (then undid), and the refusal
     assert.match(r.stderr, /^ckpt-restore: \S+\.server\.log: put back as at the snapshot .*\n/);
-    assert.match(r.stderr.replace(/^.*\.server\.log.*\n/, ''), /^ckpt-restore: \/\S+\/snapshots\/1\/p\d+\.img \(across_peer\): cannot remake the connection of fd \d+ to 127\.0\.0\.1:\d+ across hosts: .* within 1500 ms\n$/);
+    assert.match(r.stderr.replace(/^.*\.server\.log.*\n/, ''), new RegExp(String.raw`^ckpt-restore: /\S+/snapshots/1/p\d+\.img \(across_peer\): cannot remake the connection of fd \d+ to ${family.shown}:\d+ across hosts: .* within 1500 ms\n$`));
     assert.ok(took >= 1400 && took < 20000, `it waited for the deadline (${took} ms)`);
     x.off('hello', count);
     assert.equal(hellos, 0, 'no restored process said hello');
@@ -147,8 +152,8 @@ describe('TCP connections across hosts come back between two restorers', { skip 
   test('both restorers at once: each end gets its own waiting bytes back first, then new bytes flow both ways', async () => {
     fs.rmSync(go, { force: true });
     const hellos = Promise.all([restoredHello(x), restoredHello(y)]);
-    const rx = restore(onlyImage(dirX), x);
-    const ry = restore(onlyImage(dirY), y);
+    const rx = restore(onlyImage(dirX), x, family.host);
+    const ry = restore(onlyImage(dirY), y, family.host);
     const ended = Promise.race([rx, ry]).then((r) => assert.fail(`a restorer ended before both programs ran: ${JSON.stringify(r)}`));
     await Promise.race([hellos, ended]);
     fs.writeFileSync(go, '');

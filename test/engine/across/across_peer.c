@@ -11,6 +11,8 @@
  * in order), and the two exchange one new line each way on each. The server
  * keeps GOFILE.server.log open, written.
  *
+ * With a last argument `v6`, over ::1 instead of 127.0.0.1.
+ *
  * `across_peer stuck GOFILE PORT` connects to PORT (a peer that never reads)
  * and writes until its send queue no longer empties, then waits for GOFILE.
  */
@@ -76,22 +78,36 @@ static void recv_all(int fd, char *p, size_t n)
 	}
 }
 
-static struct sockaddr_in loopback(int port)
+/* 127.0.0.1, or ::1 when the last argument is "v6" */
+static int v6;
+
+static socklen_t loopback(int port, struct sockaddr_storage *ss)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
+	memset(ss, 0, sizeof *ss);
+	if (v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		a->sin6_addr = in6addr_loopback;
+		return sizeof *a;
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sizeof *a;
 }
 
 static int connect_to(int port, int from)
 {
-	struct sockaddr_in a = loopback(port), f = loopback(from);
-	int c = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_storage a, f;
+	socklen_t al = loopback(port, &a), fl = loopback(from, &f);
+	int c = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 	int one = 1;
 	if (c < 0 || (from && (setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-			       bind(c, (struct sockaddr *)&f, sizeof f) != 0)))
+			       bind(c, (struct sockaddr *)&f, fl) != 0)))
 		die("bind");
-	if (connect(c, (struct sockaddr *)&a, sizeof a) != 0)
+	if (connect(c, (struct sockaddr *)&a, al) != 0)
 		die("connect");
 	return c;
 }
@@ -125,16 +141,18 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 5) {
-		fprintf(stderr, "usage: across_peer server|client GOFILE PORT LOWPORT\n");
+		fprintf(stderr, "usage: across_peer server|client GOFILE PORT LOWPORT [v6]\n");
 		return 2;
 	}
+	v6 = argc > 5 && !strcmp(argv[5], "v6");
 	int server = !strcmp(argv[1], "server");
 	int port = atoi(argv[3]), low = atoi(argv[4]);
 	int s[2];
 	if (server) {
-		int l = socket(AF_INET, SOCK_STREAM, 0);
-		struct sockaddr_in a = loopback(port);
-		if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) != 0 || listen(l, 4) != 0)
+		int l = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_storage a;
+		socklen_t al = loopback(port, &a);
+		if (l < 0 || bind(l, (struct sockaddr *)&a, al) != 0 || listen(l, 4) != 0)
 			die("listen");
 		/* a file it writes and keeps open: the snapshot holds its bytes */
 		char log[4096];
