@@ -3,12 +3,13 @@
  * "Jobs across hosts"), played on loopback by two computations with their own
  * directories and coordinators: a server in X, a client in Y, two connections
  * (on one X's end has the lower port, on the other Y's), bytes left unread in
- * all four receive queues; over IPv4 and over IPv6. Each is checkpointed by its own coordinator (X,
- * then Y with --kill, then X is killed); the two restorers run at the same
- * time with `--peer-host 127.0.0.1` and make the connections again between
- * them, each end with its own waiting bytes. A restorer whose partner never
- * comes fails after its deadline, naming the fd and the peer, with nothing of
- * the program run. A checkpoint of a process whose sent bytes the peer never
+ * all four receive queues; over IPv4 and over IPv6. Each is checkpointed by
+ * its own coordinator (X, then Y with --kill, then X is killed); the two
+ * restorers run at the same time with `--peer-host 127.0.0.1` (or ::1) and
+ * make the connections again between them, each end with its own waiting
+ * bytes. A restorer whose partner never comes fails after its deadline,
+ * naming the fd and the peer, with nothing of the program run and its file
+ * put back undone. A checkpoint of a process whose sent bytes the peer never
  * acknowledges (a peer that does not read) fails after ~2 s, naming them.
  */
 import assert from 'node:assert/strict';
