@@ -36,6 +36,7 @@
 #define SOL_SOCKET 1
 #define SO_REUSEADDR 2
 #define SO_ERROR 4
+#define SO_REUSEPORT 15
 #define IPPROTO_IPV6 41
 #define IPV6_V6ONLY 26
 #define MSG_DONTWAIT 0x40
@@ -267,8 +268,12 @@ static long tcp_socket(struct conn *c, int flags)
 	long s = sys3(NR_socket, c->f->sock.domain, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
 	if (s < 0)
 		conn_fail(c, "socket: ", errno_name(s));
+	/* SO_REUSEPORT as well, for the moment the connection is made: an end
+	 * that connects may have the address and port of a throwaway listener
+	 * (a program's port where connections came from either side) */
 	int one = 1;
 	sys6(NR_setsockopt, s, SOL_SOCKET, SO_REUSEADDR, (long)&one, sizeof one, 0);
+	sys6(NR_setsockopt, s, SOL_SOCKET, SO_REUSEPORT, (long)&one, sizeof one, 0);
 	if (c->f->sock.domain == AF_INET6) {
 		int v = !!(c->f->sock.options & CKPT_SOCK_V6ONLY);
 		sys6(NR_setsockopt, s, IPPROTO_IPV6, IPV6_V6ONLY, (long)&v, sizeof v, 0);
@@ -277,6 +282,16 @@ static long tcp_socket(struct conn *c, int flags)
 	if (r < 0)
 		conn_fail(c, "cannot bind its saved local address: ", errno_name(r));
 	return s;
+}
+
+/* the program's connection as a program's own would be: blocking, without
+ * SO_REUSEPORT (the engine gives every TCP socket SO_REUSEADDR anyway) */
+static void made(struct conn *c, long fd)
+{
+	int zero = 0;
+	sys3(NR_fcntl, fd, F_SETFL, 0);
+	sys6(NR_setsockopt, fd, SOL_SOCKET, SO_REUSEPORT, (long)&zero, sizeof zero, 0);
+	c->fd = fd;
 }
 
 static void make_listeners(void)
@@ -335,8 +350,7 @@ static void connect_all(void)
 				r = -err;
 			}
 			if (r == 0) {
-				sys3(NR_fcntl, s, F_SETFL, 0);
-				c->fd = s;
+				made(c, s);
 				break;
 			}
 			sys1(NR_close, s);
@@ -371,12 +385,10 @@ static void accept_all(void)
 				if (conns[k].listens && conns[k].same_as < 0 && conns[k].lst == c->lst && conns[k].fd < 0 &&
 				    conns[k].f->sock.peer_len == glen && !memcmp(conns[k].f->sock.peer, got, glen))
 					to = &conns[k];
-			if (to) {
-				sys3(NR_fcntl, a, F_SETFL, 0);
-				to->fd = a;
-			} else {
+			if (to)
+				made(to, a);
+			else
 				sys1(NR_close, a); /* somebody else's */
-			}
 		}
 	}
 	for (uint32_t i = 0; i < nlisteners; i++)

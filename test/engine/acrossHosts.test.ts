@@ -1,14 +1,16 @@
 /**
  * TCP connections between two computations on two hosts (native/README.md,
  * "Jobs across hosts"), played on loopback by two computations with their own
- * directories and coordinators: a server in X, a client in Y, bytes left
- * unread in both receive queues. Each is checkpointed by its own coordinator
- * (X, then Y with --kill, then X is killed); the two restorers run at the same time with `--peer-host
- * 127.0.0.1` and make the connection again between them, each end with its
- * own waiting bytes. A restorer whose partner never comes fails after its
- * deadline, naming the fd and the peer, with nothing of the program run. A
- * checkpoint of a process whose sent bytes the peer never acknowledges (a peer
- * that does not read) fails after ~2 s, naming them.
+ * directories and coordinators: a server in X, a client in Y, two connections
+ * (on one X's end has the lower port, on the other Y's), bytes left unread in
+ * all four receive queues; over IPv4 and over IPv6. Each is checkpointed by
+ * its own coordinator (X, then Y with --kill, then X is killed); the two
+ * restorers run at the same time with `--peer-host 127.0.0.1` (or ::1) and
+ * make the connections again between them, each end with its own waiting
+ * bytes. A restorer whose partner never comes fails after its deadline,
+ * naming the fd and the peer, with nothing of the program run and its file
+ * put back undone. A checkpoint of a process whose sent bytes the peer never
+ * acknowledges (a peer that does not read) fails after ~2 s, naming them.
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -36,8 +38,8 @@ interface Ran {
 }
 
 /** The restorer run directly (the coordinator's restart has no --peer-host yet), as `coordinator`'s restart. */
-function restore(image: string, coordinator: Coordinator, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
-  const child = spawn(RESTORE, ['--socket', coordinator.cdir.engineSocket, '--peer-host', '127.0.0.1', image], {
+function restore(image: string, coordinator: Coordinator, peerHost: string, env: NodeJS.ProcessEnv = {}): Promise<Ran> {
+  const child = spawn(RESTORE, ['--socket', coordinator.cdir.engineSocket, '--peer-host', peerHost, image], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -78,7 +80,12 @@ function onlyImage(dir: string): string {
   return path.join(snap, images[0]);
 }
 
-describe('TCP connections across hosts come back between two restorers', { skip }, () => {
+const families = [
+  { name: 'IPv4', arg: 'v4', host: '127.0.0.1', shown: String.raw`127\.0\.0\.1` },
+  { name: 'IPv6', arg: 'v6', host: '::1', shown: String.raw`\[0:0:0:0:0:0:0:1\]` },
+];
+
+for (const family of families) describe(`TCP connections across hosts come back between two restorers (${family.name})`, { skip }, () => {
   let work: string;
   let peer: string;
   let dirX: string;
@@ -95,10 +102,14 @@ describe('TCP connections across hosts come back between two restorers', { skip 
     dirY = path.join(work, 'y');
     go = path.join(work, 'go');
 
-    const server = new CkptProcess(['launch', '--dir', dirX, '--', peer, 'server', go]);
-    await server.waitForStdout(/^listening \d+$/m);
-    const port = /^listening (\d+)$/m.exec(server.stdout)![1];
-    const client = new CkptProcess(['launch', '--dir', dirY, '--', peer, 'client', go, port]);
+    // Below the kernel's ephemeral ports (32768 and up), so that the client's
+    // first connection comes from a higher port (X's end listens at restart)
+    // and its second from LOW, a lower one (Y's end listens).
+    const port = 21000 + Math.floor(Math.random() * 8000);
+    const low = String(port - 1000);
+    const server = new CkptProcess(['launch', '--dir', dirX, '--', peer, 'server', go, String(port), low, family.arg]);
+    await server.waitForStdout(/^listening$/m);
+    const client = new CkptProcess(['launch', '--dir', dirY, '--', peer, 'client', go, String(port), low, family.arg]);
     await server.waitForStdout(/^ready$/m);
     await client.waitForStdout(/^ready$/m);
     // On one machine the first program killed would reset the connection
@@ -117,18 +128,23 @@ describe('TCP connections across hosts come back between two restorers', { skip 
   });
 
   test('a restorer whose partner never comes fails after the deadline, naming the fd and the peer; the program did not run', async () => {
+    const log = `${go}.server.log`;
+    fs.writeFileSync(log, 'changed after the snapshot\n');
     let hellos = 0;
     const count = (): number => hellos++;
     x.on('hello', count);
     const t0 = Date.now();
-    const r = await restore(onlyImage(dirX), x, { CKPT_ACROSS_HOSTS_WAIT_MS: '1500' });
+    const r = await restore(onlyImage(dirX), x, family.host, { CKPT_ACROSS_HOSTS_WAIT_MS: '1500' });
     const took = Date.now() - t0;
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stdout, '', 'nothing of the program ran');
-    assert.match(r.stderr, /^ckpt-restore: \/\S+\/snapshots\/1\/p\d+\.img \(across_peer\): cannot remake the connection of fd \d+ to 127\.0\.0\.1:\d+ across hosts: .* within 1500 ms\n$/);
+    // the note of the file it put back (then undid), and the refusal
+    assert.match(r.stderr, /^ckpt-restore: \S+\.server\.log: put back as at the snapshot .*\n/);
+    assert.match(r.stderr.replace(/^.*\.server\.log.*\n/, ''), new RegExp(String.raw`^ckpt-restore: /\S+/snapshots/1/p\d+\.img \(across_peer\): cannot remake the connection of fd \d+ to ${family.shown}:\d+ across hosts: .* within 1500 ms\n$`));
     assert.ok(took >= 1400 && took < 20000, `it waited for the deadline (${took} ms)`);
     x.off('hello', count);
     assert.equal(hellos, 0, 'no restored process said hello');
+    assert.equal(fs.readFileSync(log, 'utf8'), 'changed after the snapshot\n', 'the refused restart undid the file it had put back');
     // --check takes the option and leaves it alone
     const check = await runFile(RESTORE, ['--check', '--peer-host', '127.0.0.1', '--peer-host', '::1', onlyImage(dirX), onlyImage(dirY)]);
     assert.equal(check.code, 0, check.stderr);
@@ -137,17 +153,21 @@ describe('TCP connections across hosts come back between two restorers', { skip 
   test('both restorers at once: each end gets its own waiting bytes back first, then new bytes flow both ways', async () => {
     fs.rmSync(go, { force: true });
     const hellos = Promise.all([restoredHello(x), restoredHello(y)]);
-    const rx = restore(onlyImage(dirX), x);
-    const ry = restore(onlyImage(dirY), y);
+    const rx = restore(onlyImage(dirX), x, family.host);
+    const ry = restore(onlyImage(dirY), y, family.host);
     const ended = Promise.race([rx, ry]).then((r) => assert.fail(`a restorer ended before both programs ran: ${JSON.stringify(r)}`));
     await Promise.race([hellos, ended]);
     fs.writeFileSync(go, '');
     const [sx, sy] = await Promise.all([rx, ry]);
     assert.equal(sx.code, 0, `server: ${sx.stdout}${sx.stderr}`);
     assert.equal(sy.code, 0, `client: ${sy.stdout}${sy.stderr}`);
-    assert.equal(sx.stdout, 'waiting bytes: 23, as sent\ngot: new from the client\n');
-    assert.equal(sy.stdout, 'waiting bytes: 4000, as sent\ngot: new from the server\n');
-    assert.equal(sx.stderr + sy.stderr, '');
+    assert.equal(sx.stdout, 'connection 0: waiting bytes: 23, as sent\nconnection 1: waiting bytes: 23, as sent\n' +
+      'connection 0: got: new 0 from the client\nconnection 1: got: new 1 from the client\n');
+    assert.equal(sy.stdout, 'connection 0: waiting bytes: 4000, as sent\nconnection 1: waiting bytes: 4000, as sent\n' +
+      'connection 0: got: new 0 from the server\nconnection 1: got: new 1 from the server\n');
+    assert.equal(sx.stderr.replace(/^ckpt-restore: .*\.server\.log.*\n/m, ''), '', 'the server\'s restorer says only that it put back its file');
+    assert.equal(sy.stderr, '');
+    assert.equal(fs.readFileSync(`${go}.server.log`, 'utf8'), 'written by the server\n');
   });
 });
 

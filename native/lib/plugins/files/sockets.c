@@ -197,13 +197,14 @@ static void format_addr(char *buf, size_t n, const uint8_t *sa)
 
 static int wait_sent_acknowledged(int fd, const struct ckpt_img_fd_socket *rec)
 {
+	int outq = 0;
+	if (SYS3(SYS_ioctl, fd, SIOCOUTQ, &outq) < 0 || outq == 0)
+		return 0;
+	/* a connection that can still send and be acknowledged */
 	struct tcp_info ti;
 	socklen_t l = sizeof ti;
 	if (SYS6(SYS_getsockopt, fd, IPPROTO_TCP, TCP_INFO, &ti, &l, 0) < 0 ||
 	    (ti.tcpi_state != TCP_ESTABLISHED && ti.tcpi_state != TCP_CLOSE_WAIT))
-		return 0;
-	int outq = 0;
-	if (SYS3(SYS_ioctl, fd, SIOCOUTQ, &outq) < 0 || outq == 0)
 		return 0;
 	uint64_t end = ckpt_now_ns() + OUTQ_WAIT_NS;
 	while (outq > 0 && ckpt_now_ns() < end) {
