@@ -410,7 +410,8 @@ export class Coordinator extends EventEmitter {
   checkpoint(options: CheckpointOptions = {}): Promise<SnapshotInfo> {
     if (this.replacing) return Promise.reject(new CkptError(`a snapshot is being restored in ${this.dir}: checkpoint once it runs`));
     const run = async () => {
-      const barrier = options.barrier ?? (options.hold ? undefined : this.hosts.barrier(this.checkpointTimeoutMs, options.kill === true, options.label));
+      if (options.hold && this.hosts.list().length > 0) throw new CkptError('a computation across hosts is saved by `ckpt checkpoint`, not from a debugger that holds it');
+      const barrier = options.barrier ?? this.hosts.barrier(this.checkpointTimeoutMs, options.kill === true, options.label);
       const info = await this.taker.take({ ...options, barrier });
       this.emit('snapshot', info);
       return info;

@@ -32,8 +32,9 @@ export interface Member {
   link: HostLink;
 }
 
-/** How long a member has to join after its link opened. */
+/** How long a member has to join after its link opened, and how much it may send before. */
 const JOIN_WAIT_MS = 10000;
+const MAX_JOIN_BYTES = 64 * 1024;
 
 export class MemberHosts {
   private server?: net.Server;
@@ -128,8 +129,16 @@ export class MemberHosts {
   private onConnection(sock: net.Socket): void {
     const link = new HostLink(sock, 'a joining host');
     const timer = setTimeout(() => link.close(), JOIN_WAIT_MS);
+    // Anyone may connect to the port: until it has joined, a peer gets little room.
+    let unjoinedBytes = 0;
+    const guard = (chunk: Buffer | string) => {
+      unjoinedBytes += chunk.length;
+      if (unjoinedBytes > MAX_JOIN_BYTES) link.close();
+    };
+    sock.on('data', guard);
     link.once('message', (m: LinkMessage) => {
       clearTimeout(timer);
+      sock.off('data', guard);
       const host = typeof m.dir === 'string' ? this.invited.get(m.dir) : undefined;
       if (m.type !== 'join' || typeof m.token !== 'string' || !sameToken(m.token, this.token) || host === undefined) {
         link.send({ type: 'refused', error: 'not invited by this coordinator' });
