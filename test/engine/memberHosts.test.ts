@@ -3,8 +3,9 @@
  * (adapter/engine/acrossHosts/), with the real engine and two real
  * coordinators on this machine standing for two hosts: who may join (the
  * invitation's token and directory, nothing else), the live tables of both,
- * one checkpoint whose manifest names the other host's part, and a failure on
- * the other host giving the snapshot up on both. The MPI jobs across two
+ * one checkpoint whose manifest names the other host's part, a failure on
+ * the other host giving the snapshot up on both, and no snapshot while the
+ * other host's coordinator has not joined, or was lost. The MPI jobs across two
  * real hosts (network namespaces, sshd) are in test/mpi/acrossHosts.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -53,7 +54,8 @@ describe('coordinators of two hosts', { skip: engineSkip }, () => {
     const ours = await leader.launch(spin, [], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [theirOut, ourOut] = [collect(theirs.child.stdout), collect(ours.child.stdout)];
     await waitFor(() => /running/.test(theirOut.text) && /running/.test(ourOut.text), 'both programs');
-    await joinLeader(member, { host: '127.0.0.1', port: invite.port }, invite.token, '127.0.0.1');
+    await assert.rejects(leader.checkpoint(), /host hostb was invited, and its coordinator has not joined yet/, 'a snapshot without the invited host would be wrong');
+    const link = await joinLeader(member, { host: '127.0.0.1', port: invite.port }, invite.token, '127.0.0.1');
     await waitFor(() => leader.hosts.list().length === 1, 'the member joined');
 
     const tables = await leader.status();
@@ -85,5 +87,10 @@ describe('coordinators of two hosts', { skip: engineSkip }, () => {
 
     leader.store.delete(snap.id);
     assert.deepEqual(member.store.list().map((s) => s.id), [again.id], "deleting the snapshot deletes the other host's part");
+
+    // The other host's coordinator gone without saying its part ended: its processes cannot be saved.
+    link.close();
+    await waitFor(() => leader.hosts.list().length === 0, 'the leader saw the link close');
+    await assert.rejects(leader.checkpoint(), /host hostb lost its coordinator/);
   });
 });

@@ -18,7 +18,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CkptError } from '../../engine/ckptError';
 import { Coordinator, RunningProgram } from '../../engine/coordinator';
-import { joinLeader, LeaderAddress } from '../../engine/acrossHosts/memberLink';
+import type { HostLink } from '../../engine/acrossHosts/hostLink';
+import { joinLeader, LeaderAddress, sayEnding } from '../../engine/acrossHosts/memberLink';
 import { socketIsLive } from '../../engine/unixSocket';
 import { ComputationDir } from '../../engine/computationDir';
 import { ParsedArgs, parseArgs } from '../argParser';
@@ -31,9 +32,15 @@ export async function memberExecCommand(argv: string[]): Promise<number> {
   const { dir, leader, token, address } = memberArgs(args, 'member-exec');
   fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
   const coordinator = await Coordinator.open(dir);
-  // Open MPI's daemon talks to mpirun over TCP: its standard input is not needed.
-  const start = () => coordinator.launch(args.rest[0], args.rest.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
-  return runMember(coordinator, start, leader, token, address);
+  try {
+    // Joined first: a daemon that ran without the leader knowing would be left out of its snapshots.
+    const link = await joinLeader(coordinator, leader, token, address);
+    // Open MPI's daemon talks to mpirun over TCP: its standard input is not needed.
+    const running = await coordinator.launch(args.rest[0], args.rest.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+    return await untilPartEnds(coordinator, running, link);
+  } finally {
+    await coordinator.close();
+  }
 }
 
 export async function memberRestoreCommand(argv: string[]): Promise<number> {
@@ -46,18 +53,24 @@ export async function memberRestoreCommand(argv: string[]): Promise<number> {
   return runMember(coordinator, start, leader, token, address);
 }
 
-/** Starts this host's part, joins the leader, and waits for the part to end. */
+/** Starts this host's part (checked before anything runs), joins the leader, and waits for the part to end. */
 async function runMember(coordinator: Coordinator, start: () => Promise<RunningProgram>, leader: LeaderAddress, token: string, address: string): Promise<number> {
   try {
     const running = await start();
-    const link = await joinLeader(coordinator, leader, token, address);
-    try {
-      return (await coordinator.untilEnd(running)).status;
-    } finally {
-      link.close();
-    }
+    return await untilPartEnds(coordinator, running, await joinLeader(coordinator, leader, token, address));
   } finally {
     await coordinator.close();
+  }
+}
+
+/** This host's exit status once its part ended; the leader is told before the link closes. */
+async function untilPartEnds(coordinator: Coordinator, running: RunningProgram, link: HostLink): Promise<number> {
+  try {
+    const { status } = await coordinator.untilEnd(running);
+    sayEnding(link);
+    return status;
+  } finally {
+    link.end();
   }
 }
 

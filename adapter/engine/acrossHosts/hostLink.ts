@@ -64,6 +64,11 @@ export class HostLink extends EventEmitter {
     this.socket.destroy();
   }
 
+  /** Closes once what was sent is written (a last word is not cut off). */
+  end(): void {
+    this.socket.end();
+  }
+
   private onMessage(msg: LinkMessage): void {
     if (typeof msg.re === 'number') {
       const w = this.waiting.get(msg.re);

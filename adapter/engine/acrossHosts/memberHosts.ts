@@ -43,6 +43,12 @@ export class MemberHosts {
   /** Invited directories, by the host they were made for. */
   private readonly invited = new Map<string, string>();
   private readonly members = new Map<string, Member>();
+  /**
+   * Hosts whose part of the computation has no coordinator joined now: invited
+   * and not joined yet, or whose link closed before the member said its part
+   * ended. A snapshot without their processes would be wrong.
+   */
+  private readonly missing = new Map<string, 'invited' | 'lost'>();
 
   /** `agent`: the launcher agent's words (CKPT_RSH_AGENT), recorded in each snapshot's host parts. */
   constructor(private readonly dir: string, private readonly agent: () => string[]) {}
@@ -56,6 +62,7 @@ export class MemberHosts {
     if (!/^[A-Za-z0-9._:-]{1,253}$/.test(host)) throw new CkptError(`cannot invite host ${JSON.stringify(host)}: not a host name or address`);
     const port = await this.listen();
     this.invited.set(dir, host);
+    if (!this.members.has(host)) this.missing.set(host, 'invited');
     return { port, token: this.token, dir, ckpt: ckptCommand() };
   }
 
@@ -84,6 +91,13 @@ export class MemberHosts {
    * snapshot; undefined when the computation has no other host.
    */
   barrier(timeoutMs: number, kill: boolean, label: string | undefined): CheckpointBarrier | undefined {
+    const [missing] = this.missing;
+    if (missing) {
+      const [host, why] = missing;
+      throw new CkptError(why === 'invited'
+        ? `checkpoint refused: host ${host} was invited, and its coordinator has not joined yet: checkpoint again in a moment`
+        : `checkpoint refused: host ${host} lost its coordinator while its part of the computation runs: its processes cannot be saved`);
+    }
     const members = this.list();
     return members.length === 0 ? undefined : new LeaderBarrier(members, timeoutMs, kill, label, this.agent());
   }
@@ -149,8 +163,16 @@ export class MemberHosts {
       const member: Member = { name: host, address: typeof m.address === 'string' ? m.address : '', dir: m.dir as string, link };
       this.members.get(host)?.link.close();
       this.members.set(host, member);
+      this.missing.delete(host);
+      // A member says its part ended before it goes; a link that just closes lost it.
+      let ended = false;
+      link.on('message', (msg: LinkMessage) => {
+        if (msg.type === 'ending') ended = true;
+      });
       link.on('close', () => {
-        if (this.members.get(host) === member) this.members.delete(host);
+        if (this.members.get(host) !== member) return;
+        this.members.delete(host);
+        if (!ended) this.missing.set(host, 'lost');
       });
       link.send({ type: 'welcome' });
     });

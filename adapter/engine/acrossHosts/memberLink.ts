@@ -19,6 +19,11 @@ export interface LeaderAddress {
 }
 
 /** Joins the leader; resolves once it welcomed this host. */
+/** Tells the leader this host's part ended (its program exited), before the link closes. */
+export function sayEnding(link: HostLink): void {
+  link.send({ type: 'ending' });
+}
+
 export async function joinLeader(coordinator: Coordinator, leader: LeaderAddress, token: string, address: string): Promise<HostLink> {
   const sock = net.connect({ host: leader.host, port: leader.port });
   await new Promise<void>((resolve, reject) => {
