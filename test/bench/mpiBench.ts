@@ -7,10 +7,12 @@
  * the processes; longest restoreUs of the restored hellos) and the
  * coordinator's wall time (the whole synchronized checkpoint; the restart
  * until every process said hello). Skipped, saying so, without Open MPI.
+ * `acrossHosts`: the job across two hosts (hostsBench.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { acrossHostsBench } from './hostsBench';
 import { saveAndRestart, until, withJobCoordinator } from './jobTimes';
 import { median as medianOf, round1 } from './stats';
 import { buildRing, mpiLeftovers, mpirun, mpiStrays, skipUnlessMpi } from '../mpi/mpiJob';
@@ -111,5 +113,6 @@ export async function mpiBench(touchBin: string, log: (msg: string) => void): Pr
     job: summary(job),
     single: summary(single),
     ...(errors.length ? { errors } : {}),
+    acrossHosts: await acrossHostsBench(log),
   };
 }
