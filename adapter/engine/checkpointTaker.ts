@@ -12,6 +12,7 @@ import { writeFilePrivate } from './privateFs';
 import { lazyInetSockets, lazyUnixPeers, processEnded, readMpiRank, readState, socketEndpoints } from './procTables';
 import { releaseSnapshotId, reserveGivenSnapshotId, reserveSnapshotId } from './snapshotIds';
 import { hasLiveChildren, strayChildren } from './strayChildren';
+import { directRemoteLaunch } from './acrossHosts/mpiAgent';
 import type { SnapshotInfo } from './tables';
 
 export interface CheckpointOptions {
@@ -117,6 +118,8 @@ export class CheckpointTaker {
     const conns = this.host.live().sort((a, b) => a.hello!.vpid - b.hello!.vpid);
     if (conns.length === 0) throw this.host.nothingToOrder();
     if (!options.hold) assertRunnable(conns);
+    const missed = directRemoteLaunch(conns.map((c) => c.hello!));
+    if (missed) throw new CkptError(`checkpoint refused: ${missed}`);
     const started = Date.now();
     const { id, partialDir } = options.id !== undefined ? reserveGivenSnapshotId(this.host.cdir, options.id) : reserveSnapshotId(this.host.cdir);
     const releases: (() => void)[] = [];
@@ -394,7 +397,11 @@ class StopSet {
       const pids = new Set(fresh.map((c) => c.hello!.pid));
       const strays = strayChildren([...this.stopped.keys()].map((c) => c.hello!.pid)).filter((s) => !pids.has(s.child));
       if (strays.length === 0) return fresh;
-      if (Date.now() > deadline) throw new StrayChildError(strays[0].parent, strays[0].child);
+      if (Date.now() > deadline) {
+        // mpirun's own ssh to another host is the likely stray of an MPI job: say so
+        const missed = directRemoteLaunch([{ pid: strays[0].child, ppid: strays[0].parent }]);
+        throw missed ? new CkptError(`checkpoint refused: ${missed}`) : new StrayChildError(strays[0].parent, strays[0].child);
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
   }

@@ -167,4 +167,20 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
     assert.equal(r.code, 0, `mpirun's status; stderr:\n${r.stderr}`);
     assert.equal(first.stdout + second.stdout + r.stdout, plain, 'the output of an uninterrupted run');
   });
+
+  test("an agent on mpirun's command line bypasses the engine on the other host: the checkpoint refuses, saying so", { timeout: 180000 }, async () => {
+    const dir = path.join(root, 'bypass');
+    const gate = path.join(root, 'bypass-gate');
+    const argv = mpirun(4, [ring, String(ROUNDS), String(SIZE), gate], undefined, { host: `${bed.a.address}:2,${bed.b.address}:2`, mca: { plm_rsh_agent: bed.rshAgent } });
+    const run = ckptOnA(['launch', '--dir', dir, '--', ...argv]);
+    run.endInput();
+    await run.waitForStdout(/^round 20 /m, 120000);
+    const refused = await ckptOnA(['checkpoint', '--dir', dir]).done;
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /mpirun \(pid \d+\) started a process on another host with ssh \(pid \d+\) itself, not through ckpt-rsh/);
+    assert.equal(fs.existsSync(path.join(dir, 'snapshots', '1')), false, 'no snapshot');
+    fs.writeFileSync(gate, '');
+    const r = await finish(run, dir);
+    assert.equal(r.code, 0, 'the job goes on to its end');
+  });
 });

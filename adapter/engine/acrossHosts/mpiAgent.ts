@@ -16,3 +16,32 @@ export function mpiAgentEnv(baseEnv: NodeJS.ProcessEnv, rsh: string): Record<str
   if (prior === rsh) return {}; // already ours (a program started from a computation's process)
   return { OMPI_MCA_plm_rsh_agent: rsh, CKPT_RSH_AGENT: prior && prior.trim() !== '' ? prior : baseEnv.CKPT_RSH_AGENT ?? 'ssh' };
 }
+
+const LAUNCHERS = new Set(['mpirun', 'mpiexec', 'orterun', 'orted']);
+const REMOTE_SHELLS = new Set(['ssh', 'rsh']);
+
+function comm(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a snapshot of these processes would miss another host's, if it would:
+ * mpirun (or orted) ran ssh itself, not through ckpt-rsh (an agent given on its
+ * command line wins over the environment), so the daemon it started on the
+ * other host runs without the engine, and no coordinator there saves it.
+ */
+export function directRemoteLaunch(processes: { pid: number; ppid: number }[]): string | undefined {
+  for (const p of processes) {
+    if (!REMOTE_SHELLS.has(comm(p.pid) ?? '')) continue;
+    const parent = comm(p.ppid);
+    if (parent && LAUNCHERS.has(parent)) {
+      return `${parent} (pid ${p.ppid}) started a process on another host with ${comm(p.pid)} (pid ${p.pid}) itself, not through ckpt-rsh: ` +
+        'that host\'s processes run without the engine and a snapshot would miss them (give the agent in OMPI_MCA_plm_rsh_agent, not --mca plm_rsh_agent)';
+    }
+  }
+  return undefined;
+}
