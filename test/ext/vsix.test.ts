@@ -19,7 +19,7 @@ const vsix = path.join(dir, 'checkpoint-debugger.vsix');
 /** The package unpacked in a temporary folder, with no node_modules above it. */
 const unpacked = path.join(dir, 'unpacked', 'extension');
 const BUNDLES = ['extension.js', 'debugAdapter.js', 'inProcess.js', 'ckpt.js', 'timelineWebview.js'];
-const NATIVE = ['libckpt.so', 'ckpt-restore', 'ckpt-restore-alt', 'ckpt-inspect'];
+const NATIVE = ['libckpt.so', 'ckpt-restore', 'ckpt-restore-alt', 'ckpt-inspect', 'ckpt-rsh'];
 let entries: string[] = [];
 let vsceOutput = '';
 const children: ChildProcess[] = [];
@@ -64,7 +64,7 @@ test('the .vsix holds nothing else: a handful of JavaScript files, no node_modul
     // vsce adds a license or changelog of the project's own when there is one.
     /^extension\/(license|changelog)(\.md|\.txt)?$/i.test(e) ||
     /^extension\/out\/dist\/\w+\.js$/.test(e) ||
-    /^extension\/native\/build\/(libckpt\.so|ckpt-restore|ckpt-restore-alt|ckpt-inspect)$/.test(e) ||
+    /^extension\/native\/build\/(libckpt\.so|ckpt-restore|ckpt-restore-alt|ckpt-inspect|ckpt-rsh)$/.test(e) ||
     /^extension\/media\/[\w-]+\.(svg|css)$/.test(e);
   assert.deepEqual(entries.filter((e) => !allowed(e)), []);
   const js = entries.filter((e) => e.endsWith('.js'));
