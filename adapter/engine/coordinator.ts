@@ -350,6 +350,8 @@ export class Coordinator extends EventEmitter {
   }
 
   private async doReplace(id: string, options: ReplaceOptions): Promise<number[]> {
+    // Other hosts' parts come back only with a restart: replacing ours alone would be half a job.
+    if (this.store.manifest(id).hosts) throw new CkptError(`snapshot ${id} spans hosts: end the job (\`ckpt kill\`) and bring it back with \`ckpt restart\``);
     const images = await this.checkedImages(id, {});
     const expected = this.store.manifest(id).processes.length;
     options.onReplacing?.();

@@ -85,8 +85,14 @@ describe('coordinators of two hosts', { skip: engineSkip }, () => {
     const again = await leader.checkpoint();
     assert.deepEqual(leader.store.manifest(again.id).hosts?.[0].processes.map((p) => p.pid), [theirs.pid]);
 
+    // Replacing the running program by such a snapshot would bring back only this host's part.
+    await assert.rejects(leader.replace(again.id), /snapshot \d+ spans hosts: end the job \(`ckpt kill`\) and bring it back with `ckpt restart`/);
+    assert.equal(leader.runningProgram?.pid, ours.pid, 'nothing was touched');
+    await leader.checkpoint({ label: 'still whole' });
+
     leader.store.delete(snap.id);
-    assert.deepEqual(member.store.list().map((s) => s.id), [again.id], "deleting the snapshot deletes the other host's part");
+    assert.deepEqual(member.store.list().map((s) => s.id).slice(0, 1), [again.id], "deleting the snapshot deletes the other host's part");
+    assert.equal(member.store.list().length, 2);
 
     // The other host's coordinator gone without saying its part ended: its processes cannot be saved.
     link.close();
