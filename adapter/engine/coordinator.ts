@@ -1,4 +1,5 @@
 import { ChildProcess, StdioOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cleanSpawn, spawned } from './cleanSpawn';
 import { resolveProgram } from './programPath';
 import { EventEmitter } from 'node:events';
@@ -75,6 +76,8 @@ export interface RestartOptions extends SpawnOptions {
   strict?: boolean;
   /** The addresses of the computation's other hosts, restoring their parts at the same time (`--peer-host`). */
   peerHosts?: string[];
+  /** The secret every host's restorer of this restart sends on the connections between hosts (64 hex digits). */
+  acrossHostsSecret?: string;
 }
 
 function restartWorldArgs(options: RestartOptions): string[] {
@@ -295,8 +298,9 @@ export class Coordinator extends EventEmitter {
     if (others.length === 0) return this.spawnRestorer(id, images, options);
     // Every host's coordinator restores its part; the connections between hosts join them.
     this.rshAgent = others[0].agent.join(' '); // what the next snapshot records
-    await startHostRestores(this.hosts, id, others);
-    return this.spawnRestorer(id, images, { ...options, peerHosts: others.map((h) => h.address) });
+    const acrossHostsSecret = randomBytes(32).toString('hex');
+    await startHostRestores(this.hosts, id, others, acrossHostsSecret);
+    return this.spawnRestorer(id, images, { ...options, peerHosts: others.map((h) => h.address), acrossHostsSecret });
   }
 
   /**
@@ -318,7 +322,8 @@ export class Coordinator extends EventEmitter {
   private async spawnRestorer(id: string, images: string[], options: RestartOptions): Promise<RunningProgram> {
     this.assertIdle();
     const restorer = requireNativeFile(this.native.restore);
-    const env = { ...(options.env ?? process.env), CKPT_ENGINE_SOCKET: this.cdir.engineSocket, CKPT_SIGNAL: String(this.signal) };
+    const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), CKPT_ENGINE_SOCKET: this.cdir.engineSocket, CKPT_SIGNAL: String(this.signal) };
+    if (options.acrossHostsSecret) env.CKPT_ACROSS_HOSTS_SECRET = options.acrossHostsSecret;
     const args = ['--socket', this.cdir.engineSocket, '--notes-fd', String(NOTES_FD), ...(options.hold ? ['--hold'] : []),
       ...(this.record ? ['--replay'] : []), ...restartWorldArgs(options), ...images];
     const child = cleanSpawn(restorer, args, { cwd: options.cwd, env, stdio: restorerStdio(options.stdio ?? 'inherit') });

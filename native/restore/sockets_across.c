@@ -25,6 +25,12 @@
  * Everything is bounded by one deadline (30 s, or CKPT_ACROSS_HOSTS_WAIT_MS
  * milliseconds) and runs before the point of no return: a failure names the
  * fd, the image and the peer, and nothing of the program has run.
+ *
+ * The saved peer address and port are all a forged connection would need:
+ * with CKPT_ACROSS_HOSTS_SECRET (64 hex digits, the same for every host's
+ * restorer of one restart, given by the coordinators) each side sends it
+ * before its length, and a connection that does not carry it fails the
+ * restart before any of its bytes is taken.
  */
 #include "rt.h"
 
@@ -62,6 +68,10 @@ static struct {
 } peer_hosts[MAX_PEER_HOSTS];
 static uint32_t npeer_hosts;
 static uint64_t wait_ns = 30000000000ull;
+/* CKPT_ACROSS_HOSTS_SECRET, when given: sent before the length on every connection */
+static uint8_t secret[32];
+static uint32_t secret_len;
+#define HDR_MAX (32 + 8)
 
 static int hexval(char c)
 {
@@ -137,10 +147,25 @@ void across_add_peer_host(const char *arg)
 	npeer_hosts++;
 }
 
+static void read_secret(const char *v)
+{
+	for (uint32_t i = 0; i < 32; i++) {
+		int hi = hexval(v[2 * i]), lo = hi < 0 ? -1 : hexval(v[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			fail("CKPT_ACROSS_HOSTS_SECRET wants 64 hex digits", 0, 0);
+		secret[i] = (uint8_t)(hi << 4 | lo);
+	}
+	if (v[64])
+		fail("CKPT_ACROSS_HOSTS_SECRET wants 64 hex digits", 0, 0);
+	secret_len = 32;
+}
+
 void across_read_env(char **envp)
 {
-	static const char name[] = "CKPT_ACROSS_HOSTS_WAIT_MS=";
+	static const char name[] = "CKPT_ACROSS_HOSTS_WAIT_MS=", key[] = "CKPT_ACROSS_HOSTS_SECRET=";
 	for (char **e = envp; *e; e++) {
+		if (!memcmp(*e, key, sizeof key - 1))
+			read_secret(*e + sizeof key - 1);
 		if (memcmp(*e, name, sizeof name - 1))
 			continue;
 		uint64_t v = 0;
@@ -194,7 +219,7 @@ struct conn {
 	int lst;     /* its listener (listens) */
 	int same_as; /* another process's record of the same socket, or -1 */
 	long fd;
-	uint8_t hdr_out[8], hdr_in[8];
+	uint8_t hdr_out[HDR_MAX], hdr_in[HDR_MAX]; /* the secret if any, then the length */
 	uint64_t out_done, in_done, echo_done; /* header included in the first two */
 	uint64_t in_len;
 	char *in;
@@ -395,38 +420,49 @@ static void accept_all(void)
 		sys1(NR_close, listeners[i]);
 }
 
+/* Whether two secrets are the same, in time that does not depend on where they differ. */
+static int same_secret(const uint8_t *a)
+{
+	uint8_t d = 0;
+	for (uint32_t i = 0; i < secret_len; i++)
+		d |= (uint8_t)(a[i] ^ secret[i]);
+	return d == 0;
+}
+
 /* One step of a connection's exchange; 1 when it is over. */
 static int exchange_step(struct conn *c, short revents)
 {
-	const uint64_t L = c->f->sock.data_len;
+	const uint64_t H = secret_len + 8, L = c->f->sock.data_len;
 	const char *own = c->im->fddata + c->f->sock.data_offset;
-	if (c->out_done < 8 + L && (revents & POLLOUT)) {
-		const char *p = c->out_done < 8 ? (const char *)c->hdr_out + c->out_done : own + (c->out_done - 8);
-		uint64_t len = c->out_done < 8 ? 8 - c->out_done : 8 + L - c->out_done;
+	if (c->out_done < H + L && (revents & POLLOUT)) {
+		const char *p = c->out_done < H ? (const char *)c->hdr_out + c->out_done : own + (c->out_done - H);
+		uint64_t len = c->out_done < H ? H - c->out_done : H + L - c->out_done;
 		long r = sys6(NR_sendto, c->fd, (long)p, (long)len, MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
 		if (r < 0 && r != -EAGAIN && r != -EINTR)
 			conn_fail(c, "sending its end's saved bytes: ", errno_name(r));
 		if (r > 0)
 			c->out_done += (uint64_t)r;
 	}
-	if ((c->in_done < 8 || c->in_done < 8 + c->in_len) && revents) {
-		char *p = c->in_done < 8 ? (char *)c->hdr_in + c->in_done : c->in + (c->in_done - 8);
-		uint64_t len = c->in_done < 8 ? 8 - c->in_done : 8 + c->in_len - c->in_done;
+	if ((c->in_done < H || c->in_done < H + c->in_len) && revents) {
+		char *p = c->in_done < H ? (char *)c->hdr_in + c->in_done : c->in + (c->in_done - H);
+		uint64_t len = c->in_done < H ? H - c->in_done : H + c->in_len - c->in_done;
 		long r = sys6(NR_recvfrom, c->fd, (long)p, (long)len, MSG_DONTWAIT, 0, 0);
 		if (r == 0)
 			conn_fail(c, "the other host's restorer closed the connection", 0);
 		if (r < 0 && r != -EAGAIN && r != -EINTR)
 			conn_fail(c, "reading the peer's saved bytes: ", errno_name(r));
-		if (r > 0 && (c->in_done += (uint64_t)r) == 8) {
-			memcpy(&c->in_len, c->hdr_in, 8);
+		if (r > 0 && (c->in_done += (uint64_t)r) == H) {
+			if (!same_secret(c->hdr_in))
+				conn_fail(c, "the connection did not carry this restart's secret (not the other host's restorer)", 0);
+			memcpy(&c->in_len, c->hdr_in + secret_len, 8);
 			if (c->in_len > (1ull << 32))
 				conn_fail(c, "the other host's restorer sent a bad length", 0);
 			c->in = arena_alloc(c->in_len + 1);
 		}
 	}
+	int in_whole = c->in_done >= H && c->in_done == H + c->in_len;
 	/* the peer's bytes go back to it after our own, as they came */
-	if (c->out_done == 8 + L && c->in_done >= 8 && c->in_done == 8 + c->in_len && c->echo_done < c->in_len &&
-	    (revents & POLLOUT)) {
+	if (c->out_done == H + L && in_whole && c->echo_done < c->in_len && (revents & POLLOUT)) {
 		long r = sys6(NR_sendto, c->fd, (long)(c->in + c->echo_done), (long)(c->in_len - c->echo_done),
 			      MSG_DONTWAIT | MSG_NOSIGNAL, 0, 0);
 		if (r < 0 && r != -EAGAIN && r != -EINTR)
@@ -434,26 +470,28 @@ static int exchange_step(struct conn *c, short revents)
 		if (r > 0)
 			c->echo_done += (uint64_t)r;
 	}
-	return c->out_done == 8 + L && c->in_done >= 8 && c->in_done == 8 + c->in_len && c->echo_done == c->in_len;
+	return c->out_done == H + L && in_whole && c->echo_done == c->in_len;
 }
 
 static void exchange_bytes(void)
 {
+	const uint64_t H = secret_len + 8;
 	struct pollfd *p = arena_alloc(nconns * sizeof *p);
 	uint32_t *which = arena_alloc(nconns * sizeof *which);
 	for (uint32_t i = 0; i < nconns; i++) {
 		uint64_t L = conns[i].f->sock.data_len;
-		memcpy(conns[i].hdr_out, &L, 8); /* little endian: x86_64 */
+		memcpy(conns[i].hdr_out, secret, secret_len);
+		memcpy(conns[i].hdr_out + secret_len, &L, 8); /* little endian: x86_64 */
 	}
 	for (;;) {
 		uint32_t k = 0;
 		for (uint32_t i = 0; i < nconns; i++)
 			if (conns[i].same_as < 0 && !exchange_step(&conns[i], 0)) {
 				struct conn *c = &conns[i];
-				int in_whole = c->in_done >= 8 && c->in_done == 8 + c->in_len;
+				int in_whole = c->in_done >= H && c->in_done == H + c->in_len;
 				p[k].fd = (int)c->fd;
 				p[k].events = (short)((in_whole ? 0 : POLLIN) |
-						      (c->out_done < 8 + c->f->sock.data_len || in_whole ? POLLOUT : 0));
+						      (c->out_done < H + c->f->sock.data_len || in_whole ? POLLOUT : 0));
 				p[k].revents = 0;
 				which[k++] = i;
 			}

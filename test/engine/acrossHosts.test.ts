@@ -150,11 +150,25 @@ for (const family of families) describe(`TCP connections across hosts come back 
     assert.equal(check.code, 0, check.stderr);
   });
 
-  test('both restorers at once: each end gets its own waiting bytes back first, then new bytes flow both ways', async () => {
+  test("restorers of different restarts (another secret): the connection is refused before its bytes are taken; neither program ran", async () => {
+    const secret = (c: string) => ({ CKPT_ACROSS_HOSTS_SECRET: c.repeat(64), CKPT_ACROSS_HOSTS_WAIT_MS: '20000' });
+    const [rx, ry] = await Promise.all([restore(onlyImage(dirX), x, family.host, secret('a')), restore(onlyImage(dirY), y, family.host, secret('b'))]);
+    for (const r of [rx, ry]) {
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stdout, '', 'nothing of the program ran');
+    }
+    assert.match(rx.stderr + ry.stderr, /cannot remake the connection of fd \d+ to \S+ across hosts: the connection did not carry this restart's secret \(not the other host's restorer\)/);
+    const bad = await restore(onlyImage(dirX), x, family.host, { CKPT_ACROSS_HOSTS_SECRET: 'xyz' });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /CKPT_ACROSS_HOSTS_SECRET wants 64 hex digits/);
+  });
+
+  test('both restorers at once (one secret): each end gets its own waiting bytes back first, then new bytes flow both ways', async () => {
     fs.rmSync(go, { force: true });
     const hellos = Promise.all([restoredHello(x), restoredHello(y)]);
-    const rx = restore(onlyImage(dirX), x, family.host);
-    const ry = restore(onlyImage(dirY), y, family.host);
+    const secret = { CKPT_ACROSS_HOSTS_SECRET: '0123456789abcdef'.repeat(4) };
+    const rx = restore(onlyImage(dirX), x, family.host, secret);
+    const ry = restore(onlyImage(dirY), y, family.host, secret);
     const ended = Promise.race([rx, ry]).then((r) => assert.fail(`a restorer ended before both programs ran: ${JSON.stringify(r)}`));
     await Promise.race([hellos, ended]);
     fs.writeFileSync(go, '');

@@ -9,8 +9,9 @@
  *    its standard input's first line, and exits with PROGRAM's status;
  *  - `ckpt member-restore --leader-port P [--leader HOST] --dir D --snapshot ID`:
  *    the same for this host's part of snapshot ID, started by the leading
- *    coordinator's restart; the connections to the leading host are made
- *    again with its restorer (`ckpt-restore --peer-host`);
+ *    coordinator's restart (the token, then the restorers' secret, on its
+ *    standard input); the connections to the leading host are made again
+ *    with its restorer (`ckpt-restore --peer-host`);
  *  - `ckpt member-wait --dir D` waits until D's coordinator is gone: after a
  *    restart, the restored `ckpt-rsh` waits through it for this host's part.
  */
@@ -48,8 +49,11 @@ export async function memberRestoreCommand(argv: string[]): Promise<number> {
   const { dir, leader, token, address } = memberArgs(args, 'member-restore');
   const snapshot = args.values.get('snapshot');
   if (!snapshot) throw new UsageError('missing --snapshot', 'member-restore');
+  // the second line: the secret this restart's restorers send each other
+  const acrossHostsSecret = firstLine(0);
+  if (!/^[0-9a-f]{64}$/.test(acrossHostsSecret)) throw new CkptError('no restart secret on standard input');
   const coordinator = await Coordinator.open(dir, { mustExist: true });
-  const start = () => coordinator.startRestart(snapshot, { stdio: ['ignore', 'inherit', 'inherit'], peerHosts: [leader.host] });
+  const start = () => coordinator.startRestart(snapshot, { stdio: ['ignore', 'inherit', 'inherit'], peerHosts: [leader.host], acrossHostsSecret });
   return runMember(coordinator, start, leader, token, address);
 }
 

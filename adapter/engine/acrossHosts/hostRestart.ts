@@ -13,11 +13,12 @@ import { MemberHosts } from './memberHosts';
 /** How long a host may take to start its restorer and join. */
 const JOIN_TIMEOUT_MS = 60000;
 
-export async function startHostRestores(hosts: MemberHosts, id: string, parts: HostPart[]): Promise<void> {
-  await Promise.all(parts.map((part) => startHostRestore(hosts, id, part)));
+/** `secret`: what every restorer of this restart sends on the connections between hosts. */
+export async function startHostRestores(hosts: MemberHosts, id: string, parts: HostPart[], secret: string): Promise<void> {
+  await Promise.all(parts.map((part) => startHostRestore(hosts, id, part, secret)));
 }
 
-async function startHostRestore(hosts: MemberHosts, id: string, part: HostPart): Promise<void> {
+async function startHostRestore(hosts: MemberHosts, id: string, part: HostPart, secret: string): Promise<void> {
   const invite = await hosts.invite(part.name, part.dir);
   const words = [...part.agent, part.name, ...invite.ckpt.split(' ').map(shellWord),
     'member-restore', '--leader-port', String(invite.port), '--dir', shellWord(part.dir), '--snapshot', id];
@@ -30,7 +31,8 @@ async function startHostRestore(hosts: MemberHosts, id: string, part: HostPart):
     agent.once('exit', (code, signal) => resolve(signal ? `its agent ended by ${signal}` : `its coordinator ended with status ${code}`));
   });
   agent.stdin!.on('error', () => undefined);
-  agent.stdin!.end(invite.token + '\n');
+  // on standard input, never on a command line: the invitation's token, then the restorers' secret
+  agent.stdin!.end(`${invite.token}\n${secret}\n`);
   await hosts.joined(part.name, ended, JOIN_TIMEOUT_MS);
 }
 
