@@ -54,14 +54,25 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
     assert.equal(plain.code, 0, plain.stderr);
     return plain.stdout;
   };
+  /** The job (`argv` for its gate) launched on a in directory `tag`, once it has run 20 rounds. */
+  const launched = async (tag: string, argv: (gate: string) => string[] = job) => {
+    const dir = path.join(root, tag);
+    const gate = path.join(root, `${tag}-gate`);
+    const run = ckptOnA(['launch', '--dir', dir, '--', ...argv(gate)]);
+    run.endInput();
+    await run.waitForStdout(/^round 20 /m, 120000);
+    return { dir, gate, run };
+  };
+  /** `ckpt checkpoint --dir dir [extra] --json` on a, which must succeed: the snapshot's id. */
+  const savedId = async (dir: string, ...extra: string[]): Promise<string> => {
+    const r = await ckptOnA(['checkpoint', '--dir', dir, ...extra, '--json']).done;
+    assert.equal(r.code, 0, r.stderr);
+    return (JSON.parse(r.stdout) as { snapshot: { id: string } }).snapshot.id;
+  };
 
   test('one checkpoint saves the whole job: one snapshot naming both hosts; the job goes on to its end', { timeout: 240000 }, async () => {
     const plain = await plainOutput('live');
-    const dir = path.join(root, 'live');
-    const gate = path.join(root, 'live-gate');
-    const run = ckptOnA(['launch', '--dir', dir, '--', ...job(gate)]);
-    run.endInput();
-    await run.waitForStdout(/^round 20 /m, 120000);
+    const { dir, gate, run } = await launched('live');
 
     const status = ckptOnA(['status', '--dir', dir, '--json']);
     const live = await status.done;
@@ -72,9 +83,7 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
     assert.ok(onB.some((p) => /orted/.test(p.argv[0] ?? '')), "Open MPI's daemon on b is in the tables");
     assert.deepEqual(rows.filter((p) => p.host === undefined).map((p) => p.mpiRank).filter((r) => r !== undefined).sort(), [0, 1]);
 
-    const saved = await ckptOnA(['checkpoint', '--dir', dir, '--json']).done;
-    assert.equal(saved.code, 0, saved.stderr);
-    const id = (JSON.parse(saved.stdout) as { snapshot: { id: string } }).snapshot.id;
+    const id = await savedId(dir);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'snapshots', id, 'manifest.json'), 'utf8')) as Manifest;
     assert.equal(manifest.hosts?.length, 1, 'the snapshot names the other host');
     const part = manifest.hosts![0];
@@ -109,14 +118,8 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
       const tag = btl ? 'tcp' : 'kill';
       const plain = await plainOutput(tag);
       const before = mpiLeftovers();
-      const dir = path.join(root, tag);
-      const gate = path.join(root, `${tag}-gate`);
-      const run = ckptOnA(['launch', '--dir', dir, '--', ...job(gate, btl)]);
-      run.endInput();
-      await run.waitForStdout(/^round 20 /m, 120000);
-      const saved = await ckptOnA(['checkpoint', '--dir', dir, '--kill', '--json']).done;
-      assert.equal(saved.code, 0, saved.stderr);
-      const id = (JSON.parse(saved.stdout) as { snapshot: { id: string } }).snapshot.id;
+      const { dir, gate, run } = await launched(tag, (g) => job(g, btl));
+      const id = await savedId(dir, '--kill');
       const first = await finish(run, dir);
       assert.doesNotMatch(first.stdout, /^done/m, 'saved before the end');
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'snapshots', id, 'manifest.json'), 'utf8')) as Manifest;
@@ -145,23 +148,17 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
 
   test('a restored job across hosts is saved again, and that snapshot restarts to the end', { timeout: 300000 }, async () => {
     const plain = await plainOutput('again');
-    const dir = path.join(root, 'again');
-    const gate = path.join(root, 'again-gate');
-    const run = ckptOnA(['launch', '--dir', dir, '--', ...job(gate)]);
-    run.endInput();
-    await run.waitForStdout(/^round 20 /m, 120000);
-    const one = await ckptOnA(['checkpoint', '--dir', dir, '--kill', '--json']).done;
-    assert.equal(one.code, 0, one.stderr);
+    const { dir, gate, run } = await launched('again');
+    const one = await savedId(dir, '--kill');
     const first = await finish(run, dir);
-    const restored = ckptOnA(['restart', '--dir', dir, (JSON.parse(one.stdout) as { snapshot: { id: string } }).snapshot.id]);
+    const restored = ckptOnA(['restart', '--dir', dir, one]);
     restored.endInput();
     // the gate is closed: the restored job waits there, and is saved again
     await restored.waitForStdout(new RegExp(`^round ${ROUNDS - ROUNDS / 4 - 1} `, 'm'), 120000);
-    const two = await ckptOnA(['checkpoint', '--dir', dir, '--kill', '--json']).done;
-    assert.equal(two.code, 0, two.stderr);
+    const two = await savedId(dir, '--kill');
     const second = await finish(restored, dir);
     fs.writeFileSync(gate, '');
-    const last = ckptOnA(['restart', '--dir', dir, (JSON.parse(two.stdout) as { snapshot: { id: string } }).snapshot.id]);
+    const last = ckptOnA(['restart', '--dir', dir, two]);
     last.endInput();
     const r = await finish(last, dir);
     assert.equal(r.code, 0, `mpirun's status; stderr:\n${r.stderr}`);
@@ -169,12 +166,9 @@ describe('an MPI job across two hosts under the engine', { skip: skipUnlessTwoHo
   });
 
   test("an agent on mpirun's command line bypasses the engine on the other host: the checkpoint refuses, saying so", { timeout: 180000 }, async () => {
-    const dir = path.join(root, 'bypass');
-    const gate = path.join(root, 'bypass-gate');
-    const argv = mpirun(4, [ring, String(ROUNDS), String(SIZE), gate], undefined, { host: `${bed.a.address}:2,${bed.b.address}:2`, mca: { plm_rsh_agent: bed.rshAgent } });
-    const run = ckptOnA(['launch', '--dir', dir, '--', ...argv]);
-    run.endInput();
-    await run.waitForStdout(/^round 20 /m, 120000);
+    const agentOnCommandLine = (gate: string) =>
+      mpirun(4, [ring, String(ROUNDS), String(SIZE), gate], undefined, { host: `${bed.a.address}:2,${bed.b.address}:2`, mca: { plm_rsh_agent: bed.rshAgent } });
+    const { dir, gate, run } = await launched('bypass', agentOnCommandLine);
     const refused = await ckptOnA(['checkpoint', '--dir', dir]).done;
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(refused.stderr, /mpirun \(pid \d+\) started a process on another host with ssh \(pid \d+\) itself, not through ckpt-rsh/);

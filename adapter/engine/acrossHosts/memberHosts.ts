@@ -5,6 +5,7 @@
  * each checkpoint carries the synchronized protocol to every member.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -43,6 +44,8 @@ export class MemberHosts {
   /** Invited directories, by the host they were made for. */
   private readonly invited = new Map<string, string>();
   private readonly members = new Map<string, Member>();
+  /** 'joined' (host name): a member was welcomed. */
+  private readonly joins = new EventEmitter();
   /**
    * Hosts whose part of the computation has no coordinator joined now: invited
    * and not joined yet, or whose link closed before the member said its part
@@ -68,21 +71,20 @@ export class MemberHosts {
 
   /** Resolves once `host` joined; rejects if `ended` settles first (its agent ended) or after `timeoutMs`. */
   joined(host: string, ended: Promise<string>, timeoutMs: number): Promise<void> {
+    if (this.members.has(host)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (this.members.has(host)) finish();
-        else if (Date.now() > deadline) finish(new CkptError(`host ${host} did not join within ${Math.round(timeoutMs / 1000)} s`));
-      }, 20);
-      const deadline = Date.now() + timeoutMs;
-      let done = false;
-      const finish = (err?: Error) => {
-        if (done) return;
-        done = true;
-        clearInterval(timer);
+      const onJoin = (name: string) => {
+        if (name === host) settle();
+      };
+      const timer = setTimeout(() => settle(new CkptError(`host ${host} did not join within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      const settle = (err?: Error) => {
+        clearTimeout(timer);
+        this.joins.off('joined', onJoin);
         if (err) reject(err);
         else resolve();
       };
-      ended.then((why) => finish(new CkptError(`host ${host} could not restore its part: ${why}`)));
+      this.joins.on('joined', onJoin);
+      ended.then((why) => settle(new CkptError(`host ${host} could not restore its part: ${why}`)));
     });
   }
 
@@ -175,6 +177,7 @@ export class MemberHosts {
         if (!ended) this.missing.set(host, 'lost');
       });
       link.send({ type: 'welcome' });
+      this.joins.emit('joined', host);
     });
   }
 }
